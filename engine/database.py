@@ -1,0 +1,133 @@
+"""Opening the SQLite file: pragmas, migrations, transactions."""
+from __future__ import annotations
+
+import sqlite3
+import threading
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Iterator
+
+import sqlite_utils
+
+from engine.errors import DatabaseTooNewError, OtokuiError
+from engine.schema import MIGRATIONS, SCHEMA_VERSION
+
+# "OTKI" — marks a file as an Otokui database.
+APPLICATION_ID = 0x4F544B49
+
+
+def now_text() -> str:
+    """Local wall-clock time as stored in the database."""
+    return datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+
+
+class Database:
+    """One connection to one SQLite file, in autocommit mode with explicit transactions.
+
+    The connection may be used from several threads (the GUI worker and the UI
+    thread); a re-entrant lock serialises access.
+    """
+
+    def __init__(self, path: Path | str | None = None, *, memory: bool = False):
+        self.path = None if memory else Path(path)
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        target = ":memory:" if memory else str(self.path)
+        try:
+            self.conn = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            self.conn.execute("PRAGMA busy_timeout = 5000")
+            if not memory:
+                self.conn.execute("PRAGMA journal_mode = WAL")
+                self.conn.execute("PRAGMA synchronous = NORMAL")
+            self.lock = threading.RLock()
+            self._depth = 0
+            self.utils = sqlite_utils.Database(self.conn)
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            name = self.path.name if self.path else ":memory:"
+            raise OtokuiError(
+                f"{name}: Otokuiのデータベースとして開けません（{exc}）。"
+                "別のファイルを選ぶか、バックアップから復元してください。"
+            ) from exc
+
+    def _migrate(self) -> None:
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        app_id = self.conn.execute("PRAGMA application_id").fetchone()[0]
+        has_tables = self.conn.execute(
+            "SELECT count(*) FROM sqlite_master WHERE type='table'").fetchone()[0]
+        if app_id not in (0, APPLICATION_ID) or (app_id == 0 and has_tables and version == 0):
+            raise sqlite3.DatabaseError("他のアプリケーションのデータベースです")
+        if version > SCHEMA_VERSION:
+            raise DatabaseTooNewError(self.path or ":memory:", version, SCHEMA_VERSION)
+        if version == SCHEMA_VERSION:
+            return
+        with self.transaction():
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                for statement in _split_sql(script):
+                    self.conn.execute(statement)
+                self.conn.execute(f"PRAGMA user_version = {number}")
+            self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any exception. Nests via savepoints."""
+        with self.lock:
+            if self._depth:
+                name = f"sp{self._depth}"
+                self.conn.execute(f"SAVEPOINT {name}")
+                self._depth += 1
+                try:
+                    yield self.conn
+                except BaseException:
+                    self.conn.execute(f"ROLLBACK TO {name}")
+                    self.conn.execute(f"RELEASE {name}")
+                    raise
+                else:
+                    self.conn.execute(f"RELEASE {name}")
+                finally:
+                    self._depth -= 1
+                return
+            self.conn.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                yield self.conn
+                self.conn.execute("COMMIT")
+            except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
+            finally:
+                self._depth = 0
+
+    def execute(self, sql: str, params=()) -> sqlite3.Cursor:
+        with self.lock:
+            return self.conn.execute(sql, params)
+
+    def query(self, sql: str, params=()) -> list[sqlite3.Row]:
+        with self.lock:
+            cur = self.conn.execute(sql, params)
+            cols = [d[0] for d in cur.description]
+            return [dict(zip(cols, row)) for row in cur.fetchall()]
+
+    def scalar(self, sql: str, params=()):
+        with self.lock:
+            row = self.conn.execute(sql, params).fetchone()
+        return None if row is None else row[0]
+
+    def close(self) -> None:
+        with self.lock:
+            self.conn.close()
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a migration script into complete statements (triggers contain ';' too)."""
+    statements, current = [], ""
+    for part in script.split(";"):
+        current += part + ";"
+        if sqlite3.complete_statement(current):
+            if current.strip(" \n;"):
+                statements.append(current.strip())
+            current = ""
+    return statements

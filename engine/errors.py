@@ -1,0 +1,45 @@
+"""Typed errors. Messages are Japanese: they reach the shop owner as they are."""
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class OtokuiError(Exception):
+    """Base of every error the engine raises on purpose."""
+
+
+class CancelledError(OtokuiError):
+    """The user cancelled a long job; nothing was changed."""
+
+    def __init__(self, message: str = "処理を中止しました。データは変更されていません。"):
+        super().__init__(message)
+
+
+class DatabaseTooNewError(OtokuiError):
+    """The database was written by a newer Otokui."""
+
+    def __init__(self, path: Path | str, found: int, supported: int):
+        self.path, self.found, self.supported = str(path), found, supported
+        super().__init__(
+            f"{Path(path).name}: このデータベースは新しいバージョンのOtokuiで作成されています"
+            f"（形式 {found}、このアプリは {supported} まで）。Otokuiを最新版に更新してから開いてください。"
+        )
+
+
+class BadFileError(OtokuiError):
+    """An input file cannot be imported. Names the file and, where known, row and column."""
+
+    def __init__(self, file: Path | str, reason: str, row: int | None = None,
+                 column: str | None = None):
+        self.file = Path(file).name
+        self.reason, self.row, self.column = reason, row, column
+        where = self.file
+        if row is not None:
+            where += f" {row}行目"
+        if column:
+            where += f"「{column}」列"
+        super().__init__(f"{where}: {reason}")
+
+
+class UndoBlockedError(OtokuiError):
+    """An operation cannot be undone because later work builds on it."""

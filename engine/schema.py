@@ -1,0 +1,168 @@
+"""Schema migrations. ``PRAGMA user_version`` is the number of migrations applied.
+
+Append new migrations at the end; never edit one that has shipped.
+Every table that user work changes has ``id INTEGER PRIMARY KEY AUTOINCREMENT``
+so the journal (see journal.py) can undo inserts by id range.
+"""
+
+MIGRATIONS: list[str] = [
+    # 1: core data model (SPEC §1)
+    """
+    CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+
+    CREATE TABLE operations (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL,
+        label TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        undone_at TEXT
+    );
+    CREATE TABLE op_ranges (
+        op_id INTEGER NOT NULL REFERENCES operations(id),
+        tbl TEXT NOT NULL,
+        first_id INTEGER NOT NULL,
+        last_id INTEGER NOT NULL,
+        PRIMARY KEY (op_id, tbl)
+    ) WITHOUT ROWID;
+    CREATE TABLE journal (
+        op_id INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
+        tbl TEXT NOT NULL,
+        row_id INTEGER NOT NULL,
+        before TEXT NOT NULL,
+        PRIMARY KEY (op_id, seq)
+    ) WITHOUT ROWID;
+    CREATE INDEX journal_row ON journal(tbl, row_id);
+
+    CREATE TABLE customers (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL DEFAULT '',
+        name_key TEXT NOT NULL DEFAULT '',
+        kana TEXT NOT NULL DEFAULT '',
+        postal_code TEXT NOT NULL DEFAULT '',
+        address1 TEXT NOT NULL DEFAULT '',
+        address2 TEXT NOT NULL DEFAULT '',
+        phone TEXT NOT NULL DEFAULT '',
+        phone_digits TEXT NOT NULL DEFAULT '',
+        email TEXT NOT NULL DEFAULT '',
+        info_at TEXT NOT NULL DEFAULT '',
+        dm_default INTEGER NOT NULL DEFAULT 1,
+        dm_manual INTEGER,
+        dm_opt_out INTEGER NOT NULL DEFAULT 0,
+        notes TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        deleted_at TEXT
+    );
+    CREATE INDEX customers_name_key ON customers(name_key);
+    CREATE INDEX customers_phone ON customers(phone_digits);
+    CREATE INDEX customers_email ON customers(email);
+
+    CREATE TABLE identity_keys (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        key TEXT NOT NULL UNIQUE,
+        customer_id INTEGER NOT NULL REFERENCES customers(id)
+    );
+    CREATE INDEX identity_keys_customer ON identity_keys(customer_id);
+
+    CREATE TABLE identity_separations (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        customer_a INTEGER NOT NULL REFERENCES customers(id),
+        customer_b INTEGER NOT NULL REFERENCES customers(id),
+        created_at TEXT NOT NULL
+    );
+
+    CREATE TABLE customer_merges (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        kept_id INTEGER NOT NULL,
+        merged_id INTEGER NOT NULL,
+        manual INTEGER NOT NULL,
+        created_at TEXT NOT NULL
+    );
+
+    CREATE TABLE imports (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        op_id INTEGER REFERENCES operations(id),
+        file_name TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        source TEXT NOT NULL,
+        rows_read INTEGER NOT NULL DEFAULT 0,
+        orders_added INTEGER NOT NULL DEFAULT 0,
+        orders_updated INTEGER NOT NULL DEFAULT 0,
+        orders_unchanged INTEGER NOT NULL DEFAULT 0,
+        lines INTEGER NOT NULL DEFAULT 0,
+        customers_added INTEGER NOT NULL DEFAULT 0,
+        errors INTEGER NOT NULL DEFAULT 0,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        undone_at TEXT
+    );
+
+    CREATE TABLE orders (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        source TEXT NOT NULL,
+        order_no TEXT NOT NULL,
+        ordered_at TEXT NOT NULL,
+        order_date TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('valid', 'cancelled')),
+        customer_id INTEGER NOT NULL REFERENCES customers(id),
+        amount INTEGER NOT NULL,
+        shipping INTEGER,
+        fee INTEGER,
+        points INTEGER,
+        coupon INTEGER,
+        member_id TEXT NOT NULL DEFAULT '',
+        name TEXT NOT NULL DEFAULT '',
+        name_key TEXT NOT NULL DEFAULT '',
+        kana TEXT NOT NULL DEFAULT '',
+        postal_code TEXT NOT NULL DEFAULT '',
+        address1 TEXT NOT NULL DEFAULT '',
+        address2 TEXT NOT NULL DEFAULT '',
+        phone TEXT NOT NULL DEFAULT '',
+        phone_digits TEXT NOT NULL DEFAULT '',
+        email TEXT NOT NULL DEFAULT '',
+        digest TEXT NOT NULL,
+        import_id INTEGER REFERENCES imports(id),
+        UNIQUE (source, order_no)
+    );
+    CREATE INDEX orders_customer ON orders(customer_id, order_date);
+    CREATE INDEX orders_date ON orders(order_date);
+
+    CREATE TABLE order_lines (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        order_id INTEGER NOT NULL REFERENCES orders(id) ON DELETE CASCADE,
+        line_no INTEGER NOT NULL,
+        product_code TEXT NOT NULL DEFAULT '',
+        product_name TEXT NOT NULL DEFAULT '',
+        unit_price INTEGER NOT NULL,
+        quantity INTEGER NOT NULL,
+        amount INTEGER NOT NULL
+    );
+    CREATE INDEX order_lines_order ON order_lines(order_id);
+    CREATE INDEX order_lines_product ON order_lines(product_code);
+
+    CREATE TABLE products (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        code TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL DEFAULT '',
+        cycle_days INTEGER
+    );
+    """,
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+# Tables whose changes are journaled for undo (see journal.py). Later
+# migrations that add user-data tables append them here.
+JOURNALED_TABLES: tuple[str, ...] = (
+    "customers",
+    "identity_keys",
+    "identity_separations",
+    "customer_merges",
+    "orders",
+    "order_lines",
+    "products",
+)

@@ -1,0 +1,94 @@
+"""Otokui entry point: the window with no arguments, the command line otherwise.
+
+The command line is a thin front end over the engine, like the GUI.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import engine
+from engine.errors import OtokuiError
+
+
+def _add_db(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", type=Path, default=None,
+                        help="データベースファイル（既定: ユーザーデータフォルダの otokui.db）")
+
+
+def _open(args) -> engine.Shop:
+    return engine.Shop(args.db)
+
+
+def cmd_import(args) -> int:
+    failed = False
+    with _open(args) as shop:
+        for file in args.files:
+            try:
+                result = shop.imports.import_file(
+                    file, format_name=args.format, mapping=args.mapping)
+            except OtokuiError as exc:
+                print(f"エラー: {exc}", file=sys.stderr)
+                failed = True
+                continue
+            print(result.summary())
+    return 1 if failed else 0
+
+
+def cmd_customers(args) -> int:
+    with _open(args) as shop:
+        table = shop.customers.table(as_of=args.as_of)
+        _write_table(table, args.out)
+    return 0
+
+
+def _write_table(table, out: Path | None) -> None:
+    from engine.export import write_table
+    write_table(table, out, sys.stdout)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="otokui", description="Otokui（お得意様）— 通販ショップのための顧客管理")
+    parser.add_argument("--version", action="version", version=f"Otokui {engine.__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("import", help="注文データを取り込む")
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--format", default=None, help="形式名（rakuten, amazon, …）。省略時は自動判定")
+    group.add_argument("--mapping", type=Path, default=None, help="列の対応付けファイル（JSON）")
+    _add_db(p)
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("customers", help="顧客一覧を出力する")
+    p.add_argument("--as-of", default=None, help="基準日 YYYY-MM-DD（既定: 今日）")
+    p.add_argument("--out", type=Path, default=None, help="出力ファイル（.csv / .xlsx）。省略時は標準出力")
+    _add_db(p)
+    p.set_defaults(func=cmd_customers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv:
+        from gui.app import run
+        return run()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    try:
+        return args.func(args)
+    except OtokuiError as exc:
+        print(f"エラー: {exc}", file=sys.stderr)
+        return 1
+    except (OSError, ValueError) as exc:
+        print(f"エラー: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
