@@ -1,0 +1,90 @@
+"""Writing tables to CSV (UTF-8 with BOM, for Excel) and .xlsx, formula-safe."""
+from __future__ import annotations
+
+import io
+import sys
+from pathlib import Path
+from typing import BinaryIO
+
+import pandas as pd
+
+from engine.errors import OtokuiError
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _safe_text(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.copy()
+    for col in frame.columns:
+        if not pd.api.types.is_numeric_dtype(frame[col]):
+            frame[col] = frame[col].map(neutralise)
+    return frame
+
+
+def write_csv(frame: pd.DataFrame, stream: BinaryIO) -> None:
+    text = _safe_text(frame).to_csv(index=False, lineterminator="\r\n")
+    stream.write(b"\xef\xbb\xbf" + text.encode("utf-8"))
+
+
+def write_xlsx(frame: pd.DataFrame, path: Path, sheet_title: str = "一覧",
+               headers: list[str] | None = None) -> None:
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook(write_only=False)
+    sheet = book.active
+    sheet.title = sheet_title
+    headers = headers or [str(c) for c in frame.columns]
+    sheet.append(headers)
+    for row in frame.itertuples(index=False):
+        sheet.append([None if (v is None or (isinstance(v, float) and pd.isna(v))) else v
+                      for v in row])
+    # Strings are stored as text cells, never formulas.
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
+    for index, header in enumerate(headers, start=1):
+        values = frame.iloc[:, index - 1].astype(str).head(500)
+        width = max([_display_width(header)] + [_display_width(v) for v in values])
+        sheet.column_dimensions[get_column_letter(index)].width = min(max(width + 2, 6), 60)
+    sheet.freeze_panes = "A2"
+    book.save(path)
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in str(text))
+
+
+def write_table(frame: pd.DataFrame, out: Path | None, stdout=None) -> None:
+    """CSV or .xlsx by the file's extension; CSV to stdout when ``out`` is None."""
+    if out is None:
+        stream = getattr(stdout or sys.stdout, "buffer", None)
+        if stream is None:
+            buffer = io.BytesIO()
+            write_csv(frame, buffer)
+            (stdout or sys.stdout).write(buffer.getvalue().decode("utf-8-sig"))
+        else:
+            write_csv(frame, stream)
+            stream.flush()
+        return
+    suffix = out.suffix.lower()
+    try:
+        if suffix == ".xlsx":
+            write_xlsx(frame, out)
+        elif suffix in (".csv", ".txt"):
+            with open(out, "wb") as stream:
+                write_csv(frame, stream)
+        else:
+            raise OtokuiError(f"{out.name}: 出力できるのは .csv と .xlsx です。")
+    except PermissionError:
+        raise OtokuiError(
+            f"{out.name}: ファイルに書き込めません。Excelで開いている場合は閉じてから、もう一度実行してください。"
+        ) from None
