@@ -71,10 +71,10 @@ class Journal:
             image = "json_object(" + ", ".join(
                 f"'{c}', OLD.{c}" for c in self.columns(table)) + ")"
             body = (
-                f"INSERT INTO main.journal (op_id, seq, tbl, row_id, before) "
-                f"SELECT {op_id}, (SELECT coalesce(max(seq), 0) + 1 FROM main.journal "
+                f"INSERT INTO journal (op_id, seq, tbl, row_id, before) "
+                f"SELECT {op_id}, (SELECT coalesce(max(seq), 0) + 1 FROM journal "
                 f"WHERE op_id = {op_id}), '{table}', OLD.id, {image} "
-                f"WHERE NOT EXISTS (SELECT 1 FROM main.journal WHERE tbl = '{table}' "
+                f"WHERE NOT EXISTS (SELECT 1 FROM journal WHERE tbl = '{table}' "
                 f"AND row_id = OLD.id AND op_id = {op_id});")
             for event in ("UPDATE", "DELETE"):
                 conn.execute(

@@ -26,6 +26,11 @@ class Shop:
         self.settings = Settings(self.db)
 
     @cached_property
+    def formats(self):
+        from engine.formats import FormatRegistry
+        return FormatRegistry(self.settings)
+
+    @cached_property
     def imports(self):
         from engine.importer import ImportService
         return ImportService(self)

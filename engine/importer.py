@@ -1,0 +1,295 @@
+"""The import pipeline: one file → one undoable operation in one transaction."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from engine import identity
+from engine.database import now_text
+from engine.errors import CancelledError, OtokuiError
+from engine.formats import FormatPreset, load_mapping_file
+from engine.order_frame import CUSTOMER_FIELDS, OrderBatch, build_batch
+from engine.reader import read_table
+
+Progress = Callable[[float, str], None]
+Cancel = Callable[[], bool]
+
+
+@dataclass
+class ImportResult:
+    import_id: int | None
+    file_name: str
+    source: str
+    rows_read: int
+    orders_added: int = 0
+    orders_updated: int = 0
+    orders_unchanged: int = 0
+    orders_cancelled: int = 0
+    lines: int = 0
+    customers_added: int = 0
+    already_imported: bool = False
+
+    def summary(self) -> str:
+        if self.already_imported:
+            return (f"{self.file_name}: 取込済みのファイルです（{self.orders_unchanged}件の注文はすべて"
+                    "登録済み）。変更はありません。")
+        return (f"{self.file_name}（{self.source}）: 新規注文 {self.orders_added}件、"
+                f"更新 {self.orders_updated}件、変更なし {self.orders_unchanged}件、"
+                f"新しい顧客 {self.customers_added}人（{self.rows_read}行を読み込み）")
+
+
+class ImportService:
+    def __init__(self, shop):
+        self.shop = shop
+        self.db = shop.db
+
+    def preset_for(self, path: Path, headers: list[str], format_name: str | None = None,
+                   mapping: Path | None = None) -> FormatPreset:
+        if mapping is not None:
+            return load_mapping_file(mapping)
+        if format_name:
+            return self.shop.formats.by_name(format_name)
+        return self.shop.formats.detect(path, headers)
+
+    def import_file(self, path: Path | str, format_name: str | None = None,
+                    mapping: Path | None = None, progress: Progress | None = None,
+                    cancel: Cancel | None = None) -> ImportResult:
+        """Import one export file completely or not at all."""
+        path = Path(path)
+        report = progress or (lambda fraction, message: None)
+        report(0.0, f"{path.name} を読み込んでいます")
+        table = read_table(path)
+        preset = self.preset_for(path, table.headers, format_name, mapping)
+        report(0.2, f"{path.name}（{preset.label}）を確認しています")
+        batch = build_batch(path, table, preset)
+        _check(cancel)
+        if self._already_imported(table.sha256):
+            return ImportResult(None, path.name, preset.name, batch.rows_read,
+                                orders_unchanged=len(batch.orders), already_imported=True)
+        with self.shop.journal.operation("import", f"取込: {path.name}") as op:
+            cur = self.db.conn.execute(
+                "INSERT INTO imports (op_id, file_name, sha256, source, started_at) "
+                "VALUES (?, ?, ?, ?, ?)", (op.id, path.name, table.sha256, preset.name, now_text()))
+            result = ImportResult(cur.lastrowid, path.name, preset.name, batch.rows_read)
+            _Writer(self.shop, result, batch, report, cancel).run()
+            self.db.conn.execute(
+                "UPDATE imports SET rows_read = ?, orders_added = ?, orders_updated = ?, "
+                "orders_unchanged = ?, lines = ?, customers_added = ?, finished_at = ? WHERE id = ?",
+                (result.rows_read, result.orders_added, result.orders_updated,
+                 result.orders_unchanged, result.lines, result.customers_added, now_text(),
+                 result.import_id))
+        report(1.0, result.summary())
+        return result
+
+    def _already_imported(self, sha256: str) -> bool:
+        return bool(self.db.scalar(
+            "SELECT 1 FROM imports WHERE sha256 = ? AND undone_at IS NULL AND finished_at IS NOT NULL",
+            (sha256,)))
+
+    def history(self) -> list[dict]:
+        """Every import, newest first, with whether it can be undone now."""
+        rows = self.db.query(
+            "SELECT i.*, o.id AS op FROM imports i LEFT JOIN operations o ON o.id = i.op_id "
+            "ORDER BY i.id DESC")
+        for row in rows:
+            row["can_undo"] = bool(row["undone_at"] is None and row["op"] is not None
+                                   and not self.shop.journal.blockers(row["op"]))
+        return rows
+
+    def undo(self, import_id: int) -> None:
+        """Remove everything one import added or changed, restoring the earlier state."""
+        row = self.db.query("SELECT op_id, undone_at, file_name FROM imports WHERE id = ?",
+                            (import_id,))
+        if not row:
+            raise OtokuiError("その取込履歴は見つかりません。")
+        if row[0]["undone_at"] is not None:
+            raise OtokuiError(f"{row[0]['file_name']} の取込はすでに取り消されています。")
+        with self.db.transaction() as conn:
+            self.shop.journal.undo(row[0]["op_id"])
+            conn.execute("UPDATE imports SET undone_at = ? WHERE id = ?", (now_text(), import_id))
+
+
+def _check(cancel: Cancel | None) -> None:
+    if cancel is not None and cancel():
+        raise CancelledError()
+
+
+class _Writer:
+    """Writes one batch inside the import's transaction (set-based where it counts)."""
+
+    def __init__(self, shop, result: ImportResult, batch: OrderBatch, report: Progress,
+                 cancel: Cancel | None):
+        self.shop, self.conn = shop, shop.db.conn
+        self.result, self.batch, self.report, self.cancel = result, batch, report, cancel
+        self.source = result.source
+
+    def step(self, fraction: float, message: str) -> None:
+        _check(self.cancel)
+        self.report(fraction, f"{self.result.file_name}: {message}")
+
+    def run(self) -> None:
+        orders = self.batch.orders
+        self.step(0.3, "登録済みの注文と照合しています")
+        existing = self._existing(orders.index)
+        orders = orders.join(existing)
+        is_new = orders["order_id"].isna().to_numpy()
+        unchanged = (~is_new) & (orders["old_digest"] == orders["digest"]).to_numpy()
+        work = orders[~unchanged].copy()
+        self.result.orders_added = int(is_new.sum())
+        self.result.orders_updated = int((~is_new & ~unchanged).sum())
+        self.result.orders_unchanged = int(unchanged.sum())
+        self.result.orders_cancelled = int(work["cancelled"].sum())
+        if work.empty:
+            return
+        self.step(0.45, "顧客を名寄せしています")
+        work["customer_id"] = self._resolve_customers(work)
+        self.step(0.65, "注文を書き込んでいます")
+        self._write_orders(work)
+        self.step(0.85, "顧客情報を更新しています")
+        self._update_customers(work)
+        self._update_products()
+
+    def _stage(self, name: str, values) -> None:
+        self.conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} (value TEXT PRIMARY KEY)")
+        self.conn.execute(f"DELETE FROM temp.{name}")
+        self.conn.executemany(f"INSERT OR IGNORE INTO temp.{name} VALUES (?)",
+                              ((v,) for v in values))
+
+    def _existing(self, order_nos: pd.Index) -> pd.DataFrame:
+        self._stage("stage_orders", order_nos)
+        frame = pd.read_sql_query(
+            "SELECT o.order_no, o.id AS order_id, o.digest AS old_digest, "
+            "o.customer_id AS old_customer FROM orders o JOIN temp.stage_orders s "
+            "ON s.value = o.order_no WHERE o.source = ?", self.conn, params=(self.source,))
+        return frame.set_index("order_no")
+
+    def _resolve_customers(self, work: pd.DataFrame) -> np.ndarray:
+        keys = identity.order_keys(work, self.source)
+        self._stage("stage_keys", keys["key"].unique())
+        owners = pd.read_sql_query(
+            "SELECT k.key, k.customer_id FROM identity_keys k JOIN temp.stage_keys s "
+            "ON s.value = k.key", self.conn).set_index("key")["customer_id"]
+        order_owner = work["old_customer"].fillna(0).to_numpy(dtype="int64")
+        labels, linked = identity.components(len(work), keys, owners, order_owner)
+        separated = identity.separated_pairs(self.conn)
+        target: dict[int, int] = {}
+        constrained: set[int] = set()
+        for component, group in linked.groupby("component", sort=False):
+            members = sorted(set(group["customer"].tolist()))
+            if separated and any(frozenset((a, b)) in separated
+                                 for i, a in enumerate(members) for b in members[i + 1:]):
+                constrained.add(int(component))
+                continue
+            identity.merge_customers(self.conn, members[0], members[1:], manual=False)
+            target[int(component)] = members[0]
+        customer = pd.Series(labels).map(target).to_numpy(dtype="float64", copy=True)
+        if constrained:
+            in_constrained = np.isin(labels, list(constrained))
+            customer[in_constrained] = self._assign_constrained(
+                keys, owners, order_owner, np.flatnonzero(in_constrained))
+        fresh = np.isnan(customer)
+        if fresh.any():
+            new_labels, codes = np.unique(labels[fresh], return_inverse=True)
+            first_id = self._create_customers(len(new_labels))
+            customer[fresh] = first_id + codes
+            self.result.customers_added = len(new_labels)
+        customer = customer.astype("int64")
+        new_keys = keys[~keys["key"].isin(owners.index)].drop_duplicates("key")
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO identity_keys (key, customer_id) VALUES (?, ?)",
+            zip(new_keys["key"], customer[new_keys["pos"].to_numpy()].tolist()))
+        return customer
+
+    def _assign_constrained(self, keys, owners, order_owner, positions) -> np.ndarray:
+        """Orders linking customers a user split apart go to the customer of their
+        strongest own key; the separated customers stay apart (rare, so per order)."""
+        result = np.full(len(positions), np.nan)
+        for i, pos in enumerate(positions):
+            if order_owner[pos]:
+                result[i] = order_owner[pos]
+                continue
+            own = keys[keys["pos"] == pos].sort_values("rank")
+            for key in own["key"]:
+                if key in owners.index:
+                    result[i] = owners[key]
+                    break
+        return result
+
+    def _create_customers(self, count: int) -> int:
+        before = self.conn.execute(
+            "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'customers'), 0)"
+        ).fetchone()[0]
+        stamp = now_text()
+        self.conn.executemany("INSERT INTO customers (created_at) VALUES (?)",
+                              ((stamp,) for _ in range(count)))
+        last = self.conn.execute("SELECT max(id) FROM customers").fetchone()[0]
+        if last != before + count:  # AUTOINCREMENT under our write lock is consecutive
+            raise OtokuiError("顧客番号の割り当てに失敗しました。もう一度取り込んでください。")
+        return before + 1
+
+    def _write_orders(self, work: pd.DataFrame) -> None:
+        import_id = self.result.import_id
+        columns = ["ordered_at", "order_date", "status", "customer_id", "amount", "shipping",
+                   "fee", "points", "coupon"] + CUSTOMER_FIELDS + ["digest"]
+        frame = work.assign(status=np.where(work["cancelled"], "cancelled", "valid"))
+        frame = frame[columns + ["order_id"]].astype(object)
+        frame = frame.where(pd.notna(frame), None)
+        is_new = frame["order_id"].isna()
+        changed = frame.loc[~is_new]
+        if len(changed):
+            assignments = ", ".join(f"{c} = ?" for c in columns)
+            self.conn.executemany(
+                f"UPDATE orders SET {assignments}, import_id = ? WHERE id = ?",
+                [(*row[:-1], import_id, int(row[-1]))
+                 for row in changed.itertuples(index=False, name=None)])
+            self._stage("stage_changed", changed["order_id"].astype("int64").tolist())
+            self.conn.execute("DELETE FROM order_lines WHERE order_id IN "
+                              "(SELECT value FROM temp.stage_changed)")
+        added = frame.loc[is_new]
+        if len(added):
+            self.conn.executemany(
+                f"INSERT INTO orders (source, order_no, {', '.join(columns)}, import_id) "
+                f"VALUES (?, ?, {', '.join('?' * len(columns))}, ?)",
+                [(self.source, order_no, *row[:-1], import_id)
+                 for order_no, row in zip(added.index, added.itertuples(index=False, name=None))])
+        ids = pd.read_sql_query(
+            "SELECT o.order_no, o.id FROM orders o JOIN temp.stage_orders s "
+            "ON s.value = o.order_no WHERE o.source = ?", self.conn,
+            params=(self.source,)).set_index("order_no")["id"]
+        lines = self.batch.lines
+        lines = lines[lines["order_no"].isin(work.index)]
+        self.conn.executemany(
+            "INSERT INTO order_lines (order_id, line_no, product_code, product_name, "
+            "unit_price, quantity, amount) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            zip(lines["order_no"].map(ids).astype("int64").tolist(), lines["line_no"].tolist(),
+                lines["product_code"], lines["product_name"], lines["unit_price"].tolist(),
+                lines["quantity"].tolist(), lines["amount"].tolist()))
+        self.result.lines = len(lines)
+
+    def _update_customers(self, work: pd.DataFrame) -> None:
+        """Contact details come from each customer's newest order (empty cells keep
+        what is known); DM defaults follow the customer's sources."""
+        fields = [f for f in CUSTOMER_FIELDS if f != "member_id"]
+        latest = (work.sort_values("ordered_at")[["customer_id", "ordered_at"] + fields]
+                  .replace("", np.nan).groupby("customer_id").last().fillna(""))
+        setters = ", ".join(f"{f} = CASE WHEN ? != '' THEN ? ELSE {f} END" for f in fields)
+        columns = [latest[f].tolist() for f in fields]
+        stamps = latest["ordered_at"].tolist()
+        ids = latest.index.astype("int64").tolist()
+        self.conn.executemany(
+            f"UPDATE customers SET {setters}, info_at = ? WHERE id = ? AND info_at <= ?",
+            (tuple(v for col in values for v in (col, col)) + (stamp, cid, stamp)
+             for *values, stamp, cid in zip(*columns, stamps, ids)))
+        self.shop.customers.refresh_dm_defaults(latest.index.tolist())
+
+    def _update_products(self) -> None:
+        lines = self.batch.lines
+        products = (lines[lines["product_code"] != ""]
+                    .drop_duplicates("product_code", keep="last"))
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO products (code, name) VALUES (?, ?)",
+            zip(products["product_code"], products["product_name"]))
