@@ -43,6 +43,12 @@ def cmd_customers(args) -> int:
     return 0
 
 
+def cmd_barcode(args) -> int:
+    from engine.barcode import encode
+    print(" ".join(encode(args.postal, " ".join(args.address))))
+    return 0
+
+
 def _write_table(table, out: Path | None) -> None:
     from engine.export import write_table
     write_table(table, out, sys.stdout)
@@ -67,6 +73,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=None, help="出力ファイル（.csv / .xlsx）。省略時は標準出力")
     _add_db(p)
     p.set_defaults(func=cmd_customers)
+
+    p = sub.add_parser("barcode", help="カスタマバーコードの記号列を表示する")
+    p.add_argument("postal", metavar="POSTAL", help="郵便番号（例: 100-0013）")
+    # Unquoted addresses arrive split at spaces; a space is a separator to the rules anyway.
+    p.add_argument("address", nargs="*", metavar="ADDRESS",
+                   help="住所（省略時は住所表示番号なしでCC4を補充）")
+    p.set_defaults(func=cmd_barcode)
     return parser
 
 
