@@ -12,6 +12,14 @@ import engine
 from engine.errors import OtokuiError
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors are one clear line on stderr and exit code 1, like every other error."""
+
+    def error(self, message: str):
+        print(f"エラー: {message}（使い方は {self.prog} --help）", file=sys.stderr)
+        raise SystemExit(1)
+
+
 def _add_db(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", type=Path, default=None,
                         help="データベースファイル（既定: ユーザーデータフォルダの otokui.db）")
@@ -55,10 +63,10 @@ def _write_table(table, out: Path | None) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="otokui", description="Otokui（お得意様）— 通販ショップのための顧客管理")
     parser.add_argument("--version", action="version", version=f"Otokui {engine.__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     p = sub.add_parser("import", help="注文データを取り込む")
     p.add_argument("files", nargs="+", type=Path, metavar="FILE")

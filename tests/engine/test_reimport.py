@@ -1,0 +1,104 @@
+"""A later export of the same order updates it; the latest import wins (SPEC §2)."""
+import json
+
+from engine import Shop
+from engine.formats import UnknownFormatError
+from tests.engine.snapshot import SAMPLES, snapshot
+
+import pytest
+
+RAKUTEN_SEP = SAMPLES / "rakuten" / "rakuten_202509.csv"
+
+
+def test_a_later_export_with_a_changed_status_updates_the_order(tmp_path):
+    text = RAKUTEN_SEP.read_bytes().decode("cp932")
+    assert text.count("キャンセル確定") >= 1
+    earlier = tmp_path / "rakuten_early.csv"
+    earlier.write_bytes(text.replace("キャンセル確定", "発送済").encode("cp932"))
+    shop = Shop(":memory:")
+    first = shop.imports.import_file(earlier)
+    cancelled_no = next(line.split(",")[0].strip('"') for line in text.splitlines()
+                        if "キャンセル確定" in line)
+    assert shop.db.scalar("SELECT status FROM orders WHERE order_no = ?", (cancelled_no,)) == "valid"
+    before = snapshot(shop)
+    second = shop.imports.import_file(RAKUTEN_SEP)
+    assert (second.orders_added, second.orders_updated) == (0, 1)
+    assert second.orders_unchanged == first.orders_added - 1
+    assert shop.db.scalar("SELECT count(*) FROM orders") == first.orders_added
+    assert shop.db.scalar("SELECT status FROM orders WHERE order_no = ?",
+                          (cancelled_no,)) == "cancelled"
+    lines = shop.db.scalar("SELECT count(*) FROM order_lines")
+    assert lines == len(text.splitlines()) - 1
+    shop.imports.undo(second.import_id)
+    assert snapshot(shop) == before
+
+
+def test_undo_is_refused_while_a_later_import_changed_the_same_orders(tmp_path):
+    text = RAKUTEN_SEP.read_bytes().decode("cp932")
+    earlier = tmp_path / "early.csv"
+    earlier.write_bytes(text.replace("キャンセル確定", "発送済").encode("cp932"))
+    shop = Shop(":memory:")
+    first = shop.imports.import_file(earlier)
+    shop.imports.import_file(RAKUTEN_SEP)
+    history = {r["id"]: r for r in shop.imports.history()}
+    assert history[first.import_id]["can_undo"] is False
+    from engine.errors import UndoBlockedError
+    with pytest.raises(UndoBlockedError, match="rakuten_202509.csv"):
+        shop.imports.undo(first.import_id)
+
+
+CUSTOM = "伝票番号,購入日,お客様名,電話,郵便,品番,品名,金額,個数\nX-1,2025/7/1,青木 陽,090-1000-2000,100-0001,P1,茶,1500,2\nX-1,2025/7/1,青木 陽,090-1000-2000,100-0001,P2,菓子,800,1\n"
+MAPPING = {"label": "自社POS", "fields": {
+    "order_no": "伝票番号", "ordered_at": "購入日", "name": "お客様名", "phone": "電話",
+    "postal_code": "郵便", "product_code": "品番", "product_name": "品名",
+    "unit_price": "金額", "quantity": "個数"}}
+
+
+def test_mapping_file_imports_an_unknown_layout(tmp_path):
+    path = tmp_path / "pos.csv"
+    path.write_text(CUSTOM, encoding="cp932")
+    mapping = tmp_path / "pos.json"
+    mapping.write_text(json.dumps(MAPPING, ensure_ascii=False), encoding="utf-8")
+    shop = Shop(":memory:")
+    with pytest.raises(UnknownFormatError):
+        shop.imports.import_file(path)
+    result = shop.imports.import_file(path, mapping=mapping)
+    assert (result.orders_added, result.lines) == (1, 2)
+    assert shop.db.query("SELECT amount, order_date FROM orders") == [
+        {"amount": 3800, "order_date": "2025-07-01"}]
+
+
+def test_a_saved_user_preset_is_recognised_next_time(tmp_path):
+    path = tmp_path / "pos.csv"
+    path.write_text(CUSTOM, encoding="utf-8")
+    shop = Shop(":memory:")
+    fields = {k: [v] for k, v in MAPPING["fields"].items()}
+    shop.formats.save_user_preset("自社POS", CUSTOM.splitlines()[0].split(","), fields)
+    result = shop.imports.import_file(path)
+    assert result.source.startswith("user_") and result.orders_added == 1
+    assert "自社POS" in [p.label for p in shop.formats.presets()]
+
+
+def test_legacy_rakuten_and_yahoo_presets(tmp_path):
+    legacy = tmp_path / "legacy.csv"
+    legacy.write_text(
+        "受注番号,受注ステータス,注文日,注文時間,注文者名字,注文者名前,注文者名字フリガナ,"
+        "注文者名前フリガナ,注文者郵便番号1,注文者郵便番号2,注文者住所：都道府県,注文者住所：都市区,"
+        "注文者住所：町以降,注文者電話番号1,注文者電話番号2,注文者電話番号3,メールアドレス,商品名,商品番号,単価,個数\n"
+        "100-1,キャンセル,2024/2/29,23:59:59,森,花,ﾓﾘ,ﾊﾅ,100,0001,東京都,千代田区,1−1,03,1234,5678,"
+        "m@example.jp,茶,T1,1000,3\n"
+        "100-2,処理済,2024/3/1,00:00:01,森,花,ﾓﾘ,ﾊﾅ,100,0001,東京都,千代田区,1−1,03,1234,5678,"
+        "m@example.jp,茶,T1,1000,2\n", encoding="cp932")
+    yahoo = tmp_path / "yahoo.csv"
+    yahoo.write_text(
+        "OrderId,OrderTime,BillLastName,BillFirstName,BillZipCode,BillPrefecture,BillCity,"
+        "BillAddress1,BillAddress2,BillPhoneNumber,BillMailAddress,ItemId,Title,UnitPrice,Quantity\n"
+        "y-1,2024-03-02 10:00:00,森,花,1000001,東京都,千代田区,1-1,,0312345678,M@Example.jp,T1,茶,500,1\n",
+        encoding="utf-8")
+    shop = Shop(":memory:")
+    assert shop.imports.import_file(legacy).source == "rakuten_legacy"
+    assert shop.imports.import_file(yahoo).source == "yahoo"
+    assert shop.db.scalar("SELECT count(DISTINCT customer_id) FROM orders") == 1
+    (row,) = shop.customers.table(as_of="2024-03-31").to_dict("records")
+    assert (row["purchase_count"], row["total_amount"], row["first_purchase"]) == (2, 2500, "2024-03-01")
+    assert row["kana"] == "モリ ハナ" and row["address"] == "東京都千代田区1-1"
