@@ -207,6 +207,14 @@ class CustomerService:
             f"(SELECT {', '.join(fields)}, ordered_at FROM orders WHERE customer_id = ? "
             f"ORDER BY ordered_at DESC LIMIT 1) WHERE id = ?", (customer_id, customer_id))
 
+    def set_source_dm_default(self, source: str, allowed: bool) -> None:
+        """Change whether customers from ``source`` may get DMs by default, for everyone."""
+        defaults = dict(self.shop.settings.get("dm_default_by_source") or {})
+        defaults[source] = bool(allowed)
+        with self.db.transaction():
+            self.shop.settings.set("dm_default_by_source", defaults)
+            self.refresh_dm_defaults()
+
     def refresh_dm_defaults(self, customer_ids: list[int] | None = None) -> None:
         """A customer may get DMs by default when any of their sources allows it
         (Amazon buyers alone do not: Amazon forbids marketing use of buyer data)."""

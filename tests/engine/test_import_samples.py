@@ -108,3 +108,14 @@ def test_history_marks_undone_imports():
     (row,) = shop.imports.history()
     assert row["undone_at"] is not None and row["can_undo"] is False
     assert row["orders_added"] == 5 and row["rows_read"] == 5
+
+
+def test_per_source_dm_default_can_be_changed():
+    shop = Shop(":memory:")
+    shop.imports.import_file(SAMPLES / "amazon" / "amazon_202507.txt")
+    table = shop.customers.table(as_of="2025-08-01")
+    assert set(table["dm_ok"]) == {0}
+    shop.customers.set_source_dm_default("amazon", True)
+    assert set(shop.customers.table(as_of="2025-08-01")["dm_ok"]) == {1}
+    shop.customers.set_opt_out(int(table["customer_id"].iloc[0]), True)
+    assert shop.customers.table(as_of="2025-08-01")["dm_ok"].tolist().count(0) == 1
