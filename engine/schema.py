@@ -151,6 +151,82 @@ MIGRATIONS: list[str] = [
         cycle_days INTEGER
     );
     """,
+    # 2: surveys and customer journey maps
+    """
+    CREATE TABLE surveys (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        title TEXT NOT NULL,
+        description TEXT NOT NULL DEFAULT '',
+        target TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE survey_questions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        survey_id INTEGER NOT NULL REFERENCES surveys(id),
+        position INTEGER NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('choice', 'scale', 'text')),
+        text TEXT NOT NULL,
+        scale_min INTEGER,
+        scale_max INTEGER,
+        min_label TEXT NOT NULL DEFAULT '',
+        max_label TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX survey_questions_survey ON survey_questions(survey_id, position);
+    CREATE TABLE survey_options (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        question_id INTEGER NOT NULL REFERENCES survey_questions(id),
+        position INTEGER NOT NULL,
+        label TEXT NOT NULL
+    );
+    CREATE INDEX survey_options_question ON survey_options(question_id, position);
+    CREATE TABLE survey_responses (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        survey_id INTEGER NOT NULL REFERENCES surveys(id),
+        customer_id INTEGER NOT NULL REFERENCES customers(id),
+        answered_on TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        UNIQUE (survey_id, customer_id)
+    );
+    CREATE INDEX survey_responses_customer ON survey_responses(customer_id);
+    CREATE TABLE survey_answers (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        response_id INTEGER NOT NULL REFERENCES survey_responses(id),
+        question_id INTEGER NOT NULL REFERENCES survey_questions(id),
+        option_id INTEGER REFERENCES survey_options(id),
+        number INTEGER,
+        text TEXT,
+        UNIQUE (response_id, question_id)
+    );
+    CREATE INDEX survey_answers_question ON survey_answers(question_id);
+
+    CREATE TABLE journey_maps (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL,
+        cluster TEXT NOT NULL DEFAULT '',
+        persona TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE journey_stages (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        map_id INTEGER NOT NULL REFERENCES journey_maps(id),
+        position INTEGER NOT NULL,
+        name TEXT NOT NULL
+    );
+    CREATE TABLE journey_rows (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        map_id INTEGER NOT NULL REFERENCES journey_maps(id),
+        position INTEGER NOT NULL,
+        name TEXT NOT NULL
+    );
+    CREATE TABLE journey_cells (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        stage_id INTEGER NOT NULL REFERENCES journey_stages(id),
+        row_id INTEGER NOT NULL REFERENCES journey_rows(id),
+        text TEXT NOT NULL,
+        UNIQUE (stage_id, row_id)
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -165,4 +241,13 @@ JOURNALED_TABLES: tuple[str, ...] = (
     "orders",
     "order_lines",
     "products",
+    "surveys",
+    "survey_questions",
+    "survey_options",
+    "survey_responses",
+    "survey_answers",
+    "journey_maps",
+    "journey_stages",
+    "journey_rows",
+    "journey_cells",
 )

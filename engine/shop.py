@@ -40,6 +40,16 @@ class Shop:
         from engine.customers import CustomerService
         return CustomerService(self)
 
+    @cached_property
+    def surveys(self):
+        from engine.surveys import SurveyService
+        return SurveyService(self)
+
+    @cached_property
+    def journeys(self):
+        from engine.journeys import JourneyService
+        return JourneyService(self)
+
     def close(self) -> None:
         self.db.close()
 
