@@ -24,7 +24,9 @@ def _safe_text(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.copy()
     for col in frame.columns:
         if not pd.api.types.is_numeric_dtype(frame[col]):
-            frame[col] = frame[col].map(neutralise)
+            # A list, not Series.map: map would turn a column of ints and None into floats.
+            frame[col] = pd.Series([neutralise(v) for v in frame[col]], index=frame.index,
+                                   dtype=object)
     return frame
 
 

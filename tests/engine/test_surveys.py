@@ -171,7 +171,8 @@ def test_export_answers_csv_and_xlsx(shop, tmp_path):
     assert shop.surveys.export_answers(survey_id, csv, as_of=AS_OF) == 7
     text = csv.read_bytes().decode("utf-8-sig").splitlines()
     assert text[0] == "顧客ID,氏名,クラスター,回答日,Q1 理由,Q2 満足度,Q3 ご意見"
-    assert text[5] == "8,久保 八重,1回購入,2024-12-01,C,,高い"
+    assert text[5] == "6,加藤 六花,1回購入,2024-12-01,A,2,"
+    assert text[6] == "8,久保 八重,1回購入,2024-12-01,C,,高い"
     xlsx = tmp_path / "answers.xlsx"
     shop.surveys.export_answers(survey_id, xlsx, as_of=AS_OF)
     back = pd.read_excel(xlsx)
