@@ -256,6 +256,13 @@ class SurveyService:
         return self.db.scalar(
             "SELECT count(*) FROM survey_answers WHERE question_id = ?", (question_id,))
 
+    def answer_counts(self, survey_id: int) -> dict[int, int]:
+        """Question id -> number of answers, for the survey's answered questions."""
+        return {r["question_id"]: r["n"] for r in self.db.query(
+            """SELECT a.question_id, count(*) AS n FROM survey_answers a
+               JOIN survey_questions q ON q.id = a.question_id
+               WHERE q.survey_id = ? GROUP BY a.question_id""", (survey_id,))}
+
     def update_question(self, question_id: int, spec: QuestionSpec) -> None:
         """Change a question. Options are matched by position: the 2nd option keeps its
         answers when renamed; answers to options that are removed are deleted, and so are
