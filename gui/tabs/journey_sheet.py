@@ -123,6 +123,11 @@ class _Sheet:
             page.append((docs, h))
             used += h
         pages.append(page)
+        if len(pages) == 1:
+            # Spare height goes to the rows: a printed map leaves room for handwritten notes.
+            spare = available - header[1] - sum(h for _, h in page)
+            page = [(docs, h + spare / len(page)) for docs, h in page] if page else page
+            pages = [page]
         for number, page_rows in enumerate(pages):
             if number:
                 self.device.newPage()

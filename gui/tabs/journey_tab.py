@@ -10,7 +10,7 @@ from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogButtonBox,
                                QFileDialog, QFormLayout, QHBoxLayout, QHeaderView, QInputDialog,
                                QLabel, QLineEdit, QMenu, QMessageBox, QPlainTextEdit, QPushButton,
-                               QTableView, QToolButton, QVBoxLayout, QWidget)
+                               QTableView, QVBoxLayout, QWidget)
 
 from engine.errors import OtokuiError
 from engine.journeys import ROW, STAGE
@@ -116,11 +116,9 @@ class JourneyTab(QWidget):
         layout.addWidget(self.view, 1)
         self.refresh()
 
-    def _lane_button(self, axis: str) -> QToolButton:
+    def _lane_button(self, axis: str) -> QPushButton:
         word, back, forward = AXIS_WORDS[axis]
-        button = QToolButton()
-        button.setText(f"{word}（{'列' if axis == STAGE else '行'}）の編集")
-        button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        button = QPushButton(f"{word}（{'列' if axis == STAGE else '行'}）の編集")
         menu = QMenu(button)
         for text, slot in ((f"{word}を追加…", lambda: self.add_lane(axis)),
                            ("名前を変更…", lambda: self.rename_lane(axis)),

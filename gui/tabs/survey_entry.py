@@ -143,6 +143,7 @@ class SurveyEntryPage(QWidget):
         self.match_view.horizontalHeader().setStretchLastSection(True)
         self.match_view.setMaximumHeight(150)
         self.match_view.doubleClicked.connect(lambda _index: self.pick_current())
+        self.match_view.hide()
 
         self.customer_label = QLabel("お客様を選んでください")
         self.customer_label.setWordWrap(True)
@@ -166,6 +167,9 @@ class SurveyEntryPage(QWidget):
         self.delete_button = QPushButton("この方の回答を削除")
         self.delete_button.clicked.connect(self._delete_response)
         self.status = QLabel("")
+        keys = QLabel("数字キーで選ぶ → Tabで次の質問へ → Enterで保存して次のお客様へ。"
+                      "Deleteで未回答に戻します。")
+        keys.setStyleSheet("color: #555;")
 
         top = QHBoxLayout()
         top.addWidget(QLabel("お客様"))
@@ -181,6 +185,7 @@ class SurveyEntryPage(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.match_view)
         layout.addWidget(self.customer_label)
+        layout.addWidget(keys)
         layout.addWidget(scroll, 1)
         layout.addLayout(buttons)
         layout.addWidget(self.status)
@@ -229,11 +234,15 @@ class SurveyEntryPage(QWidget):
             return
         super().keyPressEvent(event)
 
+    def _show_matches(self, rows: list[dict]) -> None:
+        self.matches.set_rows(rows)
+        self.match_view.setVisible(bool(rows))
+        if rows:
+            self.match_view.selectRow(0)
+
     def _run_search(self) -> None:
         self._search_timer.stop()
-        self.matches.set_rows(self.shop.surveys.find_customers(self.search.text()))
-        if self.matches.rowCount():
-            self.match_view.selectRow(0)
+        self._show_matches(self.shop.surveys.find_customers(self.search.text()))
 
     def pick_current(self) -> None:
         """Enter in the customer field: choose the highlighted match."""
@@ -248,7 +257,7 @@ class SurveyEntryPage(QWidget):
     def choose_customer(self, customer: dict) -> None:
         self.customer = customer
         self.search.setText(f"{customer['id']}  {customer['name']}")
-        self.matches.set_rows([])
+        self._show_matches([])
         self._load_answers()
         self._update_enabled()
         first = next(iter(self.editors.values()), None)
@@ -311,7 +320,7 @@ class SurveyEntryPage(QWidget):
             else:
                 editor.clear()
         self.search.clear()
-        self.matches.set_rows([])
+        self._show_matches([])
         self.customer_label.setText("お客様を選んでください")
         self._update_enabled()
         self.search.setFocus()

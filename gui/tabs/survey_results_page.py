@@ -39,6 +39,7 @@ class SurveyResultsPage(QWidget):
         self.view.setWordWrap(True)
         self.view.setAlternatingRowColors(True)
         self.view.verticalHeader().hide()
+        self.view.horizontalHeader().setMinimumSectionSize(64)
 
         top = QHBoxLayout()
         top.addWidget(QLabel("質問"))
