@@ -5,14 +5,12 @@ by cluster and the answer export live in ``survey_results.py``.
 """
 from __future__ import annotations
 
-import json
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
-from importlib.resources import files
 from typing import TYPE_CHECKING
 
 from engine import positions
+from engine.customer_lookup import find_customers
 from engine.database import now_text
 from engine.errors import OtokuiError
 
@@ -107,15 +105,6 @@ class Survey:
         raise OtokuiError("この質問はもうありません。画面を更新してください。")
 
 
-@dataclass(frozen=True)
-class Template:
-    key: str
-    title: str
-    description: str
-    target: str
-    questions: tuple[QuestionSpec, ...]
-
-
 @dataclass
 class Response:
     id: int
@@ -123,16 +112,6 @@ class Response:
     answered_on: str
     # question id -> option id (choice), int (scale) or str (text)
     answers: dict[int, int | str] = field(default_factory=dict)
-
-
-def load_templates() -> list[Template]:
-    """The survey templates bundled in resources/surveys/templates.json."""
-    raw = json.loads((files("resources") / "surveys" / "templates.json").read_text("utf-8"))
-    return [Template(t["key"], t["title"], t.get("description", ""), t.get("target", ""),
-                     tuple(QuestionSpec(q["kind"], q["text"], tuple(q.get("options", ())),
-                                        q.get("min"), q.get("max"), q.get("min_label", ""),
-                                        q.get("max_label", "")) for q in t["questions"]))
-            for t in raw["templates"]]
 
 
 class SurveyService:
@@ -144,7 +123,9 @@ class SurveyService:
 
     # -- definitions -------------------------------------------------------
 
-    def templates(self) -> list[Template]:
+    def templates(self):
+        """The bundled survey templates the user can start from."""
+        from engine.survey_templates import load_templates
         return load_templates()
 
     def list_surveys(self) -> list[dict]:
@@ -423,33 +404,6 @@ class SurveyService:
         from engine import survey_results
         return survey_results.export_answers(self, survey_id, path, as_of)
 
-    # -- picking the respondent ------------------------------------------------
-
     def find_customers(self, text: str, limit: int = 20) -> list[dict]:
-        """Customers matching a typed ID, name, kana or phone number, best first.
-
-        Digits match the customer ID exactly or the phone number anywhere; other
-        text matches the name (spaces ignored) or the kana (hiragana is accepted).
-        """
-        key = "".join(unicodedata.normalize("NFKC", text).split())
-        if not key:
-            return []
-        columns = "id, name, kana, phone, postal_code, address1"
-        if key.isdigit():
-            return self.db.query(
-                f"""SELECT {columns} FROM customers WHERE deleted_at IS NULL
-                    AND (id = ? OR phone_digits LIKE ?)
-                    ORDER BY id != ?, id LIMIT ?""",
-                (int(key), f"%{key}%", int(key), limit))
-        kana = _to_katakana(key)
-        like = "%" + key.replace("%", "").replace("_", "") + "%"
-        kana_like = "%" + kana.replace("%", "").replace("_", "") + "%"
-        return self.db.query(
-            f"""SELECT {columns} FROM customers WHERE deleted_at IS NULL
-                AND (name_key LIKE ? OR replace(replace(kana, ' ', ''), '　', '') LIKE ?)
-                ORDER BY NOT (name_key LIKE ? OR kana LIKE ?), name_key, id LIMIT ?""",
-            (like, kana_like, key + "%", kana + "%", limit))
-
-
-def _to_katakana(text: str) -> str:
-    return "".join(chr(ord(c) + 0x60) if "ぁ" <= c <= "ゖ" else c for c in text)
+        """Customers matching a typed ID, name, kana or phone number (see customer_lookup)."""
+        return find_customers(self.db, text, limit)

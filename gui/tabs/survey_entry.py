@@ -12,7 +12,7 @@ import unicodedata
 from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDateEdit, QFormLayout, QHBoxLayout,
-                               QHeaderView, QLabel, QLineEdit, QMessageBox, QPushButton,
+                               QLabel, QLineEdit, QMessageBox, QPushButton,
                                QScrollArea, QTableView, QVBoxLayout, QWidget)
 
 from engine.errors import OtokuiError
