@@ -12,6 +12,9 @@ TABLE_COLUMNS = ["customer_id", "name", "kana", "postal_code", "address", "phone
                  "dm_ok", "purchase_count", "total_amount", "first_purchase", "last_purchase",
                  "tenure_days", "recency_days", "segment", "cluster"]
 
+SEARCH_COLUMNS = ["customer_id", "name", "kana", "phone", "email", "postal_code", "address",
+                  "purchase_count", "total_amount", "last_purchase", "dm_ok"]
+
 DM_OK_SQL = ("CASE WHEN c.dm_opt_out = 1 THEN 0 WHEN c.dm_manual IS NOT NULL "
              "THEN c.dm_manual ELSE c.dm_default END")
 ADDRESS_SQL = "trim(c.address1 || CASE WHEN c.address2 != '' THEN ' ' || c.address2 ELSE '' END)"
@@ -76,29 +79,34 @@ class CustomerService:
                 params=(customer_id,))
 
     def search(self, text: str, limit: int = 200) -> pd.DataFrame:
-        """Customers whose name, kana, phone (any format), email or ID matches."""
+        """Customers whose name, kana (hiragana accepted), phone (any format), email or ID
+        matches; an exact ID first, then names/kana starting with the text."""
         query = str(text or "").strip()
-        where, params = ["c.deleted_at IS NULL"], []
+        where, params, rank, rank_params = ["c.deleted_at IS NULL"], [], "0", []
         if query:
             words = normalize.text(pd.Series([query])).iloc[0]
             key = words.replace(" ", "")
             kana = normalize.kana(pd.Series([words])).iloc[0].replace(" ", "")
             digits = "".join(ch for ch in words if ch.isdigit())
-            clauses = ["c.name_key LIKE ? ESCAPE '\\'", "replace(c.kana, ' ', '') LIKE ? ESCAPE '\\'",
+            kana_col = "replace(c.kana, ' ', '')"
+            clauses = ["c.name_key LIKE ? ESCAPE '\\'", f"{kana_col} LIKE ? ESCAPE '\\'",
                        "c.email LIKE ? ESCAPE '\\'"]
             params += [f"%{_escape(key)}%", f"%{_escape(kana)}%", f"%{_escape(words.lower())}%"]
             if len(digits) >= 3:
-                phone = normalize.phone_digits(pd.Series([words])).iloc[0]
                 clauses.append("c.phone_digits LIKE ?")
-                params.append(f"%{phone}%")
-            if digits and digits == key:
-                clauses.append("c.id = ?")
-                params.append(int(digits))
+                params.append(f"%{normalize.phone_digits(pd.Series([words])).iloc[0]}%")
+            exact_id = int(digits) if digits and digits == key else -1
+            clauses.append("c.id = ?")
+            params.append(exact_id)
             where.append("(" + " OR ".join(clauses) + ")")
-        sql = (_PROFILE_SQL.replace("SELECT ", "SELECT ", 1)
-               + "WHERE " + " AND ".join(where) + " ORDER BY c.id LIMIT ?")
+            rank = (f"CASE WHEN c.id = ? THEN 0 WHEN c.name_key LIKE ? ESCAPE '\\' "
+                    f"OR {kana_col} LIKE ? ESCAPE '\\' THEN 1 ELSE 2 END")
+            rank_params = [exact_id, f"{_escape(key)}%", f"{_escape(kana)}%"]
+        sql = (_PROFILE_SQL + "WHERE " + " AND ".join(where)
+               + f" ORDER BY {rank}, c.id LIMIT ?")
         with self.db.lock:
-            found = pd.read_sql_query(sql, self.db.conn, params=params + [int(limit)])
+            found = pd.read_sql_query(sql, self.db.conn,
+                                      params=params + rank_params + [int(limit)])
             ids = found["customer_id"].tolist()
             stats = pd.read_sql_query(
                 "SELECT customer_id, count(*) AS purchase_count, sum(amount) AS total_amount, "
@@ -112,8 +120,7 @@ class CustomerService:
         found[["purchase_count", "total_amount"]] = (
             found[["purchase_count", "total_amount"]].fillna(0).astype("int64"))
         found["last_purchase"] = found["last_purchase"].fillna("")
-        return found[["customer_id", "name", "kana", "phone", "email", "postal_code", "address",
-                      "purchase_count", "total_amount", "last_purchase", "dm_ok"]]
+        return found[SEARCH_COLUMNS]
 
     # --- hand edits: each one undoable operation -------------------------------
 

@@ -10,7 +10,6 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from engine import positions
-from engine.customer_lookup import find_customers
 from engine.database import now_text
 from engine.errors import OtokuiError
 
@@ -405,5 +404,8 @@ class SurveyService:
         return survey_results.export_answers(self, survey_id, path, as_of)
 
     def find_customers(self, text: str, limit: int = 20) -> list[dict]:
-        """Customers matching a typed ID, name, kana or phone number (see customer_lookup)."""
-        return find_customers(self.db, text, limit)
+        """Customers matching a typed ID, name, kana or phone number, best first."""
+        found = self.shop.customers.search(text, limit) if str(text).strip() else None
+        if found is None:
+            return []
+        return found.rename(columns={"customer_id": "id", "address": "address1"}).to_dict("records")

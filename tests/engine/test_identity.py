@@ -135,3 +135,21 @@ def test_contact_details_follow_the_newest_order(shop, tmp_path):
     ]))
     customer = shop.customers.get(customer_of(shop, "1"))
     assert (customer["name"], customer["postal_code"]) == ("新 住所", "2000002")
+
+
+def test_search_by_id_name_kana_phone_and_email(shop, tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text(HEADER + "".join([
+        "M1,1,2025-01-01,青木 一郎,アオキ イチロウ,1000001,東京都,090-0000-0011,aoki@example.jp,S,茶,100,1\n",
+        "M2,2,2025-01-01,木村 青子,キムラ アオコ,1000002,東京都,090-1111-2222,k@example.jp,S,茶,100,1\n",
+    ]), encoding="utf-8")
+    shop.imports.import_file(path)
+    ids = lambda text: shop.customers.search(text)["customer_id"].tolist()
+    aoki, kimura = customer_of(shop, "1"), customer_of(shop, "2")
+    assert ids("青木") == [aoki, kimura]          # prefix match ranks first
+    assert ids("あおき いちろう") == [aoki]         # hiragana and spacing ignored
+    assert ids("ｱｵｷ") == [aoki]                    # half-width kana
+    assert ids("+81 90-1111-2222") == [kimura]     # phone in any format
+    assert ids("AOKI@example") == [aoki]
+    assert ids(str(kimura))[0] == kimura
+    assert ids("50%_") == []
