@@ -4,11 +4,24 @@ from __future__ import annotations
 import sys
 
 
-def run() -> int:
-    from PySide6.QtWidgets import QApplication, QMainWindow
+def run(db_path=None) -> int:
+    from PySide6.QtWidgets import QApplication
+
+    import engine
+    from gui.context import AppContext
+    from gui.fonts import japanese_font_family
+    from gui.main_window import MainWindow
+    from gui.worker import wait_for_worker
 
     app = QApplication.instance() or QApplication(sys.argv)
-    window = QMainWindow()
-    window.setWindowTitle("Otokui")
+    app.setApplicationName("Otokui")
+    font = app.font()
+    font.setFamily(japanese_font_family())
+    app.setFont(font)
+    ctx = AppContext(engine.Shop(db_path))
+    window = MainWindow(ctx)
     window.show()
-    return app.exec()
+    code = app.exec()
+    wait_for_worker()
+    ctx.shop.close()
+    return code

@@ -1,0 +1,50 @@
+"""What every tab shares: the open shop, the engine worker, one ``data_changed`` signal."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QWidget
+
+from gui.worker import QueryOp
+
+
+class AppContext(QObject):
+    """Tabs take an ``AppContext``; they refresh themselves on ``data_changed``.
+
+    Anything that changes the database (import, undo, edit, restore) emits
+    ``data_changed`` once it is done, so every tab shows the same state.
+    ``shop_changed`` is emitted when another database file is opened.
+    """
+
+    data_changed = Signal()
+    shop_changed = Signal()
+
+    def __init__(self, shop, parent: QObject | None = None):
+        super().__init__(parent)
+        self.shop = shop
+
+    def run(self, parent: QWidget, op: Callable[[Any, Callable, Callable], Any],
+            success: Callable[[Any], None] | None = None, *, label: str | None = None,
+            changes_data: bool = False, **callbacks) -> QueryOp:
+        """Run ``op(shop, progress, cancel)`` on the worker; ``label`` shows a progress dialog.
+
+        With ``changes_data`` the context emits ``data_changed`` after ``success``.
+        """
+        def done(result):
+            if success is not None:
+                success(result)
+            if changes_data:
+                self.data_changed.emit()
+
+        query = QueryOp(parent, self.shop, op, success=done, **callbacks)
+        if label is not None:
+            query.with_progress(label)
+        return query.run_in_background()
+
+    def set_shop(self, shop) -> None:
+        old, self.shop = self.shop, shop
+        if old is not None and old is not shop:
+            old.close()
+        self.shop_changed.emit()
+        self.data_changed.emit()

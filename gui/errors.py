@@ -1,0 +1,20 @@
+"""Friendly error dialogs: known engine errors in plain Japanese, others with the log path."""
+from __future__ import annotations
+
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from engine.errors import OtokuiError
+
+
+def show_error(parent: QWidget | None, exc: BaseException, details: str = "") -> None:
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle("Otokui")
+    if isinstance(exc, OtokuiError):
+        box.setText(str(exc))
+    else:
+        from engine.paths import log_dir
+        box.setText("予期しないエラーが起きました。データは変更されていません。\n"
+                    f"詳しい記録はログフォルダにあります: {log_dir()}")
+        box.setDetailedText(details or repr(exc))
+    box.exec()

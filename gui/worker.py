@@ -1,0 +1,154 @@
+"""Engine jobs off the UI thread (STYLE §3, after Anki's QueryOp).
+
+One worker thread runs every engine call, so the database is used from one
+thread at a time while the window stays responsive::
+
+    QueryOp(parent, op=lambda shop, progress, cancel: shop.imports.import_file(path,
+            progress=progress, cancel=cancel),
+            success=self._show_result).with_progress("取り込み中…").run_in_background()
+
+``progress(fraction, message)`` may be called from the op as often as it likes;
+the dialog is updated through a queued signal.  ``cancel()`` returns True once the
+user pressed キャンセル; engine calls raise ``CancelledError`` when they see it.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import traceback
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtWidgets import QProgressDialog, QWidget
+
+from engine.errors import CancelledError, OtokuiError
+
+log = logging.getLogger(__name__)
+
+_pool: QThreadPool | None = None
+
+
+def worker_pool() -> QThreadPool:
+    """The single engine thread (a pool of one, so jobs queue in order)."""
+    global _pool
+    if _pool is None:
+        _pool = QThreadPool()
+        _pool.setMaxThreadCount(1)
+    return _pool
+
+
+class _Signals(QObject):
+    progress = Signal(float, str)
+    finished = Signal(object)
+    failed = Signal(object, str)
+    cancelled = Signal()
+
+
+class _Job(QRunnable):
+    def __init__(self, op: Callable, shop, signals: _Signals, cancel_event: threading.Event):
+        super().__init__()
+        self.op = op
+        self.shop = shop
+        self.signals = signals
+        self.cancel_event = cancel_event
+
+    def run(self) -> None:
+        try:
+            result = self.op(self.shop, self.signals.progress.emit, self.cancel_event.is_set)
+        except CancelledError:
+            self.signals.cancelled.emit()
+        except Exception as exc:  # shown to the user; the traceback goes to the log
+            text = traceback.format_exc()
+            if not isinstance(exc, OtokuiError):
+                log.error("engine job failed\n%s", text)
+            self.signals.failed.emit(exc, text)
+        else:
+            self.signals.finished.emit(result)
+
+
+class QueryOp(QObject):
+    """Run ``op(shop, progress, cancel)`` on the worker thread, then a callback on the UI thread.
+
+    ``success(result)`` runs on success; ``failure(exc)`` on an error (default: the
+    friendly error dialog); ``cancelled()`` when the user cancelled.
+    """
+
+    def __init__(self, parent: QWidget, shop, op: Callable[[Any, Callable, Callable], Any],
+                 success: Callable[[Any], None] | None = None,
+                 failure: Callable[[BaseException], None] | None = None,
+                 cancelled: Callable[[], None] | None = None):
+        super().__init__(parent)
+        self.parent_widget = parent
+        self.shop = shop
+        self.op = op
+        self.success = success
+        self.failure = failure
+        self.on_cancelled = cancelled
+        self.label: str | None = None
+        self.cancel_event = threading.Event()
+        self.dialog: QProgressDialog | None = None
+        self.signals = _Signals()
+        self.running = False
+
+    def with_progress(self, label: str) -> "QueryOp":
+        self.label = label
+        return self
+
+    def cancel(self) -> None:
+        self.cancel_event.set()
+
+    def run_in_background(self) -> "QueryOp":
+        if self.label is not None:
+            dialog = QProgressDialog(self.label, "キャンセル", 0, 1000, self.parent_widget)
+            dialog.setWindowTitle("Otokui")
+            dialog.setWindowModality(Qt.WindowModality.WindowModal)
+            dialog.setMinimumDuration(300)
+            dialog.setAutoClose(False)
+            dialog.setAutoReset(False)
+            dialog.setValue(0)
+            dialog.canceled.connect(self.cancel)
+            self.dialog = dialog
+        self.signals.progress.connect(self._on_progress)
+        self.signals.finished.connect(self._on_finished)
+        self.signals.failed.connect(self._on_failed)
+        self.signals.cancelled.connect(self._on_cancelled)
+        self.running = True
+        worker_pool().start(_Job(self.op, self.shop, self.signals, self.cancel_event))
+        return self
+
+    def _on_progress(self, fraction: float, message: str) -> None:
+        if self.dialog is not None and not self.cancel_event.is_set():
+            self.dialog.setValue(int(max(0.0, min(1.0, fraction)) * 1000))
+            if message:
+                self.dialog.setLabelText(message)
+
+    def _close_dialog(self) -> None:
+        self.running = False
+        if self.dialog is not None:
+            self.dialog.canceled.disconnect(self.cancel)
+            self.dialog.close()
+            self.dialog.deleteLater()
+            self.dialog = None
+
+    def _on_finished(self, result) -> None:
+        self._close_dialog()
+        if self.success is not None:
+            self.success(result)
+
+    def _on_failed(self, exc: BaseException, text: str) -> None:
+        self._close_dialog()
+        if self.failure is not None:
+            self.failure(exc)
+        else:
+            from gui.errors import show_error
+            show_error(self.parent_widget, exc, text)
+
+    def _on_cancelled(self) -> None:
+        self._close_dialog()
+        if self.on_cancelled is not None:
+            self.on_cancelled()
+
+
+def wait_for_worker(timeout_ms: int = 30000) -> bool:
+    """Tests and shutdown: block until queued engine jobs are done."""
+    return worker_pool().waitForDone(timeout_ms)
