@@ -31,7 +31,7 @@ def _open(args) -> engine.Shop:
 
 def cmd_import(args) -> int:
     failed = False
-    with _open(args) as shop:
+    with _open(args) as shop, shop.imports.batch():
         for file in args.files:
             try:
                 result = shop.imports.import_file(

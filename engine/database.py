@@ -44,7 +44,7 @@ class Database:
             self.lock = threading.RLock()
             self._depth = 0
             self.utils = sqlite_utils.Database(self.conn)
-            self._migrate()
+            self.migrate()
         except sqlite3.DatabaseError as exc:
             name = self.path.name if self.path else ":memory:"
             raise OtokuiError(
@@ -52,7 +52,8 @@ class Database:
                 "別のファイルを選ぶか、バックアップから復元してください。"
             ) from exc
 
-    def _migrate(self) -> None:
+    def migrate(self) -> None:
+        """Bring the schema up to date; refuse foreign or newer databases."""
         version = self.conn.execute("PRAGMA user_version").fetchone()[0]
         app_id = self.conn.execute("PRAGMA application_id").fetchone()[0]
         has_tables = self.conn.execute(

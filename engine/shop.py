@@ -36,6 +36,11 @@ class Shop:
         return ImportService(self)
 
     @cached_property
+    def backups(self):
+        from engine.backups import BackupService
+        return BackupService(self)
+
+    @cached_property
     def customers(self):
         from engine.customers import CustomerService
         return CustomerService(self)
