@@ -26,7 +26,7 @@ def _add_db(parser: argparse.ArgumentParser) -> None:
 
 
 def _open(args) -> engine.Shop:
-    return engine.Shop(args.db)
+    return engine.Shop(args.db, single_instance=True)
 
 
 def cmd_import(args) -> int:

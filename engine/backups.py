@@ -45,7 +45,7 @@ class BackupService:
     @property
     def folder(self) -> Path | None:
         """The backup folder, or None for an in-memory shop."""
-        return None if self.db.path is None else self.db.path.parent / "backups"
+        return None if self.db.path is None else backup_folder(self.db.path)
 
     def keep(self) -> int:
         """How many backups rotation keeps (setting ``backup_keep``, default 10)."""
@@ -69,6 +69,9 @@ class BackupService:
 
     def _write(self, reason: str, progress: Progress | None) -> Path:
         self.folder.mkdir(parents=True, exist_ok=True)
+        # Left behind by a backup that was killed midway.
+        for stale in self.folder.glob(f"{self.db.path.stem}-*.db.partial"):
+            stale.unlink(missing_ok=True)
         created = datetime.now()
         while (target := self._path_for(created)).exists():
             created += timedelta(microseconds=1)
@@ -100,12 +103,7 @@ class BackupService:
 
     def list(self) -> list[BackupInfo]:
         """Every backup of this database, newest first."""
-        folder = self.folder
-        if folder is None or not folder.is_dir():
-            return []
-        infos = [_info(p) for p in folder.glob(f"{self.db.path.stem}-*.db")]
-        return sorted((i for i in infos if i is not None),
-                      key=lambda i: i.created_at, reverse=True)
+        return [] if self.db.path is None else list_backups(self.db.path)
 
     def latest(self) -> BackupInfo | None:
         backups = self.list()
@@ -136,7 +134,7 @@ class BackupService:
             source.close()
 
     def _path_for(self, created: datetime) -> Path:
-        return self.folder / f"{self.db.path.stem}-{created.strftime(_STAMP)}.db"
+        return backup_folder(self.db.path) / f"{self.db.path.stem}-{created.strftime(_STAMP)}.db"
 
     def _rotate(self, spare: Path | None = None) -> None:
         """Delete backups beyond ``keep()``, oldest first, sparing the one being restored."""
@@ -146,6 +144,43 @@ class BackupService:
         for old in others[max(0, self.keep() - len(spared)):]:
             old.path.unlink(missing_ok=True)
             _meta_path(old.path).unlink(missing_ok=True)
+
+
+def backup_folder(db_path: Path) -> Path:
+    return Path(db_path).parent / "backups"
+
+
+def list_backups(db_path: Path) -> list[BackupInfo]:
+    """Every backup of the database at ``db_path``, newest first (no need to open it)."""
+    folder = backup_folder(db_path)
+    if not folder.is_dir():
+        return []
+    infos = [_info(p) for p in folder.glob(f"{Path(db_path).stem}-*.db")]
+    return sorted((i for i in infos if i is not None), key=lambda i: i.created_at, reverse=True)
+
+
+def replace_database(db_path: Path, backup: Path) -> Path:
+    """Put a backup in place of a database that cannot be opened (corrupt).
+
+    The damaged file (and its WAL sidecars) is kept beside it as
+    ``<name>.corrupt-<time>`` rather than deleted; returns that path.
+    """
+    db_path, backup = Path(db_path), Path(backup)
+    source = validate_backup(backup)
+    try:
+        aside = db_path.with_name(f"{db_path.name}.corrupt-{datetime.now().strftime(_STAMP)}")
+        for suffix in ("", "-wal", "-shm"):
+            part = Path(f"{db_path}{suffix}")
+            if part.exists():
+                part.replace(f"{aside}{suffix}")
+        dest = sqlite3.connect(db_path)
+        try:
+            source.backup(dest)
+        finally:
+            dest.close()
+    finally:
+        source.close()
+    return aside
 
 
 def validate_backup(path: Path) -> sqlite3.Connection:

@@ -194,3 +194,26 @@ def test_a_file_that_fails_to_read_takes_no_backup(shop, tmp_path):
     with pytest.raises(OtokuiError):
         shop.imports.import_file(bad)
     assert shop.backups.list() == []
+
+
+def test_replace_database_restores_a_corrupt_file_from_its_latest_backup(tmp_path):
+    from engine.backups import list_backups, replace_database
+    from engine.errors import DatabaseCorruptError
+    from tests.engine.test_database import _corrupt_middle
+
+    path = tmp_path / "shop.db"
+    first, second = sample_files()[:2]
+    with Shop(path) as shop:
+        shop.imports.import_file(first)
+        shop.imports.import_file(second)
+        expected_orders = shop.db.query("SELECT order_no FROM orders WHERE import_id = 1")
+    _corrupt_middle(path)
+    with pytest.raises(DatabaseCorruptError):
+        Shop(path)
+    latest = list_backups(path)[0]
+    assert latest.reason == f"取込前: {second.name}"
+    aside = replace_database(path, latest.path)
+    assert aside.exists() and aside.name.startswith("shop.db.corrupt-")
+    with Shop(path) as shop:
+        assert shop.db.query("SELECT order_no FROM orders") == expected_orders
+        assert shop.db.scalar("PRAGMA journal_mode") == "wal"
