@@ -50,6 +50,11 @@ class Shop:
         from engine.journeys import JourneyService
         return JourneyService(self)
 
+    @cached_property
+    def analysis(self):
+        from engine.analysis import AnalysisService
+        return AnalysisService(self)
+
     def close(self) -> None:
         self.db.close()
 
