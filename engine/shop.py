@@ -86,6 +86,11 @@ class Shop:
         from engine.touches import TouchLog
         return TouchLog(self)
 
+    @cached_property
+    def analysis(self):
+        from engine.analysis import AnalysisService
+        return AnalysisService(self)
+
     def close(self) -> None:
         self.db.close()
         self._release_lock()
