@@ -50,6 +50,11 @@ class Shop:
         from engine.journeys import JourneyService
         return JourneyService(self)
 
+    @cached_property
+    def printing(self):
+        from engine.printing import PrintingService
+        return PrintingService(self)
+
     def close(self) -> None:
         self.db.close()
 
