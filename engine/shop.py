@@ -91,6 +91,11 @@ class Shop:
         from engine.analysis import AnalysisService
         return AnalysisService(self)
 
+    @cached_property
+    def printing(self):
+        from engine.printing import PrintingService
+        return PrintingService(self)
+
     def close(self) -> None:
         self.db.close()
         self._release_lock()
