@@ -35,12 +35,9 @@ def _start_log() -> None:
 
 
 def run(db_path: Path | None = None) -> int:
-    import engine
-    from engine.errors import OtokuiError
     from gui.context import AppContext
-    from gui.errors import show_error
     from gui.main_window import MainWindow
-    from gui.startup import choose_first_database, database_to_open, remember_database
+    from gui.startup import choose_first_database, database_to_open, open_shop, remember_database
     from gui.worker import wait_for_worker
 
     app = setup_application()
@@ -48,10 +45,8 @@ def run(db_path: Path | None = None) -> int:
     path = db_path or database_to_open() or choose_first_database()
     if path is None:
         return 0
-    try:
-        shop = engine.Shop(path)
-    except OtokuiError as exc:
-        show_error(None, exc)
+    shop = open_shop(path)
+    if shop is None:
         return 1
     remember_database(path)
     ctx = AppContext(shop)

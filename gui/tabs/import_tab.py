@@ -3,6 +3,7 @@ them; each file is imported on the worker thread with its own progress bar and a
 中止 button; one result line per file; the history of imports with 取り消し."""
 from __future__ import annotations
 
+from contextlib import ExitStack
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -40,17 +41,19 @@ def order_files(paths: list[Path]) -> list[Path]:
 
 def _import_op(path: Path, label: str | None = None, field_map: dict | None = None):
     """The worker job for one file; with ``field_map`` the mapping is saved as a user
-    preset in the same transaction, so a mapping that fails to import is not kept."""
+    preset, and forgotten again when the file does not import with it."""
     def op(shop, progress, cancel):
         try:
             if field_map is None:
                 result = shop.imports.import_file(path, progress=progress, cancel=cancel)
             else:
-                with shop.db.transaction():
-                    headers = read_table(path).headers
-                    preset = shop.formats.save_user_preset(label, headers, field_map)
+                preset = shop.formats.save_user_preset(label, read_table(path).headers, field_map)
+                try:
                     result = shop.imports.import_file(path, format_name=preset.name,
                                                       progress=progress, cancel=cancel)
+                except BaseException:
+                    shop.formats.forget_user_preset(preset.name)
+                    raise
         except UnknownFormatError as exc:
             exc.preview = read_table(path).frame.head(PREVIEW_ROWS)
             exc.presets = shop.formats.presets()
@@ -70,6 +73,7 @@ class ImportTab(QWidget):
         self.done_files = 0
         self.total_files = 0
         self.changed = False
+        self.batch = ExitStack()
 
         drop = QFrame()
         drop.setObjectName("dropArea")
@@ -171,6 +175,8 @@ class ImportTab(QWidget):
             return
         if not self.busy():
             self.done_files, self.total_files, self.changed = 0, 0, False
+            # One backup before the first file that changes anything, not one per file.
+            self.batch.enter_context(self.ctx.shop.imports.batch())
         self.queue.extend(files)
         self.total_files += len(files)
         if not self.busy():
@@ -237,6 +243,7 @@ class ImportTab(QWidget):
         self._finish()
 
     def _finish(self) -> None:
+        self.batch.close()
         self.progress_box.setVisible(False)
         if self.changed:
             self.changed = False
