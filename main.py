@@ -25,8 +25,9 @@ def _add_db(parser: argparse.ArgumentParser) -> None:
                         help="データベースファイル（既定: ユーザーデータフォルダの otokui.db）")
 
 
-def _add_as_of_and_out(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--as-of", default=None, help="基準日 YYYY-MM-DD（既定: 今日）")
+def _add_as_of_and_out(parser: argparse.ArgumentParser,
+                       as_of_help: str = "基準日 YYYY-MM-DD（既定: 今日）") -> None:
+    parser.add_argument("--as-of", default=None, help=as_of_help)
     parser.add_argument("--out", type=Path, default=None,
                         help="出力ファイル（.csv / .xlsx）。省略時は標準出力")
 
@@ -65,6 +66,19 @@ def cmd_segments(args) -> int:
     return 0
 
 
+FOLLOWUP_COLUMNS = ["task_id", "customer_id", "cluster", "due_date", "medium", "action",
+                    "status", "done_on"]
+
+
+def cmd_followups(args) -> int:
+    with _open(args) as shop:
+        if not shop.followups.generated(args.month):
+            shop.followups.generate(args.month, as_of=args.as_of)
+        tasks = shop.followups.tasks(args.month)
+    _write_table(tasks[FOLLOWUP_COLUMNS], args.out)
+    return 0
+
+
 def cmd_barcode(args) -> int:
     from engine.barcode import encode
     print(" ".join(encode(args.postal, " ".join(args.address))))
@@ -99,6 +113,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_as_of_and_out(p)
     _add_db(p)
     p.set_defaults(func=cmd_segments)
+
+    p = sub.add_parser("followups", help="その月のフォロータスク（3-3-2ルール）を作成して出力する")
+    p.add_argument("--month", required=True, help="対象月 YYYY-MM（未作成なら作成、作成済みなら一覧）")
+    _add_as_of_and_out(p, "基準日 YYYY-MM-DD（既定: 今日が対象月内なら今日、それ以外は対象月の1日）")
+    _add_db(p)
+    p.set_defaults(func=cmd_followups)
 
     p = sub.add_parser("barcode", help="カスタマバーコードの記号列を表示する")
     p.add_argument("postal", metavar="POSTAL", help="郵便番号（例: 100-0013）")
