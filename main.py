@@ -33,12 +33,12 @@ def _add_as_of_and_out(parser: argparse.ArgumentParser,
 
 
 def _open(args) -> engine.Shop:
-    return engine.Shop(args.db)
+    return engine.Shop(args.db, single_instance=True)
 
 
 def cmd_import(args) -> int:
     failed = False
-    with _open(args) as shop:
+    with _open(args) as shop, shop.imports.batch():
         for file in args.files:
             try:
                 result = shop.imports.import_file(

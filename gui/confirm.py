@@ -1,0 +1,16 @@
+"""Yes/no questions before an action that changes data (undo, restore, open)."""
+from __future__ import annotations
+
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+
+def confirm(parent: QWidget | None, text: str, action: str) -> bool:
+    """Ask before doing ``action`` (the button's label); the safe answer is the default."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setWindowTitle("Otokui")
+    box.setText(text)
+    yes = box.addButton(action, QMessageBox.ButtonRole.AcceptRole)
+    box.setDefaultButton(box.addButton("やめる", QMessageBox.ButtonRole.RejectRole))
+    box.exec()
+    return box.clickedButton() is yes
