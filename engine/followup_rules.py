@@ -23,7 +23,11 @@ TARGET_CLUSTERS = {
     "segment_top10": ("top1", "top10"),
     "segment_top20": ("top1", "top10", "top20"),
     "all": tuple(CLUSTER_LABELS),
+    "repeat4plus_late": ("repeat4plus",),
 }
+LATE_TARGETS = frozenset({"repeat4plus_late"})
+# Late = R > 1.5 × the average interval, compared in integers: 2·R·(F − 1) > 3·tenure.
+LATE_NUMERATOR, LATE_DENOMINATOR = 3, 2
 TARGET_LABELS = {
     **CLUSTER_LABELS,
     "top10": "TOP10%（TOP1%を除く）",
@@ -31,6 +35,7 @@ TARGET_LABELS = {
     "segment_top10": "TOP10%全体（TOP1%を含む）",
     "segment_top20": "TOP20%全体（TOP10%を含む）",
     "all": "全顧客",
+    "repeat4plus_late": "4回以上購入・いつもの購入間隔の1.5倍を超えた顧客",
 }
 TOUCHES_PER_PLAN = 3
 MIN_MEDIA = 2
@@ -50,6 +55,10 @@ class Plan:
     @property
     def clusters(self) -> tuple[str, ...]:
         return TARGET_CLUSTERS[self.target]
+
+    @property
+    def late_only(self) -> bool:
+        return self.target in LATE_TARGETS
 
 
 def default_rules() -> list[dict]:

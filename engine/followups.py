@@ -14,7 +14,8 @@ import pandas as pd
 
 from engine.database import now_text
 from engine.errors import CancelledError, OtokuiError
-from engine.followup_rules import default_rules, plans_of, substitute_for_dm, validate
+from engine.followup_rules import (LATE_DENOMINATOR, LATE_NUMERATOR, default_rules, plans_of,
+                                   substitute_for_dm, validate)
 from engine.rfm import parse_as_of
 from engine.touches import MEDIUM_LABELS, check_medium
 
@@ -139,7 +140,8 @@ class FollowupService:
 
     def _planned_tasks(self, start: date, as_of: date) -> pd.DataFrame:
         plans = plans_of(self.rules())
-        metrics = self.shop.segments.metrics(as_of)[["customer_id", "cluster", "recency_days"]]
+        metrics = self.shop.segments.metrics(as_of)[
+            ["customer_id", "cluster", "recency_days", "purchase_count", "tenure_days"]]
         running = (add_months(start, -2).strftime("%Y-%m"), add_months(start, -1).strftime("%Y-%m"))
         with self.db.lock:
             people = pd.read_sql_query(
@@ -149,11 +151,14 @@ class FollowupService:
                 self.db.conn, params=running)
         frame = metrics.merge(people, on="customer_id")
         recency = frame["recency_days"].to_numpy()
+        gaps = frame["purchase_count"].to_numpy() - 1
+        late = ((gaps > 0) & (LATE_DENOMINATOR * recency * gaps
+                              > LATE_NUMERATOR * frame["tenure_days"].to_numpy()))
         chosen = np.full(len(frame), -1)
         for index, plan in enumerate(plans):   # a handful of plans, vectorised over customers
             upper = recency <= plan.max_days if plan.max_days is not None else True
             match = ((chosen == -1) & frame["cluster"].isin(plan.clusters).to_numpy()
-                     & (recency >= plan.min_days) & upper)
+                     & (recency >= plan.min_days) & upper & (late | (not plan.late_only)))
             chosen[match] = index
         frame = frame.assign(plan=chosen).loc[chosen >= 0]
         steps = pd.DataFrame(

@@ -103,6 +103,24 @@ def test_default_as_of_is_the_first_day_of_a_past_month(shop):
     assert plan_of(shop.followups.tasks(MONTH)) == EXPECTED
 
 
+def test_late_target_follows_each_customers_rhythm():
+    every = {  # as of 2025-03-01
+        20: ["2024-11-01", "2024-12-01", "2024-12-31", "2025-01-30"],  # every 30 d, R 30
+        21: ["2024-10-01", "2024-10-11", "2024-10-21", "2024-10-31"],  # every 10 d, R 121
+        22: ["2024-12-01", "2024-12-21", "2025-01-10", "2025-01-30"],  # every 20 d, R 30 = 1.5×
+        23: ["2024-12-01", "2024-12-21", "2025-01-10", "2025-01-29"],  # tenure 59, R 31 > 29.5
+    }
+    shop = build({**{c: [(d, 1000) for d in days] for c, days in every.items()},
+                  99: [("2025-01-01", 100000)]})
+    plan = [{"target": "repeat4plus_late", "min_days": 0, "max_days": None, "medium": m,
+             "action": m, "offset_days": o} for m, o in (("email", 0), ("dm", 10), ("email", 40))]
+    shop.followups.save_rules(plan)
+    shop.followups.generate(MONTH, AS_OF)
+    tasks = shop.followups.tasks(MONTH)
+    assert sorted(tasks["customer_id"].unique()) == [21, 23]
+    assert_332(tasks, "2025-03-01", set())
+
+
 def test_customers_in_a_running_plan_wait(shop):
     shop.followups.generate(MONTH, AS_OF)
     shop.followups.generate("2025-04", "2025-04-01")
@@ -263,7 +281,11 @@ def truth_plan() -> pd.DataFrame:
         "default_rules.json").read_text(encoding="utf-8"))
     plans = []
     for row in truth.itertuples():
-        plan = next((p for p in data["plans"] if p["target"] == row.cluster
+        late = (row.purchase_count > 1 and row.recency_days
+                > 1.5 * row.tenure_days / (row.purchase_count - 1))
+        targets = {row.cluster, "all"} | ({"repeat4plus_late"} if late and
+                                          row.cluster == "repeat4plus" else set())
+        plan = next((p for p in data["plans"] if p["target"] in targets
                      and p["min_days"] <= row.recency_days
                      and (p["max_days"] is None or row.recency_days <= p["max_days"])), None)
         if plan is not None:
@@ -291,3 +313,9 @@ def test_sample_shop_follow_ups_match_truth():
         "SELECT id FROM customers WHERE coalesce(dm_manual, dm_default) = 0")}
     assert len(ineligible & set(tasks["customer_id"])) == expected["amazon_only"].sum() > 0
     assert_332(tasks, meta()["as_of"], ineligible)
+
+
+def test_every_target_has_a_japanese_label():
+    from engine.followup_rules import TARGET_CLUSTERS, TARGET_LABELS
+    assert set(TARGET_LABELS) == set(TARGET_CLUSTERS)
+    assert {r["target"] for r in default_rules()} <= set(TARGET_CLUSTERS)
