@@ -49,6 +49,14 @@ def _parse_day(value, what: str) -> date:
         raise OtokuiError(f"{what}「{value}」を読めません。YYYY-MM-DD の形で指定してください。") from None
 
 
+def _insert_rules(conn, rules: list[dict]) -> None:
+    conn.executemany(
+        "INSERT INTO followup_rules (position, target, min_days, max_days, medium, action,"
+        " offset_days) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(i, r["target"], r["min_days"], r["max_days"], r["medium"], r["action"],
+          r["offset_days"]) for i, r in enumerate(rules, start=1)])
+
+
 class FollowupService:
     def __init__(self, shop):
         self.shop = shop
@@ -76,11 +84,7 @@ class FollowupService:
         with self.shop.journal.operation("followup_rules", label) as op:
             conn = self.db.conn
             conn.execute("DELETE FROM followup_rules")
-            conn.executemany(
-                "INSERT INTO followup_rules (position, target, min_days, max_days, medium,"
-                " action, offset_days) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(i, r["target"], r["min_days"], r["max_days"], r["medium"], r["action"],
-                  r["offset_days"]) for i, r in enumerate(rules, start=1)])
+            _insert_rules(conn, rules)
         return op.id
 
     def _seed_defaults(self) -> None:
@@ -89,11 +93,7 @@ class FollowupService:
             return
         with self.db.transaction() as conn:
             if not conn.execute("SELECT count(*) FROM followup_rules").fetchone()[0]:
-                conn.executemany(
-                    "INSERT INTO followup_rules (position, target, min_days, max_days, medium,"
-                    " action, offset_days) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [(i, r["target"], r["min_days"], r["max_days"], r["medium"], r["action"],
-                      r["offset_days"]) for i, r in enumerate(default_rules(), start=1)])
+                _insert_rules(conn, default_rules())
             self.shop.settings.set(_SEEDED_KEY, True)
 
     # --- generating a month ---------------------------------------------------

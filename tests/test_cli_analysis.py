@@ -28,7 +28,7 @@ def sample_db(tmp_path_factory):
     return db
 
 
-@pytest.mark.parametrize("command", [["segments"], ["followups"]])
+@pytest.mark.parametrize("command", [["segments"], ["followups"], ["products"]])
 def test_help(capsys, command):
     with pytest.raises(SystemExit) as info:
         main.main(command + ["--help"])
@@ -104,3 +104,34 @@ def test_followups_bad_month_is_one_line(capsysbinary, sample_db, month):
     code, out, err = run(capsysbinary, "followups", "--month", month, "--db", sample_db)
     assert code == 1 and out == ""
     assert len(err.strip().splitlines()) == 1 and "YYYY-MM" in err
+
+
+def test_products_import_list_and_due(capsysbinary, sample_db):
+    from tests.engine.snapshot import SAMPLES
+    from tests.engine.test_products import sample_cycles
+    code, out, err = run(capsysbinary, "products", "--import", SAMPLES / "products.csv",
+                         "--db", sample_db)
+    assert (code, err) == (0, "") and "40件" in out
+    code, out, err = run(capsysbinary, "products", "--db", sample_db)
+    rows = rows_of(out)
+    assert rows[0] == ["code", "name", "cycle_days", "customers", "last_sold"]
+    assert {r[0]: int(r[2]) if r[2] else None for r in rows[1:]} == sample_cycles()
+    code, out, err = run(capsysbinary, "products", "--due", "--as-of", meta()["as_of"],
+                         "--db", sample_db)
+    rows = rows_of(out)
+    assert (code, rows[0]) == (0, ["customer_id", "name", "product_code", "product_name",
+                                   "cycle_days", "last_purchase", "recency_days", "state"])
+    assert len(rows) > 1 and {r[7] for r in rows[1:]} <= {"due", "overdue"}
+    for row in rows[1:]:
+        recency, cycle = int(row[6]), int(row[4])
+        assert recency >= cycle and (row[7] == "overdue") == (2 * recency > 3 * cycle)
+        assert sample_cycles()[row[2]] == cycle
+
+
+def test_products_bad_list_is_one_line(capsysbinary, sample_db, tmp_path):
+    bad = tmp_path / "商品.csv"
+    bad.write_text("商品コード,消費サイクル(日)\nSKU-0001,三十\n", encoding="utf-8")
+    code, out, err = run(capsysbinary, "products", "--import", bad, "--db", sample_db)
+    assert code == 1 and out == ""
+    assert err.strip() == ("エラー: 商品.csv 2行目「消費サイクル(日)」列: 消費サイクル「三十」は"
+                           "日数（1〜3650の整数）で入力してください（なしは空欄）。")

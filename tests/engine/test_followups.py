@@ -319,3 +319,14 @@ def test_every_target_has_a_japanese_label():
     from engine.followup_rules import TARGET_CLUSTERS, TARGET_LABELS
     assert set(TARGET_LABELS) == set(TARGET_CLUSTERS)
     assert {r["target"] for r in default_rules()} <= set(TARGET_CLUSTERS)
+
+
+def test_merging_customers_moves_tasks_and_touches(shop):
+    shop.followups.generate(MONTH, AS_OF)
+    task = shop.followups.tasks(MONTH).query("customer_id == 2 and step == 1").iloc[0]
+    shop.followups.check_off(int(task.task_id), "2025-03-02", result="返信あり")
+    shop.customers.merge(1, 2)
+    assert shop.touches.for_customer(1)["result"].tolist() == ["返信あり"]
+    tasks = shop.followups.tasks(MONTH)
+    assert 2 not in set(tasks["customer_id"])
+    assert len(tasks.loc[tasks["customer_id"] == 1]) == 3
