@@ -227,6 +227,15 @@ MIGRATIONS: list[str] = [
         UNIQUE (stage_id, row_id)
     );
     """,
+    # 3: count program (回数フォロー) inserts per purchase number (helper "kpi")
+    """
+    CREATE TABLE count_program_rules (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        purchase_number INTEGER NOT NULL UNIQUE CHECK (purchase_number >= 1),
+        insert_name TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT ''
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -250,4 +259,5 @@ JOURNALED_TABLES: tuple[str, ...] = (
     "journey_stages",
     "journey_rows",
     "journey_cells",
+    "count_program_rules",
 )

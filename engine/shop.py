@@ -55,6 +55,11 @@ class Shop:
         from engine.analysis import AnalysisService
         return AnalysisService(self)
 
+    @cached_property
+    def count_program(self):
+        from engine.count_program import CountProgramService
+        return CountProgramService(self)
+
     def close(self) -> None:
         self.db.close()
 
