@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import sys
 
 from PyInstaller.depend import bindepend
 
@@ -64,3 +65,29 @@ def reachable(binaries: list[Entry]) -> tuple[list[Entry], list[Entry]]:
 
 def size_mb(toc: list[Entry]) -> float:
     return sum(os.path.getsize(e[1]) for e in toc if os.path.isfile(e[1])) / 1e6
+
+
+def strip_debug(binaries: list[Entry], patterns: list[str], folder: str) -> list[Entry]:
+    """Point entries matching ``patterns`` at copies in ``folder`` without debug symbols.
+
+    Only for files that come straight from a compiler (Python's own runtime): wheels'
+    libraries were rewritten by auditwheel, and stripping those breaks loading them.
+    Needs GNU ``strip``; without it (Windows, macOS) the entries stay as they are.
+    """
+    import shutil
+    import subprocess
+
+    tool = shutil.which("strip")
+    if tool is None or sys.platform in ("win32", "darwin"):
+        return binaries
+    result = []
+    for entry in binaries:
+        name = _normal(entry[0])
+        if any(fnmatch.fnmatch(name, p) for p in patterns):
+            copy = os.path.join(folder, "stripped", entry[0])
+            os.makedirs(os.path.dirname(copy), exist_ok=True)
+            shutil.copy2(entry[1], copy)
+            subprocess.run([tool, "--strip-debug", copy], check=True)
+            entry = (entry[0], copy, entry[2])
+        result.append(entry)
+    return result

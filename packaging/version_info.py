@@ -5,6 +5,7 @@ Written as PyInstaller's text form of ``VSVersionInfo`` because its classes impo
 """
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -17,8 +18,8 @@ def project_version(root: Path) -> str:
 
 
 def version_numbers(version: str) -> tuple[int, int, int, int]:
-    """``"1.2.3"`` → ``(1, 2, 3, 0)``; pre-release tags like ``0.2.0rc1`` keep their digits."""
-    parts = [int("".join(ch for ch in part if ch.isdigit()) or 0)
+    """``"1.2.3"`` → ``(1, 2, 3, 0)``; a pre-release tag (``2.0.3rc1``) is left out."""
+    parts = [int(match.group()) if (match := re.match(r"\d+", part)) else 0
              for part in version.split(".")[:3]]
     return tuple(parts + [0] * (4 - len(parts)))
 
