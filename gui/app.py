@@ -7,10 +7,10 @@ import sys
 def run(db_path=None) -> int:
     from PySide6.QtWidgets import QApplication
 
-    import engine
     from gui.context import AppContext
     from gui.fonts import japanese_font_family
     from gui.main_window import MainWindow
+    from gui.startup import open_shop
     from gui.worker import wait_for_worker
 
     app = QApplication.instance() or QApplication(sys.argv)
@@ -18,7 +18,10 @@ def run(db_path=None) -> int:
     font = app.font()
     font.setFamily(japanese_font_family())
     app.setFont(font)
-    ctx = AppContext(engine.Shop(db_path))
+    shop = open_shop(db_path)
+    if shop is None:
+        return 1
+    ctx = AppContext(shop)
     window = MainWindow(ctx)
     window.show()
     code = app.exec()
