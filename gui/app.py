@@ -28,14 +28,12 @@ def setup_application():
 
 def run(db_path: Path | None = None) -> int:
     started = time.perf_counter()
-    import engine
-    from engine.errors import OtokuiError
     from engine.logs import setup_logging
     from gui import crash
     from gui.context import AppContext
-    from gui.errors import show_error
     from gui.first_window import watch_first_window
     from gui.main_window import MainWindow
+    from gui.recovery import open_shop
     from gui.startup import choose_first_database, database_to_open, remember_database
     from gui.worker import wait_for_worker
 
@@ -44,10 +42,8 @@ def run(db_path: Path | None = None) -> int:
     path = db_path or database_to_open() or choose_first_database()
     if path is None:
         return 0
-    try:
-        shop = engine.Shop(path)
-    except OtokuiError as exc:
-        show_error(None, exc)
+    shop = open_shop(path)
+    if shop is None:
         return 1
     remember_database(path)
     ctx = AppContext(shop)

@@ -196,16 +196,15 @@ class MainWindow(QMainWindow):
 
     def switch_to(self, path: Path) -> bool:
         """Open (or create) the database at ``path`` and rebuild every tab for it."""
+        from gui.recovery import open_shop
         from gui.startup import remember_database
         if not worker_pool().waitForDone(3000):
             show_error(self, OtokuiError("処理中です。終わってから開き直してください。"))
             return False
         if self.ctx.shop.path is not None and path.resolve() == self.ctx.shop.path.resolve():
             return True
-        try:
-            shop = engine.Shop(path)
-        except OtokuiError as exc:
-            show_error(self, exc)
+        shop = open_shop(path, self)
+        if shop is None:
             return False
         self.ctx.set_shop(shop)
         remember_database(path)
