@@ -196,7 +196,8 @@ class MainWindow(QMainWindow):
 
     def switch_to(self, path: Path) -> bool:
         """Open (or create) the database at ``path`` and rebuild every tab for it."""
-        from gui.startup import open_shop, remember_database
+        from gui.recovery import open_shop
+        from gui.startup import remember_database
         if not worker_pool().waitForDone(3000):
             show_error(self, OtokuiError("処理中です。終わってから開き直してください。"))
             return False

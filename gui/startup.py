@@ -8,13 +8,8 @@ from pathlib import Path
 from PySide6.QtWidgets import (QApplication, QDialog, QFileDialog, QLabel, QProgressDialog,
                                QPushButton, QVBoxLayout, QWidget)
 
-import engine
-from engine.backups import list_backups, replace_database
 from engine.demo import build_demo, demo_db_path
-from engine.errors import DatabaseCorruptError, OtokuiError
 from engine.paths import default_db_path, user_data_dir
-from gui.confirm import confirm
-from gui.errors import show_error
 
 STATE_FILE = "gui.json"
 
@@ -121,31 +116,3 @@ def choose_first_database(parent: QWidget | None = None) -> Path | None:
                                           "Otokuiデータベース (*.db);;すべてのファイル (*)")
     return Path(name) if name else None
 
-
-def open_shop(path: Path, parent: QWidget | None = None):
-    """The shop at ``path``, or None after telling the user why it cannot be opened.
-
-    A damaged database is replaced by its newest backup if the user agrees (the
-    damaged file is kept beside it).
-    """
-    try:
-        return engine.Shop(path)
-    except DatabaseCorruptError as exc:
-        backups = list_backups(path)
-        if not backups:
-            show_error(parent, exc)
-            return None
-        latest = backups[0]
-        if not confirm(parent, f"{exc}\n\n{latest.created_at:%Y-%m-%d %H:%M} のバックアップ"
-                               f"（{latest.reason}）から復元しますか？壊れたファイルは残しておきます。",
-                       "復元する"):
-            return None
-        try:
-            replace_database(path, latest.path)
-            return engine.Shop(path)
-        except OtokuiError as again:
-            show_error(parent, again)
-            return None
-    except OtokuiError as exc:
-        show_error(parent, exc)
-        return None

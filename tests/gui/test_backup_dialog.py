@@ -1,8 +1,8 @@
-"""ファイル → バックアップを作成 / バックアップから復元…, and a damaged database on open."""
+"""ファイル → バックアップを作成 / バックアップから復元…"""
 import pytest
 
 import engine
-from gui import backup_dialog, startup
+from gui import backup_dialog
 from gui.backup_dialog import BackupDialog, create_backup, size_text
 from gui.context import AppContext
 from gui.main_window import MainWindow
@@ -19,7 +19,6 @@ def messages(monkeypatch):
     shown = []
     monkeypatch.setattr(backup_dialog.QMessageBox, "information",
                         lambda parent, title, text: shown.append(text))
-    monkeypatch.setattr("gui.errors.QMessageBox.exec", lambda box: shown.append(box.text()))
     return shown
 
 
@@ -96,24 +95,3 @@ def test_an_in_memory_shop_has_no_backups(qtbot, messages):
     create_backup(dialog, ctx)
     assert "メモリ上" in messages[0]
 
-
-def test_a_damaged_database_is_replaced_by_its_newest_backup_if_the_user_agrees(
-        tmp_path, monkeypatch, messages):
-    path = tmp_path / "shop.db"
-    with engine.Shop(path) as shop:
-        shop.imports.import_file(RAKUTEN / "rakuten_202507.csv")
-        shop.imports.import_file(RAKUTEN / "rakuten_202508.csv")
-        orders_after_first = 10
-    data = bytearray(path.read_bytes())
-    data[8192:len(data) - 4096] = b"\x5a" * (len(data) - 4096 - 8192)
-    path.write_bytes(bytes(data))
-
-    monkeypatch.setattr(startup, "confirm", lambda parent, text, action: False)
-    assert startup.open_shop(path) is None
-    asked = []
-    monkeypatch.setattr(startup, "confirm", lambda parent, text, action: asked.append(text) or True)
-    shop = startup.open_shop(path)
-    assert "壊れています" in asked[0] and "取込前: rakuten_202508.csv" in asked[0]
-    assert shop.db.scalar("SELECT count(*) FROM orders") == orders_after_first
-    shop.close()
-    assert len(list(tmp_path.glob("shop.db.corrupt-*[0-9]"))) == 1

@@ -183,7 +183,7 @@ def test_skipping_the_mapping_records_the_error_and_saves_nothing(qtbot, window,
     assert not [p for p in window.ctx.shop.formats.presets() if p.user]
 
 
-def test_undo_from_the_history(qtbot, window, monkeypatch):
+def test_undo_from_the_history(qtbot, window, monkeypatch, error_dialogs):
     tab = tab_of(window)
     drop(window, [SAMPLES / "rakuten"])
     wait_idle(qtbot, tab)
@@ -202,15 +202,13 @@ def test_undo_from_the_history(qtbot, window, monkeypatch):
     tab.history_view.selectRow(0)
     assert not tab.undo_button.isEnabled()
 
-    shown = []
-    monkeypatch.setattr("gui.errors.QMessageBox.exec", lambda box: shown.append(box.text()))
     tab.history_view.selectRow(3)
     assert cell(tab.history, 3, 1) == "rakuten_202507.csv"
     assert cell(tab.history, 3, 8) == "後の変更があるため取り消せません"
     before = snapshot(window.ctx.shop)
     tab.undo_button.click()
-    qtbot.waitUntil(lambda: bool(shown), timeout=20000)
-    assert "先にそちらを取り消してください" in shown[0]
+    qtbot.waitUntil(lambda: bool(error_dialogs), timeout=20000)
+    assert "先にそちらを取り消してください" in error_dialogs.pop()
     assert snapshot(window.ctx.shop) == before
 
 
