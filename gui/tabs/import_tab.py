@@ -119,13 +119,13 @@ class ImportTab(QWidget):
         self.progress_box.setVisible(False)
 
         self.results = ImportResultsModel(self)
-        self.results_view = _table(self.results, stretch_last=True)
-        self.results.rowsInserted.connect(lambda *_: self.results_view.resizeColumnsToContents())
+        self.results_view = _table(self.results)
+        self.results.rowsInserted.connect(lambda *_: _fit_columns(self.results_view))
         results_box = QGroupBox("今回の取込結果")
         QVBoxLayout(results_box).addWidget(self.results_view)
 
         self.history = ImportHistoryModel(self)
-        self.history_view = _table(self.history, stretch_last=False)
+        self.history_view = _table(self.history)
         self.history_view.selectionModel().selectionChanged.connect(self._update_buttons)
         self.undo_button = QPushButton("選んだ取込を取り消す…")
         self.undo_button.clicked.connect(self.undo_selected)
@@ -143,6 +143,7 @@ class ImportTab(QWidget):
         splitter.addWidget(history_box)
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 2)
+        splitter.setSizes([220, 440])
 
         layout = QVBoxLayout(self)
         layout.addWidget(drop)
@@ -284,7 +285,7 @@ class ImportTab(QWidget):
         shop = self.ctx.shop
         labels = {p.name: p.label for p in shop.formats.presets()}
         self.history.set_history(shop.imports.history(), labels)
-        self.history_view.resizeColumnsToContents()
+        _fit_columns(self.history_view)
         self._update_buttons()
 
     def selected_import(self) -> dict | None:
@@ -309,7 +310,7 @@ class ImportTab(QWidget):
                      label="取込を取り消しています…", changes_data=True)
 
 
-def _table(model, stretch_last: bool) -> QTableView:
+def _table(model) -> QTableView:
     view = QTableView()
     view.setModel(model)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -317,7 +318,14 @@ def _table(model, stretch_last: bool) -> QTableView:
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     view.setAlternatingRowColors(True)
     view.verticalHeader().setVisible(False)
+    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 10)
     header = view.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    header.setStretchLastSection(stretch_last)
+    header.setStretchLastSection(True)
     return view
+
+
+def _fit_columns(view: QTableView) -> None:
+    """Fit every column but the last to its contents; the last takes the rest."""
+    for column in range(view.model().columnCount() - 1):
+        view.resizeColumnToContents(column)
