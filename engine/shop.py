@@ -66,6 +66,41 @@ class Shop:
         from engine.journeys import JourneyService
         return JourneyService(self)
 
+    @cached_property
+    def segments(self):
+        from engine.segments import SegmentService
+        return SegmentService(self)
+
+    @cached_property
+    def products(self):
+        from engine.products import ProductService
+        return ProductService(self)
+
+    @cached_property
+    def followups(self):
+        from engine.followups import FollowupService
+        return FollowupService(self)
+
+    @cached_property
+    def touches(self):
+        from engine.touches import TouchLog
+        return TouchLog(self)
+
+    @cached_property
+    def analysis(self):
+        from engine.analysis import AnalysisService
+        return AnalysisService(self)
+
+    @cached_property
+    def printing(self):
+        from engine.printing import PrintingService
+        return PrintingService(self)
+
+    @cached_property
+    def count_program(self):
+        from engine.count_program import CountProgramService
+        return CountProgramService(self)
+
     def close(self) -> None:
         self.db.close()
         self._release_lock()

@@ -1,52 +1,117 @@
-"""Opening the shop at start-up: one instance per database, and recovery from a
-damaged database by restoring its latest backup (with the user's consent)."""
+"""Which database the app opens: the one used last, or on a first start the
+user's choice between the demo shop, a new database and an existing file."""
 from __future__ import annotations
 
-from typing import Callable
+import json
+from pathlib import Path
 
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import (QApplication, QDialog, QFileDialog, QLabel, QProgressDialog,
+                               QPushButton, QVBoxLayout, QWidget)
 
-import engine
-from engine.backups import list_backups, replace_database
-from engine.errors import DatabaseCorruptError, OtokuiError
-from engine.paths import default_db_path
-from gui.errors import show_error
+from engine.demo import build_demo, demo_db_path
+from engine.paths import default_db_path, user_data_dir
 
-
-def ask_yes_no(parent: QWidget | None, text: str) -> bool:
-    answer = QMessageBox.question(parent, "Otokui", text,
-                                  QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                                  QMessageBox.StandardButton.No)
-    return answer == QMessageBox.StandardButton.Yes
+STATE_FILE = "gui.json"
 
 
-def open_shop(db_path=None, parent: QWidget | None = None,
-              ask: Callable[[QWidget | None, str], bool] = ask_yes_no) -> engine.Shop | None:
-    """The shop for the window, or None after telling the user why it cannot open."""
-    path = default_db_path() if db_path is None else db_path
+def _state_path() -> Path:
+    return user_data_dir() / STATE_FILE
+
+
+def last_database() -> Path | None:
+    """The database opened last, if it still exists."""
     try:
-        return engine.Shop(path, single_instance=True)
-    except DatabaseCorruptError as exc:
-        return _recover(exc, parent, ask)
-    except OtokuiError as exc:
-        show_error(parent, exc)
+        state = json.loads(_state_path().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
         return None
+    path = Path(state.get("database", "")) if isinstance(state, dict) else None
+    return path if path and path.is_file() else None
 
 
-def _recover(exc: DatabaseCorruptError, parent, ask) -> engine.Shop | None:
-    backups = list_backups(exc.path)
-    if not backups:
-        show_error(parent, OtokuiError(f"{exc}\nバックアップがないため復元できません。"))
-        return None
-    latest = backups[0]
-    question = (f"{exc}\n\n最新のバックアップ（{latest.created_at:%Y-%m-%d %H:%M}、"
-                f"{latest.reason}）から復元しますか？\nそれ以降の変更は失われます。"
-                "壊れたファイルは削除せず、名前を変えて残します。")
-    if not ask(parent, question):
-        return None
+def remember_database(path: Path) -> None:
+    target = _state_path()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps({"database": str(Path(path).resolve())}, ensure_ascii=False),
+                      encoding="utf-8")
+
+
+def database_to_open() -> Path | None:
+    """The last database, else the default one if it exists; None on a first start."""
+    last = last_database()
+    if last is not None:
+        return last
+    default = default_db_path()
+    return default if default.is_file() else None
+
+
+class WelcomeDialog(QDialog):
+    """First start: try the demo shop, start an empty database, or open a file."""
+
+    DEMO, NEW, OPEN = 1, 2, 3
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Otokui（お得意様）へようこそ")
+        self.choice: int | None = None
+        title = QLabel("Otokui（お得意様）へようこそ")
+        font = title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.5)
+        font.setBold(True)
+        title.setFont(font)
+        text = QLabel(
+            "まだデータベースがありません。どちらから始めますか？\n\n"
+            "デモのお店には、架空のお客様148人と直近4か月の注文（楽天・Amazon・Shopify・"
+            "BASE・カラーミー・自社Excel）が入っています。すべての画面を気軽に試せます。")
+        text.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addWidget(text)
+        for choice, label in [(self.DEMO, "デモのお店で試す"),
+                              (self.NEW, "新しいデータベースで始める"),
+                              (self.OPEN, "既存のデータベースを開く…")]:
+            button = QPushButton(label)
+            button.setMinimumHeight(36)
+            button.clicked.connect(lambda _checked=False, c=choice: self._choose(c))
+            layout.addWidget(button)
+            if choice == self.DEMO:
+                button.setDefault(True)
+        self.resize(480, 300)
+
+    def _choose(self, choice: int) -> None:
+        self.choice = choice
+        self.accept()
+
+
+def open_demo(parent: QWidget | None = None) -> Path:
+    """The demo database, built on first use with a progress dialog."""
+    path = demo_db_path()
+    if path.is_file():
+        return path
+    dialog = QProgressDialog("デモのお店を準備しています…", "", 0, 1000, parent)
+    dialog.setWindowTitle("Otokui")
+    dialog.setCancelButton(None)
+    dialog.setMinimumDuration(0)
+
+    def progress(fraction: float, message: str) -> None:
+        dialog.setValue(int(fraction * 1000))
+        dialog.setLabelText(message)
+        QApplication.processEvents()
+
     try:
-        replace_database(exc.path, latest.path)
-        return engine.Shop(exc.path, single_instance=True)
-    except OtokuiError as error:
-        show_error(parent, error)
+        return build_demo(path, progress=progress)
+    finally:
+        dialog.close()
+
+
+def choose_first_database(parent: QWidget | None = None) -> Path | None:
+    """Ask on a first start; None when the user closed the dialog."""
+    dialog = WelcomeDialog(parent)
+    if dialog.exec() != QDialog.DialogCode.Accepted:
         return None
+    if dialog.choice == WelcomeDialog.DEMO:
+        return open_demo(parent)
+    if dialog.choice == WelcomeDialog.NEW:
+        return default_db_path()
+    name, _ = QFileDialog.getOpenFileName(parent, "データベースを開く", str(Path.home()),
+                                          "Otokuiデータベース (*.db);;すべてのファイル (*)")
+    return Path(name) if name else None

@@ -1,75 +1,61 @@
-"""Start-up: a damaged database is offered a restore, a second instance is refused."""
+"""First start: the welcome dialog offers the demo shop, which opens with its data."""
 import pytest
 
-import gui.startup as startup
-from engine import Shop
-from engine.errors import AlreadyOpenError, DatabaseCorruptError
-from tests.engine.snapshot import sample_files
-from tests.engine.test_database import _corrupt_middle
+import engine
+from gui import startup
+from gui.context import AppContext
+from gui.main_window import MainWindow
+from gui.startup import WelcomeDialog, choose_first_database, database_to_open
+from gui.worker import wait_for_worker
+
+pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 
 
 @pytest.fixture
-def shown(monkeypatch):
-    errors = []
-    monkeypatch.setattr(startup, "show_error", lambda parent, exc: errors.append(exc))
-    return errors
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("OTOKUI_HOME", str(tmp_path))
+    return tmp_path
 
 
-def damaged_shop(tmp_path):
+def answer_welcome(monkeypatch, choice):
+    def exec_(dialog):
+        [button] = [b for b in dialog.findChildren(startup.QPushButton)
+                    if b.text() == choice]
+        button.click()
+        return dialog.result()
+    monkeypatch.setattr(WelcomeDialog, "exec", exec_)
+
+
+def test_first_start_with_the_demo_shop_shows_its_customers(qtbot, home, monkeypatch):
+    assert database_to_open() is None
+    answer_welcome(monkeypatch, "デモのお店で試す")
+    path = choose_first_database()
+    assert path == home / "otokui_demo.db" and path.is_file()
+    window = MainWindow(AppContext(engine.Shop(path)))
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.counts_label.text() == "顧客 148人　注文 179件", timeout=10000)
+    assert window.windowTitle() == "Otokui（お得意様） — otokui_demo.db"
+    assert window.tab("取込").history.rowCount() == 24
+    wait_for_worker()
+    window.ctx.shop.close()
+
+
+def test_new_database_is_the_default_file(home, monkeypatch):
+    answer_welcome(monkeypatch, "新しいデータベースで始める")
+    assert choose_first_database() == home / "otokui.db"
+
+
+def test_closing_the_welcome_dialog_opens_nothing(home, monkeypatch):
+    monkeypatch.setattr(WelcomeDialog, "exec", lambda dialog: WelcomeDialog.DialogCode.Rejected)
+    assert choose_first_database() is None
+
+
+def test_a_remembered_database_is_opened_without_asking(home, tmp_path):
     path = tmp_path / "shop.db"
-    with Shop(path) as shop:
-        shop.imports.import_file(sample_files()[0])
-        shop.imports.import_file(sample_files()[1])
-    _corrupt_middle(path)
-    return path
-
-
-def test_a_healthy_database_opens_locked(qapp, tmp_path, shown):
-    shop = startup.open_shop(tmp_path / "shop.db")
-    try:
-        with pytest.raises(AlreadyOpenError):
-            Shop(tmp_path / "shop.db", single_instance=True)
-    finally:
-        shop.close()
-    assert shown == []
-
-
-def test_a_second_instance_is_refused_with_a_message(qapp, tmp_path, shown):
-    first = startup.open_shop(tmp_path / "shop.db")
-    try:
-        assert startup.open_shop(tmp_path / "shop.db") is None
-    finally:
-        first.close()
-    assert len(shown) == 1 and "別のOtokuiで開かれています" in str(shown[0])
-
-
-def test_a_damaged_database_is_restored_from_the_latest_backup_when_accepted(qapp, tmp_path, shown):
-    path = damaged_shop(tmp_path)
-    questions = []
-    shop = startup.open_shop(path, ask=lambda parent, text: questions.append(text) or True)
-    try:
-        assert shop.db.scalar("SELECT count(DISTINCT import_id) FROM orders") == 1
-        assert shop.db.scalar("PRAGMA integrity_check") == "ok"
-    finally:
-        shop.close()
-    assert "データベースが壊れています" in questions[0]
-    assert f"取込前: {sample_files()[1].name}" in questions[0]
-    assert list(tmp_path.glob("shop.db.corrupt-*"))
-    assert shown == []
-
-
-def test_a_declined_restore_leaves_the_damaged_file_alone(qapp, tmp_path, shown):
-    path = damaged_shop(tmp_path)
-    damaged = path.read_bytes()
-    assert startup.open_shop(path, ask=lambda parent, text: False) is None
-    assert path.read_bytes() == damaged
-    with pytest.raises(DatabaseCorruptError):
-        Shop(path)
-
-
-def test_a_damaged_database_without_backups_explains_itself(qapp, tmp_path, shown):
-    path = damaged_shop(tmp_path)
-    for backup in (tmp_path / "backups").iterdir():
-        backup.unlink()
-    assert startup.open_shop(path, ask=lambda parent, text: pytest.fail("asked")) is None
-    assert "バックアップがないため復元できません" in str(shown[0])
+    engine.Shop(path).close()
+    startup.remember_database(path)
+    assert database_to_open() == path.resolve()
+    path.unlink()
+    assert database_to_open() is None
+    engine.Shop(home / "otokui.db").close()
+    assert database_to_open() == home / "otokui.db"
