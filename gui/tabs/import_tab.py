@@ -72,7 +72,6 @@ class ImportTab(QWidget):
         self.mapping_dialog: MappingDialog | None = None
         self.done_files = 0
         self.total_files = 0
-        self.changed = False
         self.batch = ExitStack()
 
         drop = QFrame()
@@ -175,7 +174,7 @@ class ImportTab(QWidget):
             self.cancel_button.setVisible(False)
             return
         if not self.busy():
-            self.done_files, self.total_files, self.changed = 0, 0, False
+            self.done_files, self.total_files = 0, 0
             # One backup before the first file that changes anything, not one per file.
             self.batch.enter_context(self.ctx.shop.imports.batch())
         self.queue.extend(files)
@@ -217,7 +216,9 @@ class ImportTab(QWidget):
         self.running = None
         self.done_files += 1
         self.results.add_result(result, format_label)
-        self.changed = self.changed or not result.already_imported
+        if not result.already_imported:
+            # Before the next file starts, so tabs reload while the engine is idle.
+            self.ctx.data_changed.emit()
         self._start_next()
 
     def _failed(self, path: Path, exc: BaseException) -> None:
@@ -246,9 +247,6 @@ class ImportTab(QWidget):
     def _finish(self) -> None:
         self.batch.close()
         self.progress_box.setVisible(False)
-        if self.changed:
-            self.changed = False
-            self.ctx.data_changed.emit()
 
     def cancel(self) -> None:
         """Stop the file being imported (it is rolled back) and skip the rest."""

@@ -82,8 +82,12 @@ def test_dropping_a_sample_file_imports_it_and_updates_the_counts(qtbot, window)
 
 def test_a_dropped_folder_imports_every_export_in_it_and_a_repeat_changes_nothing(qtbot, window):
     tab = tab_of(window)
+    changes = []
+    window.ctx.data_changed.connect(lambda: changes.append(tab.results.rowCount()))
     drop(window, [SAMPLES / "rakuten"], target=tab.results_view.viewport())
     wait_idle(qtbot, tab)
+    # Every tab hears of each file as soon as it is in.
+    assert changes == [1, 2, 3, 4]
     assert [cell(tab.results, r, 0) for r in range(4)] == [
         f"rakuten_2025{m:02d}.csv" for m in (7, 8, 9, 10)]
     assert [cell(tab.results, r, 2) for r in range(4)] == ["10", "12", "11", "23"]
@@ -92,6 +96,7 @@ def test_a_dropped_folder_imports_every_export_in_it_and_a_repeat_changes_nothin
     wait_idle(qtbot, tab)
     assert cell(tab.results, 4, 4) == "12"
     assert "取込済み" in cell(tab.results, 4, 6)
+    assert changes == [1, 2, 3, 4]
     assert tab.history.rowCount() == 4
 
 
