@@ -274,6 +274,15 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX followup_tasks_customer ON followup_tasks(customer_id, month);
     """,
+    # 4: count program (回数フォロー) inserts per purchase number (helper "kpi")
+    """
+    CREATE TABLE count_program_rules (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        purchase_number INTEGER NOT NULL UNIQUE CHECK (purchase_number >= 1),
+        insert_name TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT ''
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -301,4 +310,5 @@ JOURNALED_TABLES: tuple[str, ...] = (
     "followup_plans",
     "touches",
     "followup_tasks",
+    "count_program_rules",
 )

@@ -16,14 +16,17 @@ class _RecordedErrorBox:
     Icon = QMessageBox.Icon
 
     def __init__(self, parent=None):
-        self.text = ""
-        self.details = ""
+        self._text = ""
+        self._details = ""
 
     def setText(self, text):
-        self.text = text
+        self._text = text
+
+    def text(self):
+        return self._text
 
     def setDetailedText(self, details):
-        self.details = details
+        self._details = details
 
     def setIcon(self, icon):
         pass
@@ -32,7 +35,7 @@ class _RecordedErrorBox:
         pass
 
     def exec(self):
-        _RecordedErrorBox.shown.append(f"{self.text}\n{self.details}".strip())
+        _RecordedErrorBox.shown.append(f"{self._text}\n{self._details}".strip())
         return 0
 
 
