@@ -25,13 +25,19 @@ def _add_db(parser: argparse.ArgumentParser) -> None:
                         help="データベースファイル（既定: ユーザーデータフォルダの otokui.db）")
 
 
+def _add_as_of_and_out(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--as-of", default=None, help="基準日 YYYY-MM-DD（既定: 今日）")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="出力ファイル（.csv / .xlsx）。省略時は標準出力")
+
+
 def _open(args) -> engine.Shop:
-    return engine.Shop(args.db)
+    return engine.Shop(args.db, single_instance=True)
 
 
 def cmd_import(args) -> int:
     failed = False
-    with _open(args) as shop:
+    with _open(args) as shop, shop.imports.batch():
         for file in args.files:
             try:
                 result = shop.imports.import_file(
@@ -73,6 +79,14 @@ def cmd_decompose(args) -> int:
     return 0
 
 
+def cmd_segments(args) -> int:
+    with _open(args) as shop:
+        summary = shop.segments.summary(as_of=args.as_of)
+    summary["share"] = summary["share"].round(4)
+    _write_table(summary, args.out)
+    return 0
+
+
 def cmd_barcode(args) -> int:
     from engine.barcode import encode
     print(" ".join(encode(args.postal, " ".join(args.address))))
@@ -99,8 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("customers", help="顧客一覧を出力する")
-    p.add_argument("--as-of", default=None, help="基準日 YYYY-MM-DD（既定: 今日）")
-    p.add_argument("--out", type=Path, default=None, help="出力ファイル（.csv / .xlsx）。省略時は標準出力")
+    _add_as_of_and_out(p)
     _add_db(p)
     p.set_defaults(func=cmd_customers)
 
@@ -116,6 +129,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=None, help="出力ファイル（.csv / .xlsx）。省略時は標準出力")
     _add_db(p)
     p.set_defaults(func=cmd_decompose)
+
+    p = sub.add_parser("segments", help="クラスター別の顧客数・売上・売上構成比を出力する")
+    _add_as_of_and_out(p)
+    _add_db(p)
+    p.set_defaults(func=cmd_segments)
 
     p = sub.add_parser("barcode", help="カスタマバーコードの記号列を表示する")
     p.add_argument("postal", metavar="POSTAL", help="郵便番号（例: 100-0013）")

@@ -10,11 +10,15 @@ from typing import Iterator
 
 import sqlite_utils
 
-from engine.errors import DatabaseTooNewError, OtokuiError
+from engine.errors import DatabaseCorruptError, DatabaseTooNewError, OtokuiError
 from engine.schema import MIGRATIONS, SCHEMA_VERSION
 
 # "OTKI" — marks a file as an Otokui database.
 APPLICATION_ID = 0x4F544B49
+# integrity_check also verifies every index against its table, which takes tens
+# of seconds on a big shop; above this size the opening check is quick_check
+# (page structure and records, no index cross-check).
+FULL_CHECK_MAX_BYTES = 200 * 1024 * 1024
 
 
 def now_text() -> str:
@@ -44,15 +48,31 @@ class Database:
             self.lock = threading.RLock()
             self._depth = 0
             self.utils = sqlite_utils.Database(self.conn)
-            self._migrate()
+            if not memory:
+                self.check_integrity()
+            self.migrate()
         except sqlite3.DatabaseError as exc:
+            if getattr(exc, "sqlite_errorname", "") in ("SQLITE_CORRUPT", "SQLITE_NOTADB"):
+                raise DatabaseCorruptError(self.path, str(exc)) from exc
             name = self.path.name if self.path else ":memory:"
             raise OtokuiError(
                 f"{name}: Otokuiのデータベースとして開けません（{exc}）。"
                 "別のファイルを選ぶか、バックアップから復元してください。"
             ) from exc
 
-    def _migrate(self) -> None:
+    def check_integrity(self) -> None:
+        """Raise DatabaseCorruptError unless SQLite's own check passes.
+
+        Uses integrity_check up to FULL_CHECK_MAX_BYTES, quick_check above.
+        """
+        size = self.path.stat().st_size if self.path.exists() else 0
+        pragma = "integrity_check" if size <= FULL_CHECK_MAX_BYTES else "quick_check"
+        problems = [row[0] for row in self.conn.execute(f"PRAGMA {pragma}(3)")]
+        if problems != ["ok"]:
+            raise DatabaseCorruptError(self.path, " / ".join(problems))
+
+    def migrate(self) -> None:
+        """Bring the schema up to date; refuse foreign or newer databases."""
         version = self.conn.execute("PRAGMA user_version").fetchone()[0]
         app_id = self.conn.execute("PRAGMA application_id").fetchone()[0]
         has_tables = self.conn.execute(

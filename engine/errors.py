@@ -43,3 +43,23 @@ class BadFileError(OtokuiError):
 
 class UndoBlockedError(OtokuiError):
     """An operation cannot be undone because later work builds on it."""
+
+
+class DatabaseCorruptError(OtokuiError):
+    """The database file is damaged; the shop should restore a backup."""
+
+    def __init__(self, path: Path | str, detail: str):
+        self.path, self.detail = Path(path), detail
+        super().__init__(
+            f"{self.path.name}: データベースが壊れています（{detail}）。"
+            "最新のバックアップから復元してください。")
+
+
+class AlreadyOpenError(OtokuiError):
+    """Another Otokui has the same database open."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        super().__init__(
+            f"{self.path.name}: このデータベースは別のOtokuiで開かれています。"
+            "開いているOtokuiを閉じてから、もう一度お試しください。")

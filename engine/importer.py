@@ -1,9 +1,10 @@
 """The import pipeline: one file → one undoable operation in one transaction."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -46,6 +47,26 @@ class ImportService:
     def __init__(self, shop):
         self.shop = shop
         self.db = shop.db
+        # Inside batch(): None until the batch's one backup is taken, then True.
+        self._batch_backed_up: bool | None = None
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Imports inside share one backup, taken before the first file that changes
+        anything — so importing many files does not rotate out the real before-state."""
+        self._batch_backed_up = False
+        try:
+            yield
+        finally:
+            self._batch_backed_up = None
+
+    def _backup_before(self, file_name: str) -> None:
+        if self._batch_backed_up:
+            return
+        reason = f"取込前: {file_name}" + ("" if self._batch_backed_up is None else " ほか")
+        self.shop.backups.create(reason)
+        if self._batch_backed_up is not None:
+            self._batch_backed_up = True
 
     def preset_for(self, path: Path, headers: list[str], format_name: str | None = None,
                    mapping: Path | None = None) -> FormatPreset:
@@ -70,6 +91,7 @@ class ImportService:
         if self._already_imported(table.sha256):
             return ImportResult(None, path.name, preset.name, batch.rows_read,
                                 orders_unchanged=len(batch.orders), already_imported=True)
+        self._backup_before(path.name)
         with self.shop.journal.operation("import", f"取込: {path.name}") as op:
             cur = self.db.conn.execute(
                 "INSERT INTO imports (op_id, file_name, sha256, source, started_at) "

@@ -102,6 +102,13 @@ class Journal:
             """, {"op": op_id}).fetchall()
         return [r[0] for r in rows]
 
+    def latest(self, kind: str) -> int | None:
+        """The newest finished, not undone operation of ``kind`` (for calls that return
+        something else than their operation id, such as a split)."""
+        return self.db.scalar(
+            "SELECT max(id) FROM operations WHERE kind = ? AND finished_at IS NOT NULL "
+            "AND undone_at IS NULL", (kind,))
+
     def undo(self, op_id: int) -> None:
         """Return the database to its state before ``op_id`` (one transaction)."""
         row = self.db.conn.execute(

@@ -16,11 +16,22 @@ class Shop:
     >>> shop = Shop(":memory:")
     """
 
-    def __init__(self, path: Path | str | None = None):
+    def __init__(self, path: Path | str | None = None, *, single_instance: bool = False):
+        """``single_instance``: refuse (AlreadyOpenError) when another program that
+        asked the same holds this database — the GUI and the command line do."""
         if path is None:
             path = default_db_path()
         memory = str(path) == ":memory:"
-        self.db = Database(None if memory else Path(path), memory=memory)
+        self._instance_lock = None
+        if single_instance and not memory:
+            from engine.instance_lock import InstanceLock
+            self._instance_lock = InstanceLock(Path(path))
+            self._instance_lock.acquire()
+        try:
+            self.db = Database(None if memory else Path(path), memory=memory)
+        except BaseException:
+            self._release_lock()
+            raise
         self.path = self.db.path
         self.journal = Journal(self.db)
         self.settings = Settings(self.db)
@@ -34,6 +45,11 @@ class Shop:
     def imports(self):
         from engine.importer import ImportService
         return ImportService(self)
+
+    @cached_property
+    def backups(self):
+        from engine.backups import BackupService
+        return BackupService(self)
 
     @cached_property
     def customers(self):
@@ -51,6 +67,26 @@ class Shop:
         return JourneyService(self)
 
     @cached_property
+    def segments(self):
+        from engine.segments import SegmentService
+        return SegmentService(self)
+
+    @cached_property
+    def products(self):
+        from engine.products import ProductService
+        return ProductService(self)
+
+    @cached_property
+    def followups(self):
+        from engine.followups import FollowupService
+        return FollowupService(self)
+
+    @cached_property
+    def touches(self):
+        from engine.touches import TouchLog
+        return TouchLog(self)
+
+    @cached_property
     def analysis(self):
         from engine.analysis import AnalysisService
         return AnalysisService(self)
@@ -60,8 +96,18 @@ class Shop:
         from engine.count_program import CountProgramService
         return CountProgramService(self)
 
+    @cached_property
+    def printing(self):
+        from engine.printing import PrintingService
+        return PrintingService(self)
+
     def close(self) -> None:
         self.db.close()
+        self._release_lock()
+
+    def _release_lock(self) -> None:
+        if self._instance_lock is not None:
+            self._instance_lock.release()
 
     def __enter__(self) -> "Shop":
         return self

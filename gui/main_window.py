@@ -1,13 +1,27 @@
-"""The main window: seven tabs over one shop (SPEC §5)."""
+"""The main window: seven tabs over one shop (SPEC §5), the menus and the status bar.
+
+Files or folders dropped anywhere on the window go to the 取込 tab.
+"""
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 from typing import Callable
 
-from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QWidget
+from PySide6.QtCore import QEvent, QObject, Qt, QUrl
+from PySide6.QtGui import QAction, QDesktopServices, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QMainWindow, QMessageBox,
+                               QTabWidget, QWidget)
 
 import engine
+from engine.errors import OtokuiError
+from engine.paths import log_dir
 from gui.context import AppContext
+from gui.errors import show_error
+
+APP_TITLE = "Otokui（お得意様）"
+DB_FILTER = "Otokuiデータベース (*.db);;すべてのファイル (*)"
+IMPORT_TAB = "取込"
 
 
 def _lazy(module: str, name: str) -> Callable[[AppContext], QWidget]:
@@ -28,13 +42,22 @@ def _shop_tab(module: str, name: str) -> Callable[[AppContext], QWidget]:
 # (title, factory). Tabs take the AppContext and refresh on ctx.data_changed.
 TABS: list[tuple[str, Callable[[AppContext], QWidget]]] = [
     ("ダッシュボード", _lazy("gui.tabs.dashboard_tab", "DashboardTab")),
-    ("取込", _lazy("gui.tabs.import_tab", "ImportTab")),
+    (IMPORT_TAB, _lazy("gui.tabs.import_tab", "ImportTab")),
     ("顧客", _lazy("gui.tabs.customers_tab", "CustomersTab")),
     ("セグメント・フォロー", _lazy("gui.tabs.followup_tab", "FollowupTab")),
     ("アンケート", _shop_tab("gui.tabs.surveys_tab", "SurveysTab")),
     ("カスタマージャーニー", _shop_tab("gui.tabs.journey_tab", "JourneyTab")),
     ("印刷", _lazy("gui.tabs.printing_tab", "PrintingTab")),
 ]
+
+_DRAG_EVENTS = (QEvent.Type.DragEnter, QEvent.Type.DragMove, QEvent.Type.Drop)
+
+
+def dropped_paths(mime) -> list[Path]:
+    """Local files and folders carried by a drag (URLs from a browser are ignored)."""
+    if mime is None or not mime.hasUrls():
+        return []
+    return [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]
 
 
 class MainWindow(QMainWindow):
@@ -44,12 +67,23 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.setCentralWidget(self.tabs)
-        self.status = QLabel()
-        self.statusBar().addPermanentWidget(self.status)
+        self.db_label = QLabel()
+        self.db_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.counts_label = QLabel()
+        self.statusBar().addWidget(self.db_label, 1)
+        self.statusBar().addPermanentWidget(self.counts_label)
+        self._build_menus()
         self.resize(1280, 820)
+        self.setAcceptDrops(True)
+        # Widgets that take drops themselves (text fields, lists) would swallow files
+        # dropped on them; the filter sends files to the import tab from anywhere.
+        QApplication.instance().installEventFilter(self)
         ctx.shop_changed.connect(self.build_tabs)
+        ctx.data_changed.connect(self.refresh_status)
         self.build_tabs()
+        self.refresh_status()
 
+    # -- tabs ---------------------------------------------------------------------------
     def build_tabs(self) -> None:
         """(Re)create every tab for the current shop, e.g. after opening another file."""
         current = self.tabs.currentIndex()
@@ -61,13 +95,131 @@ class MainWindow(QMainWindow):
             self.tabs.addTab(_build_or_placeholder(factory, self.ctx), title)
         self.tabs.setCurrentIndex(max(current, 0))
         path = self.ctx.shop.path
-        self.setWindowTitle(f"Otokui（お得意様） {engine.__version__} — {path or 'メモリ上のデータベース'}")
+        self.setWindowTitle(f"{APP_TITLE} — {path.name if path else 'メモリ上のデータベース'}")
+        self.db_label.setText(f"データベース: {path or 'メモリ上（保存されません）'}")
 
     def tab(self, title: str) -> QWidget:
         for index in range(self.tabs.count()):
             if self.tabs.tabText(index) == title:
                 return self.tabs.widget(index)
         raise KeyError(title)
+
+    # -- status bar ---------------------------------------------------------------------
+    def refresh_status(self) -> None:
+        """Customer and order counts, read on the worker so a running job never blocks us."""
+        def count(shop, progress, cancel):
+            return (shop.db.scalar("SELECT count(*) FROM customers WHERE deleted_at IS NULL"),
+                    shop.db.scalar("SELECT count(*) FROM orders WHERE status = 'valid'"))
+        self.ctx.run(self, count, self._show_counts)
+
+    def _show_counts(self, counts: tuple[int, int]) -> None:
+        customers, orders = counts
+        self.counts_label.setText(f"顧客 {customers:,}人　注文 {orders:,}件")
+
+    # -- drag and drop ------------------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:
+        if dropped_paths(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dragMoveEvent(self, event) -> None:
+        if dropped_paths(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = dropped_paths(event.mimeData())
+        if not paths:
+            return
+        event.acceptProposedAction()
+        importer = self.tab(IMPORT_TAB)
+        self.tabs.setCurrentWidget(importer)
+        importer.import_paths(paths)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (event.type() in _DRAG_EVENTS and isinstance(watched, QWidget)
+                and watched is not self and watched.window() is self
+                and dropped_paths(event.mimeData())):
+            {QEvent.Type.DragEnter: self.dragEnterEvent, QEvent.Type.DragMove: self.dragMoveEvent,
+             QEvent.Type.Drop: self.dropEvent}[event.type()](event)
+            return True
+        return super().eventFilter(watched, event)
+
+    # -- menus --------------------------------------------------------------------------
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("ファイル(&F)")
+        self._action(file_menu, "データベースを開く…", self.open_database, QKeySequence.StandardKey.Open)
+        self._action(file_menu, "新しいデータベース…", self.new_database, QKeySequence.StandardKey.New)
+        file_menu.addSeparator()
+        self._action(file_menu, "バックアップを作成", self.create_backup)
+        self._action(file_menu, "バックアップから復元…", self.restore_backup)
+        file_menu.addSeparator()
+        self._action(file_menu, "終了", self.close, QKeySequence.StandardKey.Quit)
+        help_menu = self.menuBar().addMenu("ヘルプ(&H)")
+        self._action(help_menu, "バージョン情報", self.show_about)
+        self._action(help_menu, "ログフォルダを開く", self.open_log_folder)
+
+    def _action(self, menu, text: str, slot, shortcut=None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def open_database(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(self, "データベースを開く", self._folder(), DB_FILTER)
+        if name:
+            self.switch_to(Path(name))
+
+    def new_database(self) -> None:
+        name, _ = QFileDialog.getSaveFileName(
+            self, "新しいデータベース", str(Path(self._folder()) / "otokui.db"), DB_FILTER,
+            options=QFileDialog.Option.DontConfirmOverwrite)
+        if not name:
+            return
+        path = Path(name)
+        if path.exists():
+            show_error(self, OtokuiError(f"{path.name} はすでにあります。別の名前にするか、"
+                                         "「データベースを開く…」で開いてください。"))
+            return
+        self.switch_to(path)
+
+    def switch_to(self, path: Path) -> bool:
+        """Open (or create) the database at ``path`` and rebuild every tab for it."""
+        from gui.startup import remember_database
+        try:
+            shop = engine.Shop(path)
+        except OtokuiError as exc:
+            show_error(self, exc)
+            return False
+        self.ctx.set_shop(shop)
+        remember_database(path)
+        return True
+
+    def _folder(self) -> str:
+        path = self.ctx.shop.path
+        return str(path.parent) if path else str(Path.home())
+
+    def create_backup(self) -> None:
+        from gui.backup_dialog import create_backup
+        create_backup(self, self.ctx)
+
+    def restore_backup(self) -> None:
+        from gui.backup_dialog import BackupDialog
+        BackupDialog(self, self.ctx).open()
+
+    def show_about(self) -> None:
+        import PySide6
+        QMessageBox.about(
+            self, "バージョン情報",
+            f"<b>{APP_TITLE}</b> バージョン {engine.__version__}<br>"
+            "通販ショップのための顧客管理（既存顧客CRM）<br><br>"
+            f"データベース: {self.ctx.shop.path or 'メモリ上'}<br>"
+            f"Qt {PySide6.__version__}・フォント IPAexゴシック（IPAフォントライセンス）")
+
+    def open_log_folder(self) -> None:
+        folder = log_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
 
 
 def _build_or_placeholder(factory, ctx) -> QWidget:

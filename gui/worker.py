@@ -70,13 +70,15 @@ class QueryOp(QObject):
     """Run ``op(shop, progress, cancel)`` on the worker thread, then a callback on the UI thread.
 
     ``success(result)`` runs on success; ``failure(exc)`` on an error (default: the
-    friendly error dialog); ``cancelled()`` when the user cancelled.
+    friendly error dialog); ``cancelled()`` when the user cancelled. ``progress(fraction,
+    message)`` runs on the UI thread for widgets that show progress themselves.
     """
 
     def __init__(self, parent: QWidget, shop, op: Callable[[Any, Callable, Callable], Any],
                  success: Callable[[Any], None] | None = None,
                  failure: Callable[[BaseException], None] | None = None,
-                 cancelled: Callable[[], None] | None = None):
+                 cancelled: Callable[[], None] | None = None,
+                 progress: Callable[[float, str], None] | None = None):
         super().__init__(parent)
         self.parent_widget = parent
         self.shop = shop
@@ -84,6 +86,7 @@ class QueryOp(QObject):
         self.success = success
         self.failure = failure
         self.on_cancelled = cancelled
+        self.on_progress = progress
         self.label: str | None = None
         self.cancel_event = threading.Event()
         self.dialog: QProgressDialog | None = None
@@ -117,6 +120,8 @@ class QueryOp(QObject):
         return self
 
     def _on_progress(self, fraction: float, message: str) -> None:
+        if self.on_progress is not None and not self.cancel_event.is_set():
+            self.on_progress(fraction, message)
         if self.dialog is not None and not self.cancel_event.is_set():
             self.dialog.setValue(int(max(0.0, min(1.0, fraction)) * 1000))
             if message:

@@ -1,13 +1,13 @@
-"""The kpi and decompose subcommands (SPEC §4) on the sample shop."""
+"""The analysis subcommands: segments and followups (SPEC §4)."""
 import csv
 import io
 
 import pytest
+from openpyxl import load_workbook
 
 import main
-from engine.decomposition import DECOMPOSITION_COLUMNS
-from tests.engine.sample_orders import sample_orders
 from tests.engine.snapshot import meta, sample_files
+from tests.engine.test_segments import truth_summary
 
 
 def run(capsysbinary, *argv):
@@ -16,14 +16,19 @@ def run(capsysbinary, *argv):
     return code, out.decode("utf-8"), err.decode("utf-8")
 
 
+def rows_of(out: str) -> list[list[str]]:
+    assert out.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(out.lstrip("\ufeff"))))
+
+
 @pytest.fixture(scope="module")
-def db(tmp_path_factory):
-    path = tmp_path_factory.mktemp("cli") / "shop.db"
-    assert main.main(["import", *map(str, sample_files()), "--db", str(path)]) == 0
-    return path
+def sample_db(tmp_path_factory):
+    db = tmp_path_factory.mktemp("cli") / "shop.db"
+    assert main.main(["import", *map(str, sample_files()), "--db", str(db)]) == 0
+    return db
 
 
-@pytest.mark.parametrize("command", [["kpi"], ["decompose"]])
+@pytest.mark.parametrize("command", [["segments"]])
 def test_help(capsys, command):
     with pytest.raises(SystemExit) as info:
         main.main(command + ["--help"])
@@ -31,45 +36,32 @@ def test_help(capsys, command):
     assert "--db" in capsys.readouterr().out
 
 
-def test_kpi_prints_japanese_labels_and_months(capsysbinary, db):
-    code, out, err = run(capsysbinary, "kpi", "--as-of", meta()["as_of"], "--db", db,
-                         "--months", "5")
+def test_segments_csv_matches_truth(capsysbinary, sample_db):
+    code, out, err = run(capsysbinary, "segments", "--as-of", meta()["as_of"], "--db", sample_db)
     assert (code, err) == (0, "")
-    lines = out.splitlines()
-    assert "顧客数: 148人" in lines
-    assert "注文数: 179件" in lines
-    assert "売上合計: 2,163,560円" in lines
-    assert "紹介数: 記録なし" in lines
-    sales = sample_orders().groupby("month")["amount"].sum()
-    rows = lines[lines.index("月,売上,新規,リピート,注文数,購入者数") + 1:]
-    assert [r.split(",")[:2] for r in rows] == [[m, str(v)] for m, v in sales.items()] + [
-        ["2025-11", "0"]]
+    rows = rows_of(out)
+    assert rows[0] == ["cluster", "label", "customers", "sales", "share"]
+    expected = truth_summary()
+    total = sum(sales for _, sales in expected.values())
+    assert len(rows) == 7
+    for cluster, label, customers, sales, share in rows[1:]:
+        assert (int(customers), int(sales)) == expected[cluster]
+        assert float(share) == pytest.approx(expected[cluster][1] / total, abs=5e-5)
+    assert rows[4][1] == "1回購入"
 
 
-def test_decompose_csv_with_api_columns(capsysbinary, db, tmp_path):
-    code, out, err = run(capsysbinary, "decompose", "--from", "2025-07", "--to", "2025-10",
-                         "--db", db)
+def test_segments_to_xlsx(capsysbinary, sample_db, tmp_path):
+    out = tmp_path / "segments.xlsx"
+    code, _, err = run(capsysbinary, "segments", "--as-of", meta()["as_of"], "--out", out,
+                       "--db", sample_db)
     assert (code, err) == (0, "")
-    rows = list(csv.DictReader(io.StringIO(out.lstrip("\ufeff"))))
-    assert list(rows[0]) == DECOMPOSITION_COLUMNS
-    expected = sample_orders().groupby("month")["amount"].sum()
-    assert [(r["month"], int(r["sales"])) for r in rows] == list(expected.items())
-    assert {r["sales_yoy"] for r in rows} == {""} and {r["beat_two_months"] for r in rows} == {"0"}
-    out_file = tmp_path / "d.csv"
-    assert run(capsysbinary, "decompose", "--from", "2025-09", "--to", "2025-10", "--db", db,
-               "--out", out_file)[0] == 0
-    assert out_file.read_bytes().startswith(b"\xef\xbb\xbf")
-    assert len(out_file.read_text(encoding="utf-8-sig").splitlines()) == 3
+    sheet = load_workbook(out).active
+    values = list(sheet.iter_rows(values_only=True))
+    assert values[0] == ("cluster", "label", "customers", "sales", "share")
+    assert values[1][:4] == ("top1", "TOP1%", *truth_summary()["top1"])
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["decompose", "--from", "2025-13", "--to", "2025-10"], "月「2025-13」を読めません"),
-    (["decompose", "--from", "2025-10", "--to", "July"], "月「July」を読めません"),
-    (["decompose", "--from", "2025-10", "--to", "2025-07"], "期間の終わり"),
-    (["kpi", "--as-of", "2025-02-30"], "基準日「2025-02-30」を読めません"),
-    (["kpi", "--months", "0"], "月数は1以上"),
-])
-def test_bad_input_is_one_japanese_line(capsysbinary, db, argv, message):
-    code, out, err = run(capsysbinary, *argv, "--db", db)
+def test_segments_bad_date_is_one_line(capsysbinary, sample_db):
+    code, out, err = run(capsysbinary, "segments", "--as-of", "2025/13/45", "--db", sample_db)
     assert code == 1 and out == ""
-    assert err.count("\n") == 1 and err.startswith("エラー: ") and message in err
+    assert len(err.strip().splitlines()) == 1 and "基準日" in err

@@ -48,3 +48,41 @@ def test_transaction_rolls_back_on_error():
             conn.execute("INSERT INTO settings (key, value) VALUES ('a', '1')")
             raise RuntimeError
     assert db.scalar("SELECT count(*) FROM settings") == 0
+
+
+def _corrupt_middle(path):
+    data = bytearray(path.read_bytes())
+    data[8192:len(data) - 4096] = b"\x5a" * (len(data) - 4096 - 8192)
+    path.write_bytes(bytes(data))
+
+
+def test_a_damaged_database_raises_database_corrupt_error(tmp_path):
+    from engine import Shop
+    from engine.errors import DatabaseCorruptError
+    from tests.engine.snapshot import sample_files
+
+    path = tmp_path / "shop.db"
+    with Shop(path) as shop:
+        shop.imports.import_file(sample_files()[0])
+        shop.imports.import_file(sample_files()[1])
+    _corrupt_middle(path)
+    with pytest.raises(DatabaseCorruptError, match="shop.db: データベースが壊れています") as caught:
+        Database(path)
+    assert caught.value.path == path
+    assert "最新のバックアップから復元" in str(caught.value)
+
+
+def test_large_databases_get_the_quick_check(tmp_path, monkeypatch):
+    import engine.database as database
+
+    path = tmp_path / "shop.db"
+    Database(path).close()
+    seen = []
+    monkeypatch.setattr(database, "FULL_CHECK_MAX_BYTES", 0)
+    db = Database(path)
+    db.conn.set_trace_callback(seen.append)
+    db.check_integrity()
+    monkeypatch.setattr(database, "FULL_CHECK_MAX_BYTES", 10 ** 12)
+    db.check_integrity()
+    db.close()
+    assert seen == ["PRAGMA quick_check(3)", "PRAGMA integrity_check(3)"]

@@ -1,0 +1,291 @@
+"""Otokui against DuckDB and lifetimes on one generated Rakuten export.
+
+    python benchmarks/run.py [--lines 1000000] [--csv FILE] [--workdir DIR] [--seed 7]
+
+Every step runs in its own Python process, so the MB column is that step's own
+peak resident memory (ru_maxrss, interpreter and libraries included). Steps:
+
+- import            our import of the file into a fresh database file
+- duckdb            decode cp932 → UTF-8 file, load into a DuckDB database file,
+                    per-customer F/M/first/last by a simple key (name + phone)
+- lifetimes         pandas reads the file, then lifetimes'
+                    summary_data_from_transaction_data on the valid lines
+- customers         shop.customers.table() written as CSV (the `customers` command)
+- rfm               RFM + segments + clusters (engine.rfm.customer_metrics)
+- search            customer search per keystroke over typed prefixes of names,
+                    kana and phones (seconds = median; p95 in the notes)
+- open              opening a customer: customers.get + customers.orders
+- reimport_same     the same file again (same SHA-256: short-circuits)
+- reimport_nothing_new  a copy with one byte changed in a column we do not
+                    import: every order is compared and found unchanged
+"""
+from __future__ import annotations
+
+import argparse
+import codecs
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+AS_OF = "2026-01-01"
+STEPS = ["import", "duckdb", "lifetimes", "customers", "rfm", "search", "open",
+         "reimport_same", "reimport_nothing_new"]
+
+
+class Context:
+    def __init__(self, workdir: Path, csv_path: Path):
+        self.workdir = workdir
+        self.csv = csv_path
+        self.db = workdir / "otokui.db"
+
+
+# --- steps (each returns seconds and a note) ----------------------------------
+
+def step_import(ctx: Context) -> tuple[float, str]:
+    from engine import Shop
+
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(ctx.db) + suffix).unlink(missing_ok=True)
+    with Shop(ctx.db) as shop:
+        start = time.perf_counter()
+        result = shop.imports.import_file(ctx.csv)
+        seconds = time.perf_counter() - start
+    return seconds, f"{result.orders_added:,} orders, {result.customers_added:,} customers"
+
+
+def _decode_to_utf8(source: Path, target: Path) -> None:
+    decoder = codecs.getincrementaldecoder("cp932")()
+    with open(source, "rb") as raw, open(target, "w", encoding="utf-8", newline="") as out:
+        while block := raw.read(1 << 22):
+            out.write(decoder.decode(block))
+        out.write(decoder.decode(b"", final=True))
+
+
+def step_duckdb(ctx: Context) -> tuple[float, str]:
+    import duckdb
+
+    utf8 = ctx.workdir / "duckdb_input.csv"
+    target = ctx.workdir / "duckdb.db"
+    target.unlink(missing_ok=True)
+    start = time.perf_counter()
+    _decode_to_utf8(ctx.csv, utf8)
+    decoded = time.perf_counter() - start
+    con = duckdb.connect(str(target))
+    con.execute(f"CREATE TABLE lines AS SELECT * FROM read_csv('{utf8}', header = true, "
+                "all_varchar = true)")
+    con.execute("""
+        CREATE TABLE customers AS
+        SELECT 注文者姓 || 注文者名 || '|' || 注文者電話番号1 || 注文者電話番号2 || 注文者電話番号3 AS key,
+               count(DISTINCT 注文番号) AS frequency,
+               sum(CAST(単価 AS BIGINT) * CAST(個数 AS BIGINT)) AS monetary,
+               min(CAST(注文日 AS DATE)) AS first_purchase,
+               max(CAST(注文日 AS DATE)) AS last_purchase
+        FROM lines WHERE ステータス != 'キャンセル確定' GROUP BY key""")
+    customers = con.execute("SELECT count(*) FROM customers").fetchone()[0]
+    con.close()
+    seconds = time.perf_counter() - start
+    utf8.unlink()
+    return seconds, f"{customers:,} keys; decoding cp932 took {decoded:.1f} s"
+
+
+def step_lifetimes(ctx: Context) -> tuple[float, str]:
+    import pandas as pd
+    from lifetimes.utils import summary_data_from_transaction_data
+
+    start = time.perf_counter()
+    columns = ["ステータス", "注文日", "注文者姓", "注文者名", "注文者電話番号1", "注文者電話番号2",
+               "注文者電話番号3", "単価", "個数"]
+    lines = pd.read_csv(ctx.csv, encoding="cp932", usecols=columns, dtype=str)
+    lines = lines[lines["ステータス"] != "キャンセル確定"]
+    frame = pd.DataFrame({
+        "key": lines["注文者姓"] + lines["注文者名"] + "|" + lines["注文者電話番号1"]
+        + lines["注文者電話番号2"] + lines["注文者電話番号3"],
+        "date": pd.to_datetime(lines["注文日"]),
+        "amount": lines["単価"].astype("int64") * lines["個数"].astype("int64")})
+    read = time.perf_counter() - start
+    summary = summary_data_from_transaction_data(
+        frame, "key", "date", monetary_value_col="amount", observation_period_end=AS_OF)
+    seconds = time.perf_counter() - start
+    return seconds, f"{len(summary):,} keys; reading took {read:.1f} s"
+
+
+def step_customers(ctx: Context) -> tuple[float, str]:
+    from engine import Shop
+    from engine.export import write_table
+
+    with Shop(ctx.db) as shop:
+        start = time.perf_counter()
+        table = shop.customers.table(AS_OF)
+        write_table(table, ctx.workdir / "customers.csv")
+        seconds = time.perf_counter() - start
+    return seconds, f"{len(table):,} customers"
+
+
+def step_rfm(ctx: Context) -> tuple[float, str]:
+    from engine import Shop
+    from engine.rfm import customer_metrics
+
+    with Shop(ctx.db) as shop:
+        start = time.perf_counter()
+        metrics = customer_metrics(shop.db, AS_OF, shop.settings.get("rank_percentages"))
+        seconds = time.perf_counter() - start
+    return seconds, f"{len(metrics):,} customers ranked"
+
+
+def _sample_customers(shop, count: int) -> list[dict]:
+    return shop.db.query(
+        "SELECT id, name, kana, phone FROM customers WHERE deleted_at IS NULL "
+        "ORDER BY (id * 2654435761) % 1000003 LIMIT ?", (count,))
+
+
+def _latencies(calls) -> list[float]:
+    times = []
+    for call in calls:
+        start = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+def _spread(times: list[float]) -> tuple[float, float]:
+    ordered = sorted(times)
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+
+
+def step_search(ctx: Context) -> tuple[float, str]:
+    from engine import Shop
+
+    with Shop(ctx.db) as shop:
+        typed = []
+        for row in _sample_customers(shop, 30):
+            for text in (row["name"], row["kana"], row["phone"]):
+                typed += [text[:n] for n in range(1, len(text) + 1)]
+        times = _latencies(lambda t=t: shop.customers.search(t) for t in typed)
+    median, p95 = _spread(times)
+    return median / 1000, f"per keystroke: median {median:.1f} ms, p95 {p95:.1f} ms " \
+                          f"({len(times)} keystrokes)"
+
+
+def step_open(ctx: Context) -> tuple[float, str]:
+    from engine import Shop
+
+    with Shop(ctx.db) as shop:
+        ids = [row["id"] for row in _sample_customers(shop, 100)]
+        times = _latencies(
+            lambda i=i: (shop.customers.get(i), shop.customers.orders(i)) for i in ids)
+    median, p95 = _spread(times)
+    return median / 1000, f"median {median:.1f} ms, p95 {p95:.1f} ms ({len(times)} customers)"
+
+
+def _reimport(ctx: Context, path: Path) -> tuple[float, str]:
+    from engine import Shop
+
+    with Shop(ctx.db) as shop:
+        start = time.perf_counter()
+        result = shop.imports.import_file(path)
+        seconds = time.perf_counter() - start
+    return seconds, (f"added {result.orders_added}, updated {result.orders_updated}, "
+                     f"unchanged {result.orders_unchanged:,}")
+
+
+def step_reimport_same(ctx: Context) -> tuple[float, str]:
+    return _reimport(ctx, ctx.csv)
+
+
+def step_reimport_nothing_new(ctx: Context) -> tuple[float, str]:
+    copy = ctx.workdir / "same_orders.csv"
+    data = bytearray(ctx.csv.read_bytes())
+    # The last line's 商品明細ID ends with its line number just before `","SKU-`;
+    # Otokui does not import that column, so every order stays the same.
+    at = data.rindex(b'","SKU-') - 1
+    data[at] = ord("9") if data[at] != ord("9") else ord("8")
+    copy.write_bytes(bytes(data))
+    del data
+    try:
+        return _reimport(ctx, copy)
+    finally:
+        copy.unlink()
+
+
+# --- driver -------------------------------------------------------------------
+
+def run_step(name: str, workdir: Path, csv_path: Path) -> None:
+    """Child process: run one step and print its result as one JSON line."""
+    seconds, note = globals()[f"step_{name}"](Context(workdir, csv_path))
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"seconds": seconds, "mb": peak_kb / 1024, "note": note}))
+
+
+def measure(name: str, workdir: Path, csv_path: Path) -> dict:
+    done = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--step", name,
+         "--workdir", str(workdir), "--csv", str(csv_path)],
+        capture_output=True, text=True, cwd=ROOT)
+    if done.returncode != 0:
+        return {"seconds": float("nan"), "mb": float("nan"),
+                "note": "FAILED: " + done.stderr.strip().splitlines()[-1]}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def print_table(results: dict[str, dict]) -> None:
+    base = results.get("duckdb", {}).get("seconds")
+    print(f"\n{'step':<22} {'seconds':>9} {'×duckdb':>8} {'MB':>7}  notes")
+    for name, row in results.items():
+        ratio = row["seconds"] / base if base else float("nan")
+        print(f"{name:<22} {row['seconds']:>9.3f} {ratio:>8.2f} {row['mb']:>7.0f}  {row['note']}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--csv", type=Path, help="use this export instead of generating one")
+    parser.add_argument("--workdir", type=Path, help="keep files here (default: a temp folder)")
+    parser.add_argument("--steps", nargs="+", choices=STEPS, default=STEPS)
+    parser.add_argument("--step", choices=STEPS, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.step:
+        run_step(args.step, args.workdir, args.csv)
+        return 0
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="otokui-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        csv_path = args.csv
+        if csv_path is None:
+            from benchmarks.generate import generate
+
+            csv_path = workdir / f"rakuten_{args.lines}.csv"
+            if not csv_path.exists():
+                start = time.perf_counter()
+                shape = generate(csv_path, args.lines, args.seed)
+                print(f"generated {csv_path.name}: {shape['lines']:,} lines, "
+                      f"{shape['orders']:,} orders, {csv_path.stat().st_size / 1e6:.0f} MB "
+                      f"in {time.perf_counter() - start:.0f} s", flush=True)
+        print(f"load average {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} "
+              f"{os.getloadavg()[2]:.2f} on {os.cpu_count()} CPUs", flush=True)
+        results = {}
+        for name in args.steps:
+            results[name] = measure(name, workdir, csv_path.resolve())
+            row = results[name]
+            print(f"  {name}: {row['seconds']:.3f} s, {row['mb']:.0f} MB — {row['note']}",
+                  flush=True)
+        print_table(results)
+        print(f"load average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    finally:
+        if args.workdir is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,205 @@
+"""Address labels laid out in mm: 〒 and postal code, address, customer barcode, name 様, ID.
+
+One label, top to bottom (SPEC §6):
+
+    〒100-0013
+    東京都千代田区霞が関1丁目3番2号          address, wrapped or shrunk, never cut;
+    郵便プラザ503室                          the building always on a line of its own
+    ||||||||||||||||||||||||||||||||         カスタマバーコード with 2 mm blank all round
+        山田 太郎　様                        larger type
+                                   No.123   customer ID, small
+
+The barcode uses Japan Post's 10-point geometry (engine/barcode.py). The manual allows
+8 to 11.5 points; when the label is too narrow for 10 points plus the 2 mm quiet zones
+it is drawn at the largest size down to 8 points that fits (a 70 mm label gets 8 points),
+and left out on a label narrower than an 8-point barcode needs (under 67.9 mm).
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from engine import barcode, text_metrics
+from engine.errors import OtokuiError
+from engine.label_sheet import Cell, LabelSheet
+from engine.print_page import Box, Page, Primitive, Text, text_at
+
+PAD_X = 3.0
+PAD_TOP = 2.8
+PAD_BOTTOM = 2.0
+POSTAL_PT = 9.0
+ADDRESS_PT = 10.0
+NAME_PT = 14.0
+ID_PT = 6.0
+LINE_SPACING = 1.15
+NAME_INDENT = 4.0
+HONORIFIC = "　様"
+BARCODE_POINTS = (10.0, 9.5, 9.0, 8.5, 8.0)
+# Shrinking the address and name together keeps their proportion; below this share of
+# the normal sizes the label is unreadable and a larger sheet is the answer.
+SCALES = [s / 100 for s in range(100, 39, -5)]
+READABLE_PT = 7.5
+
+# The building part starts after the block and house numbers: "…1丁目3番2号 郵便プラザ503室".
+_NUMBER = "[0-9〇一二三四五六七八九十百千]+"
+_STREET_END = re.compile(rf"{_NUMBER}(?:(?:丁目|番地|番|号|の|-)(?:{_NUMBER})?)*\s+")
+
+
+@dataclass(frozen=True)
+class LabelData:
+    customer_id: int
+    name: str
+    postal_code: str
+    address1: str
+    address2: str = ""
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a label goes: page number (0-based) and cell."""
+    page: int
+    cell: Cell
+
+
+def format_postal(postal: str) -> str:
+    digits = re.sub(r"[^0-9]", "", postal or "")
+    return f"〒{digits[:3]}-{digits[3:]}" if len(digits) == 7 else f"〒{postal}"
+
+
+def address_lines(address1: str, address2: str = "") -> tuple[str, str]:
+    """The address as (street, building): ``address2`` when given, else whatever follows
+    the street numbers of ``address1`` after a space."""
+    address1, address2 = (address1 or "").strip(), (address2 or "").strip()
+    if address2:
+        return address1, address2
+    found = None
+    for found in _STREET_END.finditer(address1):
+        pass
+    if found is None or found.end() >= len(address1):
+        return address1, ""
+    return address1[:found.end()].rstrip(), address1[found.end():]
+
+
+def barcode_points(label_width: float) -> float | None:
+    """The largest allowed barcode size (points) whose bars and quiet zones fit the width."""
+    for points in BARCODE_POINTS:
+        if barcode.TOTAL_WIDTH_MM * points / 10 + 2 * barcode.QUIET_ZONE_MM <= label_width:
+            return points
+    return None
+
+
+def _barcode_height(points: float | None) -> float:
+    if points is None:
+        return 0.0
+    return barcode.LONG_BAR_MM * points / 10 + 2 * barcode.QUIET_ZONE_MM
+
+
+def barcode_boxes(symbols: list[str], left: float, top: float, points: float) -> list[Box]:
+    """The 67 bars of ``symbols`` with the long bars' top at ``top``, scaled to ``points``."""
+    scale = points / 10
+    boxes = []
+    for index, kind in enumerate(barcode.bars(symbols)):
+        start, end = barcode.BAR_EXTENT_MM[kind]
+        boxes.append(Box(round(left + index * barcode.BAR_PITCH_MM * scale, 4),
+                         round(top + start * scale, 4), round(barcode.BAR_WIDTH_MM * scale, 4),
+                         round((end - start) * scale, 4)))
+    return boxes
+
+
+def _fit_size(text: str, size: float, width: float) -> float:
+    """``size`` or the largest 0.5-point step below it at which ``text`` fits ``width``."""
+    while size > 4 and text_metrics.text_width_mm(text, size) > width:
+        size -= 0.5
+    return size
+
+
+def _fit(street: str, building: str, name: str, width: float, height: float):
+    """Sizes for the address and the name that fit ``height``: as few address lines as
+    possible while the type stays readable, then as many as it takes."""
+    for max_lines, min_pt in ((2, READABLE_PT), (3, READABLE_PT), (4, READABLE_PT),
+                              (None, 0.0)):
+        for scale in SCALES:
+            address_pt = round(ADDRESS_PT * scale, 2)
+            if address_pt < min_pt:
+                break
+            lines = [line for part in (street, building) if part
+                     for line in text_metrics.wrap(part, width, address_pt)]
+            if max_lines is not None and len(lines) > max_lines:
+                continue
+            name_pt = _fit_size(name, round(NAME_PT * scale, 2), width - NAME_INDENT)
+            spare = (height - len(lines) * text_metrics.line_height_mm(address_pt) * LINE_SPACING
+                     - text_metrics.line_height_mm(name_pt))
+            if spare >= 0:
+                return address_pt, lines, name_pt, spare
+    return None
+
+
+def layout_label(label: LabelData, cell: Cell, offset: tuple[float, float] = (0.0, 0.0)
+                 ) -> list[Primitive]:
+    """The primitives of one label inside ``cell`` (page mm), shifted by ``offset``."""
+    dx, dy = cell.x + offset[0], cell.y + offset[1]
+    inner = cell.width - 2 * PAD_X
+    street, building = address_lines(label.address1, label.address2)
+    points = barcode_points(cell.width)
+    symbols = None
+    if points is not None:
+        try:
+            symbols = barcode.encode(label.postal_code, f"{street} {building}")
+        except OtokuiError:
+            points = None  # no valid postal code: the label is still useful without bars
+    postal = format_postal(label.postal_code)
+    honoured = f"{label.name}{HONORIFIC}"
+    id_text = f"No.{label.customer_id}"
+    fixed = (PAD_TOP + text_metrics.line_height_mm(POSTAL_PT) + 0.8 + _barcode_height(points)
+             + text_metrics.line_height_mm(ID_PT) + PAD_BOTTOM)
+    fitted = _fit(street, building, honoured, inner, cell.height - fixed)
+    if fitted is None:
+        raise OtokuiError(f"顧客番号 {label.customer_id} の宛名がラベルに収まりません。"
+                          "大きいラベル用紙を選んでください。")
+    address_pt, lines, name_pt, spare = fitted
+
+    items: list[Primitive] = []
+    y = dy + PAD_TOP
+    items.append(text_at(dx + PAD_X, y, POSTAL_PT, postal))
+    y += text_metrics.line_height_mm(POSTAL_PT) + 0.8
+    for line in lines:
+        items.append(text_at(dx + PAD_X, y, address_pt, line))
+        y += text_metrics.line_height_mm(address_pt) * LINE_SPACING
+    if points is not None:
+        bar_width = barcode.TOTAL_WIDTH_MM * points / 10
+        items += barcode_boxes(symbols, dx + (cell.width - bar_width) / 2,
+                               y + barcode.QUIET_ZONE_MM, points)
+        y += _barcode_height(points)
+    # The name sits in the middle of the room left between the barcode and the ID.
+    items.append(text_at(dx + PAD_X + NAME_INDENT, y + spare / 2, name_pt, honoured))
+    id_top = dy + cell.height - PAD_BOTTOM - text_metrics.line_height_mm(ID_PT)
+    id_left = dx + cell.width - PAD_X - text_metrics.text_width_mm(id_text, ID_PT)
+    items.append(text_at(id_left, id_top, ID_PT, id_text))
+    return items
+
+
+def placements(count: int, sheet: LabelSheet, start: int = 1) -> list[Placement]:
+    """Pages and cells for ``count`` labels, the first at position ``start`` (1-based,
+    along the rows) so a partly used sheet can be fed again."""
+    if not 1 <= start <= sheet.per_page:
+        raise OtokuiError(f"開始位置は 1〜{sheet.per_page} の番号で指定してください。")
+    cells = sheet.cells()
+    return [Placement(position // sheet.per_page, cells[position % sheet.per_page])
+            for position in range(start - 1, start - 1 + count)]
+
+
+def layout_pages(labels: list[LabelData], sheet: LabelSheet, start: int = 1,
+                 offset: tuple[float, float] = (0.0, 0.0)) -> list[Page]:
+    """Every label on its sheet; one :class:`Page` per sheet of paper."""
+    spots = placements(len(labels), sheet, start)
+    page_count = spots[-1].page + 1 if spots else 0
+    pages = [Page(sheet.page_width, sheet.page_height) for _ in range(page_count)]
+    for label, spot in zip(labels, spots):
+        pages[spot.page].items.extend(layout_label(label, spot.cell, offset))
+    return pages
+
+
+def sheet_count(count: int, sheet: LabelSheet, start: int = 1) -> int:
+    """Sheets of paper needed for ``count`` labels starting at ``start``."""
+    return math.ceil((start - 1 + count) / sheet.per_page) if count else 0

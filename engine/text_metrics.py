@@ -1,0 +1,74 @@
+"""How wide text is in the bundled font (IPAex Gothic), in mm, without Qt.
+
+Layouts are computed in the engine so they can be tested without a screen; the widths
+come from the font file's own advance widths (``hmtx``), which is what Qt uses when it
+draws the same font with kerning off. A character the font lacks is counted as one
+full em, the widest any character in it is.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib.resources import as_file, files
+
+MM_PER_POINT = 25.4 / 72
+# 行頭禁則: characters a Japanese line must not start with.
+NO_LINE_START = set("ー－-ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ、。，．・：；？！）」』】〕号室")
+FONT_FILE = "ipaexg.ttf"
+
+
+@lru_cache(maxsize=1)
+def _font() -> tuple[dict[int, float], float, float]:
+    """Advance widths per code point in em, ascent and descent in em."""
+    from fontTools.ttLib import TTFont
+
+    with as_file(files("resources") / "fonts" / FONT_FILE) as path:
+        font = TTFont(str(path), lazy=True)
+        units = font["head"].unitsPerEm
+        metrics = font["hmtx"].metrics
+        widths = {code: metrics[glyph][0] / units for code, glyph in font.getBestCmap().items()}
+        hhea = font["hhea"]
+        ascent, descent = hhea.ascent / units, -hhea.descent / units
+        font.close()
+    return widths, ascent, descent
+
+
+def ascent_mm(size_pt: float) -> float:
+    """Height above the baseline of the font's tallest glyphs."""
+    return _font()[1] * size_pt * MM_PER_POINT
+
+
+def descent_mm(size_pt: float) -> float:
+    """Depth below the baseline (positive)."""
+    return _font()[2] * size_pt * MM_PER_POINT
+
+
+def line_height_mm(size_pt: float) -> float:
+    return ascent_mm(size_pt) + descent_mm(size_pt)
+
+
+def text_width_mm(text: str, size_pt: float) -> float:
+    widths = _font()[0]
+    return sum(widths.get(ord(ch), 1.0) for ch in text) * size_pt * MM_PER_POINT
+
+
+def wrap(text: str, width_mm: float, size_pt: float) -> list[str]:
+    """Break ``text`` into lines no wider than ``width_mm``, preferring to break after a
+    space; a single character wider than the line still gets a line of its own."""
+    lines: list[str] = []
+    rest = text.strip()
+    while rest:
+        if text_width_mm(rest, size_pt) <= width_mm:
+            lines.append(rest)
+            break
+        cut = 1
+        while cut < len(rest) and text_width_mm(rest[:cut + 1], size_pt) <= width_mm:
+            cut += 1
+        while 1 < cut < len(rest) and rest[cut] in NO_LINE_START:
+            cut -= 1
+        space = rest.rfind(" ", 0, cut + 1)
+        # Break at a space only when it does not leave the line mostly empty.
+        if space > cut // 2:
+            cut = space
+        lines.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip()
+    return lines
