@@ -25,8 +25,9 @@ def _add_db(parser: argparse.ArgumentParser) -> None:
                         help="データベースファイル（既定: ユーザーデータフォルダの otokui.db）")
 
 
-def _add_as_of_and_out(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--as-of", default=None, help="基準日 YYYY-MM-DD（既定: 今日）")
+def _add_as_of_and_out(parser: argparse.ArgumentParser,
+                       as_of_help: str = "基準日 YYYY-MM-DD（既定: 今日）") -> None:
+    parser.add_argument("--as-of", default=None, help=as_of_help)
     parser.add_argument("--out", type=Path, default=None,
                         help="出力ファイル（.csv / .xlsx）。省略時は標準出力")
 
@@ -57,6 +58,38 @@ def cmd_customers(args) -> int:
     return 0
 
 
+def cmd_segments(args) -> int:
+    with _open(args) as shop:
+        summary = shop.segments.summary(as_of=args.as_of)
+    summary["share"] = summary["share"].round(4)
+    _write_table(summary, args.out)
+    return 0
+
+
+def cmd_products(args) -> int:
+    with _open(args) as shop:
+        if args.import_file is not None:
+            count = shop.products.import_cycles(args.import_file)
+            print(f"{args.import_file.name}: {count}件の商品の消費サイクルを登録しました。")
+            return 0
+        table = shop.products.due_targets(args.as_of) if args.due else shop.products.table()
+    _write_table(table, args.out)
+    return 0
+
+
+FOLLOWUP_COLUMNS = ["task_id", "customer_id", "cluster", "due_date", "medium", "action",
+                    "status", "done_on"]
+
+
+def cmd_followups(args) -> int:
+    with _open(args) as shop:
+        if not shop.followups.generated(args.month):
+            shop.followups.generate(args.month, as_of=args.as_of)
+        tasks = shop.followups.tasks(args.month)
+    _write_table(tasks[FOLLOWUP_COLUMNS], args.out)
+    return 0
+
+
 def cmd_kpi(args) -> int:
     from engine.kpi import kpi_lines
     with _open(args) as shop:
@@ -76,14 +109,6 @@ def cmd_decompose(args) -> int:
     with _open(args) as shop:
         table = shop.analysis.decompose(args.from_month, args.to_month)
     _write_table(display_table(table), args.out)
-    return 0
-
-
-def cmd_segments(args) -> int:
-    with _open(args) as shop:
-        summary = shop.segments.summary(as_of=args.as_of)
-    summary["share"] = summary["share"].round(4)
-    _write_table(summary, args.out)
     return 0
 
 
@@ -117,6 +142,27 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(p)
     p.set_defaults(func=cmd_customers)
 
+    p = sub.add_parser("segments", help="クラスター別の顧客数・売上・売上構成比を出力する")
+    _add_as_of_and_out(p)
+    _add_db(p)
+    p.set_defaults(func=cmd_segments)
+
+    p = sub.add_parser("products", help="商品と消費サイクルの一覧・取り込み、買い替え時期の顧客を出力する")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--import", dest="import_file", type=Path, default=None, metavar="FILE",
+                       help="商品リスト（CSV / .xlsx: 商品コード, 商品名, 消費サイクル(日)）を取り込む")
+    group.add_argument("--due", action="store_true",
+                       help="消費サイクルを過ぎた顧客（due / overdue）を出力する")
+    _add_as_of_and_out(p)
+    _add_db(p)
+    p.set_defaults(func=cmd_products)
+
+    p = sub.add_parser("followups", help="その月のフォロータスク（3-3-2ルール）を作成して出力する")
+    p.add_argument("--month", required=True, help="対象月 YYYY-MM（未作成なら作成、作成済みなら一覧）")
+    _add_as_of_and_out(p, "基準日 YYYY-MM-DD（既定: 今日が対象月内なら今日、それ以外は対象月の1日）")
+    _add_db(p)
+    p.set_defaults(func=cmd_followups)
+
     p = sub.add_parser("kpi", help="KPI（顧客数・リピート率・F2転換率など）と月別の新規/リピート売上を表示する")
     p.add_argument("--as-of", default=None, help="基準日 YYYY-MM-DD（既定: 今日）")
     p.add_argument("--months", type=int, default=12, help="月別売上を表示する月数（既定: 12）")
@@ -129,11 +175,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=None, help="出力ファイル（.csv / .xlsx）。省略時は標準出力")
     _add_db(p)
     p.set_defaults(func=cmd_decompose)
-
-    p = sub.add_parser("segments", help="クラスター別の顧客数・売上・売上構成比を出力する")
-    _add_as_of_and_out(p)
-    _add_db(p)
-    p.set_defaults(func=cmd_segments)
 
     p = sub.add_parser("barcode", help="カスタマバーコードの記号列を表示する")
     p.add_argument("postal", metavar="POSTAL", help="郵便番号（例: 100-0013）")

@@ -6,6 +6,7 @@ import csv
 import hashlib
 import io
 import re
+import warnings
 import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -94,9 +95,16 @@ def _read_delimited(path: Path, text: str, encoding: str) -> Table:
     first_line = text.split("\n", 1)[0]
     sep = "\t" if first_line.count("\t") > first_line.count(",") else ","
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
-                            na_filter=False, skip_blank_lines=False, engine="c",
-                            quoting=csv.QUOTE_MINIMAL)
+        # index_col=False: a first data row with more cells than the header must not
+        # silently become the row index and shift every column one place left.
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
+                                na_filter=False, skip_blank_lines=False, engine="c",
+                                quoting=csv.QUOTE_MINIMAL, index_col=False)
+    except pd.errors.ParserWarning:
+        raise BadFileError(path, "見出しより列の多い行があります（区切り文字や引用符が崩れています）。",
+                           row=_first_long_row(text, sep)) from None
     except pd.errors.ParserError as exc:
         match = re.search(r"line (\d+)", str(exc))
         raise BadFileError(path, "列の数がほかの行と合いません（区切り文字や引用符が崩れています）。",
@@ -104,6 +112,13 @@ def _read_delimited(path: Path, text: str, encoding: str) -> Table:
     except pd.errors.EmptyDataError:
         raise BadFileError(path, "ファイルに表のデータがありません。") from None
     return _finish(path, frame, first_row=2, encoding=encoding)
+
+
+def _first_long_row(text: str, sep: str) -> int | None:
+    """The file row of the first record with more cells than the header (error path only)."""
+    reader = csv.reader(io.StringIO(text), delimiter=sep)
+    width = len(next(reader, []))
+    return next((reader.line_num for record in reader if len(record) > width), None)
 
 
 def _finish(path: Path, frame: pd.DataFrame, first_row: int, encoding: str) -> Table:
@@ -138,16 +153,19 @@ def _cell_text(value) -> str:
 def _read_xlsx(path: Path, data: bytes) -> Table:
     from openpyxl import load_workbook
 
+    # A damaged .xlsx can fail anywhere inside zipfile, zlib, the XML parser or
+    # openpyxl (read-only sheets are parsed lazily, while iterating), with many
+    # exception types; any of them means "cannot read this workbook".
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise BadFileError(path, f"Excelファイルとして読めません（{exc}）。"
+        try:
+            sheet = book.worksheets[0]
+            raw = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        finally:
+            book.close()
+    except Exception as exc:  # noqa: BLE001 — see above
+        raise BadFileError(path, f"Excelファイルとして読めません（{type(exc).__name__}: {exc}）。"
                                  "Excelで開いて保存し直してください。") from None
-    try:
-        sheet = book.worksheets[0]
-        raw = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    finally:
-        book.close()
     header_index = next((i for i, row in enumerate(raw[:50])
                          if sum(1 for v in row if v.strip()) >= 2), None)
     if header_index is None:

@@ -92,14 +92,14 @@ class Shop:
         return AnalysisService(self)
 
     @cached_property
-    def count_program(self):
-        from engine.count_program import CountProgramService
-        return CountProgramService(self)
-
-    @cached_property
     def printing(self):
         from engine.printing import PrintingService
         return PrintingService(self)
+
+    @cached_property
+    def count_program(self):
+        from engine.count_program import CountProgramService
+        return CountProgramService(self)
 
     def close(self) -> None:
         self.db.close()
