@@ -25,8 +25,9 @@ def _add_db(parser: argparse.ArgumentParser) -> None:
                         help="データベースファイル（既定: ユーザーデータフォルダの otokui.db）")
 
 
-def _add_as_of_and_out(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--as-of", default=None, help="基準日 YYYY-MM-DD（既定: 今日）")
+def _add_as_of_and_out(parser: argparse.ArgumentParser,
+                       as_of_help: str = "基準日 YYYY-MM-DD（既定: 今日）") -> None:
+    parser.add_argument("--as-of", default=None, help=as_of_help)
     parser.add_argument("--out", type=Path, default=None,
                         help="出力ファイル（.csv / .xlsx）。省略時は標準出力")
 
@@ -65,6 +66,52 @@ def cmd_segments(args) -> int:
     return 0
 
 
+def cmd_products(args) -> int:
+    with _open(args) as shop:
+        if args.import_file is not None:
+            count = shop.products.import_cycles(args.import_file)
+            print(f"{args.import_file.name}: {count}件の商品の消費サイクルを登録しました。")
+            return 0
+        table = shop.products.due_targets(args.as_of) if args.due else shop.products.table()
+    _write_table(table, args.out)
+    return 0
+
+
+FOLLOWUP_COLUMNS = ["task_id", "customer_id", "cluster", "due_date", "medium", "action",
+                    "status", "done_on"]
+
+
+def cmd_followups(args) -> int:
+    with _open(args) as shop:
+        if not shop.followups.generated(args.month):
+            shop.followups.generate(args.month, as_of=args.as_of)
+        tasks = shop.followups.tasks(args.month)
+    _write_table(tasks[FOLLOWUP_COLUMNS], args.out)
+    return 0
+
+
+def cmd_kpi(args) -> int:
+    from engine.kpi import kpi_lines
+    with _open(args) as shop:
+        values = shop.analysis.kpis(as_of=args.as_of)
+        monthly = shop.analysis.monthly_sales(as_of=args.as_of, months=args.months)
+    for label, text in kpi_lines(values):
+        print(f"{label}: {text}")
+    print("\n月別売上（新規 = その顧客の初回注文、リピート = 2回目以降）")
+    print("月,売上,新規,リピート,注文数,購入者数")
+    for row in monthly.itertuples(index=False):
+        print(f"{row.month},{row.sales},{row.new_sales},{row.repeat_sales},{row.orders},{row.buyers}")
+    return 0
+
+
+def cmd_decompose(args) -> int:
+    from engine.decomposition import display_table
+    with _open(args) as shop:
+        table = shop.analysis.decompose(args.from_month, args.to_month)
+    _write_table(display_table(table), args.out)
+    return 0
+
+
 def cmd_barcode(args) -> int:
     from engine.barcode import encode
     print(" ".join(encode(args.postal, " ".join(args.address))))
@@ -99,6 +146,35 @@ def build_parser() -> argparse.ArgumentParser:
     _add_as_of_and_out(p)
     _add_db(p)
     p.set_defaults(func=cmd_segments)
+
+    p = sub.add_parser("products", help="商品と消費サイクルの一覧・取り込み、買い替え時期の顧客を出力する")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--import", dest="import_file", type=Path, default=None, metavar="FILE",
+                       help="商品リスト（CSV / .xlsx: 商品コード, 商品名, 消費サイクル(日)）を取り込む")
+    group.add_argument("--due", action="store_true",
+                       help="消費サイクルを過ぎた顧客（due / overdue）を出力する")
+    _add_as_of_and_out(p)
+    _add_db(p)
+    p.set_defaults(func=cmd_products)
+
+    p = sub.add_parser("followups", help="その月のフォロータスク（3-3-2ルール）を作成して出力する")
+    p.add_argument("--month", required=True, help="対象月 YYYY-MM（未作成なら作成、作成済みなら一覧）")
+    _add_as_of_and_out(p, "基準日 YYYY-MM-DD（既定: 今日が対象月内なら今日、それ以外は対象月の1日）")
+    _add_db(p)
+    p.set_defaults(func=cmd_followups)
+
+    p = sub.add_parser("kpi", help="KPI（顧客数・リピート率・F2転換率など）と月別の新規/リピート売上を表示する")
+    p.add_argument("--as-of", default=None, help="基準日 YYYY-MM-DD（既定: 今日）")
+    p.add_argument("--months", type=int, default=12, help="月別売上を表示する月数（既定: 12）")
+    _add_db(p)
+    p.set_defaults(func=cmd_kpi)
+
+    p = sub.add_parser("decompose", help="月別売上を 購入者数×購入頻度×客単価 に分解し前年と比べる")
+    p.add_argument("--from", dest="from_month", required=True, metavar="YYYY-MM", help="最初の月")
+    p.add_argument("--to", dest="to_month", required=True, metavar="YYYY-MM", help="最後の月")
+    p.add_argument("--out", type=Path, default=None, help="出力ファイル（.csv / .xlsx）。省略時は標準出力")
+    _add_db(p)
+    p.set_defaults(func=cmd_decompose)
 
     p = sub.add_parser("barcode", help="カスタマバーコードの記号列を表示する")
     p.add_argument("postal", metavar="POSTAL", help="郵便番号（例: 100-0013）")

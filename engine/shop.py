@@ -96,6 +96,11 @@ class Shop:
         from engine.printing import PrintingService
         return PrintingService(self)
 
+    @cached_property
+    def count_program(self):
+        from engine.count_program import CountProgramService
+        return CountProgramService(self)
+
     def close(self) -> None:
         self.db.close()
         self._release_lock()

@@ -87,7 +87,7 @@ def test_a_dropped_folder_imports_every_export_in_it_and_a_repeat_changes_nothin
     assert [cell(tab.results, r, 0) for r in range(4)] == [
         f"rakuten_2025{m:02d}.csv" for m in (7, 8, 9, 10)]
     assert [cell(tab.results, r, 2) for r in range(4)] == ["10", "12", "11", "23"]
-    qtbot.waitUntil(lambda: counts(window) == "顧客 42人　注文 52件")
+    qtbot.waitUntil(lambda: counts(window) == "顧客 40人　注文 52件")
     drop(window, [SAMPLES / "rakuten" / "rakuten_202508.csv"])
     wait_idle(qtbot, tab)
     assert cell(tab.results, 4, 4) == "12"
@@ -187,7 +187,7 @@ def test_undo_from_the_history(qtbot, window, monkeypatch):
     tab = tab_of(window)
     drop(window, [SAMPLES / "rakuten"])
     wait_idle(qtbot, tab)
-    qtbot.waitUntil(lambda: counts(window) == "顧客 42人　注文 52件")
+    qtbot.waitUntil(lambda: counts(window) == "顧客 40人　注文 52件")
     questions = []
     monkeypatch.setattr(import_tab, "confirm", lambda parent, text, action: questions.append(text) or True)
 
@@ -197,7 +197,7 @@ def test_undo_from_the_history(qtbot, window, monkeypatch):
     with qtbot.waitSignal(window.ctx.data_changed, timeout=20000):
         tab.undo_button.click()
     assert "rakuten_202510.csv" in questions[0]
-    qtbot.waitUntil(lambda: counts(window) == "顧客 29人　注文 32件")
+    qtbot.waitUntil(lambda: counts(window) == "顧客 28人　注文 32件")
     assert cell(tab.history, 0, 8).startswith("取り消し済み")
     tab.history_view.selectRow(0)
     assert not tab.undo_button.isEnabled()
