@@ -14,6 +14,7 @@ from engine.database import now_text
 from engine.errors import CancelledError, OtokuiError
 from engine.formats import FormatPreset, load_mapping_file
 from engine.order_frame import CUSTOMER_FIELDS, OrderBatch, build_batch
+from engine.privacy import forget_erased
 from engine.reader import read_table
 
 Progress = Callable[[float, str], None]
@@ -92,18 +93,23 @@ class ImportService:
             return ImportResult(None, path.name, preset.name, batch.rows_read,
                                 orders_unchanged=len(batch.orders), already_imported=True)
         self._backup_before(path.name)
-        with self.shop.journal.operation("import", f"取込: {path.name}") as op:
-            cur = self.db.conn.execute(
-                "INSERT INTO imports (op_id, file_name, sha256, source, started_at) "
-                "VALUES (?, ?, ?, ?, ?)", (op.id, path.name, table.sha256, preset.name, now_text()))
-            result = ImportResult(cur.lastrowid, path.name, preset.name, batch.rows_read)
-            _Writer(self.shop, result, batch, report, cancel).run()
-            self.db.conn.execute(
-                "UPDATE imports SET rows_read = ?, orders_added = ?, orders_updated = ?, "
-                "orders_unchanged = ?, lines = ?, customers_added = ?, finished_at = ? WHERE id = ?",
-                (result.rows_read, result.orders_added, result.orders_updated,
-                 result.orders_unchanged, result.lines, result.customers_added, now_text(),
-                 result.import_id))
+        with self.db.transaction():
+            with self.shop.journal.operation("import", f"取込: {path.name}") as op:
+                cur = self.db.conn.execute(
+                    "INSERT INTO imports (op_id, file_name, sha256, source, started_at) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (op.id, path.name, table.sha256, preset.name, now_text()))
+                result = ImportResult(cur.lastrowid, path.name, preset.name, batch.rows_read)
+                _Writer(self.shop, result, batch, report, cancel).run()
+                self.db.conn.execute(
+                    "UPDATE imports SET rows_read = ?, orders_added = ?, orders_updated = ?, "
+                    "orders_unchanged = ?, lines = ?, customers_added = ?, finished_at = ? "
+                    "WHERE id = ?",
+                    (result.rows_read, result.orders_added, result.orders_updated,
+                     result.orders_unchanged, result.lines, result.customers_added, now_text(),
+                     result.import_id))
+            # Outside the journaled operation: its before-images must not keep the data.
+            forget_erased(self.db.conn, result.import_id)
         report(1.0, result.summary())
         return result
 
@@ -303,7 +309,8 @@ class _Writer:
         stamps = latest["ordered_at"].tolist()
         ids = latest.index.astype("int64").tolist()
         self.conn.executemany(
-            f"UPDATE customers SET {setters}, info_at = ? WHERE id = ? AND info_at <= ?",
+            f"UPDATE customers SET {setters}, info_at = ? WHERE id = ? AND info_at <= ? "
+            "AND erased_at IS NULL",
             (tuple(v for col in values for v in (col, col)) + (stamp, cid, stamp)
              for *values, stamp, cid in zip(*columns, stamps, ids)))
         self.shop.customers.refresh_dm_defaults(latest.index.tolist())
