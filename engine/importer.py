@@ -240,7 +240,7 @@ class _Writer:
         self.conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} (value TEXT PRIMARY KEY)")
         self.conn.execute(f"DELETE FROM temp.{name}")
         self.conn.executemany(f"INSERT OR IGNORE INTO temp.{name} VALUES (?)",
-                              ((v,) for v in values))
+                              ((v,) for v in list(values)))
 
     def _existing(self, order_nos: pd.Index) -> pd.DataFrame:
         self._stage("stage_orders", order_nos)
@@ -278,7 +278,7 @@ class _Writer:
         new_keys = keys[~keys["key"].isin(owners.index)].drop_duplicates("key")
         self.conn.executemany(
             "INSERT OR IGNORE INTO identity_keys (key, customer_id) VALUES (?, ?)",
-            zip(new_keys["key"], work["customer_id"].to_numpy()[new_keys["pos"].to_numpy()].tolist()))
+            zip(new_keys["key"].tolist(), work["customer_id"].to_numpy()[new_keys["pos"].to_numpy()].tolist()))
         return first_new
 
     def _settle_components(self, linked: pd.DataFrame) -> tuple[pd.Series, set[int]]:
@@ -331,8 +331,9 @@ class _Writer:
         self.conn.executemany(
             f"INSERT INTO customers (id, {', '.join(_DETAIL_FIELDS)}, info_at, dm_default, "
             f"created_at) VALUES (?, {', '.join('?' * len(_DETAIL_FIELDS))}, ?, ?, ?)",
-            zip(latest.index.astype("int64").tolist(), *(latest[f] for f in _DETAIL_FIELDS),
-                latest["ordered_at"], [dm_default] * len(latest), [stamp] * len(latest)))
+            zip(latest.index.astype("int64").tolist(),
+                *(latest[f].tolist() for f in _DETAIL_FIELDS), latest["ordered_at"].tolist(),
+                [dm_default] * len(latest), [stamp] * len(latest)))
 
     def _write_orders(self, work: pd.DataFrame) -> None:
         import_id = self.result.import_id
@@ -369,7 +370,8 @@ class _Writer:
             "INSERT INTO order_lines (order_id, line_no, product_code, product_name, "
             "unit_price, quantity, amount) VALUES (?, ?, ?, ?, ?, ?, ?)",
             zip(lines["order_no"].map(ids).astype("int64").tolist(), lines["line_no"].tolist(),
-                lines["product_code"], lines["product_name"], lines["unit_price"].tolist(),
+                lines["product_code"].tolist(), lines["product_name"].tolist(),
+                lines["unit_price"].tolist(),
                 lines["quantity"].tolist(), lines["amount"].tolist()))
         self.result.lines += len(lines)
 
@@ -395,4 +397,4 @@ class _Writer:
                     .drop_duplicates("product_code", keep="last"))
         self.conn.executemany(
             "INSERT OR IGNORE INTO products (code, name) VALUES (?, ?)",
-            zip(products["product_code"], products["product_name"]))
+            zip(products["product_code"].tolist(), products["product_name"].tolist()))
