@@ -58,3 +58,14 @@ def decompose(db: Database, from_month: str, to_month: str) -> pd.DataFrame:
     frame["beat_two_months"] = beat & np.concatenate([[False], beat[:-1]])
     frame = frame[frame["month"] >= from_month].reset_index(drop=True)
     return frame[DECOMPOSITION_COLUMNS]
+
+
+def display_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The decomposition rounded for a CSV or sheet: ratios to 4 places, yen to 2,
+    the flag as 1/0. The exact values stay in ``decompose``'s frame."""
+    shown = table.copy()
+    shown["average_order_value"] = shown["average_order_value"].round(2)
+    ratios = ["orders_per_buyer"] + [c for c in DECOMPOSITION_COLUMNS if c.endswith("_yoy")]
+    shown[ratios] = shown[ratios].round(4)
+    shown["beat_two_months"] = shown["beat_two_months"].astype("int64")
+    return shown

@@ -65,3 +65,23 @@ def monthly_sales(db: Database, as_of: date, months: int = 24) -> pd.DataFrame:
         raise OtokuiError("月数は1以上で指定してください。")
     last = month_of(as_of)
     return monthly_figures(db, add_months(last, 1 - months), last, as_of)
+
+
+def _display(key: str, value) -> str:
+    if value is None:
+        return "記録なし" if key == "referral_count" else "—"
+    if key in ("repeat_rate", "f2_conversion"):
+        return f"{value * 100:.1f}%"
+    if key in ("average_order_value", "ltv", "sales"):
+        return f"{round(value):,}円"
+    if key == "average_purchase_count":
+        return f"{value:.2f}回"
+    if key in ("customers", "active_customers"):
+        return f"{value:,}人"
+    return f"{value:,}件"
+
+
+def kpi_lines(values: dict) -> list[tuple[str, str]]:
+    """(Japanese label, display text) per KPI, in KPI_LABELS order; rounding happens
+    only here."""
+    return [(label, _display(key, values[key])) for key, label in KPI_LABELS.items()]

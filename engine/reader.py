@@ -7,6 +7,7 @@ import csv
 import hashlib
 import io
 import re
+import warnings
 import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -190,14 +191,18 @@ def _delimiter(path: Path, encoding: str) -> str:
 
 
 def _csv_reader(path: Path, encoding: str, **options):
+    # index_col=False: a first data row with more cells than the header must not
+    # silently become the row index and shift every column one place left.
     return pd.read_csv(path, sep=_delimiter(path, encoding), dtype=str, keep_default_na=False,
                        na_filter=False, skip_blank_lines=False, engine="c",
-                       quoting=csv.QUOTE_MINIMAL, encoding=encoding, **options)
+                       quoting=csv.QUOTE_MINIMAL, encoding=encoding, index_col=False, **options)
 
 
 def _read_headers(path: Path, encoding: str) -> list[str]:
     try:
         frame = _csv_reader(path, encoding, nrows=0)
+    except pd.errors.ParserError as exc:
+        raise _broken_table(path, exc) from None
     except pd.errors.EmptyDataError:
         raise BadFileError(path, "ファイルに表のデータがありません。") from None
     except UnicodeDecodeError:
@@ -212,20 +217,23 @@ def _read_headers(path: Path, encoding: str) -> list[str]:
 def _read_delimited(opened: "OpenedFile", rows: int | None) -> Iterator[Table]:
     path, found = opened.path, 0
     try:
-        if rows is None:
-            frames = contextlib.nullcontext([_csv_reader(path, opened.encoding)])
-        else:
-            frames = _csv_reader(path, opened.encoding, chunksize=rows)
-        with frames as reader:
-            for frame in reader:
-                table = _finish(opened.headers, frame, first_row=2, encoding=opened.encoding)
-                found += len(table.frame)
-                if len(table.frame):
-                    yield table
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            if rows is None:
+                frames = contextlib.nullcontext([_csv_reader(path, opened.encoding)])
+            else:
+                frames = _csv_reader(path, opened.encoding, chunksize=rows)
+            with frames as reader:
+                for frame in reader:
+                    table = _finish(opened.headers, frame, first_row=2, encoding=opened.encoding)
+                    found += len(table.frame)
+                    if len(table.frame):
+                        yield table
+    except pd.errors.ParserWarning:
+        raise BadFileError(path, "見出しより列の多い行があります（区切り文字や引用符が崩れています）。",
+                           row=_first_long_row(path, opened.encoding)) from None
     except pd.errors.ParserError as exc:
-        match = re.search(r"line (\d+)", str(exc))
-        raise BadFileError(path, "列の数がほかの行と合いません（区切り文字や引用符が崩れています）。",
-                           row=int(match.group(1)) if match else None) from None
+        raise _broken_table(path, exc) from None
     except pd.errors.EmptyDataError:
         raise BadFileError(path, "ファイルに表のデータがありません。") from None
     except UnicodeDecodeError:
@@ -233,6 +241,20 @@ def _read_delimited(opened: "OpenedFile", rows: int | None) -> Iterator[Table]:
         raise
     if not found:
         raise BadFileError(path, "見出し行のほかにデータ行がありません。")
+
+
+def _broken_table(path: Path, exc: pd.errors.ParserError) -> BadFileError:
+    match = re.search(r"line (\d+)", str(exc))
+    return BadFileError(path, "列の数がほかの行と合いません（区切り文字や引用符が崩れています）。",
+                        row=int(match.group(1)) if match else None)
+
+
+def _first_long_row(path: Path, encoding: str) -> int | None:
+    """The file row of the first record with more cells than the header (error path only)."""
+    with open(path, encoding=encoding, errors="replace", newline="") as handle:
+        reader = csv.reader(handle, delimiter=_delimiter(path, encoding))
+        width = len(next(reader, []))
+        return next((reader.line_num for record in reader if len(record) > width), None)
 
 
 def _finish(headers: list[str], frame: pd.DataFrame, first_row: int, encoding: str) -> Table:
@@ -271,16 +293,19 @@ def _cell_text(value) -> str:
 def _read_xlsx(path: Path, data: bytes) -> Table:
     from openpyxl import load_workbook
 
+    # A damaged .xlsx can fail anywhere inside zipfile, zlib, the XML parser or
+    # openpyxl (read-only sheets are parsed lazily, while iterating), with many
+    # exception types; any of them means "cannot read this workbook".
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise BadFileError(path, f"Excelファイルとして読めません（{exc}）。"
+        try:
+            sheet = book.worksheets[0]
+            raw = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        finally:
+            book.close()
+    except Exception as exc:  # noqa: BLE001 — see above
+        raise BadFileError(path, f"Excelファイルとして読めません（{type(exc).__name__}: {exc}）。"
                                  "Excelで開いて保存し直してください。") from None
-    try:
-        sheet = book.worksheets[0]
-        raw = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    finally:
-        book.close()
     header_index = next((i for i, row in enumerate(raw[:50])
                          if sum(1 for v in row if v.strip()) >= 2), None)
     if header_index is None:

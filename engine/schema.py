@@ -227,7 +227,67 @@ MIGRATIONS: list[str] = [
         UNIQUE (stage_id, row_id)
     );
     """,
-    # 3 (speed): indexes behind search-as-you-type (prefixes of the whole and the
+    # 3: analysis — follow-up rules and tasks (3-3-2 rule) and the contact log (touches)
+    """
+    CREATE TABLE followup_rules (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        position INTEGER NOT NULL,
+        target TEXT NOT NULL,
+        min_days INTEGER NOT NULL,
+        max_days INTEGER,
+        medium TEXT NOT NULL CHECK (medium IN ('email', 'insert', 'dm', 'phone')),
+        action TEXT NOT NULL,
+        offset_days INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE followup_plans (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        month TEXT NOT NULL UNIQUE,
+        as_of TEXT NOT NULL,
+        generated_at TEXT NOT NULL
+    );
+    CREATE TABLE touches (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        customer_id INTEGER NOT NULL REFERENCES customers(id),
+        touched_on TEXT NOT NULL,
+        medium TEXT NOT NULL CHECK (medium IN ('email', 'insert', 'dm', 'phone')),
+        action TEXT NOT NULL DEFAULT '',
+        result TEXT NOT NULL DEFAULT '',
+        source TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX touches_customer ON touches(customer_id, touched_on);
+    CREATE TABLE followup_tasks (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        month TEXT NOT NULL,
+        customer_id INTEGER NOT NULL REFERENCES customers(id),
+        step INTEGER NOT NULL CHECK (step BETWEEN 1 AND 3),
+        cluster TEXT NOT NULL,
+        due_date TEXT NOT NULL,
+        planned_medium TEXT NOT NULL,
+        medium TEXT NOT NULL CHECK (medium IN ('email', 'insert', 'dm', 'phone')),
+        action TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'done')),
+        done_on TEXT,
+        result TEXT NOT NULL DEFAULT '',
+        touch_id INTEGER REFERENCES touches(id),
+        UNIQUE (month, customer_id, step)
+    );
+    CREATE INDEX followup_tasks_customer ON followup_tasks(customer_id, month);
+    """,
+    # 4: count program (回数フォロー) inserts per purchase number (helper "kpi")
+    """
+    CREATE TABLE count_program_rules (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        purchase_number INTEGER NOT NULL UNIQUE CHECK (purchase_number >= 1),
+        insert_name TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT ''
+    );
+    """,
+    # 5: privacy — when a customer's personal data was erased on request (helper "safety")
+    """
+    ALTER TABLE customers ADD COLUMN erased_at TEXT;
+    """,
+    # 6 (speed): indexes behind search-as-you-type (prefixes of the whole and the
     # given name and kana, the last four phone digits) and a covering index so
     # per-customer figures are read from the index alone.
     """
@@ -263,4 +323,9 @@ JOURNALED_TABLES: tuple[str, ...] = (
     "journey_stages",
     "journey_rows",
     "journey_cells",
+    "followup_rules",
+    "followup_plans",
+    "touches",
+    "followup_tasks",
+    "count_program_rules",
 )

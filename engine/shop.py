@@ -52,6 +52,11 @@ class Shop:
         return BackupService(self)
 
     @cached_property
+    def privacy(self):
+        from engine.privacy import PrivacyService
+        return PrivacyService(self)
+
+    @cached_property
     def customers(self):
         from engine.customers import CustomerService
         return CustomerService(self)
@@ -95,6 +100,11 @@ class Shop:
     def printing(self):
         from engine.printing import PrintingService
         return PrintingService(self)
+
+    @cached_property
+    def count_program(self):
+        from engine.count_program import CountProgramService
+        return CountProgramService(self)
 
     def close(self) -> None:
         self.db.close()

@@ -1,27 +1,64 @@
-"""Starts the desktop application."""
+"""Starts the desktop application: logging and crash dialog, font and style, which database, the window."""
 from __future__ import annotations
 
 import sys
+import time
+from pathlib import Path
+
+BASE_POINT_SIZE = 10
 
 
-def run(db_path=None) -> int:
+def setup_application():
+    """The QApplication with the bundled Japanese font, the icon and one look on every platform."""
     from PySide6.QtWidgets import QApplication
 
-    import engine
-    from gui.context import AppContext
     from gui.fonts import japanese_font_family
-    from gui.main_window import MainWindow
-    from gui.worker import wait_for_worker
 
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("Otokui")
+    app.setApplicationDisplayName("Otokui（お得意様）")
+    app.setStyle("Fusion")
+    app.setWindowIcon(_icon())
     font = app.font()
     font.setFamily(japanese_font_family())
+    font.setPointSize(BASE_POINT_SIZE)
     app.setFont(font)
-    ctx = AppContext(engine.Shop(db_path))
+    return app
+
+
+def run(db_path: Path | None = None) -> int:
+    started = time.perf_counter()
+    from engine.logs import setup_logging
+    from gui import crash
+    from gui.context import AppContext
+    from gui.first_window import watch_first_window
+    from gui.main_window import MainWindow
+    from gui.recovery import open_shop
+    from gui.startup import choose_first_database, database_to_open, remember_database
+    from gui.worker import wait_for_worker
+
+    crash.install(setup_logging())
+    app = setup_application()
+    path = db_path or database_to_open() or choose_first_database()
+    if path is None:
+        return 0
+    shop = open_shop(path)
+    if shop is None:
+        return 1
+    remember_database(path)
+    ctx = AppContext(shop)
     window = MainWindow(ctx)
     window.show()
+    watch_first_window(app, started)
     code = app.exec()
     wait_for_worker()
     ctx.shop.close()
     return code
+
+
+def _icon():
+    from importlib.resources import as_file, files
+
+    from PySide6.QtGui import QIcon, QPixmap
+    with as_file(files("resources") / "icon" / "otokui.png") as path:
+        return QIcon(QPixmap(str(path)))  # read now: as_file may delete the path afterwards

@@ -8,6 +8,7 @@ import importlib
 from pathlib import Path
 from typing import Callable
 
+import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QMainWindow, QMessageBox,
@@ -18,6 +19,7 @@ from engine.errors import OtokuiError
 from engine.paths import log_dir
 from gui.context import AppContext
 from gui.errors import show_error
+from gui.worker import worker_pool
 
 APP_TITLE = "Otokui（お得意様）"
 DB_FILTER = "Otokuiデータベース (*.db);;すべてのファイル (*)"
@@ -50,6 +52,10 @@ TABS: list[tuple[str, Callable[[AppContext], QWidget]]] = [
     ("印刷", _lazy("gui.tabs.printing_tab", "PrintingTab")),
 ]
 
+# Customers with a valid order, as in the 顧客 tab (not those who only cancelled).
+CUSTOMERS_SQL = ("SELECT count(*) FROM customers c WHERE c.deleted_at IS NULL AND EXISTS "
+                 "(SELECT 1 FROM orders o WHERE o.customer_id = c.id AND o.status = 'valid')")
+ORDERS_SQL = "SELECT count(*) FROM orders WHERE status = 'valid'"
 _DRAG_EVENTS = (QEvent.Type.DragEnter, QEvent.Type.DragMove, QEvent.Type.Drop)
 
 
@@ -90,7 +96,8 @@ class MainWindow(QMainWindow):
         while self.tabs.count():
             widget = self.tabs.widget(0)
             self.tabs.removeTab(0)
-            widget.deleteLater()
+            # At once, not deleteLater: the old tabs must not refresh against the closed shop.
+            shiboken6.delete(widget)
         for title, factory in TABS:
             self.tabs.addTab(_build_or_placeholder(factory, self.ctx), title)
         self.tabs.setCurrentIndex(max(current, 0))
@@ -108,8 +115,7 @@ class MainWindow(QMainWindow):
     def refresh_status(self) -> None:
         """Customer and order counts, read on the worker so a running job never blocks us."""
         def count(shop, progress, cancel):
-            return (shop.db.scalar("SELECT count(*) FROM customers WHERE deleted_at IS NULL"),
-                    shop.db.scalar("SELECT count(*) FROM orders WHERE status = 'valid'"))
+            return (shop.db.scalar(CUSTOMERS_SQL), shop.db.scalar(ORDERS_SQL))
         self.ctx.run(self, count, self._show_counts)
 
     def _show_counts(self, counts: tuple[int, int]) -> None:
@@ -148,6 +154,7 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu("ファイル(&F)")
         self._action(file_menu, "データベースを開く…", self.open_database, QKeySequence.StandardKey.Open)
         self._action(file_menu, "新しいデータベース…", self.new_database, QKeySequence.StandardKey.New)
+        self._action(file_menu, "デモのお店を開く", self.open_demo)
         file_menu.addSeparator()
         self._action(file_menu, "バックアップを作成", self.create_backup)
         self._action(file_menu, "バックアップから復元…", self.restore_backup)
@@ -183,13 +190,21 @@ class MainWindow(QMainWindow):
             return
         self.switch_to(path)
 
+    def open_demo(self) -> None:
+        from gui.startup import open_demo
+        self.switch_to(open_demo(self))
+
     def switch_to(self, path: Path) -> bool:
         """Open (or create) the database at ``path`` and rebuild every tab for it."""
+        from gui.recovery import open_shop
         from gui.startup import remember_database
-        try:
-            shop = engine.Shop(path)
-        except OtokuiError as exc:
-            show_error(self, exc)
+        if not worker_pool().waitForDone(3000):
+            show_error(self, OtokuiError("処理中です。終わってから開き直してください。"))
+            return False
+        if self.ctx.shop.path is not None and path.resolve() == self.ctx.shop.path.resolve():
+            return True
+        shop = open_shop(path, self)
+        if shop is None:
             return False
         self.ctx.set_shop(shop)
         remember_database(path)

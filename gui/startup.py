@@ -5,6 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from PySide6.QtWidgets import (QApplication, QDialog, QFileDialog, QLabel, QProgressDialog,
+                               QPushButton, QVBoxLayout, QWidget)
+
+from engine.demo import build_demo, demo_db_path
 from engine.paths import default_db_path, user_data_dir
 
 STATE_FILE = "gui.json"
@@ -38,3 +42,77 @@ def database_to_open() -> Path | None:
         return last
     default = default_db_path()
     return default if default.is_file() else None
+
+
+class WelcomeDialog(QDialog):
+    """First start: try the demo shop, start an empty database, or open a file."""
+
+    DEMO, NEW, OPEN = 1, 2, 3
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Otokui（お得意様）へようこそ")
+        self.choice: int | None = None
+        title = QLabel("Otokui（お得意様）へようこそ")
+        font = title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.5)
+        font.setBold(True)
+        title.setFont(font)
+        text = QLabel(
+            "まだデータベースがありません。どちらから始めますか？\n\n"
+            "デモのお店には、架空のお客様148人と直近4か月の注文（楽天・Amazon・Shopify・"
+            "BASE・カラーミー・自社Excel）が入っています。すべての画面を気軽に試せます。")
+        text.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addWidget(text)
+        for choice, label in [(self.DEMO, "デモのお店で試す"),
+                              (self.NEW, "新しいデータベースで始める"),
+                              (self.OPEN, "既存のデータベースを開く…")]:
+            button = QPushButton(label)
+            button.setMinimumHeight(36)
+            button.clicked.connect(lambda _checked=False, c=choice: self._choose(c))
+            layout.addWidget(button)
+            if choice == self.DEMO:
+                button.setDefault(True)
+        self.resize(480, 300)
+
+    def _choose(self, choice: int) -> None:
+        self.choice = choice
+        self.accept()
+
+
+def open_demo(parent: QWidget | None = None) -> Path:
+    """The demo database, built on first use with a progress dialog."""
+    path = demo_db_path()
+    if path.is_file():
+        return path
+    dialog = QProgressDialog("デモのお店を準備しています…", "", 0, 1000, parent)
+    dialog.setWindowTitle("Otokui")
+    dialog.setCancelButton(None)
+    dialog.setMinimumDuration(0)
+
+    def progress(fraction: float, message: str) -> None:
+        dialog.setValue(int(fraction * 1000))
+        dialog.setLabelText(message)
+        QApplication.processEvents()
+
+    try:
+        return build_demo(path, progress=progress)
+    finally:
+        dialog.close()
+
+
+def choose_first_database(parent: QWidget | None = None) -> Path | None:
+    """Ask on a first start; None when the user closed the dialog."""
+    dialog = WelcomeDialog(parent)
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return None
+    if dialog.choice == WelcomeDialog.DEMO:
+        return open_demo(parent)
+    if dialog.choice == WelcomeDialog.NEW:
+        return default_db_path()
+    name, _ = QFileDialog.getOpenFileName(parent, "データベースを開く", str(Path.home()),
+                                          "Otokuiデータベース (*.db);;すべてのファイル (*)")
+    return Path(name) if name else None
+

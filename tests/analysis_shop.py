@@ -33,8 +33,10 @@ def add_order(shop: Shop, cid: int, day: str, amount: int, *, lines=None,
     return order_id
 
 
-def build(orders: dict, **customer_options) -> Shop:
-    """``orders``: customer id → list of (day, amount) or (day, amount, lines)."""
+def build(orders: dict, customer_options: dict | None = None) -> Shop:
+    """``orders``: customer id → list of (day, amount) or (day, amount, lines);
+    ``customer_options``: customer id → add_customer keywords."""
+    customer_options = customer_options or {}
     shop = Shop(":memory:")
     with shop.db.transaction():
         for cid, purchases in orders.items():

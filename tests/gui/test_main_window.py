@@ -56,3 +56,77 @@ def test_cancelled_op_calls_cancelled_not_success(qtbot):
     with qtbot.waitSignal(query.signals.cancelled, timeout=5000):
         query.run_in_background()
     assert calls == ["cancelled"]
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("OTOKUI_HOME", str(tmp_path / "home"))
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def window(qtbot, home):
+    from gui.worker import wait_for_worker
+
+    window = MainWindow(AppContext(engine.Shop(":memory:")))
+    qtbot.addWidget(window)
+    yield window
+    wait_for_worker()
+    window.ctx.shop.close()
+
+
+def menu_texts(window):
+    return {menu.title(): [a.text() for a in menu.actions() if not a.isSeparator()]
+            for menu in (a.menu() for a in window.menuBar().actions())}
+
+
+def test_menus_hold_the_file_and_help_commands(window):
+    assert menu_texts(window) == {
+        "ファイル(&F)": ["データベースを開く…", "新しいデータベース…", "デモのお店を開く",
+                        "バックアップを作成", "バックアップから復元…", "終了"],
+        "ヘルプ(&H)": ["バージョン情報", "ログフォルダを開く"],
+    }
+
+
+def test_opening_another_database_rebuilds_the_tabs_and_remembers_it(qtbot, window, tmp_path):
+    from gui.startup import database_to_open
+    from tests.engine.snapshot import SAMPLES
+
+    path = tmp_path / "店" / "shop.db"
+    with engine.Shop(path) as shop:
+        shop.imports.import_file(SAMPLES / "rakuten" / "rakuten_202507.csv")
+    old_tab = window.tab("取込")
+    assert database_to_open() is None
+    with qtbot.waitSignal(window.ctx.shop_changed):
+        assert window.switch_to(path)
+    assert window.tab("取込") is not old_tab
+    assert window.windowTitle() == "Otokui（お得意様） — shop.db"
+    assert str(path) in window.db_label.text()
+    qtbot.waitUntil(lambda: window.counts_label.text() == "顧客 10人　注文 10件")
+    assert window.tab("取込").history.rowCount() == 1
+    assert database_to_open() == path.resolve()
+
+
+def test_a_file_that_is_not_a_database_is_refused_and_the_shop_stays(qtbot, window, tmp_path,
+                                                                     error_dialogs):
+    bogus = tmp_path / "memo.db"
+    bogus.write_bytes(b"not a database at all" * 100)
+    shop = window.ctx.shop
+    assert not window.switch_to(bogus)
+    assert window.ctx.shop is shop
+    assert "memo.db" in error_dialogs.pop()
+
+
+def test_status_bar_counts_follow_data_changed(qtbot, window):
+    from tests.engine.snapshot import SAMPLES
+
+    qtbot.waitUntil(lambda: window.counts_label.text() == "顧客 0人　注文 0件")
+    window.ctx.shop.imports.import_file(SAMPLES / "base" / "base_202507.csv")
+    window.ctx.data_changed.emit()
+    qtbot.waitUntil(lambda: window.counts_label.text() == "顧客 5人　注文 5件")
+    cancelled = window.ctx.shop.db.scalar("SELECT order_no FROM orders LIMIT 1")
+    window.ctx.shop.db.execute("UPDATE orders SET status = 'cancelled' WHERE order_no = ?",
+                               (cancelled,))
+    window.ctx.data_changed.emit()
+    # A customer whose only order was cancelled is not counted.
+    qtbot.waitUntil(lambda: window.counts_label.text() == "顧客 4人　注文 4件")

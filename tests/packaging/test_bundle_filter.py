@@ -1,0 +1,74 @@
+"""Trimming the bundle: pattern drops and pruning libraries nothing links to any more."""
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import bundle_filter
+from bundle_filter import drop, reachable, strip_debug
+
+TOC = [
+    ("PySide6/Qt/translations/qt_de.qm", "/src/qt_de.qm", "DATA"),
+    ("PySide6/Qt/translations/qtbase_ja.qm", "/src/qtbase_ja.qm", "DATA"),
+    ("PySide6\\Qt\\plugins\\tls\\qopensslbackend.dll", "/src/tls.dll", "BINARY"),
+    ("resources/fonts/ipaexg.ttf", "/src/ipaexg.ttf", "DATA"),
+]
+
+
+def test_drop_by_pattern_unless_kept():
+    kept, dropped = drop(TOC, ["pyside6/qt/translations/*", "pyside6/qt/plugins/tls/*"],
+                         unless=["pyside6/qt/translations/*_ja.qm"])
+    assert [e[0] for e in kept] == ["PySide6/Qt/translations/qtbase_ja.qm",
+                                    "resources/fonts/ipaexg.ttf"]
+    assert [e[2] for e in dropped] == ["DATA", "BINARY"]
+
+
+def test_only_libraries_linked_from_python_or_qt_plugins_stay(monkeypatch):
+    binaries = [
+        ("PySide6/QtGui.abi3.so", "/s/QtGui.abi3.so", "EXTENSION"),
+        ("PySide6/Qt/lib/libQt6Gui.so.6", "/s/libQt6Gui.so.6", "BINARY"),
+        ("libQt6Core.so.6", "/s/libQt6Core.so.6", "BINARY"),
+        ("PySide6/Qt/plugins/platforms/libqxcb.so", "/s/libqxcb.so", "BINARY"),
+        ("libxcb.so.1", "/s/libxcb.so.1", "BINARY"),
+        ("libpython3.11.so.1.0", "/s/libpython3.11.so.1.0", "BINARY"),
+        ("libgtk-3.so.0", "/s/libgtk-3.so.0", "BINARY"),  # only the dropped GTK theme used it
+        ("libcairo.so.2", "/s/libcairo.so.2", "BINARY"),
+    ]
+    links = {
+        "/s/QtGui.abi3.so": [("libQt6Gui.so.6", "/elsewhere/libQt6Gui.so.6")],
+        "/s/libQt6Gui.so.6": [("libQt6Core.so.6", None), ("libc.so.6", "/lib/libc.so.6")],
+        "/s/libqxcb.so": [("libxcb.so.1", "/s/libxcb.so.1")],
+        "/s/libgtk-3.so.0": [("libcairo.so.2", "/s/libcairo.so.2")],
+    }
+    monkeypatch.setattr(bundle_filter.bindepend, "get_imports",
+                        lambda path: set(links.get(path, [])))
+    kept, unlinked = reachable(binaries)
+    assert [e[0] for e in unlinked] == ["libgtk-3.so.0", "libcairo.so.2"]
+    assert len(kept) == 6
+
+
+def test_windows_names_match_case_insensitively(monkeypatch):
+    binaries = [("PySide6\\QtCore.pyd", "C:/s/QtCore.pyd", "EXTENSION"),
+                ("PySide6\\Qt6Core.dll", "C:/s/Qt6Core.dll", "BINARY")]
+    monkeypatch.setattr(bundle_filter.bindepend, "get_imports",
+                        lambda path: {("QT6CORE.DLL", None)} if path.endswith(".pyd") else set())
+    kept, unlinked = reachable(binaries)
+    assert unlinked == [] and len(kept) == 2
+
+
+@pytest.mark.skipif(shutil.which("strip") is None or sys.platform in ("win32", "darwin"),
+                    reason="needs GNU strip")
+def test_strip_debug_points_matching_entries_at_stripped_copies(tmp_path):
+    import _json
+    module = Path(_json.__file__)
+    binaries = [("python3.11/lib-dynload/" + module.name, str(module), "EXTENSION"),
+                ("other.so", str(module), "BINARY")]
+    stripped = strip_debug(binaries, ["python3*/lib-dynload/*"], str(tmp_path))
+    copy = Path(stripped[0][1])
+    assert copy.parent.parent.parent == tmp_path / "stripped"
+    assert copy.stat().st_size <= module.stat().st_size
+    assert stripped[1] == binaries[1]
+    assert subprocess.run([sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]); "
+                           "import _json", str(copy.parent)], check=True).returncode == 0
