@@ -112,6 +112,25 @@ def cmd_decompose(args) -> int:
     return 0
 
 
+def cmd_privacy(args) -> int:
+    with _open(args) as shop:
+        if args.action == "delete":
+            shop.customers.get(args.customer_id)
+            if not args.yes:
+                raise OtokuiError(f"顧客ID {args.customer_id} の個人情報を削除します（元に戻せません）。"
+                                  "実行するには --yes を付けてください。")
+            shop.privacy.delete_customer(args.customer_id)
+            print(f"顧客ID {args.customer_id} の個人情報を削除しました（注文の金額・日付は残しています）。")
+            return 0
+        ids = shop.privacy.inactive_customers(args.years, as_of=args.as_of)
+        if not args.yes:
+            raise OtokuiError(f"{args.years}年以上購入のない顧客 {len(ids)}人の個人情報を削除します"
+                              "（元に戻せません）。実行するには --yes を付けてください。")
+        count = shop.privacy.purge_inactive(args.years, as_of=args.as_of)
+        print(f"{args.years}年以上購入のない顧客 {count}人の個人情報を削除しました。")
+    return 0
+
+
 def cmd_barcode(args) -> int:
     from engine.barcode import encode
     print(" ".join(encode(args.postal, " ".join(args.address))))
@@ -233,6 +252,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-record", action="store_true", help="接触履歴に同梱物を記録しない")
     _add_db(p)
     p.set_defaults(func=cmd_inserts)
+
+    p = sub.add_parser("privacy", help="個人情報の削除（依頼による削除・保存期間を過ぎた顧客の削除）")
+    actions = p.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser, required=True)
+    q = actions.add_parser("delete", help="1人の顧客の個人情報を削除する（注文の数字は残す）")
+    q.add_argument("customer_id", type=int, metavar="CUSTOMER_ID", help="顧客ID")
+    q.add_argument("--yes", action="store_true", help="確認なしで削除する（元に戻せません）")
+    _add_db(q)
+    q = actions.add_parser("purge", help="N年以上購入のない顧客の個人情報を削除する")
+    q.add_argument("--years", type=int, required=True, help="保存期間（年）")
+    q.add_argument("--as-of", default=None, help="基準日 YYYY-MM-DD（既定: 今日）")
+    q.add_argument("--yes", action="store_true", help="確認なしで削除する（元に戻せません）")
+    _add_db(q)
+    p.set_defaults(func=cmd_privacy)
 
     p = sub.add_parser("barcode", help="カスタマバーコードの記号列を表示する")
     p.add_argument("postal", metavar="POSTAL", help="郵便番号（例: 100-0013）")

@@ -106,7 +106,8 @@ def _profiles(db, ids: list[int]) -> pd.DataFrame:
         conn.executemany("INSERT INTO temp.stage_dm_targets VALUES (?)", ((i,) for i in ids))
         frame = pd.read_sql_query(
             "SELECT c.id AS customer_id, c.name, c.kana, c.postal_code, c.address1, c.address2, "
-            f"{ADDRESS_SQL} AS address, c.phone, c.deleted_at IS NOT NULL AS deleted, "
+            f"{ADDRESS_SQL} AS address, c.phone, "
+            "(c.deleted_at IS NOT NULL OR c.erased_at IS NOT NULL) AS deleted, "
             "c.dm_opt_out AS opted_out, coalesce(c.dm_manual, c.dm_default) AS dm_allowed "
             "FROM customers c JOIN temp.stage_dm_targets t ON t.id = c.id", conn)
         conn.execute("DELETE FROM temp.stage_dm_targets")
