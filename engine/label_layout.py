@@ -155,7 +155,8 @@ def layout_label(label: LabelData, cell: Cell, offset: tuple[float, float] = (0.
         except OtokuiError:
             points = None  # no valid postal code: the label is still useful without bars
     postal = format_postal(label.postal_code)
-    honoured = f"{label.name}{HONORIFIC}"
+    # A name typed with its honorific already ("山田様", "株式会社ABC 御中") keeps it.
+    honoured = label.name if label.name.endswith(("様", "御中")) else f"{label.name}{HONORIFIC}"
     id_text = f"No.{label.customer_id}"
     fixed = (PAD_TOP + text_metrics.line_height_mm(POSTAL_PT) + 0.8 + _barcode_height(points)
              + text_metrics.line_height_mm(ID_PT) + PAD_BOTTOM)

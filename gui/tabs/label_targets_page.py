@@ -12,7 +12,7 @@ from engine.errors import OtokuiError
 from engine.label_layout import barcode_points, format_postal
 from gui.errors import show_error
 from gui.labels import CLUSTER_LABELS, CLUSTERS
-from gui.print_dialogs import ask_save_path, preview, print_pages
+from gui.print_dialogs import add_buttons, ask_save_path, preview, print_pages
 from gui.print_render import write_pdf
 from gui.tabs.frame_model import Column, FrameModel, table_view
 from gui.tabs import label_sheet_dialog
@@ -107,19 +107,13 @@ class LabelTargetsPage(QWidget):
         grid.addWidget(self.outlines, 3, 0, 1, 5)
         grid.addWidget(self.record, 4, 0, 1, 5)
         buttons = QHBoxLayout()
-        for text, slot in (("ラベルの印刷プレビュー…", self.preview_labels),
-                           ("ラベルを印刷…", self.print_labels),
-                           ("ラベルをPDFに保存…", lambda: self.save_labels_pdf())):
-            button = QPushButton(text)
-            button.clicked.connect(slot)
-            buttons.addWidget(button)
+        add_buttons(buttons, [("ラベルの印刷プレビュー…", self.preview_labels),
+                              ("ラベルを印刷…", self.print_labels),
+                              ("ラベルをPDFに保存…", lambda: self.save_labels_pdf())])
         buttons.addSpacing(24)
-        for text, slot in (("リストの印刷プレビュー…", self.preview_list),
-                           ("リストをPDFに保存…", lambda: self.save_list_pdf()),
-                           ("リストをExcel・CSVに保存…", lambda: self.export_list())):
-            button = QPushButton(text)
-            button.clicked.connect(slot)
-            buttons.addWidget(button)
+        add_buttons(buttons, [("リストの印刷プレビュー…", self.preview_list),
+                              ("リストをPDFに保存…", lambda: self.save_list_pdf()),
+                              ("リストをExcel・CSVに保存…", lambda: self.export_list())])
         buttons.addStretch(1)
 
         layout = QVBoxLayout(self)

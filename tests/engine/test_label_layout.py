@@ -187,3 +187,11 @@ def test_outlines_for_a_test_print_follow_the_offset():
     assert (edges[0].x, edges[0].y) == (sheet.left + 0.5, sheet.top - 0.5)
     assert (edges[0].width, edges[0].height) == (86.4, 50.8)
     assert len([b for b in bars(page.items) if b.fill]) == 67
+
+
+@pytest.mark.parametrize("name, printed", [
+    ("山田 花子", "山田 花子　様"), ("山田様", "山田様"), ("株式会社オトクイ 御中", "株式会社オトクイ 御中"),
+])
+def test_honorific_is_added_once(name, printed):
+    label = LabelData(1, name, "1000013", "東京都千代田区霞が関1-3-2")
+    assert texts(layout_label(label, SHEETS["a4-12"].cell(0)))[-2].text == printed

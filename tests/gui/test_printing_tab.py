@@ -100,6 +100,12 @@ def test_save_labels_and_lists(qtbot, tab, tmp_path):
     assert (tmp_path / "labels.pdf").read_bytes().startswith(b"%PDF")
     assert (tmp_path / "test-print.pdf").stat().st_size > (tmp_path / "labels.pdf").stat().st_size
     assert tab.ctx.shop.db.scalar("SELECT count(*) FROM touches") == 0
+    page.outlines.setChecked(False)
+    page.save_labels_pdf(tmp_path / "sent.pdf")
+    settle(qtbot)
+    assert tab.ctx.shop.db.scalar(
+        "SELECT count(DISTINCT customer_id) FROM touches WHERE medium = 'dm'") == 28
+    assert page.summary.text().endswith("28名の接触履歴にDM送付を記録しました。")
     assert (tmp_path / "list.pdf").read_bytes().startswith(b"%PDF")
     rows = list(load_workbook(tmp_path / "list.xlsx").active.values)
     assert len(rows) == 29 and rows[0][1] == "氏名"
