@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 
 from engine import identity, normalize
+from engine.eligibility import dm_eligible_sql
 from engine.errors import OtokuiError
 from engine.rfm import METRIC_COLUMNS, customer_metrics
 
@@ -15,8 +16,7 @@ TABLE_COLUMNS = ["customer_id", "name", "kana", "postal_code", "address", "phone
 SEARCH_COLUMNS = ["customer_id", "name", "kana", "phone", "email", "postal_code", "address",
                   "purchase_count", "total_amount", "last_purchase", "dm_ok"]
 
-DM_OK_SQL = ("CASE WHEN c.dm_opt_out = 1 THEN 0 WHEN c.dm_manual IS NOT NULL "
-             "THEN c.dm_manual ELSE c.dm_default END")
+DM_OK_SQL = f"CASE WHEN {dm_eligible_sql('c')} THEN 1 ELSE 0 END"
 ADDRESS_SQL = "trim(c.address1 || CASE WHEN c.address2 != '' THEN ' ' || c.address2 ELSE '' END)"
 _PROFILE_SQL = (f"SELECT c.id AS customer_id, c.name, c.kana, c.postal_code, {ADDRESS_SQL} "
                 f"AS address, c.phone, c.email, {DM_OK_SQL} AS dm_ok FROM customers c ")

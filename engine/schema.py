@@ -283,6 +283,10 @@ MIGRATIONS: list[str] = [
         note TEXT NOT NULL DEFAULT ''
     );
     """,
+    # 5: privacy — when a customer's personal data was erased on request (helper "safety")
+    """
+    ALTER TABLE customers ADD COLUMN erased_at TEXT;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

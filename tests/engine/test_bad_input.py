@@ -130,3 +130,53 @@ def test_a_late_error_leaves_no_partial_import(shop, tmp_path):
     path = rewrite(RAKUTEN, tmp_path / "late.csv", last, "注文日時", "2025-99-01 10:00:00", "cp932")
     error = failing_import(shop, path)
     assert error.row == last and error.column == "注文日時"
+
+
+@pytest.mark.parametrize("extra_row", [2, 5])
+def test_a_row_with_more_cells_than_the_header_is_refused_not_shifted(shop, tmp_path, extra_row):
+    # Found by the hypothesis suite: when the first data row had one cell too many,
+    # pandas took the first column as the row index and shifted every column left.
+    lines = SHOPIFY.read_text(encoding="utf-8").splitlines()
+    lines[extra_row - 1] += ',"extra"'
+    path = tmp_path / "shifted.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    error = failing_import(shop, path)
+    assert error.row == extra_row
+    assert "見出しより列の多い行" in error.reason or "列の数" in error.reason
+
+
+def test_a_damaged_xlsx_is_refused(shop, tmp_path):
+    # Found by the hypothesis suite: one changed byte inside the compressed sheet made
+    # zlib raise while openpyxl parsed the rows lazily.
+    data = bytearray((SAMPLES / "generic" / "generic_202509.xlsx").read_bytes())
+    data[len(data) // 2] = (data[len(data) // 2] + 1) % 256
+    path = tmp_path / "damaged.xlsx"
+    path.write_bytes(bytes(data))
+    assert "Excelファイルとして読めません" in failing_import(shop, path).reason
+
+
+@pytest.mark.parametrize("column,value,expected,blamed", [
+    # Each fine alone; times the quantity 3 past 10**12.
+    ("Lineitem price", "400000000000", "小計（単価×数量）が大きすぎます", "Lineitem quantity"),
+    ("Lineitem price", "1e400", "単価（税込）が大きすぎます", "Lineitem price"),
+    ("Lineitem price", "inf", "単価（税込）が大きすぎます", "Lineitem price"),
+    ("Lineitem quantity", "3000000000000", "数量が大きすぎます", "Lineitem quantity"),
+    ("Shipping", "-1e13", "送料が大きすぎます", "Shipping"),
+])
+def test_numbers_too_large_to_be_exact_are_refused(shop, tmp_path, column, value, expected,
+                                                    blamed):
+    # Found by the hypothesis suite: beyond 2**53 the float arithmetic rounded the yen.
+    rows = list(csv.reader(io.StringIO(SHOPIFY.read_text(encoding="utf-8"))))
+    rows[1][rows[0].index("Lineitem quantity")] = "3"
+    path = rewrite_rows(rows, tmp_path / "big.csv")
+    path = rewrite(path, path, 2, column, value, "utf-8")
+    error = failing_import(shop, path)
+    assert expected in error.reason
+    assert (error.row, error.column) == (2, blamed)
+
+
+def rewrite_rows(rows, target):
+    out = io.StringIO()
+    csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\r\n").writerows(rows)
+    target.write_bytes(out.getvalue().encode("utf-8"))
+    return target

@@ -1,0 +1,59 @@
+"""Exports are formula-safe in CSV and .xlsx (SPEC §7)."""
+import io
+import zipfile
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from engine.export import write_csv, write_table
+
+HOSTILE = ["=1+1", "+81 90 1234 5678", "-2+3", "@SUM(A1)", "\t=cmd", "\r=cmd",
+           "=HYPERLINK(\"http://example.com\",\"x\")", "=cmd|' /C calc'!A0"]
+# Full-width ＝＋－＠ are ordinary characters when Excel or LibreOffice reads a file
+# (only typing them through the IME can turn them into operators), so they stay as they
+# are: neutralising them would put a stray apostrophe before names like 「－限定－」.
+FULL_WIDTH = ["＝1+1", "＋α", "－限定－", "＠ショップ"]
+PLAIN = ["山田 花子", "1-2-3", "a=b", "'quoted", ""]
+
+
+def frame() -> pd.DataFrame:
+    values = HOSTILE + FULL_WIDTH + PLAIN
+    return pd.DataFrame({"text": values, "number": range(-3, len(values) - 3)})
+
+
+def test_csv_neutralises_every_formula_start():
+    buffer = io.BytesIO()
+    write_csv(frame(), buffer)
+    back = pd.read_csv(io.BytesIO(buffer.getvalue()), encoding="utf-8-sig", dtype=str,
+                       keep_default_na=False)
+    assert back["text"].tolist() == ["'" + v for v in HOSTILE] + FULL_WIDTH + PLAIN
+    # Numbers stay numbers: a negative amount is not a formula.
+    assert back["number"].tolist()[:4] == ["-3", "-2", "-1", "0"]
+
+
+def test_xlsx_stores_formula_like_text_as_text(tmp_path):
+    out = tmp_path / "list.xlsx"
+    write_table(frame(), out)
+    sheet = load_workbook(out).active
+    cells = [row[0] for row in sheet.iter_rows(min_row=2)]
+    # XML readers turn a stored CR into LF; the text is otherwise kept exactly.
+    expected = [v.replace("\r", "\n") for v in HOSTILE + FULL_WIDTH + PLAIN]
+    assert [c.value if c.value is not None else "" for c in cells] == expected
+    assert {c.data_type for c in cells if c.value is not None} == {"s"}
+    assert [row[1].value for row in sheet.iter_rows(min_row=2, max_row=3)] == [-3, -2]
+    # Nothing in the sheet's XML is a formula element.
+    with zipfile.ZipFile(out) as book:
+        xml = book.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    assert "<f>" not in xml and "<f " not in xml
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_write_table_by_extension_is_safe(tmp_path, suffix):
+    out = tmp_path / f"list{suffix}"
+    write_table(pd.DataFrame({"name": ["=1+1"]}), out)
+    if suffix == ".csv":
+        assert out.read_bytes().decode("utf-8-sig").splitlines()[1] == "'=1+1"
+    else:
+        cell = load_workbook(out).active["A2"]
+        assert (cell.value, cell.data_type) == ("=1+1", "s")
