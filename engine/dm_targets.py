@@ -50,6 +50,16 @@ class Selection:
         """Every customer a label reaches, including those merged onto another's label."""
         return sorted(int(i) for i in self.targets["customer_ids"].explode())
 
+    def summary(self) -> str:
+        """One Japanese line: labels, customers reached, and who was left out by reason."""
+        text = f"ラベル {len(self.targets)}枚（{len(self.customer_ids)}名）"
+        if len(self.skipped):
+            reasons = self.skipped["reason"].where(
+                ~self.skipped["reason"].str.startswith(REASON_SAME_ADDRESS[0]), "同じ住所")
+            text += "。対象外: " + "、".join(
+                f"{reason} {count}名" for reason, count in reasons.value_counts().items())
+        return text
+
 
 def candidate_ids(shop, clusters=None, due: bool = False, followup_month: str | None = None,
                   customer_ids=None, as_of=None) -> list[int]:
@@ -96,7 +106,8 @@ def _profiles(db, ids: list[int]) -> pd.DataFrame:
         conn.executemany("INSERT INTO temp.stage_dm_targets VALUES (?)", ((i,) for i in ids))
         frame = pd.read_sql_query(
             "SELECT c.id AS customer_id, c.name, c.kana, c.postal_code, c.address1, c.address2, "
-            f"{ADDRESS_SQL} AS address, c.phone, c.deleted_at IS NOT NULL AS deleted, "
+            f"{ADDRESS_SQL} AS address, c.phone, "
+            "(c.deleted_at IS NOT NULL OR c.erased_at IS NOT NULL) AS deleted, "
             "c.dm_opt_out AS opted_out, coalesce(c.dm_manual, c.dm_default) AS dm_allowed "
             "FROM customers c JOIN temp.stage_dm_targets t ON t.id = c.id", conn)
         conn.execute("DELETE FROM temp.stage_dm_targets")

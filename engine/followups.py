@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from engine.database import now_text
+from engine.eligibility import dm_eligible_sql
 from engine.errors import CancelledError, OtokuiError
 from engine.followup_rules import (LATE_DENOMINATOR, LATE_NUMERATOR, default_rules, plans_of,
                                    substitute_for_dm, validate)
@@ -26,7 +27,7 @@ TOP1_COLUMNS = ["customer_id", "name", "kana", "phone", "email", "purchase_count
 # Columns that define a planned task; an open task whose values all still match is kept.
 _PLAN_COLUMNS = ["customer_id", "step", "cluster", "due_date", "planned_medium", "action"]
 _SEEDED_KEY = "followup_rules_seeded"
-_DM_OK_SQL = "coalesce(dm_manual, dm_default) = 1 AND dm_opt_out = 0"
+_DM_OK_SQL = dm_eligible_sql(None)
 
 
 def parse_month(month: str) -> date:
@@ -196,8 +197,10 @@ class FollowupService:
         conn.executemany(
             "INSERT INTO followup_tasks (month, customer_id, step, cluster, due_date,"
             " planned_medium, medium, action) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            ((month, int(r.customer_id), int(r.step), r.cluster, r.due_date, r.planned_medium,
-              r.planned_medium, r.action) for r in new.itertuples(index=False)))
+            zip([month] * len(new), new["customer_id"].astype("int64").tolist(),
+                new["step"].astype("int64").tolist(), new["cluster"].tolist(),
+                new["due_date"].tolist(), new["planned_medium"].tolist(),
+                new["planned_medium"].tolist(), new["action"].tolist()))
         return {"created": len(new), "kept": len(kept) + len(done), "removed": len(removed)}
 
     # --- tasks and check-off ---------------------------------------------------

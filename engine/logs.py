@@ -13,6 +13,7 @@ import traceback
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
+from engine.log_privacy import install as install_privacy_filter
 from engine.paths import log_dir
 
 LOG_FILE = "otokui.log"
@@ -36,6 +37,7 @@ def setup_logging(directory: Path | None = None) -> Path:
     handler = RotatingFileHandler(path, maxBytes=MAX_BYTES, backupCount=BACKUPS,
                                   encoding="utf-8")
     handler.setFormatter(logging.Formatter(FORMAT))
+    install_privacy_filter(handler)
     root.addHandler(handler)
     root.setLevel(logging.INFO)
     from engine import __version__

@@ -1,8 +1,10 @@
 """From a raw table and a preset to normalised order lines and orders (vectorised)."""
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 import pandas as pd
@@ -10,7 +12,7 @@ import pandas as pd
 from engine import normalize
 from engine.errors import BadFileError
 from engine.formats import FIELDS, JOIN_SEPARATOR, FormatPreset
-from engine.reader import Table
+from engine.reader import CHUNK_ROWS, OpenedFile, Table
 
 ORDER_FIELDS = ["ordered_at", "member_id", "name", "kana", "postal_code", "address1",
                 "address2", "phone", "email", "shipping", "fee", "points", "coupon"]
@@ -35,17 +37,63 @@ def _column(table: Table, preset: FormatPreset, field: str) -> tuple[pd.Series, 
     columns = [c for c in preset.fields.get(field, []) if c in table.frame.columns]
     if not columns:
         return pd.Series("", index=table.frame.index, dtype=str), None
-    parts = [table.frame[c].str.strip() for c in columns]
-    if preset.join.get(field) == "first" or len(parts) == 1:
+    return _joined(table.frame, columns, preset.join.get(field) == "first", field), columns[0]
+
+
+def _joined(frame: pd.DataFrame, columns: list[str], first: bool, field: str) -> pd.Series:
+    parts = [frame[c].str.strip() for c in columns]
+    if first or len(parts) == 1:
         value = parts[0]
         for part in parts[1:]:
             value = value.where(value != "", part)
-        return value, columns[0]
+        return value
     sep = JOIN_SEPARATOR.get(field, "")
     value = parts[0]
     for part in parts[1:]:
         value = (value + sep + part).where(part != "", value).where(value != "", part)
-    return value, columns[0]
+    return value
+
+
+class _Raw:
+    """Each field's raw text as distinct values plus a code per line.
+
+    Exports repeat the same customer, product, date and status on many lines,
+    so joining and normalising only the distinct values is several times faster.
+    """
+
+    def __init__(self, table: Table, preset: FormatPreset):
+        self.table, self.preset = table, preset
+        self._cache: dict[str, tuple[np.ndarray, pd.Series, str | None]] = {}
+
+    def column(self, field: str) -> str | None:
+        return self._distinct(field)[2]
+
+    def _distinct(self, field: str) -> tuple[np.ndarray, pd.Series, str | None]:
+        if field not in self._cache:
+            frame = self.table.frame
+            columns = [c for c in self.preset.fields.get(field, []) if c in frame.columns]
+            if not columns:
+                codes = np.zeros(len(frame), dtype="int64")
+                self._cache[field] = codes, pd.Series([""], dtype=str), None
+            else:
+                if len(columns) == 1:
+                    codes, values = pd.factorize(frame[columns[0]])
+                    distinct = pd.DataFrame({columns[0]: pd.Series(values, dtype=str)})
+                else:
+                    # ngroup numbers groups by first appearance, as drop_duplicates keeps them.
+                    codes = frame.groupby(columns, sort=False).ngroup().to_numpy()
+                    distinct = frame[columns].drop_duplicates().reset_index(drop=True)
+                first = self.preset.join.get(field) == "first"
+                self._cache[field] = codes, _joined(distinct, columns, first, field), columns[0]
+        return self._cache[field]
+
+    def apply(self, field: str, function) -> np.ndarray | tuple[np.ndarray, ...]:
+        """``function`` of the field's text, per line (arrays; tuples stay tuples)."""
+        codes, values, _ = self._distinct(field)
+        result = function(values)
+        if isinstance(result, tuple):
+            return tuple(np.asarray(part)[codes] for part in result)
+        return np.asarray(result)[codes]
 
 
 def _fail(path: Path, table: Table, mask: np.ndarray, column: str | None, reason: str):
@@ -53,89 +101,141 @@ def _fail(path: Path, table: Table, mask: np.ndarray, column: str | None, reason
     raise BadFileError(path, reason, row=int(table.rows[first]), column=column)
 
 
+def check_columns(path: Path, headers: list[str], preset: FormatPreset) -> None:
+    """Raise BadFileError when the header row lacks a column the preset needs."""
+    missing = preset.missing_columns(headers)
+    if missing:
+        raise BadFileError(path, f"「{preset.label}」に必要な列がありません: " + "、".join(missing), row=1)
+    present = set(headers)
+    for required in ("order_no", "ordered_at", "quantity"):
+        if not any(c in present for c in preset.fields.get(required, [])):
+            raise BadFileError(path, f"「{FIELDS[required]}」の列がありません。", row=1)
+    if not any(c in present for c in preset.fields.get("line_amount", [])) and not any(
+            c in present for c in preset.fields.get("unit_price", [])):
+        raise BadFileError(path, "「単価」の列がありません。", row=1)
+
+
+def iter_batches(opened: OpenedFile, preset: FormatPreset,
+                 rows: int | None = CHUNK_ROWS) -> Iterator[tuple[OrderBatch, float]]:
+    """The file's orders chunk by chunk, with the fraction of the file done.
+
+    An order's lines are never split between two batches as long as they are
+    adjacent in the file (every known export writes them so): the rows of the
+    last order of a chunk are carried over to the next one.
+    """
+    check_columns(opened.path, opened.headers, preset)
+    with contextlib.closing(opened.chunks(rows)) as chunks:
+        yield from _carried(opened, preset, chunks, rows is not None)
+
+
+def _carried(opened: OpenedFile, preset: FormatPreset, chunks: Iterator[Table],
+             carry_over: bool) -> Iterator[tuple[OrderBatch, float]]:
+    carry: Table | None = None
+    for table in chunks:
+        if carry is not None:
+            table = Table(table.headers, pd.concat([carry.frame, table.frame], ignore_index=True),
+                          np.concatenate([carry.rows, table.rows]), table.encoding)
+            carry = None
+        if carry_over:
+            numbers = _column(table, preset, "order_no")[0].to_numpy()
+            other = np.flatnonzero(numbers != numbers[-1])
+            cut = other[-1] + 1 if len(other) else 0
+            carry = _take(table, slice(cut, None))
+            if cut == 0:
+                continue
+            table = _take(table, slice(0, cut))
+        yield build_batch(opened.path, table, preset), min(1.0, table.rows[-1] / opened.lines)
+    if carry is not None:
+        yield build_batch(opened.path, carry, preset), 1.0
+
+
+def _take(table: Table, rows: slice) -> Table:
+    return Table(table.headers, table.frame.iloc[rows].reset_index(drop=True),
+                 table.rows[rows], table.encoding)
+
+
 def build_batch(path: Path, table: Table, preset: FormatPreset) -> OrderBatch:
     """Normalise every line, check values, group lines into orders.
 
     Raises BadFileError naming the first bad row and column.
     """
-    missing = [c for c in preset.match if c not in table.frame.columns]
-    if missing:
-        raise BadFileError(path, f"「{preset.label}」に必要な列がありません: " + "、".join(missing), row=1)
-    raw = {f: _column(table, preset, f) for f in FIELDS}
-    for required in ("order_no", "ordered_at", "quantity"):
-        if raw[required][1] is None:
-            raise BadFileError(path, f"「{FIELDS[required]}」の列がありません。", row=1)
+    check_columns(path, list(table.frame.columns), preset)
+    raw = _Raw(table, preset)
     lines = pd.DataFrame(index=table.frame.index)
-    lines["order_no"] = normalize.text(raw["order_no"][0])
+    lines["order_no"] = raw.apply("order_no", normalize.text)
     if (lines["order_no"] == "").any():
-        _fail(path, table, (lines["order_no"] == "").to_numpy(), raw["order_no"][1],
+        _fail(path, table, (lines["order_no"] == "").to_numpy(), raw.column("order_no"),
               "注文番号が空です。")
-    ordered_at, bad = normalize.datetimes_jst(raw["ordered_at"][0])
-    # Order-level cells may be filled on an order's first row only (Shopify).
-    bad = bad & (raw["ordered_at"][0].str.strip() != "").to_numpy()
+    ordered_at, bad = raw.apply("ordered_at", _datetimes)
     if bad.any():
-        _fail(path, table, bad, raw["ordered_at"][1],
+        _fail(path, table, bad, raw.column("ordered_at"),
               "日付を読めません（例: 2025-07-01 12:34:56 や 2025/7/1）。")
     lines["ordered_at"] = ordered_at
-    quantity, bad = normalize.amounts(raw["quantity"][0])
+    quantity, bad = raw.apply("quantity", normalize.amounts)
     bad = bad | np.isnan(quantity)
     if bad.any():
-        _fail(path, table, bad, raw["quantity"][1], "数量が数字ではありません。")
-    if raw["line_amount"][1] is not None:
-        total, bad = normalize.amounts(raw["line_amount"][0])
+        _fail(path, table, bad, raw.column("quantity"), "数量が数字ではありません。")
+    if raw.column("line_amount") is not None:
+        total, bad = raw.apply("line_amount", normalize.amounts)
         bad = bad | np.isnan(total)
         if bad.any():
-            _fail(path, table, bad, raw["line_amount"][1], "金額が数字ではありません。")
+            _fail(path, table, bad, raw.column("line_amount"), "金額が数字ではありません。")
         unit = np.divide(total, quantity, out=total.copy(), where=quantity != 0)
     else:
-        if raw["unit_price"][1] is None:
-            raise BadFileError(path, "「単価」の列がありません。", row=1)
-        unit, bad = normalize.amounts(raw["unit_price"][0])
+        unit, bad = raw.apply("unit_price", normalize.amounts)
         bad = bad | np.isnan(unit)
         if bad.any():
-            _fail(path, table, bad, raw["unit_price"][1], "単価が数字ではありません。")
+            _fail(path, table, bad, raw.column("unit_price"), "単価が数字ではありません。")
         total = unit * quantity
     for values, field in ((quantity, "quantity"), (unit, "unit_price"), (total, "line_amount")):
         too_big = ~(np.abs(values) < MAX_NUMBER)
         if too_big.any():
-            column = raw[field][1] or raw["quantity"][1]
+            column = raw.column(field) or raw.column("quantity")
             _fail(path, table, too_big, column,
                   f"{FIELDS[field]}が大きすぎます（上限は {MAX_NUMBER:,}）。")
     lines["unit_price"] = np.round(unit).astype("int64")
     lines["quantity"] = np.round(quantity).astype("int64")
     lines["amount"] = np.round(total).astype("int64")
     for money in ("shipping", "fee", "points", "coupon"):
-        values, bad = normalize.amounts(raw[money][0])
+        values, bad = raw.apply(money, normalize.amounts)
         if bad.any():
-            _fail(path, table, bad, raw[money][1], f"{FIELDS[money]}が数字ではありません。")
+            _fail(path, table, bad, raw.column(money), f"{FIELDS[money]}が数字ではありません。")
         too_big = np.abs(values) >= MAX_NUMBER
         if too_big.any():
-            _fail(path, table, too_big, raw[money][1],
+            _fail(path, table, too_big, raw.column(money),
                   f"{FIELDS[money]}が大きすぎます（上限は {MAX_NUMBER:,}）。")
         lines[money] = values
-    lines["product_code"] = normalize.text(raw["product_code"][0])
-    lines["product_name"] = normalize.text(raw["product_name"][0])
-    lines["member_id"] = normalize.text(raw["member_id"][0])
-    lines["name"] = normalize.text(raw["name"][0])
-    lines["kana"] = normalize.kana(raw["kana"][0])
-    lines["postal_code"] = normalize.postal_code(raw["postal_code"][0])
-    lines["address1"] = normalize.address(raw["address1"][0])
-    lines["address2"] = normalize.address(raw["address2"][0])
-    lines["phone"] = normalize.phone_display(raw["phone"][0])
-    lines["email"] = normalize.email(raw["email"][0])
-    lines["cancelled"] = _cancelled(raw, preset)
+    for field, function in _TEXT_FIELDS.items():
+        lines[field] = raw.apply(field, function)
+    lines["cancelled"] = _cancelled(raw, preset, len(lines))
     lines["row"] = table.rows
     return _group(lines, len(table.frame))
 
 
-def _cancelled(raw: dict, preset: FormatPreset) -> np.ndarray:
-    result = np.zeros(len(raw["order_no"][0]), dtype=bool)
+_TEXT_FIELDS = {
+    "product_code": normalize.text, "product_name": normalize.text, "member_id": normalize.text,
+    "name": normalize.text, "kana": normalize.kana, "postal_code": normalize.postal_code,
+    "address1": normalize.address, "address2": normalize.address,
+    "phone": normalize.phone_display, "email": normalize.email,
+}
+
+
+def _datetimes(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    stamps, bad = normalize.datetimes_jst(values)
+    # Order-level cells may be filled on an order's first row only (Shopify).
+    return stamps, bad & (values.str.strip() != "").to_numpy()
+
+
+def _cancelled(raw: _Raw, preset: FormatPreset, n: int) -> np.ndarray:
+    result = np.zeros(n, dtype=bool)
     for rule in preset.cancelled_when:
-        values = normalize.text(raw[rule["field"]][0])
+        values = raw.apply(rule["field"], normalize.text)
         if rule.get("not_empty"):
-            result |= (values != "").to_numpy()
+            result |= values != ""
         if "in" in rule:
-            result |= values.str.lower().isin([v.lower() for v in rule["in"]]).to_numpy()
+            wanted = {v.lower() for v in rule["in"]}
+            result |= raw.apply(rule["field"],
+                                lambda v: normalize.text(v).str.lower().isin(wanted).to_numpy())
     return result
 
 

@@ -27,7 +27,8 @@ TARGET_LIST_HEADERS = {
     "recency_days": "経過日数(R)", "purchase_count": "購入回数(F)",
     "total_amount": "累計金額(M)",
 }
-INSERT_COLUMNS = [Column("済"), Column("注文番号"), Column("注文日"), Column("お客様", wrap=True),
+INSERT_COLUMNS = [Column("済"), Column("注文番号"), Column("注文日"),
+                  Column("顧客番号", align_right=True), Column("お客様"),
                   Column("購入回数", align_right=True), Column("同梱物", wrap=True)]
 DM_ACTION = "DM送付（宛名ラベル印刷）"
 
@@ -48,15 +49,17 @@ class PrintingService:
         return dm_targets.select(self.shop, clusters, due, followup_month, customer_ids, as_of)
 
     def label_pages(self, targets: pd.DataFrame, sheet_id: str | None = None, start: int = 1,
-                    offset: tuple[float, float] | None = None) -> list[Page]:
+                    offset: tuple[float, float] | None = None, outlines: bool = False
+                    ) -> list[Page]:
         """One page per sheet of labels for ``targets`` (a Selection's ``targets``), the
-        first label at position ``start``; ``offset`` defaults to the stored calibration."""
+        first label at position ``start``; ``offset`` defaults to the stored calibration;
+        ``outlines`` draws the label edges for a test print on plain paper."""
         sheet = self.sheets.get(sheet_id)
         labels = [LabelData(int(r.customer_id), str(r.name), str(r.postal_code),
                             str(r.address1), str(r.address2))
                   for r in targets.itertuples(index=False)]
         return layout_pages(labels, sheet, start, self.sheets.offset() if offset is None
-                            else offset)
+                            else offset, outlines)
 
     def record_dm(self, selection: dm_targets.Selection, on: str | None = None) -> int:
         """Log a DM touch for every customer the printed labels reach."""
@@ -111,7 +114,7 @@ class PrintingService:
     def insert_pages(self, plan: pd.DataFrame) -> list[Page]:
         """The packing list: a check box, order, customer, purchase number and insert."""
         plan = plan.sort_values(["order_date", "order_no"], kind="stable")
-        rows = [["□", str(r.order_no), str(r.order_date), f"{r.name}（No.{r.customer_id}）",
+        rows = [["□", str(r.order_no), str(r.order_date), str(r.customer_id), str(r.name),
                  f"{int(r.purchase_number)}回目", str(r.insert_name or "―")]
                 for r in plan.itertuples(index=False)]
         counts = plan["insert_name"].fillna("").replace("", "なし").value_counts()

@@ -52,6 +52,11 @@ class Shop:
         return BackupService(self)
 
     @cached_property
+    def privacy(self):
+        from engine.privacy import PrivacyService
+        return PrivacyService(self)
+
+    @cached_property
     def customers(self):
         from engine.customers import CustomerService
         return CustomerService(self)
