@@ -137,6 +137,37 @@ def cmd_barcode(args) -> int:
     return 0
 
 
+def cmd_labels(args) -> int:
+    from gui.print_render import ensure_app, write_pdf
+    with _open(args) as shop:
+        selection = shop.printing.targets(clusters=args.cluster, due=args.due,
+                                          followup_month=args.followups,
+                                          customer_ids=args.ids, as_of=args.as_of)
+        pages = shop.printing.label_pages(selection.targets, args.layout, args.start)
+        ensure_app()
+        count = write_pdf(pages, args.out, "宛名ラベル")
+        print(f"{selection.summary()}。{count}ページを {args.out} に保存しました。")
+        if args.list:
+            shop.printing.export_target_list(selection.targets, args.list)
+            print(f"対象者リストを {args.list} に保存しました。")
+        if not args.no_record:
+            print(f"{shop.printing.record_dm(selection)}名の接触履歴にDM送付を記録しました。")
+    return 0
+
+
+def cmd_inserts(args) -> int:
+    from gui.print_render import ensure_app, write_pdf
+    with _open(args) as shop:
+        plan = shop.printing.insert_plan(args.orders)
+        pages = shop.printing.insert_pages(plan)
+        ensure_app()
+        count = write_pdf(pages, args.out, "同梱物リスト")
+        print(f"{len(plan)}件の注文の同梱物リスト（{count}ページ）を {args.out} に保存しました。")
+        if not args.no_record:
+            print(f"{shop.printing.record_inserts(plan)}件の接触履歴に同梱物を記録しました。")
+    return 0
+
+
 def _write_table(table, out: Path | None) -> None:
     from engine.export import write_table
     write_table(table, out, sys.stdout)
@@ -194,6 +225,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=None, help="出力ファイル（.csv / .xlsx）。省略時は標準出力")
     _add_db(p)
     p.set_defaults(func=cmd_decompose)
+
+    p = sub.add_parser("labels", help="DM用の宛名ラベル（カスタマバーコード付き）をPDFに出力する")
+    group = p.add_mutually_exclusive_group(required=True)
+    group.add_argument("--cluster", nargs="+", metavar="NAME",
+                       help="クラスター（top1 top10 top20 once twice_thrice repeat4plus）")
+    group.add_argument("--due", action="store_true", help="購入サイクルで買い替え時期・時期超過の顧客")
+    group.add_argument("--followups", metavar="YYYY-MM", help="その月の未完了のDMフォロー")
+    group.add_argument("--ids", nargs="+", type=int, metavar="ID", help="顧客番号を指定")
+    p.add_argument("--layout", default="a4-12",
+                   help="ラベル用紙（a4-12, a4-10, a4-21, a4-24 または登録した用紙のID）")
+    p.add_argument("--start", type=int, default=1, help="1枚目で最初に使うラベルの位置（1〜）")
+    p.add_argument("--as-of", default=None, help="基準日 YYYY-MM-DD（既定: 今日）")
+    p.add_argument("--out", type=Path, required=True, help="出力するPDFファイル")
+    p.add_argument("--list", type=Path, default=None, help="対象者リストも保存する（.xlsx / .csv）")
+    p.add_argument("--no-record", action="store_true", help="接触履歴にDM送付を記録しない")
+    _add_db(p)
+    p.set_defaults(func=cmd_labels)
+
+    p = sub.add_parser("inserts", help="新しい注文の同梱物リストをPDFに出力する")
+    p.add_argument("--orders", nargs="+", type=Path, required=True, metavar="FILE",
+                   help="新しい注文の受注ファイル（取り込まれます）")
+    p.add_argument("--out", type=Path, required=True, help="出力するPDFファイル")
+    p.add_argument("--no-record", action="store_true", help="接触履歴に同梱物を記録しない")
+    _add_db(p)
+    p.set_defaults(func=cmd_inserts)
 
     p = sub.add_parser("privacy", help="個人情報の削除（依頼による削除・保存期間を過ぎた顧客の削除）")
     actions = p.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser, required=True)

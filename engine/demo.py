@@ -58,6 +58,8 @@ def build_demo(target: Path | None = None, today: date | None = None,
                 report(number / (len(exports) + 1), f"デモのお店を準備しています（{entry.name}）")
                 with as_file(entry) as path:
                     shop.imports.import_file(path)
+            with as_file(files("resources") / "demo" / PRODUCT_LIST) as path:
+                shop.products.import_cycles(path)
             shift_to_recent_months(shop, today or date.today())
     except BaseException:
         _remove(building)

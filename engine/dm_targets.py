@@ -50,6 +50,16 @@ class Selection:
         """Every customer a label reaches, including those merged onto another's label."""
         return sorted(int(i) for i in self.targets["customer_ids"].explode())
 
+    def summary(self) -> str:
+        """One Japanese line: labels, customers reached, and who was left out by reason."""
+        text = f"ラベル {len(self.targets)}枚（{len(self.customer_ids)}名）"
+        if len(self.skipped):
+            reasons = self.skipped["reason"].where(
+                ~self.skipped["reason"].str.startswith(REASON_SAME_ADDRESS[0]), "同じ住所")
+            text += "。対象外: " + "、".join(
+                f"{reason} {count}名" for reason, count in reasons.value_counts().items())
+        return text
+
 
 def candidate_ids(shop, clusters=None, due: bool = False, followup_month: str | None = None,
                   customer_ids=None, as_of=None) -> list[int]:

@@ -197,8 +197,10 @@ class FollowupService:
         conn.executemany(
             "INSERT INTO followup_tasks (month, customer_id, step, cluster, due_date,"
             " planned_medium, medium, action) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            ((month, int(r.customer_id), int(r.step), r.cluster, r.due_date, r.planned_medium,
-              r.planned_medium, r.action) for r in new.itertuples(index=False)))
+            zip([month] * len(new), new["customer_id"].astype("int64").tolist(),
+                new["step"].astype("int64").tolist(), new["cluster"].tolist(),
+                new["due_date"].tolist(), new["planned_medium"].tolist(),
+                new["planned_medium"].tolist(), new["action"].tolist()))
         return {"created": len(new), "kept": len(kept) + len(done), "removed": len(removed)}
 
     # --- tasks and check-off ---------------------------------------------------

@@ -151,11 +151,23 @@ class FormatRegistry:
     def save_user_preset(self, label: str, headers: list[str],
                          field_map: dict[str, list[str]]) -> FormatPreset:
         """Save a mapping made in the GUI; files with these headers are recognised next time."""
-        saved = [d for d in (self.settings.get(self.SETTING, []) or []) if d["label"] != label]
+        existing = self.settings.get(self.SETTING, []) or []
+        saved = [d for d in existing if d["label"] != label]
         used = sorted({c for cols in field_map.values() for c in cols})
-        name = f"user_{len(saved) + 1}"
+        # A preset saved again under its label keeps its name: orders store it as their source.
+        same = [d["name"] for d in existing if d["label"] == label]
+        numbers = [int(d["name"][5:]) for d in existing if d["name"][5:].isdigit()]
+        name = same[0] if same else f"user_{max(numbers, default=0) + 1}"
         preset = FormatPreset.from_dict(
             {"name": name, "label": label, "match": [h for h in headers if h in used],
              "fields": field_map}, origin=label, user=True)
         self.settings.set(self.SETTING, saved + [preset.to_dict()])
         return preset
+
+    def forget_user_preset(self, name: str) -> None:
+        """Remove a saved mapping (the GUI does so when the first import with it fails)."""
+        saved = [d for d in (self.settings.get(self.SETTING, []) or []) if d["name"] != name]
+        if saved:
+            self.settings.set(self.SETTING, saved)
+        else:
+            self.settings.delete(self.SETTING)

@@ -13,9 +13,9 @@ from engine import identity
 from engine.database import now_text
 from engine.errors import CancelledError, OtokuiError
 from engine.formats import FormatPreset, load_mapping_file
-from engine.order_frame import CUSTOMER_FIELDS, OrderBatch, build_batch
+from engine.order_frame import CUSTOMER_FIELDS, OrderBatch, check_columns, iter_batches
 from engine.privacy import forget_erased
-from engine.reader import read_table
+from engine.reader import CHUNK_ROWS, OpenedFile, open_file
 
 Progress = Callable[[float, str], None]
 Cancel = Callable[[], bool]
@@ -48,6 +48,8 @@ class ImportService:
     def __init__(self, shop):
         self.shop = shop
         self.db = shop.db
+        # Rows read and written at a time: bounds memory whatever the file size.
+        self.chunk_rows = CHUNK_ROWS
         # Inside batch(): None until the batch's one backup is taken, then True.
         self._batch_backed_up: bool | None = None
 
@@ -84,23 +86,44 @@ class ImportService:
         path = Path(path)
         report = progress or (lambda fraction, message: None)
         report(0.0, f"{path.name} を読み込んでいます")
-        table = read_table(path)
-        preset = self.preset_for(path, table.headers, format_name, mapping)
-        report(0.2, f"{path.name}（{preset.label}）を確認しています")
-        batch = build_batch(path, table, preset)
+        opened = open_file(path)
+        preset = self.preset_for(path, opened.headers, format_name, mapping)
+        check_columns(path, opened.headers, preset)
         _check(cancel)
-        if self._already_imported(table.sha256):
-            return ImportResult(None, path.name, preset.name, batch.rows_read,
-                                orders_unchanged=len(batch.orders), already_imported=True)
+        previous = self._previous_import(opened.sha256)
+        if previous is not None:
+            return ImportResult(None, path.name, preset.name, previous["rows_read"],
+                                orders_unchanged=previous["orders"], already_imported=True)
         self._backup_before(path.name)
+        try:
+            result = self._import(opened, preset, report, cancel, self.chunk_rows)
+        except _OrdersNotAdjacent:
+            # Rolled back; a file that scatters an order's lines is read whole.
+            result = self._import(opened, preset, report, cancel, None)
+        report(1.0, result.summary())
+        return result
+
+    def _import(self, opened: OpenedFile, preset: FormatPreset, report: Progress,
+                cancel: Cancel | None, rows: int | None) -> ImportResult:
+        path = opened.path
         with self.db.transaction():
             with self.shop.journal.operation("import", f"取込: {path.name}") as op:
                 cur = self.db.conn.execute(
                     "INSERT INTO imports (op_id, file_name, sha256, source, started_at) "
                     "VALUES (?, ?, ?, ?, ?)",
-                    (op.id, path.name, table.sha256, preset.name, now_text()))
-                result = ImportResult(cur.lastrowid, path.name, preset.name, batch.rows_read)
-                _Writer(self.shop, result, batch, report, cancel).run()
+                    (op.id, path.name, opened.sha256, preset.name, now_text()))
+                result = ImportResult(cur.lastrowid, path.name, preset.name, 0)
+                last_customer = self._last_customer_id()
+                seen = np.empty(0, dtype="uint64")
+                done = 0.0
+                for batch, fraction in iter_batches(opened, preset, rows):
+                    seen = _remember_orders(seen, batch.orders.index)
+                    result.rows_read += batch.rows_read
+                    chunk = _ChunkProgress(report, done, fraction)
+                    _Writer(self.shop, result, batch, chunk, cancel).run()
+                    done = fraction
+                result.customers_added = self.db.scalar(
+                    "SELECT count(*) FROM customers WHERE id > ?", (last_customer,))
                 self.db.conn.execute(
                     "UPDATE imports SET rows_read = ?, orders_added = ?, orders_updated = ?, "
                     "orders_unchanged = ?, lines = ?, customers_added = ?, finished_at = ? "
@@ -110,13 +133,19 @@ class ImportService:
                      result.import_id))
             # Outside the journaled operation: its before-images must not keep the data.
             forget_erased(self.db.conn, result.import_id)
-        report(1.0, result.summary())
         return result
 
-    def _already_imported(self, sha256: str) -> bool:
-        return bool(self.db.scalar(
-            "SELECT 1 FROM imports WHERE sha256 = ? AND undone_at IS NULL AND finished_at IS NOT NULL",
-            (sha256,)))
+    def _last_customer_id(self) -> int:
+        return self.db.scalar(
+            "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'customers'), 0)")
+
+    def _previous_import(self, sha256: str) -> dict | None:
+        """The standing import of a file with these exact bytes, if any."""
+        rows = self.db.query(
+            "SELECT rows_read, orders_added + orders_updated + orders_unchanged AS orders "
+            "FROM imports WHERE sha256 = ? AND undone_at IS NULL AND finished_at IS NOT NULL "
+            "ORDER BY id DESC LIMIT 1", (sha256,))
+        return rows[0] if rows else None
 
     def history(self) -> list[dict]:
         """Every import, newest first, with whether it can be undone now."""
@@ -146,6 +175,28 @@ def _check(cancel: Cancel | None) -> None:
         raise CancelledError()
 
 
+class _OrdersNotAdjacent(Exception):
+    """An order's lines are scattered over more than one chunk of the file."""
+
+
+def _remember_orders(seen: np.ndarray, order_nos: pd.Index) -> np.ndarray:
+    """Hashes of the order numbers met so far; raise when a batch repeats one."""
+    hashes = pd.util.hash_array(order_nos.to_numpy(dtype=object))
+    if len(seen) and np.isin(hashes, seen).any():
+        raise _OrdersNotAdjacent()
+    return np.concatenate([seen, hashes])
+
+
+class _ChunkProgress:
+    """Maps a chunk's own 0…1 progress onto its share of the whole file."""
+
+    def __init__(self, report: Progress, start: float, end: float):
+        self.report, self.start, self.end = report, start, end
+
+    def __call__(self, fraction: float, message: str) -> None:
+        self.report(self.start + (self.end - self.start) * fraction, message)
+
+
 class _Writer:
     """Writes one batch inside the import's transaction (set-based where it counts)."""
 
@@ -167,10 +218,10 @@ class _Writer:
         is_new = orders["order_id"].isna().to_numpy()
         unchanged = (~is_new) & (orders["old_digest"] == orders["digest"]).to_numpy()
         work = orders[~unchanged].copy()
-        self.result.orders_added = int(is_new.sum())
-        self.result.orders_updated = int((~is_new & ~unchanged).sum())
-        self.result.orders_unchanged = int(unchanged.sum())
-        self.result.orders_cancelled = int(work["cancelled"].sum())
+        self.result.orders_added += int(is_new.sum())
+        self.result.orders_updated += int((~is_new & ~unchanged).sum())
+        self.result.orders_unchanged += int(unchanged.sum())
+        self.result.orders_cancelled += int(work["cancelled"].sum())
         if work.empty:
             return
         self.step(0.45, "顧客を名寄せしています")
@@ -224,7 +275,6 @@ class _Writer:
             new_labels, codes = np.unique(labels[fresh], return_inverse=True)
             first_id = self._create_customers(len(new_labels))
             customer[fresh] = first_id + codes
-            self.result.customers_added = len(new_labels)
         customer = customer.astype("int64")
         new_keys = keys[~keys["key"].isin(owners.index)].drop_duplicates("key")
         self.conn.executemany(
@@ -296,7 +346,7 @@ class _Writer:
             zip(lines["order_no"].map(ids).astype("int64").tolist(), lines["line_no"].tolist(),
                 lines["product_code"], lines["product_name"], lines["unit_price"].tolist(),
                 lines["quantity"].tolist(), lines["amount"].tolist()))
-        self.result.lines = len(lines)
+        self.result.lines += len(lines)
 
     def _update_customers(self, work: pd.DataFrame) -> None:
         """Contact details come from each customer's newest order (empty cells keep

@@ -39,7 +39,8 @@ BARCODE_POINTS = (10.0, 9.5, 9.0, 8.5, 8.0)
 # Shrinking the address and name together keeps their proportion; below this share of
 # the normal sizes the label is unreadable and a larger sheet is the answer.
 SCALES = [s / 100 for s in range(100, 39, -5)]
-READABLE_PT = 7.5
+# (most address lines, smallest address size) tried in turn; None = no limit.
+FIT_STEPS = ((2, 9.0), (3, 9.0), (2, 7.5), (3, 7.5), (4, 7.5), (None, 0.0))
 
 # The building part starts after the block and house numbers: "…1丁目3番2号 郵便プラザ503室".
 _NUMBER = "[0-9〇一二三四五六七八九十百千]+"
@@ -115,10 +116,9 @@ def _fit_size(text: str, size: float, width: float) -> float:
 
 
 def _fit(street: str, building: str, name: str, width: float, height: float):
-    """Sizes for the address and the name that fit ``height``: as few address lines as
-    possible while the type stays readable, then as many as it takes."""
-    for max_lines, min_pt in ((2, READABLE_PT), (3, READABLE_PT), (4, READABLE_PT),
-                              (None, 0.0)):
+    """Sizes for the address and the name that fit ``height``: large type on up to three
+    lines first, then smaller type down to what stays readable, then whatever fits."""
+    for max_lines, min_pt in FIT_STEPS:
         for scale in SCALES:
             address_pt = round(ADDRESS_PT * scale, 2)
             if address_pt < min_pt:

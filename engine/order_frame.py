@@ -1,8 +1,10 @@
 """From a raw table and a preset to normalised order lines and orders (vectorised)."""
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 import pandas as pd
@@ -10,7 +12,7 @@ import pandas as pd
 from engine import normalize
 from engine.errors import BadFileError
 from engine.formats import FIELDS, JOIN_SEPARATOR, FormatPreset
-from engine.reader import Table
+from engine.reader import CHUNK_ROWS, OpenedFile, Table
 
 ORDER_FIELDS = ["ordered_at", "member_id", "name", "kana", "postal_code", "address1",
                 "address2", "phone", "email", "shipping", "fee", "points", "coupon"]
@@ -53,18 +55,66 @@ def _fail(path: Path, table: Table, mask: np.ndarray, column: str | None, reason
     raise BadFileError(path, reason, row=int(table.rows[first]), column=column)
 
 
+def check_columns(path: Path, headers: list[str], preset: FormatPreset) -> None:
+    """Raise BadFileError when the header row lacks a column the preset needs."""
+    missing = preset.missing_columns(headers)
+    if missing:
+        raise BadFileError(path, f"「{preset.label}」に必要な列がありません: " + "、".join(missing), row=1)
+    present = set(headers)
+    for required in ("order_no", "ordered_at", "quantity"):
+        if not any(c in present for c in preset.fields.get(required, [])):
+            raise BadFileError(path, f"「{FIELDS[required]}」の列がありません。", row=1)
+    if not any(c in present for c in preset.fields.get("line_amount", [])) and not any(
+            c in present for c in preset.fields.get("unit_price", [])):
+        raise BadFileError(path, "「単価」の列がありません。", row=1)
+
+
+def iter_batches(opened: OpenedFile, preset: FormatPreset,
+                 rows: int | None = CHUNK_ROWS) -> Iterator[tuple[OrderBatch, float]]:
+    """The file's orders chunk by chunk, with the fraction of the file done.
+
+    An order's lines are never split between two batches as long as they are
+    adjacent in the file (every known export writes them so): the rows of the
+    last order of a chunk are carried over to the next one.
+    """
+    check_columns(opened.path, opened.headers, preset)
+    with contextlib.closing(opened.chunks(rows)) as chunks:
+        yield from _carried(opened, preset, chunks, rows is not None)
+
+
+def _carried(opened: OpenedFile, preset: FormatPreset, chunks: Iterator[Table],
+             carry_over: bool) -> Iterator[tuple[OrderBatch, float]]:
+    carry: Table | None = None
+    for table in chunks:
+        if carry is not None:
+            table = Table(table.headers, pd.concat([carry.frame, table.frame], ignore_index=True),
+                          np.concatenate([carry.rows, table.rows]), table.encoding)
+            carry = None
+        if carry_over:
+            numbers = _column(table, preset, "order_no")[0].to_numpy()
+            other = np.flatnonzero(numbers != numbers[-1])
+            cut = other[-1] + 1 if len(other) else 0
+            carry = _take(table, slice(cut, None))
+            if cut == 0:
+                continue
+            table = _take(table, slice(0, cut))
+        yield build_batch(opened.path, table, preset), min(1.0, table.rows[-1] / opened.lines)
+    if carry is not None:
+        yield build_batch(opened.path, carry, preset), 1.0
+
+
+def _take(table: Table, rows: slice) -> Table:
+    return Table(table.headers, table.frame.iloc[rows].reset_index(drop=True),
+                 table.rows[rows], table.encoding)
+
+
 def build_batch(path: Path, table: Table, preset: FormatPreset) -> OrderBatch:
     """Normalise every line, check values, group lines into orders.
 
     Raises BadFileError naming the first bad row and column.
     """
-    missing = [c for c in preset.match if c not in table.frame.columns]
-    if missing:
-        raise BadFileError(path, f"「{preset.label}」に必要な列がありません: " + "、".join(missing), row=1)
+    check_columns(path, list(table.frame.columns), preset)
     raw = {f: _column(table, preset, f) for f in FIELDS}
-    for required in ("order_no", "ordered_at", "quantity"):
-        if raw[required][1] is None:
-            raise BadFileError(path, f"「{FIELDS[required]}」の列がありません。", row=1)
     lines = pd.DataFrame(index=table.frame.index)
     lines["order_no"] = normalize.text(raw["order_no"][0])
     if (lines["order_no"] == "").any():
@@ -88,8 +138,6 @@ def build_batch(path: Path, table: Table, preset: FormatPreset) -> OrderBatch:
             _fail(path, table, bad, raw["line_amount"][1], "金額が数字ではありません。")
         unit = np.divide(total, quantity, out=total.copy(), where=quantity != 0)
     else:
-        if raw["unit_price"][1] is None:
-            raise BadFileError(path, "「単価」の列がありません。", row=1)
         unit, bad = normalize.amounts(raw["unit_price"][0])
         bad = bad | np.isnan(unit)
         if bad.any():

@@ -27,7 +27,8 @@ TARGET_LIST_HEADERS = {
     "recency_days": "経過日数(R)", "purchase_count": "購入回数(F)",
     "total_amount": "累計金額(M)",
 }
-INSERT_COLUMNS = [Column("済"), Column("注文番号"), Column("注文日"), Column("お客様", wrap=True),
+INSERT_COLUMNS = [Column("済"), Column("注文番号"), Column("注文日"),
+                  Column("顧客番号", align_right=True), Column("お客様"),
                   Column("購入回数", align_right=True), Column("同梱物", wrap=True)]
 DM_ACTION = "DM送付（宛名ラベル印刷）"
 
@@ -111,7 +112,7 @@ class PrintingService:
     def insert_pages(self, plan: pd.DataFrame) -> list[Page]:
         """The packing list: a check box, order, customer, purchase number and insert."""
         plan = plan.sort_values(["order_date", "order_no"], kind="stable")
-        rows = [["□", str(r.order_no), str(r.order_date), f"{r.name}（No.{r.customer_id}）",
+        rows = [["□", str(r.order_no), str(r.order_date), str(r.customer_id), str(r.name),
                  f"{int(r.purchase_number)}回目", str(r.insert_name or "―")]
                 for r in plan.itertuples(index=False)]
         counts = plan["insert_name"].fillna("").replace("", "なし").value_counts()

@@ -130,9 +130,8 @@ class ProductService:
         text = (normalize.text(table.frame[column]).str.replace(r"\s*日$", "", regex=True)
                 .str.replace(",", "", regex=False))
         numbers = pd.to_numeric(text.where(text != ""), errors="coerce")
-        bad = (((text != "") & numbers.isna())
-               | ~numbers.isna() & ((numbers % 1 != 0) | (numbers < 1)
-                                    | (numbers > MAX_CYCLE_DAYS))).to_numpy()
+        in_range = (numbers % 1 == 0) & numbers.between(1, MAX_CYCLE_DAYS)
+        bad = ((text != "") & ~in_range).to_numpy()
         if bad.any():
             value = table.frame[column].iloc[bad.argmax()]
             raise BadFileError(path, f"消費サイクル「{value}」は日数（1〜{MAX_CYCLE_DAYS}の整数）"

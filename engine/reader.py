@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import hashlib
 import io
@@ -11,6 +12,7 @@ import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 import pandas as pd
@@ -29,38 +31,129 @@ class Table:
     sha256: str = ""
 
 
-def read_table(path: Path) -> Table:
+CHUNK_ROWS = 100_000
+_BLOCK = 1 << 22
+_WHITESPACE = b" \t\r\n\xef\xbb\xbf"
+
+
+@dataclass
+class OpenedFile:
+    """A checked export: its hash and encoding are known, its rows are read on
+    demand in chunks (so a file of any size fits in memory)."""
+    path: Path
+    sha256: str
+    encoding: str
+    headers: list[str]
+    lines: int
+    _whole: Table | None = None
+
+    def chunks(self, rows: int | None = CHUNK_ROWS) -> Iterator[Table]:
+        """Tables of at most ``rows`` data rows (``None``: one table). Raises
+        BadFileError on a broken row, possibly after some chunks were yielded."""
+        if self._whole is not None:
+            yield self._whole
+            return
+        yield from _read_delimited(self, rows)
+
+
+def open_file(path: Path | str) -> OpenedFile:
+    """Hash and check the file in one streaming pass and read its header row.
+
+    Raises BadFileError for a missing, empty, binary or undecodable file.
+    """
     path = Path(path)
     try:
-        data = path.read_bytes()
+        handle = open(path, "rb")
     except FileNotFoundError:
         raise BadFileError(path, "ファイルが見つかりません。") from None
     except IsADirectoryError:
         raise BadFileError(path, "フォルダーです。注文データのファイルを指定してください。") from None
     except OSError as exc:
         raise BadFileError(path, f"ファイルを開けません（{exc.strerror}）。") from None
-    if not data.strip(b" \t\r\n\xef\xbb\xbf"):
-        raise BadFileError(path, "ファイルが空です。注文データをもう一度エクスポートしてください。")
-    table = _parse(path, data)
-    table.sha256 = hashlib.sha256(data).hexdigest()
-    return table
+    with handle:
+        scan = _Scan(path)
+        while block := handle.read(_BLOCK):
+            scan.feed(block)
+    encoding = scan.finish()
+    if encoding == "xlsx":
+        whole = _read_xlsx(path, path.read_bytes())
+        whole.sha256 = scan.digest.hexdigest()
+        return OpenedFile(path, whole.sha256, encoding, whole.headers,
+                          max(1, int(whole.rows[-1])), whole)
+    return OpenedFile(path, scan.digest.hexdigest(), encoding,
+                      _read_headers(path, encoding), max(1, scan.newlines))
 
 
-def _parse(path: Path, data: bytes) -> Table:
-    suffix = path.suffix.lower()
-    if data[:4] == b"PK\x03\x04":
-        return _read_xlsx(path, data)
-    if suffix in (".xlsx", ".xlsm"):
-        raise BadFileError(path, "Excelファイル（.xlsx）として読めません。中身が別の形式のようです。"
-                                 "Excelで開いて「.xlsx」か「CSV」で保存し直してください。")
-    if suffix == ".xls" or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise BadFileError(path, "古いExcel形式（.xls）には対応していません。"
-                                 "Excelで「.xlsx」か「CSV」で保存し直してください。")
-    if b"\x00" in data:
-        raise BadFileError(path, "表形式のテキスト（CSV・TSV）ではありません。",
-                           row=_row_of(data, data.index(b"\x00")))
-    text, encoding = _decode(path, data)
-    return _read_delimited(path, text, encoding)
+def read_table(path: Path | str) -> Table:
+    """The whole file as one table."""
+    opened = open_file(path)
+    whole = next(opened.chunks(None))
+    whole.sha256 = opened.sha256
+    return whole
+
+
+class _Scan:
+    """Hash, emptiness, binary content and UTF-8 validity, block by block."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.digest = hashlib.sha256()
+        self.size = 0
+        self.newlines = 0
+        self.content = False
+        self.kind = None
+        self.head = b""
+        self.bom = False
+        self.utf8 = codecs.getincrementaldecoder("utf-8")()
+        self.utf8_failed = False
+
+    def feed(self, block: bytes) -> None:
+        if self.kind is None:
+            self.head = block[:8]
+            self.bom = block.startswith(codecs.BOM_UTF8)
+            self.kind = "xlsx" if block[:4] == b"PK\x03\x04" else "text"
+        self.digest.update(block)
+        self.content = self.content or bool(block.strip(_WHITESPACE))
+        if self.kind == "text":
+            nul = block.find(b"\x00")
+            if nul >= 0:
+                self._check_kind()
+                raise BadFileError(self.path, "表形式のテキスト（CSV・TSV）ではありません。",
+                                   row=self.newlines + block.count(b"\n", 0, nul) + 1)
+            if not self.utf8_failed:
+                try:
+                    self.utf8.decode(block)
+                except UnicodeDecodeError:
+                    self.utf8_failed = True
+            self.newlines += block.count(b"\n")
+        self.size += len(block)
+
+    def _check_kind(self) -> None:
+        suffix = self.path.suffix.lower()
+        if suffix in (".xlsx", ".xlsm"):
+            raise BadFileError(self.path, "Excelファイル（.xlsx）として読めません。中身が別の形式のようです。"
+                                          "Excelで開いて「.xlsx」か「CSV」で保存し直してください。")
+        if suffix == ".xls" or self.head == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+            raise BadFileError(self.path, "古いExcel形式（.xls）には対応していません。"
+                                          "Excelで「.xlsx」か「CSV」で保存し直してください。")
+
+    def finish(self) -> str:
+        """The encoding ('xlsx' for a workbook)."""
+        if not self.content:
+            raise BadFileError(self.path, "ファイルが空です。注文データをもう一度エクスポートしてください。")
+        if self.kind == "xlsx":
+            return "xlsx"
+        self._check_kind()
+        if not self.utf8_failed:
+            try:
+                self.utf8.decode(b"", final=True)
+                return "utf-8-sig" if self.bom else "utf-8"
+            except UnicodeDecodeError:
+                pass
+        if self.bom or not self.utf8_failed:
+            # A UTF-8 file with a broken or cut character: the exact check names the row.
+            _decode(self.path, self.path.read_bytes())
+        return "cp932"  # checked while parsing; a failure is then located exactly
 
 
 def _row_of(data: bytes, position: int) -> int:
@@ -91,49 +184,96 @@ def _decode(path: Path, data: bytes) -> tuple[str, str]:
                        row=_row_of(data, furthest.start)) from None
 
 
-def _read_delimited(path: Path, text: str, encoding: str) -> Table:
-    first_line = text.split("\n", 1)[0]
-    sep = "\t" if first_line.count("\t") > first_line.count(",") else ","
+def _delimiter(path: Path, encoding: str) -> str:
+    with open(path, encoding=encoding, errors="replace", newline="") as handle:
+        first_line = handle.readline()
+    return "\t" if first_line.count("\t") > first_line.count(",") else ","
+
+
+def _csv_reader(path: Path, encoding: str, **options):
+    # index_col=False: a first data row with more cells than the header must not
+    # silently become the row index and shift every column one place left.
+    return pd.read_csv(path, sep=_delimiter(path, encoding), dtype=str, keep_default_na=False,
+                       na_filter=False, skip_blank_lines=False, engine="c",
+                       quoting=csv.QUOTE_MINIMAL, encoding=encoding, index_col=False, **options)
+
+
+def _read_headers(path: Path, encoding: str) -> list[str]:
     try:
-        # index_col=False: a first data row with more cells than the header must not
-        # silently become the row index and shift every column one place left.
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", pd.errors.ParserWarning)
-            frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
-                                na_filter=False, skip_blank_lines=False, engine="c",
-                                quoting=csv.QUOTE_MINIMAL, index_col=False)
-    except pd.errors.ParserWarning:
-        raise BadFileError(path, "見出しより列の多い行があります（区切り文字や引用符が崩れています）。",
-                           row=_first_long_row(text, sep)) from None
+        frame = _csv_reader(path, encoding, nrows=0)
     except pd.errors.ParserError as exc:
-        match = re.search(r"line (\d+)", str(exc))
-        raise BadFileError(path, "列の数がほかの行と合いません（区切り文字や引用符が崩れています）。",
-                           row=int(match.group(1)) if match else None) from None
+        raise _broken_table(path, exc) from None
     except pd.errors.EmptyDataError:
         raise BadFileError(path, "ファイルに表のデータがありません。") from None
-    return _finish(path, frame, first_row=2, encoding=encoding)
-
-
-def _first_long_row(text: str, sep: str) -> int | None:
-    """The file row of the first record with more cells than the header (error path only)."""
-    reader = csv.reader(io.StringIO(text), delimiter=sep)
-    width = len(next(reader, []))
-    return next((reader.line_num for record in reader if len(record) > width), None)
-
-
-def _finish(path: Path, frame: pd.DataFrame, first_row: int, encoding: str) -> Table:
+    except UnicodeDecodeError:
+        _decode(path, path.read_bytes())
+        raise
     headers = [str(c).strip() for c in frame.columns]
     if len(headers) < 2:
         raise BadFileError(path, "表形式のデータではありません（見出し行に列が1つしかありません）。", row=1)
+    return headers
+
+
+def _read_delimited(opened: "OpenedFile", rows: int | None) -> Iterator[Table]:
+    path, found = opened.path, 0
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            if rows is None:
+                frames = contextlib.nullcontext([_csv_reader(path, opened.encoding)])
+            else:
+                frames = _csv_reader(path, opened.encoding, chunksize=rows)
+            with frames as reader:
+                for frame in reader:
+                    table = _finish(opened.headers, frame, first_row=2, encoding=opened.encoding)
+                    found += len(table.frame)
+                    if len(table.frame):
+                        yield table
+    except pd.errors.ParserWarning:
+        raise BadFileError(path, "見出しより列の多い行があります（区切り文字や引用符が崩れています）。",
+                           row=_first_long_row(path, opened.encoding)) from None
+    except pd.errors.ParserError as exc:
+        raise _broken_table(path, exc) from None
+    except pd.errors.EmptyDataError:
+        raise BadFileError(path, "ファイルに表のデータがありません。") from None
+    except UnicodeDecodeError:
+        _decode(path, path.read_bytes())  # raises, naming the row
+        raise
+    if not found:
+        raise BadFileError(path, "見出し行のほかにデータ行がありません。")
+
+
+def _broken_table(path: Path, exc: pd.errors.ParserError) -> BadFileError:
+    match = re.search(r"line (\d+)", str(exc))
+    return BadFileError(path, "列の数がほかの行と合いません（区切り文字や引用符が崩れています）。",
+                        row=int(match.group(1)) if match else None)
+
+
+def _first_long_row(path: Path, encoding: str) -> int | None:
+    """The file row of the first record with more cells than the header (error path only)."""
+    with open(path, encoding=encoding, errors="replace", newline="") as handle:
+        reader = csv.reader(handle, delimiter=_delimiter(path, encoding))
+        width = len(next(reader, []))
+        return next((reader.line_num for record in reader if len(record) > width), None)
+
+
+def _finish(headers: list[str], frame: pd.DataFrame, first_row: int, encoding: str) -> Table:
+    """Strings everywhere, blank rows dropped, each row's number in the file kept."""
     frame.columns = headers
     frame = frame.fillna("").astype(str)
     rows = frame.index.to_numpy() + first_row
-    blank = (frame.apply(lambda col: col.str.strip()) == "").all(axis=1).to_numpy()
-    frame = frame.loc[~blank].reset_index(drop=True)
-    rows = rows[~blank]
-    if frame.empty:
-        raise BadFileError(path, "見出し行のほかにデータ行がありません。")
-    return Table(headers, frame, rows, encoding)
+    # Blank rows: checked column by column on the rows still blank, so a normal
+    # file costs one pass over its first column.
+    blank = np.ones(len(frame), dtype=bool)
+    for column in range(frame.shape[1]):
+        candidates = np.flatnonzero(blank)
+        if not len(candidates):
+            break
+        blank[candidates] = (frame.iloc[candidates, column].str.strip() == "").to_numpy()
+    if blank.any():
+        frame = frame.loc[~blank]
+        rows = rows[~blank]
+    return Table(headers, frame.reset_index(drop=True), rows, encoding)
 
 
 def _cell_text(value) -> str:
@@ -170,8 +310,13 @@ def _read_xlsx(path: Path, data: bytes) -> Table:
                          if sum(1 for v in row if v.strip()) >= 2), None)
     if header_index is None:
         raise BadFileError(path, "最初のシートに見出し行が見つかりません。")
-    headers = raw[header_index]
+    headers = [h.strip() for h in raw[header_index]]
+    if len(headers) < 2:
+        raise BadFileError(path, "表形式のデータではありません（見出し行に列が1つしかありません）。", row=1)
     width = len(headers)
     body = [(row + [""] * width)[:width] for row in raw[header_index + 1:]]
     frame = pd.DataFrame(body, columns=headers, dtype=str)
-    return _finish(path, frame, first_row=header_index + 2, encoding="xlsx")
+    table = _finish(headers, frame, first_row=header_index + 2, encoding="xlsx")
+    if table.frame.empty:
+        raise BadFileError(path, "見出し行のほかにデータ行がありません。")
+    return table

@@ -28,3 +28,8 @@ class Settings:
                 "INSERT INTO settings (key, value) VALUES (?, ?) "
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 (key, json.dumps(value, ensure_ascii=False)))
+
+    def delete(self, key: str) -> None:
+        """Forget ``key``; ``get`` returns the default again."""
+        with self.db.transaction() as conn:
+            conn.execute("DELETE FROM settings WHERE key = ?", (key,))

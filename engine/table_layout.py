@@ -69,8 +69,9 @@ def table_pages(title: str, subtitle: str, columns: list[Column], rows: list[lis
         raise ValueError("table too wide for the page")
     line_h = text_metrics.line_height_mm(size)
     header_h = line_h + 2 * CELL_PAD
-    top = MARGIN + text_metrics.line_height_mm(TITLE_PT) + 1.5 \
-        + text_metrics.line_height_mm(SUBTITLE_PT) + 3.0
+    subtitle_lines = text_metrics.wrap(subtitle, available, SUBTITLE_PT)
+    subtitle_top = MARGIN + text_metrics.line_height_mm(TITLE_PT) + 1.5
+    top = subtitle_top + len(subtitle_lines) * text_metrics.line_height_mm(SUBTITLE_PT) + 3.0
     bottom = page_h - MARGIN - text_metrics.line_height_mm(SMALL_PT) - 2.0
     cells = [[_cell_lines(text, width, size) for text, width in zip(row, widths)]
              for row in rows]
@@ -90,8 +91,10 @@ def table_pages(title: str, subtitle: str, columns: list[Column], rows: list[lis
     for number, indexes in enumerate(pages, start=1):
         page = Page(page_w, page_h)
         page.items.append(text_at(MARGIN, MARGIN, TITLE_PT, title, bold=True))
-        page.items.append(text_at(MARGIN, MARGIN + text_metrics.line_height_mm(TITLE_PT) + 1.5,
-                                  SUBTITLE_PT, subtitle))
+        for line_no, line in enumerate(subtitle_lines):
+            page.items.append(text_at(
+                MARGIN, subtitle_top + line_no * text_metrics.line_height_mm(SUBTITLE_PT),
+                SUBTITLE_PT, line))
         y = _row(page, [[c.header] for c in columns], columns, widths, top, header_h, size,
                  header=True)
         for index in indexes:

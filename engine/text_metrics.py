@@ -21,14 +21,13 @@ def _font() -> tuple[dict[int, float], float, float]:
     """Advance widths per code point in em, ascent and descent in em."""
     from fontTools.ttLib import TTFont
 
-    with as_file(files("resources") / "fonts" / FONT_FILE) as path:
-        font = TTFont(str(path), lazy=True)
+    with as_file(files("resources") / "fonts" / FONT_FILE) as path, \
+            TTFont(str(path), lazy=True) as font:
         units = font["head"].unitsPerEm
         metrics = font["hmtx"].metrics
         widths = {code: metrics[glyph][0] / units for code, glyph in font.getBestCmap().items()}
         hhea = font["hhea"]
         ascent, descent = hhea.ascent / units, -hhea.descent / units
-        font.close()
     return widths, ascent, descent
 
 

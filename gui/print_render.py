@@ -8,11 +8,13 @@ width rather than spill out of its label.
 """
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 from PySide6.QtCore import QMarginsF, QPointF, QRectF, QSizeF, Qt
-from PySide6.QtGui import (QColor, QFont, QFontMetricsF, QPageLayout, QPageSize,
-                           QPagedPaintDevice, QPainter, QPdfWriter, QPen)
+from PySide6.QtGui import (QColor, QFont, QFontMetricsF, QGuiApplication, QPageLayout,
+                           QPageSize, QPagedPaintDevice, QPainter, QPdfWriter, QPen)
 from PySide6.QtPrintSupport import QPrinter
 
 from engine.errors import OtokuiError
@@ -21,6 +23,20 @@ from gui.fonts import japanese_font_family
 
 PDF_RESOLUTION = 1200
 TEXT_COLOUR = QColor("black")
+_app: QGuiApplication | None = None
+
+
+def ensure_app() -> QGuiApplication:
+    """The application Qt needs for fonts and painting; the command line makes one, off
+    screen when there is no display to show anything on."""
+    global _app
+    app = QGuiApplication.instance()
+    if app is None:
+        if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY")
+                                                      or os.environ.get("WAYLAND_DISPLAY")):
+            os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        app = _app = QGuiApplication([])
+    return app
 
 
 def page_layout(page: Page) -> QPageLayout:
@@ -121,6 +137,12 @@ def write_pdf(pages: list[Page], path: Path | str, title: str) -> int:
     """Save ``pages`` as a PDF with the bundled font embedded; returns the page count."""
     if not pages:
         raise OtokuiError("印刷するものがありません。対象を選び直してください。")
+    path = Path(path)
+    try:
+        path.open("wb").close()
+    except OSError:
+        raise OtokuiError(f"{path.name}: 書き込めません。PDFを開いている場合は閉じてから、"
+                          "もう一度保存してください。") from None
     writer = QPdfWriter(str(path))
     writer.setResolution(PDF_RESOLUTION)
     writer.setPageLayout(page_layout(pages[0]))

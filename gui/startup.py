@@ -115,3 +115,4 @@ def choose_first_database(parent: QWidget | None = None) -> Path | None:
     name, _ = QFileDialog.getOpenFileName(parent, "データベースを開く", str(Path.home()),
                                           "Otokuiデータベース (*.db);;すべてのファイル (*)")
     return Path(name) if name else None
+

@@ -1,6 +1,6 @@
 """Screenshot of the main window for the README, taken offscreen from the source tree.
 
-    python packaging/screenshot.py [--tab 顧客] [--out docs/screenshots/main-window.png]
+    python packaging/screenshot.py --tab 顧客 --row 1   (the README's screenshot)
 
 The window shows a temporary shop with every sample export imported, never real data.
 """
@@ -18,21 +18,17 @@ SAMPLES = ROOT / "tests" / "data" / "samples"
 DEFAULT_OUT = ROOT / "docs" / "screenshots" / "main-window.png"
 
 
-def take(out: Path, tab: str | None, size: tuple[int, int] = (1280, 820)) -> Path:
+def take(out: Path, tab: str | None, row: int | None,
+         size: tuple[int, int] = (1280, 820)) -> Path:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     sys.path.insert(0, str(ROOT))
-    from PySide6.QtWidgets import QApplication
-
     import engine
+    from gui.app import setup_application
     from gui.context import AppContext
-    from gui.fonts import japanese_font_family
     from gui.main_window import MainWindow
     from gui.worker import wait_for_worker
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    font = app.font()
-    font.setFamily(japanese_font_family())
-    app.setFont(font)
+    app = setup_application()
     with tempfile.TemporaryDirectory() as tmp:
         shop = engine.Shop(Path(tmp) / "screenshot.db")
         for name in json.loads((SAMPLES / "meta.json").read_text("utf-8"))["files"]:
@@ -42,10 +38,12 @@ def take(out: Path, tab: str | None, size: tuple[int, int] = (1280, 820)) -> Pat
         if tab:
             window.tabs.setCurrentWidget(window.tab(tab))
         window.show()
-        for _ in range(20):  # let lazy models and layouts settle
-            app.processEvents()
-        wait_for_worker()
-        app.processEvents()
+        _settle(app, wait_for_worker)
+        if row is not None:
+            window.tabs.currentWidget().view.selectRow(row)
+            _settle(app, wait_for_worker)
+        # The real status bar would show this machine's temporary path.
+        window.db_label.setText("データベース: %LOCALAPPDATA%\\Otokui\\otokui.db")
         out.parent.mkdir(parents=True, exist_ok=True)
         window.grab().save(str(out))
         window.close()
@@ -53,12 +51,22 @@ def take(out: Path, tab: str | None, size: tuple[int, int] = (1280, 820)) -> Pat
     return out
 
 
+def _settle(app, wait_for_worker) -> None:
+    """Let engine jobs and the UI updates they queue (which may queue more) finish."""
+    for _ in range(6):
+        wait_for_worker()
+        for _ in range(5):
+            app.processEvents()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tab", default=None, help="tab title to show (default: the first)")
+    parser.add_argument("--row", type=int, default=None,
+                        help="select this row of the tab's list (e.g. to open a customer)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args()
-    print(take(args.out, args.tab))
+    print(take(args.out, args.tab, args.row))
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ them; each file is imported on the worker thread with its own progress bar and a
 中止 button; one result line per file; the history of imports with 取り消し."""
 from __future__ import annotations
 
+from contextlib import ExitStack
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -40,17 +41,19 @@ def order_files(paths: list[Path]) -> list[Path]:
 
 def _import_op(path: Path, label: str | None = None, field_map: dict | None = None):
     """The worker job for one file; with ``field_map`` the mapping is saved as a user
-    preset in the same transaction, so a mapping that fails to import is not kept."""
+    preset, and forgotten again when the file does not import with it."""
     def op(shop, progress, cancel):
         try:
             if field_map is None:
                 result = shop.imports.import_file(path, progress=progress, cancel=cancel)
             else:
-                with shop.db.transaction():
-                    headers = read_table(path).headers
-                    preset = shop.formats.save_user_preset(label, headers, field_map)
+                preset = shop.formats.save_user_preset(label, read_table(path).headers, field_map)
+                try:
                     result = shop.imports.import_file(path, format_name=preset.name,
                                                       progress=progress, cancel=cancel)
+                except BaseException:
+                    shop.formats.forget_user_preset(preset.name)
+                    raise
         except UnknownFormatError as exc:
             exc.preview = read_table(path).frame.head(PREVIEW_ROWS)
             exc.presets = shop.formats.presets()
@@ -70,6 +73,7 @@ class ImportTab(QWidget):
         self.done_files = 0
         self.total_files = 0
         self.changed = False
+        self.batch = ExitStack()
 
         drop = QFrame()
         drop.setObjectName("dropArea")
@@ -115,13 +119,13 @@ class ImportTab(QWidget):
         self.progress_box.setVisible(False)
 
         self.results = ImportResultsModel(self)
-        self.results_view = _table(self.results, stretch_last=True)
-        self.results.rowsInserted.connect(lambda *_: self.results_view.resizeColumnsToContents())
+        self.results_view = _table(self.results)
+        self.results.rowsInserted.connect(lambda *_: _fit_columns(self.results_view))
         results_box = QGroupBox("今回の取込結果")
         QVBoxLayout(results_box).addWidget(self.results_view)
 
         self.history = ImportHistoryModel(self)
-        self.history_view = _table(self.history, stretch_last=False)
+        self.history_view = _table(self.history)
         self.history_view.selectionModel().selectionChanged.connect(self._update_buttons)
         self.undo_button = QPushButton("選んだ取込を取り消す…")
         self.undo_button.clicked.connect(self.undo_selected)
@@ -139,6 +143,7 @@ class ImportTab(QWidget):
         splitter.addWidget(history_box)
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 2)
+        splitter.setSizes([220, 440])
 
         layout = QVBoxLayout(self)
         layout.addWidget(drop)
@@ -171,6 +176,8 @@ class ImportTab(QWidget):
             return
         if not self.busy():
             self.done_files, self.total_files, self.changed = 0, 0, False
+            # One backup before the first file that changes anything, not one per file.
+            self.batch.enter_context(self.ctx.shop.imports.batch())
         self.queue.extend(files)
         self.total_files += len(files)
         if not self.busy():
@@ -237,6 +244,7 @@ class ImportTab(QWidget):
         self._finish()
 
     def _finish(self) -> None:
+        self.batch.close()
         self.progress_box.setVisible(False)
         if self.changed:
             self.changed = False
@@ -277,7 +285,7 @@ class ImportTab(QWidget):
         shop = self.ctx.shop
         labels = {p.name: p.label for p in shop.formats.presets()}
         self.history.set_history(shop.imports.history(), labels)
-        self.history_view.resizeColumnsToContents()
+        _fit_columns(self.history_view)
         self._update_buttons()
 
     def selected_import(self) -> dict | None:
@@ -302,7 +310,7 @@ class ImportTab(QWidget):
                      label="取込を取り消しています…", changes_data=True)
 
 
-def _table(model, stretch_last: bool) -> QTableView:
+def _table(model) -> QTableView:
     view = QTableView()
     view.setModel(model)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -310,7 +318,14 @@ def _table(model, stretch_last: bool) -> QTableView:
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     view.setAlternatingRowColors(True)
     view.verticalHeader().setVisible(False)
+    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 10)
     header = view.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    header.setStretchLastSection(stretch_last)
+    header.setStretchLastSection(True)
     return view
+
+
+def _fit_columns(view: QTableView) -> None:
+    """Fit every column but the last to its contents; the last takes the rest."""
+    for column in range(view.model().columnCount() - 1):
+        view.resizeColumnToContents(column)

@@ -31,6 +31,9 @@ def test_demo_is_the_sample_shop_twelve_months_later(tmp_path):
         table = shop.customers.table(as_of="2026-11-01")
         assert shop.db.scalar("SELECT count(*) FROM orders WHERE status = 'valid'") == 179
         dates = shop.db.query("SELECT min(order_date) AS first, max(order_date) AS last FROM orders")
+        # products.csv: 32 of its 40 products have a usage cycle.
+        assert shop.db.scalar("SELECT count(*) FROM products WHERE cycle_days IS NOT NULL") == 32
+        assert shop.db.scalar("SELECT cycle_days FROM products WHERE code = 'SKU-0001'") == 30
     truth = pd.read_csv(SAMPLES / "truth.csv")
     assert len(table) == 148
     # The samples are as of 2025-11-01; a year later every figure is the same.

@@ -330,3 +330,44 @@ def test_merging_customers_moves_tasks_and_touches(shop):
     tasks = shop.followups.tasks(MONTH)
     assert 2 not in set(tasks["customer_id"])
     assert len(tasks.loc[tasks["customer_id"] == 1]) == 3
+
+
+def test_empty_shop_and_empty_rules_generate_nothing():
+    empty = Shop(":memory:")
+    assert empty.followups.generate(MONTH)["created"] == 0
+    assert empty.followups.generated(MONTH) and empty.followups.tasks(MONTH).empty
+    assert empty.followups.top1_list(AS_OF).columns.tolist() == [
+        "customer_id", "name", "kana", "phone", "email", "purchase_count", "total_amount",
+        "last_purchase", "recency_days"]
+    shop = build(ORDERS, OPTIONS)
+    shop.followups.save_rules([])
+    assert shop.followups.generate(MONTH, AS_OF)["created"] == 0
+
+
+def test_progress_is_reported_from_zero_to_one(shop):
+    seen = []
+    shop.followups.generate(MONTH, AS_OF, progress=lambda f, text: seen.append((f, text)))
+    fractions = [f for f, _ in seen]
+    assert fractions[0] == 0.0 and fractions[-1] == 1.0 and fractions == sorted(fractions)
+    assert all(text for _, text in seen)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_default_rules_keep_332_on_a_random_shop(seed):
+    import numpy as np
+    rng = np.random.default_rng(seed)
+    orders, options = {}, {}
+    for cid in range(1, 401):
+        days = rng.integers(0, 500, rng.geometric(0.45))
+        orders[cid] = [((pd.Timestamp("2025-03-01") - pd.Timedelta(int(d), "D")).strftime(
+            "%Y-%m-%d"), int(rng.choice([980, 2980, 4980, 19800]))) for d in days]
+        options[cid] = {"dm": int(rng.random() > 0.2)}
+    shop = build(orders, options)
+    ineligible = {c for c, o in options.items() if not o["dm"]}
+    for month in ("2025-03", "2025-04", "2025-05", "2025-06"):
+        shop.followups.generate(month, f"{month}-01")
+        tasks = shop.followups.tasks(month)
+        assert len(tasks) > 30
+        assert_332(tasks, f"{month}-01", ineligible)
+        table = shop.customers.table(f"{month}-01").set_index("customer_id")
+        assert (tasks["cluster"] == table.loc[tasks["customer_id"], "cluster"].to_numpy()).all()

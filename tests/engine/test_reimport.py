@@ -79,6 +79,22 @@ def test_a_saved_user_preset_is_recognised_next_time(tmp_path):
     assert "自社POS" in [p.label for p in shop.formats.presets()]
 
 
+def test_saving_a_preset_again_keeps_its_name_and_a_forgotten_one_leaves_no_trace():
+    shop = Shop(":memory:")
+    headers = CUSTOM.splitlines()[0].split(",")
+    fields = {k: [v] for k, v in MAPPING["fields"].items()}
+    first = shop.formats.save_user_preset("A", headers, fields)
+    second = shop.formats.save_user_preset("B", headers, fields)
+    again = shop.formats.save_user_preset("A", headers, fields)
+    assert (first.name, second.name, again.name) == ("user_1", "user_2", "user_1")
+    shop.formats.forget_user_preset("user_1")
+    third = shop.formats.save_user_preset("C", headers, fields)
+    assert [p.name for p in shop.formats.presets() if p.user] == ["user_2", "user_3"]
+    shop.formats.forget_user_preset(second.name)
+    shop.formats.forget_user_preset(third.name)
+    assert shop.db.query("SELECT * FROM settings WHERE key = 'user_formats'") == []
+
+
 def test_legacy_rakuten_and_yahoo_presets(tmp_path):
     legacy = tmp_path / "legacy.csv"
     legacy.write_text(

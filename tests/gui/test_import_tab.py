@@ -183,7 +183,7 @@ def test_skipping_the_mapping_records_the_error_and_saves_nothing(qtbot, window,
     assert not [p for p in window.ctx.shop.formats.presets() if p.user]
 
 
-def test_undo_from_the_history(qtbot, window, monkeypatch):
+def test_undo_from_the_history(qtbot, window, monkeypatch, error_dialogs):
     tab = tab_of(window)
     drop(window, [SAMPLES / "rakuten"])
     wait_idle(qtbot, tab)
@@ -202,15 +202,13 @@ def test_undo_from_the_history(qtbot, window, monkeypatch):
     tab.history_view.selectRow(0)
     assert not tab.undo_button.isEnabled()
 
-    shown = []
-    monkeypatch.setattr("gui.errors.QMessageBox.exec", lambda box: shown.append(box.text()))
     tab.history_view.selectRow(3)
     assert cell(tab.history, 3, 1) == "rakuten_202507.csv"
     assert cell(tab.history, 3, 8) == "後の変更があるため取り消せません"
     before = snapshot(window.ctx.shop)
     tab.undo_button.click()
-    qtbot.waitUntil(lambda: bool(shown), timeout=20000)
-    assert "先にそちらを取り消してください" in shown[0]
+    qtbot.waitUntil(lambda: bool(error_dialogs), timeout=20000)
+    assert "先にそちらを取り消してください" in error_dialogs.pop()
     assert snapshot(window.ctx.shop) == before
 
 
@@ -261,3 +259,38 @@ def test_ui_stays_responsive_during_a_100k_line_import_and_cancel_changes_nothin
     assert cell(tab.results, 1, 6).startswith("中止しました")
     assert snapshot(window.ctx.shop) == before
     assert tab.history.rowCount() == 1
+
+
+def test_a_dropped_batch_is_backed_up_once_before_it_changes_anything(qtbot, tmp_path):
+    ctx = AppContext(engine.Shop(tmp_path / "shop.db"))
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    tab = tab_of(window)
+    drop(window, [SAMPLES / "rakuten"])
+    wait_idle(qtbot, tab)
+    assert tab.results.rowCount() == 4
+    backups = ctx.shop.backups.list()
+    assert [b.reason for b in backups] == ["取込前: rakuten_202507.csv ほか"]
+    drop(window, [SAMPLES / "base" / "base_202507.csv"])
+    wait_idle(qtbot, tab)
+    assert [b.reason for b in ctx.shop.backups.list()] == [
+        "取込前: base_202507.csv ほか", "取込前: rakuten_202507.csv ほか"]
+    wait_for_worker()
+    ctx.shop.close()
+
+
+def test_a_mapping_whose_import_fails_is_not_kept(qtbot, window, tmp_path):
+    path = unknown_file(tmp_path / "謎.csv", ["D-001,いつか,鈴木,一郎,090,K1,玄米,3500,2\n"])
+    tab = tab_of(window)
+    before = snapshot(window.ctx.shop)
+    drop(window, [path])
+    qtbot.waitUntil(lambda: tab.mapping_dialog is not None, timeout=20000)
+    dialog = tab.mapping_dialog
+    for header, field in [("伝票番号", "order_no"), ("購入日", "ordered_at"),
+                          ("税込価格", "unit_price"), ("個数", "quantity")]:
+        dialog.choose(header, field)
+    dialog.accept()
+    wait_idle(qtbot, tab)
+    assert cell(tab.results, 0, 6).startswith("2行目「購入日」列: ")
+    assert not [p for p in window.ctx.shop.formats.presets() if p.user]
+    assert snapshot(window.ctx.shop) == before

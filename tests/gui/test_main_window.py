@@ -108,15 +108,13 @@ def test_opening_another_database_rebuilds_the_tabs_and_remembers_it(qtbot, wind
 
 
 def test_a_file_that_is_not_a_database_is_refused_and_the_shop_stays(qtbot, window, tmp_path,
-                                                                     monkeypatch):
-    shown = []
-    monkeypatch.setattr("gui.errors.QMessageBox.exec", lambda box: shown.append(box.text()))
+                                                                     error_dialogs):
     bogus = tmp_path / "memo.db"
     bogus.write_bytes(b"not a database at all" * 100)
     shop = window.ctx.shop
     assert not window.switch_to(bogus)
     assert window.ctx.shop is shop
-    assert "memo.db" in shown[0]
+    assert "memo.db" in error_dialogs.pop()
 
 
 def test_status_bar_counts_follow_data_changed(qtbot, window):

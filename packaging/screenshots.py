@@ -1,0 +1,68 @@
+"""One PNG per tab of the main window, showing the demo shop, taken offscreen.
+
+    python packaging/screenshots.py OUT_FOLDER [--size 1280x820]
+
+The demo shop is built in a temporary folder (never the user's data); the files
+are named after the tabs' order, e.g. ``1_ダッシュボード.png``.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def take_all(out: Path, size: tuple[int, int] = (1280, 820)) -> list[Path]:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    sys.path.insert(0, str(ROOT))
+    import engine
+    from engine.demo import build_demo
+    from gui.app import setup_application
+    from gui.context import AppContext
+    from gui.main_window import MainWindow
+    from gui.worker import wait_for_worker
+
+    app = setup_application()
+    out.mkdir(parents=True, exist_ok=True)
+    saved = []
+    with tempfile.TemporaryDirectory() as tmp:
+        shop = engine.Shop(build_demo(Path(tmp) / "otokui_demo.db"))
+        window = MainWindow(AppContext(shop))
+        window.resize(*size)
+        window.show()
+        for index in range(window.tabs.count()):
+            window.tabs.setCurrentIndex(index)
+            _settle(app, wait_for_worker)
+            target = out / f"{index + 1}_{window.tabs.tabText(index)}.png"
+            window.grab().save(str(target))
+            saved.append(target)
+        window.close()
+        wait_for_worker()
+        shop.close()
+    return saved
+
+
+def _settle(app, wait_for_worker) -> None:
+    """Let tabs load on the worker, then lay out what they loaded."""
+    for _ in range(3):
+        app.processEvents()
+        wait_for_worker()
+    app.processEvents()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", type=Path, help="folder for the PNG files")
+    parser.add_argument("--size", default="1280x820", help="window size WIDTHxHEIGHT")
+    args = parser.parse_args()
+    width, height = (int(v) for v in args.size.lower().split("x"))
+    for path in take_all(args.out, (width, height)):
+        print(path)
+
+
+if __name__ == "__main__":
+    main()

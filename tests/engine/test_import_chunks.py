@@ -1,0 +1,94 @@
+"""Files are read and written in chunks: the result must not depend on where
+the chunk boundaries fall."""
+import pandas as pd
+import pytest
+
+from engine import BadFileError, Shop
+from tests.engine.snapshot import SAMPLES, figures, meta, sample_files, snapshot
+
+RAKUTEN = SAMPLES / "rakuten" / "rakuten_202509.csv"
+
+
+def chunked_shop(rows: int) -> Shop:
+    shop = Shop(":memory:")
+    shop.imports.chunk_rows = rows
+    return shop
+
+
+@pytest.mark.parametrize("folder", [SAMPLES, SAMPLES / "messy"], ids=["samples", "messy"])
+@pytest.mark.parametrize("rows", [1, 7])
+def test_tiny_chunks_still_match_truth(folder, rows):
+    shop = chunked_shop(rows)
+    for path in sample_files(folder):
+        shop.imports.import_file(path)
+    table = shop.customers.table(as_of=meta(folder)["as_of"])
+    assert figures(table) == figures(pd.read_csv(folder / "truth.csv"))
+    if folder == SAMPLES:
+        m = meta()
+        assert shop.db.scalar("SELECT count(*) FROM order_lines") == m["line_rows"]
+        assert shop.db.scalar("SELECT count(*) FROM orders WHERE status = 'valid'") == m["valid_orders"]
+
+
+def test_an_order_across_a_chunk_boundary_keeps_all_its_lines():
+    # rakuten_202509.csv rows 2–3 are one order of two lines; a 1-row chunk cuts it.
+    whole, chunked = Shop(":memory:"), chunked_shop(1)
+    for shop in (whole, chunked):
+        shop.imports.import_file(RAKUTEN)
+    query = ("SELECT o.order_no, o.amount, o.digest, count(l.id) AS lines FROM orders o "
+             "JOIN order_lines l ON l.order_id = o.id GROUP BY o.id ORDER BY o.order_no")
+    assert chunked.db.query(query) == whole.db.query(query)
+    assert any(row["lines"] > 1 for row in whole.db.query(query))
+
+
+def scattered_copy(tmp_path):
+    """The September export with its first order's second line moved to the end."""
+    lines = RAKUTEN.read_bytes().decode("cp932").splitlines(keepends=True)
+    assert lines[1].split(",")[0] == lines[2].split(",")[0]
+    scattered = [lines[0], lines[1]] + lines[3:] + [lines[2]]
+    path = tmp_path / "scattered.csv"
+    path.write_bytes("".join(scattered).encode("cp932"))
+    return path
+
+
+def test_scattered_lines_of_one_order_are_still_one_order(tmp_path):
+    path = scattered_copy(tmp_path)
+    whole, chunked = Shop(":memory:"), chunked_shop(2)
+    results = [shop.imports.import_file(path) for shop in (whole, chunked)]
+    assert results[0].orders_added == results[1].orders_added
+    assert results[0].lines == results[1].lines
+    query = "SELECT order_no, amount, digest FROM orders ORDER BY order_no"
+    assert chunked.db.query(query) == whole.db.query(query)
+    # The chunked attempt was rolled back before the whole file was read: one import.
+    assert chunked.db.scalar("SELECT count(*) FROM imports") == 1
+    assert chunked.db.scalar("SELECT count(*) FROM operations") == 1
+
+
+def test_a_bad_row_in_a_late_chunk_rolls_back_the_earlier_chunks(tmp_path):
+    lines = RAKUTEN.read_bytes().decode("cp932").splitlines(keepends=True)
+    last = lines[-1].split('","')
+    last[-2] = "四千円"
+    lines[-1] = '","'.join(last)
+    path = tmp_path / "late_error.csv"
+    path.write_bytes("".join(lines).encode("cp932"))
+    shop = chunked_shop(2)
+    shop.imports.import_file(SAMPLES / "base" / "base_202507.csv")
+    before = snapshot(shop)
+    with pytest.raises(BadFileError) as info:
+        shop.imports.import_file(path)
+    assert (info.value.row, info.value.column) == (len(lines), "単価")
+    assert snapshot(shop) == before
+    assert shop.db.scalar("SELECT count(*) FROM imports") == 1
+
+
+def test_the_same_bytes_again_are_recognised_without_reading_rows(tmp_path, monkeypatch):
+    shop = Shop(":memory:")
+    first = shop.imports.import_file(RAKUTEN)
+    import engine.importer
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("rows were read")
+
+    monkeypatch.setattr(engine.importer, "iter_batches", no_reading)
+    again = shop.imports.import_file(RAKUTEN)
+    assert again.already_imported
+    assert (again.orders_unchanged, again.rows_read) == (first.orders_added, first.rows_read)

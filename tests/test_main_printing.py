@@ -1,0 +1,92 @@
+"""`labels` and `inserts` on the command line (SPEC §4)."""
+import re
+import shutil
+import subprocess
+
+import pytest
+from openpyxl import load_workbook
+
+import main
+from tests.engine.snapshot import meta, sample_files
+
+AS_OF = meta()["as_of"]
+
+
+def run(capsys, *argv):
+    code = main.main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(scope="module")
+def sample_db(tmp_path_factory):
+    db = tmp_path_factory.mktemp("cli") / "shop.db"
+    assert main.main(["import", *map(str, sample_files()), "--db", str(db)]) == 0
+    return db
+
+
+def pages(path) -> int:
+    if shutil.which("pdfinfo") is None:
+        pytest.skip("poppler-utils (pdfinfo) is not installed")
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True)
+    return int(re.search(r"^Pages:\s+(\d+)", info.stdout, re.M).group(1))
+
+
+@pytest.mark.parametrize("command", [["labels"], ["inserts"]])
+def test_help(capsys, command):
+    with pytest.raises(SystemExit) as info:
+        main.main(command + ["--help"])
+    assert info.value.code == 0
+    assert "usage:" in capsys.readouterr().out
+
+
+def test_labels_for_clusters_with_a_target_list(capsys, sample_db, tmp_path):
+    out, listing = tmp_path / "labels.pdf", tmp_path / "targets.xlsx"
+    code, stdout, err = run(capsys, "labels", "--cluster", "top1", "top10", "top20",
+                            "--as-of", AS_OF, "--out", out, "--list", listing, "--no-record",
+                            "--db", sample_db)
+    assert (code, err) == (0, "")
+    assert "ラベル 28枚（28名）。対象外: DM不可 2名。3ページ" in stdout
+    assert pages(out) == 3
+    rows = list(load_workbook(listing).active.values)
+    assert rows[0][:2] == ("顧客番号", "氏名") and len(rows) == 29
+
+
+def test_layout_and_start_position(capsys, sample_db, tmp_path):
+    out = tmp_path / "labels.pdf"
+    code, stdout, err = run(capsys, "labels", "--cluster", "top1", "top10", "top20",
+                            "--as-of", AS_OF, "--layout", "a4-24", "--start", "20",
+                            "--out", out, "--no-record", "--db", sample_db)
+    assert (code, err) == (0, "")
+    assert pages(out) == 2                        # 19 used + 28 = 47 labels → 2 sheets of 24
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--cluster", "vip"], "クラスター「vip」"),
+    (["--cluster", "top1", "--layout", "a4-99"], "ラベル用紙「a4-99」"),
+    (["--cluster", "top1", "--start", "13"], "1〜12"),
+])
+def test_bad_choices_are_one_line_errors(capsys, sample_db, tmp_path, args, message):
+    out = tmp_path / "labels.pdf"
+    code, stdout, err = run(capsys, "labels", *args, "--out", out, "--no-record",
+                            "--db", sample_db)
+    assert code == 1 and stdout == ""
+    assert len(err.strip().splitlines()) == 1 and message in err
+    assert not out.exists()
+
+
+def test_labels_need_a_choice_of_customers(capsys, sample_db, tmp_path):
+    with pytest.raises(SystemExit) as info:
+        main.main(["labels", "--out", str(tmp_path / "x.pdf"), "--db", str(sample_db)])
+    assert info.value.code == 1 and "--cluster" in capsys.readouterr().err
+
+
+def test_labels_record_dm_touches(capsys, sample_db, tmp_path):
+    pytest.importorskip("engine.touches")
+    from engine import Shop
+    code, stdout, _ = run(capsys, "labels", "--ids", "1", "47", "--as-of", AS_OF,
+                          "--out", tmp_path / "l.pdf", "--db", sample_db)
+    assert code == 0 and "1名の接触履歴にDM送付を記録しました" in stdout
+    with Shop(sample_db) as shop:
+        assert shop.touches.for_customer(1)["medium"].tolist() == ["dm"]
+        assert shop.touches.for_customer(47).empty        # Amazon-only: no label, no touch
