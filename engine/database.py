@@ -38,6 +38,7 @@ class Database:
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         target = ":memory:" if memory else str(self.path)
+        self.conn = None
         try:
             self.conn = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
             self.conn.execute("PRAGMA foreign_keys = ON")
@@ -51,7 +52,13 @@ class Database:
             if not memory:
                 self.check_integrity()
             self.migrate()
-        except sqlite3.DatabaseError as exc:
+        except BaseException as exc:
+            # Closed at once: on Windows an open handle would block moving a
+            # damaged file aside for a restore.
+            if self.conn is not None:
+                self.conn.close()
+            if not isinstance(exc, sqlite3.DatabaseError):
+                raise
             if getattr(exc, "sqlite_errorname", "") in ("SQLITE_CORRUPT", "SQLITE_NOTADB"):
                 raise DatabaseCorruptError(self.path, str(exc)) from exc
             name = self.path.name if self.path else ":memory:"

@@ -217,3 +217,14 @@ def test_replace_database_restores_a_corrupt_file_from_its_latest_backup(tmp_pat
     with Shop(path) as shop:
         assert shop.db.query("SELECT order_no FROM orders") == expected_orders
         assert shop.db.scalar("PRAGMA journal_mode") == "wal"
+
+
+def test_a_backup_cut_short_is_never_listed_and_is_cleaned_up(shop, tmp_path):
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    stale = folder / "shop-20250101-000000-000000.db.partial"
+    stale.write_bytes(b"half a backup")
+    assert shop.backups.list() == []
+    shop.backups.create("手動")
+    assert not stale.exists()
+    assert [b.path.suffix for b in shop.backups.list()] == [".db"]

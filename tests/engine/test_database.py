@@ -86,3 +86,29 @@ def test_large_databases_get_the_quick_check(tmp_path, monkeypatch):
     db.check_integrity()
     db.close()
     assert seen == ["PRAGMA quick_check(3)", "PRAGMA integrity_check(3)"]
+
+
+@pytest.mark.parametrize("damage", ["corrupt", "too_new"])
+def test_a_refused_database_leaves_no_connection_open(tmp_path, monkeypatch, damage):
+    from engine import Shop
+    from tests.engine.snapshot import sample_files
+
+    path = tmp_path / "shop.db"
+    with Shop(path) as shop:
+        shop.imports.import_file(sample_files()[0])
+        shop.imports.import_file(sample_files()[1])
+    if damage == "corrupt":
+        _corrupt_middle(path)
+    else:
+        conn = sqlite3.connect(path)
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+        conn.close()
+    opened = []
+    real_connect = sqlite3.connect
+    monkeypatch.setattr(sqlite3, "connect", lambda *a, **k: opened.append(real_connect(*a, **k))
+                        or opened[-1])
+    with pytest.raises(OtokuiError):
+        Database(path)
+    assert len(opened) == 1
+    with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+        opened[0].execute("SELECT 1")
