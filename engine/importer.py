@@ -14,6 +14,7 @@ from engine.database import now_text
 from engine.errors import CancelledError, OtokuiError
 from engine.formats import FormatPreset, load_mapping_file
 from engine.order_frame import CUSTOMER_FIELDS, OrderBatch, check_columns, iter_batches
+from engine.privacy import forget_erased
 from engine.reader import CHUNK_ROWS, OpenedFile, open_file
 
 Progress = Callable[[float, str], None]
@@ -106,28 +107,33 @@ class ImportService:
     def _import(self, opened: OpenedFile, preset: FormatPreset, report: Progress,
                 cancel: Cancel | None, rows: int | None) -> ImportResult:
         path = opened.path
-        with self.shop.journal.operation("import", f"取込: {path.name}") as op:
-            cur = self.db.conn.execute(
-                "INSERT INTO imports (op_id, file_name, sha256, source, started_at) "
-                "VALUES (?, ?, ?, ?, ?)", (op.id, path.name, opened.sha256, preset.name, now_text()))
-            result = ImportResult(cur.lastrowid, path.name, preset.name, 0)
-            last_customer = self._last_customer_id()
-            seen = np.empty(0, dtype="uint64")
-            done = 0.0
-            for batch, fraction in iter_batches(opened, preset, rows):
-                seen = _remember_orders(seen, batch.orders.index)
-                result.rows_read += batch.rows_read
-                chunk = _ChunkProgress(report, 0.2 + 0.8 * done, 0.2 + 0.8 * fraction)
-                _Writer(self.shop, result, batch, chunk, cancel).run()
-                done = fraction
-            result.customers_added = self.db.scalar(
-                "SELECT count(*) FROM customers WHERE id > ?", (last_customer,))
-            self.db.conn.execute(
-                "UPDATE imports SET rows_read = ?, orders_added = ?, orders_updated = ?, "
-                "orders_unchanged = ?, lines = ?, customers_added = ?, finished_at = ? WHERE id = ?",
-                (result.rows_read, result.orders_added, result.orders_updated,
-                 result.orders_unchanged, result.lines, result.customers_added, now_text(),
-                 result.import_id))
+        with self.db.transaction():
+            with self.shop.journal.operation("import", f"取込: {path.name}") as op:
+                cur = self.db.conn.execute(
+                    "INSERT INTO imports (op_id, file_name, sha256, source, started_at) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (op.id, path.name, opened.sha256, preset.name, now_text()))
+                result = ImportResult(cur.lastrowid, path.name, preset.name, 0)
+                last_customer = self._last_customer_id()
+                seen = np.empty(0, dtype="uint64")
+                done = 0.0
+                for batch, fraction in iter_batches(opened, preset, rows):
+                    seen = _remember_orders(seen, batch.orders.index)
+                    result.rows_read += batch.rows_read
+                    chunk = _ChunkProgress(report, 0.2 + 0.8 * done, 0.2 + 0.8 * fraction)
+                    _Writer(self.shop, result, batch, chunk, cancel).run()
+                    done = fraction
+                result.customers_added = self.db.scalar(
+                    "SELECT count(*) FROM customers WHERE id > ?", (last_customer,))
+                self.db.conn.execute(
+                    "UPDATE imports SET rows_read = ?, orders_added = ?, orders_updated = ?, "
+                    "orders_unchanged = ?, lines = ?, customers_added = ?, finished_at = ? "
+                    "WHERE id = ?",
+                    (result.rows_read, result.orders_added, result.orders_updated,
+                     result.orders_unchanged, result.lines, result.customers_added, now_text(),
+                     result.import_id))
+            # Outside the journaled operation: its before-images must not keep the data.
+            forget_erased(self.db.conn, result.import_id)
         return result
 
     def _last_customer_id(self) -> int:
@@ -386,7 +392,8 @@ class _Writer:
         stamps = latest["ordered_at"].tolist()
         ids = latest.index.astype("int64").tolist()
         self.conn.executemany(
-            f"UPDATE customers SET {setters}, info_at = ? WHERE id = ? AND info_at <= ?",
+            f"UPDATE customers SET {setters}, info_at = ? WHERE id = ? AND info_at <= ? "
+            "AND erased_at IS NULL",
             (tuple(v for col in values for v in (col, col)) + (stamp, cid, stamp)
              for *values, stamp, cid in zip(*columns, stamps, ids)))
         self.shop.customers.refresh_dm_defaults(latest.index.tolist())
