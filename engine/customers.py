@@ -22,6 +22,12 @@ ADDRESS_SQL = "trim(c.address1 || CASE WHEN c.address2 != '' THEN ' ' || c.addre
 _PROFILE_SQL = (f"SELECT c.id AS customer_id, c.name, c.kana, c.postal_code, {ADDRESS_SQL} "
                 f"AS address, c.phone, c.email, {DM_OK_SQL} AS dm_ok FROM customers c ")
 
+_SEARCH_SQL = (
+    f"SELECT c.id, c.name, c.kana, c.phone, c.email, c.postal_code, {ADDRESS_SQL}, "
+    "count(o.id), coalesce(sum(o.amount), 0), coalesce(max(o.order_date), ''), "
+    f"{DM_OK_SQL} FROM customers c LEFT JOIN orders o ON o.customer_id = c.id "
+    "AND o.status = 'valid' ")
+
 
 class CustomerService:
     def __init__(self, shop):
@@ -82,31 +88,23 @@ class CustomerService:
     def search(self, text: str, limit: int = 200) -> pd.DataFrame:
         """Customers matching the text typed so far (see engine.customer_search for
         the rules), strongest matches first; an empty text lists customers by id."""
+        # One query and one frame per keystroke: pandas' per-call overhead, not
+        # SQLite, is what a keystroke would otherwise wait for.
         with self.db.lock:
             if str(text or "").strip():
                 ids = search_ids(self.db.conn, text, int(limit))
-                found = pd.read_sql_query(
-                    _PROFILE_SQL + f"WHERE c.id IN ({','.join('?' * len(ids))})",
-                    self.db.conn, params=ids).set_index("customer_id").reindex(ids)
-                found = found.reset_index()
             else:
-                found = pd.read_sql_query(
-                    _PROFILE_SQL + "WHERE c.deleted_at IS NULL ORDER BY c.id LIMIT ?",
-                    self.db.conn, params=(int(limit),))
-            ids = found["customer_id"].tolist()
-            stats = pd.read_sql_query(
-                "SELECT customer_id, count(*) AS purchase_count, sum(amount) AS total_amount, "
-                "max(order_date) AS last_purchase FROM orders WHERE status = 'valid' AND "
-                f"customer_id IN ({','.join('?' * len(ids))}) GROUP BY customer_id",
-                self.db.conn, params=ids) if ids else None
-        if stats is None:
-            stats = pd.DataFrame(columns=["customer_id", "purchase_count", "total_amount",
-                                          "last_purchase"])
-        found = found.merge(stats, on="customer_id", how="left")
-        found[["purchase_count", "total_amount"]] = (
-            found[["purchase_count", "total_amount"]].fillna(0).astype("int64"))
-        found["last_purchase"] = found["last_purchase"].fillna("")
-        return found[SEARCH_COLUMNS]
+                ids = [r[0] for r in self.db.conn.execute(
+                    "SELECT id FROM customers WHERE deleted_at IS NULL ORDER BY id LIMIT ?",
+                    (int(limit),))]
+            rows = self.db.conn.execute(
+                _SEARCH_SQL + f"WHERE c.id IN ({','.join('?' * len(ids))}) GROUP BY c.id",
+                ids).fetchall()
+        order = {customer_id: position for position, customer_id in enumerate(ids)}
+        rows.sort(key=lambda row: order[row[0]])
+        return pd.DataFrame.from_records(rows, columns=SEARCH_COLUMNS).astype(
+            {"customer_id": "int64", "purchase_count": "int64", "total_amount": "int64",
+             "dm_ok": "int64"})
 
     # --- hand edits: each one undoable operation -------------------------------
 
