@@ -3,7 +3,7 @@ import pytest
 
 from engine import Shop
 from engine.count_program import PLAN_COLUMNS, default_rules
-from engine.errors import BadFileError, OtokuiError
+from engine.errors import BadFileError, CancelledError, OtokuiError
 from tests.engine.sample_orders import sample_orders
 from tests.engine.snapshot import SAMPLES, meta, snapshot
 from tests.engine.tiny_shop import order_file
@@ -131,3 +131,14 @@ def test_plan_on_the_sample_shop_matches_the_files():
     numbers = plan.set_index(["source", "order_no"])["purchase_number"]
     assert numbers.sort_index().tolist() == expected["purchase_number"].sort_index().tolist()
     assert (plan["purchase_number"] > 1).sum() == (expected["purchase_number"] > 1).sum() > 10
+
+
+def test_plan_reports_progress_and_can_be_cancelled(shop, tmp_path):
+    path = order_file(tmp_path, "new.csv", NEW)
+    before = snapshot(shop)
+    with pytest.raises(CancelledError):
+        shop.count_program.plan([path], cancel=lambda: True)
+    assert snapshot(shop) == before
+    steps = []
+    shop.count_program.plan([path], progress=lambda f, m: steps.append(f))
+    assert steps == sorted(steps) and steps[0] == 0 and steps[-1] == 0.9
