@@ -1,12 +1,12 @@
 """Japanese display names for the codes the engine stores (clusters, media, sources …)."""
 from __future__ import annotations
 
+from engine.followup_rules import TARGET_LABELS
 from engine.rfm import CLUSTER_LABELS, CLUSTERS
-
-MEDIUM_LABELS = {"email": "メール", "insert": "同梱物", "dm": "DM", "phone": "電話"}
-MEDIA = tuple(MEDIUM_LABELS)
+from engine.touches import MEDIA, MEDIUM_LABELS
 
 TASK_STATUS_LABELS = {"open": "未対応", "done": "済"}
+TOUCH_SOURCE_LABELS = {"followup": "フォロー", "labels": "DMラベル", "inserts": "同梱物リスト"}
 ORDER_STATUS_LABELS = {"valid": "有効", "cancelled": "キャンセル"}
 
 SOURCE_LABELS = {
@@ -26,5 +26,5 @@ def cluster_label(code) -> str:
     return label(CLUSTER_LABELS, code)
 
 
-__all__ = ["CLUSTERS", "CLUSTER_LABELS", "MEDIUM_LABELS", "MEDIA", "TASK_STATUS_LABELS",
-           "ORDER_STATUS_LABELS", "SOURCE_LABELS", "label", "cluster_label"]
+__all__ = ["CLUSTERS", "CLUSTER_LABELS", "TARGET_LABELS", "MEDIUM_LABELS", "MEDIA", "TASK_STATUS_LABELS",
+           "ORDER_STATUS_LABELS", "TOUCH_SOURCE_LABELS", "SOURCE_LABELS", "label", "cluster_label"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Callable
 
-import pandas as pd
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QAbstractItemView, QCheckBox, QGridLayout, QHBoxLayout, QLabel, \
@@ -36,6 +35,7 @@ TOUCH_COLUMNS = [
     Column("medium", "手段", "medium", 4),
     Column("action", "内容", "text", 0),
     Column("result", "結果", "text", 8),
+    Column("source", "経路", "touch_source", 5),
 ]
 FIGURES = [("purchase_count", "購入回数"), ("total_amount", "累計購入額"),
            ("first_purchase", "初回購入日"), ("last_purchase", "最終購入日"),
@@ -45,14 +45,10 @@ FIGURES = [("purchase_count", "購入回数"), ("total_amount", "累計購入額
 
 def load_customer(shop, customer_id: int) -> dict:
     """Everything the detail pane shows, read on the worker thread."""
-    try:
-        touches = shop.touches.for_customer(customer_id)
-    except ModuleNotFoundError:  # TODO(views): remove once engine/touches.py is on main
-        touches = pd.DataFrame(columns=[c.key for c in TOUCH_COLUMNS])
     return {"customer": shop.customers.get(customer_id),
             "orders": shop.customers.orders(customer_id),
             "products": shop.customers.product_history(customer_id),
-            "touches": touches}
+            "touches": shop.touches.for_customer(customer_id)}
 
 
 def figure_texts(customer: dict, metrics: dict | None, today: date) -> dict[str, str]:

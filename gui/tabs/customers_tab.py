@@ -34,11 +34,7 @@ _METRICS = ["cluster", "recency_days", "due"]
 def load_customer_list(shop) -> pd.DataFrame:
     """Every customer with a purchase, with cluster, R value, due flag and DM permission."""
     table = shop.customers.table()
-    try:
-        due = shop.products.due_targets()["customer_id"]
-    except ModuleNotFoundError:  # TODO(views): remove once engine/products.py is on main
-        due = []
-    table["due"] = table["customer_id"].isin(due)
+    table["due"] = table["customer_id"].isin(shop.products.due_targets()["customer_id"])
     return table
 
 

@@ -6,18 +6,18 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSpin
     QStyledItemDelegate, QVBoxLayout, QWidget
 
 from gui.confirm import confirm
-from gui.labels import CLUSTER_LABELS, MEDIUM_LABELS
+from gui.labels import MEDIUM_LABELS, TARGET_LABELS
 from gui.tabs.frame_model import Column, table_view
 
 RULE_COLUMNS = [
-    Column("target", "対象", "cluster", 7),
+    Column("target", "対象", "text", 12),
     Column("min_days", "経過日数（から）", "int", 7),
     Column("max_days", "経過日数（まで）", "int", 7),
     Column("medium", "手段", "medium", 5),
     Column("action", "内容（メッセージ・同梱物）", "text", 0),
     Column("offset_days", "実施日（月初から）", "int", 8),
 ]
-CHOICES = {"target": CLUSTER_LABELS, "medium": MEDIUM_LABELS}
+CHOICES = {"target": TARGET_LABELS, "medium": MEDIUM_LABELS}
 OPEN_END = "上限なし"
 MAX_DAYS = 99999
 
@@ -94,15 +94,15 @@ class RulesModel(QAbstractTableModel):
         row = len(self.rules) if after is None else after + 1
         self.beginInsertRows(QModelIndex(), row, row)
         self.rules.insert(row, base)
-        self.endInsertRows()
         self.dirty = True
+        self.endInsertRows()
         return row
 
     def remove_rule(self, row: int) -> None:
         self.beginRemoveRows(QModelIndex(), row, row)
         del self.rules[row]
-        self.endRemoveRows()
         self.dirty = True
+        self.endRemoveRows()
 
 
 class RuleDelegate(QStyledItemDelegate):
@@ -148,9 +148,9 @@ class RulesPage(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.model = RulesModel(self)
-        self.model.dataChanged.connect(lambda *_: self._update_buttons())
-        self.model.rowsInserted.connect(lambda *_: self._update_buttons())
-        self.model.rowsRemoved.connect(lambda *_: self._update_buttons())
+        for signal in (self.model.dataChanged, self.model.rowsInserted, self.model.rowsRemoved,
+                       self.model.modelReset):
+            signal.connect(lambda *_: self._update_buttons())
         self.view = table_view(self.model, sortable=False)
         self.view.setEditTriggers(self.view.EditTrigger.DoubleClicked
                                   | self.view.EditTrigger.EditKeyPressed

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QAbstractItemView, QCheckBox, QComboBox, QDateEdit
     QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, \
     QWidget
 
+from engine.months import add_months, month_of
 from gui.confirm import confirm, tell
 from gui.labels import MEDIA, MEDIUM_LABELS
 from gui.tabs.frame_model import Column, FrameModel, table_view
@@ -29,16 +30,7 @@ MONTHS_SHOWN = 18
 
 def month_choices(today: date, count: int = MONTHS_SHOWN) -> list[str]:
     """Next month, this month and the months before it, newest first ("YYYY-MM")."""
-    year, month = today.year, today.month + 1
-    months = []
-    for _ in range(count):
-        if month == 13:
-            year, month = year + 1, 1
-        if month == 0:
-            year, month = year - 1, 12
-        months.append(f"{year:04d}-{month:02d}")
-        month -= 1
-    return months
+    return [add_months(month_of(today), 1 - back) for back in range(count)]
 
 
 class CheckOffDialog(QDialog):

@@ -15,7 +15,7 @@ import pandas as pd
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
 from gui.labels import CLUSTER_LABELS, MEDIUM_LABELS, ORDER_STATUS_LABELS, SOURCE_LABELS, \
-    TASK_STATUS_LABELS
+    TASK_STATUS_LABELS, TOUCH_SOURCE_LABELS
 
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
@@ -48,6 +48,7 @@ FORMATS: dict[str, Callable[[object], str]] = {
     "source": lambda v: SOURCE_LABELS.get(v, str(v)),
     "order_status": lambda v: ORDER_STATUS_LABELS.get(v, str(v)),
     "task_status": lambda v: TASK_STATUS_LABELS.get(v, str(v)),
+    "touch_source": lambda v: TOUCH_SOURCE_LABELS.get(v, str(v)),
 }
 _CLUSTER_RANK = {code: rank for rank, code in enumerate(CLUSTER_LABELS)}
 NUMERIC_KINDS = {"int", "yen", "days", "percent", "ratio"}

@@ -201,3 +201,27 @@ def test_split_selected_orders_into_a_new_customer(qtbot, tab, monkeypatch):
     assert detail.orders.total_rows() == 1
     search(qtbot, tab, "")
     assert tab.model.total_rows() == 149
+
+
+def test_due_filter_lists_customers_past_their_product_cycle(qtbot, tab):
+    shop = tab.ctx.shop
+    shop.products.import_cycles(SAMPLES / "products.csv")
+    tab.ctx.data_changed.emit()
+    settle(qtbot)
+    due = set(shop.products.due_targets()["customer_id"])
+    assert 0 < len(due) < 148
+    tab.due_only.setChecked(True)
+    tab.model.show_all()
+    assert set(tab.model.frame["customer_id"]) == due
+    assert set(tab.model.frame["due"]) == {True}
+
+
+def test_contact_log_shows_recorded_touches(qtbot, tab):
+    customer_id = open_customer(qtbot, tab, "渡辺 香織")
+    tab.ctx.shop.touches.record([customer_id], "phone", "お礼の電話", on="2025-11-03",
+                                source="followup", result="次回も購入予定")
+    tab.ctx.data_changed.emit()
+    settle(qtbot)
+    touches = tab.detail.touches
+    assert [touches.index(0, i).data() for i in range(5)] == [
+        "2025-11-03", "電話", "お礼の電話", "次回も購入予定", "フォロー"]
