@@ -153,7 +153,8 @@ def cmd_labels(args) -> int:
             shop.printing.export_target_list(selection.targets, args.list)
             print(f"対象者リストを {args.list} に保存しました。")
         if not args.no_record:
-            print(f"{shop.printing.record_dm(selection)}名の接触履歴にDM送付を記録しました。")
+            logged = shop.printing.record_dm(selection, followup_month=args.followups)
+            print(f"{logged}名の接触履歴にDM送付を記録しました。")
     return 0
 
 

@@ -61,10 +61,26 @@ class PrintingService:
         return layout_pages(labels, sheet, start, self.sheets.offset() if offset is None
                             else offset, outlines)
 
-    def record_dm(self, selection: dm_targets.Selection, on: str | None = None) -> int:
-        """Log a DM touch for every customer the printed labels reach."""
-        return self.shop.touches.record(selection.customer_ids, "dm", DM_ACTION, on=on,
-                                        source="labels")
+    def record_dm(self, selection: dm_targets.Selection, on: str | None = None,
+                  followup_month: str | None = None) -> int:
+        """Log a DM touch for every customer the printed labels reach.
+
+        Labels printed for a month's DM follow-ups also check those tasks off (消し込み),
+        which logs their touch; returns how many customers were logged.
+        """
+        ids = selection.customer_ids
+        if followup_month:
+            tasks = self.shop.followups.tasks(followup_month)
+            due = tasks[(tasks["medium"] == "dm") & (tasks["status"] == "open")
+                        & tasks["customer_id"].isin(ids)]
+            # One check-off per customer: a second DM task of the month stays open.
+            first = due.drop_duplicates("customer_id")
+            for task_id in first["task_id"]:
+                self.shop.followups.check_off(int(task_id), on, "dm")
+            ids = sorted(set(ids) - set(first["customer_id"]))
+            return len(first) + self.shop.touches.record(ids, "dm", DM_ACTION, on=on,
+                                                         source="labels")
+        return self.shop.touches.record(ids, "dm", DM_ACTION, on=on, source="labels")
 
     # --- target lists --------------------------------------------------------------
 

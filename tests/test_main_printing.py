@@ -115,3 +115,22 @@ def test_inserts_for_the_october_orders(capsys, tmp_path):
         for order_no in plan["order_no"]:
             assert order_no in text
         assert pages(out) == text.count("同梱物リスト")
+
+
+def test_labels_for_a_months_dm_followups_check_them_off(capsys, tmp_path):
+    db = tmp_path / "shop.db"
+    assert main.main(["import", *map(str, sample_files()), "--db", str(db)]) == 0
+    assert main.main(["followups", "--month", "2025-11", "--as-of", AS_OF, "--db", str(db)]) == 0
+    capsys.readouterr()
+    with Shop(db) as shop:
+        tasks = shop.followups.tasks("2025-11")
+    dm = tasks[tasks["medium"] == "dm"]
+    code, stdout, err = run(capsys, "labels", "--followups", "2025-11", "--as-of", AS_OF,
+                            "--out", tmp_path / "dm.pdf", "--db", db)
+    assert (code, err) == (0, "")
+    customers = dm["customer_id"].nunique()
+    assert f"{customers}名の接触履歴にDM送付を記録しました" in stdout
+    with Shop(db) as shop:
+        after = shop.followups.tasks("2025-11")
+    done = after[(after["medium"] == "dm") & (after["status"] == "done")]
+    assert done["customer_id"].nunique() == customers

@@ -38,6 +38,7 @@ class LabelTargetsPage(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.selection = None
+        self.selection_month = None  # the follow-up month the selection came from
 
         self.way = QComboBox()
         for key, text in WAYS:
@@ -194,6 +195,7 @@ class LabelTargetsPage(QWidget):
 
         def shown(selection):
             self.selection = selection
+            self.selection_month = choice.get("followup_month")
             shown_postal = selection.targets["postal_code"].map(format_postal).str.lstrip("〒")
             self.model.set_frame(selection.targets.assign(postal_code=shown_postal))
             self.summary.setText(selection.summary())
@@ -223,7 +225,9 @@ class LabelTargetsPage(QWidget):
     def _record(self, selection) -> None:
         if not self.record.isChecked() or self.outlines.isChecked():
             return
-        self.ctx.run(self, lambda shop, p, c: shop.printing.record_dm(selection),
+        month = self.selection_month
+        self.ctx.run(self, lambda shop, p, c: shop.printing.record_dm(
+            selection, followup_month=month),
                      lambda count: self.summary.setText(
                          f"{selection.summary()}。{count}名の接触履歴にDM送付を記録しました。"),
                      changes_data=True)

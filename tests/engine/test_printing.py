@@ -4,7 +4,10 @@ import pytest
 from openpyxl import load_workbook
 
 from engine.print_page import Box, Text
+from tests.engine.snapshot import imported_shop, meta
 from tests.engine.test_dm_targets import build_shop
+
+AS_OF = meta()["as_of"]
 
 HEADERS = ["顧客番号", "氏名", "フリガナ", "郵便番号", "住所", "電話番号", "クラスター",
            "経過日数(R)", "購入回数(F)", "累計金額(M)"]
@@ -120,3 +123,21 @@ def test_printing_records_touches(shop):
     assert shop.printing.record_inserts(plan, on="2025-11-04") == 3
     assert shop.touches.for_customer(3)["action"].tolist() == ["2回目のご案内", "DM送付（宛名ラベル印刷）"]
     assert shop.touches.for_customer(4)["medium"].tolist() == ["dm"]    # not in this plan
+
+
+def test_labels_for_dm_followups_check_the_tasks_off():
+    shop = imported_shop()
+    shop.followups.generate("2025-11", as_of=AS_OF)
+    selection = shop.printing.targets(followup_month="2025-11", as_of=AS_OF)
+    tasks = shop.followups.tasks("2025-11")
+    open_dm = tasks[(tasks["medium"] == "dm") & (tasks["status"] == "open")]
+    assert shop.printing.record_dm(selection, on="2025-11-05",
+                                   followup_month="2025-11") == len(selection.customer_ids)
+    after = shop.followups.tasks("2025-11").set_index("task_id")
+    first = open_dm.drop_duplicates("customer_id")["task_id"]
+    assert (after.loc[first, "status"] == "done").all()
+    assert (after.loc[first, "done_on"] == "2025-11-05").all()
+    # Each customer has exactly one touch for it, logged by the check-off.
+    touches = shop.db.query("SELECT customer_id, source FROM touches")
+    assert sorted(t["customer_id"] for t in touches) == selection.customer_ids
+    assert {t["source"] for t in touches} == {"followup"}
