@@ -143,6 +143,8 @@ def cmd_labels(args) -> int:
         selection = shop.printing.targets(clusters=args.cluster, due=args.due,
                                           followup_month=args.followups,
                                           customer_ids=args.ids, as_of=args.as_of)
+        if selection.targets.empty:
+            raise OtokuiError(f"宛名ラベルを印刷するお客様がいません（{selection.summary()}）。")
         pages = shop.printing.label_pages(selection.targets, args.layout, args.start)
         ensure_app()
         count = write_pdf(pages, args.out, "宛名ラベル")

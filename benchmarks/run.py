@@ -3,7 +3,9 @@
     python benchmarks/run.py [--lines 1000000] [--csv FILE] [--workdir DIR] [--seed 7]
 
 Every step runs in its own Python process, so the MB column is that step's own
-peak resident memory (ru_maxrss, interpreter and libraries included). Steps:
+peak resident memory (ru_maxrss, interpreter and libraries included). On a shared
+machine wall seconds are noisy: each step's CPU seconds (user + system, all
+threads) are printed next to them. Steps:
 
 - import            our import of the file into a fresh database file
 - duckdb            decode cp932 → UTF-8 file, load into a DuckDB database file,
@@ -221,9 +223,12 @@ def step_reimport_nothing_new(ctx: Context) -> tuple[float, str]:
 
 def run_step(name: str, workdir: Path, csv_path: Path) -> None:
     """Child process: run one step and print its result as one JSON line."""
+    before = resource.getrusage(resource.RUSAGE_SELF)
     seconds, note = globals()[f"step_{name}"](Context(workdir, csv_path))
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"seconds": seconds, "mb": peak_kb / 1024, "note": note}))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = usage.ru_utime + usage.ru_stime - before.ru_utime - before.ru_stime
+    print(json.dumps({"seconds": seconds, "cpu": cpu, "mb": usage.ru_maxrss / 1024,
+                      "note": note}))
 
 
 def measure(name: str, workdir: Path, csv_path: Path) -> dict:
@@ -232,17 +237,21 @@ def measure(name: str, workdir: Path, csv_path: Path) -> dict:
          "--workdir", str(workdir), "--csv", str(csv_path)],
         capture_output=True, text=True, cwd=ROOT)
     if done.returncode != 0:
-        return {"seconds": float("nan"), "mb": float("nan"),
+        return {"seconds": float("nan"), "cpu": float("nan"), "mb": float("nan"),
                 "note": "FAILED: " + done.stderr.strip().splitlines()[-1]}
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def print_table(results: dict[str, dict]) -> None:
     base = results.get("duckdb", {}).get("seconds")
-    print(f"\n{'step':<22} {'seconds':>9} {'×duckdb':>8} {'MB':>7}  notes")
+    base_cpu = results.get("duckdb", {}).get("cpu")
+    print(f"\n{'step':<22} {'seconds':>9} {'×duckdb':>8} {'cpu s':>8} {'cpu×duckdb':>10} "
+          f"{'MB':>7}  notes")
     for name, row in results.items():
         ratio = row["seconds"] / base if base else float("nan")
-        print(f"{name:<22} {row['seconds']:>9.3f} {ratio:>8.2f} {row['mb']:>7.0f}  {row['note']}")
+        cpu_ratio = row["cpu"] / base_cpu if base_cpu else float("nan")
+        print(f"{name:<22} {row['seconds']:>9.3f} {ratio:>8.2f} {row['cpu']:>8.1f} "
+              f"{cpu_ratio:>10.2f} {row['mb']:>7.0f}  {row['note']}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -277,8 +286,8 @@ def main(argv: list[str] | None = None) -> int:
         for name in args.steps:
             results[name] = measure(name, workdir, csv_path.resolve())
             row = results[name]
-            print(f"  {name}: {row['seconds']:.3f} s, {row['mb']:.0f} MB — {row['note']}",
-                  flush=True)
+            print(f"  {name}: {row['seconds']:.3f} s ({row['cpu']:.1f} s CPU), "
+                  f"{row['mb']:.0f} MB — {row['note']}", flush=True)
         print_table(results)
         print(f"load average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
     finally:

@@ -21,7 +21,7 @@ import pandas as pd
 
 from engine.errors import CancelledError, OtokuiError
 from engine.order_frame import build_batch
-from engine.order_history import NO_CUTOFF, numbered_orders
+from engine.order_history import PURCHASE_NUMBER
 from engine.reader import read_table
 
 PLAN_COLUMNS = ["source", "order_no", "order_date", "customer_id", "name", "postal_code",
@@ -141,20 +141,19 @@ class CountProgramService:
             conn.executemany("INSERT INTO temp.plan_orders VALUES (?, ?, ?)", keys)
             frame = pd.read_sql_query(
                 f"""
-                WITH {numbered_orders(include_deleted=True)}
                 SELECT o.source, o.order_no, o.order_date, o.customer_id,
                        coalesce(nullif(o.name, ''), c.name) AS name,
                        coalesce(nullif(o.postal_code, ''), c.postal_code) AS postal_code,
                        CASE WHEN o.address1 != '' OR o.address2 != ''
                             THEN trim(o.address1 || ' ' || o.address2)
                             ELSE trim(c.address1 || ' ' || c.address2) END AS address,
-                       n.purchase_number
-                FROM temp.plan_orders p
-                JOIN orders o ON o.source = p.source AND o.order_no = p.order_no
-                JOIN numbered n ON n.order_id = o.id
+                       {PURCHASE_NUMBER} AS purchase_number
+                FROM temp.plan_orders k
+                JOIN orders o ON o.source = k.source AND o.order_no = k.order_no
                 JOIN customers c ON c.id = o.customer_id
-                ORDER BY p.position, o.ordered_at, o.id
-                """, conn, params={"as_of": NO_CUTOFF})
+                WHERE o.status = 'valid'
+                ORDER BY k.position, o.ordered_at, o.id
+                """, conn)
             conn.execute("DROP TABLE temp.plan_orders")
         frame["insert_name"] = frame["purchase_number"].map(rules).fillna("")
         return frame[PLAN_COLUMNS]

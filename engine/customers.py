@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from engine import identity, normalize
+from engine import identity
+from engine.customer_search import search_ids
 from engine.eligibility import dm_eligible_sql
 from engine.errors import OtokuiError
 from engine.rfm import METRIC_COLUMNS, customer_metrics
@@ -79,34 +80,19 @@ class CustomerService:
                 params=(customer_id,))
 
     def search(self, text: str, limit: int = 200) -> pd.DataFrame:
-        """Customers whose name, kana (hiragana accepted), phone (any format), email or ID
-        matches; an exact ID first, then names/kana starting with the text."""
-        query = str(text or "").strip()
-        where, params, rank, rank_params = ["c.deleted_at IS NULL"], [], "0", []
-        if query:
-            words = normalize.text(pd.Series([query])).iloc[0]
-            key = words.replace(" ", "")
-            kana = normalize.kana(pd.Series([words])).iloc[0].replace(" ", "")
-            digits = "".join(ch for ch in words if ch.isdigit())
-            kana_col = "replace(c.kana, ' ', '')"
-            clauses = ["c.name_key LIKE ? ESCAPE '\\'", f"{kana_col} LIKE ? ESCAPE '\\'",
-                       "c.email LIKE ? ESCAPE '\\'"]
-            params += [f"%{_escape(key)}%", f"%{_escape(kana)}%", f"%{_escape(words.lower())}%"]
-            if len(digits) >= 3:
-                clauses.append("c.phone_digits LIKE ?")
-                params.append(f"%{normalize.phone_digits(pd.Series([words])).iloc[0]}%")
-            exact_id = int(digits) if digits and digits == key else -1
-            clauses.append("c.id = ?")
-            params.append(exact_id)
-            where.append("(" + " OR ".join(clauses) + ")")
-            rank = (f"CASE WHEN c.id = ? THEN 0 WHEN c.name_key LIKE ? ESCAPE '\\' "
-                    f"OR {kana_col} LIKE ? ESCAPE '\\' THEN 1 ELSE 2 END")
-            rank_params = [exact_id, f"{_escape(key)}%", f"{_escape(kana)}%"]
-        sql = (_PROFILE_SQL + "WHERE " + " AND ".join(where)
-               + f" ORDER BY {rank}, c.id LIMIT ?")
+        """Customers matching the text typed so far (see engine.customer_search for
+        the rules), strongest matches first; an empty text lists customers by id."""
         with self.db.lock:
-            found = pd.read_sql_query(sql, self.db.conn,
-                                      params=params + rank_params + [int(limit)])
+            if str(text or "").strip():
+                ids = search_ids(self.db.conn, text, int(limit))
+                found = pd.read_sql_query(
+                    _PROFILE_SQL + f"WHERE c.id IN ({','.join('?' * len(ids))})",
+                    self.db.conn, params=ids).set_index("customer_id").reindex(ids)
+                found = found.reset_index()
+            else:
+                found = pd.read_sql_query(
+                    _PROFILE_SQL + "WHERE c.deleted_at IS NULL ORDER BY c.id LIMIT ?",
+                    self.db.conn, params=(int(limit),))
             ids = found["customer_id"].tolist()
             stats = pd.read_sql_query(
                 "SELECT customer_id, count(*) AS purchase_count, sum(amount) AS total_amount, "
@@ -240,10 +226,6 @@ class CustomerService:
         conn.execute("DELETE FROM temp.stage_dm")
         conn.executemany("INSERT INTO temp.stage_dm VALUES (?)", ((i,) for i in identity_ids))
         conn.execute(sql + " WHERE id IN (SELECT value FROM temp.stage_dm)")
-
-
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 __all__ = ["CustomerService", "TABLE_COLUMNS", "METRIC_COLUMNS"]

@@ -1,14 +1,16 @@
 """The demo shop: a database built from the sample exports in resources/demo.
 
-A first-time user can try every screen before importing their own orders. The
+A first-time user can try every screen before importing their own orders (a
+survey with answers and a journey map come with it, resources/demo/examples.json). The
 exports cover four months; the demo moves all order dates by whole months so
 that the last month of orders is the month before ``today``, which makes the
 follow-up lists, recency and monthly charts look like a shop in use today.
 """
 from __future__ import annotations
 
+import json
 import os
-from datetime import date
+from datetime import date, timedelta
 from importlib.resources import as_file, files
 from pathlib import Path
 from typing import Callable
@@ -22,6 +24,7 @@ from engine.shop import Shop
 DEMO_FILE_NAME = "otokui_demo.db"
 EXPORT_SUFFIXES = (".csv", ".txt", ".xlsx")
 PRODUCT_LIST = "products.csv"
+EXAMPLES = "examples.json"
 
 
 def demo_db_path() -> Path:
@@ -61,6 +64,7 @@ def build_demo(target: Path | None = None, today: date | None = None,
             with as_file(files("resources") / "demo" / PRODUCT_LIST) as path:
                 shop.products.import_cycles(path)
             shift_to_recent_months(shop, today or date.today())
+            add_examples(shop, today or date.today())
     except BaseException:
         _remove(building)
         raise
@@ -94,6 +98,34 @@ def shift_to_recent_months(shop: Shop, today: date) -> int:
         conn.execute("UPDATE customers SET info_at = (SELECT max(o.ordered_at) FROM orders o "
                      "WHERE o.customer_id = customers.id) WHERE info_at != ''")
     return months
+
+
+def add_examples(shop: Shop, today: date) -> None:
+    """A survey answered by the best customers and a filled-in journey map
+    (resources/demo/examples.json), so those screens have something to show."""
+    examples = json.loads((files("resources") / "demo" / EXAMPLES).read_text(encoding="utf-8"))
+    survey = examples["survey"]
+    survey_id = shop.surveys.create_from_template(survey["template"])
+    questions = shop.surveys.get(survey_id).questions
+    best = shop.customers.table(as_of=today)["customer_id"].tolist()
+    for days_ago, (customer_id, values) in enumerate(zip(best, survey["responses"])):
+        answers = {q.id: _answer(q, v) for q, v in zip(questions, values) if v != ""}
+        shop.surveys.save_response(survey_id, int(customer_id), answers,
+                                   answered_on=today - timedelta(days=1 + days_ago))
+    journey = examples["journey"]
+    map_id = shop.journeys.create(journey["name"], journey["cluster"], journey["persona"])
+    layout = shop.journeys.get(map_id)
+    rows = {lane.name: lane.id for lane in layout.rows}
+    for stage in layout.stages:
+        for row_name, text in journey["cells"].get(stage.name, {}).items():
+            shop.journeys.set_cell(stage.id, rows[row_name], text)
+
+
+def _answer(question, value):
+    """A choice is given by its option's label; scales and texts as they are."""
+    if question.kind == "choice":
+        return next(o.id for o in question.options if o.label == value)
+    return value
 
 
 def _remove(path: Path) -> None:

@@ -14,7 +14,7 @@ import pandas as pd
 
 from engine.database import Database
 from engine.kpi import F2_WAIT_DAYS
-from engine.order_history import numbered_orders
+from engine.order_history import NUMBERED_ORDERS
 
 ENTRY_COLUMNS = ["product_code", "product_name", "customers", "f2_conversion",
                  "average_purchase_count", "average_total_amount", "f2_base"]
@@ -31,7 +31,7 @@ def entry_products(db: Database, as_of: date) -> pd.DataFrame:
     with db.lock:
         frame = pd.read_sql_query(
             f"""
-            WITH {numbered_orders()},
+            WITH {NUMBERED_ORDERS},
             per_customer AS (
                 SELECT customer_id, count(*) AS purchase_count, sum(amount) AS total_amount,
                        min(order_date) AS first_purchase

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 from typing import BinaryIO
 
+import numpy as np
 import pandas as pd
 
 from engine.errors import OtokuiError
@@ -24,9 +25,16 @@ def _safe_text(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.copy()
     for col in frame.columns:
         if not pd.api.types.is_numeric_dtype(frame[col]):
-            # A list, not Series.map: map would turn a column of ints and None into floats.
-            frame[col] = pd.Series([neutralise(v) for v in frame[col]], index=frame.index,
-                                   dtype=object)
+            values = frame[col].to_numpy(dtype=object)
+            # First characters through numpy (C speed); only the few candidates are
+            # checked in Python, so a column of ints and None keeps its ints.
+            first = values.astype("U1")
+            candidates = np.flatnonzero(np.isin(first, FORMULA_START))
+            risky = [i for i in candidates if isinstance(values[i], str)]
+            if risky:
+                values = values.copy()
+                values[risky] = ["'" + values[i] for i in risky]
+                frame[col] = pd.Series(values, index=frame.index, dtype=object)
     return frame
 
 

@@ -14,6 +14,7 @@ from engine.database import now_text
 from engine.errors import CancelledError, OtokuiError
 from engine.formats import FormatPreset, load_mapping_file
 from engine.order_frame import CUSTOMER_FIELDS, OrderBatch, check_columns, iter_batches
+from engine.privacy import forget_erased
 from engine.reader import CHUNK_ROWS, OpenedFile, open_file
 
 Progress = Callable[[float, str], None]
@@ -88,6 +89,7 @@ class ImportService:
         opened = open_file(path)
         preset = self.preset_for(path, opened.headers, format_name, mapping)
         check_columns(path, opened.headers, preset)
+        report(0.2, f"{path.name}（{preset.label}）を確認しています")
         _check(cancel)
         previous = self._previous_import(opened.sha256)
         if previous is not None:
@@ -105,28 +107,33 @@ class ImportService:
     def _import(self, opened: OpenedFile, preset: FormatPreset, report: Progress,
                 cancel: Cancel | None, rows: int | None) -> ImportResult:
         path = opened.path
-        with self.shop.journal.operation("import", f"取込: {path.name}") as op:
-            cur = self.db.conn.execute(
-                "INSERT INTO imports (op_id, file_name, sha256, source, started_at) "
-                "VALUES (?, ?, ?, ?, ?)", (op.id, path.name, opened.sha256, preset.name, now_text()))
-            result = ImportResult(cur.lastrowid, path.name, preset.name, 0)
-            last_customer = self._last_customer_id()
-            seen = np.empty(0, dtype="uint64")
-            done = 0.0
-            for batch, fraction in iter_batches(opened, preset, rows):
-                seen = _remember_orders(seen, batch.orders.index)
-                result.rows_read += batch.rows_read
-                chunk = _ChunkProgress(report, done, fraction)
-                _Writer(self.shop, result, batch, chunk, cancel).run()
-                done = fraction
-            result.customers_added = self.db.scalar(
-                "SELECT count(*) FROM customers WHERE id > ?", (last_customer,))
-            self.db.conn.execute(
-                "UPDATE imports SET rows_read = ?, orders_added = ?, orders_updated = ?, "
-                "orders_unchanged = ?, lines = ?, customers_added = ?, finished_at = ? WHERE id = ?",
-                (result.rows_read, result.orders_added, result.orders_updated,
-                 result.orders_unchanged, result.lines, result.customers_added, now_text(),
-                 result.import_id))
+        with self.db.transaction():
+            with self.shop.journal.operation("import", f"取込: {path.name}") as op:
+                cur = self.db.conn.execute(
+                    "INSERT INTO imports (op_id, file_name, sha256, source, started_at) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (op.id, path.name, opened.sha256, preset.name, now_text()))
+                result = ImportResult(cur.lastrowid, path.name, preset.name, 0)
+                last_customer = self._last_customer_id()
+                seen = np.empty(0, dtype="uint64")
+                done = 0.0
+                for batch, fraction in iter_batches(opened, preset, rows):
+                    seen = _remember_orders(seen, batch.orders.index)
+                    result.rows_read += batch.rows_read
+                    chunk = _ChunkProgress(report, 0.2 + 0.8 * done, 0.2 + 0.8 * fraction)
+                    _Writer(self.shop, result, batch, chunk, cancel).run()
+                    done = fraction
+                result.customers_added = self.db.scalar(
+                    "SELECT count(*) FROM customers WHERE id > ?", (last_customer,))
+                self.db.conn.execute(
+                    "UPDATE imports SET rows_read = ?, orders_added = ?, orders_updated = ?, "
+                    "orders_unchanged = ?, lines = ?, customers_added = ?, finished_at = ? "
+                    "WHERE id = ?",
+                    (result.rows_read, result.orders_added, result.orders_updated,
+                     result.orders_unchanged, result.lines, result.customers_added, now_text(),
+                     result.import_id))
+            # Outside the journaled operation: its before-images must not keep the data.
+            forget_erased(self.db.conn, result.import_id)
         return result
 
     def _last_customer_id(self) -> int:
@@ -191,6 +198,15 @@ class _ChunkProgress:
         self.report(self.start + (self.end - self.start) * fraction, message)
 
 
+_DETAIL_FIELDS = [f for f in CUSTOMER_FIELDS if f != "member_id"]
+
+
+def _latest_details(work: pd.DataFrame) -> pd.DataFrame:
+    """Per customer, each detail from their newest order that has it."""
+    return (work.sort_values("ordered_at")[["customer_id", "ordered_at"] + _DETAIL_FIELDS]
+            .replace("", np.nan).groupby("customer_id").last().fillna(""))
+
+
 class _Writer:
     """Writes one batch inside the import's transaction (set-based where it counts)."""
 
@@ -219,18 +235,18 @@ class _Writer:
         if work.empty:
             return
         self.step(0.45, "顧客を名寄せしています")
-        work["customer_id"] = self._resolve_customers(work)
+        first_new = self._resolve_customers(work)
         self.step(0.65, "注文を書き込んでいます")
         self._write_orders(work)
         self.step(0.85, "顧客情報を更新しています")
-        self._update_customers(work)
+        self._update_customers(work[work["customer_id"] < first_new])
         self._update_products()
 
     def _stage(self, name: str, values) -> None:
         self.conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} (value TEXT PRIMARY KEY)")
         self.conn.execute(f"DELETE FROM temp.{name}")
         self.conn.executemany(f"INSERT OR IGNORE INTO temp.{name} VALUES (?)",
-                              ((v,) for v in values))
+                              ((v,) for v in list(values)))
 
     def _existing(self, order_nos: pd.Index) -> pd.DataFrame:
         self._stage("stage_orders", order_nos)
@@ -240,7 +256,9 @@ class _Writer:
             "ON s.value = o.order_no WHERE o.source = ?", self.conn, params=(self.source,))
         return frame.set_index("order_no")
 
-    def _resolve_customers(self, work: pd.DataFrame) -> np.ndarray:
+    def _resolve_customers(self, work: pd.DataFrame) -> int:
+        """Set ``work["customer_id"]``, creating the customers first met here;
+        returns the first new customer id (every id from it on is new)."""
         keys = identity.order_keys(work, self.source)
         self._stage("stage_keys", keys["key"].unique())
         owners = pd.read_sql_query(
@@ -248,33 +266,49 @@ class _Writer:
             "ON s.value = k.key", self.conn).set_index("key")["customer_id"]
         order_owner = work["old_customer"].fillna(0).to_numpy(dtype="int64")
         labels, linked = identity.components(len(work), keys, owners, order_owner)
-        separated = identity.separated_pairs(self.conn)
-        target: dict[int, int] = {}
-        constrained: set[int] = set()
-        for component, group in linked.groupby("component", sort=False):
-            members = sorted(set(group["customer"].tolist()))
-            if separated and any(frozenset((a, b)) in separated
-                                 for i, a in enumerate(members) for b in members[i + 1:]):
-                constrained.add(int(component))
-                continue
-            identity.merge_customers(self.conn, members[0], members[1:], manual=False)
-            target[int(component)] = members[0]
+        target, constrained = self._settle_components(linked)
         customer = pd.Series(labels).map(target).to_numpy(dtype="float64", copy=True)
         if constrained:
             in_constrained = np.isin(labels, list(constrained))
             customer[in_constrained] = self._assign_constrained(
                 keys, owners, order_owner, np.flatnonzero(in_constrained))
+        first_new = self.conn.execute(
+            "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'customers'), 0) + 1"
+        ).fetchone()[0]
         fresh = np.isnan(customer)
         if fresh.any():
-            new_labels, codes = np.unique(labels[fresh], return_inverse=True)
-            first_id = self._create_customers(len(new_labels))
-            customer[fresh] = first_id + codes
-        customer = customer.astype("int64")
+            _, codes = np.unique(labels[fresh], return_inverse=True)
+            customer[fresh] = first_new + codes
+        work["customer_id"] = customer.astype("int64")
+        self._create_customers(work[work["customer_id"] >= first_new])
         new_keys = keys[~keys["key"].isin(owners.index)].drop_duplicates("key")
         self.conn.executemany(
             "INSERT OR IGNORE INTO identity_keys (key, customer_id) VALUES (?, ?)",
-            zip(new_keys["key"], customer[new_keys["pos"].to_numpy()].tolist()))
-        return customer
+            zip(new_keys["key"].tolist(), work["customer_id"].to_numpy()[new_keys["pos"].to_numpy()].tolist()))
+        return first_new
+
+    def _settle_components(self, linked: pd.DataFrame) -> tuple[pd.Series, set[int]]:
+        """Each component's customer (component → id): its one existing customer,
+        or the lowest id once several are merged — unless a user split them apart,
+        then the component is returned as constrained."""
+        size = linked.groupby("component")["customer"].transform("size").to_numpy()
+        single = linked[size == 1]
+        target = pd.Series(single["customer"].to_numpy(), index=single["component"].to_numpy())
+        separated = identity.separated_pairs(self.conn)
+        merged: dict[int, int] = {}
+        constrained: set[int] = set()
+        # Components joining several existing customers are few: merge them one by one.
+        for component, group in linked[size > 1].groupby("component", sort=False):
+            members = sorted(group["customer"].tolist())
+            if separated and any(frozenset((a, b)) in separated
+                                 for i, a in enumerate(members) for b in members[i + 1:]):
+                constrained.add(int(component))
+                continue
+            identity.merge_customers(self.conn, members[0], members[1:], manual=False)
+            merged[int(component)] = members[0]
+        if merged:
+            target = pd.concat([target, pd.Series(merged, dtype="int64")])
+        return target, constrained
 
     def _assign_constrained(self, keys, owners, order_owner, positions) -> np.ndarray:
         """Orders linking customers a user split apart go to the customer of their
@@ -291,17 +325,21 @@ class _Writer:
                     break
         return result
 
-    def _create_customers(self, count: int) -> int:
-        before = self.conn.execute(
-            "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'customers'), 0)"
-        ).fetchone()[0]
+    def _create_customers(self, work: pd.DataFrame) -> None:
+        """Insert the new customers with their details and DM default at once
+        (ids above sqlite_sequence are free under our write transaction)."""
+        if work.empty:
+            return
+        latest = _latest_details(work)
+        defaults = self.shop.settings.get("dm_default_by_source") or {}
+        dm_default = int(bool(defaults.get(self.source, True)))
         stamp = now_text()
-        self.conn.executemany("INSERT INTO customers (created_at) VALUES (?)",
-                              ((stamp,) for _ in range(count)))
-        last = self.conn.execute("SELECT max(id) FROM customers").fetchone()[0]
-        if last != before + count:  # AUTOINCREMENT under our write lock is consecutive
-            raise OtokuiError("顧客番号の割り当てに失敗しました。もう一度取り込んでください。")
-        return before + 1
+        self.conn.executemany(
+            f"INSERT INTO customers (id, {', '.join(_DETAIL_FIELDS)}, info_at, dm_default, "
+            f"created_at) VALUES (?, {', '.join('?' * len(_DETAIL_FIELDS))}, ?, ?, ?)",
+            zip(latest.index.astype("int64").tolist(),
+                *(latest[f].tolist() for f in _DETAIL_FIELDS), latest["ordered_at"].tolist(),
+                [dm_default] * len(latest), [stamp] * len(latest)))
 
     def _write_orders(self, work: pd.DataFrame) -> None:
         import_id = self.result.import_id
@@ -338,22 +376,24 @@ class _Writer:
             "INSERT INTO order_lines (order_id, line_no, product_code, product_name, "
             "unit_price, quantity, amount) VALUES (?, ?, ?, ?, ?, ?, ?)",
             zip(lines["order_no"].map(ids).astype("int64").tolist(), lines["line_no"].tolist(),
-                lines["product_code"], lines["product_name"], lines["unit_price"].tolist(),
+                lines["product_code"].tolist(), lines["product_name"].tolist(),
+                lines["unit_price"].tolist(),
                 lines["quantity"].tolist(), lines["amount"].tolist()))
         self.result.lines += len(lines)
 
     def _update_customers(self, work: pd.DataFrame) -> None:
         """Contact details come from each customer's newest order (empty cells keep
         what is known); DM defaults follow the customer's sources."""
-        fields = [f for f in CUSTOMER_FIELDS if f != "member_id"]
-        latest = (work.sort_values("ordered_at")[["customer_id", "ordered_at"] + fields]
-                  .replace("", np.nan).groupby("customer_id").last().fillna(""))
-        setters = ", ".join(f"{f} = CASE WHEN ? != '' THEN ? ELSE {f} END" for f in fields)
-        columns = [latest[f].tolist() for f in fields]
+        if work.empty:
+            return
+        latest = _latest_details(work)
+        setters = ", ".join(f"{f} = CASE WHEN ? != '' THEN ? ELSE {f} END" for f in _DETAIL_FIELDS)
+        columns = [latest[f].tolist() for f in _DETAIL_FIELDS]
         stamps = latest["ordered_at"].tolist()
         ids = latest.index.astype("int64").tolist()
         self.conn.executemany(
-            f"UPDATE customers SET {setters}, info_at = ? WHERE id = ? AND info_at <= ?",
+            f"UPDATE customers SET {setters}, info_at = ? WHERE id = ? AND info_at <= ? "
+            "AND erased_at IS NULL",
             (tuple(v for col in values for v in (col, col)) + (stamp, cid, stamp)
              for *values, stamp, cid in zip(*columns, stamps, ids)))
         self.shop.customers.refresh_dm_defaults(latest.index.tolist())
@@ -364,4 +404,4 @@ class _Writer:
                     .drop_duplicates("product_code", keep="last"))
         self.conn.executemany(
             "INSERT OR IGNORE INTO products (code, name) VALUES (?, ?)",
-            zip(products["product_code"], products["product_name"]))
+            zip(products["product_code"].tolist(), products["product_name"].tolist()))

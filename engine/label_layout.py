@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from engine import barcode, text_metrics
 from engine.errors import OtokuiError
 from engine.label_sheet import Cell, LabelSheet
-from engine.print_page import Box, Page, Primitive, Text, text_at
+from engine.print_page import Box, Page, Primitive, text_at
 
 PAD_X = 3.0
 PAD_TOP = 2.8
@@ -35,12 +35,15 @@ ID_PT = 6.0
 LINE_SPACING = 1.15
 NAME_INDENT = 4.0
 HONORIFIC = "　様"
+OUTLINE_MM = 0.1
 BARCODE_POINTS = (10.0, 9.5, 9.0, 8.5, 8.0)
 # Shrinking the address and name together keeps their proportion; below this share of
 # the normal sizes the label is unreadable and a larger sheet is the answer.
 SCALES = [s / 100 for s in range(100, 39, -5)]
-# (most address lines, smallest address size) tried in turn; None = no limit.
-FIT_STEPS = ((2, 9.0), (3, 9.0), (2, 7.5), (3, 7.5), (4, 7.5), (None, 0.0))
+# (address lines beyond one per part, smallest address size) tried in turn: street and
+# building each on one line in slightly smaller type first, then wrapped in large type,
+# then smaller type down to what stays readable, then whatever fits (None = no limit).
+FIT_STEPS = ((0, 8.5), (1, 9.0), (0, 7.5), (1, 7.5), (2, 7.5), (None, 0.0))
 
 # The building part starts after the block and house numbers: "…1丁目3番2号 郵便プラザ503室".
 _NUMBER = "[0-9〇一二三四五六七八九十百千]+"
@@ -116,9 +119,10 @@ def _fit_size(text: str, size: float, width: float) -> float:
 
 
 def _fit(street: str, building: str, name: str, width: float, height: float):
-    """Sizes for the address and the name that fit ``height``: large type on up to three
-    lines first, then smaller type down to what stays readable, then whatever fits."""
-    for max_lines, min_pt in FIT_STEPS:
+    """Sizes for the address and the name that fit ``height`` (see FIT_STEPS)."""
+    parts = len([part for part in (street, building) if part])
+    for extra_lines, min_pt in FIT_STEPS:
+        max_lines = None if extra_lines is None else parts + extra_lines
         for scale in SCALES:
             address_pt = round(ADDRESS_PT * scale, 2)
             if address_pt < min_pt:
@@ -127,11 +131,13 @@ def _fit(street: str, building: str, name: str, width: float, height: float):
                      for line in text_metrics.wrap(part, width, address_pt)]
             if max_lines is not None and len(lines) > max_lines:
                 continue
-            name_pt = _fit_size(name, round(NAME_PT * scale, 2), width - NAME_INDENT)
-            spare = (height - len(lines) * text_metrics.line_height_mm(address_pt) * LINE_SPACING
-                     - text_metrics.line_height_mm(name_pt))
-            if spare >= 0:
-                return address_pt, lines, name_pt, spare
+            address_height = len(lines) * text_metrics.line_height_mm(address_pt) * LINE_SPACING
+            # The name keeps its full size when there is room for it.
+            for name_scale in dict.fromkeys((1.0, scale)):
+                name_pt = _fit_size(name, round(NAME_PT * name_scale, 2), width - NAME_INDENT)
+                spare = height - address_height - text_metrics.line_height_mm(name_pt)
+                if spare >= 0:
+                    return address_pt, lines, name_pt, spare
     return None
 
 
@@ -149,7 +155,8 @@ def layout_label(label: LabelData, cell: Cell, offset: tuple[float, float] = (0.
         except OtokuiError:
             points = None  # no valid postal code: the label is still useful without bars
     postal = format_postal(label.postal_code)
-    honoured = f"{label.name}{HONORIFIC}"
+    # A name typed with its honorific already ("山田様", "株式会社ABC 御中") keeps it.
+    honoured = label.name if label.name.endswith(("様", "御中")) else f"{label.name}{HONORIFIC}"
     id_text = f"No.{label.customer_id}"
     fixed = (PAD_TOP + text_metrics.line_height_mm(POSTAL_PT) + 0.8 + _barcode_height(points)
              + text_metrics.line_height_mm(ID_PT) + PAD_BOTTOM)
@@ -190,11 +197,19 @@ def placements(count: int, sheet: LabelSheet, start: int = 1) -> list[Placement]
 
 
 def layout_pages(labels: list[LabelData], sheet: LabelSheet, start: int = 1,
-                 offset: tuple[float, float] = (0.0, 0.0)) -> list[Page]:
-    """Every label on its sheet; one :class:`Page` per sheet of paper."""
+                 offset: tuple[float, float] = (0.0, 0.0), outlines: bool = False) -> list[Page]:
+    """Every label on its sheet; one :class:`Page` per sheet of paper.
+
+    ``outlines`` adds every cell's edge, for a test print on plain paper held against
+    a label sheet to check (and calibrate) where the printer puts things.
+    """
     spots = placements(len(labels), sheet, start)
     page_count = spots[-1].page + 1 if spots else 0
     pages = [Page(sheet.page_width, sheet.page_height) for _ in range(page_count)]
+    if outlines:
+        for page in pages:
+            page.items.extend(Box(c.x + offset[0], c.y + offset[1], c.width, c.height,
+                                  fill=False, line_width=OUTLINE_MM) for c in sheet.cells())
     for label, spot in zip(labels, spots):
         pages[spot.page].items.extend(layout_label(label, spot.cell, offset))
     return pages

@@ -49,15 +49,17 @@ class PrintingService:
         return dm_targets.select(self.shop, clusters, due, followup_month, customer_ids, as_of)
 
     def label_pages(self, targets: pd.DataFrame, sheet_id: str | None = None, start: int = 1,
-                    offset: tuple[float, float] | None = None) -> list[Page]:
+                    offset: tuple[float, float] | None = None, outlines: bool = False
+                    ) -> list[Page]:
         """One page per sheet of labels for ``targets`` (a Selection's ``targets``), the
-        first label at position ``start``; ``offset`` defaults to the stored calibration."""
+        first label at position ``start``; ``offset`` defaults to the stored calibration;
+        ``outlines`` draws the label edges for a test print on plain paper."""
         sheet = self.sheets.get(sheet_id)
         labels = [LabelData(int(r.customer_id), str(r.name), str(r.postal_code),
                             str(r.address1), str(r.address2))
                   for r in targets.itertuples(index=False)]
         return layout_pages(labels, sheet, start, self.sheets.offset() if offset is None
-                            else offset)
+                            else offset, outlines)
 
     def record_dm(self, selection: dm_targets.Selection, on: str | None = None) -> int:
         """Log a DM touch for every customer the printed labels reach."""

@@ -182,6 +182,15 @@ class PrivacyService:
             conn.execute(f"DELETE FROM temp.{name}")
 
 
+def forget_erased(conn, import_id: int) -> None:
+    """Keep erased customers erased when an import rewrites one of their orders (an
+    export covering old orders again): blank the copied fields, drop the keys."""
+    erased = "(SELECT id FROM customers WHERE erased_at IS NOT NULL)"
+    conn.execute(f"UPDATE orders SET {_blank(ORDER_PERSONAL_FIELDS)} "
+                 f"WHERE import_id = ? AND customer_id IN {erased}", (import_id,))
+    conn.execute(f"DELETE FROM identity_keys WHERE customer_id IN {erased}")
+
+
 def _years_before(day: date, years: int) -> date:
     try:
         return day.replace(year=day.year - years)

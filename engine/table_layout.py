@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from engine import text_metrics
-from engine.print_page import Box, Line, Page, Text, text_at
+from engine.print_page import Box, Line, Page, text_at
 
 A4_PORTRAIT = (210.0, 297.0)
 A4_LANDSCAPE = (297.0, 210.0)

@@ -12,6 +12,7 @@ from importlib.resources import as_file, files
 
 MM_PER_POINT = 25.4 / 72
 # 行頭禁則: characters a Japanese line must not start with.
+NUMERALS = set("0123456789〇一二三四五六七八九十百千")
 NO_LINE_START = set("ー－-ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ、。，．・：；？！）」』】〕号室")
 FONT_FILE = "ipaexg.ttf"
 
@@ -52,18 +53,30 @@ def text_width_mm(text: str, size_pt: float) -> float:
 
 def wrap(text: str, width_mm: float, size_pt: float) -> list[str]:
     """Break ``text`` into lines no wider than ``width_mm``, preferring to break after a
-    space; a single character wider than the line still gets a line of its own."""
+    space and never starting a line with ー, small kana or closing punctuation; a single
+    character wider than the line still gets a line of its own."""
+    widths, scale = _font()[0], size_pt * MM_PER_POINT
     lines: list[str] = []
     rest = text.strip()
     while rest:
-        if text_width_mm(rest, size_pt) <= width_mm:
+        used, cut = 0.0, len(rest)
+        for index, ch in enumerate(rest):
+            used += widths.get(ord(ch), 1.0) * scale
+            if used > width_mm and index > 0:
+                cut = index
+                break
+        if cut == len(rest):
             lines.append(rest)
             break
-        cut = 1
-        while cut < len(rest) and text_width_mm(rest[:cut + 1], size_pt) <= width_mm:
-            cut += 1
         while 1 < cut < len(rest) and rest[cut] in NO_LINE_START:
             cut -= 1
+        # Keep a number whole ("18番|7号", not "18番7|号" or "1|0号") when that costs
+        # less than half the line.
+        start = cut
+        while start > 1 and rest[start - 1] in NUMERALS and rest[start] in NUMERALS:
+            start -= 1
+        if start > cut // 2:
+            cut = start
         space = rest.rfind(" ", 0, cut + 1)
         # Break at a space only when it does not leave the line mostly empty.
         if space > cut // 2:

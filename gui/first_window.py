@@ -1,4 +1,5 @@
-"""Start-up time: when the first window is on screen, and the smoke test's automatic quit.
+"""Start-up report: when the first window is on screen (and with the bundled font and icon),
+and the smoke test's automatic quit.
 
 With ``OTOKUI_SMOKE_QUIT_MS=N`` in the environment the program prints
 ``otokui: first window shown`` once the event loop has shown the main window and quits
@@ -11,6 +12,9 @@ import os
 import time
 
 from PySide6.QtCore import QCoreApplication, QTimer
+from PySide6.QtGui import QFontDatabase, QGuiApplication
+
+from gui.fonts import japanese_font_family
 
 SMOKE_QUIT_ENV = "OTOKUI_SMOKE_QUIT_MS"
 MARKER = "otokui: first window shown"
@@ -24,7 +28,11 @@ def watch_first_window(app: QCoreApplication, started: float) -> None:
 
     def shown() -> None:
         seconds = time.perf_counter() - started
-        logger.info("First window shown %.2f s after start-up began", seconds)
+        # Resources missing from a broken build show up here (and the smoke test checks it).
+        font = "bundled" if japanese_font_family() in QFontDatabase.families() else "MISSING"
+        icon = "MISSING" if QGuiApplication.windowIcon().isNull() else "set"
+        logger.info("First window shown %.2f s after start-up began; Japanese font %s, icon %s",
+                    seconds, font, icon)
         if delay.isdigit():
             print(f"{MARKER} ({seconds:.2f} s in Qt start-up)", flush=True)
             QTimer.singleShot(int(delay), app.quit)

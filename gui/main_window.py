@@ -243,4 +243,7 @@ def _build_or_placeholder(factory, ctx) -> QWidget:
     except ModuleNotFoundError as exc:
         if not (exc.name or "").startswith("gui.tabs."):
             raise
-        return QLabel("この画面は準備中です。")
+        placeholder = QLabel("この画面は準備中です。")
+        placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        placeholder.setStyleSheet("color: #777;")
+        return placeholder

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrintPreviewDialog
-from PySide6.QtWidgets import QDialog, QFileDialog, QWidget
+from PySide6.QtWidgets import QBoxLayout, QDialog, QFileDialog, QPushButton, QWidget
 
 from engine.print_page import Page
 from gui.print_render import paint_pages, prepare_printer
@@ -41,3 +41,11 @@ def print_pages(parent: QWidget, pages: list[Page], title: str) -> bool:
 def ask_save_path(parent: QWidget, caption: str, default_name: str, filters: str) -> Path | None:
     path, _ = QFileDialog.getSaveFileName(parent, caption, default_name, filters)
     return Path(path) if path else None
+
+
+def add_buttons(layout: QBoxLayout, actions) -> None:
+    """A push button per (text, slot) pair, appended to ``layout``."""
+    for text, slot in actions:
+        button = QPushButton(text)
+        button.clicked.connect(slot)
+        layout.addWidget(button)

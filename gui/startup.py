@@ -61,7 +61,8 @@ class WelcomeDialog(QDialog):
         text = QLabel(
             "まだデータベースがありません。どちらから始めますか？\n\n"
             "デモのお店には、架空のお客様148人と直近4か月の注文（楽天・Amazon・Shopify・"
-            "BASE・カラーミー・自社Excel）が入っています。すべての画面を気軽に試せます。")
+            "BASE・カラーミー・自社Excel）、アンケートとカスタマージャーニーの記入例が"
+            "入っています。すべての画面を気軽に試せます。")
         text.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(title)

@@ -122,10 +122,13 @@ class QueryOp(QObject):
     def _on_progress(self, fraction: float, message: str) -> None:
         if self.on_progress is not None and not self.cancel_event.is_set():
             self.on_progress(fraction, message)
-        if self.dialog is not None and not self.cancel_event.is_set():
-            self.dialog.setValue(int(max(0.0, min(1.0, fraction)) * 1000))
+        dialog = self.dialog
+        if dialog is not None and not self.cancel_event.is_set():
+            # A modal dialog's setValue() processes events, so the job may finish (and
+            # this op drop its dialog) in there: keep using the one we started with.
+            dialog.setValue(int(max(0.0, min(1.0, fraction)) * 1000))
             if message:
-                self.dialog.setLabelText(message)
+                dialog.setLabelText(message)
 
     def _close_dialog(self) -> None:
         self.running = False

@@ -148,8 +148,11 @@ def time_first_window(exe: Path, home: Path) -> float:
         raise SmokeTestFailed(f"window: exit code {code}, first window "
                               f"{'shown' if shown else 'never shown'}\n{stderr}")
     log = data_dir / "logs" / "otokui.log"
-    if "First window shown" not in log.read_text("utf-8"):
+    records = [line for line in log.read_text("utf-8").splitlines() if "First window shown" in line]
+    if not records:
         raise SmokeTestFailed(f"window: no start-up record in {log}")
+    if not records[-1].endswith("Japanese font bundled, icon set"):
+        raise SmokeTestFailed(f"window: resources not found at run time: {records[-1]}")
     return shown
 
 

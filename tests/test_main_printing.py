@@ -7,7 +7,8 @@ import pytest
 from openpyxl import load_workbook
 
 import main
-from tests.engine.snapshot import meta, sample_files
+from engine import Shop
+from tests.engine.snapshot import SAMPLES, meta, sample_files
 
 AS_OF = meta()["as_of"]
 
@@ -65,6 +66,7 @@ def test_layout_and_start_position(capsys, sample_db, tmp_path):
     (["--cluster", "vip"], "クラスター「vip」"),
     (["--cluster", "top1", "--layout", "a4-99"], "ラベル用紙「a4-99」"),
     (["--cluster", "top1", "--start", "13"], "1〜12"),
+    (["--ids", "47"], "お客様がいません（ラベル 0枚（0名）。対象外: DM不可 1名）"),
 ])
 def test_bad_choices_are_one_line_errors(capsys, sample_db, tmp_path, args, message):
     out = tmp_path / "labels.pdf"
@@ -82,11 +84,34 @@ def test_labels_need_a_choice_of_customers(capsys, sample_db, tmp_path):
 
 
 def test_labels_record_dm_touches(capsys, sample_db, tmp_path):
-    pytest.importorskip("engine.touches")
-    from engine import Shop
     code, stdout, _ = run(capsys, "labels", "--ids", "1", "47", "--as-of", AS_OF,
                           "--out", tmp_path / "l.pdf", "--db", sample_db)
     assert code == 0 and "1名の接触履歴にDM送付を記録しました" in stdout
     with Shop(sample_db) as shop:
         assert shop.touches.for_customer(1)["medium"].tolist() == ["dm"]
         assert shop.touches.for_customer(47).empty        # Amazon-only: no label, no touch
+
+
+def test_inserts_for_the_october_orders(capsys, tmp_path):
+    db = tmp_path / "shop.db"
+    files = meta()["files"]
+    earlier = [SAMPLES / n for n in files if "202510" not in n]
+    october = [SAMPLES / n for n in files if "202510" in n]
+    assert main.main(["import", *map(str, earlier), "--db", str(db)]) == 0
+    capsys.readouterr()
+    out = tmp_path / "inserts.pdf"
+    code, stdout, err = run(capsys, "inserts", "--orders", *october, "--out", out, "--db", db)
+    assert (code, err) == (0, "")
+    assert "56件の注文の同梱物リスト" in stdout
+    with Shop(db) as shop:
+        plan = shop.count_program.plan(october)      # already imported: the same plan again
+        with_insert = plan[plan["insert_name"] != ""]
+        assert f"{len(with_insert)}件の接触履歴に同梱物を記録しました" in stdout
+        logged = shop.db.scalar("SELECT count(*) FROM touches WHERE source = 'inserts'")
+        assert logged == len(with_insert)
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True,
+                              check=True).stdout
+        for order_no in plan["order_no"]:
+            assert order_no in text
+        assert pages(out) == text.count("同梱物リスト")

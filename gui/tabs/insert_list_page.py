@@ -8,7 +8,7 @@ from PySide6.QtWidgets import (QCheckBox, QFileDialog, QHBoxLayout, QLabel, QPus
 
 from engine.errors import OtokuiError
 from gui.errors import show_error
-from gui.print_dialogs import ask_save_path, preview, print_pages
+from gui.print_dialogs import add_buttons, ask_save_path, preview, print_pages
 from gui.print_render import write_pdf
 from gui.tabs.frame_model import Column, FrameModel, table_view
 
@@ -42,11 +42,8 @@ class InsertListPage(QWidget):
         buttons = QHBoxLayout()
         buttons.addWidget(choose)
         buttons.addSpacing(24)
-        for text, slot in (("印刷プレビュー…", self.preview), ("印刷…", self.print),
-                           ("PDFに保存…", lambda: self.save_pdf())):
-            button = QPushButton(text)
-            button.clicked.connect(slot)
-            buttons.addWidget(button)
+        add_buttons(buttons, [("印刷プレビュー…", self.preview), ("印刷…", self.print),
+                              ("PDFに保存…", lambda: self.save_pdf())])
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)

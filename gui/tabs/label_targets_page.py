@@ -9,12 +9,13 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QGridLayout
                                QSpinBox, QStackedWidget, QVBoxLayout, QWidget)
 
 from engine.errors import OtokuiError
+from engine.label_layout import barcode_points, format_postal
 from gui.errors import show_error
 from gui.labels import CLUSTER_LABELS, CLUSTERS
-from gui.print_dialogs import ask_save_path, preview, print_pages
+from gui.print_dialogs import add_buttons, ask_save_path, preview, print_pages
 from gui.print_render import write_pdf
 from gui.tabs.frame_model import Column, FrameModel, table_view
-from gui.tabs.label_sheet_dialog import LabelSheetDialog
+from gui.tabs import label_sheet_dialog
 
 TARGET_COLUMNS = [
     Column("customer_id", "顧客番号", "int", 4),
@@ -62,6 +63,7 @@ class LabelTargetsPage(QWidget):
         self.summary.setWordWrap(True)
 
         self.sheet = QComboBox()
+        self.sheet.setMinimumContentsLength(18)
         self.sheet.currentIndexChanged.connect(self._sheet_changed)
         self.start = QSpinBox(minimum=1, maximum=12)
         self.start.setToolTip("使いかけの用紙では、最初に印刷するラベルの位置（左上から横へ 1, 2, …）")
@@ -76,6 +78,8 @@ class LabelTargetsPage(QWidget):
         add_sheet.clicked.connect(self.add_sheet)
         self.record = QCheckBox("印刷・PDF保存したら、DM送付を接触履歴に記録する")
         self.record.setChecked(True)
+        self.outlines = QCheckBox("ラベルの枠線も印刷する（白紙に試し刷りして位置を確かめる用。記録はしません）")
+        self.barcode_note = QLabel()
 
         self.model = FrameModel(TARGET_COLUMNS, self)
         self.view = table_view(self.model)
@@ -99,21 +103,17 @@ class LabelTargetsPage(QWidget):
         grid.addWidget(self.offset_x, 1, 1)
         grid.addWidget(QLabel("縦"), 1, 3)
         grid.addWidget(self.offset_y, 1, 4)
-        grid.addWidget(self.record, 2, 0, 1, 5)
+        grid.addWidget(self.barcode_note, 2, 0, 1, 5)
+        grid.addWidget(self.outlines, 3, 0, 1, 5)
+        grid.addWidget(self.record, 4, 0, 1, 5)
         buttons = QHBoxLayout()
-        for text, slot in (("ラベルの印刷プレビュー…", self.preview_labels),
-                           ("ラベルを印刷…", self.print_labels),
-                           ("ラベルをPDFに保存…", lambda: self.save_labels_pdf())):
-            button = QPushButton(text)
-            button.clicked.connect(slot)
-            buttons.addWidget(button)
+        add_buttons(buttons, [("ラベルの印刷プレビュー…", self.preview_labels),
+                              ("ラベルを印刷…", self.print_labels),
+                              ("ラベルをPDFに保存…", lambda: self.save_labels_pdf())])
         buttons.addSpacing(24)
-        for text, slot in (("リストの印刷プレビュー…", self.preview_list),
-                           ("リストをPDFに保存…", lambda: self.save_list_pdf()),
-                           ("リストをExcel・CSVに保存…", lambda: self.export_list())):
-            button = QPushButton(text)
-            button.clicked.connect(slot)
-            buttons.addWidget(button)
+        add_buttons(buttons, [("リストの印刷プレビュー…", self.preview_list),
+                              ("リストをPDFに保存…", lambda: self.save_list_pdf()),
+                              ("リストをExcel・CSVに保存…", lambda: self.export_list())])
         buttons.addStretch(1)
 
         layout = QVBoxLayout(self)
@@ -148,15 +148,22 @@ class LabelTargetsPage(QWidget):
 
     def _sheet_changed(self) -> None:
         sheet = self.sheet.currentData()
-        if sheet is not None:
-            self.start.setMaximum(sheet.per_page)
+        if sheet is None:
+            return
+        self.start.setMaximum(sheet.per_page)
+        points = barcode_points(sheet.label_width)
+        if points is None:
+            self.barcode_note.setText("この用紙は幅が狭いため、カスタマバーコードは印刷しません"
+                                      "（幅 68mm 以上のラベルが必要です）。")
+        else:
+            self.barcode_note.setText(f"カスタマバーコードは {points:g}ポイントで印刷します。")
 
     def save_offset(self) -> None:
         x, y = self.offset_x.value(), self.offset_y.value()
         self.ctx.run(self, lambda shop, p, c: shop.printing.sheets.set_offset(x, y))
 
     def add_sheet(self) -> None:
-        dialog = LabelSheetDialog(self, self.sheet.currentData())
+        dialog = label_sheet_dialog.LabelSheetDialog(self, self.sheet.currentData())
         if dialog.exec():
             data = dialog.values()
             self.ctx.run(self, lambda shop, p, c: shop.printing.sheets.save_custom(data),
@@ -187,7 +194,8 @@ class LabelTargetsPage(QWidget):
 
         def shown(selection):
             self.selection = selection
-            self.model.set_frame(selection.targets)
+            shown_postal = selection.targets["postal_code"].map(format_postal).str.lstrip("〒")
+            self.model.set_frame(selection.targets.assign(postal_code=shown_postal))
             self.summary.setText(selection.summary())
 
         self.ctx.run(self, lambda shop, p, c: shop.printing.targets(**choice), shown,
@@ -207,12 +215,13 @@ class LabelTargetsPage(QWidget):
             return
         sheet_id, start = self.sheet.currentData().id, self.start.value()
         offset = (self.offset_x.value(), self.offset_y.value())
+        outlines = self.outlines.isChecked()
         self.ctx.run(self, lambda shop, p, c: shop.printing.label_pages(
-            selection.targets, sheet_id, start, offset),
+            selection.targets, sheet_id, start, offset, outlines),
             lambda pages: then(selection, pages), label="ラベルを配置しています…")
 
     def _record(self, selection) -> None:
-        if not self.record.isChecked():
+        if not self.record.isChecked() or self.outlines.isChecked():
             return
         self.ctx.run(self, lambda shop, p, c: shop.printing.record_dm(selection),
                      lambda count: self.summary.setText(

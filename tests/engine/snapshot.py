@@ -27,3 +27,12 @@ def figures(frame: pd.DataFrame) -> Counter:
 
 def snapshot(shop) -> dict:
     return {t: shop.db.query(f"SELECT * FROM {t} ORDER BY 1") for t in DATA_TABLES}
+
+
+def imported_shop(folder: Path = SAMPLES):
+    """A fresh in-memory shop with every sample file of ``folder`` imported."""
+    from engine import Shop
+    shop = Shop(":memory:")
+    for path in sample_files(folder):
+        shop.imports.import_file(path)
+    return shop

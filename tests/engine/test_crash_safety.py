@@ -120,5 +120,5 @@ def test_killed_imports_leave_the_before_or_the_after_state(prepared):
     print(f"\n{KILLS} kills: {outcomes}, {killed_while_writing} while writing; "
           f"writing from {prepared['writing_from']:.2f}s of {prepared['total']:.2f}s")
     assert outcomes["before"] + outcomes["after"] == KILLS
-    assert killed_while_writing >= KILLS // 3, "too few kills landed while writing"
+    assert killed_while_writing >= KILLS // 5, "too few kills landed while writing"
     assert outcomes["before"] > 0

@@ -34,6 +34,11 @@ def test_demo_is_the_sample_shop_twelve_months_later(tmp_path):
         # products.csv: 32 of its 40 products have a usage cycle.
         assert shop.db.scalar("SELECT count(*) FROM products WHERE cycle_days IS NOT NULL") == 32
         assert shop.db.scalar("SELECT cycle_days FROM products WHERE code = 'SKU-0001'") == 30
+        [survey] = shop.surveys.list_surveys()
+        respondents = [r["customer_id"] for r in shop.db.query(
+            "SELECT customer_id FROM survey_responses ORDER BY answered_on DESC")]
+        [journey] = shop.journeys.list_maps()
+        cells = shop.journeys.get(journey["id"]).cells
     truth = pd.read_csv(SAMPLES / "truth.csv")
     assert len(table) == 148
     # The samples are as of 2025-11-01; a year later every figure is the same.
@@ -47,6 +52,11 @@ def test_demo_is_the_sample_shop_twelve_months_later(tmp_path):
 
     assert rows(table) == rows(later)
     assert dates == [{"first": "2026-07-01", "last": "2026-10-31"}]
+    # examples.json: the twelve best customers answered, the best one first (yesterday).
+    assert (survey["title"], survey["questions"], survey["responses"]) == (
+        "満足度アンケート（優良顧客向け）", 6, 12)
+    assert respondents == table["customer_id"].head(12).tolist()
+    assert journey["name"] == "TOP1%のお客様" and len(cells) == 6 * 5
 
 
 def test_month_ends_are_clipped_when_moving_into_a_shorter_month(tmp_path):

@@ -4,7 +4,7 @@ import pytest
 
 from engine import Shop, dm_targets
 from engine.errors import OtokuiError
-from tests.engine.snapshot import meta, sample_files
+from tests.engine.snapshot import SAMPLES, imported_shop, meta
 
 AS_OF = meta()["as_of"]
 
@@ -42,10 +42,7 @@ def build_shop() -> Shop:
 
 @pytest.fixture(scope="module")
 def sample_shop():
-    shop = Shop(":memory:")
-    for path in sample_files():
-        shop.imports.import_file(path)
-    return shop
+    return imported_shop()
 
 
 def test_hand_picked_list_is_cleaned_merged_and_sorted():
@@ -111,3 +108,31 @@ def test_wrong_choices_are_explained():
         dm_targets.select(shop, clusters=["vip"])
     with pytest.raises(OtokuiError, match="選んでください"):
         dm_targets.select(shop)
+
+
+def test_due_customers_with_dm_permission(sample_shop):
+    sample_shop.products.import_cycles(SAMPLES / "products.csv")
+    due = sample_shop.products.due_targets(as_of=AS_OF)
+    assert len(due) > 5
+    selection = dm_targets.select(sample_shop, due=True, as_of=AS_OF)
+    allowed = {r["id"] for r in sample_shop.db.query(
+        "SELECT id FROM customers WHERE coalesce(dm_manual, dm_default) = 1 AND dm_opt_out = 0")}
+    expected = set(due["customer_id"]) & allowed
+    assert set(selection.customer_ids) == expected
+    assert set(selection.skipped["customer_id"]) == set(due["customer_id"]) - allowed
+
+
+def test_open_dm_followups_of_a_month(sample_shop):
+    sample_shop.followups.generate("2025-11", as_of=AS_OF)
+    tasks = sample_shop.followups.tasks("2025-11")
+    dm = tasks[(tasks["medium"] == "dm") & (tasks["status"] == "open")]
+    assert len(dm) > 0 and len(dm) < len(tasks)
+    selection = dm_targets.select(sample_shop, followup_month="2025-11", as_of=AS_OF)
+    # DM-ineligible customers never get a DM task, so nobody is left out here.
+    assert set(selection.customer_ids) == set(dm["customer_id"])
+    assert selection.skipped.empty
+    sample_shop.followups.check_off(int(dm["task_id"].iloc[0]), "2025-11-02", "dm")
+    after = dm_targets.select(sample_shop, followup_month="2025-11", as_of=AS_OF)
+    done = int(dm["customer_id"].iloc[0])
+    still_open = int((dm["customer_id"] == done).sum()) - 1
+    assert (done in after.customer_ids) == (still_open > 0)

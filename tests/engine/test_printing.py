@@ -111,7 +111,6 @@ def test_long_insert_lists_run_over_pages_with_headers(shop):
 
 
 def test_printing_records_touches(shop):
-    pytest.importorskip("engine.touches")
     selection = selection_of(shop)
     assert shop.printing.record_dm(selection, on="2025-07-02") == 4   # 1 and 2 share a label
     history = shop.touches.for_customer(1)
@@ -119,4 +118,5 @@ def test_printing_records_touches(shop):
         ["2025-07-02", "dm", "labels"]]
     plan = PLAN[PLAN["customer_id"] != 4]
     assert shop.printing.record_inserts(plan, on="2025-11-04") == 3
-    assert shop.touches.for_customer(3)["action"].tolist() == ["2回目のご案内"]
+    assert shop.touches.for_customer(3)["action"].tolist() == ["2回目のご案内", "DM送付（宛名ラベル印刷）"]
+    assert shop.touches.for_customer(4)["medium"].tolist() == ["dm"]    # not in this plan

@@ -254,3 +254,29 @@ def test_undoing_an_earlier_import_after_erasure_brings_nothing_back(erased):
     text = " ".join(str(v) for r in shop.db.conn.execute("SELECT * FROM customers") for v in r)
     for value in personal_strings(customer):
         assert value not in text
+
+
+def test_reimporting_an_erased_customers_changed_order_keeps_them_erased(tmp_path):
+    from tests.engine.generated_export import csv_bytes, order_rows
+
+    rows = order_rows(20, 5, seed=3)
+    first = tmp_path / "orders.csv"
+    first.write_bytes(csv_bytes(rows))
+    with Shop(tmp_path / "shop.db") as shop:
+        shop.imports.import_file(first)
+        email = rows[0][1]
+        cid = shop.db.scalar("SELECT id FROM customers WHERE email = ?", (email,))
+        shop.privacy.delete_customer(cid)
+        # The same orders exported again, one of theirs changed (quantity 9).
+        rows[0][4] = "9"
+        again = tmp_path / "orders_again.csv"
+        again.write_bytes(csv_bytes(rows))
+        result = shop.imports.import_file(again)
+        assert result.orders_updated == 1
+        assert shop.customers.get(cid)["name"] == ERASED_NAME
+        assert shop.db.scalar("SELECT count(*) FROM identity_keys WHERE customer_id = ?", (cid,)) == 0
+        for table in [r["name"] for r in shop.db.query(
+                "SELECT name FROM sqlite_master WHERE type = 'table'")]:
+            text = " ".join(str(v) for row in shop.db.conn.execute(f"SELECT * FROM {table}")
+                            for v in row)
+            assert email not in text, table

@@ -10,11 +10,10 @@ from importlib.resources import as_file, files
 
 import pytest
 
-from engine import Shop
 from engine.label_layout import placements
-from engine.print_page import Page, Text
+from engine.print_page import Page, text_at
 from gui.print_render import write_pdf
-from tests.engine.snapshot import meta, sample_files
+from tests.engine.snapshot import imported_shop, meta
 
 AS_OF = meta()["as_of"]
 MM_PER_PT = 25.4 / 72
@@ -24,10 +23,7 @@ pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None or shutil.whic
 
 @pytest.fixture(scope="module")
 def sample_shop():
-    shop = Shop(":memory:")
-    for path in sample_files():
-        shop.imports.import_file(path)
-    return shop
+    return imported_shop()
 
 
 def pdf_pages(path) -> int:
@@ -108,15 +104,11 @@ def test_labels_pdf_of_the_top_clusters(qapp, sample_shop, tmp_path):
 
 
 def test_pdf_positions_match_the_layout(qapp, tmp_path):
-    page = Page(210, 297, [Text(30.0, 50.0, 12, "位置確認ABC", 0.0)])
-    run = page.items[0]
-    from engine import text_metrics
-    page.items[0] = Text(run.x, run.baseline, run.size_pt, run.text,
-                         text_metrics.text_width_mm(run.text, run.size_pt))
+    run = text_at(30.0, 46.0, 12, "位置確認ABC")
     out = tmp_path / "one.pdf"
-    write_pdf([page], out, "test")
+    write_pdf([Page(210, 297, [run])], out, "test")
     ((left, top, right, bottom, word),) = pdf_words(out)[0]
-    expected = page.items[0].bounds()
+    expected = run.bounds()
     assert canonical(word) == canonical("位置確認ABC")
     assert left == pytest.approx(expected[0], abs=0.1)
     assert right == pytest.approx(expected[2], abs=0.3)
