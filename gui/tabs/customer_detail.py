@@ -17,7 +17,7 @@ from gui.tabs.frame_model import Column, FrameModel, table_view
 ORDER_COLUMNS = [
     Column("order_date", "注文日", "date", 6),
     Column("source", "取込元", "source", 4),
-    Column("order_no", "注文番号", "text", 7),
+    Column("order_no", "注文番号", "text", 6),
     Column("status", "状態", "order_status", 3),
     Column("amount", "金額", "yen", 4),
     Column("items", "商品", "text", 0),

@@ -14,14 +14,14 @@ from gui.tabs.lazy_refresh import RefreshOnShow
 SEARCH_LIMIT = 1000
 DEBOUNCE_MS = 150
 
+# E-mail is searched but shown only in the detail pane: the list must fit beside it.
 LIST_COLUMNS = [
     Column("customer_id", "顧客番号", "int", 4),
-    Column("name", "氏名", "text", 7),
+    Column("name", "氏名", "text", 6),
     Column("kana", "フリガナ", "text", 8),
-    Column("phone", "電話番号", "text", 7),
-    Column("email", "メールアドレス", "text", 10),
-    Column("cluster", "クラスター", "cluster", 6),
-    Column("purchase_count", "回数", "int", 3),
+    Column("phone", "電話番号", "text", 8),
+    Column("cluster", "クラスター", "cluster", 5),
+    Column("purchase_count", "回数", "int", 2),
     Column("total_amount", "累計購入額", "yen", 5),
     Column("last_purchase", "最終購入日", "date", 6),
     Column("recency_days", "経過日数", "days", 4),
@@ -88,7 +88,7 @@ class CustomersTab(RefreshOnShow, QWidget):
         splitter.addWidget(left)
         splitter.addWidget(self.detail)
         splitter.setStretchFactor(0, 1)
-        splitter.setSizes([self.view.horizontalHeader().length() + 24, 480])
+        splitter.setSizes([self.view.horizontalHeader().length() + 24, 440])
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
         self.watch(ctx)

@@ -10,7 +10,7 @@ from gui.labels import MEDIUM_LABELS, TARGET_LABELS
 from gui.tabs.frame_model import Column, table_view
 
 RULE_COLUMNS = [
-    Column("target", "対象", "text", 12),
+    Column("target", "対象", "text", 17),
     Column("min_days", "経過日数（から）", "int", 7),
     Column("max_days", "経過日数（まで）", "int", 7),
     Column("medium", "手段", "medium", 5),
@@ -54,7 +54,7 @@ class RulesModel(QAbstractTableModel):
             return None
         column = RULE_COLUMNS[index.column()]
         value = self.rules[index.row()].get(column.key)
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             if column.key in CHOICES:
                 return CHOICES[column.key].get(value, "" if value is None else str(value))
             if column.key == "max_days" and value is None:

@@ -210,6 +210,6 @@ def apply_widths(view, columns: list[Column]) -> None:
     char = view.fontMetrics().horizontalAdvance("あ")
     for index, column in enumerate(columns):
         if column.width:
-            view.setColumnWidth(index, column.width * char + 16)
+            view.setColumnWidth(index, column.width * char + 12)
         else:
             header.setSectionResizeMode(index, QHeaderView.ResizeMode.Stretch)

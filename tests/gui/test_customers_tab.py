@@ -159,7 +159,8 @@ def test_dm_permission_and_opt_out_are_stored(qtbot, tab):
     assert tab.ctx.shop.customers.get(customer_id)["dm_opt_out"] == 1
     assert detail.opt_out.isChecked()
     row = tab.model.frame.index[tab.model.frame["customer_id"] == customer_id][0]
-    assert tab.model.index(int(row), 11).data() == "×"
+    dm_column = [c.key for c in tab.model.columns].index("dm_ok")
+    assert tab.model.index(int(row), dm_column).data() == "×"
 
 
 def test_merge_two_customers(qtbot, tab, monkeypatch):
