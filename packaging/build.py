@@ -177,7 +177,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3, help="timed window starts")
     args = parser.parse_args(argv)
 
-    build_s = None if args.skip_build else build(args.dist, args.work, args.debug)
+    try:
+        build_s = None if args.skip_build else build(args.dist, args.work, args.debug)
+    except subprocess.CalledProcessError:
+        print("build FAILED: see PyInstaller's messages above", file=sys.stderr)
+        return 1
     exe = executable(args.dist)
     try:
         result = smoke_test(exe, args.runs)

@@ -63,6 +63,18 @@ def reachable(binaries: list[Entry]) -> tuple[list[Entry], list[Entry]]:
     return kept, [e for e in binaries if e[1] not in seen]
 
 
+def broken_links(kept: list[Entry], dropped: list[Entry]) -> list[tuple[str, str]]:
+    """(kept binary, dropped library it links to) pairs: drops that would break loading."""
+    gone = {os.path.basename(_normal(e[0])) for e in dropped}
+    broken = []
+    for entry in kept:
+        for name, path in bindepend.get_imports(entry[1]):
+            base = os.path.basename(_normal(path or name))
+            if base in gone:
+                broken.append((entry[0], base))
+    return broken
+
+
 def size_mb(toc: list[Entry]) -> float:
     return sum(os.path.getsize(e[1]) for e in toc if os.path.isfile(e[1])) / 1e6
 

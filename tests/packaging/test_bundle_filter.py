@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import bundle_filter
-from bundle_filter import drop, reachable, strip_debug
+from bundle_filter import broken_links, drop, reachable, strip_debug
 
 TOC = [
     ("PySide6/Qt/translations/qt_de.qm", "/src/qt_de.qm", "DATA"),
@@ -72,3 +72,31 @@ def test_strip_debug_points_matching_entries_at_stripped_copies(tmp_path):
     assert stripped[1] == binaries[1]
     assert subprocess.run([sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]); "
                            "import _json", str(copy.parent)], check=True).returncode == 0
+
+
+def test_dropping_a_library_that_is_linked_to_is_reported(monkeypatch):
+    kept = [("PySide6/Qt/plugins/platforms/libqxcb.so", "/s/libqxcb.so", "BINARY")]
+    dropped = [("PySide6/Qt/lib/libQt6OpenGL.so.6", "/s/libQt6OpenGL.so.6", "BINARY"),
+               ("PySide6/Qt/plugins/tls/libqopensslbackend.so", "/s/tls.so", "BINARY")]
+    monkeypatch.setattr(bundle_filter.bindepend, "get_imports", lambda path: {
+        ("libQt6OpenGL.so.6", "/venv/PySide6/Qt/lib/libQt6OpenGL.so.6"), ("libc.so.6", None)})
+    assert broken_links(kept, dropped) == [("PySide6/Qt/plugins/platforms/libqxcb.so",
+                                            "libqt6opengl.so.6")]
+    assert broken_links(kept, dropped[1:]) == []
+
+
+def test_drop_patterns_match_linux_and_windows_qt_layouts():
+    spec = (Path(__file__).resolve().parents[2] / "packaging" / "otokui.spec").read_text("utf-8")
+    namespace = {}
+    start, end = spec.index("DROP = ["), spec.index("a = Analysis(")
+    exec(spec[start:end], namespace)
+    toc = [("PySide6/Qt/plugins/tls/libqopensslbackend.so", "/a", "BINARY"),
+           ("PySide6\\plugins\\tls\\qopensslbackend.dll", "/b", "BINARY"),
+           ("PySide6/Qt/translations/qtbase_de.qm", "/c", "DATA"),
+           ("PySide6\\translations\\qtbase_de.qm", "/d", "DATA"),
+           ("PySide6\\translations\\qtbase_ja.qm", "/e", "DATA"),
+           ("PySide6\\opengl32sw.dll", "/f", "BINARY"),
+           ("PySide6\\plugins\\platforms\\qwindows.dll", "/g", "BINARY"),
+           ("PySide6/Qt/plugins/platforms/libqoffscreen.so", "/h", "BINARY")]
+    kept, dropped = drop(toc, namespace["DROP"], namespace["KEEP"])
+    assert [e[1] for e in kept] == ["/e", "/g", "/h"]
