@@ -105,6 +105,10 @@ class CustomerDetail(QWidget):
         self.merge_button.clicked.connect(self.merge)
         self.undo_button = QPushButton("元に戻す")
         self.undo_button.clicked.connect(self.undo)
+        self.erase_button = QPushButton("個人情報を削除…")
+        self.erase_button.setToolTip("お客様のご依頼（個人情報保護法）で、氏名・住所・電話・メールなどを"
+                                     "すべて消します。注文の金額や日付は匿名のまま残ります。")
+        self.erase_button.clicked.connect(self.erase)
 
         self.orders = FrameModel(ORDER_COLUMNS, self)
         self.orders_view = table_view(self.orders, sortable=False)
@@ -141,6 +145,7 @@ class CustomerDetail(QWidget):
         dm_row.addStretch(1)
         buttons = QHBoxLayout()
         buttons.addWidget(self.merge_button)
+        buttons.addWidget(self.erase_button)
         buttons.addStretch(1)
         buttons.addWidget(self.undo_button)
         layout = QVBoxLayout(self)
@@ -206,7 +211,8 @@ class CustomerDetail(QWidget):
 
     def _update_enabled(self) -> None:
         has = self.customer is not None
-        for widget in (self.dm, self.opt_out, self.merge_button, self.split_button, self.notes):
+        for widget in (self.dm, self.opt_out, self.merge_button, self.split_button, self.notes,
+                       self.erase_button):
             widget.setEnabled(has)
         self._notes_edited()
         self.undo_button.setEnabled(bool(self._undo))
@@ -252,6 +258,24 @@ class CustomerDetail(QWidget):
             return
         keep_id, other_id = keep["customer_id"], other["customer_id"]
         self._edit(lambda shop, p, c: (shop.customers.merge(keep_id, other_id), None), "顧客の統合")
+
+    def erase(self) -> None:
+        """Deletion on request: irreversible, so it asks plainly and clears the undo list."""
+        customer = self.customer
+        text = (f"「{customer.get('name') or '氏名なし'}」（顧客番号 {customer['customer_id']}）の"
+                "個人情報（氏名・フリガナ・住所・電話番号・メールアドレス・メモ）をすべて削除します。\n\n"
+                "注文の金額・日付・商品は匿名のまま残るので、売上や KPI は変わりません。\n"
+                "この操作は元に戻せません。お客様からのご依頼があった場合だけ実行してください。")
+        if not confirm(self, text, "削除する"):
+            return
+        customer_id = customer["customer_id"]
+
+        def done(_result):
+            self._undo.clear()
+            self.show_customer(customer_id)
+
+        self.ctx.run(self, lambda shop, p, c: shop.privacy.delete_customer(customer_id), done,
+                     changes_data=True)
 
     def selected_order_ids(self) -> list[int]:
         rows = sorted({index.row() for index in self.orders_view.selectionModel().selectedRows()})

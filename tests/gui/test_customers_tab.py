@@ -226,3 +226,23 @@ def test_contact_log_shows_recorded_touches(qtbot, tab):
     touches = tab.detail.touches
     assert [touches.index(0, i).data() for i in range(5)] == [
         "2025-11-03", "電話", "お礼の電話", "次回も購入予定", "フォロー"]
+
+
+def test_deletion_on_request_erases_the_personal_data(qtbot, tab, monkeypatch):
+    customer_id = open_customer(qtbot, tab, "佐藤 あすか")
+    row = truth("佐藤 あすか")
+    asked = []
+    monkeypatch.setattr(customer_detail, "confirm",
+                        lambda parent, text, ok: asked.append(text) or True)
+    tab.detail.erase_button.click()
+    settle(qtbot)
+    assert "元に戻せません" in asked[0]
+    shop = tab.ctx.shop
+    stored = shop.db.query("SELECT name, phone, email FROM customers WHERE id = ?",
+                           (customer_id,))[0]
+    assert "佐藤" not in stored["name"] and stored["phone"] == "" and stored["email"] == ""
+    assert shop.db.scalar("SELECT count(*) FROM orders WHERE name = '佐藤 あすか'") == 0
+    # The anonymous order figures stay.
+    assert shop.db.scalar("SELECT sum(amount) FROM orders WHERE customer_id = ? AND "
+                          "status = 'valid'", (customer_id,)) == row["total_amount"]
+    assert not tab.detail.undo_button.isEnabled()
