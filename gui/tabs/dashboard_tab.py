@@ -13,6 +13,7 @@ from gui.charts import Chart
 from gui.tabs.dashboard_charts import has_yoy, paint_clusters, paint_monthly_sales, paint_yoy
 from gui.tabs.frame_model import Column, FrameModel, table_view
 from gui.tabs.lazy_refresh import RefreshOnShow
+from gui.tabs.time_axis_panel import TimeAxisPanel
 
 # (key, caption, how to show the value, a hint for the shop owner)
 KPI_CARDS = [
@@ -59,7 +60,9 @@ def load_dashboard(shop, as_of: date) -> dict:
                 monthly["month"].iloc[0] if len(monthly) else last)
     return {"kpis": shop.analysis.kpis(as_of), "monthly": monthly,
             "clusters": shop.segments.summary(as_of),
-            "decomposition": shop.analysis.decompose(first, last)}
+            "decomposition": shop.analysis.decompose(first, last),
+            "cohorts": shop.analysis.cohorts(as_of),
+            "entry_products": shop.analysis.entry_products(as_of)}
 
 
 class KpiCard(QFrame):
@@ -128,6 +131,8 @@ class DashboardTab(RefreshOnShow, QWidget):
         body_layout.addLayout(top)
         body_layout.addLayout(cards)
         body_layout.addLayout(charts, 1)
+        self.time_axis = TimeAxisPanel()
+        body_layout.addWidget(self.time_axis)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -171,6 +176,7 @@ class DashboardTab(RefreshOnShow, QWidget):
             self.yoy_chart.show_message("前年の同じ月の売上がないため、前年比はまだ出せません。\n"
                                         "1年分以上のデータを取り込むと表示されます。")
         self.decomposition.set_frame(_newest_first(decomposition))
+        self.time_axis.show_frames(loaded["cohorts"], loaded["entry_products"])
 
 
 def _newest_first(frame: pd.DataFrame) -> pd.DataFrame:

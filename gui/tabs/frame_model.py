@@ -80,9 +80,14 @@ class FrameModel(QAbstractTableModel):
     def frame(self) -> pd.DataFrame:
         return self._frame
 
-    def set_frame(self, frame: pd.DataFrame) -> None:
-        """Show ``frame`` (sorted as the user last asked); the view scrolls in chunks."""
+    def set_frame(self, frame: pd.DataFrame, columns: list[Column] | None = None) -> None:
+        """Show ``frame`` (sorted as the user last asked); the view scrolls in chunks.
+
+        ``columns`` replaces the column set, for tables whose columns depend on the data.
+        """
         self.beginResetModel()
+        if columns is not None:
+            self.columns, self._sort = columns, None
         self._frame = frame.reset_index(drop=True)
         if self._sort is not None:
             self._frame = self._sorted(self._frame, *self._sort)

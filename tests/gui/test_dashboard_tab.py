@@ -3,7 +3,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 import pytest
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, Qt
 
 from engine import Shop
 from gui.context import AppContext
@@ -96,3 +96,25 @@ def test_refreshes_when_data_changes(qtbot, tab):
     settle(qtbot)
     assert card(tab, "customers") == kpi_text(shop.analysis.kpis(AS_OF)["customers"], "people")
     assert tab.loaded["kpis"]["orders"] == 178
+
+
+def test_time_axis_shows_cohorts_and_entry_products(tab, qtmodeltester):
+    shop = tab.ctx.shop
+    cohorts = shop.analysis.cohorts(AS_OF)
+    panel = tab.time_axis
+    newest = cohorts.iloc[-1]
+    assert panel.cohorts.value(0, "cohort") == newest["cohort"]
+    assert panel.cohorts.value(0, "customers") == newest["customers"]
+    headers = [panel.cohorts.headerData(i, Qt.Orientation.Horizontal)
+               for i in range(panel.cohorts.columnCount())]
+    assert headers[:4] == ["初回購入月", "人数", "同月", "1か月後"]
+    # First purchases per cohort add up to every customer of the shop.
+    assert panel.cohorts.frame["customers"].sum() == len(TRUTH)
+    entry = shop.analysis.entry_products(AS_OF)
+    top = entry.sort_values(["customers", "f2_conversion"], ascending=False,
+                            kind="mergesort").iloc[0]
+    assert panel.entry.value(0, "product_code") == top["product_code"]
+    assert panel.entry.value(0, "customers") == top["customers"]
+    assert panel.entry.data(panel.entry.index(0, 3)) == f"{top['f2_conversion'] * 100:.1f}%"
+    qtmodeltester.check(panel.cohorts)
+    qtmodeltester.check(panel.entry)
