@@ -157,7 +157,7 @@ class CustomerService:
             raise OtokuiError("分割する注文を、この顧客の注文から選んでください。")
         if set(order_ids) == owned:
             raise OtokuiError("すべての注文を移すことはできません。残す注文を少なくとも1件選んでください。")
-        with self.shop.journal.operation("split", f"顧客分割（顧客 {customer_id}）") as op:
+        with self.shop.journal.operation("split", f"顧客分割（顧客 {customer_id}）"):
             conn = self.db.conn
             from engine.database import now_text
             new_id = conn.execute("INSERT INTO customers (created_at, notes) VALUES (?, ?)",

@@ -8,7 +8,6 @@ import hashlib
 import io
 import re
 import warnings
-import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path

@@ -5,7 +5,6 @@ SIGKILLed after a random delay; the database must then pass integrity_check and
 hold exactly the content from before the import or after a complete import.
 """
 import hashlib
-import os
 import random
 import shutil
 import signal

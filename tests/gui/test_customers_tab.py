@@ -165,7 +165,7 @@ def test_dm_permission_and_opt_out_are_stored(qtbot, tab):
 
 def test_merge_two_customers(qtbot, tab, monkeypatch):
     other_id = open_customer(qtbot, tab, "小林 健一")
-    keep_id = open_customer(qtbot, tab, "石川 涼平")
+    open_customer(qtbot, tab, "石川 涼平")
     asked = []
     monkeypatch.setattr(customer_detail, "pick_customer",
                         lambda parent, ctx, exclude: ctx.shop.customers.search(str(other_id))
