@@ -99,7 +99,7 @@ class MainWindow(QMainWindow):
             # At once, not deleteLater: the old tabs must not refresh against the closed shop.
             shiboken6.delete(widget)
         for title, factory in TABS:
-            self.tabs.addTab(_build_or_placeholder(factory, self.ctx), title)
+            self.tabs.addTab(factory(self.ctx), title)
         self.tabs.setCurrentIndex(max(current, 0))
         path = self.ctx.shop.path
         self.setWindowTitle(f"{APP_TITLE} — {path.name if path else 'メモリ上のデータベース'}")
@@ -235,15 +235,3 @@ class MainWindow(QMainWindow):
         folder = log_dir()
         folder.mkdir(parents=True, exist_ok=True)
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
-
-
-def _build_or_placeholder(factory, ctx) -> QWidget:
-    try:
-        return factory(ctx)
-    except ModuleNotFoundError as exc:
-        if not (exc.name or "").startswith("gui.tabs."):
-            raise
-        placeholder = QLabel("この画面は準備中です。")
-        placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        placeholder.setStyleSheet("color: #777;")
-        return placeholder
