@@ -56,16 +56,28 @@ def _corrupt_middle(path):
     path.write_bytes(bytes(data))
 
 
-def test_a_damaged_database_raises_database_corrupt_error(tmp_path):
+def shop_with_two_imports(tmp_path):
+    """A database file holding the first two sample imports (and their backups)."""
     from engine import Shop
-    from engine.errors import DatabaseCorruptError
     from tests.engine.snapshot import sample_files
 
     path = tmp_path / "shop.db"
     with Shop(path) as shop:
         shop.imports.import_file(sample_files()[0])
         shop.imports.import_file(sample_files()[1])
+    return path
+
+
+def damaged_database(tmp_path):
+    path = shop_with_two_imports(tmp_path)
     _corrupt_middle(path)
+    return path
+
+
+def test_a_damaged_database_raises_database_corrupt_error(tmp_path):
+    from engine.errors import DatabaseCorruptError
+
+    path = damaged_database(tmp_path)
     with pytest.raises(DatabaseCorruptError, match="shop.db: データベースが壊れています") as caught:
         Database(path)
     assert caught.value.path == path
@@ -90,13 +102,7 @@ def test_large_databases_get_the_quick_check(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("damage", ["corrupt", "too_new"])
 def test_a_refused_database_leaves_no_connection_open(tmp_path, monkeypatch, damage):
-    from engine import Shop
-    from tests.engine.snapshot import sample_files
-
-    path = tmp_path / "shop.db"
-    with Shop(path) as shop:
-        shop.imports.import_file(sample_files()[0])
-        shop.imports.import_file(sample_files()[1])
+    path = shop_with_two_imports(tmp_path)
     if damage == "corrupt":
         _corrupt_middle(path)
     else:

@@ -5,7 +5,7 @@ import gui.recovery as recovery
 from engine import Shop
 from engine.errors import AlreadyOpenError, DatabaseCorruptError
 from tests.engine.snapshot import sample_files
-from tests.engine.test_database import _corrupt_middle
+from tests.engine.test_database import damaged_database
 
 
 @pytest.fixture
@@ -13,15 +13,6 @@ def shown(monkeypatch):
     errors = []
     monkeypatch.setattr(recovery, "show_error", lambda parent, exc: errors.append(exc))
     return errors
-
-
-def damaged_shop(tmp_path):
-    path = tmp_path / "shop.db"
-    with Shop(path) as shop:
-        shop.imports.import_file(sample_files()[0])
-        shop.imports.import_file(sample_files()[1])
-    _corrupt_middle(path)
-    return path
 
 
 def test_a_healthy_database_opens_locked(qapp, tmp_path, shown):
@@ -44,7 +35,7 @@ def test_a_second_instance_is_refused_with_a_message(qapp, tmp_path, shown):
 
 
 def test_a_damaged_database_is_restored_from_the_latest_backup_when_accepted(qapp, tmp_path, shown):
-    path = damaged_shop(tmp_path)
+    path = damaged_database(tmp_path)
     questions = []
     shop = recovery.open_shop(path, ask=lambda parent, text: questions.append(text) or True)
     try:
@@ -59,7 +50,7 @@ def test_a_damaged_database_is_restored_from_the_latest_backup_when_accepted(qap
 
 
 def test_a_declined_restore_leaves_the_damaged_file_alone(qapp, tmp_path, shown):
-    path = damaged_shop(tmp_path)
+    path = damaged_database(tmp_path)
     damaged = path.read_bytes()
     assert recovery.open_shop(path, ask=lambda parent, text: False) is None
     assert path.read_bytes() == damaged
@@ -68,7 +59,7 @@ def test_a_declined_restore_leaves_the_damaged_file_alone(qapp, tmp_path, shown)
 
 
 def test_a_damaged_database_without_backups_explains_itself(qapp, tmp_path, shown):
-    path = damaged_shop(tmp_path)
+    path = damaged_database(tmp_path)
     for backup in (tmp_path / "backups").iterdir():
         backup.unlink()
     assert recovery.open_shop(path, ask=lambda parent, text: pytest.fail("asked")) is None
