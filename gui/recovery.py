@@ -4,24 +4,22 @@ from __future__ import annotations
 
 from typing import Callable
 
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QWidget
 
 import engine
 from engine.backups import list_backups, replace_database
 from engine.errors import DatabaseCorruptError, OtokuiError
 from engine.paths import default_db_path
+from gui.confirm import confirm
 from gui.errors import show_error
 
 
-def ask_yes_no(parent: QWidget | None, text: str) -> bool:
-    answer = QMessageBox.question(parent, "Otokui", text,
-                                  QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                                  QMessageBox.StandardButton.No)
-    return answer == QMessageBox.StandardButton.Yes
+def ask_to_restore(parent: QWidget | None, text: str) -> bool:
+    return confirm(parent, text, "復元する")
 
 
 def open_shop(db_path=None, parent: QWidget | None = None,
-              ask: Callable[[QWidget | None, str], bool] = ask_yes_no) -> engine.Shop | None:
+              ask: Callable[[QWidget | None, str], bool] = ask_to_restore) -> engine.Shop | None:
     """The shop for the window, or None after telling the user why it cannot open."""
     path = default_db_path() if db_path is None else db_path
     try:
