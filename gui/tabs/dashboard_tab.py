@@ -60,9 +60,7 @@ def load_dashboard(shop, as_of: date) -> dict:
                 monthly["month"].iloc[0] if len(monthly) else last)
     return {"kpis": shop.analysis.kpis(as_of), "monthly": monthly,
             "clusters": shop.segments.summary(as_of),
-            "decomposition": shop.analysis.decompose(first, last),
-            "cohorts": shop.analysis.cohorts(as_of),
-            "entry_products": shop.analysis.entry_products(as_of)}
+            "decomposition": shop.analysis.decompose(first, last)}
 
 
 class KpiCard(QFrame):
@@ -132,6 +130,7 @@ class DashboardTab(RefreshOnShow, QWidget):
         body_layout.addLayout(cards)
         body_layout.addLayout(charts, 1)
         self.time_axis = TimeAxisPanel()
+        self.time_axis.compute_button.clicked.connect(self.load_time_axis)
         body_layout.addWidget(self.time_axis)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -176,7 +175,20 @@ class DashboardTab(RefreshOnShow, QWidget):
             self.yoy_chart.show_message("前年の同じ月の売上がないため、前年比はまだ出せません。\n"
                                         "1年分以上のデータを取り込むと表示されます。")
         self.decomposition.set_frame(_newest_first(decomposition))
-        self.time_axis.show_frames(loaded["cohorts"], loaded["entry_products"])
+        self.time_axis.clear()
+
+    def load_time_axis(self) -> None:
+        """Cohorts and entry products number every order, so they run only when asked."""
+        as_of = self.as_of_date()
+        self.time_axis.compute_button.setEnabled(False)
+        self.ctx.run(self, lambda shop, p, c: (shop.analysis.cohorts(as_of),
+                                               shop.analysis.entry_products(as_of)),
+                     lambda frames: self._show_time_axis(as_of, *frames),
+                     label="時間軸と入口商品を集計しています…")
+
+    def _show_time_axis(self, as_of: date, cohorts, entry_products) -> None:
+        if as_of == self.as_of_date():
+            self.time_axis.show_frames(cohorts, entry_products)
 
 
 def _newest_first(frame: pd.DataFrame) -> pd.DataFrame:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pandas as pd
-from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QWidget
 
 from gui.tabs.frame_model import Column, FrameModel, apply_widths, table_view
 
@@ -46,11 +46,20 @@ class TimeAxisPanel(QWidget):
             title.setWordWrap(True)
         layout.addWidget(cohort_title, 0, 0)
         layout.addWidget(entry_title, 0, 1)
-        layout.addWidget(self.cohort_view, 1, 0)
-        layout.addWidget(self.entry_view, 1, 1)
+        self.compute_button = QPushButton("時間軸と入口商品を集計する")
+        self.compute_button.setToolTip("注文が多いと時間がかかるため、必要なときだけ集計します。")
+        layout.addWidget(self.compute_button, 1, 0, 1, 2)
+        layout.addWidget(self.cohort_view, 2, 0)
+        layout.addWidget(self.entry_view, 2, 1)
         layout.setColumnStretch(0, 3)
         layout.setColumnStretch(1, 2)
         self.setMinimumHeight(320)
+
+    def clear(self) -> None:
+        """Data or the as-of date changed: the tables are out of date until recomputed."""
+        self.cohorts.set_frame(pd.DataFrame(), [])
+        self.entry.set_frame(pd.DataFrame(columns=[c.key for c in ENTRY_COLUMNS]))
+        self.compute_button.setEnabled(True)
 
     def show_frames(self, cohorts: pd.DataFrame, entry_products: pd.DataFrame) -> None:
         frame, columns = cohort_frame(cohorts)

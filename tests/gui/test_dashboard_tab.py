@@ -98,7 +98,10 @@ def test_refreshes_when_data_changes(qtbot, tab):
     assert tab.loaded["kpis"]["orders"] == 178
 
 
-def test_time_axis_shows_cohorts_and_entry_products(tab, qtmodeltester):
+def test_time_axis_shows_cohorts_and_entry_products(qtbot, tab, qtmodeltester):
+    assert tab.time_axis.cohorts.rowCount() == 0  # computed only when asked
+    tab.time_axis.compute_button.click()
+    settle(qtbot)
     shop = tab.ctx.shop
     cohorts = shop.analysis.cohorts(AS_OF)
     panel = tab.time_axis
