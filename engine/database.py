@@ -19,6 +19,7 @@ APPLICATION_ID = 0x4F544B49
 # of seconds on a big shop; above this size the opening check is quick_check
 # (page structure and records, no index cross-check).
 FULL_CHECK_MAX_BYTES = 200 * 1024 * 1024
+CACHE_KIB = 256 * 1024
 
 
 def now_text() -> str:
@@ -46,6 +47,9 @@ class Database:
             if not memory:
                 self.conn.execute("PRAGMA journal_mode = WAL")
                 self.conn.execute("PRAGMA synchronous = NORMAL")
+                # SQLite's default 2 MB page cache makes a big import thrash
+                # its indexes; the cache only grows as pages are used.
+                self.conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
             self.lock = threading.RLock()
             self._depth = 0
             self.utils = sqlite_utils.Database(self.conn)

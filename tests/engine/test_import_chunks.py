@@ -92,3 +92,60 @@ def test_the_same_bytes_again_are_recognised_without_reading_rows(tmp_path, monk
     again = shop.imports.import_file(RAKUTEN)
     assert again.already_imported
     assert (again.orders_unchanged, again.rows_read) == (first.orders_added, first.rows_read)
+
+
+def without_stamps(tables: dict) -> dict:
+    """The snapshot without creation times (two shops are built seconds apart)."""
+    return {t: [{k: v for k, v in row.items() if k != "created_at"} for row in rows]
+            for t, rows in tables.items()}
+
+
+def index_definitions(shop) -> list[tuple]:
+    return shop.db.conn.execute(
+        "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name"
+    ).fetchall()
+
+
+@pytest.mark.parametrize("folder", [SAMPLES, SAMPLES / "messy"], ids=["samples", "messy"])
+def test_bulk_imports_rebuild_the_indexes_and_match_truth(folder):
+    # Every file counts as big: the secondary indexes are dropped and rebuilt.
+    bulk, normal = chunked_shop(7), chunked_shop(7)
+    bulk.imports.bulk_min_lines = 1
+    normal.imports.bulk_min_lines = 10 ** 9
+    for shop in (bulk, normal):
+        for path in sample_files(folder):
+            shop.imports.import_file(path)
+    assert index_definitions(bulk) == index_definitions(normal)
+    assert without_stamps(snapshot(bulk)) == without_stamps(snapshot(normal))
+    table = bulk.customers.table(as_of=meta(folder)["as_of"])
+    assert figures(table) == figures(pd.read_csv(folder / "truth.csv"))
+    # The rebuilt indexes are consistent with their tables.
+    assert bulk.db.conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+
+
+def test_bulk_mode_only_when_the_file_is_big_against_the_database():
+    shop = Shop(":memory:")
+    imports = shop.imports
+    imports.bulk_min_lines = 100
+    assert not imports._bulk(99)
+    assert imports._bulk(100)
+    shop.db.conn.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('order_lines', 1000)")
+    assert not imports._bulk(250)   # a fifth of 1,250 is 250: not more
+    assert imports._bulk(251)
+
+
+def test_a_failed_bulk_import_keeps_every_index(tmp_path):
+    lines = RAKUTEN.read_bytes().decode("cp932").splitlines(keepends=True)
+    last = lines[-1].split('","')
+    last[-2] = "四千円"
+    lines[-1] = '","'.join(last)
+    path = tmp_path / "late_error.csv"
+    path.write_bytes("".join(lines).encode("cp932"))
+    shop = chunked_shop(2)
+    shop.imports.bulk_min_lines = 1
+    shop.imports.import_file(SAMPLES / "base" / "base_202507.csv")
+    indexes, before = index_definitions(shop), snapshot(shop)
+    with pytest.raises(BadFileError):
+        shop.imports.import_file(path)
+    assert index_definitions(shop) == indexes
+    assert snapshot(shop) == before
