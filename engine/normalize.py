@@ -1,23 +1,44 @@
 """Vectorised normalisation of text columns (SPEC §2). Every function takes and
-returns pandas Series of ``str`` ('' for empty) so a million rows stay fast."""
+returns pandas Series of ``str`` ('' for empty) so a million rows stay fast.
+
+Each text rule is one Python function applied in one pass over the values
+(callers pass distinct values only): a chain of pandas ``.str`` calls would walk
+the column once per step and build an intermediate array each time.
+"""
 from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Callable
 
 import numpy as np
 import pandas as pd
 
 HYPHENS = "‐−‒–—―－ｰ"
-_HYPHEN_BETWEEN_DIGITS = rf"(?<=\d)\s*[{HYPHENS}ー]\s*(?=\d)"
+_HYPHEN_BETWEEN_DIGITS = re.compile(rf"(?<=\d)\s*[{HYPHENS}ー]\s*(?=\d)")
+_PHONE_HYPHENS = re.compile(rf"[{HYPHENS}ー]")
+_SPACED_HYPHEN = re.compile(r"\s*-\s*")
+_NON_DIGITS = re.compile(r"\D")
 # Per-order masked addresses that identify an order, not a person.
 RELAY_EMAIL_DOMAINS = ("@pc.fw.rakuten.ne.jp", "@fw.rakuten.ne.jp", "@marketplace.amazon.co.jp")
 _HIRAGANA = "".join(chr(c) for c in range(0x3041, 0x3097))
 _KATAKANA = "".join(chr(c + 0x60) for c in range(0x3041, 0x3097))
 _TO_KATAKANA = str.maketrans(_HIRAGANA, _KATAKANA)
+_nfkc = unicodedata.normalize
+
+
+def _map(series: pd.Series, function: Callable[[str], str]) -> pd.Series:
+    values = series.astype(str).tolist()
+    return pd.Series([function(v) for v in values], index=series.index, dtype=str)
+
+
+def _text(value: str) -> str:
+    return " ".join(_nfkc("NFKC", value).split())
 
 
 def text(series: pd.Series) -> pd.Series:
     """NFKC, whitespace collapsed and trimmed."""
-    return (series.astype(str).str.normalize("NFKC")
-            .str.replace(r"\s+", " ", regex=True).str.strip())
+    return _map(series, _text)
 
 
 def address(series: pd.Series) -> pd.Series:
@@ -25,56 +46,76 @@ def address(series: pd.Series) -> pd.Series:
 
     NFKC leaves 〜 (U+301C) alone, so it is not turned into ー.
     """
-    return text(series).str.replace(_HYPHEN_BETWEEN_DIGITS, "-", regex=True)
+    return _map(series, lambda v: _HYPHEN_BETWEEN_DIGITS.sub("-", _text(v)))
 
 
 def name_key(names: pd.Series) -> pd.Series:
     """Names compared without any whitespace (already NFKC)."""
-    return names.str.replace(r"\s+", "", regex=True)
+    return _map(names, lambda v: "".join(v.split()))
 
 
 def kana(series: pd.Series) -> pd.Series:
     """Full-width katakana (NFKC widens half-width kana; hiragana shifted)."""
-    return text(series).str.translate(_TO_KATAKANA)
+    return _map(series, lambda v: _text(v).translate(_TO_KATAKANA))
 
 
 def email(series: pd.Series) -> pd.Series:
-    return text(series).str.replace(" ", "", regex=False).str.lower()
+    return _map(series, lambda v: _text(v).replace(" ", "").lower())
 
 
 def is_relay_email(emails: pd.Series) -> pd.Series:
     return emails.str.endswith(RELAY_EMAIL_DOMAINS)
 
 
+def _phone_digits(value: str) -> str:
+    clean = _nfkc("NFKC", value)
+    digits = _NON_DIGITS.sub("", clean)
+    if clean.strip().startswith("+81") or (digits.startswith("81") and 11 <= len(digits) <= 12):
+        domestic = "0" + digits[2:]
+        # "+81 (0)90…" already carries the trunk 0.
+        return domestic[1:] if domestic.startswith("00") else domestic
+    return digits
+
+
 def phone_digits(series: pd.Series) -> pd.Series:
     """Digits only; an international +81 / 81 prefix becomes the domestic 0."""
-    clean = series.astype(str).str.normalize("NFKC")
-    digits = clean.str.replace(r"\D", "", regex=True)
-    international = clean.str.strip().str.startswith("+81") | (
-        digits.str.startswith("81") & digits.str.len().between(11, 12))
-    domestic = "0" + digits.str.slice(2)
-    # "+81 (0)90…" already carries the trunk 0.
-    domestic = domestic.where(~domestic.str.startswith("00"), domestic.str.slice(1))
-    return digits.where(~international, domestic)
+    return _map(series, _phone_digits)
 
 
 def phone_display(series: pd.Series) -> pd.Series:
     """The phone as the shop would write it: NFKC, hyphens unified, no spaces."""
-    shown = text(series).str.replace(rf"[{HYPHENS}ー]", "-", regex=True)
-    return shown.str.replace(r"\s*-\s*", "-", regex=True).str.strip("-")
+    return _map(series, lambda v: _SPACED_HYPHEN.sub(
+        "-", _PHONE_HYPHENS.sub("-", _text(v))).strip("-"))
+
+
+def _postal_code(value: str) -> str:
+    digits = _NON_DIGITS.sub("", _nfkc("NFKC", value))
+    return digits.zfill(7) if 5 <= len(digits) <= 6 else digits
 
 
 def postal_code(series: pd.Series) -> pd.Series:
     """7 digits (〒, apostrophes, hyphens stripped). Codes that lost leading zeros
     in a spreadsheet (5–6 digits) are padded; anything else stays as its digits."""
-    digits = series.astype(str).str.normalize("NFKC").str.replace(r"\D", "", regex=True)
-    short = digits.str.len().between(5, 6)
-    return digits.where(~short, digits.str.zfill(7))
+    return _map(series, _postal_code)
 
 
 def amounts(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Numbers from money/quantity text ('¥1,980', '1980円', '３'): values and a mask
     of cells that have text but are not a number."""
+    # Most cells are plain numbers already; only the others need cleaning.
+    plain = pd.to_numeric(series, errors="coerce")
+    rest = plain.isna().to_numpy()
+    if not rest.any():
+        return plain.to_numpy(dtype="float64"), np.zeros(len(series), dtype=bool)
+    values, bad = _messy_amounts(series[rest])
+    result = plain.to_numpy(dtype="float64", copy=True)
+    result[rest] = values
+    flagged = np.zeros(len(series), dtype=bool)
+    flagged[rest] = bad
+    return result, flagged
+
+
+def _messy_amounts(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     clean = (series.astype(str).str.normalize("NFKC")
              .str.replace(r"[,\s¥\\円]", "", regex=True).str.replace("−", "-"))
     values = pd.to_numeric(clean.where(clean != ""), errors="coerce")
@@ -88,12 +129,34 @@ _DATE_PATTERN = (
     r"\s*(?P<tz>Z|[+-]\d{2}:?\d{2})?\s*$")
 
 
+_CANONICAL_STAMP = r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}"
+
+
 def datetimes_jst(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
     """Timestamps as Japan time 'YYYY-MM-DD HH:MM:SS' and a mask of unreadable cells.
 
     A value with an offset or Z is converted to Asia/Tokyo (UTC+9, no DST)
     before its date is taken; one without is Japan time already.
     """
+    series = series.astype(str)
+    # Values already written as 'YYYY-MM-DD HH:MM:SS' (a real date) are kept as
+    # they are; only the others go through the general parser.
+    canonical = series.str.fullmatch(_CANONICAL_STAMP).to_numpy(dtype=bool, copy=True)
+    if canonical.any():
+        parsed = pd.to_datetime(series[canonical], format="%Y-%m-%d %H:%M:%S", errors="coerce")
+        canonical[np.flatnonzero(canonical)[parsed.isna().to_numpy()]] = False
+    if canonical.all():
+        return series.copy(), np.zeros(len(series), dtype=bool)
+    rest = ~canonical
+    stamps, bad = _general_datetimes(series[rest])
+    result = series.to_numpy(dtype=object, copy=True)
+    result[rest] = stamps.to_numpy(dtype=object)
+    flagged = np.zeros(len(series), dtype=bool)
+    flagged[rest] = bad
+    return pd.Series(result, index=series.index, dtype=str), flagged
+
+
+def _general_datetimes(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
     clean = series.astype(str).str.normalize("NFKC")
     parts = clean.str.extract(_DATE_PATTERN)
     numbers = parts[["y", "m", "d", "H", "M", "S"]].apply(pd.to_numeric, errors="coerce")
