@@ -1,7 +1,9 @@
 """The import pipeline: one file → one undoable operation in one transaction."""
 from __future__ import annotations
 
+import json
 from contextlib import contextmanager
+from itertools import repeat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
@@ -201,6 +203,12 @@ class ImportService:
             conn.execute("UPDATE imports SET undone_at = ? WHERE id = ?", (now_text(), import_id))
 
 
+def _json_list(values) -> str:
+    """Values as one JSON array, for ``IN (SELECT value FROM json_each(?))``: one
+    parameter instead of a temporary table filled row by row."""
+    return json.dumps([v if isinstance(v, str) else int(v) for v in values], ensure_ascii=False)
+
+
 def _check(cancel: Cancel | None) -> None:
     if cancel is not None and cancel():
         raise CancelledError()
@@ -272,28 +280,22 @@ class _Writer:
         self._update_customers(work[work["customer_id"] < first_new])
         self._update_products()
 
-    def _stage(self, name: str, values) -> None:
-        self.conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} (value TEXT PRIMARY KEY)")
-        self.conn.execute(f"DELETE FROM temp.{name}")
-        self.conn.executemany(f"INSERT OR IGNORE INTO temp.{name} VALUES (?)",
-                              ((v,) for v in list(values)))
-
     def _existing(self, order_nos: pd.Index) -> pd.DataFrame:
-        self._stage("stage_orders", order_nos)
-        frame = pd.read_sql_query(
-            "SELECT o.order_no, o.id AS order_id, o.digest AS old_digest, "
-            "o.customer_id AS old_customer FROM orders o JOIN temp.stage_orders s "
-            "ON s.value = o.order_no WHERE o.source = ?", self.conn, params=(self.source,))
-        return frame.set_index("order_no")
+        rows = self.conn.execute(
+            "SELECT order_no, id, digest, customer_id FROM orders WHERE source = ? "
+            "AND order_no IN (SELECT value FROM json_each(?))",
+            (self.source, _json_list(order_nos))).fetchall()
+        return pd.DataFrame(rows, columns=["order_no", "order_id", "old_digest", "old_customer"]
+                            ).set_index("order_no")
 
     def _resolve_customers(self, work: pd.DataFrame) -> int:
         """Set ``work["customer_id"]``, creating the customers first met here;
         returns the first new customer id (every id from it on is new)."""
         keys = identity.order_keys(work, self.source)
-        self._stage("stage_keys", keys["key"].unique())
-        owners = pd.read_sql_query(
-            "SELECT k.key, k.customer_id FROM identity_keys k JOIN temp.stage_keys s "
-            "ON s.value = k.key", self.conn).set_index("key")["customer_id"]
+        rows = self.conn.execute(
+            "SELECT key, customer_id FROM identity_keys WHERE key IN "
+            "(SELECT value FROM json_each(?))", (_json_list(keys["key"].unique()),)).fetchall()
+        owners = pd.DataFrame(rows, columns=["key", "customer_id"]).set_index("key")["customer_id"]
         order_owner = work["old_customer"].fillna(0).to_numpy(dtype="int64")
         labels, linked = identity.components(len(work), keys, owners, order_owner)
         target, constrained = self._settle_components(linked)
@@ -372,40 +374,41 @@ class _Writer:
                 [dm_default] * len(latest), [stamp] * len(latest)))
 
     def _write_orders(self, work: pd.DataFrame) -> None:
+        """Insert new orders (with ids given here) and rewrite changed ones; then
+        every line of both. Lists go to SQLite column by column (NaN binds as NULL)."""
         import_id = self.result.import_id
         columns = ["ordered_at", "order_date", "status", "customer_id", "amount", "shipping",
                    "fee", "points", "coupon"] + CUSTOMER_FIELDS + ["digest"]
-        frame = work.assign(status=np.where(work["cancelled"], "cancelled", "valid"))
-        frame = frame[columns + ["order_id"]].astype(object)
-        frame = frame.where(pd.notna(frame), None)
-        is_new = frame["order_id"].isna()
-        changed = frame.loc[~is_new]
+        work = work.assign(status=np.where(work["cancelled"], "cancelled", "valid"))
+        is_new = work["order_id"].isna().to_numpy()
+        changed = work.loc[~is_new]
         if len(changed):
             assignments = ", ".join(f"{c} = ?" for c in columns)
+            changed_ids = changed["order_id"].astype("int64").tolist()
             self.conn.executemany(
                 f"UPDATE orders SET {assignments}, import_id = ? WHERE id = ?",
-                [(*row[:-1], import_id, int(row[-1]))
-                 for row in changed.itertuples(index=False, name=None)])
-            self._stage("stage_changed", changed["order_id"].astype("int64").tolist())
+                zip(*(changed[c].tolist() for c in columns), repeat(import_id), changed_ids))
             self.conn.execute("DELETE FROM order_lines WHERE order_id IN "
-                              "(SELECT value FROM temp.stage_changed)")
-        added = frame.loc[is_new]
+                              "(SELECT value FROM json_each(?))", (_json_list(changed_ids),))
+        added = work.loc[is_new]
+        first_id = self.conn.execute(
+            "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'orders'), 0) + 1"
+        ).fetchone()[0]
+        added_ids = np.arange(first_id, first_id + len(added), dtype="int64")
         if len(added):
             self.conn.executemany(
-                f"INSERT INTO orders (source, order_no, {', '.join(columns)}, import_id) "
-                f"VALUES (?, ?, {', '.join('?' * len(columns))}, ?)",
-                [(self.source, order_no, *row[:-1], import_id)
-                 for order_no, row in zip(added.index, added.itertuples(index=False, name=None))])
-        ids = pd.read_sql_query(
-            "SELECT o.order_no, o.id FROM orders o JOIN temp.stage_orders s "
-            "ON s.value = o.order_no WHERE o.source = ?", self.conn,
-            params=(self.source,)).set_index("order_no")["id"]
+                f"INSERT INTO orders (id, source, order_no, {', '.join(columns)}, import_id) "
+                f"VALUES (?, ?, ?, {', '.join('?' * len(columns))}, ?)",
+                zip(added_ids.tolist(), repeat(self.source), added.index.tolist(),
+                    *(added[c].tolist() for c in columns), repeat(import_id)))
+        ids = pd.concat([pd.Series(changed["order_id"].to_numpy(dtype="int64"), index=changed.index),
+                         pd.Series(added_ids, index=added.index)])
         lines = self.batch.lines
         lines = lines[lines["order_no"].isin(work.index)]
         self.conn.executemany(
             "INSERT INTO order_lines (order_id, line_no, product_code, product_name, "
             "unit_price, quantity, amount) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            zip(lines["order_no"].map(ids).astype("int64").tolist(), lines["line_no"].tolist(),
+            zip(ids.reindex(lines["order_no"]).to_numpy().tolist(), lines["line_no"].tolist(),
                 lines["product_code"].tolist(), lines["product_name"].tolist(),
                 lines["unit_price"].tolist(),
                 lines["quantity"].tolist(), lines["amount"].tolist()))
