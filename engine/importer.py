@@ -121,21 +121,20 @@ class ImportService:
                     (op.id, path.name, opened.sha256, preset.name, now_text()))
                 result = ImportResult(cur.lastrowid, path.name, preset.name, 0)
                 last_customer = self._last_customer_id()
-                deferred = self._drop_indexes() if self._bulk(opened.lines) else []
+                indexes = _DeferredIndexes(self, opened.lines)
                 seen = np.empty(0, dtype="uint64")
                 done = 0.0
-                share = 0.75 if deferred else 0.8
-                for batch, fraction in iter_batches(opened, preset, rows):
-                    seen = _remember_orders(seen, batch.orders.index)
+                known = _KnownOrders(self.db.conn, preset.name)
+                for batch, fraction in iter_batches(opened, preset, rows, known):
+                    seen = _remember_orders(seen, batch.order_nos)
                     result.rows_read += batch.rows_read
-                    chunk = _ChunkProgress(report, 0.2 + share * done, 0.2 + share * fraction)
-                    _Writer(self.shop, result, batch, chunk, cancel).run()
+                    chunk = _ChunkProgress(report, 0.2 + 0.78 * done, 0.2 + 0.78 * fraction)
+                    _Writer(self.shop, result, batch, chunk, cancel, indexes).run()
                     done = fraction
-                if deferred:
+                if indexes.dropped:
                     _check(cancel)
-                    report(0.95, f"{path.name}: 検索用の索引を作り直しています")
-                    for sql in deferred:
-                        self.db.conn.execute(sql)
+                    report(0.98, f"{path.name}: 検索用の索引を作り直しています")
+                    indexes.rebuild()
                 result.customers_added = self.db.scalar(
                     "SELECT count(*) FROM customers WHERE id > ?", (last_customer,))
                 self.db.conn.execute(
@@ -149,24 +148,13 @@ class ImportService:
             forget_erased(self.db.conn, result.import_id)
         return result
 
-    def _bulk(self, file_lines: int) -> bool:
-        """Whether the file adds so much that rebuilding the secondary indexes
-        beats updating them line by line: at least ``bulk_min_lines`` lines and more
-        than a fifth of all lines after the import."""
+    def _bulk(self, new_lines: float) -> bool:
+        """Whether an import adding about ``new_lines`` lines should rebuild the
+        secondary indexes rather than update them line by line: at least
+        ``bulk_min_lines`` new lines, more than a fifth of all lines after it."""
         existing = self.db.scalar(
             "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'order_lines'), 0)")
-        return file_lines >= self.bulk_min_lines and file_lines * 5 > existing + file_lines
-
-    def _drop_indexes(self) -> list[str]:
-        """Drop the deferrable indexes (inside the import's transaction, so a
-        failed import gets them back); returns the statements that rebuild them."""
-        marks = ", ".join("?" * len(DEFERRABLE_INDEXES))
-        rows = self.db.conn.execute(
-            f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND name IN ({marks})",
-            DEFERRABLE_INDEXES).fetchall()
-        for name, _ in rows:
-            self.db.conn.execute(f"DROP INDEX {name}")
-        return [sql for _, sql in rows]
+        return new_lines >= self.bulk_min_lines and new_lines * 5 > existing + new_lines
 
     def _last_customer_id(self) -> int:
         return self.db.scalar(
@@ -219,11 +207,59 @@ class _OrdersNotAdjacent(Exception):
 
 
 def _remember_orders(seen: np.ndarray, order_nos: pd.Index) -> np.ndarray:
-    """Hashes of the order numbers met so far; raise when a batch repeats one."""
-    hashes = pd.util.hash_array(order_nos.to_numpy(dtype=object))
-    if len(seen) and np.isin(hashes, seen).any():
-        raise _OrdersNotAdjacent()
-    return np.concatenate([seen, hashes])
+    """Sorted hashes of the order numbers met so far; raise when a batch repeats one."""
+    hashes = np.sort(pd.util.hash_array(order_nos.to_numpy(dtype=object)))
+    if len(seen):
+        at = np.minimum(np.searchsorted(seen, hashes), len(seen) - 1)
+        if (seen[at] == hashes).any():
+            raise _OrdersNotAdjacent()
+    return np.sort(np.concatenate([seen, hashes]), kind="mergesort")
+
+
+class _DeferredIndexes:
+    """Drops the deferrable indexes once an import turns out to write many lines,
+    and builds them again at its end. The drop happens inside the import's
+    transaction, so a failed or cancelled import gets them back untouched; an
+    import that finds everything known never drops them."""
+
+    def __init__(self, service: ImportService, file_lines: int):
+        self.service, self.file_lines = service, file_lines
+        self.conn = service.db.conn
+        self.dropped: list[str] = []
+
+    def before_writing(self, new_lines: int, rows_read: int) -> None:
+        """Called before a chunk writes ``new_lines`` of its ``rows_read`` lines."""
+        if self.dropped or not new_lines:
+            return
+        if self.service._bulk(self.file_lines * new_lines / max(rows_read, 1)):
+            marks = ", ".join("?" * len(DEFERRABLE_INDEXES))
+            rows = self.conn.execute(
+                f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND name IN ({marks})",
+                DEFERRABLE_INDEXES).fetchall()
+            for name, _ in rows:
+                self.conn.execute(f"DROP INDEX {name}")
+            self.dropped = [sql for _, sql in rows]
+
+    def rebuild(self) -> None:
+        for sql in self.dropped:
+            self.conn.execute(sql)
+
+
+class _KnownOrders:
+    """Which orders of a chunk the database holds with the same raw digest
+    (imported before from identical cells): those need no normalising at all."""
+
+    def __init__(self, conn, source: str):
+        self.conn, self.source = conn, source
+
+    def __call__(self, raw_digests: pd.Series) -> np.ndarray:
+        stored = dict(self.conn.execute(
+            "SELECT order_no, raw_digest FROM orders WHERE source = ? AND raw_digest IS NOT NULL "
+            "AND order_no IN (SELECT value FROM json_each(?))",
+            (self.source, _json_list(raw_digests.index))).fetchall())
+        if not stored:
+            return np.zeros(len(raw_digests), dtype=bool)
+        return np.asarray(raw_digests.index.map(stored) == raw_digests.to_numpy(), dtype=bool)
 
 
 class _ChunkProgress:
@@ -249,8 +285,9 @@ class _Writer:
     """Writes one batch inside the import's transaction (set-based where it counts)."""
 
     def __init__(self, shop, result: ImportResult, batch: OrderBatch, report: Progress,
-                 cancel: Cancel | None):
+                 cancel: Cancel | None, indexes: _DeferredIndexes):
         self.shop, self.conn = shop, shop.db.conn
+        self.indexes = indexes
         self.result, self.batch, self.report, self.cancel = result, batch, report, cancel
         self.source = result.source
 
@@ -259,7 +296,10 @@ class _Writer:
         self.report(fraction, f"{self.result.file_name}: {message}")
 
     def run(self) -> None:
+        self.result.orders_unchanged += self.batch.skipped
         orders = self.batch.orders
+        if orders.empty:
+            return
         self.step(0.3, "登録済みの注文と照合しています")
         existing = self._existing(orders.index)
         orders = orders.join(existing)
@@ -272,6 +312,8 @@ class _Writer:
         self.result.orders_cancelled += int(work["cancelled"].sum())
         if work.empty:
             return
+        self.indexes.before_writing(int(self.batch.lines["order_no"].isin(work.index).sum()),
+                                    self.batch.rows_read)
         self.step(0.45, "顧客を名寄せしています")
         first_new = self._resolve_customers(work)
         self.step(0.65, "注文を書き込んでいます")
@@ -378,7 +420,7 @@ class _Writer:
         every line of both. Lists go to SQLite column by column (NaN binds as NULL)."""
         import_id = self.result.import_id
         columns = ["ordered_at", "order_date", "status", "customer_id", "amount", "shipping",
-                   "fee", "points", "coupon"] + CUSTOMER_FIELDS + ["digest"]
+                   "fee", "points", "coupon"] + CUSTOMER_FIELDS + ["digest", "raw_digest"]
         work = work.assign(status=np.where(work["cancelled"], "cancelled", "valid"))
         is_new = work["order_id"].isna().to_numpy()
         changed = work.loc[~is_new]

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -24,12 +26,28 @@ LINE_FIELDS = ["product_code", "product_name", "unit_price", "quantity", "amount
 MAX_NUMBER = 10 ** 12
 
 
+# Part of every raw digest: bump it when a normalisation rule changes, so orders
+# stored under the old rules are compared by their normalised content again.
+RULES_VERSION = 1
+
+
 @dataclass
 class OrderBatch:
-    """``orders``: one row per order (index order_no); ``lines``: one row per line."""
+    """``orders``: one row per order (index order_no); ``lines``: one row per line.
+
+    ``order_nos`` holds every order number of the chunk, including the
+    ``skipped`` orders left out because the database already has them unchanged.
+    """
     orders: pd.DataFrame
     lines: pd.DataFrame
     rows_read: int
+    order_nos: pd.Index
+    skipped: int = 0
+
+
+# Given each order's raw digest (index order_no), which orders the database
+# already holds with exactly that digest (a boolean per order).
+KnownOrders = Callable[[pd.Series], np.ndarray]
 
 
 def _column(table: Table, preset: FormatPreset, field: str) -> tuple[pd.Series, str | None]:
@@ -115,9 +133,10 @@ def check_columns(path: Path, headers: list[str], preset: FormatPreset) -> None:
         raise BadFileError(path, "「単価」の列がありません。", row=1)
 
 
-def iter_batches(opened: OpenedFile, preset: FormatPreset,
-                 rows: int | None = CHUNK_ROWS) -> Iterator[tuple[OrderBatch, float]]:
-    """The file's orders chunk by chunk, with the fraction of the file done.
+def iter_batches(opened: OpenedFile, preset: FormatPreset, rows: int | None = CHUNK_ROWS,
+                 known: KnownOrders | None = None) -> Iterator[tuple[OrderBatch, float]]:
+    """The file's orders chunk by chunk, with the fraction of the file done;
+    orders ``known`` says are stored unchanged are left out (see build_batch).
 
     An order's lines are never split between two batches as long as they are
     adjacent in the file (every known export writes them so): the rows of the
@@ -125,11 +144,11 @@ def iter_batches(opened: OpenedFile, preset: FormatPreset,
     """
     check_columns(opened.path, opened.headers, preset)
     with contextlib.closing(opened.chunks(rows)) as chunks:
-        yield from _carried(opened, preset, chunks, rows is not None)
+        yield from _carried(opened, preset, chunks, rows is not None, known)
 
 
 def _carried(opened: OpenedFile, preset: FormatPreset, chunks: Iterator[Table],
-             carry_over: bool) -> Iterator[tuple[OrderBatch, float]]:
+             carry_over: bool, known: KnownOrders | None) -> Iterator[tuple[OrderBatch, float]]:
     carry: Table | None = None
     for table in chunks:
         if carry is not None:
@@ -144,28 +163,44 @@ def _carried(opened: OpenedFile, preset: FormatPreset, chunks: Iterator[Table],
             if cut == 0:
                 continue
             table = _take(table, slice(0, cut))
-        yield build_batch(opened.path, table, preset), min(1.0, table.rows[-1] / opened.lines)
+        yield (build_batch(opened.path, table, preset, known),
+               min(1.0, table.rows[-1] / opened.lines))
     if carry is not None:
-        yield build_batch(opened.path, carry, preset), 1.0
+        yield build_batch(opened.path, carry, preset, known), 1.0
 
 
-def _take(table: Table, rows: slice) -> Table:
+def _take(table: Table, rows: slice | np.ndarray) -> Table:
     return Table(table.headers, table.frame.iloc[rows].reset_index(drop=True),
                  table.rows[rows], table.encoding)
 
 
-def build_batch(path: Path, table: Table, preset: FormatPreset) -> OrderBatch:
+def build_batch(path: Path, table: Table, preset: FormatPreset,
+                known: KnownOrders | None = None) -> OrderBatch:
     """Normalise every line, check values, group lines into orders.
 
+    Each order gets a digest of its raw cells; orders ``known`` reports as
+    stored with that very digest are left out before the costly normalising.
     Raises BadFileError naming the first bad row and column.
     """
     check_columns(path, list(table.frame.columns), preset)
+    rows_read = len(table.frame)
     raw = _Raw(table, preset)
-    lines = pd.DataFrame(index=table.frame.index)
-    lines["order_no"] = raw.apply("order_no", normalize.text)
-    if (lines["order_no"] == "").any():
-        _fail(path, table, (lines["order_no"] == "").to_numpy(), raw.column("order_no"),
-              "注文番号が空です。")
+    order_nos = raw.apply("order_no", normalize.text)
+    if (order_nos == "").any():
+        _fail(path, table, order_nos == "", raw.column("order_no"), "注文番号が空です。")
+    raw_digests = _raw_digests(table, preset, order_nos)
+    skipped = 0
+    if known is not None:
+        unchanged = np.asarray(known(raw_digests), dtype=bool)
+        skipped = int(unchanged.sum())
+        if skipped:
+            keep = ~pd.Index(order_nos).isin(raw_digests.index[unchanged])
+            table, order_nos = _take(table, keep), order_nos[keep]
+            if not len(order_nos):
+                return OrderBatch(pd.DataFrame(), pd.DataFrame(), rows_read,
+                                  raw_digests.index, skipped)
+            raw = _Raw(table, preset)
+    lines = pd.DataFrame({"order_no": order_nos}, index=table.frame.index)
     ordered_at, bad = raw.apply("ordered_at", _datetimes)
     if bad.any():
         _fail(path, table, bad, raw.column("ordered_at"),
@@ -209,7 +244,32 @@ def build_batch(path: Path, table: Table, preset: FormatPreset) -> OrderBatch:
         lines[field] = raw.apply(field, function)
     lines["cancelled"] = _cancelled(raw, preset, len(lines))
     lines["row"] = table.rows
-    return _group(lines, len(table.frame))
+    batch = _group(lines, rows_read, raw_digests.index)
+    batch.orders["raw_digest"] = raw_digests.reindex(batch.orders.index)
+    batch.skipped = skipped
+    return batch
+
+
+def _raw_digests(table: Table, preset: FormatPreset, order_nos: np.ndarray) -> pd.Series:
+    """Per order (index order_no, in file order): a hash of the raw cells of every
+    mapped column of its lines in their order, salted with the mapping and the
+    normalisation rules. Equal digests mean equal imported content."""
+    frame = table.frame
+    mapped = {c for columns in preset.fields.values() for c in columns}
+    columns = [c for c in frame.columns if c in mapped]
+    line_hash = pd.util.hash_pandas_object(frame[columns], index=False).to_numpy()
+    codes, numbers = pd.factorize(order_nos)
+    position = pd.Series(codes).groupby(codes).cumcount().to_numpy(dtype="uint64") + 1
+    combined = np.full(len(numbers), _salt(preset), dtype="uint64")
+    with np.errstate(over="ignore"):
+        np.add.at(combined, codes, line_hash * position)
+    return pd.Series([f"{v:016x}" for v in combined.tolist()], index=numbers, dtype=str)
+
+
+def _salt(preset: FormatPreset) -> int:
+    rules = json.dumps({"rules": RULES_VERSION, "fields": preset.fields, "join": preset.join,
+                        "cancelled_when": preset.cancelled_when}, sort_keys=True)
+    return int.from_bytes(hashlib.blake2b(rules.encode(), digest_size=8).digest(), "little")
 
 
 _TEXT_FIELDS = {
@@ -239,7 +299,7 @@ def _cancelled(raw: _Raw, preset: FormatPreset, n: int) -> np.ndarray:
     return result
 
 
-def _group(lines: pd.DataFrame, rows_read: int) -> OrderBatch:
+def _group(lines: pd.DataFrame, rows_read: int, order_nos: pd.Index) -> OrderBatch:
     """Lines → orders. Order-level fields take the first non-empty value of the order."""
     lines["line_no"] = lines.groupby("order_no", sort=False).cumcount() + 1
     text_fields = [f for f in ORDER_FIELDS if f not in ("shipping", "fee", "points", "coupon")]
@@ -255,7 +315,7 @@ def _group(lines: pd.DataFrame, rows_read: int) -> OrderBatch:
     orders["phone_digits"] = normalize.phone_digits(orders["phone"])
     orders["order_date"] = orders["ordered_at"].str.slice(0, 10)
     orders["digest"] = _digest(orders, lines)
-    return OrderBatch(orders, lines, rows_read)
+    return OrderBatch(orders, lines, rows_read, order_nos)
 
 
 def _digest(orders: pd.DataFrame, lines: pd.DataFrame) -> pd.Series:

@@ -149,3 +149,17 @@ def test_a_failed_bulk_import_keeps_every_index(tmp_path):
         shop.imports.import_file(path)
     assert index_definitions(shop) == indexes
     assert snapshot(shop) == before
+
+
+def test_an_import_that_finds_every_order_known_keeps_the_indexes(tmp_path):
+    shop = chunked_shop(7)
+    shop.imports.bulk_min_lines = 1
+    shop.imports.import_file(RAKUTEN)
+    copy = tmp_path / "copy.csv"
+    copy.write_bytes(RAKUTEN.read_bytes() + b"\r\n")  # other bytes, same orders
+    statements = []
+    shop.db.conn.set_trace_callback(statements.append)
+    again = shop.imports.import_file(copy)
+    shop.db.conn.set_trace_callback(None)
+    assert again.orders_added == again.orders_updated == 0 and again.orders_unchanged > 0
+    assert not [s for s in statements if "INDEX" in s.upper().split("(")[0]]

@@ -118,3 +118,97 @@ def test_legacy_rakuten_and_yahoo_presets(tmp_path):
     (row,) = shop.customers.table(as_of="2024-03-31").to_dict("records")
     assert (row["purchase_count"], row["total_amount"], row["first_purchase"]) == (2, 2500, "2024-03-01")
     assert row["kana"] == "モリ ハナ" and row["address"] == "東京都千代田区1-1"
+
+
+# --- raw digests: unchanged orders are skipped before they are normalised ----------
+
+def copy_with_extra_column_change(tmp_path):
+    """The September export with one byte changed in a column no preset maps
+    (注文者性別): new file bytes, same imported content."""
+    data = RAKUTEN_SEP.read_bytes().decode("cp932")
+    header, first, rest = data.split("\n", 2)
+    column = header.split(",").index('"注文者性別"')
+    cells = first.split(",")
+    cells[column] = '"不明"' if cells[column] != '"不明"' else '"男"'
+    path = tmp_path / "same_content.csv"
+    path.write_bytes("\n".join([header, ",".join(cells), rest]).encode("cp932"))
+    return path
+
+
+def normalised_texts(monkeypatch) -> list[int]:
+    """Counts the values that go through text normalisation from now on."""
+    import engine.normalize
+    seen = [0]
+    original = engine.normalize._text
+
+    def counting(value):
+        seen[0] += 1
+        return original(value)
+
+    monkeypatch.setattr(engine.normalize, "_text", counting)
+    return seen
+
+
+def test_a_copy_with_only_unmapped_cells_changed_normalises_nothing_but_order_numbers(
+        tmp_path, monkeypatch):
+    shop = Shop(":memory:")
+    first = shop.imports.import_file(RAKUTEN_SEP)
+    before = snapshot(shop)
+    seen = normalised_texts(monkeypatch)
+    again = shop.imports.import_file(copy_with_extra_column_change(tmp_path))
+    assert not again.already_imported
+    assert (again.orders_added, again.orders_updated, again.orders_unchanged) == (
+        0, 0, first.orders_added)
+    # Only the distinct order numbers were normalised (to look the orders up).
+    assert seen[0] == first.orders_added
+    assert snapshot(shop) == before
+
+
+def test_one_changed_mapped_cell_updates_exactly_that_order(tmp_path):
+    text = RAKUTEN_SEP.read_bytes().decode("cp932")
+    shop = Shop(":memory:")
+    first = shop.imports.import_file(RAKUTEN_SEP)
+    header, first_row, rest = text.split("\n", 2)
+    column = header.rstrip("\r").split(",").index('"個数"')
+    cells = first_row.split(",")
+    cells[column] = '"9"'
+    changed = tmp_path / "changed.csv"
+    changed.write_bytes("\n".join([header, ",".join(cells), rest]).encode("cp932"))
+    order_no = cells[0].strip('"')
+    again = shop.imports.import_file(changed)
+    assert (again.orders_added, again.orders_updated, again.orders_unchanged) == (
+        0, 1, first.orders_added - 1)
+    assert shop.db.scalar(
+        "SELECT l.quantity FROM order_lines l JOIN orders o ON o.id = l.order_id "
+        "WHERE o.order_no = ? AND l.line_no = 1", (order_no,)) == 9
+
+
+def test_orders_stored_without_a_raw_digest_are_compared_by_content(tmp_path):
+    # A database from before raw digests: every order is normalised and found unchanged,
+    # and an unchanged order is left exactly as it was (no digest written into it).
+    shop = Shop(":memory:")
+    first = shop.imports.import_file(RAKUTEN_SEP)
+    shop.db.conn.execute("UPDATE orders SET raw_digest = NULL")
+    before = snapshot(shop)
+    again = shop.imports.import_file(copy_with_extra_column_change(tmp_path))
+    assert (again.orders_added, again.orders_updated, again.orders_unchanged) == (
+        0, 0, first.orders_added)
+    assert snapshot(shop) == before
+
+
+def test_raw_digests_depend_on_the_mapping_and_the_rules(monkeypatch):
+    from engine import order_frame
+    from engine.formats import builtin_presets
+    from engine.reader import read_table
+    table = read_table(RAKUTEN_SEP)
+    rakuten = next(p for p in builtin_presets() if p.name == "rakuten")
+    numbers = order_frame._Raw(table, rakuten).apply("order_no", order_frame.normalize.text)
+    digests = order_frame._raw_digests(table, rakuten, numbers)
+    assert digests.index.is_unique and len(digests) == len(set(numbers))
+    assert digests.str.fullmatch("[0-9a-f]{16}").all()
+    other = json.loads(json.dumps(rakuten.__dict__))
+    other["fields"]["email"] = []
+    changed_mapping = type(rakuten)(**other)
+    assert not (order_frame._raw_digests(table, changed_mapping, numbers) == digests).any()
+    monkeypatch.setattr(order_frame, "RULES_VERSION", order_frame.RULES_VERSION + 1)
+    assert not (order_frame._raw_digests(table, rakuten, numbers) == digests).any()
