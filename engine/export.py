@@ -1,6 +1,7 @@
 """Writing tables to CSV (UTF-8 with BOM, for Excel) and .xlsx, formula-safe."""
 from __future__ import annotations
 
+import csv
 import io
 import sys
 from pathlib import Path
@@ -39,8 +40,35 @@ def _safe_text(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_csv(frame: pd.DataFrame, stream: BinaryIO) -> None:
-    text = _safe_text(frame).to_csv(index=False, lineterminator="\r\n")
+    """UTF-8 with BOM, CRLF, minimal quoting: what pandas' ``to_csv`` writes, but
+    through the csv module column by column (about twice as fast on big tables)."""
+    columns = [_csv_cells(frame.iloc[:, i]) for i in range(frame.shape[1])]
+    if any(c is None for c in columns):
+        text = _safe_text(frame).to_csv(index=False, lineterminator="\r\n")
+    else:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(["" if c is None else str(c) for c in frame.columns])
+        writer.writerows(zip(*columns))
+        text = buffer.getvalue()
     stream.write(b"\xef\xbb\xbf" + text.encode("utf-8"))
+
+
+def _csv_cells(series: pd.Series) -> list | None:
+    """The column's cells as the csv module should write them (formula-safe), or
+    None for a type whose text pandas formats its own way (dates, categories)."""
+    kind = series.dtype.kind
+    if kind in "iub":
+        return series.tolist()
+    if kind == "f":
+        return ["" if v != v else v for v in series.tolist()]
+    if kind not in "OT" or isinstance(series.dtype, pd.CategoricalDtype):
+        return None
+    values = series.tolist()
+    if series.isna().any():
+        values = ["" if pd.isna(v) else v for v in values]
+    return [("'" + v) if isinstance(v, str) and v.startswith(FORMULA_START) else v
+            for v in values]
 
 
 def write_xlsx(frame: pd.DataFrame, path: Path, sheet_title: str = "一覧",
