@@ -46,13 +46,17 @@ def write_csv(frame: pd.DataFrame, stream: BinaryIO) -> None:
     columns = [_csv_cells(frame.iloc[:, i]) for i in range(frame.shape[1])]
     if any(c is None for c in columns):
         text = _safe_text(frame).to_csv(index=False, lineterminator="\r\n")
-    else:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
+        stream.write(b"\xef\xbb\xbf" + text.encode("utf-8"))
+        return
+    # Written straight through to the stream: no second copy of the whole file.
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+    try:
+        writer = csv.writer(text, lineterminator="\r\n")
         writer.writerow(["" if c is None else str(c) for c in frame.columns])
         writer.writerows(zip(*columns))
-        text = buffer.getvalue()
-    stream.write(b"\xef\xbb\xbf" + text.encode("utf-8"))
+        text.flush()
+    finally:
+        text.detach()
 
 
 def _csv_cells(series: pd.Series) -> list | None:
