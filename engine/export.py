@@ -63,6 +63,9 @@ def _csv_cells(series: pd.Series) -> list | None:
     """The column's cells as the csv module should write them (formula-safe), or
     None for a type whose text pandas formats its own way (dates, categories)."""
     kind = series.dtype.kind
+    if kind in "iubf" and not isinstance(series.dtype, np.dtype):
+        # Nullable Int64 / Float64 / boolean: their missing value is pd.NA.
+        return ["" if _missing(v) else v for v in series.tolist()]
     if kind in "iub":
         return series.tolist()
     if kind == "f":

@@ -89,7 +89,11 @@ def test_fast_csv_equals_pandas(columns):
         "金額": pd.Series(columns["floats"], dtype="float64"),
         "氏名": pd.Series(columns["texts"], dtype=str),
         "備考": pd.Series(columns["mixed"], dtype=object),
-        "DM": pd.Series(columns["flags"], dtype=bool)})
+        "DM": pd.Series(columns["flags"], dtype=bool),
+        "周期": pd.Series([None if i % 3 == 0 else i for i in range(len(columns["ints"]))],
+                        dtype="Int64"),
+        "率": pd.Series([None if i % 2 else i / 4 for i in range(len(columns["ints"]))],
+                       dtype="Float64")})
     buffer = io.BytesIO()
     write_csv(frame, buffer)
     assert buffer.getvalue() == pandas_csv(frame)
