@@ -300,33 +300,41 @@ def _cancelled(raw: _Raw, preset: FormatPreset, n: int) -> np.ndarray:
 
 
 def _group(lines: pd.DataFrame, rows_read: int, order_nos: pd.Index) -> OrderBatch:
-    """Lines → orders. Order-level fields take the first non-empty value of the order."""
-    lines["line_no"] = lines.groupby("order_no", sort=False).cumcount() + 1
+    """Lines → orders. Order-level fields take the first non-empty value of the order.
+
+    Lines are grouped by integer codes of their order number (first appearance
+    first), so the strings are hashed once rather than by every groupby.
+    """
+    codes, numbers = pd.factorize(lines["order_no"].to_numpy(dtype=object))
+    lines["line_no"] = lines.groupby(codes).cumcount() + 1
     text_fields = [f for f in ORDER_FIELDS if f not in ("shipping", "fee", "points", "coupon")]
-    firsts = lines[["order_no"] + text_fields].replace("", np.nan).groupby(
-        "order_no", sort=False).first().fillna("")
-    money = lines.groupby("order_no", sort=False)[["shipping", "fee", "points", "coupon"]].first()
-    orders = firsts.join(money)
-    grouped = lines.groupby("order_no", sort=False)
+    money_fields = ["shipping", "fee", "points", "coupon"]
+    orders = lines[text_fields].replace("", np.nan).groupby(codes).first().fillna("")
+    orders = orders.join(lines[money_fields].groupby(codes).first())
+    grouped = lines[["amount", "cancelled", "row"]].groupby(codes)
     orders["amount"] = grouped["amount"].sum()
     orders["cancelled"] = grouped["cancelled"].any()
     orders["row"] = grouped["row"].first()
+    orders.index = pd.Index(numbers, name="order_no", dtype=str)
     orders["name_key"] = normalize.name_key(orders["name"])
     orders["phone_digits"] = normalize.phone_digits(orders["phone"])
     orders["order_date"] = orders["ordered_at"].str.slice(0, 10)
-    orders["digest"] = _digest(orders, lines)
+    orders["digest"] = _digest(orders, lines, codes)
     return OrderBatch(orders, lines, rows_read, order_nos)
 
 
-def _digest(orders: pd.DataFrame, lines: pd.DataFrame) -> pd.Series:
-    """A fingerprint of an order's content, so a re-import can tell unchanged orders."""
+def _digest(orders: pd.DataFrame, lines: pd.DataFrame, codes: np.ndarray) -> pd.Series:
+    """A fingerprint of an order's content, so a re-import can tell unchanged orders.
+
+    ``codes`` gives each line's order as its position in ``orders``.
+    """
     order_part = pd.util.hash_pandas_object(
         orders[["ordered_at", "cancelled", "amount"] + CUSTOMER_FIELDS].astype(str), index=False)
     line_hash = pd.util.hash_pandas_object(
         lines[["line_no"] + LINE_FIELDS].astype(str), index=False).to_numpy()
     weights = lines["line_no"].to_numpy(dtype="uint64")
+    line_part = np.zeros(len(orders), dtype="uint64")
     with np.errstate(over="ignore"):
-        weighted = pd.Series(line_hash * weights, index=lines["order_no"].to_numpy())
-        line_part = weighted.groupby(level=0, sort=False).sum()
-        combined = order_part.to_numpy() ^ line_part.reindex(orders.index).to_numpy(dtype="uint64")
-    return pd.Series([f"{v:016x}" for v in combined], index=orders.index)
+        np.add.at(line_part, codes, line_hash * weights)
+    combined = order_part.to_numpy() ^ line_part
+    return pd.Series([f"{v:016x}" for v in combined.tolist()], index=orders.index)
