@@ -4,6 +4,7 @@ import pandas as pd
 import pytest
 
 from engine import BadFileError, Shop
+from engine.schema import DEFERRABLE_INDEXES
 from tests.engine.snapshot import SAMPLES, figures, meta, sample_files, snapshot
 
 RAKUTEN = SAMPLES / "rakuten" / "rakuten_202509.csv"
@@ -112,9 +113,16 @@ def test_bulk_imports_rebuild_the_indexes_and_match_truth(folder):
     bulk, normal = chunked_shop(7), chunked_shop(7)
     bulk.imports.bulk_min_lines = 1
     normal.imports.bulk_min_lines = 10 ** 9
+    statements = []
+    bulk.db.conn.set_trace_callback(statements.append)
     for shop in (bulk, normal):
         for path in sample_files(folder):
             shop.imports.import_file(path)
+    bulk.db.conn.set_trace_callback(None)
+    dropped = [s.split()[2] for s in statements if s.startswith("DROP INDEX")]
+    rebuilt = [s.split()[2] for s in statements if s.startswith("CREATE INDEX")]
+    assert dropped and sorted(dropped) == sorted(rebuilt)
+    assert set(dropped) <= set(DEFERRABLE_INDEXES)
     assert index_definitions(bulk) == index_definitions(normal)
     assert without_stamps(snapshot(bulk)) == without_stamps(snapshot(normal))
     table = bulk.customers.table(as_of=meta(folder)["as_of"])
