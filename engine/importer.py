@@ -39,12 +39,13 @@ class ImportResult:
     lines: int = 0
     customers_added: int = 0
     already_imported: bool = False
+    source_label: str = ""
 
     def summary(self) -> str:
         if self.already_imported:
             return (f"{self.file_name}: 取込済みのファイルです（{self.orders_unchanged}件の注文はすべて"
                     "登録済み）。変更はありません。")
-        return (f"{self.file_name}（{self.source}）: 新規注文 {self.orders_added}件、"
+        return (f"{self.file_name}（{self.source_label or self.source}）: 新規注文 {self.orders_added}件、"
                 f"更新 {self.orders_updated}件、変更なし {self.orders_unchanged}件、"
                 f"新しい顧客 {self.customers_added}人（{self.rows_read}行を読み込み）")
 
@@ -100,7 +101,8 @@ class ImportService:
         previous = self._previous_import(opened.sha256)
         if previous is not None:
             return ImportResult(None, path.name, preset.name, previous["rows_read"],
-                                orders_unchanged=previous["orders"], already_imported=True)
+                                orders_unchanged=previous["orders"], already_imported=True,
+                                source_label=preset.label)
         self._backup_before(path.name)
         try:
             result = self._import(opened, preset, report, cancel, self.chunk_rows)
@@ -119,18 +121,23 @@ class ImportService:
                     "INSERT INTO imports (op_id, file_name, sha256, source, started_at) "
                     "VALUES (?, ?, ?, ?, ?)",
                     (op.id, path.name, opened.sha256, preset.name, now_text()))
-                result = ImportResult(cur.lastrowid, path.name, preset.name, 0)
+                result = ImportResult(cur.lastrowid, path.name, preset.name, 0,
+                                      source_label=preset.label)
                 last_customer = self._last_customer_id()
                 indexes = _DeferredIndexes(self, opened.lines)
                 seen = np.empty(0, dtype="uint64")
                 done = 0.0
                 known = _KnownOrders(self.db.conn, preset.name)
+                report(0.2, f"{path.name}: 注文データを読み込んでいます")
                 for batch, fraction in iter_batches(opened, preset, rows, known):
                     seen = _remember_orders(seen, batch.order_nos)
                     result.rows_read += batch.rows_read
                     chunk = _ChunkProgress(report, 0.2 + 0.78 * done, 0.2 + 0.78 * fraction)
                     _Writer(self.shop, result, batch, chunk, cancel, indexes).run()
                     done = fraction
+                    if fraction < 1.0:
+                        report(0.2 + 0.78 * done,
+                               f"{path.name}: 続きを読み込んでいます（{result.rows_read:,}行まで済み）")
                 if indexes.dropped:
                     _check(cancel)
                     report(0.98, f"{path.name}: 検索用の索引を作り直しています")

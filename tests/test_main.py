@@ -37,6 +37,9 @@ def test_import_then_customers_csv(capsysbinary, tmp_path):
     code, out, err = run(capsysbinary, "import", *sample_files(), "--db", db)
     assert (code, err) == (0, "")
     assert len(out.strip().splitlines()) == len(meta()["files"])
+    # Each line names the format as the shop knows it, never an internal name.
+    assert "rakuten_202507.csv（楽天市場（楽天ペイ受注））: 新規注文" in out
+    assert "（rakuten）" not in out
     code, out, err = run(capsysbinary, "customers", "--as-of", meta()["as_of"], "--db", db)
     assert code == 0 and out.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(out.lstrip("\ufeff"))))
