@@ -1,6 +1,7 @@
 """Opening the SQLite file: pragmas, migrations, transactions."""
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from contextlib import contextmanager
@@ -20,6 +21,12 @@ APPLICATION_ID = 0x4F544B49
 # (page structure and records, no index cross-check).
 FULL_CHECK_MAX_BYTES = 200 * 1024 * 1024
 CACHE_KIB = 256 * 1024
+
+
+def json_list(values) -> str:
+    """Values as one JSON array, for ``IN (SELECT value FROM json_each(?))``: one
+    parameter instead of a temporary table filled row by row."""
+    return json.dumps([v if isinstance(v, str) else int(v) for v in values], ensure_ascii=False)
 
 
 def now_text() -> str:

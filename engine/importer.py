@@ -1,7 +1,6 @@
 """The import pipeline: one file → one undoable operation in one transaction."""
 from __future__ import annotations
 
-import json
 from contextlib import contextmanager
 from itertools import repeat
 from dataclasses import dataclass
@@ -12,10 +11,11 @@ import numpy as np
 import pandas as pd
 
 from engine import identity
-from engine.database import now_text
+from engine.database import json_list, now_text
 from engine.errors import CancelledError, OtokuiError
 from engine.formats import FormatPreset, load_mapping_file
-from engine.order_frame import CUSTOMER_FIELDS, OrderBatch, check_columns, iter_batches
+from engine.order_frame import (CUSTOMER_FIELDS, KnownOrders, OrderBatch, check_columns,
+                                iter_batches)
 from engine.privacy import forget_erased
 from engine.reader import CHUNK_ROWS, OpenedFile, open_file
 from engine.schema import DEFERRABLE_INDEXES
@@ -127,7 +127,7 @@ class ImportService:
                 indexes = _DeferredIndexes(self, opened.lines)
                 seen = np.empty(0, dtype="uint64")
                 done = 0.0
-                known = _KnownOrders(self.db.conn, preset.name)
+                known = KnownOrders(self.db.conn, preset.name)
                 report(0.2, f"{path.name}: 注文データを読み込んでいます")
                 for batch, fraction in iter_batches(opened, preset, rows, known):
                     seen = _remember_orders(seen, batch.order_nos)
@@ -198,12 +198,6 @@ class ImportService:
             conn.execute("UPDATE imports SET undone_at = ? WHERE id = ?", (now_text(), import_id))
 
 
-def _json_list(values) -> str:
-    """Values as one JSON array, for ``IN (SELECT value FROM json_each(?))``: one
-    parameter instead of a temporary table filled row by row."""
-    return json.dumps([v if isinstance(v, str) else int(v) for v in values], ensure_ascii=False)
-
-
 def _check(cancel: Cancel | None) -> None:
     if cancel is not None and cancel():
         raise CancelledError()
@@ -250,23 +244,6 @@ class _DeferredIndexes:
     def rebuild(self) -> None:
         for sql in self.dropped:
             self.conn.execute(sql)
-
-
-class _KnownOrders:
-    """Which orders of a chunk the database holds with the same raw digest
-    (imported before from identical cells): those need no normalising at all."""
-
-    def __init__(self, conn, source: str):
-        self.conn, self.source = conn, source
-
-    def __call__(self, raw_digests: pd.Series) -> np.ndarray:
-        stored = dict(self.conn.execute(
-            "SELECT order_no, raw_digest FROM orders WHERE source = ? AND raw_digest IS NOT NULL "
-            "AND order_no IN (SELECT value FROM json_each(?))",
-            (self.source, _json_list(raw_digests.index))).fetchall())
-        if not stored:
-            return np.zeros(len(raw_digests), dtype=bool)
-        return np.asarray(raw_digests.index.map(stored) == raw_digests.to_numpy(), dtype=bool)
 
 
 class _ChunkProgress:
@@ -333,7 +310,7 @@ class _Writer:
         rows = self.conn.execute(
             "SELECT order_no, id, digest, customer_id FROM orders WHERE source = ? "
             "AND order_no IN (SELECT value FROM json_each(?))",
-            (self.source, _json_list(order_nos))).fetchall()
+            (self.source, json_list(order_nos))).fetchall()
         return pd.DataFrame(rows, columns=["order_no", "order_id", "old_digest", "old_customer"]
                             ).set_index("order_no")
 
@@ -343,7 +320,7 @@ class _Writer:
         keys = identity.order_keys(work, self.source)
         rows = self.conn.execute(
             "SELECT key, customer_id FROM identity_keys WHERE key IN "
-            "(SELECT value FROM json_each(?))", (_json_list(keys["key"].unique()),)).fetchall()
+            "(SELECT value FROM json_each(?))", (json_list(keys["key"].unique()),)).fetchall()
         owners = pd.DataFrame(rows, columns=["key", "customer_id"]).set_index("key")["customer_id"]
         order_owner = work["old_customer"].fillna(0).to_numpy(dtype="int64")
         labels, linked = identity.components(len(work), keys, owners, order_owner)
@@ -438,7 +415,7 @@ class _Writer:
                 f"UPDATE orders SET {assignments}, import_id = ? WHERE id = ?",
                 zip(*(changed[c].tolist() for c in columns), repeat(import_id), changed_ids))
             self.conn.execute("DELETE FROM order_lines WHERE order_id IN "
-                              "(SELECT value FROM json_each(?))", (_json_list(changed_ids),))
+                              "(SELECT value FROM json_each(?))", (json_list(changed_ids),))
         added = work.loc[is_new]
         first_id = self.conn.execute(
             "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'orders'), 0) + 1"

@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
@@ -12,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from engine import normalize
+from engine.database import json_list
 from engine.errors import BadFileError
 from engine.formats import FIELDS, JOIN_SEPARATOR, FormatPreset
 from engine.reader import CHUNK_ROWS, OpenedFile, Table
@@ -45,9 +47,27 @@ class OrderBatch:
     skipped: int = 0
 
 
-# Given each order's raw digest (index order_no), which orders the database
-# already holds with exactly that digest (a boolean per order).
-KnownOrders = Callable[[pd.Series], np.ndarray]
+# Given each order's raw digest (index order_no): whether the database already
+# holds that order unchanged (a boolean per order). KnownOrders is the real one.
+KnownFilter = Callable[[pd.Series], np.ndarray]
+
+
+class KnownOrders:
+    """Which orders of a chunk the database holds with the same raw digest
+    (imported before from identical cells): those need no normalising at all.
+    Called with each order's raw digest (index order_no); a boolean per order."""
+
+    def __init__(self, conn: sqlite3.Connection, source: str):
+        self.conn, self.source = conn, source
+
+    def __call__(self, raw_digests: pd.Series) -> np.ndarray:
+        stored = dict(self.conn.execute(
+            "SELECT order_no, raw_digest FROM orders WHERE source = ? AND raw_digest IS NOT NULL "
+            "AND order_no IN (SELECT value FROM json_each(?))",
+            (self.source, json_list(raw_digests.index))).fetchall())
+        if not stored:
+            return np.zeros(len(raw_digests), dtype=bool)
+        return np.asarray(raw_digests.index.map(stored) == raw_digests.to_numpy(), dtype=bool)
 
 
 def _column(table: Table, preset: FormatPreset, field: str) -> tuple[pd.Series, str | None]:
@@ -134,7 +154,7 @@ def check_columns(path: Path, headers: list[str], preset: FormatPreset) -> None:
 
 
 def iter_batches(opened: OpenedFile, preset: FormatPreset, rows: int | None = CHUNK_ROWS,
-                 known: KnownOrders | None = None) -> Iterator[tuple[OrderBatch, float]]:
+                 known: KnownFilter | None = None) -> Iterator[tuple[OrderBatch, float]]:
     """The file's orders chunk by chunk, with the fraction of the file done;
     orders ``known`` says are stored unchanged are left out (see build_batch).
 
@@ -148,7 +168,7 @@ def iter_batches(opened: OpenedFile, preset: FormatPreset, rows: int | None = CH
 
 
 def _carried(opened: OpenedFile, preset: FormatPreset, chunks: Iterator[Table],
-             carry_over: bool, known: KnownOrders | None) -> Iterator[tuple[OrderBatch, float]]:
+             carry_over: bool, known: KnownFilter | None) -> Iterator[tuple[OrderBatch, float]]:
     carry: Table | None = None
     for table in chunks:
         if carry is not None:
@@ -175,7 +195,7 @@ def _take(table: Table, rows: slice | np.ndarray) -> Table:
 
 
 def build_batch(path: Path, table: Table, preset: FormatPreset,
-                known: KnownOrders | None = None) -> OrderBatch:
+                known: KnownFilter | None = None) -> OrderBatch:
     """Normalise every line, check values, group lines into orders.
 
     Each order gets a digest of its raw cells; orders ``known`` reports as
