@@ -40,6 +40,10 @@ class BadFileError(OtokuiError):
             where += f"「{column}」列"
         super().__init__(f"{where}: {reason}")
 
+    def __reduce__(self):
+        # Rebuilt from its parts when it crosses from the parsing process.
+        return type(self), (self.file, self.reason, self.row, self.column)
+
 
 class UndoBlockedError(OtokuiError):
     """An operation cannot be undone because later work builds on it."""

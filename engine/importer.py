@@ -1,6 +1,8 @@
 """The import pipeline: one file → one undoable operation in one transaction."""
 from __future__ import annotations
 
+import contextlib
+import logging
 from contextlib import contextmanager
 from itertools import repeat
 from dataclasses import dataclass
@@ -16,9 +18,13 @@ from engine.errors import CancelledError, OtokuiError
 from engine.formats import FormatPreset, load_mapping_file
 from engine.order_frame import (CUSTOMER_FIELDS, KnownOrders, OrderBatch, check_columns,
                                 iter_batches)
+from engine.parse_process import (PARALLEL_CHUNK_ROWS, PARALLEL_MIN_LINES, ParserProcessLost,
+                                  parallel_batches)
 from engine.privacy import forget_erased
 from engine.reader import CHUNK_ROWS, OpenedFile, open_file
 from engine.schema import DEFERRABLE_INDEXES
+
+_log = logging.getLogger(__name__)
 
 Progress = Callable[[float, str], None]
 # Smallest file whose import rebuilds the secondary indexes (see ImportService._bulk).
@@ -57,6 +63,7 @@ class ImportService:
         # Rows read and written at a time: bounds memory whatever the file size.
         self.chunk_rows = CHUNK_ROWS
         self.bulk_min_lines = BULK_MIN_LINES
+        self.parallel_min_lines = PARALLEL_MIN_LINES
         # Inside batch(): None until the batch's one backup is taken, then True.
         self._batch_backed_up: bool | None = None
 
@@ -105,15 +112,25 @@ class ImportService:
                                 source_label=preset.label)
         self._backup_before(path.name)
         try:
-            result = self._import(opened, preset, report, cancel, self.chunk_rows)
+            result = self._import(opened, preset, report, cancel, self.chunk_rows,
+                                  parallel=self._parallel(opened))
         except _OrdersNotAdjacent:
             # Rolled back; a file that scatters an order's lines is read whole.
             result = self._import(opened, preset, report, cancel, None)
+        except ParserProcessLost as exc:
+            # Rolled back; the same import again, parsed in this process.
+            _log.warning("parsing process lost (%s); importing %s in one process", exc, path.name)
+            result = self._import(opened, preset, report, cancel, self.chunk_rows)
         report(1.0, result.summary())
         return result
 
+    def _parallel(self, opened: OpenedFile) -> bool:
+        """Whether to parse in a second process (big delimited files in a database file)."""
+        return (self.db.path is not None and opened.encoding != "xlsx"
+                and opened.lines >= self.parallel_min_lines)
+
     def _import(self, opened: OpenedFile, preset: FormatPreset, report: Progress,
-                cancel: Cancel | None, rows: int | None) -> ImportResult:
+                cancel: Cancel | None, rows: int | None, parallel: bool = False) -> ImportResult:
         path = opened.path
         with self.db.transaction():
             with self.shop.journal.operation("import", f"取込: {path.name}") as op:
@@ -125,19 +142,15 @@ class ImportService:
                                       source_label=preset.label)
                 last_customer = self._last_customer_id()
                 indexes = _DeferredIndexes(self, opened.lines)
-                seen = np.empty(0, dtype="uint64")
-                done = 0.0
-                known = KnownOrders(self.db.conn, preset.name)
+                if parallel:
+                    batches = parallel_batches(opened, preset, self.db.path,
+                                               min(rows, PARALLEL_CHUNK_ROWS))
+                else:
+                    batches = iter_batches(opened, preset, rows,
+                                           KnownOrders(self.db.conn, preset.name))
                 report(0.2, f"{path.name}: 注文データを読み込んでいます")
-                for batch, fraction in iter_batches(opened, preset, rows, known):
-                    seen = _remember_orders(seen, batch.order_nos)
-                    result.rows_read += batch.rows_read
-                    chunk = _ChunkProgress(report, 0.2 + 0.78 * done, 0.2 + 0.78 * fraction)
-                    _Writer(self.shop, result, batch, chunk, cancel, indexes).run()
-                    done = fraction
-                    if fraction < 1.0:
-                        report(0.2 + 0.78 * done,
-                               f"{path.name}: 続きを読み込んでいます（{result.rows_read:,}行まで済み）")
+                with contextlib.closing(batches):
+                    self._write_batches(batches, path, result, report, cancel, indexes)
                 if indexes.dropped:
                     _check(cancel)
                     report(0.98, f"{path.name}: 検索用の索引を作り直しています")
@@ -154,6 +167,20 @@ class ImportService:
             # Outside the journaled operation: its before-images must not keep the data.
             forget_erased(self.db.conn, result.import_id)
         return result
+
+    def _write_batches(self, batches, path: Path, result: ImportResult, report: Progress,
+                       cancel: Cancel | None, indexes: _DeferredIndexes) -> None:
+        seen = np.empty(0, dtype="uint64")
+        done = 0.0
+        for batch, fraction in batches:
+            seen = _remember_orders(seen, batch.order_nos)
+            result.rows_read += batch.rows_read
+            chunk = _ChunkProgress(report, 0.2 + 0.78 * done, 0.2 + 0.78 * fraction)
+            _Writer(self.shop, result, batch, chunk, cancel, indexes).run()
+            done = fraction
+            if fraction < 1.0:
+                report(0.2 + 0.78 * done,
+                       f"{path.name}: 続きを読み込んでいます（{result.rows_read:,}行まで済み）")
 
     def _bulk(self, new_lines: float) -> bool:
         """Whether an import adding about ``new_lines`` lines should rebuild the

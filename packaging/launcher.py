@@ -63,4 +63,8 @@ def launch(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
+    import multiprocessing
+    # A big import parses in a second process: in the frozen program that process
+    # starts this executable again, and freeze_support turns it into the worker.
+    multiprocessing.freeze_support()
     sys.exit(launch(sys.argv[1:]))

@@ -1,0 +1,91 @@
+"""Reading and normalising a big export in a second process while this one writes.
+
+Parsing (CSV, normalising, digests) and writing to SQLite each take about half of
+a big import and both are CPU-bound Python, so on two cores they overlap only in
+two processes. The parsing process reads the database (read-only, its last
+committed state: the state before this import) to leave out orders already
+stored unchanged, and sends the finished batches through a bounded queue.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import queue as queues
+import sqlite3
+from pathlib import Path
+from typing import Iterator
+from urllib.parse import quote
+
+from engine.formats import FormatPreset
+from engine.order_frame import KnownOrders, OrderBatch, iter_batches
+from engine.reader import OpenedFile
+
+# Below this many lines the second process's start (about a second) is not worth it.
+PARALLEL_MIN_LINES = 200_000
+# Rows per batch: smaller than the one-process chunks, so two processes' batches
+# in memory at once stay within the import's memory budget.
+PARALLEL_CHUNK_ROWS = 50_000
+# Batches the parser may run ahead of the writer.
+_AHEAD = 2
+_LINE_COLUMNS = ["order_no", "line_no", "product_code", "product_name", "unit_price",
+                 "quantity", "amount"]
+
+
+class ParserProcessLost(Exception):
+    """The parsing process could not start or ended without a word."""
+
+
+def parallel_batches(opened: OpenedFile, preset: FormatPreset, db_path: Path,
+                     rows: int = PARALLEL_CHUNK_ROWS) -> Iterator[tuple[OrderBatch, float]]:
+    """The same batches as ``iter_batches(opened, preset, rows, KnownOrders(…))``,
+    produced by a second process. Close the iterator to stop that process."""
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue(maxsize=_AHEAD)
+    process = context.Process(target=_produce, args=(opened, preset, str(db_path), rows, results),
+                              name="otokui-parser", daemon=True)
+    try:
+        process.start()
+    except Exception as exc:  # noqa: BLE001 — any failure to start means: parse here instead
+        raise ParserProcessLost(str(exc)) from exc
+    try:
+        while True:
+            try:
+                message = results.get(timeout=0.5)
+            except queues.Empty:
+                if not process.is_alive():
+                    raise ParserProcessLost(f"exit code {process.exitcode}") from None
+                continue
+            if message[0] == "batch":
+                yield message[1], message[2]
+            elif message[0] == "error":
+                raise message[1]
+            else:
+                return
+    finally:
+        if process.is_alive():
+            process.terminate()
+        process.join(timeout=10)
+        results.close()
+        results.cancel_join_thread()
+
+
+def _produce(opened: OpenedFile, preset: FormatPreset, db_path: str, rows: int,
+             results) -> None:
+    """The parsing process: every batch, then ("done",) or ("error", exception)."""
+    try:
+        conn = sqlite3.connect(f"file:{quote(db_path)}?mode=ro", uri=True)
+        try:
+            known = KnownOrders(conn, preset.name)
+            for batch, fraction in iter_batches(opened, preset, rows, known):
+                results.put(("batch", _for_writer(batch), fraction))
+        finally:
+            conn.close()
+        results.put(("done",))
+    except BaseException as exc:  # noqa: BLE001 — every failure goes back to the writer
+        results.put(("error", exc))
+
+
+def _for_writer(batch: OrderBatch) -> OrderBatch:
+    """Only the line columns the writer uses travel (orders travel whole)."""
+    if len(batch.lines):
+        batch.lines = batch.lines[_LINE_COLUMNS]
+    return batch
