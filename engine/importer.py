@@ -119,7 +119,8 @@ class ImportService:
             result = self._import(opened, preset, report, cancel, None)
         except ParserProcessLost as exc:
             # Rolled back; the same import again, parsed in this process.
-            _log.warning("parsing process lost (%s); importing %s in one process", exc, path.name)
+            _log.warning("%s: 読み込み用のプロセスが止まったため、1つのプロセスで取り込み直しました"
+                         "（%s）", path.name, exc)
             result = self._import(opened, preset, report, cancel, self.chunk_rows)
         report(1.0, result.summary())
         return result

@@ -7,7 +7,8 @@
 The smoke test runs the packaged program, never the source tree, each step with a
 temporary user-data folder so nothing touches the developer's own data:
 ``--version``; ``import`` of every sample export into a temporary database, then
-``customers``, whose figures must equal tests/data/samples/truth.csv; ``import``
+``customers``, whose figures must equal tests/data/samples/truth.csv; ``import`` of a
+generated 210k-line export (parsed in a second process, which must not fall back); ``import``
 without ``--db`` into the user's data folder (%LOCALAPPDATA%\\Otokui on Windows); and
 the window on that database, offscreen, quit automatically once shown
 (OTOKUI_SMOKE_QUIT_MS) and timed, which must leave a log file in the same folder.
@@ -32,6 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "packaging" / "otokui.spec"
 SAMPLES = ROOT / "tests" / "data" / "samples"
 MARKER = "otokui: first window shown"
+# Lines of the generated export that must take the two-process import path.
+PARALLEL_LINES = 210_000
 FIGURES = ("purchase_count", "total_amount", "first_purchase", "last_purchase")
 
 sys.path.insert(0, str(ROOT / "packaging"))
@@ -113,6 +116,27 @@ def check_import(exe: Path, home: Path) -> int:
     return sum(got.values())
 
 
+def check_big_import(exe: Path, home: Path) -> int:
+    """A generated export big enough to be parsed in a second process: in the frozen
+    program that process is this executable started again (freeze_support)."""
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.generate import generate
+
+    home.mkdir(parents=True, exist_ok=True)
+    export = home / "big_rakuten.csv"
+    shape = generate(export, PARALLEL_LINES)
+    result = subprocess.run([str(exe), "import", str(export), "--db", str(home / "big.db")],
+                            env=_env(home), capture_output=True, encoding="utf-8",
+                            errors="replace", timeout=600)
+    expected = f"新規注文 {shape['orders']}件"
+    if result.returncode != 0 or expected not in result.stdout:
+        raise SmokeTestFailed(f"big import: exit code {result.returncode}, expected "
+                              f"{expected!r}\n{result.stdout}\n{result.stderr}")
+    if "1つのプロセスで取り込み直しました" in result.stderr:
+        raise SmokeTestFailed(f"big import fell back to one process:\n{result.stderr}")
+    return shape["orders"]
+
+
 def _figures(path: Path, encoding: str) -> Counter:
     with path.open(encoding=encoding, newline="") as f:
         return Counter(tuple(row[k] for k in FIGURES) for row in csv.DictReader(f))
@@ -163,9 +187,10 @@ def smoke_test(exe: Path, runs: int) -> dict:
         tmp = Path(tmp)
         check_version(exe, tmp / "version")
         customers = check_import(exe, tmp / "import")
+        big_orders = check_big_import(exe, tmp / "big")
         check_user_data_folder(exe, tmp / "user")
         times = [time_first_window(exe, tmp / "user") for _ in range(runs)]
-    return {"customers": customers, "first_window_s": times}
+    return {"customers": customers, "big_orders": big_orders, "first_window_s": times}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -195,6 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     if build_s is not None:
         print(f"build time: {build_s:.0f} s")
     print(f"imported samples: {result['customers']} customers match truth.csv")
+    print(f"parsed in a second process: {result['big_orders']} orders")
     print("time to first window: " + ", ".join(f"{t:.2f}" for t in times)
           + f" s (median {statistics.median(times):.2f} s)")
     return 0

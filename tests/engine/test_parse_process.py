@@ -52,7 +52,7 @@ def test_parallel_imports_equal_single_process_imports(tmp_path, monkeypatch, ca
     # are read whole in this one), and none fell back.
     delimited = [p.name for p in sample_files() if p.suffix != ".xlsx"]
     assert started == delimited + [f"copy_{id(shops[0])}.csv"]
-    assert len(delimited) == 20 and "parsing process lost" not in caplog.text
+    assert len(delimited) == 20 and "1つのプロセスで取り込み直しました" not in caplog.text
     for shop in shops:
         shop.close()
 
@@ -104,7 +104,7 @@ def test_a_lost_parsing_process_falls_back_to_one_process(tmp_path, monkeypatch,
     reference = Shop(":memory:").imports.import_file(RAKUTEN)
     assert (result.orders_added, result.lines) == (reference.orders_added, reference.lines)
     assert shop.db.scalar("SELECT count(*) FROM imports") == 1
-    assert "parsing process lost" in caplog.text
+    assert "1つのプロセスで取り込み直しました" in caplog.text
     shop.close()
 
 

@@ -29,6 +29,7 @@ def test_build_and_smoke_test(tmp_path):
     out = result.stdout
     assert "smoke test passed" in out
     assert "imported samples: 148 customers match truth.csv" in out
+    assert re.search(r"parsed in a second process: \d{6} orders", out)
     size_mb = float(re.search(r"bundle: (\d+) MB", out).group(1))
     assert 50 < size_mb < 400
     times = re.search(r"time to first window: ([\d., ]+) s", out).group(1).split(", ")
