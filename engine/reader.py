@@ -259,7 +259,9 @@ def _first_long_row(path: Path, encoding: str) -> int | None:
 def _finish(headers: list[str], frame: pd.DataFrame, first_row: int, encoding: str) -> Table:
     """Strings everywhere, blank rows dropped, each row's number in the file kept."""
     frame.columns = headers
-    frame = frame.fillna("").astype(str)
+    # Cells are never missing here: the CSV reader does not detect NA and pads short
+    # rows with "", workbook cells are already text.
+    frame = frame.astype(str)
     rows = frame.index.to_numpy() + first_row
     # Blank rows: checked column by column on the rows still blank, so a normal
     # file costs one pass over its first column.
@@ -268,7 +270,8 @@ def _finish(headers: list[str], frame: pd.DataFrame, first_row: int, encoding: s
         candidates = np.flatnonzero(blank)
         if not len(candidates):
             break
-        blank[candidates] = (frame.iloc[candidates, column].str.strip() == "").to_numpy()
+        cells = frame.iloc[:, column].to_numpy(dtype=object)[candidates].tolist()
+        blank[candidates] = [not cell.strip() for cell in cells]
     if blank.any():
         frame = frame.loc[~blank]
         rows = rows[~blank]
