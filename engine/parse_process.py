@@ -5,6 +5,10 @@ a big import and both are CPU-bound Python, so on two cores they overlap only in
 two processes. The parsing process reads the database (read-only, its last
 committed state: the state before this import) to leave out orders already
 stored unchanged, and sends the finished batches through a bounded queue.
+
+The process is started with ``spawn`` on every platform (Windows has nothing
+else), which imports the main module again: a script that imports big files
+through the engine needs the ``if __name__ == "__main__":`` guard, as main.py has.
 """
 from __future__ import annotations
 
