@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Iterator
 from urllib.parse import quote
 
+from engine.errors import OtokuiError
 from engine.formats import FormatPreset
 from engine.order_frame import KnownOrders, OrderBatch, iter_batches
 from engine.reader import OpenedFile
@@ -62,6 +63,8 @@ def parallel_batches(opened: OpenedFile, preset: FormatPreset, db_path: Path,
                 yield message[1], message[2]
             elif message[0] == "error":
                 raise message[1]
+            elif message[0] == "lost":
+                raise ParserProcessLost(message[1])
             else:
                 return
     finally:
@@ -74,7 +77,9 @@ def parallel_batches(opened: OpenedFile, preset: FormatPreset, db_path: Path,
 
 def _produce(opened: OpenedFile, preset: FormatPreset, db_path: str, rows: int,
              results) -> None:
-    """The parsing process: every batch, then ("done",) or ("error", exception)."""
+    """The parsing process: every batch, then ("done",), ("error", OtokuiError) for a
+    problem with the file, or ("lost", text) for anything else (the writer then
+    imports in one process, where a real problem shows up again)."""
     try:
         conn = sqlite3.connect(f"file:{quote(db_path)}?mode=ro", uri=True)
         try:
@@ -84,8 +89,10 @@ def _produce(opened: OpenedFile, preset: FormatPreset, db_path: str, rows: int,
         finally:
             conn.close()
         results.put(("done",))
-    except BaseException as exc:  # noqa: BLE001 — every failure goes back to the writer
+    except OtokuiError as exc:
         results.put(("error", exc))
+    except BaseException as exc:  # noqa: BLE001 — every other failure: parse in one process
+        results.put(("lost", f"{type(exc).__name__}: {exc}"))
 
 
 def _for_writer(batch: OrderBatch) -> OrderBatch:

@@ -124,3 +124,33 @@ def test_cancelling_a_parallel_import_stops_the_parser_and_changes_nothing(tmp_p
     assert snapshot(shop) == before
     assert not multiprocessing.active_children()
     shop.close()
+
+
+def test_the_parser_finds_a_database_whose_path_needs_quoting(tmp_path, caplog):
+    # The parser opens the database by URI: spaces, %, # and Japanese must survive.
+    folder = tmp_path / "お店 #1 100%"
+    folder.mkdir()
+    shop = file_shop(folder / "顧客 台帳.db", True)
+    first = shop.imports.import_file(RAKUTEN)
+    again = shop.imports.import_file(write_copy(tmp_path, shop))
+    assert first.orders_added > 0
+    assert (again.orders_added, again.orders_unchanged) == (0, first.orders_added)
+    assert "1つのプロセスで取り込み直しました" not in caplog.text
+    shop.close()
+
+
+def test_a_parser_that_cannot_read_the_database_falls_back(tmp_path, monkeypatch, caplog):
+    # Any failure in the parser that is not a problem of the file (here: the database
+    # cannot be opened from the second process) means: import in one process.
+    import engine.importer
+    from engine import parse_process
+
+    def elsewhere(opened, preset, db_path, rows):
+        return parse_process.parallel_batches(opened, preset, tmp_path / "missing" / "x.db", rows)
+
+    monkeypatch.setattr(engine.importer, "parallel_batches", elsewhere)
+    shop = file_shop(tmp_path / "shop.db", True)
+    result = shop.imports.import_file(RAKUTEN)
+    assert result.orders_added > 0
+    assert "1つのプロセスで取り込み直しました" in caplog.text and "OperationalError" in caplog.text
+    shop.close()
