@@ -80,8 +80,7 @@ def _csv_cells(series: pd.Series) -> list | None:
             return values
     except TypeError:  # missing values or cells that are not text
         values = ["" if _missing(v) else v for v in values]
-    return [("'" + v) if isinstance(v, str) and v.startswith(FORMULA_START) else v
-            for v in values]
+    return [neutralise(v) for v in values]
 
 
 def _missing(value) -> bool:
