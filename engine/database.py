@@ -23,6 +23,13 @@ FULL_CHECK_MAX_BYTES = 200 * 1024 * 1024
 CACHE_KIB = 256 * 1024
 
 
+def last_id(conn: sqlite3.Connection, table: str) -> int:
+    """The highest id an AUTOINCREMENT table has ever handed out (0 before its first
+    row); ids above it are free while we hold the write transaction."""
+    row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = ?", (table,)).fetchone()
+    return row[0] if row else 0
+
+
 def json_list(values) -> str:
     """Values as one JSON array, for ``IN (SELECT value FROM json_each(?))``: one
     parameter instead of a temporary table filled row by row."""

@@ -1,11 +1,10 @@
 """The import pipeline: one file → one undoable operation in one transaction."""
 from __future__ import annotations
 
-import contextlib
 import logging
-from contextlib import contextmanager
-from itertools import repeat
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -13,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from engine import identity
-from engine.database import json_list, now_text
+from engine.database import json_list, last_id, now_text
 from engine.errors import CancelledError, OtokuiError
 from engine.formats import FormatPreset, load_mapping_file
 from engine.order_frame import (CUSTOMER_FIELDS, KnownOrders, OrderBatch, check_columns,
@@ -141,7 +140,7 @@ class ImportService:
                     (op.id, path.name, opened.sha256, preset.name, now_text()))
                 result = ImportResult(cur.lastrowid, path.name, preset.name, 0,
                                       source_label=preset.label)
-                last_customer = self._last_customer_id()
+                last_customer = last_id(self.db.conn, "customers")
                 indexes = _DeferredIndexes(self, opened.lines)
                 if parallel:
                     batches = parallel_batches(opened, preset, self.db.path,
@@ -150,7 +149,7 @@ class ImportService:
                     batches = iter_batches(opened, preset, rows,
                                            KnownOrders(self.db.conn, preset.name))
                 report(0.2, f"{path.name}: 注文データを読み込んでいます")
-                with contextlib.closing(batches):
+                with closing(batches):
                     self._write_batches(batches, path, result, report, cancel, indexes)
                 if indexes.dropped:
                     _check(cancel)
@@ -187,13 +186,8 @@ class ImportService:
         """Whether an import adding about ``new_lines`` lines should rebuild the
         secondary indexes rather than update them line by line: at least
         ``bulk_min_lines`` new lines, more than a fifth of all lines after it."""
-        existing = self.db.scalar(
-            "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'order_lines'), 0)")
+        existing = last_id(self.db.conn, "order_lines")
         return new_lines >= self.bulk_min_lines and new_lines * 5 > existing + new_lines
-
-    def _last_customer_id(self) -> int:
-        return self.db.scalar(
-            "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'customers'), 0)")
 
     def _previous_import(self, sha256: str) -> dict | None:
         """The standing import of a file with these exact bytes, if any."""
@@ -324,12 +318,13 @@ class _Writer:
         self.result.orders_cancelled += int(work["cancelled"].sum())
         if work.empty:
             return
-        self.indexes.before_writing(int(self.batch.lines["order_no"].isin(work.index).sum()),
-                                    self.batch.rows_read)
+        lines = self.batch.lines
+        lines = lines[lines["order_no"].isin(work.index)]
+        self.indexes.before_writing(len(lines), self.batch.rows_read)
         self.step(0.45, "顧客を名寄せしています")
         first_new = self._resolve_customers(work)
         self.step(0.65, "注文を書き込んでいます")
-        self._write_orders(work)
+        self._write_orders(work, lines)
         self.step(0.85, "顧客情報を更新しています")
         self._update_customers(work[work["customer_id"] < first_new])
         self._update_products()
@@ -358,9 +353,7 @@ class _Writer:
             in_constrained = np.isin(labels, list(constrained))
             customer[in_constrained] = self._assign_constrained(
                 keys, owners, order_owner, np.flatnonzero(in_constrained))
-        first_new = self.conn.execute(
-            "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'customers'), 0) + 1"
-        ).fetchone()[0]
+        first_new = last_id(self.conn, "customers") + 1
         fresh = np.isnan(customer)
         if fresh.any():
             _, codes = np.unique(labels[fresh], return_inverse=True)
@@ -427,9 +420,9 @@ class _Writer:
                 *(latest[f].tolist() for f in _DETAIL_FIELDS), latest["ordered_at"].tolist(),
                 [dm_default] * len(latest), [stamp] * len(latest)))
 
-    def _write_orders(self, work: pd.DataFrame) -> None:
+    def _write_orders(self, work: pd.DataFrame, lines: pd.DataFrame) -> None:
         """Insert new orders (with ids given here) and rewrite changed ones; then
-        every line of both. Lists go to SQLite column by column (NaN binds as NULL)."""
+        their ``lines``. Lists go to SQLite column by column (NaN binds as NULL)."""
         import_id = self.result.import_id
         columns = ["ordered_at", "order_date", "status", "customer_id", "amount", "shipping",
                    "fee", "points", "coupon"] + CUSTOMER_FIELDS + ["digest", "raw_digest"]
@@ -445,9 +438,7 @@ class _Writer:
             self.conn.execute("DELETE FROM order_lines WHERE order_id IN "
                               "(SELECT value FROM json_each(?))", (json_list(changed_ids),))
         added = work.loc[is_new]
-        first_id = self.conn.execute(
-            "SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'orders'), 0) + 1"
-        ).fetchone()[0]
+        first_id = last_id(self.conn, "orders") + 1
         added_ids = np.arange(first_id, first_id + len(added), dtype="int64")
         if len(added):
             self.conn.executemany(
@@ -457,8 +448,6 @@ class _Writer:
                     *(added[c].tolist() for c in columns), repeat(import_id)))
         ids = pd.concat([pd.Series(changed["order_id"].to_numpy(dtype="int64"), index=changed.index),
                          pd.Series(added_ids, index=added.index)])
-        lines = self.batch.lines
-        lines = lines[lines["order_no"].isin(work.index)]
         self.conn.executemany(
             "INSERT INTO order_lines (order_id, line_no, product_code, product_name, "
             "unit_price, quantity, amount) VALUES (?, ?, ?, ?, ?, ?, ?)",

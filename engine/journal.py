@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Iterator
 
-from engine.database import Database, now_text
+from engine.database import Database, last_id, now_text
 from engine.errors import OtokuiError, UndoBlockedError
 from engine.schema import JOURNALED_TABLES
 
@@ -37,11 +37,6 @@ class Journal:
                 r[1] for r in self.db.conn.execute(f"PRAGMA table_info({table})")]
         return self._columns[table]
 
-    def _sequence(self, table: str) -> int:
-        row = self.db.conn.execute(
-            "SELECT seq FROM sqlite_sequence WHERE name = ?", (table,)).fetchone()
-        return row[0] if row else 0
-
     @contextmanager
     def operation(self, kind: str, label: str) -> Iterator[Operation]:
         """Run the body as one undoable operation inside one transaction."""
@@ -50,14 +45,14 @@ class Journal:
                 "INSERT INTO operations (kind, label, started_at) VALUES (?, ?, ?)",
                 (kind, label, now_text()))
             op = Operation(cur.lastrowid, kind, label)
-            starts = {t: self._sequence(t) for t in JOURNALED_TABLES}
+            starts = {t: last_id(conn, t) for t in JOURNALED_TABLES}
             self._create_triggers(op.id, starts)
             try:
                 yield op
             finally:
                 self._drop_triggers()
             for table, start in starts.items():
-                end = self._sequence(table)
+                end = last_id(conn, table)
                 if end > start:
                     conn.execute(
                         "INSERT INTO op_ranges (op_id, tbl, first_id, last_id) VALUES (?,?,?,?)",
