@@ -1,5 +1,7 @@
 """Files are read and written in chunks: the result must not depend on where
 the chunk boundaries fall."""
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -64,19 +66,32 @@ def test_scattered_lines_of_one_order_are_still_one_order(tmp_path):
     assert chunked.db.scalar("SELECT count(*) FROM operations") == 1
 
 
-def test_a_bad_row_in_a_late_chunk_rolls_back_the_earlier_chunks(tmp_path):
+def late_error_copy(tmp_path) -> tuple[Path, int]:
+    """The September export with a non-numeric 単価 in its last row, and that row."""
     lines = RAKUTEN.read_bytes().decode("cp932").splitlines(keepends=True)
     last = lines[-1].split('","')
     last[-2] = "四千円"
     lines[-1] = '","'.join(last)
     path = tmp_path / "late_error.csv"
     path.write_bytes("".join(lines).encode("cp932"))
+    return path, len(lines)
+
+
+def same_orders_copy(tmp_path, name: str = "copy.csv") -> Path:
+    """The September export with other bytes (a trailing blank line), same orders."""
+    copy = tmp_path / name
+    copy.write_bytes(RAKUTEN.read_bytes() + b"\r\n")
+    return copy
+
+
+def test_a_bad_row_in_a_late_chunk_rolls_back_the_earlier_chunks(tmp_path):
+    path, bad_row = late_error_copy(tmp_path)
     shop = chunked_shop(2)
     shop.imports.import_file(SAMPLES / "base" / "base_202507.csv")
     before = snapshot(shop)
     with pytest.raises(BadFileError) as info:
         shop.imports.import_file(path)
-    assert (info.value.row, info.value.column) == (len(lines), "単価")
+    assert (info.value.row, info.value.column) == (bad_row, "単価")
     assert snapshot(shop) == before
     assert shop.db.scalar("SELECT count(*) FROM imports") == 1
 
@@ -143,12 +158,7 @@ def test_bulk_mode_only_when_the_file_is_big_against_the_database():
 
 
 def test_a_failed_bulk_import_keeps_every_index(tmp_path):
-    lines = RAKUTEN.read_bytes().decode("cp932").splitlines(keepends=True)
-    last = lines[-1].split('","')
-    last[-2] = "四千円"
-    lines[-1] = '","'.join(last)
-    path = tmp_path / "late_error.csv"
-    path.write_bytes("".join(lines).encode("cp932"))
+    path, bad_row = late_error_copy(tmp_path)
     shop = chunked_shop(2)
     shop.imports.bulk_min_lines = 1
     shop.imports.import_file(SAMPLES / "base" / "base_202507.csv")
@@ -163,8 +173,7 @@ def test_an_import_that_finds_every_order_known_keeps_the_indexes(tmp_path):
     shop = chunked_shop(7)
     shop.imports.bulk_min_lines = 1
     shop.imports.import_file(RAKUTEN)
-    copy = tmp_path / "copy.csv"
-    copy.write_bytes(RAKUTEN.read_bytes() + b"\r\n")  # other bytes, same orders
+    copy = same_orders_copy(tmp_path)
     statements = []
     shop.db.conn.set_trace_callback(statements.append)
     again = shop.imports.import_file(copy)

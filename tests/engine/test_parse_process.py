@@ -11,7 +11,8 @@ from engine.errors import CancelledError
 from engine.parse_process import parallel_batches
 from tests.engine.generated_export import write_export
 from tests.engine.snapshot import SAMPLES, meta, sample_files, snapshot
-from tests.engine.test_import_chunks import RAKUTEN, index_definitions, without_stamps
+from tests.engine.test_import_chunks import (RAKUTEN, index_definitions, late_error_copy,
+                                             same_orders_copy, without_stamps)
 
 
 def file_shop(path, parallel: bool, rows: int = 7) -> Shop:
@@ -35,7 +36,7 @@ def test_parallel_imports_equal_single_process_imports(tmp_path, monkeypatch, ca
     for shop in shops:
         results.append([shop.imports.import_file(path) for path in sample_files()])
         # A second round finds every order known (the parser reads the database).
-        again = shop.imports.import_file(write_copy(tmp_path, shop))
+        again = shop.imports.import_file(same_orders_copy(tmp_path, f"copy_{id(shop)}.csv"))
         results[-1].append(again)
     parallel, single = results
     for a, b in zip(parallel, single):
@@ -57,26 +58,14 @@ def test_parallel_imports_equal_single_process_imports(tmp_path, monkeypatch, ca
         shop.close()
 
 
-def write_copy(tmp_path, shop):
-    """The September Rakuten export with other bytes (a trailing blank line)."""
-    copy = tmp_path / f"copy_{id(shop)}.csv"
-    copy.write_bytes(RAKUTEN.read_bytes() + b"\r\n")
-    return copy
-
-
 def test_a_bad_row_found_by_the_parser_names_row_and_column_and_changes_nothing(tmp_path):
-    lines = RAKUTEN.read_bytes().decode("cp932").splitlines(keepends=True)
-    last = lines[-1].split('","')
-    last[-2] = "四千円"
-    lines[-1] = '","'.join(last)
-    path = tmp_path / "late_error.csv"
-    path.write_bytes("".join(lines).encode("cp932"))
+    path, bad_row = late_error_copy(tmp_path)
     shop = file_shop(tmp_path / "shop.db", True, rows=2)
     shop.imports.import_file(SAMPLES / "base" / "base_202507.csv")
     before = snapshot(shop)
     with pytest.raises(BadFileError) as info:
         shop.imports.import_file(path)
-    assert (info.value.row, info.value.column) == (len(lines), "単価")
+    assert (info.value.row, info.value.column) == (bad_row, "単価")
     assert info.value.file == "late_error.csv"
     assert snapshot(shop) == before
     assert not multiprocessing.active_children()
@@ -132,7 +121,7 @@ def test_the_parser_finds_a_database_whose_path_needs_quoting(tmp_path, caplog):
     folder.mkdir()
     shop = file_shop(folder / "顧客 台帳.db", True)
     first = shop.imports.import_file(RAKUTEN)
-    again = shop.imports.import_file(write_copy(tmp_path, shop))
+    again = shop.imports.import_file(same_orders_copy(tmp_path, f"copy_{id(shop)}.csv"))
     assert first.orders_added > 0
     assert (again.orders_added, again.orders_unchanged) == (0, first.orders_added)
     assert "1つのプロセスで取り込み直しました" not in caplog.text

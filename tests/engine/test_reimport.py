@@ -122,17 +122,25 @@ def test_legacy_rakuten_and_yahoo_presets(tmp_path):
 
 # --- raw digests: unchanged orders are skipped before they are normalised ----------
 
+def with_first_row_cell(tmp_path, header: str, change, name: str):
+    """The September export with the cell under ``header`` of its first data row
+    replaced by ``change(cell)`` (cells as written, quotes included); returns the
+    copy and that row's order number."""
+    header_line, first, rest = RAKUTEN_SEP.read_bytes().decode("cp932").split("\n", 2)
+    column = header_line.rstrip("\r").split(",").index(f'"{header}"')
+    cells = first.split(",")
+    cells[column] = change(cells[column])
+    path = tmp_path / name
+    path.write_bytes("\n".join([header_line, ",".join(cells), rest]).encode("cp932"))
+    return path, cells[0].strip('"')
+
+
 def copy_with_extra_column_change(tmp_path):
     """The September export with one byte changed in a column no preset maps
     (注文者性別): new file bytes, same imported content."""
-    data = RAKUTEN_SEP.read_bytes().decode("cp932")
-    header, first, rest = data.split("\n", 2)
-    column = header.split(",").index('"注文者性別"')
-    cells = first.split(",")
-    cells[column] = '"不明"' if cells[column] != '"不明"' else '"男"'
-    path = tmp_path / "same_content.csv"
-    path.write_bytes("\n".join([header, ",".join(cells), rest]).encode("cp932"))
-    return path
+    return with_first_row_cell(tmp_path, "注文者性別",
+                               lambda cell: '"不明"' if cell != '"不明"' else '"男"',
+                               "same_content.csv")[0]
 
 
 def normalised_texts(monkeypatch) -> list[int]:
@@ -165,16 +173,9 @@ def test_a_copy_with_only_unmapped_cells_changed_normalises_nothing_but_order_nu
 
 
 def test_one_changed_mapped_cell_updates_exactly_that_order(tmp_path):
-    text = RAKUTEN_SEP.read_bytes().decode("cp932")
     shop = Shop(":memory:")
     first = shop.imports.import_file(RAKUTEN_SEP)
-    header, first_row, rest = text.split("\n", 2)
-    column = header.rstrip("\r").split(",").index('"個数"')
-    cells = first_row.split(",")
-    cells[column] = '"9"'
-    changed = tmp_path / "changed.csv"
-    changed.write_bytes("\n".join([header, ",".join(cells), rest]).encode("cp932"))
-    order_no = cells[0].strip('"')
+    changed, order_no = with_first_row_cell(tmp_path, "個数", lambda cell: '"9"', "changed.csv")
     again = shop.imports.import_file(changed)
     assert (again.orders_added, again.orders_updated, again.orders_unchanged) == (
         0, 1, first.orders_added - 1)
