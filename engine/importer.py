@@ -141,7 +141,7 @@ class ImportService:
                 result = ImportResult(cur.lastrowid, path.name, preset.name, 0,
                                       source_label=preset.label)
                 last_customer = last_id(self.db.conn, "customers")
-                indexes = _DeferredIndexes(self, opened.lines)
+                indexes = _DeferredIndexes(self.db.conn, self._bulk, opened.lines)
                 if parallel:
                     batches = parallel_batches(opened, preset, self.db.path,
                                                min(rows, PARALLEL_CHUNK_ROWS))
@@ -245,16 +245,15 @@ class _DeferredIndexes:
     transaction, so a failed or cancelled import gets them back untouched; an
     import that finds everything known never drops them."""
 
-    def __init__(self, service: ImportService, file_lines: int):
-        self.service, self.file_lines = service, file_lines
-        self.conn = service.db.conn
+    def __init__(self, conn, bulk: Callable[[float], bool], file_lines: int):
+        self.conn, self.bulk, self.file_lines = conn, bulk, file_lines
         self.dropped: list[str] = []
 
     def before_writing(self, new_lines: int, rows_read: int) -> None:
         """Called before a chunk writes ``new_lines`` of its ``rows_read`` lines."""
         if self.dropped or not new_lines:
             return
-        if self.service._bulk(self.file_lines * new_lines / max(rows_read, 1)):
+        if self.bulk(self.file_lines * new_lines / max(rows_read, 1)):
             marks = ", ".join("?" * len(DEFERRABLE_INDEXES))
             rows = self.conn.execute(
                 f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND name IN ({marks})",
