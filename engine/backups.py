@@ -129,6 +129,7 @@ class BackupService:
                     None if progress is None else
                     lambda status, remaining, total: progress(
                         1 - remaining / total if total else 1.0, "バックアップから復元しています")))
+                self.db.forget_memos()
                 self.db.migrate()
         finally:
             source.close()

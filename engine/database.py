@@ -7,7 +7,7 @@ import threading
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator, TypeVar
 
 import sqlite_utils
 
@@ -21,6 +21,10 @@ APPLICATION_ID = 0x4F544B49
 # (page structure and records, no index cross-check).
 FULL_CHECK_MAX_BYTES = 200 * 1024 * 1024
 CACHE_KIB = 256 * 1024
+# Results Database.memo keeps (each may be a table of every customer).
+MEMO_ENTRIES = 4
+
+T = TypeVar("T")
 
 
 def last_id(conn: sqlite3.Connection, table: str) -> int:
@@ -66,6 +70,8 @@ class Database:
                 self.conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
             self.lock = threading.RLock()
             self._depth = 0
+            self._memos: dict = {}
+            self._generation = 0
             self.utils = sqlite_utils.Database(self.conn)
             if not memory:
                 self.check_integrity()
@@ -145,6 +151,42 @@ class Database:
                 raise
             finally:
                 self._depth = 0
+
+    def memo(self, key, compute: Callable[[], T]) -> T:
+        """``compute()``, remembered for as long as the database does not change.
+
+        A change is any row written through this connection (SQLite's
+        total_changes, rolled-back writes included), a commit by any other
+        connection (``PRAGMA data_version``) or ``forget_memos()``. Inside a
+        transaction nothing is remembered: a rollback would not count as a change.
+        Callers must not modify what they get back (copy it first).
+        """
+        with self.lock:
+            if self.conn.in_transaction:
+                return compute()
+            state = self._state()
+            remembered = self._memos.get(key)
+            if remembered is not None and remembered[0] == state:
+                return remembered[1]
+        # Computed outside the lock; a write meanwhile changes the state, so the
+        # value stored under the state seen before can never be handed out stale.
+        value = compute()
+        with self.lock:
+            self._memos.pop(key, None)
+            self._memos[key] = (state, value)
+            while len(self._memos) > MEMO_ENTRIES:
+                self._memos.pop(next(iter(self._memos)))
+        return value
+
+    def forget_memos(self) -> None:
+        """For writes total_changes does not see (a restore through the backup API)."""
+        with self.lock:
+            self._generation += 1
+            self._memos.clear()
+
+    def _state(self) -> tuple[int, int, int]:
+        data_version = self.conn.execute("PRAGMA data_version").fetchone()[0]
+        return self.conn.total_changes, data_version, self._generation
 
     def execute(self, sql: str, params=()) -> sqlite3.Cursor:
         with self.lock:

@@ -49,25 +49,34 @@ def customer_metrics(db: Database, as_of: date | str | None = None,
 
     Columns: METRIC_COLUMNS. Ranked by total_amount desc, purchase_count desc,
     last_purchase desc, customer id asc; the frame is returned in that order.
+    Remembered until the database changes: the dashboard, the customer list and
+    the segment tab each ask for the same figures.
     """
     as_of = parse_as_of(as_of)
     percentages = percentages or DEFAULT_RANK_PERCENTAGES
+    key = ("customer_metrics", as_of.isoformat(), tuple(sorted(percentages.items())))
+    return db.memo(key, lambda: _metrics(db, as_of, percentages)).copy()
+
+
+def _metrics(db: Database, as_of: date, percentages: dict) -> pd.DataFrame:
     with db.lock:
-        frame = pd.read_sql_query(
+        rows = db.conn.execute(
             """
             SELECT o.customer_id, count(*) AS purchase_count, sum(o.amount) AS total_amount,
                    min(o.order_date) AS first_purchase, max(o.order_date) AS last_purchase
             FROM orders o JOIN customers c ON c.id = o.customer_id
             WHERE o.status = 'valid' AND o.order_date <= ? AND c.deleted_at IS NULL
             GROUP BY o.customer_id
-            """, db.conn, params=(as_of.isoformat(),))
-    first = pd.to_datetime(frame["first_purchase"])
-    last = pd.to_datetime(frame["last_purchase"])
-    frame["tenure_days"] = (last - first).dt.days.astype("int64")
-    frame["recency_days"] = (pd.Timestamp(as_of) - last).dt.days.astype("int64")
-    frame = frame.sort_values(
-        ["total_amount", "purchase_count", "last_purchase", "customer_id"],
-        ascending=[False, False, False, True], kind="mergesort").reset_index(drop=True)
+            """, (as_of.isoformat(),)).fetchall()
+    frame = pd.DataFrame.from_records(rows, columns=METRIC_COLUMNS[:5], nrows=len(rows))
+    first = frame["first_purchase"].to_numpy(dtype="datetime64[D]")
+    last = frame["last_purchase"].to_numpy(dtype="datetime64[D]")
+    frame["tenure_days"] = (last - first).astype("int64")
+    frame["recency_days"] = (np.datetime64(as_of, "D") - last).astype("int64")
+    # Sorted as numbers (the last key first): dates as day numbers, not text.
+    order = np.lexsort((frame["customer_id"].to_numpy(), -last.astype("int64"),
+                        -frame["purchase_count"].to_numpy(), -frame["total_amount"].to_numpy()))
+    frame = frame.take(order).reset_index(drop=True)
     n = len(frame)
     rank = np.arange(1, n + 1)
     segment = np.full(n, "", dtype=object)

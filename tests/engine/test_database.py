@@ -118,3 +118,66 @@ def test_a_refused_database_leaves_no_connection_open(tmp_path, monkeypatch, dam
     assert len(opened) == 1
     with pytest.raises(sqlite3.ProgrammingError, match="closed"):
         opened[0].execute("SELECT 1")
+
+
+class _Counter:
+    """compute() for Database.memo that counts its calls and returns the settings."""
+
+    def __init__(self, db):
+        self.db, self.calls = db, 0
+
+    def __call__(self):
+        self.calls += 1
+        return [tuple(r) for r in self.db.conn.execute("SELECT key, value FROM settings")]
+
+
+def test_memo_computes_once_per_database_state(tmp_path):
+    db = Database(tmp_path / "a.db")
+    compute = _Counter(db)
+    assert db.memo("k", compute) == [] and db.memo("k", compute) == []
+    assert compute.calls == 1
+    db.execute("INSERT INTO settings (key, value) VALUES ('a', '1')")
+    assert db.memo("k", compute) == [("a", "1")]
+    assert compute.calls == 2
+    # A write rolled back still counts as a change: computed again, same answer.
+    with pytest.raises(RuntimeError):
+        with db.transaction() as conn:
+            conn.execute("UPDATE settings SET value = '2'")
+            raise RuntimeError
+    assert db.memo("k", compute) == [("a", "1")]
+    assert compute.calls == 3
+    db.forget_memos()
+    db.memo("k", compute)
+    assert compute.calls == 4
+
+
+def test_memo_sees_commits_of_other_connections(tmp_path):
+    db = Database(tmp_path / "a.db")
+    compute = _Counter(db)
+    db.memo("k", compute)
+    other = sqlite3.connect(tmp_path / "a.db", isolation_level=None)
+    other.execute("INSERT INTO settings (key, value) VALUES ('b', '2')")
+    other.close()
+    assert db.memo("k", compute) == [("b", "2")]
+    assert compute.calls == 2
+
+
+def test_memo_keeps_nothing_inside_a_transaction_and_only_a_few_entries():
+    from engine.database import MEMO_ENTRIES
+
+    db = Database(memory=True)
+    compute = _Counter(db)
+    with db.transaction() as conn:
+        conn.execute("INSERT INTO settings (key, value) VALUES ('a', '1')")
+        assert db.memo("k", compute) == [("a", "1")]
+        assert db.memo("k", compute) == [("a", "1")]
+        assert compute.calls == 2
+        conn.execute("DELETE FROM settings")
+        after_delete = db.memo("k", compute)
+    assert after_delete == [] and compute.calls == 3
+    for key in range(MEMO_ENTRIES + 1):
+        db.memo(key, compute)
+    calls = compute.calls
+    db.memo(MEMO_ENTRIES, compute)  # the newest is kept
+    db.memo(0, compute)             # the oldest was dropped
+    assert compute.calls == calls + 1
