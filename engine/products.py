@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -148,6 +149,12 @@ class ProductService:
         Most overdue (largest R / cycle) first.
         """
         as_of = parse_as_of(as_of)
+        # Remembered until the database changes: the customer list and the
+        # follow-up plan both ask, and on a big shop it takes seconds.
+        return self.db.memo(("due_targets", as_of.isoformat()),
+                            lambda: self._due_targets(as_of)).copy()
+
+    def _due_targets(self, as_of: date) -> pd.DataFrame:
         with self.db.lock:
             lines = pd.read_sql_query(
                 """
@@ -155,6 +162,8 @@ class ProductService:
                     SELECT o.customer_id, max(o.order_date) AS last_purchase
                     FROM orders o JOIN customers c ON c.id = o.customer_id
                     WHERE o.status = 'valid' AND o.order_date <= :as_of AND c.deleted_at IS NULL
+                      -- Evaluated once: no product with a usage cycle, nobody is due.
+                      AND EXISTS (SELECT 1 FROM products WHERE cycle_days IS NOT NULL)
                     GROUP BY o.customer_id)
                 SELECT last.customer_id, c.name, l.product_code,
                        coalesce(nullif(p.name, ''), l.product_name) AS product_name,

@@ -55,3 +55,24 @@ def test_a_change_made_by_another_program_is_seen(tmp_path):
             other.imports.import_file(order_file(tmp_path, "second.csv", [
                 ("B", "4", "2025-06-01", "S1", 2500, 2)]))
         assert figures(shop)[b] == (2, 10000, "2025-06-01")
+
+
+def test_due_targets_follow_cycle_changes_and_undo(tmp_path):
+    with Shop(tmp_path / "shop.db") as shop:
+        shop.imports.import_file(order_file(tmp_path, "first.csv", ROWS))
+        a, b = customer_id(shop, "A"), customer_id(shop, "B")
+        # No product has a usage cycle yet: nobody is due.
+        assert shop.products.due_targets(AS_OF).empty
+        op = shop.products.set_cycle("S1", 100)
+        # R on 2025-06-30: A 117 days (last order 03-05), B 149 days (02-01).
+        due = shop.products.due_targets(AS_OF)
+        assert due[["customer_id", "recency_days", "state"]].values.tolist() == [
+            [b, 149, "due"], [a, 117, "due"]]
+        due.loc[:, "state"] = "changed by the caller"
+        assert shop.products.due_targets(AS_OF)["state"].tolist() == ["due", "due"]
+        shorter = shop.products.set_cycle("S1", 90)
+        assert shop.products.due_targets(AS_OF)["state"].tolist() == ["overdue", "due"]
+        shop.journal.undo(shorter)
+        assert shop.products.due_targets(AS_OF)["state"].tolist() == ["due", "due"]
+        shop.journal.undo(op)
+        assert shop.products.due_targets(AS_OF).empty
