@@ -13,6 +13,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import QTableView
 
 from gui.labels import CLUSTER_LABELS, MEDIUM_LABELS, ORDER_STATUS_LABELS, SOURCE_LABELS, \
     TASK_STATUS_LABELS, TOUCH_SOURCE_LABELS
@@ -110,6 +111,19 @@ class FrameModel(QAbstractTableModel):
         value = self._frame.at[row, key]
         return None if _missing(value) else value
 
+    def widest_numbers(self) -> dict[int, str]:
+        """Per numeric column (by position): the longer text of its largest and its
+        smallest value, for widening a column the figures would not fit."""
+        widest = {}
+        for index, column in enumerate(self.columns):
+            if column.kind not in NUMERIC_KINDS or column.key not in self._frame:
+                continue
+            values = pd.to_numeric(self._frame[column.key], errors="coerce").dropna()
+            if len(values):
+                texts = [FORMATS[column.kind](v) for v in (values.max(), values.min())]
+                widest[index] = max(texts, key=len)
+        return widest
+
     def total_rows(self) -> int:
         return len(self._frame)
 
@@ -189,10 +203,11 @@ class FrameModel(QAbstractTableModel):
 
 def table_view(model: FrameModel, sortable: bool = True):
     """A read-only, row-selecting view for ``model`` with the columns' widths."""
-    from PySide6.QtWidgets import QAbstractItemView, QTableView
+    from PySide6.QtWidgets import QAbstractItemView
 
-    view = QTableView()
+    view = FrameView()
     view.setModel(model)
+    model.modelReset.connect(view.fit_numbers)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     view.setAlternatingRowColors(True)
@@ -207,6 +222,21 @@ def table_view(model: FrameModel, sortable: bool = True):
     return view
 
 
+class FrameView(QTableView):
+    """Widens a numeric column when its largest figure would not fit (a top
+    customer's ¥12,345,678), never narrows one."""
+
+    def fit_numbers(self) -> None:
+        model = self.model()
+        if not isinstance(model, FrameModel):
+            return
+        metrics = self.fontMetrics()
+        for index, text in model.widest_numbers().items():
+            needed = metrics.horizontalAdvance(text) + 16
+            if self.columnWidth(index) < needed:
+                self.setColumnWidth(index, needed)
+
+
 def apply_widths(view, columns: list[Column]) -> None:
     """Column widths from the model's character widths; a width of 0 stretches."""
     from PySide6.QtWidgets import QHeaderView
@@ -218,3 +248,5 @@ def apply_widths(view, columns: list[Column]) -> None:
             view.setColumnWidth(index, column.width * char + 12)
         else:
             header.setSectionResizeMode(index, QHeaderView.ResizeMode.Stretch)
+    if isinstance(view, FrameView):
+        view.fit_numbers()
