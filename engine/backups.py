@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Callable
 
-from engine.database import APPLICATION_ID
+from engine.database import APPLICATION_ID, connect_read_only
 from engine.errors import OtokuiError
 from engine.schema import SCHEMA_VERSION
 
@@ -67,7 +68,26 @@ class BackupService:
         self._rotate()
         return _info(target)
 
-    def _write(self, reason: str, progress: Progress | None) -> Path:
+    def start(self, reason: str) -> "PendingBackup | None":
+        """Begin a backup of the last committed state on a thread of its own, so the
+        caller can go on writing (uncommitted) meanwhile: an import takes its
+        before-import backup this way. Call ``finish()`` before committing.
+
+        None for an in-memory shop, and when the database is not in WAL mode
+        (then the backup is taken at once). Writes not yet committed when it
+        starts are not in the backup.
+        """
+        if self.folder is None:
+            return None
+        # Without WAL, a reader would block the writer's commit.
+        if self.db.scalar("PRAGMA journal_mode") != "wal":
+            self.create(reason)
+            return None
+        return PendingBackup(self, reason)
+
+    def _write(self, reason: str, progress: Progress | None,
+               source: sqlite3.Connection | None = None) -> Path:
+        """The backup file for ``source`` (default: the shop's own connection)."""
         self.folder.mkdir(parents=True, exist_ok=True)
         # Left behind by a backup that was killed midway.
         for stale in self.folder.glob(f"{self.db.path.stem}-*.db.partial"):
@@ -85,8 +105,11 @@ class BackupService:
         try:
             dest = sqlite3.connect(partial)
             try:
-                with self.db.lock:
-                    self.db.conn.backup(dest, pages=_PAGES_PER_STEP, progress=step)
+                if source is None:
+                    with self.db.lock:
+                        self.db.conn.backup(dest, pages=_PAGES_PER_STEP, progress=step)
+                else:
+                    source.backup(dest, pages=_PAGES_PER_STEP, progress=step)
                 # A backup is a single self-contained file, not a WAL database.
                 dest.execute("PRAGMA journal_mode = DELETE")
             finally:
@@ -145,6 +168,49 @@ class BackupService:
         for old in others[max(0, self.keep() - len(spared)):]:
             old.path.unlink(missing_ok=True)
             _meta_path(old.path).unlink(missing_ok=True)
+
+
+class PendingBackup:
+    """A backup being written by a thread from a second, read-only connection.
+
+    That connection's read transaction starts before the constructor returns, so
+    the backup holds exactly the state committed then, whatever the shop's
+    connection writes afterwards. SQLite copies pages without holding the GIL.
+    """
+
+    def __init__(self, backups: BackupService, reason: str):
+        self._backups = backups
+        self._error: BaseException | None = None
+        self._finished = False
+        self._source = connect_read_only(backups.db.path, check_same_thread=False)
+        try:
+            self._source.execute("BEGIN")
+            self._source.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except BaseException:
+            self._source.close()
+            raise
+        self._thread = threading.Thread(target=self._run, args=(reason,),
+                                         name="otokui-backup", daemon=True)
+        self._thread.start()
+
+    def _run(self, reason: str) -> None:
+        try:
+            self._backups._write(reason, None, self._source)
+        except BaseException as exc:  # noqa: BLE001 — handed to finish()
+            self._error = exc
+        finally:
+            self._source.close()
+
+    def finish(self) -> None:
+        """Wait for the backup; raise its error (OtokuiError) if it failed. Then
+        older backups beyond the kept number are deleted."""
+        if self._finished:
+            return
+        self._thread.join()
+        self._finished = True
+        if self._error is not None:
+            raise self._error
+        self._backups._rotate()
 
 
 def backup_folder(db_path: Path) -> Path:

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Callable, Iterator, TypeVar
+from urllib.parse import quote
 
 import sqlite_utils
 
@@ -38,6 +39,11 @@ def json_list(values) -> str:
     """Values as one JSON array, for ``IN (SELECT value FROM json_each(?))``: one
     parameter instead of a temporary table filled row by row."""
     return json.dumps([v if isinstance(v, str) else int(v) for v in values], ensure_ascii=False)
+
+
+def connect_read_only(path: Path | str, **kwargs) -> sqlite3.Connection:
+    """A second, read-only connection to the database file (by URI, so any path works)."""
+    return sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, **kwargs)
 
 
 def now_text() -> str:

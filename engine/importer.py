@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from contextlib import closing, contextmanager
+from contextlib import closing, contextmanager, suppress
 from dataclasses import dataclass
 from itertools import repeat
 from pathlib import Path
@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from engine import identity
+from engine.backups import PendingBackup
 from engine.database import json_list, last_id, now_text
 from engine.errors import CancelledError, OtokuiError
 from engine.formats import FormatPreset, load_mapping_file
@@ -76,13 +77,16 @@ class ImportService:
         finally:
             self._batch_backed_up = None
 
-    def _backup_before(self, file_name: str) -> None:
+    def _backup_before(self, file_name: str) -> PendingBackup | None:
+        """Starts the backup of the state before this import; it is written while
+        the import reads and must be finished before the import commits."""
         if self._batch_backed_up:
-            return
+            return None
         reason = f"取込前: {file_name}" + ("" if self._batch_backed_up is None else " ほか")
-        self.shop.backups.create(reason)
+        pending = self.shop.backups.start(reason)
         if self._batch_backed_up is not None:
             self._batch_backed_up = True
+        return pending
 
     def preset_for(self, path: Path, headers: list[str], format_name: str | None = None,
                    mapping: Path | None = None) -> FormatPreset:
@@ -109,18 +113,26 @@ class ImportService:
             return ImportResult(None, path.name, preset.name, previous["rows_read"],
                                 orders_unchanged=previous["orders"], already_imported=True,
                                 source_label=preset.label)
-        self._backup_before(path.name)
+        backup = self._backup_before(path.name)
         try:
-            result = self._import(opened, preset, report, cancel, self.chunk_rows,
-                                  parallel=self._parallel(opened))
-        except _OrdersNotAdjacent:
-            # Rolled back; a file that scatters an order's lines is read whole.
-            result = self._import(opened, preset, report, cancel, None)
-        except ParserProcessLost as exc:
-            # Rolled back; the same import again, parsed in this process.
-            _log.warning("%s: 読み込み用のプロセスが止まったため、1つのプロセスで取り込み直しました"
-                         "（%s）", path.name, exc)
-            result = self._import(opened, preset, report, cancel, self.chunk_rows)
+            try:
+                result = self._import(opened, preset, report, cancel, self.chunk_rows, backup,
+                                      parallel=self._parallel(opened))
+            except _OrdersNotAdjacent:
+                # Rolled back; a file that scatters an order's lines is read whole.
+                result = self._import(opened, preset, report, cancel, None, backup)
+            except ParserProcessLost as exc:
+                # Rolled back; the same import again, parsed in this process.
+                _log.warning("%s: 読み込み用のプロセスが止まったため、1つのプロセスで取り込み直しました"
+                             "（%s）", path.name, exc)
+                result = self._import(opened, preset, report, cancel, self.chunk_rows, backup)
+        except BaseException:
+            # The import failed or was cancelled: its backup is still completed
+            # (as it was when backups came first), but its own error is the news.
+            if backup is not None:
+                with suppress(OtokuiError):
+                    backup.finish()
+            raise
         report(1.0, result.summary())
         return result
 
@@ -130,7 +142,8 @@ class ImportService:
                 and opened.lines >= self.parallel_min_lines)
 
     def _import(self, opened: OpenedFile, preset: FormatPreset, report: Progress,
-                cancel: Cancel | None, rows: int | None, parallel: bool = False) -> ImportResult:
+                cancel: Cancel | None, rows: int | None, backup: PendingBackup | None,
+                parallel: bool = False) -> ImportResult:
         path = opened.path
         with self.db.transaction():
             with self.shop.journal.operation("import", f"取込: {path.name}") as op:
@@ -166,6 +179,10 @@ class ImportService:
                      result.import_id))
             # Outside the journaled operation: its before-images must not keep the data.
             forget_erased(self.db.conn, result.import_id)
+            if backup is not None:
+                # Nothing lands without its backup: a failed backup rolls the import back.
+                report(0.99, f"{path.name}: 取込前のバックアップを仕上げています")
+                backup.finish()
         return result
 
     def _write_batches(self, batches, path: Path, result: ImportResult, report: Progress,

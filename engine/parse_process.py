@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import multiprocessing
 import queue as queues
-import sqlite3
 from pathlib import Path
 from typing import Iterator
-from urllib.parse import quote
 
+from engine.database import connect_read_only
 from engine.errors import OtokuiError
 from engine.formats import FormatPreset
 from engine.order_frame import KnownOrders, OrderBatch, iter_batches
@@ -81,7 +80,7 @@ def _produce(opened: OpenedFile, preset: FormatPreset, db_path: str, rows: int,
     problem with the file, or ("lost", text) for anything else (the writer then
     imports in one process, where a real problem shows up again)."""
     try:
-        conn = sqlite3.connect(f"file:{quote(db_path)}?mode=ro", uri=True)
+        conn = connect_read_only(db_path)
         try:
             known = KnownOrders(conn, preset.name)
             for batch, fraction in iter_batches(opened, preset, rows, known):

@@ -228,3 +228,40 @@ def test_a_backup_cut_short_is_never_listed_and_is_cleaned_up(shop, tmp_path):
     shop.backups.create("手動")
     assert not stale.exists()
     assert [b.path.suffix for b in shop.backups.list()] == [".db"]
+
+
+def test_a_pending_backup_holds_the_state_committed_when_it_started(shop):
+    shop.imports.import_file(sample_files()[0])
+    pending = shop.backups.start("手動")
+    # Written and committed while the backup is being copied: not in the backup.
+    shop.db.execute("INSERT INTO settings (key, value) VALUES ('written_meanwhile', '1')")
+    pending.finish()
+    pending.finish()  # finishing twice is harmless
+    backup = shop.backups.latest()
+    assert backup.reason == "手動"
+    with sqlite3.connect(backup.path) as copy:
+        assert copy.execute("SELECT count(*) FROM settings WHERE key = 'written_meanwhile'"
+                            ).fetchone() == (0,)
+        assert copy.execute("SELECT count(*) FROM orders").fetchone()[0] == shop.db.scalar(
+            "SELECT count(*) FROM orders")
+    copy.close()
+
+
+def test_an_import_whose_backup_fails_lands_nothing(shop, monkeypatch):
+    from engine.backups import BackupService
+
+    first, second = sample_files()[:2]
+    shop.imports.import_file(first)
+    before = snapshot(shop)
+
+    def disk_full(self, reason, progress, source=None):
+        raise OtokuiError("バックアップを作成できませんでした（disk full）。ディスクの空き容量を確認してください。")
+
+    monkeypatch.setattr(BackupService, "_write", disk_full)
+    with pytest.raises(OtokuiError, match="ディスクの空き容量"):
+        shop.imports.import_file(second)
+    assert snapshot(shop) == before
+    monkeypatch.undo()
+    # Once there is room again the same file imports normally.
+    assert shop.imports.import_file(second).orders_added > 0
+
