@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from engine.customers import ADDRESS_SQL
+from engine.database import json_list
 from engine.errors import OtokuiError
 from engine.rfm import CLUSTERS
 
@@ -62,15 +63,17 @@ class Selection:
 
 
 def candidate_ids(shop, clusters=None, due: bool = False, followup_month: str | None = None,
-                  customer_ids=None, as_of=None) -> list[int]:
-    """Customers picked by any of the given ways (their union), before any exclusion."""
+                  customer_ids=None, as_of=None, table: pd.DataFrame | None = None) -> list[int]:
+    """Customers picked by any of the given ways (their union), before any exclusion.
+    ``table``: shop.customers.table(as_of) when the caller has it already."""
     picked: list[pd.Series] = []
     if clusters:
         unknown = sorted(set(clusters) - set(CLUSTERS))
         if unknown:
             raise OtokuiError(f"クラスター「{'、'.join(unknown)}」はありません。"
                               f"使えるクラスター: {', '.join(CLUSTERS)}")
-        table = shop.customers.table(as_of=as_of)
+        if table is None:
+            table = shop.customers.table(as_of=as_of)
         picked.append(table.loc[table["cluster"].isin(list(clusters)), "customer_id"])
     if due:
         due_frame = shop.products.due_targets(as_of=as_of)
@@ -99,19 +102,16 @@ def address_key(postal: pd.Series, address: pd.Series) -> pd.Series:
 
 
 def _profiles(db, ids: list[int]) -> pd.DataFrame:
+    # The ids go in as one JSON parameter: nothing is written, so the figures
+    # remembered for this database state stay valid.
     with db.lock:
-        conn = db.conn
-        conn.execute("CREATE TEMP TABLE IF NOT EXISTS stage_dm_targets (id INTEGER PRIMARY KEY)")
-        conn.execute("DELETE FROM temp.stage_dm_targets")
-        conn.executemany("INSERT INTO temp.stage_dm_targets VALUES (?)", ((i,) for i in ids))
-        frame = pd.read_sql_query(
+        return pd.read_sql_query(
             "SELECT c.id AS customer_id, c.name, c.kana, c.postal_code, c.address1, c.address2, "
             f"{ADDRESS_SQL} AS address, c.phone, "
             "(c.deleted_at IS NOT NULL OR c.erased_at IS NOT NULL) AS deleted, "
             "c.dm_opt_out AS opted_out, coalesce(c.dm_manual, c.dm_default) AS dm_allowed "
-            "FROM customers c JOIN temp.stage_dm_targets t ON t.id = c.id", conn)
-        conn.execute("DELETE FROM temp.stage_dm_targets")
-    return frame
+            "FROM customers c WHERE c.id IN (SELECT value FROM json_each(?)) ORDER BY c.id",
+            db.conn, params=(json_list(ids),))
 
 
 def _reason(frame: pd.DataFrame) -> pd.Series:
@@ -134,10 +134,10 @@ def select(shop, clusters=None, due: bool = False, followup_month: str | None = 
            customer_ids=None, as_of=None) -> Selection:
     """The DM labels for the customers picked (see :func:`candidate_ids`), cleaned up as
     the module says, with cluster and R/F/M as of ``as_of`` for the target list."""
-    ids = candidate_ids(shop, clusters, due, followup_month, customer_ids, as_of)
+    table = shop.customers.table(as_of=as_of)
+    ids = candidate_ids(shop, clusters, due, followup_month, customer_ids, as_of, table)
     frame = _profiles(shop.db, ids)
-    metrics = shop.customers.table(as_of=as_of)[
-        ["customer_id", "cluster", "recency_days", "purchase_count", "total_amount"]]
+    metrics = table[["customer_id", "cluster", "recency_days", "purchase_count", "total_amount"]]
     frame = frame.merge(metrics, on="customer_id", how="left")
     frame[["purchase_count", "total_amount"]] = (
         frame[["purchase_count", "total_amount"]].fillna(0).astype("int64"))
