@@ -49,17 +49,18 @@ class PrintingService:
         return dm_targets.select(self.shop, clusters, due, followup_month, customer_ids, as_of)
 
     def label_pages(self, targets: pd.DataFrame, sheet_id: str | None = None, start: int = 1,
-                    offset: tuple[float, float] | None = None, outlines: bool = False
-                    ) -> list[Page]:
+                    offset: tuple[float, float] | None = None, outlines: bool = False,
+                    progress=None, cancel=None) -> list[Page]:
         """One page per sheet of labels for ``targets`` (a Selection's ``targets``), the
         first label at position ``start``; ``offset`` defaults to the stored calibration;
-        ``outlines`` draws the label edges for a test print on plain paper."""
+        ``outlines`` draws the label edges for a test print on plain paper. Progress and
+        cancel as in :func:`engine.label_layout.layout_pages`."""
         sheet = self.sheets.get(sheet_id)
         labels = [LabelData(int(r.customer_id), str(r.name), str(r.postal_code),
                             str(r.address1), str(r.address2))
                   for r in targets.itertuples(index=False)]
         return layout_pages(labels, sheet, start, self.sheets.offset() if offset is None
-                            else offset, outlines)
+                            else offset, outlines, progress, cancel)
 
     def record_dm(self, selection: dm_targets.Selection, on: str | None = None,
                   followup_month: str | None = None) -> int:

@@ -7,7 +7,7 @@ from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import QBoxLayout, QDialog, QFileDialog, QPushButton, QWidget
 
 from engine.print_page import Page
-from gui.print_render import paint_pages, prepare_printer
+from gui.print_render import paint_pages, prepare_printer, write_pdf
 
 
 def _printer(pages: list[Page], title: str) -> QPrinter:
@@ -36,6 +36,16 @@ def print_pages(parent: QWidget, pages: list[Page], title: str) -> bool:
         return False
     paint_pages(printer, pages)
     return True
+
+
+def save_pdf(ctx, parent: QWidget, pages: list[Page], target: Path, title: str,
+             then=None) -> None:
+    """Write the PDF on the worker thread behind a progress dialog with キャンセル (a few
+    thousand labels take seconds); ``then()`` runs once it is saved. A failure or a
+    cancel is shown as usual and leaves no half-written file."""
+    ctx.run(parent, lambda shop, progress, cancel: write_pdf(pages, target, title, progress,
+                                                             cancel),
+            None if then is None else (lambda _pages: then()), label="PDFを保存しています…")
 
 
 def ask_save_path(parent: QWidget, caption: str, default_name: str, filters: str) -> Path | None:

@@ -17,7 +17,7 @@ from PySide6.QtGui import (QColor, QFont, QFontMetricsF, QGuiApplication, QPageL
                            QPageSize, QPagedPaintDevice, QPainter, QPdfWriter, QPen)
 from PySide6.QtPrintSupport import QPrinter
 
-from engine.errors import OtokuiError
+from engine.errors import CancelledError, OtokuiError
 from engine.print_page import Box, Line, Page, Text
 from gui.fonts import japanese_font_family
 
@@ -109,15 +109,23 @@ class _Painter:
         painter.restore()
 
 
-def paint_pages(device: QPagedPaintDevice, pages: list[Page]) -> int:
+def paint_pages(device: QPagedPaintDevice, pages: list[Page], progress=None,
+                cancel=None) -> int:
     """Paint ``pages`` onto a device already set up with :func:`page_layout` and no
-    margins (see :func:`prepare_printer`); returns the number of pages painted."""
+    margins (see :func:`prepare_printer`); returns the number of pages painted.
+
+    ``progress(fraction, message)`` hears of every page; ``cancel()`` returning True
+    stops with CancelledError. Safe on the worker thread (QPdfWriter, QPrinter)."""
     if not pages:
         raise OtokuiError("印刷するものがありません。対象を選び直してください。")
     drawer = _Painter(device)
     painter = QPainter(device)
     try:
         for number, page in enumerate(pages):
+            if cancel is not None and cancel():
+                raise CancelledError()
+            if progress is not None:
+                progress(number / len(pages), f"{number + 1:,} / {len(pages):,}ページ目を作っています")
             if number:
                 device.newPage()
             drawer.paint(painter, page)
@@ -133,8 +141,10 @@ def prepare_printer(printer: QPrinter, pages: list[Page]) -> None:
     printer.setFullPage(True)
 
 
-def write_pdf(pages: list[Page], path: Path | str, title: str) -> int:
-    """Save ``pages`` as a PDF with the bundled font embedded; returns the page count."""
+def write_pdf(pages: list[Page], path: Path | str, title: str, progress=None,
+              cancel=None) -> int:
+    """Save ``pages`` as a PDF with the bundled font embedded; returns the page count.
+    A cancelled PDF is deleted rather than left half written."""
     if not pages:
         raise OtokuiError("印刷するものがありません。対象を選び直してください。")
     path = Path(path)
@@ -148,4 +158,9 @@ def write_pdf(pages: list[Page], path: Path | str, title: str) -> int:
     writer.setPageLayout(page_layout(pages[0]))
     writer.setTitle(title)
     writer.setCreator("Otokui")
-    return paint_pages(writer, pages)
+    try:
+        return paint_pages(writer, pages, progress, cancel)
+    except CancelledError:
+        del writer  # closes the file, so it can be deleted (Windows)
+        path.unlink(missing_ok=True)
+        raise

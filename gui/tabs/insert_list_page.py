@@ -8,8 +8,7 @@ from PySide6.QtWidgets import (QCheckBox, QFileDialog, QHBoxLayout, QLabel, QPus
 
 from engine.errors import OtokuiError
 from gui.errors import show_error
-from gui.print_dialogs import add_buttons, ask_save_path, preview, print_pages
-from gui.print_render import write_pdf
+from gui.print_dialogs import add_buttons, ask_save_path, preview, print_pages, save_pdf
 from gui.tabs.frame_model import Column, FrameModel, table_view
 
 PLAN_COLUMNS = [
@@ -98,11 +97,5 @@ class InsertListPage(QWidget):
             return
         target = path or ask_save_path(self, "同梱物リストをPDFに保存", f"{TITLE}.pdf",
                                        "PDF (*.pdf)")
-        if target is None:
-            return
-        try:
-            write_pdf(self.pages, target, TITLE)
-        except OtokuiError as exc:
-            show_error(self, exc)
-            return
-        self._record()
+        if target is not None:
+            save_pdf(self.ctx, self, self.pages, target, TITLE, self._record)

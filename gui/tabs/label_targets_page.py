@@ -12,8 +12,7 @@ from engine.errors import OtokuiError
 from engine.label_layout import barcode_points, format_postal
 from gui.errors import show_error
 from gui.labels import CLUSTER_LABELS, CLUSTERS
-from gui.print_dialogs import add_buttons, ask_save_path, preview, print_pages
-from gui.print_render import write_pdf
+from gui.print_dialogs import add_buttons, ask_save_path, preview, print_pages, save_pdf
 from gui.tabs.frame_model import Column, FrameModel, table_view
 from gui.tabs import label_sheet_dialog
 
@@ -219,7 +218,7 @@ class LabelTargetsPage(QWidget):
         offset = (self.offset_x.value(), self.offset_y.value())
         outlines = self.outlines.isChecked()
         self.ctx.run(self, lambda shop, p, c: shop.printing.label_pages(
-            selection.targets, sheet_id, start, offset, outlines),
+            selection.targets, sheet_id, start, offset, outlines, p, c),
             lambda pages: then(selection, pages), label="ラベルを配置しています…")
 
     def _record(self, selection) -> None:
@@ -248,14 +247,9 @@ class LabelTargetsPage(QWidget):
         def chosen(selection, pages):
             target = path or ask_save_path(self, "宛名ラベルをPDFに保存", "宛名ラベル.pdf",
                                            "PDF (*.pdf)")
-            if target is None:
-                return
-            try:
-                write_pdf(pages, target, "宛名ラベル")
-            except OtokuiError as exc:
-                show_error(self, exc)
-                return
-            self._record(selection)
+            if target is not None:
+                save_pdf(self.ctx, self, pages, target, "宛名ラベル",
+                         lambda: self._record(selection))
         self._with_label_pages(chosen)
 
     def _with_list_pages(self, then) -> None:
@@ -272,10 +266,7 @@ class LabelTargetsPage(QWidget):
             target = path or ask_save_path(self, "対象者リストをPDFに保存", "DM対象者リスト.pdf",
                                            "PDF (*.pdf)")
             if target is not None:
-                try:
-                    write_pdf(pages, target, "DM対象者リスト")
-                except OtokuiError as exc:
-                    show_error(self, exc)
+                save_pdf(self.ctx, self, pages, target, "DM対象者リスト")
         self._with_list_pages(chosen)
 
     def export_list(self, path: Path | None = None) -> None:

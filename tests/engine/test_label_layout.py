@@ -1,4 +1,6 @@
 """Label layout: what goes where on a label, the barcode's geometry, nothing outside its cell."""
+import gc
+
 import pytest
 
 from engine import barcode, text_metrics
@@ -195,3 +197,25 @@ def test_outlines_for_a_test_print_follow_the_offset():
 def test_honorific_is_added_once(name, printed):
     label = LabelData(1, name, "1000013", "東京都千代田区霞が関1-3-2")
     assert texts(layout_label(label, SHEETS["a4-12"].cell(0)))[-2].text == printed
+
+
+def test_long_runs_report_progress_and_can_be_cancelled(monkeypatch):
+    from engine import label_layout
+    from engine.errors import CancelledError
+
+    monkeypatch.setattr(label_layout, "PROGRESS_EVERY", 10)
+    sheet = SHEETS["a4-12"]
+    labels = [PLAZA] * 25
+    heard = []
+    pages = layout_pages(labels, sheet, progress=lambda f, m: heard.append((f, m)))
+    assert len(pages) == 3
+    assert heard == [(0.0, "ラベルを配置しています（0 / 25枚）"),
+                     (0.4, "ラベルを配置しています（10 / 25枚）"),
+                     (0.8, "ラベルを配置しています（20 / 25枚）")]
+    asked = []
+    with pytest.raises(CancelledError):
+        layout_pages(labels, sheet, cancel=lambda: asked.append(1) or len(asked) > 1)
+    assert len(asked) == 2  # checked at labels 0 and 10, stopped at 10
+    # The cycle collector, paused while the pages fill up, runs again afterwards.
+    assert gc.isenabled()
+

@@ -135,3 +135,28 @@ def test_unwritable_pdf_is_a_clear_error(qapp, tmp_path):
         write_pdf([page], tmp_path / "missing" / "x.pdf", "x")
     with pytest.raises(OtokuiError, match="印刷するもの"):
         write_pdf([], tmp_path / "x.pdf", "x")
+
+
+def test_pdf_written_on_the_worker_thread_with_progress_and_cancel(qtbot, sample_shop, tmp_path):
+    from engine.errors import CancelledError
+    from gui.worker import QueryOp, wait_for_worker
+
+    selection = sample_shop.printing.targets(clusters=["top1", "top10", "top20"], as_of=AS_OF)
+    pages = sample_shop.printing.label_pages(selection.targets, "a4-12")
+    here, there = tmp_path / "here.pdf", tmp_path / "there.pdf"
+    write_pdf(pages, here, "宛名ラベル")
+    heard, results = [], []
+    op = QueryOp(None, sample_shop, lambda shop, progress, cancel: write_pdf(
+        pages, there, "宛名ラベル", lambda f, m: heard.append((f, m)), cancel),
+        success=results.append).run_in_background()
+    wait_for_worker()
+    qtbot.waitUntil(lambda: not op.running, timeout=10000)
+    assert results == [3] and pdf_pages(there) == 3
+    assert pdf_text(there) == pdf_text(here)
+    assert [m for _f, m in heard] == ["1 / 3ページ目を作っています", "2 / 3ページ目を作っています",
+                                      "3 / 3ページ目を作っています"]
+    # Cancelled after the first page: no half-written file is left behind.
+    asked = iter([False, True])
+    with pytest.raises(CancelledError):
+        write_pdf(pages, tmp_path / "cancelled.pdf", "宛名ラベル", cancel=lambda: next(asked))
+    assert not (tmp_path / "cancelled.pdf").exists()
