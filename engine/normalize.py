@@ -129,7 +129,9 @@ _DATE_PATTERN = (
     r"\s*(?P<tz>Z|[+-]\d{2}:?\d{2})?\s*$")
 
 
-_CANONICAL_STAMP = r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}"
+# Seconds 60 and 61 pass the strict parser (leap seconds) but the general one rolls
+# them over into the next minute, so they are left to the general parser.
+_CANONICAL_STAMP = r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:[0-5]\d"
 
 
 def datetimes_jst(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
