@@ -13,10 +13,9 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Callable
 
 from engine.database import APPLICATION_ID, connect_read_only
-from engine.errors import OtokuiError
+from engine.errors import OtokuiError, Progress
 from engine.schema import SCHEMA_VERSION
 
 KEEP_SETTING = "backup_keep"
@@ -24,8 +23,6 @@ DEFAULT_KEEP = 10
 _STAMP = "%Y%m%d-%H%M%S-%f"
 # Pages copied per backup step; between steps the progress callback runs.
 _PAGES_PER_STEP = 4096
-
-Progress = Callable[[float, str], None]
 
 
 @dataclass(frozen=True)

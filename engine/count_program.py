@@ -15,11 +15,11 @@ from __future__ import annotations
 import json
 from importlib.resources import files
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Sequence
 
 import pandas as pd
 
-from engine.errors import CancelledError, OtokuiError
+from engine.errors import Cancel, OtokuiError, Progress, check_cancel
 from engine.order_frame import build_batch
 from engine.order_history import PURCHASE_NUMBER
 from engine.reader import read_table
@@ -101,8 +101,8 @@ class CountProgramService:
         """Back to the bundled defaults (undoable)."""
         return self.save_rules(default_rules())
 
-    def plan(self, files: Sequence[Path | str], progress: Callable[[float, str], None] | None = None,
-             cancel: Callable[[], bool] | None = None) -> pd.DataFrame:
+    def plan(self, files: Sequence[Path | str], progress: Progress | None = None,
+             cancel: Cancel | None = None) -> pd.DataFrame:
         """Import the new-order export ``files`` (files imported before are left as
         they are) and return, for each valid order in them, in file order, the
         customer's purchase number and the insert for it (PLAN_COLUMNS;
@@ -117,7 +117,7 @@ class CountProgramService:
             raise OtokuiError("注文データのファイルを指定してください。")
         keys = []
         for position, path in enumerate(paths):
-            _check(cancel)
+            check_cancel(cancel)
             report(0.3 * position / len(paths), f"{path.name} を確認しています")
             table = read_table(path)
             preset = self.shop.imports.preset_for(path, table.headers)
@@ -159,6 +159,3 @@ class CountProgramService:
         return frame[PLAN_COLUMNS]
 
 
-def _check(cancel: Callable[[], bool] | None) -> None:
-    if cancel is not None and cancel():
-        raise CancelledError()

@@ -13,11 +13,10 @@ import os
 from datetime import date, timedelta
 from importlib.resources import as_file, files
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 
-from engine.errors import CancelledError
+from engine.errors import Cancel, Progress, check_cancel
 from engine.paths import user_data_dir
 from engine.shop import Shop
 
@@ -41,8 +40,8 @@ def demo_exports() -> list:
 
 
 def build_demo(target: Path | None = None, today: date | None = None,
-               progress: Callable[[float, str], None] | None = None,
-               cancel: Callable[[], bool] | None = None) -> Path:
+               progress: Progress | None = None,
+               cancel: Cancel | None = None) -> Path:
     """Build the demo database at ``target`` (default :func:`demo_db_path`) and return it.
 
     The database is built under a temporary name and moved into place at the end,
@@ -56,8 +55,7 @@ def build_demo(target: Path | None = None, today: date | None = None,
     try:
         with Shop(building) as shop:
             for number, entry in enumerate(exports):
-                if cancel is not None and cancel():
-                    raise CancelledError()
+                check_cancel(cancel)
                 report(number / (len(exports) + 1), f"デモのお店を準備しています（{entry.name}）")
                 with as_file(entry) as path:
                     shop.imports.import_file(path)

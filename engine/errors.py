@@ -2,6 +2,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
+
+# The two callbacks a long engine job takes: ``progress(fraction, message)`` to
+# report, ``cancel()`` returning True once the user asked to stop.
+Progress = Callable[[float, str], None]
+Cancel = Callable[[], bool]
 
 
 class OtokuiError(Exception):
@@ -13,6 +19,12 @@ class CancelledError(OtokuiError):
 
     def __init__(self, message: str = "処理を中止しました。データは変更されていません。"):
         super().__init__(message)
+
+
+def check_cancel(cancel: Cancel | None) -> None:
+    """Raise CancelledError if the user asked to stop."""
+    if cancel is not None and cancel():
+        raise CancelledError()
 
 
 class DatabaseTooNewError(OtokuiError):

@@ -14,7 +14,7 @@ import pandas as pd
 
 from engine.database import now_text
 from engine.eligibility import dm_eligible_sql
-from engine.errors import CancelledError, OtokuiError
+from engine.errors import OtokuiError, check_cancel
 from engine.followup_rules import (LATE_DENOMINATOR, LATE_NUMERATOR, default_rules, plans_of,
                                    substitute_for_dm, validate)
 from engine.rfm import parse_as_of
@@ -125,13 +125,11 @@ class FollowupService:
         report = progress or (lambda fraction, text: None)
         report(0.0, "顧客の購入状況を集計しています…")
         desired = self._planned_tasks(start, as_of)
-        if cancel is not None and cancel():
-            raise CancelledError()
+        check_cancel(cancel)
         report(0.5, f"{len(desired):,}件のタスクを登録しています…")
         with self.shop.journal.operation("followups", f"{key} のフォロータスク作成") as op:
             counts = self._reconcile(key, desired)
-            if cancel is not None and cancel():
-                raise CancelledError()
+            check_cancel(cancel)
             self.db.conn.execute(
                 "INSERT INTO followup_plans (month, as_of, generated_at) VALUES (?, ?, ?) "
                 "ON CONFLICT(month) DO UPDATE SET as_of = excluded.as_of, "

@@ -14,7 +14,7 @@ import pandas as pd
 from engine import identity
 from engine.backups import PendingBackup
 from engine.database import json_list, last_id, now_text
-from engine.errors import CancelledError, OtokuiError
+from engine.errors import Cancel, OtokuiError, Progress, check_cancel
 from engine.formats import FormatPreset, load_mapping_file
 from engine.order_frame import (CUSTOMER_FIELDS, KnownOrders, OrderBatch, check_columns,
                                 iter_batches)
@@ -26,10 +26,8 @@ from engine.schema import DEFERRABLE_INDEXES
 
 _log = logging.getLogger(__name__)
 
-Progress = Callable[[float, str], None]
 # Smallest file whose import rebuilds the secondary indexes (see ImportService._bulk).
 BULK_MIN_LINES = 50_000
-Cancel = Callable[[], bool]
 
 
 @dataclass
@@ -107,7 +105,7 @@ class ImportService:
         preset = self.preset_for(path, opened.headers, format_name, mapping)
         check_columns(path, opened.headers, preset)
         report(0.2, f"{path.name}（{preset.label}）を確認しています")
-        _check(cancel)
+        check_cancel(cancel)
         previous = self._previous_import(opened.sha256)
         if previous is not None:
             return ImportResult(None, path.name, preset.name, previous["rows_read"],
@@ -165,7 +163,7 @@ class ImportService:
                 with closing(batches):
                     self._write_batches(batches, path, result, report, cancel, indexes)
                 if indexes.dropped:
-                    _check(cancel)
+                    check_cancel(cancel)
                     report(0.98, f"{path.name}: 検索用の索引を作り直しています")
                     indexes.rebuild()
                 result.customers_added = self.db.scalar(
@@ -235,11 +233,6 @@ class ImportService:
         with self.db.transaction() as conn:
             self.shop.journal.undo(row[0]["op_id"])
             conn.execute("UPDATE imports SET undone_at = ? WHERE id = ?", (now_text(), import_id))
-
-
-def _check(cancel: Cancel | None) -> None:
-    if cancel is not None and cancel():
-        raise CancelledError()
 
 
 class _OrdersNotAdjacent(Exception):
@@ -314,7 +307,7 @@ class _Writer:
         self.source = result.source
 
     def step(self, fraction: float, message: str) -> None:
-        _check(self.cancel)
+        check_cancel(self.cancel)
         self.report(fraction, f"{self.result.file_name}: {message}")
 
     def run(self) -> None:

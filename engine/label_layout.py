@@ -22,17 +22,15 @@ import gc
 import math
 import re
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Iterator
 
 from engine import barcode, text_metrics
-from engine.errors import CancelledError, OtokuiError
+from engine.errors import Cancel, OtokuiError, Progress, check_cancel
 from engine.label_sheet import Cell, LabelSheet
 from engine.print_page import Box, Page, Primitive, text_at
 
 # Labels laid out between two progress reports (and cancel checks).
 PROGRESS_EVERY = 500
-Progress = Callable[[float, str], None]
-Cancel = Callable[[], bool]
 
 PAD_X = 3.0
 PAD_TOP = 2.8
@@ -235,8 +233,7 @@ def layout_pages(labels: list[LabelData], sheet: LabelSheet, start: int = 1,
     with _collector_paused():
         for done, (label, spot) in enumerate(zip(labels, spots)):
             if done % PROGRESS_EVERY == 0:
-                if cancel is not None and cancel():
-                    raise CancelledError()
+                check_cancel(cancel)
                 if progress is not None:
                     progress(done / len(labels),
                              f"ラベルを配置しています（{done:,} / {len(labels):,}枚）")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from engine import dm_targets
-from engine.errors import OtokuiError
+from engine.errors import Cancel, OtokuiError, Progress
 from engine.export import write_csv, write_xlsx
 from engine.label_layout import LabelData, format_postal, layout_pages
 from engine.label_sheet import LabelSheets
@@ -50,7 +50,8 @@ class PrintingService:
 
     def label_pages(self, targets: pd.DataFrame, sheet_id: str | None = None, start: int = 1,
                     offset: tuple[float, float] | None = None, outlines: bool = False,
-                    progress=None, cancel=None) -> list[Page]:
+                    progress: Progress | None = None, cancel: Cancel | None = None
+                    ) -> list[Page]:
         """One page per sheet of labels for ``targets`` (a Selection's ``targets``), the
         first label at position ``start``; ``offset`` defaults to the stored calibration;
         ``outlines`` draws the label edges for a test print on plain paper. Progress and

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from engine import normalize
-from engine.errors import BadFileError, CancelledError, OtokuiError
+from engine.errors import BadFileError, OtokuiError, check_cancel
 from engine.reader import read_table
 from engine.rfm import parse_as_of
 
@@ -114,8 +114,7 @@ class ProductService:
         if repeated.any():
             raise BadFileError(path, f"商品コード「{codes[repeated].iloc[0]}」が2回出てきます。",
                                row=int(table.rows[repeated.argmax()]), column=code_col)
-        if cancel is not None and cancel():
-            raise CancelledError()
+        check_cancel(cancel)
         report(0.5, f"{len(codes):,}件の消費サイクルを登録しています…")
         with self.shop.journal.operation("products", f"消費サイクルの取り込み（{path.name}）"):
             self.db.conn.executemany(

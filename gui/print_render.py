@@ -17,7 +17,7 @@ from PySide6.QtGui import (QColor, QFont, QFontMetricsF, QGuiApplication, QPageL
                            QPageSize, QPagedPaintDevice, QPainter, QPdfWriter, QPen)
 from PySide6.QtPrintSupport import QPrinter
 
-from engine.errors import CancelledError, OtokuiError
+from engine.errors import CancelledError, OtokuiError, check_cancel
 from engine.print_page import Box, Line, Page, Text
 from gui.fonts import japanese_font_family
 
@@ -122,8 +122,7 @@ def paint_pages(device: QPagedPaintDevice, pages: list[Page], progress=None,
     painter = QPainter(device)
     try:
         for number, page in enumerate(pages):
-            if cancel is not None and cancel():
-                raise CancelledError()
+            check_cancel(cancel)
             if progress is not None:
                 progress(number / len(pages), f"{number + 1:,} / {len(pages):,}ページ目を作っています")
             if number:
