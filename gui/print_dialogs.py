@@ -45,7 +45,7 @@ def save_pdf(ctx, parent: QWidget, pages: list[Page], target: Path, title: str,
     cancel is shown as usual and leaves no half-written file."""
     ctx.run(parent, lambda shop, progress, cancel: write_pdf(pages, target, title, progress,
                                                              cancel),
-            None if then is None else (lambda _pages: then()), label="PDFを保存しています…")
+            None if then is None else (lambda _page_count: then()), label="PDFを保存しています…")
 
 
 def ask_save_path(parent: QWidget, caption: str, default_name: str, filters: str) -> Path | None:

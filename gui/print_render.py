@@ -17,7 +17,7 @@ from PySide6.QtGui import (QColor, QFont, QFontMetricsF, QGuiApplication, QPageL
                            QPageSize, QPagedPaintDevice, QPainter, QPdfWriter, QPen)
 from PySide6.QtPrintSupport import QPrinter
 
-from engine.errors import CancelledError, OtokuiError, check_cancel
+from engine.errors import Cancel, CancelledError, OtokuiError, Progress, check_cancel
 from engine.print_page import Box, Line, Page, Text
 from gui.fonts import japanese_font_family
 
@@ -109,8 +109,8 @@ class _Painter:
         painter.restore()
 
 
-def paint_pages(device: QPagedPaintDevice, pages: list[Page], progress=None,
-                cancel=None) -> int:
+def paint_pages(device: QPagedPaintDevice, pages: list[Page], progress: Progress | None = None,
+                cancel: Cancel | None = None) -> int:
     """Paint ``pages`` onto a device already set up with :func:`page_layout` and no
     margins (see :func:`prepare_printer`); returns the number of pages painted.
 
@@ -140,8 +140,8 @@ def prepare_printer(printer: QPrinter, pages: list[Page]) -> None:
     printer.setFullPage(True)
 
 
-def write_pdf(pages: list[Page], path: Path | str, title: str, progress=None,
-              cancel=None) -> int:
+def write_pdf(pages: list[Page], path: Path | str, title: str, progress: Progress | None = None,
+              cancel: Cancel | None = None) -> int:
     """Save ``pages`` as a PDF with the bundled font embedded; returns the page count.
     A cancelled PDF is deleted rather than left half written."""
     if not pages:
