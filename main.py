@@ -91,7 +91,7 @@ def cmd_followups(args) -> int:
 
 
 def cmd_kpi(args) -> int:
-    from engine.kpi import kpi_lines
+    from engine.analysis.kpi import kpi_lines
     with _open(args) as shop:
         values = shop.analysis.kpis(as_of=args.as_of)
         monthly = shop.analysis.monthly_sales(as_of=args.as_of, months=args.months)
@@ -105,7 +105,7 @@ def cmd_kpi(args) -> int:
 
 
 def cmd_decompose(args) -> int:
-    from engine.decomposition import display_table
+    from engine.analysis.decomposition import display_table
     with _open(args) as shop:
         table = shop.analysis.decompose(args.from_month, args.to_month)
     _write_table(display_table(table), args.out)
@@ -132,13 +132,13 @@ def cmd_privacy(args) -> int:
 
 
 def cmd_barcode(args) -> int:
-    from engine.barcode import encode
+    from engine.printing.barcode import encode
     print(" ".join(encode(args.postal, " ".join(args.address))))
     return 0
 
 
 def cmd_labels(args) -> int:
-    from gui.print_render import ensure_app, write_pdf
+    from gui.widgets.print_render import ensure_app, write_pdf
     with _open(args) as shop:
         selection = shop.printing.targets(clusters=args.cluster, due=args.due,
                                           followup_month=args.followups,
@@ -159,7 +159,7 @@ def cmd_labels(args) -> int:
 
 
 def cmd_inserts(args) -> int:
-    from gui.print_render import ensure_app, write_pdf
+    from gui.widgets.print_render import ensure_app, write_pdf
     with _open(args) as shop:
         plan = shop.printing.insert_plan(args.orders)
         pages = shop.printing.insert_pages(plan)

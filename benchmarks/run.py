@@ -14,7 +14,7 @@ threads) are printed next to them. Steps:
 - lifetimes         pandas reads the file, then lifetimes'
                     summary_data_from_transaction_data on the valid lines
 - customers         shop.customers.table() written as CSV (the `customers` command)
-- rfm               RFM + segments + clusters (engine.rfm.customer_metrics)
+- rfm               RFM + segments + clusters (engine.analysis.rfm.customer_metrics)
 - search            customer search per keystroke over typed prefixes of names,
                     kana and phones (seconds = median; p95 in the notes)
 - open              opening a customer: customers.get + customers.orders
@@ -136,7 +136,7 @@ def step_customers(ctx: Context) -> tuple[float, str]:
 
 def step_rfm(ctx: Context) -> tuple[float, str]:
     from engine import Shop
-    from engine.rfm import customer_metrics
+    from engine.analysis.rfm import customer_metrics
 
     with Shop(ctx.db) as shop:
         start = time.perf_counter()

@@ -4,10 +4,10 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 
-from engine.database import Database
-from engine.journal import Journal
-from engine.paths import default_db_path
-from engine.settings import Settings
+from engine.store.database import Database
+from engine.store.journal import Journal
+from engine.store.paths import default_db_path
+from engine.store.settings import Settings
 
 
 class Shop:
@@ -24,7 +24,7 @@ class Shop:
         memory = str(path) == ":memory:"
         self._instance_lock = None
         if single_instance and not memory:
-            from engine.instance_lock import InstanceLock
+            from engine.store.instance_lock import InstanceLock
             self._instance_lock = InstanceLock(Path(path))
             self._instance_lock.acquire()
         try:
@@ -38,72 +38,72 @@ class Shop:
 
     @cached_property
     def formats(self):
-        from engine.formats import FormatRegistry
+        from engine.imports.formats import FormatRegistry
         return FormatRegistry(self.settings)
 
     @cached_property
     def imports(self):
-        from engine.importer import ImportService
+        from engine.imports.service import ImportService
         return ImportService(self)
 
     @cached_property
     def backups(self):
-        from engine.backups import BackupService
+        from engine.store.backups import BackupService
         return BackupService(self)
 
     @cached_property
     def privacy(self):
-        from engine.privacy import PrivacyService
+        from engine.customers.privacy import PrivacyService
         return PrivacyService(self)
 
     @cached_property
     def customers(self):
-        from engine.customers import CustomerService
+        from engine.customers.service import CustomerService
         return CustomerService(self)
 
     @cached_property
     def surveys(self):
-        from engine.surveys import SurveyService
+        from engine.research.surveys import SurveyService
         return SurveyService(self)
 
     @cached_property
     def journeys(self):
-        from engine.journeys import JourneyService
+        from engine.research.journeys import JourneyService
         return JourneyService(self)
 
     @cached_property
     def segments(self):
-        from engine.segments import SegmentService
+        from engine.analysis.segments import SegmentService
         return SegmentService(self)
 
     @cached_property
     def products(self):
-        from engine.products import ProductService
+        from engine.marketing.products import ProductService
         return ProductService(self)
 
     @cached_property
     def followups(self):
-        from engine.followups import FollowupService
+        from engine.marketing.followups import FollowupService
         return FollowupService(self)
 
     @cached_property
     def touches(self):
-        from engine.touches import TouchLog
+        from engine.customers.touches import TouchLog
         return TouchLog(self)
 
     @cached_property
     def analysis(self):
-        from engine.analysis import AnalysisService
+        from engine.analysis.service import AnalysisService
         return AnalysisService(self)
 
     @cached_property
     def printing(self):
-        from engine.printing import PrintingService
+        from engine.printing.service import PrintingService
         return PrintingService(self)
 
     @cached_property
     def count_program(self):
-        from engine.count_program import CountProgramService
+        from engine.marketing.count_program import CountProgramService
         return CountProgramService(self)
 
     def close(self) -> None:

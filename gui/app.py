@@ -12,7 +12,7 @@ def setup_application():
     """The QApplication with the bundled Japanese font, the icon and one look on every platform."""
     from PySide6.QtWidgets import QApplication
 
-    from gui.fonts import japanese_font_family
+    from gui.widgets.fonts import japanese_font_family
 
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("Otokui")
@@ -28,7 +28,7 @@ def setup_application():
 
 def run(db_path: Path | None = None) -> int:
     started = time.perf_counter()
-    from engine.logs import setup_logging
+    from engine.app.logs import setup_logging
     from gui import crash
     from gui.context import AppContext
     from gui.first_window import watch_first_window

@@ -4,9 +4,9 @@ from __future__ import annotations
 from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHeaderView, QLabel,
                                QMessageBox, QTableView, QVBoxLayout, QWidget)
 
-from gui.confirm import confirm
 from gui.context import AppContext
-from gui.record_table_model import Column, RecordTableModel
+from gui.widgets.confirm import confirm
+from gui.widgets.record_table_model import Column, RecordTableModel
 
 IN_MEMORY = "メモリ上のデータベースにはバックアップがありません。ファイルのデータベースを開いてください。"
 

@@ -13,7 +13,7 @@ from types import TracebackType
 
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from engine.logs import describe_exception
+from engine.app.logs import describe_exception
 
 logger = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ def show_error(parent: QWidget | None, exc: BaseException, details: str = "") ->
     if isinstance(exc, OtokuiError):
         box.setText(str(exc))
     else:
-        from engine.paths import log_dir
+        from engine.store.paths import log_dir
         box.setText("予期しないエラーが起きました。データは変更されていません。\n"
                     f"詳しい記録はログフォルダにあります: {log_dir()}")
         box.setDetailedText(details or repr(exc))

@@ -14,7 +14,7 @@ import time
 from PySide6.QtCore import QCoreApplication, QTimer
 from PySide6.QtGui import QFontDatabase, QGuiApplication
 
-from gui.fonts import japanese_font_family
+from gui.widgets.fonts import japanese_font_family
 
 SMOKE_QUIT_ENV = "OTOKUI_SMOKE_QUIT_MS"
 MARKER = "otokui: first window shown"

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QMainWindow, Q
 
 import engine
 from engine.errors import OtokuiError
-from engine.paths import log_dir
+from engine.store.paths import log_dir
 from gui.context import AppContext
 from gui.errors import show_error
 from gui.worker import worker_pool
@@ -43,13 +43,13 @@ def _shop_tab(module: str, name: str) -> Callable[[AppContext], QWidget]:
 
 # (title, factory). Tabs take the AppContext and refresh on ctx.data_changed.
 TABS: list[tuple[str, Callable[[AppContext], QWidget]]] = [
-    ("ダッシュボード", _lazy("gui.tabs.dashboard_tab", "DashboardTab")),
-    (IMPORT_TAB, _lazy("gui.tabs.import_tab", "ImportTab")),
-    ("顧客", _lazy("gui.tabs.customers_tab", "CustomersTab")),
-    ("セグメント・フォロー", _lazy("gui.tabs.followup_tab", "FollowupTab")),
-    ("アンケート", _shop_tab("gui.tabs.surveys_tab", "SurveysTab")),
-    ("カスタマージャーニー", _shop_tab("gui.tabs.journey_tab", "JourneyTab")),
-    ("印刷", _lazy("gui.tabs.printing_tab", "PrintingTab")),
+    ("ダッシュボード", _lazy("gui.dashboard.tab", "DashboardTab")),
+    (IMPORT_TAB, _lazy("gui.importing.tab", "ImportTab")),
+    ("顧客", _lazy("gui.customers.tab", "CustomersTab")),
+    ("セグメント・フォロー", _lazy("gui.followups.tab", "FollowupTab")),
+    ("アンケート", _shop_tab("gui.surveys.tab", "SurveysTab")),
+    ("カスタマージャーニー", _shop_tab("gui.journeys.tab", "JourneyTab")),
+    ("印刷", _lazy("gui.printing.tab", "PrintingTab")),
 ]
 
 # Customers with a valid order, as in the 顧客 tab (not those who only cancelled).

@@ -7,11 +7,11 @@ from typing import Callable
 from PySide6.QtWidgets import QWidget
 
 import engine
-from engine.backups import list_backups, replace_database
 from engine.errors import DatabaseCorruptError, OtokuiError
-from engine.paths import default_db_path
-from gui.confirm import confirm
+from engine.store.backups import list_backups, replace_database
+from engine.store.paths import default_db_path
 from gui.errors import show_error
+from gui.widgets.confirm import confirm
 
 
 def ask_to_restore(parent: QWidget | None, text: str) -> bool:

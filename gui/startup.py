@@ -8,8 +8,8 @@ from pathlib import Path
 from PySide6.QtWidgets import (QApplication, QDialog, QFileDialog, QLabel, QProgressDialog,
                                QPushButton, QVBoxLayout, QWidget)
 
-from engine.demo import build_demo, demo_db_path
-from engine.paths import default_db_path, user_data_dir
+from engine.app.demo import build_demo, demo_db_path
+from engine.store.paths import default_db_path, user_data_dir
 
 STATE_FILE = "gui.json"
 

@@ -42,7 +42,7 @@ def _parent_console() -> TextIO | None:
 
 
 def _output_file() -> TextIO:
-    from engine.paths import log_dir
+    from engine.store.paths import log_dir
     folder = log_dir()
     folder.mkdir(parents=True, exist_ok=True)
     return open(folder / "command-output.txt", "w", encoding="utf-8-sig", buffering=1)

@@ -20,7 +20,7 @@ def take_all(out: Path, size: tuple[int, int] = (1280, 820)) -> list[Path]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     sys.path.insert(0, str(ROOT))
     import engine
-    from engine.demo import build_demo
+    from engine.app.demo import build_demo
     from gui.app import setup_application
     from gui.context import AppContext
     from gui.main_window import MainWindow

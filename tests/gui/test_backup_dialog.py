@@ -7,7 +7,7 @@ from gui.backup_dialog import BackupDialog, create_backup, size_text
 from gui.context import AppContext
 from gui.main_window import MainWindow
 from gui.worker import wait_for_worker
-from tests.engine.snapshot import SAMPLES, snapshot
+from tests.support.snapshot import SAMPLES, snapshot
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 

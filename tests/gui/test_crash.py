@@ -5,7 +5,7 @@ import sys
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
-from engine.logs import setup_logging
+from engine.app.logs import setup_logging
 from gui import crash
 
 

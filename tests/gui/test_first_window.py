@@ -31,4 +31,4 @@ def test_normal_start_only_logs(qtbot, monkeypatch, capsys, caplog):
     assert app.quit_calls == 0 and capsys.readouterr().out == ""
     [record] = caplog.records
     assert 1.5 <= float(record.args[0]) < 10
-    assert record.args[1] == "bundled"  # gui.fonts registered resources/fonts/ipaexg.ttf
+    assert record.args[1] == "bundled"  # gui.widgets.fonts registered resources/fonts/ipaexg.ttf

@@ -90,7 +90,7 @@ def test_menus_hold_the_file_and_help_commands(window):
 
 def test_opening_another_database_rebuilds_the_tabs_and_remembers_it(qtbot, window, tmp_path):
     from gui.startup import database_to_open
-    from tests.engine.snapshot import SAMPLES
+    from tests.support.snapshot import SAMPLES
 
     path = tmp_path / "店" / "shop.db"
     with engine.Shop(path) as shop:
@@ -118,7 +118,7 @@ def test_a_file_that_is_not_a_database_is_refused_and_the_shop_stays(qtbot, wind
 
 
 def test_status_bar_counts_follow_data_changed(qtbot, window):
-    from tests.engine.snapshot import SAMPLES
+    from tests.support.snapshot import SAMPLES
 
     qtbot.waitUntil(lambda: window.counts_label.text() == "顧客 0人　注文 0件")
     window.ctx.shop.imports.import_file(SAMPLES / "base" / "base_202507.csv")

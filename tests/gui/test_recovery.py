@@ -4,8 +4,8 @@ import pytest
 import gui.recovery as recovery
 from engine import Shop
 from engine.errors import AlreadyOpenError, DatabaseCorruptError
-from tests.engine.snapshot import sample_files
-from tests.engine.test_database import damaged_database
+from tests.engine.store.test_database import damaged_database
+from tests.support.snapshot import sample_files
 
 
 @pytest.fixture

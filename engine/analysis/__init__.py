@@ -1,0 +1,1 @@
+"""Figures computed from orders: RFM, rank segments and clusters, KPIs, sales decomposition, cohorts, entry products."""

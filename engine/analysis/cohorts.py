@@ -1,0 +1,52 @@
+"""The time axis: customers by first-purchase month × months since (SPEC §3).
+
+Each cell is the share of a cohort who bought again in that month, so new
+acquisition (the cohort sizes), the repeat period and the drop-off read at a
+glance. Month 0 is the first-purchase month itself: a second order within it
+counts. Months after the as-of month are not known yet and are NaN.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from engine.dates import month_from_index, month_index, month_of
+from engine.store.database import Database
+
+
+def cohorts(db: Database, as_of: date) -> pd.DataFrame:
+    """Columns ``cohort`` ("YYYY-MM"), ``customers`` (cohort size), then one integer
+    column per months since, 0 … (as-of month − first cohort), values 0..1."""
+    with db.lock:
+        # One row per customer and month with orders: small next to the order table.
+        active = pd.read_sql_query(
+            """
+            SELECT o.customer_id, substr(o.order_date, 1, 7) AS month, count(*) AS orders
+            FROM orders o JOIN customers c ON c.id = o.customer_id
+            WHERE o.status = 'valid' AND o.order_date <= ? AND c.deleted_at IS NULL
+            GROUP BY o.customer_id, month
+            """, db.conn, params=(as_of.isoformat(),))
+    if active.empty:
+        return pd.DataFrame(columns=["cohort", "customers"])
+    index = (active["month"].str[:4].astype("int64") * 12
+             + active["month"].str[5:7].astype("int64") - 1)
+    first = index.groupby(active["customer_id"]).transform("min")
+    since = index - first
+    # Bought again: any month after the first, or a second order in the first month.
+    again = (since > 0) | (active["orders"] >= 2)
+    sizes = first[since == 0].value_counts().sort_index()
+    last = month_index(month_of(as_of))
+    span = last - sizes.index[0]
+    counts = (pd.crosstab(first[again], since[again])
+              .reindex(index=sizes.index, columns=range(span + 1)).fillna(0))
+    shares = counts.div(sizes, axis=0)
+    # A cohort's month k lies after the as-of month when k > last − cohort.
+    open_months = last - sizes.index.to_numpy()
+    shares = shares.where(shares.columns.to_numpy()[None, :] <= open_months[:, None])
+    table = pd.DataFrame({"cohort": [month_from_index(i) for i in sizes.index],
+                          "customers": sizes.to_numpy()})
+    table = table.join(shares.reset_index(drop=True))
+    table.columns.name = None
+    return table
+

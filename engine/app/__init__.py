@@ -1,0 +1,1 @@
+"""The program around the shop: the log file and the demo shop."""

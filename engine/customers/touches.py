@@ -1,0 +1,70 @@
+"""The contact log (接触履歴): every follow-up done, DM printed and insert packed,
+per customer, so a customer's history shows what was sent when."""
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from engine.analysis.rfm import parse_as_of
+from engine.errors import OtokuiError
+from engine.store.database import now_text
+
+MEDIA = ("email", "insert", "dm", "phone")
+MEDIUM_LABELS = {"email": "メール", "insert": "同梱物", "dm": "DM", "phone": "電話"}
+HISTORY_COLUMNS = ["date", "medium", "action", "result", "source"]
+
+
+def check_medium(medium: str) -> str:
+    """The medium code, or an OtokuiError naming the allowed ones."""
+    if medium not in MEDIA:
+        allowed = "、".join(f"{code}（{label}）" for code, label in MEDIUM_LABELS.items())
+        raise OtokuiError(f"接触の手段「{medium}」は使えません。{allowed} のいずれかを指定してください。")
+    return medium
+
+
+class TouchLog:
+    def __init__(self, shop):
+        self.shop = shop
+        self.db = shop.db
+
+    def record(self, customer_ids, medium: str, action: str, on: date | str | None = None,
+               source: str = "", result: str = "") -> int:
+        """Log one touch per customer (one transaction); returns how many were logged.
+
+        Runs inside the caller's journal operation when there is one, so e.g. a
+        follow-up check-off and its touch are undone together.
+        """
+        check_medium(medium)
+        day = parse_as_of(on).isoformat()
+        ids = np.unique(np.asarray(list(customer_ids), dtype="int64"))
+        if not len(ids):
+            return 0
+        with self.db.transaction() as conn:
+            missing = self._missing(conn, ids)
+            if missing:
+                raise OtokuiError(f"顧客番号 {missing[0]} は見つかりません。")
+            created = now_text()
+            conn.executemany(
+                "INSERT INTO touches (customer_id, touched_on, medium, action, result, source,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                ((int(i), day, medium, action, result, source, created) for i in ids))
+        return len(ids)
+
+    @staticmethod
+    def _missing(conn, ids: np.ndarray) -> list[int]:
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS stage_touch (value INTEGER PRIMARY KEY)")
+        conn.execute("DELETE FROM temp.stage_touch")
+        conn.executemany("INSERT INTO temp.stage_touch VALUES (?)", ((int(i),) for i in ids))
+        return [r[0] for r in conn.execute(
+            "SELECT value FROM temp.stage_touch WHERE value NOT IN "
+            "(SELECT id FROM customers WHERE deleted_at IS NULL) ORDER BY value")]
+
+    def for_customer(self, customer_id: int) -> pd.DataFrame:
+        """The customer's touches, newest first: date, medium, action, result, source."""
+        with self.db.lock:
+            return pd.read_sql_query(
+                "SELECT touched_on AS date, medium, action, result, source FROM touches "
+                "WHERE customer_id = ? ORDER BY touched_on DESC, id DESC",
+                self.db.conn, params=(int(customer_id),))[HISTORY_COLUMNS]

@@ -1,0 +1,492 @@
+"""The import pipeline: one file → one undoable operation in one transaction."""
+from __future__ import annotations
+
+import logging
+from contextlib import closing, contextmanager, suppress
+from dataclasses import dataclass
+from itertools import repeat
+from pathlib import Path
+from typing import Callable, Iterator
+
+import numpy as np
+import pandas as pd
+
+from engine.errors import Cancel, OtokuiError, Progress, check_cancel
+from engine.imports import identity
+from engine.imports.formats import FormatPreset, load_mapping_file
+from engine.store.backups import PendingBackup
+from engine.store.database import json_list, last_id, now_text
+from engine.imports.order_frame import (CUSTOMER_FIELDS, KnownOrders, OrderBatch, check_columns,
+                                iter_batches)
+from engine.imports.parse_process import (PARALLEL_CHUNK_ROWS, PARALLEL_MIN_LINES, ParserProcessLost,
+                                  parallel_batches)
+from engine.customers.privacy import forget_erased
+from engine.imports.reader import CHUNK_ROWS, OpenedFile, open_file
+from engine.store.schema import DEFERRABLE_INDEXES
+
+_log = logging.getLogger(__name__)
+
+# Smallest file whose import rebuilds the secondary indexes (see ImportService._bulk).
+BULK_MIN_LINES = 50_000
+
+
+@dataclass
+class ImportResult:
+    import_id: int | None
+    file_name: str
+    source: str
+    rows_read: int
+    orders_added: int = 0
+    orders_updated: int = 0
+    orders_unchanged: int = 0
+    orders_cancelled: int = 0
+    lines: int = 0
+    customers_added: int = 0
+    already_imported: bool = False
+    source_label: str = ""
+
+    def summary(self) -> str:
+        if self.already_imported:
+            return (f"{self.file_name}: 取込済みのファイルです（{self.orders_unchanged}件の注文はすべて"
+                    "登録済み）。変更はありません。")
+        return (f"{self.file_name}（{self.source_label or self.source}）: 新規注文 {self.orders_added}件、"
+                f"更新 {self.orders_updated}件、変更なし {self.orders_unchanged}件、"
+                f"新しい顧客 {self.customers_added}人（{self.rows_read}行を読み込み）")
+
+
+class ImportService:
+    def __init__(self, shop):
+        self.shop = shop
+        self.db = shop.db
+        # Rows read and written at a time: bounds memory whatever the file size.
+        self.chunk_rows = CHUNK_ROWS
+        self.bulk_min_lines = BULK_MIN_LINES
+        self.parallel_min_lines = PARALLEL_MIN_LINES
+        # Inside batch(): None until the batch's one backup is taken, then True.
+        self._batch_backed_up: bool | None = None
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Imports inside share one backup, taken before the first file that changes
+        anything — so importing many files does not rotate out the real before-state."""
+        self._batch_backed_up = False
+        try:
+            yield
+        finally:
+            self._batch_backed_up = None
+
+    def _backup_before(self, file_name: str) -> PendingBackup | None:
+        """Starts the backup of the state before this import; it is written while
+        the import reads and must be finished before the import commits."""
+        if self._batch_backed_up:
+            return None
+        reason = f"取込前: {file_name}" + ("" if self._batch_backed_up is None else " ほか")
+        pending = self.shop.backups.start(reason)
+        if self._batch_backed_up is not None:
+            self._batch_backed_up = True
+        return pending
+
+    def preset_for(self, path: Path, headers: list[str], format_name: str | None = None,
+                   mapping: Path | None = None) -> FormatPreset:
+        if mapping is not None:
+            return load_mapping_file(mapping)
+        if format_name:
+            return self.shop.formats.by_name(format_name)
+        return self.shop.formats.detect(path, headers)
+
+    def import_file(self, path: Path | str, format_name: str | None = None,
+                    mapping: Path | None = None, progress: Progress | None = None,
+                    cancel: Cancel | None = None) -> ImportResult:
+        """Import one export file completely or not at all."""
+        path = Path(path)
+        report = progress or (lambda fraction, message: None)
+        report(0.0, f"{path.name} を読み込んでいます")
+        opened = open_file(path)
+        preset = self.preset_for(path, opened.headers, format_name, mapping)
+        check_columns(path, opened.headers, preset)
+        report(0.2, f"{path.name}（{preset.label}）を確認しています")
+        check_cancel(cancel)
+        previous = self._previous_import(opened.sha256)
+        if previous is not None:
+            return ImportResult(None, path.name, preset.name, previous["rows_read"],
+                                orders_unchanged=previous["orders"], already_imported=True,
+                                source_label=preset.label)
+        backup = self._backup_before(path.name)
+        try:
+            try:
+                result = self._import(opened, preset, report, cancel, self.chunk_rows, backup,
+                                      parallel=self._parallel(opened))
+            except _OrdersNotAdjacent:
+                # Rolled back; a file that scatters an order's lines is read whole.
+                result = self._import(opened, preset, report, cancel, None, backup)
+            except ParserProcessLost as exc:
+                # Rolled back; the same import again, parsed in this process.
+                _log.warning("%s: 読み込み用のプロセスが止まったため、1つのプロセスで取り込み直しました"
+                             "（%s）", path.name, exc)
+                result = self._import(opened, preset, report, cancel, self.chunk_rows, backup)
+        except BaseException:
+            # The import failed or was cancelled: its backup is still completed
+            # (as it was when backups came first), but its own error is the news.
+            if backup is not None:
+                with suppress(OtokuiError):
+                    backup.finish()
+            raise
+        report(1.0, result.summary())
+        return result
+
+    def _parallel(self, opened: OpenedFile) -> bool:
+        """Whether to parse in a second process (big delimited files in a database file)."""
+        return (self.db.path is not None and opened.encoding != "xlsx"
+                and opened.lines >= self.parallel_min_lines)
+
+    def _import(self, opened: OpenedFile, preset: FormatPreset, report: Progress,
+                cancel: Cancel | None, rows: int | None, backup: PendingBackup | None,
+                parallel: bool = False) -> ImportResult:
+        path = opened.path
+        with self.db.transaction():
+            with self.shop.journal.operation("import", f"取込: {path.name}") as op:
+                cur = self.db.conn.execute(
+                    "INSERT INTO imports (op_id, file_name, sha256, source, started_at) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (op.id, path.name, opened.sha256, preset.name, now_text()))
+                result = ImportResult(cur.lastrowid, path.name, preset.name, 0,
+                                      source_label=preset.label)
+                last_customer = last_id(self.db.conn, "customers")
+                indexes = _DeferredIndexes(self.db.conn, self._bulk, opened.lines)
+                if parallel:
+                    batches = parallel_batches(opened, preset, self.db.path,
+                                               min(rows, PARALLEL_CHUNK_ROWS))
+                else:
+                    batches = iter_batches(opened, preset, rows,
+                                           KnownOrders(self.db.conn, preset.name))
+                report(0.2, f"{path.name}: 注文データを読み込んでいます")
+                with closing(batches):
+                    self._write_batches(batches, path, result, report, cancel, indexes)
+                if indexes.dropped:
+                    check_cancel(cancel)
+                    report(0.98, f"{path.name}: 検索用の索引を作り直しています")
+                    indexes.rebuild()
+                result.customers_added = self.db.scalar(
+                    "SELECT count(*) FROM customers WHERE id > ?", (last_customer,))
+                self.db.conn.execute(
+                    "UPDATE imports SET rows_read = ?, orders_added = ?, orders_updated = ?, "
+                    "orders_unchanged = ?, lines = ?, customers_added = ?, finished_at = ? "
+                    "WHERE id = ?",
+                    (result.rows_read, result.orders_added, result.orders_updated,
+                     result.orders_unchanged, result.lines, result.customers_added, now_text(),
+                     result.import_id))
+            # Outside the journaled operation: its before-images must not keep the data.
+            forget_erased(self.db.conn, result.import_id)
+            if backup is not None:
+                # Nothing lands without its backup: a failed backup rolls the import back.
+                report(0.99, f"{path.name}: 取込前のバックアップを仕上げています")
+                backup.finish()
+        return result
+
+    def _write_batches(self, batches, path: Path, result: ImportResult, report: Progress,
+                       cancel: Cancel | None, indexes: _DeferredIndexes) -> None:
+        seen = np.empty(0, dtype="uint64")
+        done = 0.0
+        for batch, fraction in batches:
+            seen = _remember_orders(seen, batch.order_nos)
+            result.rows_read += batch.rows_read
+            chunk = _ChunkProgress(report, 0.2 + 0.78 * done, 0.2 + 0.78 * fraction)
+            _Writer(self.shop, result, batch, chunk, cancel, indexes).run()
+            done = fraction
+            if fraction < 1.0:
+                report(0.2 + 0.78 * done,
+                       f"{path.name}: 続きを読み込んでいます（{result.rows_read:,}行まで済み）")
+
+    def _bulk(self, new_lines: float) -> bool:
+        """Whether an import adding about ``new_lines`` lines should rebuild the
+        secondary indexes rather than update them line by line: at least
+        ``bulk_min_lines`` new lines, more than a fifth of all lines after it."""
+        existing = last_id(self.db.conn, "order_lines")
+        return new_lines >= self.bulk_min_lines and new_lines * 5 > existing + new_lines
+
+    def _previous_import(self, sha256: str) -> dict | None:
+        """The standing import of a file with these exact bytes, if any."""
+        rows = self.db.query(
+            "SELECT rows_read, orders_added + orders_updated + orders_unchanged AS orders "
+            "FROM imports WHERE sha256 = ? AND undone_at IS NULL AND finished_at IS NOT NULL "
+            "ORDER BY id DESC LIMIT 1", (sha256,))
+        return rows[0] if rows else None
+
+    def history(self) -> list[dict]:
+        """Every import, newest first, with whether it can be undone now."""
+        rows = self.db.query(
+            "SELECT i.*, o.id AS op FROM imports i LEFT JOIN operations o ON o.id = i.op_id "
+            "ORDER BY i.id DESC")
+        for row in rows:
+            row["can_undo"] = bool(row["undone_at"] is None and row["op"] is not None
+                                   and not self.shop.journal.blockers(row["op"]))
+        return rows
+
+    def undo(self, import_id: int) -> None:
+        """Remove everything one import added or changed, restoring the earlier state."""
+        row = self.db.query("SELECT op_id, undone_at, file_name FROM imports WHERE id = ?",
+                            (import_id,))
+        if not row:
+            raise OtokuiError("その取込履歴は見つかりません。")
+        if row[0]["undone_at"] is not None:
+            raise OtokuiError(f"{row[0]['file_name']} の取込はすでに取り消されています。")
+        with self.db.transaction() as conn:
+            self.shop.journal.undo(row[0]["op_id"])
+            conn.execute("UPDATE imports SET undone_at = ? WHERE id = ?", (now_text(), import_id))
+
+
+class _OrdersNotAdjacent(Exception):
+    """An order's lines are scattered over more than one chunk of the file."""
+
+
+def _remember_orders(seen: np.ndarray, order_nos: pd.Index) -> np.ndarray:
+    """Sorted hashes of the order numbers met so far; raise when a batch repeats one."""
+    hashes = np.sort(pd.util.hash_array(order_nos.to_numpy(dtype=object)))
+    if len(seen):
+        at = np.minimum(np.searchsorted(seen, hashes), len(seen) - 1)
+        if (seen[at] == hashes).any():
+            raise _OrdersNotAdjacent()
+    return np.sort(np.concatenate([seen, hashes]), kind="mergesort")
+
+
+class _DeferredIndexes:
+    """Drops the deferrable indexes once an import turns out to write many lines,
+    and builds them again at its end. The drop happens inside the import's
+    transaction, so a failed or cancelled import gets them back untouched; an
+    import that finds everything known never drops them."""
+
+    def __init__(self, conn, bulk: Callable[[float], bool], file_lines: int):
+        self.conn, self.bulk, self.file_lines = conn, bulk, file_lines
+        self.dropped: list[str] = []
+
+    def before_writing(self, new_lines: int, rows_read: int) -> None:
+        """Called before a chunk writes ``new_lines`` of its ``rows_read`` lines."""
+        if self.dropped or not new_lines:
+            return
+        if self.bulk(self.file_lines * new_lines / max(rows_read, 1)):
+            marks = ", ".join("?" * len(DEFERRABLE_INDEXES))
+            rows = self.conn.execute(
+                f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND name IN ({marks})",
+                DEFERRABLE_INDEXES).fetchall()
+            for name, _ in rows:
+                self.conn.execute(f"DROP INDEX {name}")
+            self.dropped = [sql for _, sql in rows]
+
+    def rebuild(self) -> None:
+        for sql in self.dropped:
+            self.conn.execute(sql)
+
+
+class _ChunkProgress:
+    """Maps a chunk's own 0…1 progress onto its share of the whole file."""
+
+    def __init__(self, report: Progress, start: float, end: float):
+        self.report, self.start, self.end = report, start, end
+
+    def __call__(self, fraction: float, message: str) -> None:
+        self.report(self.start + (self.end - self.start) * fraction, message)
+
+
+_DETAIL_FIELDS = [f for f in CUSTOMER_FIELDS if f != "member_id"]
+
+
+def _latest_details(work: pd.DataFrame) -> pd.DataFrame:
+    """Per customer, each detail from their newest order that has it."""
+    return (work.sort_values("ordered_at")[["customer_id", "ordered_at"] + _DETAIL_FIELDS]
+            .replace("", np.nan).groupby("customer_id").last().fillna(""))
+
+
+class _Writer:
+    """Writes one batch inside the import's transaction (set-based where it counts)."""
+
+    def __init__(self, shop, result: ImportResult, batch: OrderBatch, report: Progress,
+                 cancel: Cancel | None, indexes: _DeferredIndexes):
+        self.shop, self.conn = shop, shop.db.conn
+        self.indexes = indexes
+        self.result, self.batch, self.report, self.cancel = result, batch, report, cancel
+        self.source = result.source
+
+    def step(self, fraction: float, message: str) -> None:
+        check_cancel(self.cancel)
+        self.report(fraction, f"{self.result.file_name}: {message}")
+
+    def run(self) -> None:
+        self.result.orders_unchanged += self.batch.skipped
+        orders = self.batch.orders
+        if orders.empty:
+            return
+        self.step(0.3, "登録済みの注文と照合しています")
+        existing = self._existing(orders.index)
+        orders = orders.join(existing)
+        is_new = orders["order_id"].isna().to_numpy()
+        unchanged = (~is_new) & (orders["old_digest"] == orders["digest"]).to_numpy()
+        work = orders[~unchanged].copy()
+        self.result.orders_added += int(is_new.sum())
+        self.result.orders_updated += int((~is_new & ~unchanged).sum())
+        self.result.orders_unchanged += int(unchanged.sum())
+        self.result.orders_cancelled += int(work["cancelled"].sum())
+        if work.empty:
+            return
+        lines = self.batch.lines
+        lines = lines[lines["order_no"].isin(work.index)]
+        self.indexes.before_writing(len(lines), self.batch.rows_read)
+        self.step(0.45, "顧客を名寄せしています")
+        first_new = self._resolve_customers(work)
+        self.step(0.65, "注文を書き込んでいます")
+        self._write_orders(work, lines)
+        self.step(0.85, "顧客情報を更新しています")
+        self._update_customers(work[work["customer_id"] < first_new])
+        self._update_products()
+
+    def _existing(self, order_nos: pd.Index) -> pd.DataFrame:
+        rows = self.conn.execute(
+            "SELECT order_no, id, digest, customer_id FROM orders WHERE source = ? "
+            "AND order_no IN (SELECT value FROM json_each(?))",
+            (self.source, json_list(order_nos))).fetchall()
+        return pd.DataFrame(rows, columns=["order_no", "order_id", "old_digest", "old_customer"]
+                            ).set_index("order_no")
+
+    def _resolve_customers(self, work: pd.DataFrame) -> int:
+        """Set ``work["customer_id"]``, creating the customers first met here;
+        returns the first new customer id (every id from it on is new)."""
+        keys = identity.order_keys(work, self.source)
+        rows = self.conn.execute(
+            "SELECT key, customer_id FROM identity_keys WHERE key IN "
+            "(SELECT value FROM json_each(?))", (json_list(keys["key"].unique()),)).fetchall()
+        owners = pd.DataFrame(rows, columns=["key", "customer_id"]).set_index("key")["customer_id"]
+        order_owner = work["old_customer"].fillna(0).to_numpy(dtype="int64")
+        labels, linked = identity.components(len(work), keys, owners, order_owner)
+        target, constrained = self._settle_components(linked)
+        customer = pd.Series(labels).map(target).to_numpy(dtype="float64", copy=True)
+        if constrained:
+            in_constrained = np.isin(labels, list(constrained))
+            customer[in_constrained] = self._assign_constrained(
+                keys, owners, order_owner, np.flatnonzero(in_constrained))
+        first_new = last_id(self.conn, "customers") + 1
+        fresh = np.isnan(customer)
+        if fresh.any():
+            _, codes = np.unique(labels[fresh], return_inverse=True)
+            customer[fresh] = first_new + codes
+        work["customer_id"] = customer.astype("int64")
+        self._create_customers(work[work["customer_id"] >= first_new])
+        new_keys = keys[~keys["key"].isin(owners.index)].drop_duplicates("key")
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO identity_keys (key, customer_id) VALUES (?, ?)",
+            zip(new_keys["key"].tolist(), work["customer_id"].to_numpy()[new_keys["pos"].to_numpy()].tolist()))
+        return first_new
+
+    def _settle_components(self, linked: pd.DataFrame) -> tuple[pd.Series, set[int]]:
+        """Each component's customer (component → id): its one existing customer,
+        or the lowest id once several are merged — unless a user split them apart,
+        then the component is returned as constrained."""
+        size = linked.groupby("component")["customer"].transform("size").to_numpy()
+        single = linked[size == 1]
+        target = pd.Series(single["customer"].to_numpy(), index=single["component"].to_numpy())
+        separated = identity.separated_pairs(self.conn)
+        merged: dict[int, int] = {}
+        constrained: set[int] = set()
+        # Components joining several existing customers are few: merge them one by one.
+        for component, group in linked[size > 1].groupby("component", sort=False):
+            members = sorted(group["customer"].tolist())
+            if separated and any(frozenset((a, b)) in separated
+                                 for i, a in enumerate(members) for b in members[i + 1:]):
+                constrained.add(int(component))
+                continue
+            identity.merge_customers(self.conn, members[0], members[1:], manual=False)
+            merged[int(component)] = members[0]
+        if merged:
+            target = pd.concat([target, pd.Series(merged, dtype="int64")])
+        return target, constrained
+
+    def _assign_constrained(self, keys, owners, order_owner, positions) -> np.ndarray:
+        """Orders linking customers a user split apart go to the customer of their
+        strongest own key; the separated customers stay apart (rare, so per order)."""
+        result = np.full(len(positions), np.nan)
+        for i, pos in enumerate(positions):
+            if order_owner[pos]:
+                result[i] = order_owner[pos]
+                continue
+            own = keys[keys["pos"] == pos].sort_values("rank")
+            for key in own["key"]:
+                if key in owners.index:
+                    result[i] = owners[key]
+                    break
+        return result
+
+    def _create_customers(self, work: pd.DataFrame) -> None:
+        """Insert the new customers with their details and DM default at once
+        (ids above sqlite_sequence are free under our write transaction)."""
+        if work.empty:
+            return
+        latest = _latest_details(work)
+        defaults = self.shop.settings.get("dm_default_by_source") or {}
+        dm_default = int(bool(defaults.get(self.source, True)))
+        stamp = now_text()
+        self.conn.executemany(
+            f"INSERT INTO customers (id, {', '.join(_DETAIL_FIELDS)}, info_at, dm_default, "
+            f"created_at) VALUES (?, {', '.join('?' * len(_DETAIL_FIELDS))}, ?, ?, ?)",
+            zip(latest.index.astype("int64").tolist(),
+                *(latest[f].tolist() for f in _DETAIL_FIELDS), latest["ordered_at"].tolist(),
+                [dm_default] * len(latest), [stamp] * len(latest)))
+
+    def _write_orders(self, work: pd.DataFrame, lines: pd.DataFrame) -> None:
+        """Insert new orders (with ids given here) and rewrite changed ones; then
+        their ``lines``. Lists go to SQLite column by column (NaN binds as NULL)."""
+        import_id = self.result.import_id
+        columns = ["ordered_at", "order_date", "status", "customer_id", "amount", "shipping",
+                   "fee", "points", "coupon"] + CUSTOMER_FIELDS + ["digest", "raw_digest"]
+        work = work.assign(status=np.where(work["cancelled"], "cancelled", "valid"))
+        is_new = work["order_id"].isna().to_numpy()
+        changed = work.loc[~is_new]
+        if len(changed):
+            assignments = ", ".join(f"{c} = ?" for c in columns)
+            changed_ids = changed["order_id"].astype("int64").tolist()
+            self.conn.executemany(
+                f"UPDATE orders SET {assignments}, import_id = ? WHERE id = ?",
+                zip(*(changed[c].tolist() for c in columns), repeat(import_id), changed_ids))
+            self.conn.execute("DELETE FROM order_lines WHERE order_id IN "
+                              "(SELECT value FROM json_each(?))", (json_list(changed_ids),))
+        added = work.loc[is_new]
+        first_id = last_id(self.conn, "orders") + 1
+        added_ids = np.arange(first_id, first_id + len(added), dtype="int64")
+        if len(added):
+            self.conn.executemany(
+                f"INSERT INTO orders (id, source, order_no, {', '.join(columns)}, import_id) "
+                f"VALUES (?, ?, ?, {', '.join('?' * len(columns))}, ?)",
+                zip(added_ids.tolist(), repeat(self.source), added.index.tolist(),
+                    *(added[c].tolist() for c in columns), repeat(import_id)))
+        ids = pd.concat([pd.Series(changed["order_id"].to_numpy(dtype="int64"), index=changed.index),
+                         pd.Series(added_ids, index=added.index)])
+        self.conn.executemany(
+            "INSERT INTO order_lines (order_id, line_no, product_code, product_name, "
+            "unit_price, quantity, amount) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            zip(ids.reindex(lines["order_no"]).to_numpy().tolist(), lines["line_no"].tolist(),
+                lines["product_code"].tolist(), lines["product_name"].tolist(),
+                lines["unit_price"].tolist(),
+                lines["quantity"].tolist(), lines["amount"].tolist()))
+        self.result.lines += len(lines)
+
+    def _update_customers(self, work: pd.DataFrame) -> None:
+        """Contact details come from each customer's newest order (empty cells keep
+        what is known); DM defaults follow the customer's sources."""
+        if work.empty:
+            return
+        latest = _latest_details(work)
+        setters = ", ".join(f"{f} = CASE WHEN ? != '' THEN ? ELSE {f} END" for f in _DETAIL_FIELDS)
+        columns = [latest[f].tolist() for f in _DETAIL_FIELDS]
+        stamps = latest["ordered_at"].tolist()
+        ids = latest.index.astype("int64").tolist()
+        self.conn.executemany(
+            f"UPDATE customers SET {setters}, info_at = ? WHERE id = ? AND info_at <= ? "
+            "AND erased_at IS NULL",
+            (tuple(v for col in values for v in (col, col)) + (stamp, cid, stamp)
+             for *values, stamp, cid in zip(*columns, stamps, ids)))
+        self.shop.customers.refresh_dm_defaults(latest.index.tolist())
+
+    def _update_products(self) -> None:
+        lines = self.batch.lines
+        products = (lines[lines["product_code"] != ""]
+                    .drop_duplicates("product_code", keep="last"))
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO products (code, name) VALUES (?, ?)",
+            zip(products["product_code"].tolist(), products["product_name"].tolist()))

@@ -1,0 +1,161 @@
+"""Count program (回数フォロー): which insert goes into each parcel (SPEC §3).
+
+The shop keeps one insert per purchase number (1st, 2nd, 3rd, 5th, 10th … by
+default, from resources/count_program/default_rules.json). A purchase number
+without its own rule gets no special insert: a milestone insert only makes sense
+at its milestone (a "welcome" leaflet in the 4th parcel would be wrong), and the
+shop adds a rule for every number it wants covered.
+
+The rules live in a journaled table, so every save is undoable. A new database
+gets the default rules once, outside any operation (a fresh shop starts there;
+nothing to undo).
+"""
+from __future__ import annotations
+
+import json
+from importlib.resources import files
+from pathlib import Path
+from typing import Sequence
+
+import pandas as pd
+
+from engine.analysis.order_history import PURCHASE_NUMBER
+from engine.errors import Cancel, OtokuiError, Progress, check_cancel
+from engine.imports.order_frame import build_batch
+from engine.imports.reader import read_table
+
+PLAN_COLUMNS = ["source", "order_no", "order_date", "customer_id", "name", "postal_code",
+                "address", "purchase_number", "insert_name"]
+PLAN_LABELS = {
+    "source": "販路", "order_no": "注文番号", "order_date": "注文日", "customer_id": "顧客番号",
+    "name": "氏名", "postal_code": "郵便番号", "address": "住所", "purchase_number": "購入回数",
+    "insert_name": "同梱物"}
+RULE_KEYS = ("purchase_number", "insert_name", "note")
+_SEEDED = "count_program.seeded"
+
+
+def default_rules() -> list[dict]:
+    """The bundled rules, lowest purchase number first."""
+    raw = (files("resources") / "count_program" / "default_rules.json").read_text("utf-8")
+    return _validated(json.loads(raw))
+
+
+def _validated(rules: Sequence[dict]) -> list[dict]:
+    """Rules as clean dicts sorted by purchase number; a Japanese error names the bad row."""
+    clean, seen = [], set()
+    for row, rule in enumerate(rules, start=1):
+        number = rule.get("purchase_number")
+        try:
+            number = int(str(number).strip())
+        except ValueError:
+            number = 0
+        if number < 1:
+            raise OtokuiError(f"回数フォロー {row}行目: 購入回数は1以上の整数で指定してください"
+                              f"（「{rule.get('purchase_number')}」）。")
+        if number in seen:
+            raise OtokuiError(f"回数フォロー {row}行目: {number}回目の同梱物がほかの行と重複しています。")
+        name = str(rule.get("insert_name") or "").strip()
+        if not name:
+            raise OtokuiError(f"回数フォロー {row}行目: {number}回目の同梱物の名前が空です。")
+        seen.add(number)
+        clean.append({"purchase_number": number, "insert_name": name,
+                      "note": str(rule.get("note") or "").strip()})
+    return sorted(clean, key=lambda r: r["purchase_number"])
+
+
+class CountProgramService:
+    def __init__(self, shop):
+        self.shop = shop
+        self.db = shop.db
+
+    def _seed(self) -> None:
+        if self.shop.settings.get(_SEEDED, False):
+            return
+        with self.db.transaction() as conn:
+            self._insert(conn, default_rules())
+            self.shop.settings.set(_SEEDED, True)
+
+    @staticmethod
+    def _insert(conn, rules: list[dict]) -> None:
+        conn.executemany(
+            "INSERT INTO count_program_rules (purchase_number, insert_name, note) VALUES (?, ?, ?)",
+            [tuple(r[k] for k in RULE_KEYS) for r in rules])
+
+    def rules(self) -> list[dict]:
+        """[{purchase_number, insert_name, note}], lowest purchase number first."""
+        self._seed()
+        return self.db.query(
+            "SELECT purchase_number, insert_name, note FROM count_program_rules "
+            "ORDER BY purchase_number")
+
+    def save_rules(self, rules: Sequence[dict]) -> int:
+        """Replace all rules as one undoable operation; returns its id."""
+        clean = _validated(rules)
+        self._seed()
+        with self.shop.journal.operation("count_program", "回数フォローの同梱物を変更") as op:
+            self.db.conn.execute("DELETE FROM count_program_rules")
+            self._insert(self.db.conn, clean)
+        return op.id
+
+    def reset_rules(self) -> int:
+        """Back to the bundled defaults (undoable)."""
+        return self.save_rules(default_rules())
+
+    def plan(self, files: Sequence[Path | str], progress: Progress | None = None,
+             cancel: Cancel | None = None) -> pd.DataFrame:
+        """Import the new-order export ``files`` (files imported before are left as
+        they are) and return, for each valid order in them, in file order, the
+        customer's purchase number and the insert for it (PLAN_COLUMNS;
+        insert_name '' when the number has no rule).
+
+        Every file is read and checked before any is imported, so one bad file
+        leaves the database unchanged.
+        """
+        report = progress or (lambda fraction, message: None)
+        paths = [Path(f) for f in files]
+        if not paths:
+            raise OtokuiError("注文データのファイルを指定してください。")
+        keys = []
+        for position, path in enumerate(paths):
+            check_cancel(cancel)
+            report(0.3 * position / len(paths), f"{path.name} を確認しています")
+            table = read_table(path)
+            preset = self.shop.imports.preset_for(path, table.headers)
+            batch = build_batch(path, table, preset)
+            keys += [(position, preset.name, order_no) for order_no in batch.orders.index]
+        for position, path in enumerate(paths):
+            start = 0.3 + 0.6 * position / len(paths)
+            self.shop.imports.import_file(
+                path, progress=lambda f, m, s=start: report(s + 0.6 * f / len(paths), m),
+                cancel=cancel)
+        report(0.9, "購入回数を数えています")
+        return self._numbered(keys)
+
+    def _numbered(self, keys: list[tuple[int, str, str]]) -> pd.DataFrame:
+        rules = {r["purchase_number"]: r["insert_name"] for r in self.rules()}
+        with self.db.lock:
+            conn = self.db.conn
+            conn.execute("CREATE TEMP TABLE IF NOT EXISTS plan_orders "
+                         "(position INTEGER, source TEXT, order_no TEXT)")
+            conn.execute("DELETE FROM temp.plan_orders")
+            conn.executemany("INSERT INTO temp.plan_orders VALUES (?, ?, ?)", keys)
+            frame = pd.read_sql_query(
+                f"""
+                SELECT o.source, o.order_no, o.order_date, o.customer_id,
+                       coalesce(nullif(o.name, ''), c.name) AS name,
+                       coalesce(nullif(o.postal_code, ''), c.postal_code) AS postal_code,
+                       CASE WHEN o.address1 != '' OR o.address2 != ''
+                            THEN trim(o.address1 || ' ' || o.address2)
+                            ELSE trim(c.address1 || ' ' || c.address2) END AS address,
+                       {PURCHASE_NUMBER} AS purchase_number
+                FROM temp.plan_orders k
+                JOIN orders o ON o.source = k.source AND o.order_no = k.order_no
+                JOIN customers c ON c.id = o.customer_id
+                WHERE o.status = 'valid'
+                ORDER BY k.position, o.ordered_at, o.id
+                """, conn)
+            conn.execute("DROP TABLE temp.plan_orders")
+        frame["insert_name"] = frame["purchase_number"].map(rules).fillna("")
+        return frame[PLAN_COLUMNS]
+
+

@@ -1,0 +1,1 @@
+"""What the shop learns from its customers: surveys and customer journey maps."""

@@ -1,0 +1,411 @@
+"""Surveys: questions (choice, scale, free text) and one editable response per customer.
+
+Every change runs as one journaled operation, so the user can undo it. Results
+by cluster and the answer export live in ``survey_results.py``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING
+
+from engine.errors import OtokuiError
+from engine.research import positions
+from engine.store.database import now_text
+
+if TYPE_CHECKING:
+    from engine.shop import Shop
+
+KIND_LABELS = {"choice": "選択式", "scale": "段階評価", "text": "自由記述"}
+# Answers are typed with single number keys, so scales stay within 0–10.
+SCALE_LIMITS = (0, 10)
+
+
+@dataclass(frozen=True)
+class Option:
+    id: int
+    label: str
+
+
+@dataclass(frozen=True)
+class QuestionSpec:
+    """What the user defines for a question (also the shape of a template question)."""
+    kind: str
+    text: str
+    options: tuple[str, ...] = ()
+    scale_min: int | None = None
+    scale_max: int | None = None
+    min_label: str = ""
+    max_label: str = ""
+
+    def checked(self) -> "QuestionSpec":
+        """The spec with whitespace trimmed, or an OtokuiError saying what is wrong."""
+        text = self.text.strip()
+        if self.kind not in KIND_LABELS:
+            raise OtokuiError(f"質問の種類「{self.kind}」は使えません。")
+        if not text:
+            raise OtokuiError("質問文を入力してください。")
+        if self.kind == "choice":
+            options = tuple(o.strip() for o in self.options if o.strip())
+            if len(options) < 2:
+                raise OtokuiError(f"「{text}」: 選択肢を2つ以上入力してください。")
+            if len(set(options)) < len(options):
+                raise OtokuiError(f"「{text}」: 同じ選択肢が2回あります。")
+            return QuestionSpec("choice", text, options)
+        if self.kind == "scale":
+            low, high = self.scale_min, self.scale_max
+            if low is None or high is None or not (
+                    SCALE_LIMITS[0] <= low < high <= SCALE_LIMITS[1]):
+                raise OtokuiError(f"「{text}」: 段階は0〜10の範囲で、最小より最大を大きくしてください。")
+            return QuestionSpec("scale", text, (), low, high,
+                                self.min_label.strip(), self.max_label.strip())
+        return QuestionSpec("text", text)
+
+
+@dataclass(frozen=True)
+class Question:
+    id: int
+    position: int
+    kind: str
+    text: str
+    options: tuple[Option, ...] = ()
+    scale_min: int | None = None
+    scale_max: int | None = None
+    min_label: str = ""
+    max_label: str = ""
+
+    @property
+    def scale_values(self) -> range:
+        return range(self.scale_min, self.scale_max + 1) if self.kind == "scale" else range(0)
+
+    def scale_label(self, value: int) -> str:
+        """"1（不満）" for the ends of a scale, "3" in between."""
+        end = {self.scale_min: self.min_label, self.scale_max: self.max_label}.get(value)
+        return f"{value}（{end}）" if end else str(value)
+
+    def spec(self) -> QuestionSpec:
+        return QuestionSpec(self.kind, self.text, tuple(o.label for o in self.options),
+                            self.scale_min, self.scale_max, self.min_label, self.max_label)
+
+
+@dataclass(frozen=True)
+class Survey:
+    id: int
+    title: str
+    description: str
+    target: str
+    created_at: str
+    questions: tuple[Question, ...] = ()
+
+    def question(self, question_id: int) -> Question:
+        for q in self.questions:
+            if q.id == question_id:
+                return q
+        raise OtokuiError("この質問はもうありません。画面を更新してください。")
+
+
+@dataclass
+class Response:
+    id: int
+    customer_id: int
+    answered_on: str
+    # question id -> option id (choice), int (scale) or str (text)
+    answers: dict[int, int | str] = field(default_factory=dict)
+
+
+class SurveyService:
+    """``shop.surveys``: define surveys, record answers (see also survey_results)."""
+
+    def __init__(self, shop: "Shop"):
+        self.shop = shop
+        self.db = shop.db
+
+    # -- definitions -------------------------------------------------------
+
+    def templates(self):
+        """The bundled survey templates the user can start from."""
+        from engine.research.survey_templates import load_templates
+        return load_templates()
+
+    def list_surveys(self) -> list[dict]:
+        """All surveys, newest first, with question and response counts."""
+        return self.db.query(
+            """
+            SELECT s.id, s.title, s.target, s.created_at,
+                   (SELECT count(*) FROM survey_questions q WHERE q.survey_id = s.id) AS questions,
+                   (SELECT count(*) FROM survey_responses r WHERE r.survey_id = s.id) AS responses
+            FROM surveys s ORDER BY s.id DESC
+            """)
+
+    def get(self, survey_id: int) -> Survey:
+        rows = self.db.query("SELECT * FROM surveys WHERE id = ?", (survey_id,))
+        if not rows:
+            raise OtokuiError("このアンケートはもうありません。画面を更新してください。")
+        s = rows[0]
+        options: dict[int, list[Option]] = {}
+        for o in self.db.query(
+                """SELECT o.id, o.question_id, o.label FROM survey_options o
+                   JOIN survey_questions q ON q.id = o.question_id
+                   WHERE q.survey_id = ? ORDER BY o.position, o.id""", (survey_id,)):
+            options.setdefault(o["question_id"], []).append(Option(o["id"], o["label"]))
+        questions = tuple(
+            Question(q["id"], q["position"], q["kind"], q["text"], tuple(options.get(q["id"], ())),
+                     q["scale_min"], q["scale_max"], q["min_label"], q["max_label"])
+            for q in self.db.query(
+                "SELECT * FROM survey_questions WHERE survey_id = ? ORDER BY position, id",
+                (survey_id,)))
+        return Survey(s["id"], s["title"], s["description"], s["target"], s["created_at"],
+                      questions)
+
+    def create(self, title: str, description: str = "", target: str = "",
+               questions: tuple[QuestionSpec, ...] | list[QuestionSpec] = ()) -> int:
+        """A new survey with its questions; returns its id."""
+        title = title.strip()
+        if not title:
+            raise OtokuiError("アンケートの名前を入力してください。")
+        specs = [q.checked() for q in questions]
+        with self.shop.journal.operation("survey", f"アンケート作成（{title}）"):
+            survey_id = self.db.conn.execute(
+                "INSERT INTO surveys (title, description, target, created_at) VALUES (?,?,?,?)",
+                (title, description.strip(), target, now_text())).lastrowid
+            for spec in specs:
+                self._insert_question(survey_id, spec, None)
+        return survey_id
+
+    def create_from_template(self, key: str) -> int:
+        """A new survey copied from the bundled template ``key``."""
+        for t in self.templates():
+            if t.key == key:
+                return self.create(t.title, t.description, t.target, t.questions)
+        raise OtokuiError(f"テンプレート「{key}」が見つかりません。")
+
+    def update(self, survey_id: int, *, title: str | None = None,
+               description: str | None = None, target: str | None = None) -> None:
+        survey = self.get(survey_id)
+        title = survey.title if title is None else title.strip()
+        if not title:
+            raise OtokuiError("アンケートの名前を入力してください。")
+        with self.shop.journal.operation("survey", f"アンケート変更（{title}）"):
+            self.db.conn.execute(
+                "UPDATE surveys SET title = ?, description = ?, target = ? WHERE id = ?",
+                (title, survey.description if description is None else description.strip(),
+                 survey.target if target is None else target, survey_id))
+
+    def delete(self, survey_id: int) -> None:
+        """Delete a survey with its questions and every answer (undoable)."""
+        survey = self.get(survey_id)
+        with self.shop.journal.operation("survey", f"アンケート削除（{survey.title}）"):
+            conn = self.db.conn
+            conn.execute("""DELETE FROM survey_answers WHERE response_id IN
+                            (SELECT id FROM survey_responses WHERE survey_id = ?)""", (survey_id,))
+            conn.execute("DELETE FROM survey_responses WHERE survey_id = ?", (survey_id,))
+            for q in survey.questions:
+                conn.execute("DELETE FROM survey_options WHERE question_id = ?", (q.id,))
+            conn.execute("DELETE FROM survey_questions WHERE survey_id = ?", (survey_id,))
+            conn.execute("DELETE FROM surveys WHERE id = ?", (survey_id,))
+
+    # -- questions ---------------------------------------------------------
+
+    def _insert_question(self, survey_id: int, spec: QuestionSpec, index: int | None) -> int:
+        conn = self.db.conn
+        position = positions.insert_slot(conn, "survey_questions", "survey_id", survey_id, index)
+        question_id = conn.execute(
+            """INSERT INTO survey_questions (survey_id, position, kind, text, scale_min,
+               scale_max, min_label, max_label) VALUES (?,?,?,?,?,?,?,?)""",
+            (survey_id, position, spec.kind, spec.text, spec.scale_min, spec.scale_max,
+             spec.min_label, spec.max_label)).lastrowid
+        conn.executemany(
+            "INSERT INTO survey_options (question_id, position, label) VALUES (?,?,?)",
+            [(question_id, i, label) for i, label in enumerate(spec.options)])
+        return question_id
+
+    def add_question(self, survey_id: int, spec: QuestionSpec, index: int | None = None) -> int:
+        """Add a question at ``index`` (None = last); returns its id."""
+        spec = spec.checked()
+        survey = self.get(survey_id)
+        with self.shop.journal.operation("survey", f"質問追加（{survey.title}）"):
+            return self._insert_question(survey_id, spec, index)
+
+    def _question_row(self, question_id: int) -> dict:
+        rows = self.db.query("SELECT * FROM survey_questions WHERE id = ?", (question_id,))
+        if not rows:
+            raise OtokuiError("この質問はもうありません。画面を更新してください。")
+        return rows[0]
+
+    def answer_count(self, question_id: int) -> int:
+        return self.db.scalar(
+            "SELECT count(*) FROM survey_answers WHERE question_id = ?", (question_id,))
+
+    def answer_counts(self, survey_id: int) -> dict[int, int]:
+        """Question id -> number of answers, for the survey's answered questions."""
+        return {r["question_id"]: r["n"] for r in self.db.query(
+            """SELECT a.question_id, count(*) AS n FROM survey_answers a
+               JOIN survey_questions q ON q.id = a.question_id
+               WHERE q.survey_id = ? GROUP BY a.question_id""", (survey_id,))}
+
+    def update_question(self, question_id: int, spec: QuestionSpec) -> None:
+        """Change a question. Options are matched by position: the 2nd option keeps its
+        answers when renamed; answers to options that are removed are deleted, and so are
+        scale answers outside a narrowed range (all undoable)."""
+        spec = spec.checked()
+        row = self._question_row(question_id)
+        if spec.kind != row["kind"] and self.answer_count(question_id):
+            raise OtokuiError("回答がある質問の種類は変えられません。新しい質問を追加してください。")
+        conn = self.db.conn
+        with self.shop.journal.operation("survey", f"質問変更（{spec.text[:20]}）"):
+            conn.execute(
+                """UPDATE survey_questions SET kind = ?, text = ?, scale_min = ?, scale_max = ?,
+                   min_label = ?, max_label = ? WHERE id = ?""",
+                (spec.kind, spec.text, spec.scale_min, spec.scale_max, spec.min_label,
+                 spec.max_label, question_id))
+            old = [r[0] for r in conn.execute(
+                "SELECT id FROM survey_options WHERE question_id = ? ORDER BY position, id",
+                (question_id,))]
+            for index, label in enumerate(spec.options):
+                if index < len(old):
+                    conn.execute("UPDATE survey_options SET label = ?, position = ? "
+                                 "WHERE id = ? AND (label != ? OR position != ?)",
+                                 (label, index, old[index], label, index))
+                else:
+                    conn.execute("INSERT INTO survey_options (question_id, position, label) "
+                                 "VALUES (?,?,?)", (question_id, index, label))
+            for option_id in old[len(spec.options):]:
+                conn.execute("DELETE FROM survey_answers WHERE option_id = ?", (option_id,))
+                conn.execute("DELETE FROM survey_options WHERE id = ?", (option_id,))
+            if spec.kind == "scale":
+                conn.execute("DELETE FROM survey_answers WHERE question_id = ? "
+                             "AND number NOT BETWEEN ? AND ?",
+                             (question_id, spec.scale_min, spec.scale_max))
+
+    def move_question(self, question_id: int, index: int) -> None:
+        row = self._question_row(question_id)
+        with self.shop.journal.operation("survey", "質問の並べ替え"):
+            positions.move(self.db.conn, "survey_questions", "survey_id", row["survey_id"],
+                           question_id, index)
+
+    def delete_question(self, question_id: int) -> None:
+        """Delete a question with its options and answers (undoable)."""
+        row = self._question_row(question_id)
+        conn = self.db.conn
+        with self.shop.journal.operation("survey", f"質問削除（{row['text'][:20]}）"):
+            conn.execute("DELETE FROM survey_answers WHERE question_id = ?", (question_id,))
+            conn.execute("DELETE FROM survey_options WHERE question_id = ?", (question_id,))
+            conn.execute("DELETE FROM survey_questions WHERE id = ?", (question_id,))
+            positions.renumber(conn, "survey_questions", positions.ordered_ids(
+                conn, "survey_questions", "survey_id", row["survey_id"]))
+
+    # -- responses ---------------------------------------------------------
+
+    def response(self, survey_id: int, customer_id: int) -> Response | None:
+        """The customer's response to the survey, or None if they have not answered."""
+        rows = self.db.query(
+            "SELECT id, answered_on FROM survey_responses WHERE survey_id = ? AND customer_id = ?",
+            (survey_id, customer_id))
+        if not rows:
+            return None
+        response = Response(rows[0]["id"], customer_id, rows[0]["answered_on"])
+        for a in self.db.query("SELECT * FROM survey_answers WHERE response_id = ?",
+                               (response.id,)):
+            value = next(v for v in (a["option_id"], a["number"], a["text"]) if v is not None)
+            response.answers[a["question_id"]] = value
+        return response
+
+    def _answer_columns(self, question: Question, value) -> tuple | None:
+        """(option_id, number, text) for a stored answer, None for "no answer"."""
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if question.kind == "text":
+            return (None, None, str(value).strip())
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise OtokuiError(f"「{question.text}」: 回答を読めません（{value!r}）。")
+        if question.kind == "choice":
+            if value not in {o.id for o in question.options}:
+                raise OtokuiError(f"「{question.text}」: この選択肢はありません。")
+            return (value, None, None)
+        if value not in question.scale_values:
+            raise OtokuiError(f"「{question.text}」: {question.scale_min}〜{question.scale_max}"
+                              "の数字で答えてください。")
+        return (None, value, None)
+
+    def save_response(self, survey_id: int, customer_id: int, answers: dict[int, object],
+                      answered_on: date | str | None = None) -> int:
+        """Record (or replace) the customer's answers; returns the response id.
+
+        ``answers`` maps question id to an option id (choice), an int (scale) or a
+        text; questions missing from it, or None / empty text, count as unanswered.
+        """
+        survey = self.get(survey_id)
+        customer = self.db.query(
+            "SELECT name FROM customers WHERE id = ? AND deleted_at IS NULL", (customer_id,))
+        if not customer:
+            raise OtokuiError(f"顧客ID {customer_id} のお客様が見つかりません。")
+        unknown = set(answers) - {q.id for q in survey.questions}
+        if unknown:
+            raise OtokuiError("この質問はもうありません。画面を更新してください。")
+        wanted = {q.id: self._answer_columns(q, answers.get(q.id)) for q in survey.questions}
+        day = (answered_on or date.today())
+        day = day.isoformat() if isinstance(day, date) else str(day)
+        name = customer[0]["name"] or f"顧客ID {customer_id}"
+        conn = self.db.conn
+        with self.shop.journal.operation("survey_answer",
+                                         f"アンケート回答（{survey.title}・{name}様）"):
+            row = conn.execute("SELECT id FROM survey_responses WHERE survey_id = ? "
+                               "AND customer_id = ?", (survey_id, customer_id)).fetchone()
+            if row is None:
+                response_id = conn.execute(
+                    "INSERT INTO survey_responses (survey_id, customer_id, answered_on, "
+                    "updated_at) VALUES (?,?,?,?)",
+                    (survey_id, customer_id, day, now_text())).lastrowid
+            else:
+                response_id = row[0]
+                conn.execute("UPDATE survey_responses SET answered_on = ?, updated_at = ? "
+                             "WHERE id = ?", (day, now_text(), response_id))
+            stored = {r[0]: (r[1], tuple(r[2:])) for r in conn.execute(
+                "SELECT question_id, id, option_id, number, text FROM survey_answers "
+                "WHERE response_id = ?", (response_id,))}
+            for question_id, columns in wanted.items():
+                old = stored.get(question_id)
+                if columns is None:
+                    if old:
+                        conn.execute("DELETE FROM survey_answers WHERE id = ?", (old[0],))
+                elif old is None:
+                    conn.execute("INSERT INTO survey_answers (response_id, question_id, "
+                                 "option_id, number, text) VALUES (?,?,?,?,?)",
+                                 (response_id, question_id, *columns))
+                elif old[1] != columns:
+                    conn.execute("UPDATE survey_answers SET option_id = ?, number = ?, text = ? "
+                                 "WHERE id = ?", (*columns, old[0]))
+        return response_id
+
+    def delete_response(self, survey_id: int, customer_id: int) -> None:
+        response = self.response(survey_id, customer_id)
+        if response is None:
+            return
+        with self.shop.journal.operation("survey_answer", "アンケート回答の削除"):
+            self.db.conn.execute("DELETE FROM survey_answers WHERE response_id = ?",
+                                 (response.id,))
+            self.db.conn.execute("DELETE FROM survey_responses WHERE id = ?", (response.id,))
+
+    # -- results (engine/research/survey_results.py) --------------------------------
+
+    def results(self, survey_id: int, as_of: date | str | None = None):
+        """Per question, its result table by cluster as of ``as_of`` (default today)."""
+        from engine.research import survey_results
+        return survey_results.results(self, survey_id, as_of)
+
+    def answers_table(self, survey_id: int, as_of: date | str | None = None):
+        """Every response as one row, one column per question."""
+        from engine.research import survey_results
+        return survey_results.answers_table(self, survey_id, as_of)
+
+    def export_answers(self, survey_id: int, path, as_of: date | str | None = None) -> int:
+        """Write every answer to .csv or .xlsx; returns the number of responses."""
+        from engine.research import survey_results
+        return survey_results.export_answers(self, survey_id, path, as_of)
+
+    def find_customers(self, text: str, limit: int = 20) -> list[dict]:
+        """Customers matching a typed ID, name, kana or phone number, best first."""
+        found = self.shop.customers.search(text, limit) if str(text).strip() else None
+        if found is None:
+            return []
+        return found.rename(columns={"customer_id": "id", "address": "address1"}).to_dict("records")

@@ -1,0 +1,226 @@
+"""Opening the SQLite file: pragmas, migrations, transactions."""
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Callable, Iterator, TypeVar
+from urllib.parse import quote
+
+import sqlite_utils
+
+from engine.errors import DatabaseCorruptError, DatabaseTooNewError, OtokuiError
+from engine.store.schema import MIGRATIONS, SCHEMA_VERSION
+
+# "OTKI" — marks a file as an Otokui database.
+APPLICATION_ID = 0x4F544B49
+# integrity_check also verifies every index against its table, which takes tens
+# of seconds on a big shop; above this size the opening check is quick_check
+# (page structure and records, no index cross-check).
+FULL_CHECK_MAX_BYTES = 200 * 1024 * 1024
+CACHE_KIB = 256 * 1024
+# Results Database.memo keeps (each may be a table of every customer).
+MEMO_ENTRIES = 4
+
+T = TypeVar("T")
+
+
+def last_id(conn: sqlite3.Connection, table: str) -> int:
+    """The highest id an AUTOINCREMENT table has ever handed out (0 before its first
+    row); ids above it are free while we hold the write transaction."""
+    row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = ?", (table,)).fetchone()
+    return row[0] if row else 0
+
+
+def json_list(values) -> str:
+    """Values as one JSON array, for ``IN (SELECT value FROM json_each(?))``: one
+    parameter instead of a temporary table filled row by row."""
+    return json.dumps([v if isinstance(v, str) else int(v) for v in values], ensure_ascii=False)
+
+
+def connect_read_only(path: Path | str, **kwargs) -> sqlite3.Connection:
+    """A second, read-only connection to the database file (by URI, so any path works)."""
+    return sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, **kwargs)
+
+
+def now_text() -> str:
+    """Local wall-clock time as stored in the database."""
+    return datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+
+
+class Database:
+    """One connection to one SQLite file, in autocommit mode with explicit transactions.
+
+    The connection may be used from several threads (the GUI worker and the UI
+    thread); a re-entrant lock serialises access.
+    """
+
+    def __init__(self, path: Path | str | None = None, *, memory: bool = False):
+        self.path = None if memory else Path(path)
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        target = ":memory:" if memory else str(self.path)
+        self.conn = None
+        try:
+            self.conn = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            self.conn.execute("PRAGMA busy_timeout = 5000")
+            if not memory:
+                self.conn.execute("PRAGMA journal_mode = WAL")
+                self.conn.execute("PRAGMA synchronous = NORMAL")
+                # SQLite's default 2 MB page cache makes a big import thrash
+                # its indexes; the cache only grows as pages are used.
+                self.conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+            self.lock = threading.RLock()
+            self._depth = 0
+            self._memos: dict = {}
+            self._generation = 0
+            self.utils = sqlite_utils.Database(self.conn)
+            if not memory:
+                self.check_integrity()
+            self.migrate()
+        except BaseException as exc:
+            # Closed at once: on Windows an open handle would block moving a
+            # damaged file aside for a restore.
+            if self.conn is not None:
+                self.conn.close()
+            if not isinstance(exc, sqlite3.DatabaseError):
+                raise
+            if getattr(exc, "sqlite_errorname", "") in ("SQLITE_CORRUPT", "SQLITE_NOTADB"):
+                raise DatabaseCorruptError(self.path, str(exc)) from exc
+            name = self.path.name if self.path else ":memory:"
+            raise OtokuiError(
+                f"{name}: Otokuiのデータベースとして開けません（{exc}）。"
+                "別のファイルを選ぶか、バックアップから復元してください。"
+            ) from exc
+
+    def check_integrity(self) -> None:
+        """Raise DatabaseCorruptError unless SQLite's own check passes.
+
+        Uses integrity_check up to FULL_CHECK_MAX_BYTES, quick_check above.
+        """
+        size = self.path.stat().st_size if self.path.exists() else 0
+        pragma = "integrity_check" if size <= FULL_CHECK_MAX_BYTES else "quick_check"
+        problems = [row[0] for row in self.conn.execute(f"PRAGMA {pragma}(3)")]
+        if problems != ["ok"]:
+            raise DatabaseCorruptError(self.path, " / ".join(problems))
+
+    def migrate(self) -> None:
+        """Bring the schema up to date; refuse foreign or newer databases."""
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        app_id = self.conn.execute("PRAGMA application_id").fetchone()[0]
+        has_tables = self.conn.execute(
+            "SELECT count(*) FROM sqlite_master WHERE type='table'").fetchone()[0]
+        if app_id not in (0, APPLICATION_ID) or (app_id == 0 and has_tables and version == 0):
+            raise sqlite3.DatabaseError("他のアプリケーションのデータベースです")
+        if version > SCHEMA_VERSION:
+            raise DatabaseTooNewError(self.path or ":memory:", version, SCHEMA_VERSION)
+        if version == SCHEMA_VERSION:
+            return
+        with self.transaction():
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                for statement in _split_sql(script):
+                    self.conn.execute(statement)
+                self.conn.execute(f"PRAGMA user_version = {number}")
+            self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any exception. Nests via savepoints."""
+        with self.lock:
+            if self._depth:
+                name = f"sp{self._depth}"
+                self.conn.execute(f"SAVEPOINT {name}")
+                self._depth += 1
+                try:
+                    yield self.conn
+                except BaseException:
+                    self.conn.execute(f"ROLLBACK TO {name}")
+                    self.conn.execute(f"RELEASE {name}")
+                    raise
+                else:
+                    self.conn.execute(f"RELEASE {name}")
+                finally:
+                    self._depth -= 1
+                return
+            self.conn.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                yield self.conn
+                self.conn.execute("COMMIT")
+            except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
+            finally:
+                self._depth = 0
+
+    def memo(self, key, compute: Callable[[], T]) -> T:
+        """``compute()``, remembered for as long as the database does not change.
+
+        A change is any row written through this connection (SQLite's
+        total_changes, rolled-back writes included), a commit by any other
+        connection (``PRAGMA data_version``) or ``forget_memos()``. Inside a
+        transaction nothing is remembered: a rollback would not count as a change.
+        Callers must not modify what they get back (copy it first).
+        """
+        with self.lock:
+            if self.conn.in_transaction:
+                return compute()
+            state = self._state()
+            remembered = self._memos.get(key)
+            if remembered is not None and remembered[0] == state:
+                return remembered[1]
+        # Computed outside the lock; a write meanwhile changes the state, so the
+        # value stored under the state seen before can never be handed out stale.
+        value = compute()
+        with self.lock:
+            self._memos.pop(key, None)
+            self._memos[key] = (state, value)
+            while len(self._memos) > MEMO_ENTRIES:
+                self._memos.pop(next(iter(self._memos)))
+        return value
+
+    def forget_memos(self) -> None:
+        """For writes total_changes does not see (a restore through the backup API)."""
+        with self.lock:
+            self._generation += 1
+            self._memos.clear()
+
+    def _state(self) -> tuple[int, int, int]:
+        data_version = self.conn.execute("PRAGMA data_version").fetchone()[0]
+        return self.conn.total_changes, data_version, self._generation
+
+    def execute(self, sql: str, params=()) -> sqlite3.Cursor:
+        with self.lock:
+            return self.conn.execute(sql, params)
+
+    def query(self, sql: str, params=()) -> list[sqlite3.Row]:
+        with self.lock:
+            cur = self.conn.execute(sql, params)
+            cols = [d[0] for d in cur.description]
+            return [dict(zip(cols, row)) for row in cur.fetchall()]
+
+    def scalar(self, sql: str, params=()):
+        with self.lock:
+            row = self.conn.execute(sql, params).fetchone()
+        return None if row is None else row[0]
+
+    def close(self) -> None:
+        with self.lock:
+            self.conn.close()
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a migration script into complete statements (triggers contain ';' too)."""
+    statements, current = [], ""
+    for part in script.split(";"):
+        current += part + ";"
+        if sqlite3.complete_statement(current):
+            if current.strip(" \n;"):
+                statements.append(current.strip())
+            current = ""
+    return statements

@@ -1,0 +1,151 @@
+"""Undo for whole operations (an import, a merge, a split …).
+
+While an operation runs, temporary triggers copy the before-image of every
+pre-existing row it updates or deletes into ``journal``; rows it inserts are
+recorded as id ranges (all journaled tables use AUTOINCREMENT, so ids only grow).
+Undo deletes the inserted ranges and writes the before-images back, so the
+database returns exactly to its earlier state. An operation whose rows a later,
+still-active operation changed or builds on cannot be undone before that one.
+"""
+from __future__ import annotations
+
+import json
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Iterator
+
+from engine.errors import OtokuiError, UndoBlockedError
+from engine.store.database import Database, last_id, now_text
+from engine.store.schema import JOURNALED_TABLES
+
+
+@dataclass
+class Operation:
+    id: int
+    kind: str
+    label: str
+
+
+class Journal:
+    def __init__(self, db: Database):
+        self.db = db
+        self._columns: dict[str, list[str]] = {}
+
+    def columns(self, table: str) -> list[str]:
+        if table not in self._columns:
+            self._columns[table] = [
+                r[1] for r in self.db.conn.execute(f"PRAGMA table_info({table})")]
+        return self._columns[table]
+
+    @contextmanager
+    def operation(self, kind: str, label: str) -> Iterator[Operation]:
+        """Run the body as one undoable operation inside one transaction."""
+        with self.db.transaction() as conn:
+            cur = conn.execute(
+                "INSERT INTO operations (kind, label, started_at) VALUES (?, ?, ?)",
+                (kind, label, now_text()))
+            op = Operation(cur.lastrowid, kind, label)
+            starts = {t: last_id(conn, t) for t in JOURNALED_TABLES}
+            self._create_triggers(op.id, starts)
+            try:
+                yield op
+            finally:
+                self._drop_triggers()
+            for table, start in starts.items():
+                end = last_id(conn, table)
+                if end > start:
+                    conn.execute(
+                        "INSERT INTO op_ranges (op_id, tbl, first_id, last_id) VALUES (?,?,?,?)",
+                        (op.id, table, start + 1, end))
+            conn.execute("UPDATE operations SET finished_at = ? WHERE id = ?",
+                         (now_text(), op.id))
+
+    def _create_triggers(self, op_id: int, starts: dict[str, int]) -> None:
+        conn = self.db.conn
+        for table in JOURNALED_TABLES:
+            image = "json_object(" + ", ".join(
+                f"'{c}', OLD.{c}" for c in self.columns(table)) + ")"
+            body = (
+                f"INSERT INTO journal (op_id, seq, tbl, row_id, before) "
+                f"SELECT {op_id}, (SELECT coalesce(max(seq), 0) + 1 FROM journal "
+                f"WHERE op_id = {op_id}), '{table}', OLD.id, {image} "
+                f"WHERE NOT EXISTS (SELECT 1 FROM journal WHERE tbl = '{table}' "
+                f"AND row_id = OLD.id AND op_id = {op_id});")
+            for event in ("UPDATE", "DELETE"):
+                conn.execute(
+                    f"CREATE TEMP TRIGGER journal_{table}_{event.lower()} "
+                    f"BEFORE {event} ON main.{table} WHEN OLD.id <= {starts[table]} "
+                    f"BEGIN {body} END")
+
+    def _drop_triggers(self) -> None:
+        for table in JOURNALED_TABLES:
+            for event in ("update", "delete"):
+                self.db.conn.execute(f"DROP TRIGGER IF EXISTS temp.journal_{table}_{event}")
+
+    def blockers(self, op_id: int) -> list[int]:
+        """Later active operations that changed rows this one wrote."""
+        rows = self.db.conn.execute(
+            """
+            SELECT DISTINCT j.op_id FROM journal j
+            JOIN operations o ON o.id = j.op_id AND o.undone_at IS NULL
+            WHERE j.op_id > :op AND (
+                EXISTS (SELECT 1 FROM journal k WHERE k.op_id = :op
+                        AND k.tbl = j.tbl AND k.row_id = j.row_id)
+                OR EXISTS (SELECT 1 FROM op_ranges r WHERE r.op_id = :op
+                        AND r.tbl = j.tbl AND j.row_id BETWEEN r.first_id AND r.last_id))
+            ORDER BY j.op_id
+            """, {"op": op_id}).fetchall()
+        return [r[0] for r in rows]
+
+    def latest(self, kind: str) -> int | None:
+        """The newest finished, not undone operation of ``kind`` (for calls that return
+        something else than their operation id, such as a split)."""
+        return self.db.scalar(
+            "SELECT max(id) FROM operations WHERE kind = ? AND finished_at IS NOT NULL "
+            "AND undone_at IS NULL", (kind,))
+
+    def undo(self, op_id: int) -> None:
+        """Return the database to its state before ``op_id`` (one transaction)."""
+        row = self.db.conn.execute(
+            "SELECT undone_at, finished_at FROM operations WHERE id = ?", (op_id,)).fetchone()
+        if row is None or row[1] is None:
+            raise OtokuiError("取り消す操作が見つかりません。")
+        if row[0] is not None:
+            raise OtokuiError("この操作はすでに取り消されています。")
+        blocking = self.blockers(op_id)
+        if blocking:
+            raise UndoBlockedError(self._blocked_message(blocking))
+        with self.db.transaction() as conn:
+            conn.execute("PRAGMA defer_foreign_keys = ON")
+            ranges = conn.execute(
+                "SELECT tbl, first_id, last_id FROM op_ranges WHERE op_id = ?",
+                (op_id,)).fetchall()
+            for table, first, last in ranges:
+                conn.execute(f"DELETE FROM {table} WHERE id BETWEEN ? AND ?", (first, last))
+            images: dict[str, list[dict]] = {}
+            for table, before in conn.execute(
+                    "SELECT tbl, before FROM journal WHERE op_id = ? ORDER BY seq", (op_id,)):
+                images.setdefault(table, []).append(json.loads(before))
+            for table, rows in images.items():
+                cols = self.columns(table)
+                updates = ", ".join(f"{c} = excluded.{c}" for c in cols if c != "id")
+                conn.executemany(
+                    f"INSERT INTO {table} ({', '.join(cols)}) "
+                    f"VALUES ({', '.join('?' * len(cols))}) "
+                    f"ON CONFLICT(id) DO UPDATE SET {updates}",
+                    [tuple(r.get(c) for c in cols) for r in rows])
+            violations = conn.execute("PRAGMA foreign_key_check").fetchall()
+            if violations:
+                raise UndoBlockedError(
+                    "このあとに行った操作がこのデータを使っているため取り消せません。"
+                    "新しい操作から順に取り消してください。")
+            conn.execute("DELETE FROM journal WHERE op_id = ?", (op_id,))
+            conn.execute("DELETE FROM op_ranges WHERE op_id = ?", (op_id,))
+            conn.execute("UPDATE operations SET undone_at = ? WHERE id = ?", (now_text(), op_id))
+
+    def _blocked_message(self, blocking: list[int]) -> str:
+        labels = [r[0] for r in self.db.conn.execute(
+            f"SELECT label FROM operations WHERE id IN ({','.join('?' * len(blocking))})",
+            blocking)]
+        return ("このあとに行った操作が同じデータを変更しているため、先にそちらを取り消してください: "
+                + "、".join(labels))

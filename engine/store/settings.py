@@ -1,0 +1,35 @@
+"""Key/value settings stored as JSON in the database."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from engine.store.database import Database
+
+# Per-source default for DM permission (SPEC §2: Amazon forbids marketing use).
+DEFAULTS: dict[str, Any] = {
+    "dm_default_by_source": {"amazon": False},
+}
+
+
+class Settings:
+    def __init__(self, db: Database):
+        self.db = db
+
+    def get(self, key: str, default: Any = None) -> Any:
+        raw = self.db.scalar("SELECT value FROM settings WHERE key = ?", (key,))
+        if raw is None:
+            return DEFAULTS.get(key, default) if default is None else default
+        return json.loads(raw)
+
+    def set(self, key: str, value: Any) -> None:
+        with self.db.transaction() as conn:
+            conn.execute(
+                "INSERT INTO settings (key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, json.dumps(value, ensure_ascii=False)))
+
+    def delete(self, key: str) -> None:
+        """Forget ``key``; ``get`` returns the default again."""
+        with self.db.transaction() as conn:
+            conn.execute("DELETE FROM settings WHERE key = ?", (key,))

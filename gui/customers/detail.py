@@ -1,0 +1,316 @@
+"""One customer: figures, orders, products, contact log, notes, DM permission, merge and split."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Callable
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QAbstractItemView, QCheckBox, QGridLayout, QHBoxLayout, QLabel, \
+    QPlainTextEdit, QPushButton, QTabWidget, QVBoxLayout, QWidget
+
+from gui.customers.merge_dialog import pick_customer
+from gui.widgets.confirm import confirm, tell
+from gui.widgets.frame_model import Column, FrameModel, table_view
+from gui.widgets.labels import SOURCE_LABELS, cluster_label, label
+
+ORDER_COLUMNS = [
+    Column("order_date", "注文日", "date", 6),
+    Column("source", "取込元", "source", 4),
+    Column("order_no", "注文番号", "text", 6),
+    Column("status", "状態", "order_status", 3),
+    Column("amount", "金額", "yen", 4),
+    Column("items", "商品", "text", 0),
+]
+PRODUCT_COLUMNS = [
+    Column("product_code", "商品コード", "text", 6),
+    Column("product_name", "商品名", "text", 0),
+    Column("quantity", "数量", "int", 3),
+    Column("orders", "注文回数", "int", 4),
+    Column("amount", "金額", "yen", 4),
+    Column("last_order", "最終購入日", "date", 6),
+]
+TOUCH_COLUMNS = [
+    Column("date", "日付", "date", 6),
+    Column("medium", "手段", "medium", 4),
+    Column("action", "内容", "text", 0),
+    Column("result", "結果", "text", 8),
+    Column("source", "経路", "touch_source", 5),
+]
+FIGURES = [("purchase_count", "購入回数"), ("total_amount", "累計購入額"),
+           ("first_purchase", "初回購入日"), ("last_purchase", "最終購入日"),
+           ("tenure_days", "在籍期間"), ("recency_days", "経過日数（R）"),
+           ("segment", "ランク"), ("cluster", "クラスター")]
+
+
+def load_customer(shop, customer_id: int) -> dict:
+    """Everything the detail pane shows, read on the worker thread."""
+    return {"customer": shop.customers.get(customer_id),
+            "orders": shop.customers.orders(customer_id),
+            "products": shop.customers.product_history(customer_id),
+            "touches": shop.touches.for_customer(customer_id)}
+
+
+def figure_texts(customer: dict, metrics: dict | None, today: date) -> dict[str, str]:
+    """The RFM figures as shown: all-time counts, R value from today, rank from the list."""
+    count = int(customer.get("purchase_count") or 0)
+    first, last = customer.get("first_purchase"), customer.get("last_purchase")
+    texts = {"purchase_count": f"{count:,}回", "total_amount": f"¥{int(customer['total_amount']):,}",
+             "first_purchase": first or "—", "last_purchase": last or "—",
+             "tenure_days": "—", "recency_days": "—", "segment": "—", "cluster": "—"}
+    if first and last:
+        texts["tenure_days"] = f"{(date.fromisoformat(last) - date.fromisoformat(first)).days:,}日"
+        texts["recency_days"] = f"{(today - date.fromisoformat(last)).days:,}日"
+    if metrics:
+        texts["segment"] = cluster_label(metrics.get("segment")) or "ランク外"
+        texts["cluster"] = cluster_label(metrics.get("cluster"))
+    return texts
+
+
+class CustomerDetail(QWidget):
+    """Shows one customer; every edit is one undoable engine operation on the worker."""
+
+    customer_created = Signal(int)
+
+    def __init__(self, ctx, parent=None, metrics: Callable[[int], dict | None] = lambda _id: None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.metrics = metrics
+        self.customer: dict | None = None
+        self._undo: list[tuple[int, str]] = []
+
+        self.title = QLabel("お客様を選んでください")
+        font = QFont(self.title.font())
+        font.setPointSizeF(font.pointSizeF() * 1.5)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.contact = QLabel()
+        self.contact.setWordWrap(True)
+        self.figures: dict[str, QLabel] = {}
+        grid = QGridLayout()
+        for index, (key, caption) in enumerate(FIGURES):
+            value = QLabel("—")
+            value.setStyleSheet("font-weight: bold")
+            self.figures[key] = value
+            grid.addWidget(QLabel(caption), index // 4 * 2, index % 4)
+            grid.addWidget(value, index // 4 * 2 + 1, index % 4)
+
+        self.dm = QCheckBox("DMを送ってよい")
+        self.dm.clicked.connect(self._set_dm)
+        self.dm_note = QLabel()
+        self.opt_out = QCheckBox("配信停止（お客様のご希望）")
+        self.opt_out.setToolTip("チェックすると、DM・メールなどの配信対象から必ず外れます。")
+        self.opt_out.clicked.connect(self._set_opt_out)
+        self.merge_button = QPushButton("別の顧客と統合…")
+        self.merge_button.clicked.connect(self.merge)
+        self.undo_button = QPushButton("元に戻す")
+        self.undo_button.clicked.connect(self.undo)
+        self.erase_button = QPushButton("個人情報を削除…")
+        self.erase_button.setToolTip("お客様のご依頼（個人情報保護法）で、氏名・住所・電話・メールなどを"
+                                     "すべて消します。注文の金額や日付は匿名のまま残ります。")
+        self.erase_button.clicked.connect(self.erase)
+
+        self.orders = FrameModel(ORDER_COLUMNS, self)
+        self.orders_view = table_view(self.orders, sortable=False)
+        self.orders_view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.split_button = QPushButton("選択した注文を別の顧客に分ける…")
+        self.split_button.clicked.connect(self.split)
+        self.products = FrameModel(PRODUCT_COLUMNS, self)
+        self.touches = FrameModel(TOUCH_COLUMNS, self)
+        self.notes = QPlainTextEdit()
+        self.notes.setPlaceholderText("お客様についてのメモ（好み、問い合わせ内容など）")
+        self.notes.textChanged.connect(self._notes_edited)
+        self.save_notes_button = QPushButton("メモを保存")
+        self.save_notes_button.clicked.connect(self.save_notes)
+
+        orders_page = QWidget()
+        orders_layout = QVBoxLayout(orders_page)
+        orders_layout.addWidget(self.orders_view)
+        orders_layout.addWidget(self.split_button)
+        notes_page = QWidget()
+        notes_layout = QVBoxLayout(notes_page)
+        notes_layout.addWidget(self.notes)
+        notes_layout.addWidget(self.save_notes_button)
+        self.pages = QTabWidget()
+        self.pages.addTab(orders_page, "注文履歴")
+        self.pages.addTab(table_view(self.products, sortable=False), "商品別購入")
+        self.pages.addTab(table_view(self.touches, sortable=False), "接触履歴")
+        self.pages.addTab(notes_page, "メモ")
+
+        dm_row = QHBoxLayout()
+        dm_row.addWidget(self.dm)
+        dm_row.addWidget(self.dm_note)
+        dm_row.addSpacing(16)
+        dm_row.addWidget(self.opt_out)
+        dm_row.addStretch(1)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.merge_button)
+        buttons.addWidget(self.erase_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.undo_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.contact)
+        layout.addLayout(grid)
+        layout.addLayout(dm_row)
+        layout.addLayout(buttons)
+        layout.addWidget(self.pages, 1)
+        self._update_enabled()
+
+    # --- showing ------------------------------------------------------------------
+
+    def show_customer(self, customer_id: int) -> None:
+        self.ctx.run(self, lambda shop, progress, cancel: load_customer(shop, customer_id),
+                     self._show, failure=lambda _exc: self.clear())
+
+    def clear(self) -> None:
+        self.customer = None
+        self.title.setText("お客様を選んでください")
+        self.contact.clear()
+        for value in self.figures.values():
+            value.setText("—")
+        for model in (self.orders, self.products, self.touches):
+            model.set_frame(model.frame.iloc[0:0])
+        self._set_notes_text("")
+        self._update_enabled()
+
+    def _show(self, loaded: dict) -> None:
+        customer = loaded["customer"]
+        self.customer = customer
+        name = customer.get("name") or "（氏名なし）"
+        self.title.setText(f"{name} 様")
+        sources = "、".join(label(SOURCE_LABELS, s) for s in customer.get("sources", []))
+        lines = [f"顧客番号 {customer['customer_id']}　{customer.get('kana') or ''}".rstrip()]
+        if customer.get("postal_code") or customer.get("address"):
+            lines.append(f"〒{_postal(customer.get('postal_code'))}　{customer.get('address') or ''}")
+        lines.append(f"電話 {customer.get('phone') or '—'}　メール {customer.get('email') or '—'}")
+        if sources:
+            lines.append(f"購入元: {sources}")
+        self.contact.setText("\n".join(lines))
+        texts = figure_texts(customer, self.metrics(int(customer["customer_id"])), date.today())
+        for key, value in self.figures.items():
+            value.setText(texts[key])
+        self.dm.setChecked(bool(customer["dm_manual"] if customer.get("dm_manual") is not None
+                                else customer.get("dm_default")))
+        self.dm_note.setText("（手動で設定）" if customer.get("dm_manual") is not None
+                             else "（取込元の既定）")
+        self.opt_out.setChecked(bool(customer.get("dm_opt_out")))
+        self.orders.set_frame(loaded["orders"])
+        self.products.set_frame(loaded["products"])
+        self.touches.set_frame(loaded["touches"])
+        self._set_notes_text(customer.get("notes") or "")
+        self._update_enabled()
+
+    def _set_notes_text(self, text: str) -> None:
+        self._saved_notes = text
+        self.notes.setPlainText(text)
+
+    def _notes_edited(self) -> None:
+        self.save_notes_button.setEnabled(
+            self.customer is not None and self.notes.toPlainText() != self._saved_notes)
+
+    def _update_enabled(self) -> None:
+        has = self.customer is not None
+        for widget in (self.dm, self.opt_out, self.merge_button, self.split_button, self.notes,
+                       self.erase_button):
+            widget.setEnabled(has)
+        self._notes_edited()
+        self.undo_button.setEnabled(bool(self._undo))
+        self.undo_button.setToolTip(f"取り消す操作: {self._undo[-1][1]}" if self._undo else "")
+
+    # --- edits ----------------------------------------------------------------------
+
+    def _edit(self, op, label_text: str, after: Callable[[object], None] | None = None) -> None:
+        """Run an edit on the worker, remember it for 元に戻す, then reload everything."""
+        def done(result):
+            op_id, value = result
+            self._undo.append((op_id, label_text))
+            if after is not None:
+                after(value)
+            self._update_enabled()
+        self.ctx.run(self, op, done, changes_data=True)
+
+    def save_notes(self) -> None:
+        customer_id, text = self.customer["customer_id"], self.notes.toPlainText()
+        self._edit(lambda shop, p, c: (shop.customers.set_notes(customer_id, text), None),
+                   "メモの保存")
+
+    def _set_dm(self, checked: bool) -> None:
+        customer_id = self.customer["customer_id"]
+        self._edit(lambda shop, p, c: (shop.customers.set_dm(customer_id, checked), None),
+                   "DM可否の変更")
+
+    def _set_opt_out(self, checked: bool) -> None:
+        customer_id = self.customer["customer_id"]
+        self._edit(lambda shop, p, c: (shop.customers.set_opt_out(customer_id, checked), None),
+                   "配信停止の変更")
+
+    def merge(self) -> None:
+        keep = self.customer
+        other = pick_customer(self, self.ctx, exclude=keep["customer_id"])
+        if other is None:
+            return
+        text = (f"「{other['name'] or '氏名なし'}」（顧客番号 {other['customer_id']}）を、"
+                f"いま開いている「{keep.get('name') or '氏名なし'}」（顧客番号 {keep['customer_id']}）"
+                "に統合します。\n\n注文履歴はすべてこのお客様にまとめられます。"
+                "同じ人だと確かな場合だけ統合してください（あとで「元に戻す」で取り消せます）。")
+        if not confirm(self, text, "統合する"):
+            return
+        keep_id, other_id = keep["customer_id"], other["customer_id"]
+        self._edit(lambda shop, p, c: (shop.customers.merge(keep_id, other_id), None), "顧客の統合")
+
+    def erase(self) -> None:
+        """Deletion on request: irreversible, so it asks plainly and clears the undo list."""
+        customer = self.customer
+        text = (f"「{customer.get('name') or '氏名なし'}」（顧客番号 {customer['customer_id']}）の"
+                "個人情報（氏名・フリガナ・住所・電話番号・メールアドレス・メモ）をすべて削除します。\n\n"
+                "注文の金額・日付・商品は匿名のまま残るので、売上や KPI は変わりません。\n"
+                "この操作は元に戻せません。お客様からのご依頼があった場合だけ実行してください。")
+        if not confirm(self, text, "削除する"):
+            return
+        customer_id = customer["customer_id"]
+
+        def done(_result):
+            self._undo.clear()
+            self.show_customer(customer_id)
+
+        self.ctx.run(self, lambda shop, p, c: shop.privacy.delete_customer(customer_id), done,
+                     changes_data=True)
+
+    def selected_order_ids(self) -> list[int]:
+        rows = sorted({index.row() for index in self.orders_view.selectionModel().selectedRows()})
+        return [int(self.orders.value(row, "order_id")) for row in rows]
+
+    def split(self) -> None:
+        order_ids = self.selected_order_ids()
+        if not order_ids:
+            tell(self, "別の顧客に分ける注文を、注文履歴の表で選んでください"
+                       "（Ctrl キーを押しながらクリックで複数選べます）。")
+            return
+        customer_id = self.customer["customer_id"]
+        text = (f"選んだ {len(order_ids)}件の注文を、このお客様から切り離して新しい顧客にします。\n\n"
+                "別の人の注文が混ざっているときに使います。今後の取込でも、"
+                "この2人は同じ人としてまとめられません。")
+        if not confirm(self, text, "分ける"):
+            return
+
+        def op(shop, progress, cancel):
+            new_id = shop.customers.split(customer_id, order_ids)
+            return shop.journal.latest("split"), new_id
+
+        self._edit(op, "顧客の分割", self.customer_created.emit)
+
+    def undo(self) -> None:
+        op_id, label_text = self._undo[-1]
+        if not confirm(self, f"直前の操作「{label_text}」を取り消します。", "取り消す"):
+            return
+
+        def done(_result):
+            self._undo.pop()
+            self._update_enabled()
+        self.ctx.run(self, lambda shop, p, c: shop.journal.undo(op_id), done, changes_data=True)
+
+
+def _postal(code) -> str:
+    code = str(code or "")
+    return f"{code[:3]}-{code[3:]}" if len(code) == 7 else code

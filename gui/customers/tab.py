@@ -1,0 +1,192 @@
+"""顧客: search as you type, a filterable customer list and the customer's detail (SPEC §5)."""
+from __future__ import annotations
+
+import pandas as pd
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit, QSplitter, \
+    QVBoxLayout, QWidget
+
+from gui.customers.detail import CustomerDetail
+from gui.widgets.frame_model import Column, FrameModel, table_view
+from gui.widgets.labels import CLUSTER_LABELS, CLUSTERS
+from gui.widgets.lazy_refresh import RefreshOnShow
+
+SEARCH_LIMIT = 1000
+DEBOUNCE_MS = 150
+
+# E-mail is searched but shown only in the detail pane: the list must fit beside it.
+LIST_COLUMNS = [
+    Column("customer_id", "顧客番号", "int", 4),
+    Column("name", "氏名", "text", 6),
+    Column("kana", "フリガナ", "text", 8),
+    Column("phone", "電話番号", "text", 8),
+    Column("cluster", "クラスター", "cluster", 5),
+    Column("purchase_count", "回数", "int", 2),
+    Column("total_amount", "累計購入額", "yen", 5),
+    Column("last_purchase", "最終購入日", "date", 6),
+    Column("recency_days", "経過日数", "days", 4),
+    Column("due", "フォロー", "yesno", 4),
+    Column("dm_ok", "DM可", "yesno", 3),
+]
+_METRICS = ["cluster", "recency_days", "due"]
+
+
+def load_customer_list(shop) -> pd.DataFrame:
+    """Every customer with a purchase, with cluster, R value, due flag and DM permission."""
+    table = shop.customers.table()
+    table["due"] = table["customer_id"].isin(shop.products.due_targets()["customer_id"])
+    return table
+
+
+class CustomersTab(RefreshOnShow, QWidget):
+    def __init__(self, ctx, parent=None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self._base = pd.DataFrame(columns=[c.key for c in LIST_COLUMNS])
+        self._found: pd.DataFrame | None = None  # search result, None when the box is empty
+        self._generation = 0
+        self._selected_id: int | None = None
+
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("氏名・フリガナ・電話番号・メールアドレス・顧客番号で検索")
+        self.search.setClearButtonEnabled(True)
+        self._timer = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
+        self._timer.timeout.connect(self.run_search)
+        self.search.textChanged.connect(lambda _text: self._timer.start())
+
+        self.cluster = QComboBox()
+        self.cluster.addItem("すべてのクラスター", None)
+        for code in CLUSTERS:
+            self.cluster.addItem(CLUSTER_LABELS[code], code)
+        self.due_only = QCheckBox("要フォローのみ")
+        self.due_only.setToolTip("最後に買った商品の消費サイクルを過ぎたお客様だけを表示します。")
+        self.dm_only = QCheckBox("DM可のみ")
+        for signal in (self.cluster.currentIndexChanged, self.due_only.toggled,
+                       self.dm_only.toggled):
+            signal.connect(self.apply_filters)
+        self.count = QLabel()
+
+        self.model = FrameModel(LIST_COLUMNS, self)
+        self.view = table_view(self.model)
+        self.view.selectionModel().currentRowChanged.connect(self._on_current)
+        self.detail = CustomerDetail(ctx, self, metrics=self.metrics_of)
+        self.detail.customer_created.connect(self.select_customer)
+
+        filters = QHBoxLayout()
+        filters.addWidget(self.cluster)
+        filters.addWidget(self.due_only)
+        filters.addWidget(self.dm_only)
+        filters.addStretch(1)
+        filters.addWidget(self.count)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.search)
+        left_layout.addLayout(filters)
+        left_layout.addWidget(self.view, 1)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(self.detail)
+        splitter.setStretchFactor(0, 1)
+        splitter.setSizes([self.view.horizontalHeader().length() + 24, 440])
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter)
+        self.watch(ctx)
+
+    # --- loading ------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Reload the list (and the open customer) from the database."""
+        self.ctx.run(self, lambda shop, progress, cancel: load_customer_list(shop),
+                     self._on_loaded)
+
+    def _on_loaded(self, table: pd.DataFrame) -> None:
+        self._base = table
+        if self.search.text().strip():
+            self.run_search()
+        else:
+            self.apply_filters()
+        if self._selected_id is not None:
+            self.detail.show_customer(self._selected_id)
+
+    def run_search(self) -> None:
+        """Search on the worker; a result that a newer keystroke overtook is dropped."""
+        self._timer.stop()
+        text = self.search.text().strip()
+        self._generation += 1
+        generation = self._generation
+        if not text:
+            self._found = None
+            self.apply_filters()
+            return
+
+        def op(shop, progress, cancel):
+            if generation != self._generation:  # typing went on while this job queued
+                return None
+            return shop.customers.search(text, limit=SEARCH_LIMIT)
+
+        def done(found):
+            if found is not None and generation == self._generation:
+                self._found = found
+                self.apply_filters()
+
+        self.ctx.run(self, op, done)
+
+    def search_pending(self) -> bool:
+        return self._timer.isActive()
+
+    # --- the list -----------------------------------------------------------------
+
+    def _rows(self) -> pd.DataFrame:
+        if self._found is None:
+            return self._base
+        metrics = self._base.set_index("customer_id")[_METRICS]
+        rows = self._found.join(metrics, on="customer_id")
+        rows["due"] = rows["due"].fillna(False).astype(bool)
+        return rows
+
+    def apply_filters(self) -> None:
+        rows = self._rows()
+        mask = pd.Series(True, index=rows.index)
+        cluster = self.cluster.currentData()
+        if cluster is not None:
+            mask &= rows["cluster"] == cluster
+        if self.due_only.isChecked():
+            mask &= rows["due"].astype(bool)
+        if self.dm_only.isChecked():
+            mask &= rows["dm_ok"].astype(bool)
+        shown = rows[mask]
+        self.model.set_frame(shown)
+        total = len(self._base)
+        if self._found is not None:
+            more = "（多いため先頭のみ）" if len(self._found) >= SEARCH_LIMIT else ""
+            self.count.setText(f"該当 {len(shown):,}人{more}")
+        else:
+            self.count.setText(f"{total:,}人中 {len(shown):,}人を表示")
+        self._reselect()
+
+    def _reselect(self) -> None:
+        if self._selected_id is None:
+            return
+        hits = self.model.frame.index[self.model.frame["customer_id"] == self._selected_id]
+        if len(hits) and hits[0] < self.model.rowCount():
+            self.view.selectRow(int(hits[0]))
+
+    def _on_current(self, current, _previous) -> None:
+        if not current.isValid():
+            return
+        customer_id = int(self.model.value(current.row(), "customer_id"))
+        if customer_id != self._selected_id:
+            self._selected_id = customer_id
+            self.detail.show_customer(customer_id)
+
+    def metrics_of(self, customer_id: int) -> dict | None:
+        """Rank and cluster of a customer as the list computed them (None: no purchase)."""
+        rows = self._base[self._base["customer_id"] == customer_id]
+        return None if rows.empty else rows.iloc[0].to_dict()
+
+    def select_customer(self, customer_id: int) -> None:
+        """Open ``customer_id`` in the detail pane (and select it in the list if shown)."""
+        self._selected_id = customer_id
+        self.detail.show_customer(customer_id)
+        self._reselect()

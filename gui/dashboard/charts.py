@@ -1,0 +1,80 @@
+"""The dashboard's charts: monthly sales (new vs repeat), clusters, and the sales decomposition."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+from gui.widgets.charts import PALETTE, YEN
+
+YOY_LINES = [("sales_yoy", "売上"), ("buyers_yoy", "購入者数"),
+             ("orders_per_buyer_yoy", "購入頻度"), ("average_order_value_yoy", "客単価")]
+
+
+def month_label(month: str) -> str:
+    """"2025-07" → "25/7": short enough for 24 bars side by side."""
+    return f"{month[2:4]}/{int(month[5:7])}"
+
+
+def paint_monthly_sales(figure, monthly: pd.DataFrame) -> None:
+    """Stacked bars: sales from first orders (新規) under sales from repeat orders (リピート)."""
+    axes = figure.add_subplot()
+    x = np.arange(len(monthly))
+    new, repeat = monthly["new_sales"].to_numpy(), monthly["repeat_sales"].to_numpy()
+    axes.bar(x, new, color=PALETTE[4], label="新規のお客様")
+    axes.bar(x, repeat, bottom=new, color=PALETTE[0], label="リピートのお客様")
+    axes.set_xticks(x, [month_label(m) for m in monthly["month"]], fontsize=8,
+                    rotation=90 if len(x) > 14 else 0)
+    axes.yaxis.set_major_formatter(YEN)
+    axes.tick_params(axis="y", labelsize=8)
+    axes.legend(fontsize=8, loc="upper left", frameon=False)
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.grid(axis="y", color="#dddddd", linewidth=0.6)
+    axes.set_axisbelow(True)
+
+
+def paint_clusters(figure, summary: pd.DataFrame) -> None:
+    """Two bar panels over the same clusters: how many customers, and their share of sales."""
+    count_axes, share_axes = figure.subplots(1, 2, sharey=True)
+    y = np.arange(len(summary))[::-1]  # TOP1% at the top
+    labels = summary["label"].tolist()
+    count_axes.barh(y, summary["customers"], color=PALETTE[0])
+    count_axes.set_yticks(y, labels, fontsize=9)
+    count_axes.set_title("顧客数（人）", fontsize=9)
+    share_axes.barh(y, summary["share"] * 100, color=PALETTE[1])
+    share_axes.set_title("売上構成比", fontsize=9)
+    share_axes.xaxis.set_major_formatter(PercentFormatter(decimals=0))
+    for axes, values, text in ((count_axes, summary["customers"], "{:,.0f}"),
+                               (share_axes, summary["share"] * 100, "{:.1f}%")):
+        top = float(values.max()) if len(values) else 0.0
+        axes.set_xlim(0, top * 1.3 if top else 1)
+        for position, value in zip(y, values):
+            axes.text(value + top * 0.02, position, text.format(value), va="center", fontsize=8)
+        axes.tick_params(axis="x", labelsize=8)
+        axes.spines[["top", "right"]].set_visible(False)
+
+
+def has_yoy(decomposition: pd.DataFrame) -> bool:
+    return bool(decomposition["sales_yoy"].notna().any())
+
+
+def paint_yoy(figure, decomposition: pd.DataFrame) -> None:
+    """Year-over-year ratios of sales and its three factors; 100% = same as a year ago."""
+    axes = figure.add_subplot()
+    x = np.arange(len(decomposition))
+    for (key, caption), colour in zip(YOY_LINES, PALETTE):
+        values = decomposition[key].astype("float64") * 100
+        axes.plot(x, values, marker="o", markersize=3, color=colour, label=caption,
+                  linewidth=2.2 if key == "sales_yoy" else 1.2)
+    axes.axhline(100, color="#888888", linewidth=0.8, linestyle="--")
+    beat = decomposition["beat_two_months"].fillna(False).astype(bool).to_numpy()
+    if beat.any():
+        axes.scatter(x[beat], decomposition["sales_yoy"].to_numpy()[beat] * 100, s=80,
+                     facecolors="none", edgecolors="#D55E00", linewidths=1.5, zorder=3,
+                     label="2か月連続で前年超え")
+    axes.set_xticks(x, [month_label(m) for m in decomposition["month"]], fontsize=8)
+    axes.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:.0f}%"))
+    axes.tick_params(axis="y", labelsize=8)
+    axes.legend(fontsize=8, loc="best", frameon=False, ncols=2)
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.grid(axis="y", color="#dddddd", linewidth=0.6)

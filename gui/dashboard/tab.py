@@ -1,0 +1,195 @@
+"""ダッシュボード: the KPIs as cards and the charts that show whether repeat sales grow."""
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtWidgets import QDateEdit, QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, \
+    QScrollArea, QVBoxLayout, QWidget
+
+from engine.dates import add_months, month_of
+from gui.dashboard.charts import has_yoy, paint_clusters, paint_monthly_sales, paint_yoy
+from gui.dashboard.time_axis_panel import TimeAxisPanel
+from gui.widgets.charts import Chart
+from gui.widgets.frame_model import Column, FrameModel, table_view
+from gui.widgets.lazy_refresh import RefreshOnShow
+
+# (key, caption, how to show the value, a hint for the shop owner)
+KPI_CARDS = [
+    ("customers", "顧客数", "people", "1回以上購入したお客様"),
+    ("active_customers", "稼働顧客数", "people", "最終購入から365日以内"),
+    ("repeat_rate", "リピート率", "percent", "2回以上購入したお客様の割合"),
+    ("f2_conversion", "F2転換率", "percent", "初回購入から90日以上たったお客様のうち2回目を買った割合"),
+    ("average_purchase_count", "平均購入回数", "times", "お客様1人あたり"),
+    ("average_order_value", "平均客単価", "yen", "1注文あたり"),
+    ("ltv", "LTV", "yen", "お客様1人あたりの累計購入額"),
+    ("referral_count", "紹介数", "people", "紹介の記録があるとき"),
+]
+DECOMPOSITION_COLUMNS = [
+    Column("month", "月", "text", 4),
+    Column("sales", "売上", "yen", 6),
+    Column("buyers", "購入\n者数", "int", 3),
+    Column("orders_per_buyer", "購入\n頻度", "ratio", 3),
+    Column("average_order_value", "客単価", "yen", 4),
+    Column("sales_yoy", "売上\n前年比", "percent", 4),
+    Column("buyers_yoy", "購入者数\n前年比", "percent", 4),
+    Column("orders_per_buyer_yoy", "購入頻度\n前年比", "percent", 4),
+    Column("average_order_value_yoy", "客単価\n前年比", "percent", 4),
+]
+CHART_MONTHS = 24
+DECOMPOSITION_MONTHS = 12
+
+
+def kpi_text(value, kind: str) -> str:
+    """A KPI as the card shows it; None (nothing to average, or not recorded) is 「—」."""
+    if value is None:
+        return "—"
+    return {"people": lambda v: f"{int(v):,}人", "percent": lambda v: f"{v * 100:.1f}%",
+            "times": lambda v: f"{v:.2f}回", "yen": lambda v: f"¥{round(v):,}"}[kind](value)
+
+
+def load_dashboard(shop, as_of: date) -> dict:
+    """Everything the dashboard shows, computed on the worker thread."""
+    last = month_of(as_of)
+    monthly = shop.analysis.monthly_sales(as_of, months=CHART_MONTHS)
+    active = monthly.index[monthly["sales"] > 0]
+    # Leading months without any sale (a young shop) would only be empty bars and rows.
+    monthly = monthly.loc[active[0]:].reset_index(drop=True) if len(active) else monthly.iloc[0:0]
+    first = max(add_months(last, 1 - DECOMPOSITION_MONTHS),
+                monthly["month"].iloc[0] if len(monthly) else last)
+    return {"kpis": shop.analysis.kpis(as_of), "monthly": monthly,
+            "clusters": shop.segments.summary(as_of),
+            "decomposition": shop.analysis.decompose(first, last)}
+
+
+class KpiCard(QFrame):
+    def __init__(self, caption: str, hint: str, parent=None):
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setObjectName("kpiCard")
+        self.setStyleSheet("#kpiCard { background: palette(base); border-radius: 6px; }")
+        self.setToolTip(hint)
+        title = QLabel(caption)
+        title.setStyleSheet("color: palette(mid); font-weight: bold")
+        self.value = QLabel("—")
+        font = self.value.font()
+        font.setPointSizeF(font.pointSizeF() * 1.8)
+        font.setBold(True)
+        self.value.setFont(font)
+        note = QLabel(hint)
+        note.setWordWrap(True)
+        note.setStyleSheet("color: palette(mid); font-size: 8pt")
+        layout = QVBoxLayout(self)
+        layout.setSpacing(2)
+        layout.addWidget(title)
+        layout.addWidget(self.value)
+        layout.addWidget(note)
+
+
+class DashboardTab(RefreshOnShow, QWidget):
+    def __init__(self, ctx, parent=None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.loaded: dict | None = None
+        today = date.today()
+        self.as_of = QDateEdit(QDate(today.year, today.month, today.day))
+        self.as_of.setCalendarPopup(True)
+        self.as_of.setDisplayFormat("yyyy-MM-dd")
+        self.as_of.dateChanged.connect(lambda _d: self.refresh())
+        today_button = QPushButton("今日")
+        today_button.clicked.connect(lambda: self.as_of.setDate(QDate.currentDate()))
+        self.status = QLabel()
+        top = QHBoxLayout()
+        top.addWidget(QLabel("基準日"))
+        top.addWidget(self.as_of)
+        top.addWidget(today_button)
+        top.addStretch(1)
+        top.addWidget(self.status)
+
+        self.cards: dict[str, KpiCard] = {}
+        cards = QGridLayout()
+        for index, (key, caption, _kind, hint) in enumerate(KPI_CARDS):
+            self.cards[key] = KpiCard(caption, hint)
+            cards.addWidget(self.cards[key], index // 4, index % 4)
+
+        self.sales_chart = Chart("月別売上（新規・リピート）")
+        self.cluster_chart = Chart("クラスター別の顧客数と売上構成比")
+        self.yoy_chart = Chart("売上の分解と前年同月比（100% = 前年並み）")
+        self.decomposition = FrameModel(DECOMPOSITION_COLUMNS, self)
+        self.decomposition_view = table_view(self.decomposition, sortable=False)
+        charts = QGridLayout()
+        charts.addWidget(self.sales_chart, 0, 0)
+        charts.addWidget(self.cluster_chart, 0, 1)
+        charts.addWidget(self.yoy_chart, 1, 0)
+        charts.addWidget(self.decomposition_view, 1, 1)
+
+        body = QWidget()
+        body_layout = QVBoxLayout(body)
+        body_layout.addLayout(top)
+        body_layout.addLayout(cards)
+        body_layout.addLayout(charts, 1)
+        self.time_axis = TimeAxisPanel()
+        self.time_axis.compute_button.clicked.connect(self.load_time_axis)
+        body_layout.addWidget(self.time_axis)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(body)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(scroll)
+        self.watch(ctx)
+
+    def as_of_date(self) -> date:
+        return self.as_of.date().toPython()
+
+    def refresh(self) -> None:
+        as_of = self.as_of_date()
+        self.status.setText("集計中…")
+        self.ctx.run(self, lambda shop, p, c: load_dashboard(shop, as_of),
+                     lambda loaded: self._show(as_of, loaded))
+
+    def _show(self, as_of: date, loaded: dict) -> None:
+        if as_of != self.as_of_date():  # the date was changed while this was computed
+            return
+        self.loaded = loaded
+        kpis = loaded["kpis"]
+        for key, _caption, kind, _hint in KPI_CARDS:
+            self.cards[key].value.setText(kpi_text(kpis.get(key), kind))
+        self.status.setText(f"{as_of.isoformat()} 時点")
+        monthly, clusters = loaded["monthly"], loaded["clusters"]
+        decomposition = loaded["decomposition"]
+        if monthly.empty:
+            self.sales_chart.show_message("まだ注文がありません。「取込」タブで注文データを取り込んでください。")
+        else:
+            self.sales_chart.draw_with(lambda figure: paint_monthly_sales(figure, monthly))
+        if int(clusters["customers"].sum()) == 0:
+            self.cluster_chart.show_message("購入のあるお客様がまだいません。")
+        else:
+            self.cluster_chart.draw_with(lambda figure: paint_clusters(figure, clusters))
+        if has_yoy(decomposition):
+            self.yoy_chart.draw_with(lambda figure: paint_yoy(figure, decomposition))
+        else:
+            self.yoy_chart.show_message("前年の同じ月の売上がないため、前年比はまだ出せません。\n"
+                                        "1年分以上のデータを取り込むと表示されます。")
+        self.decomposition.set_frame(_newest_first(decomposition))
+        self.time_axis.clear()
+
+    def load_time_axis(self) -> None:
+        """Cohorts and entry products number every order, so they run only when asked."""
+        as_of = self.as_of_date()
+        self.time_axis.compute_button.setEnabled(False)
+        self.ctx.run(self, lambda shop, p, c: (shop.analysis.cohorts(as_of),
+                                               shop.analysis.entry_products(as_of)),
+                     lambda frames: self._show_time_axis(as_of, *frames),
+                     label="時間軸と入口商品を集計しています…")
+
+    def _show_time_axis(self, as_of: date, cohorts, entry_products) -> None:
+        if as_of == self.as_of_date():
+            self.time_axis.show_frames(cohorts, entry_products)
+
+
+def _newest_first(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.iloc[::-1].reset_index(drop=True)

@@ -1,0 +1,220 @@
+"""The follow-up rule editor: who gets which touch, when, by which medium."""
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, \
+    QStyledItemDelegate, QVBoxLayout, QWidget
+
+from gui.widgets.confirm import confirm
+from gui.widgets.frame_model import Column, table_view
+from gui.widgets.labels import MEDIUM_LABELS, TARGET_LABELS
+
+RULE_COLUMNS = [
+    Column("target", "対象", "text", 17),
+    Column("min_days", "経過日数（から）", "int", 7),
+    Column("max_days", "経過日数（まで）", "int", 7),
+    Column("medium", "手段", "medium", 5),
+    Column("action", "内容（メッセージ・同梱物）", "text", 0),
+    Column("offset_days", "実施日（月初から）", "int", 8),
+]
+CHOICES = {"target": TARGET_LABELS, "medium": MEDIUM_LABELS}
+OPEN_END = "上限なし"
+MAX_DAYS = 99999
+
+
+class RulesModel(QAbstractTableModel):
+    """Editable rules; ``max_days`` None means an open-ended band."""
+
+    columns = RULE_COLUMNS
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.rules: list[dict] = []
+        self.dirty = False
+
+    def set_rules(self, rules: list[dict]) -> None:
+        self.beginResetModel()
+        self.rules = [dict(rule) for rule in rules]
+        self.dirty = False
+        self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.rules)
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(RULE_COLUMNS)
+
+    def flags(self, index):
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return super().flags(index) | Qt.ItemFlag.ItemIsEditable
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        column = RULE_COLUMNS[index.column()]
+        value = self.rules[index.row()].get(column.key)
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            if column.key in CHOICES:
+                return CHOICES[column.key].get(value, "" if value is None else str(value))
+            if column.key == "max_days" and value is None:
+                return OPEN_END
+            return "" if value is None else (f"{value}日" if column.kind == "int" else str(value))
+        if role == Qt.ItemDataRole.EditRole:
+            return value
+        if role == Qt.ItemDataRole.TextAlignmentRole and column.kind == "int":
+            return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        return None
+
+    def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:
+        if not index.isValid() or role != Qt.ItemDataRole.EditRole:
+            return False
+        key = RULE_COLUMNS[index.column()].key
+        if key == "max_days" and value == MAX_DAYS:
+            value = None  # the spin box's top value stands for "no upper limit"
+        self.rules[index.row()][key] = value
+        self.dirty = True
+        self.dataChanged.emit(index, index)
+        return True
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role=Qt.ItemDataRole.DisplayRole):
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            return RULE_COLUMNS[section].header if 0 <= section < len(RULE_COLUMNS) else None
+        return str(section + 1)
+
+    def add_rule(self, after: int | None = None) -> int:
+        """A copy of the rule at ``after`` (or a first sensible rule) below it; returns its row."""
+        base = dict(self.rules[after]) if after is not None else {
+            "target": "once", "min_days": 30, "max_days": 60, "medium": "email",
+            "action": "", "offset_days": 0}
+        base.pop("id", None)
+        row = len(self.rules) if after is None else after + 1
+        self.beginInsertRows(QModelIndex(), row, row)
+        self.rules.insert(row, base)
+        self.dirty = True
+        self.endInsertRows()
+        return row
+
+    def remove_rule(self, row: int) -> None:
+        self.beginRemoveRows(QModelIndex(), row, row)
+        del self.rules[row]
+        self.dirty = True
+        self.endRemoveRows()
+
+
+class RuleDelegate(QStyledItemDelegate):
+    """Choices as combo boxes, day counts as spin boxes (max_days: top = 上限なし)."""
+
+    def createEditor(self, parent, option, index):
+        key = RULE_COLUMNS[index.column()].key
+        if key in CHOICES:
+            editor = QComboBox(parent)
+            for code, text in CHOICES[key].items():
+                editor.addItem(text, code)
+            return editor
+        if RULE_COLUMNS[index.column()].kind == "int":
+            editor = QSpinBox(parent)
+            editor.setRange(0, MAX_DAYS)
+            editor.setSuffix("日")
+            if key == "max_days":
+                editor.setSpecialValueText("")
+                editor.setToolTip(f"{MAX_DAYS}日にすると{OPEN_END}になります。")
+            return editor
+        return super().createEditor(parent, option, index)
+
+    def setEditorData(self, editor, index):
+        value = index.data(Qt.ItemDataRole.EditRole)
+        if isinstance(editor, QComboBox):
+            editor.setCurrentIndex(max(0, editor.findData(value)))
+        elif isinstance(editor, QSpinBox):
+            editor.setValue(MAX_DAYS if value is None else int(value))
+        else:
+            super().setEditorData(editor, index)
+
+    def setModelData(self, editor, model, index):
+        if isinstance(editor, QComboBox):
+            model.setData(index, editor.currentData())
+        elif isinstance(editor, QSpinBox):
+            model.setData(index, editor.value())
+        else:
+            super().setModelData(editor, model, index)
+
+
+class RulesPage(QWidget):
+    def __init__(self, ctx, parent=None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.model = RulesModel(self)
+        for signal in (self.model.dataChanged, self.model.rowsInserted, self.model.rowsRemoved,
+                       self.model.modelReset):
+            signal.connect(lambda *_: self._update_buttons())
+        self.view = table_view(self.model, sortable=False)
+        self.view.setEditTriggers(self.view.EditTrigger.DoubleClicked
+                                  | self.view.EditTrigger.EditKeyPressed
+                                  | self.view.EditTrigger.AnyKeyPressed)
+        self.view.setItemDelegate(RuleDelegate(self.view))
+        self.add_button = QPushButton("ルールを追加")
+        self.add_button.clicked.connect(self.add_rule)
+        self.remove_button = QPushButton("選んだルールを削除")
+        self.remove_button.clicked.connect(self.remove_rule)
+        self.reset_button = QPushButton("既定に戻す")
+        self.reset_button.clicked.connect(self.reset)
+        self.save_button = QPushButton("ルールを保存")
+        self.save_button.clicked.connect(self.save)
+        self.view.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
+        buttons = QHBoxLayout()
+        for button in (self.add_button, self.remove_button, self.reset_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.save_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel("最終購入からの経過日数が範囲に入ったお客様に、月初から指定日数後に"
+                                "フォローします。セルをダブルクリックして編集します。"
+                                "DM不可のお客様にはDMのタスクを作りません。"))
+        layout.addWidget(self.view, 1)
+        layout.addLayout(buttons)
+        self._update_buttons()
+
+    def refresh(self) -> None:
+        if not self.model.dirty:  # never throw away edits the user has not saved yet
+            self.ctx.run(self, lambda shop, p, c: shop.followups.rules(), self.model.set_rules)
+
+    def _selected_row(self) -> int | None:
+        rows = self.view.selectionModel().selectedRows()
+        return rows[0].row() if rows else None
+
+    def _update_buttons(self) -> None:
+        self.remove_button.setEnabled(self._selected_row() is not None)
+        self.save_button.setEnabled(self.model.dirty)
+
+    def add_rule(self) -> None:
+        row = self.model.add_rule(self._selected_row())
+        self.view.selectRow(row)
+
+    def remove_rule(self) -> None:
+        row = self._selected_row()
+        if row is not None:
+            self.model.remove_rule(row)
+
+    def save(self) -> None:
+        rules = [dict(rule) for rule in self.model.rules]
+
+        def done(_result):
+            self.model.dirty = False
+            self.refresh()
+        self.ctx.run(self, lambda shop, p, c: shop.followups.save_rules(rules), done,
+                     changes_data=True)
+
+    def reset(self) -> None:
+        if not confirm(self, "フォロールールを最初の設定に戻します。"
+                             "いま表示しているルールは置き換えられます。", "既定に戻す"):
+            return
+
+        def done(_result):
+            self.model.dirty = False
+            self.refresh()
+        self.ctx.run(self, lambda shop, p, c: shop.followups.reset_rules(), done,
+                     changes_data=True)

@@ -1,0 +1,188 @@
+"""The month's follow-up tasks: generate the plan, then check each task off (消し込み)."""
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+from PySide6.QtCore import QDate
+from PySide6.QtWidgets import QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QDialog, \
+    QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, \
+    QWidget
+
+from engine.dates import add_months, month_of
+from gui.widgets.confirm import confirm, tell
+from gui.widgets.frame_model import Column, FrameModel, table_view
+from gui.widgets.labels import MEDIA, MEDIUM_LABELS
+
+TASK_COLUMNS = [
+    Column("due_date", "予定日", "date", 6),
+    Column("customer_id", "顧客番号", "int", 4),
+    Column("name", "氏名", "text", 7),
+    Column("cluster", "クラスター", "cluster", 6),
+    Column("medium", "手段", "medium", 4),
+    Column("action", "内容", "text", 0),
+    Column("status", "状態", "task_status", 4),
+    Column("done_on", "実施日", "date", 6),
+    Column("result", "結果", "text", 10),
+]
+MONTHS_SHOWN = 18
+
+
+def month_choices(today: date, count: int = MONTHS_SHOWN) -> list[str]:
+    """Next month, this month and the months before it, newest first ("YYYY-MM")."""
+    return [add_months(month_of(today), 1 - back) for back in range(count)]
+
+
+class CheckOffDialog(QDialog):
+    """消し込み: when, by which medium, and what came of it."""
+
+    def __init__(self, parent, task: dict, today: date):
+        super().__init__(parent)
+        self.setWindowTitle("フォローの消し込み")
+        self.done_on = QDateEdit(QDate(today.year, today.month, today.day))
+        self.done_on.setCalendarPopup(True)
+        self.done_on.setDisplayFormat("yyyy-MM-dd")
+        self.medium = QComboBox()
+        for code in MEDIA:
+            self.medium.addItem(MEDIUM_LABELS[code], code)
+        self.medium.setCurrentIndex(max(0, self.medium.findData(task.get("medium"))))
+        self.result = QLineEdit(task.get("result") or "")
+        self.result.setPlaceholderText("例: 電話で近況を伺った、クーポンを使って再購入")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("消し込む")
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("やめる")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form = QFormLayout()
+        form.addRow("お客様", QLabel(f"{task.get('name') or '（氏名なし）'}（顧客番号 "
+                                     f"{task['customer_id']}）"))
+        form.addRow("予定の内容", QLabel(task.get("action") or ""))
+        form.addRow("実施日", self.done_on)
+        form.addRow("手段", self.medium)
+        form.addRow("結果", self.result)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        self.resize(460, self.sizeHint().height())
+
+    def values(self) -> tuple[str, str, str]:
+        return (self.done_on.date().toString("yyyy-MM-dd"), self.medium.currentData(),
+                self.result.text().strip())
+
+
+def ask_check_off(parent, task: dict) -> tuple[str, str, str] | None:
+    dialog = CheckOffDialog(parent, task, date.today())
+    return dialog.values() if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+
+class TasksPage(QWidget):
+    def __init__(self, ctx, parent=None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self._tasks = pd.DataFrame(columns=[c.key for c in TASK_COLUMNS] + ["task_id"])
+        self.month = QComboBox()
+        for month in month_choices(date.today()):
+            self.month.addItem(f"{month[:4]}年{int(month[5:])}月", month)
+        self.month.setCurrentIndex(1)  # this month
+        self.month.currentIndexChanged.connect(self.refresh)
+        self.generate_button = QPushButton("フォロー計画を作成")
+        self.generate_button.clicked.connect(self.generate)
+        self.open_only = QCheckBox("未対応のみ")
+        self.open_only.toggled.connect(self._show_tasks)
+        self.summary = QLabel()
+        self.model = FrameModel(TASK_COLUMNS, self)
+        self.view = table_view(self.model)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.doubleClicked.connect(lambda _index: self.check_off())
+        self.check_button = QPushButton("消し込み…")
+        self.check_button.clicked.connect(self.check_off)
+        self.reopen_button = QPushButton("未対応に戻す")
+        self.reopen_button.clicked.connect(self.reopen)
+        self.view.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
+
+        top = QHBoxLayout()
+        top.addWidget(QLabel("対象月"))
+        top.addWidget(self.month)
+        top.addWidget(self.generate_button)
+        top.addSpacing(16)
+        top.addWidget(self.open_only)
+        top.addStretch(1)
+        top.addWidget(self.summary)
+        bottom = QHBoxLayout()
+        bottom.addWidget(QLabel("3か月で3回・2種類以上の手段でフォローします（3-3-2ルール）。"
+                                "ダブルクリックで消し込み。"))
+        bottom.addStretch(1)
+        bottom.addWidget(self.reopen_button)
+        bottom.addWidget(self.check_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.view, 1)
+        layout.addLayout(bottom)
+        self._update_buttons()
+
+    def selected_month(self) -> str:
+        return self.month.currentData()
+
+    def refresh(self) -> None:
+        month = self.selected_month()
+        self.ctx.run(self, lambda shop, p, c: shop.followups.tasks(month),
+                     lambda tasks: self._on_tasks(month, tasks))
+
+    def _on_tasks(self, month: str, tasks: pd.DataFrame) -> None:
+        if month != self.selected_month():
+            return
+        self._tasks = tasks
+        self.generate_button.setText("フォロー計画を再作成" if len(tasks) else "フォロー計画を作成")
+        self._show_tasks()
+
+    def _show_tasks(self) -> None:
+        tasks = self._tasks
+        shown = tasks[tasks["status"] == "open"] if self.open_only.isChecked() else tasks
+        self.model.set_frame(shown)
+        done = int((tasks["status"] == "done").sum())
+        self.summary.setText(f"{len(tasks):,}件中 {done:,}件 済" if len(tasks)
+                             else "この月のフォロー計画はまだありません")
+        self._update_buttons()
+
+    def generate(self) -> None:
+        month = self.selected_month()
+        if len(self._tasks) and not confirm(
+                self, f"{self.month.currentText()}のフォロー計画を作り直します。"
+                      "消し込み済みのタスクはそのまま残ります。", "再作成する"):
+            return
+
+        def done(counts: dict) -> None:
+            tell(self, f"{self.month.currentText()}のフォロー計画: 新規 {counts['created']:,}件、"
+                       f"継続 {counts['kept']:,}件、削除 {counts['removed']:,}件")
+        self.ctx.run(self, lambda shop, progress, cancel: shop.followups.generate(
+            month, progress=progress, cancel=cancel), done, label="フォロー計画を作成中…",
+            changes_data=True)
+
+    def current_task(self) -> dict | None:
+        rows = self.view.selectionModel().selectedRows()
+        return self.model.row(rows[0].row()) if rows else None
+
+    def _update_buttons(self) -> None:
+        task = self.current_task()
+        self.check_button.setEnabled(task is not None)
+        self.reopen_button.setEnabled(task is not None and task["status"] == "done")
+
+    def check_off(self) -> None:
+        task = self.current_task()
+        if task is None:
+            return
+        values = ask_check_off(self, task)
+        if values is None:
+            return
+        done_on, medium, result = values
+        task_id = int(task["task_id"])
+        self.ctx.run(self, lambda shop, p, c: shop.followups.check_off(
+            task_id, done_on, medium, result), changes_data=True)
+
+    def reopen(self) -> None:
+        task = self.current_task()
+        if task is None:
+            return
+        task_id = int(task["task_id"])
+        self.ctx.run(self, lambda shop, p, c: shop.followups.reopen(task_id), changes_data=True)

@@ -1,0 +1,329 @@
+"""The 取込 tab: drop order exports (files or folders) anywhere on the window or pick
+them; each file is imported on the worker thread with its own progress bar and a
+中止 button; one result line per file; the history of imports with 取り消し."""
+from __future__ import annotations
+
+from contextlib import ExitStack
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QFrame, QGroupBox, QHBoxLayout,
+                               QHeaderView, QLabel, QProgressBar, QPushButton, QSplitter,
+                               QTableView, QVBoxLayout, QWidget)
+
+from engine.errors import CancelledError, OtokuiError
+from engine.imports.formats import UnknownFormatError
+from engine.imports.reader import read_table
+from gui.context import AppContext
+from gui.errors import show_error
+from gui.importing.mapping_dialog import MappingDialog, guess_fields
+from gui.importing.models import ImportHistoryModel, ImportResultsModel
+from gui.widgets.confirm import confirm
+
+ORDER_FILE_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm"}
+PREVIEW_ROWS = 5
+
+
+def order_files(paths: list[Path]) -> list[Path]:
+    """The files to import: files as given, folders searched (with subfolders) for
+    CSV/TSV/Excel files, skipping hidden files and Excel's ~$ lock files."""
+    found: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found.extend(sorted(
+                p for p in path.rglob("*")
+                if p.is_file() and p.suffix.lower() in ORDER_FILE_SUFFIXES
+                and not any(part.startswith((".", "~$")) for part in p.relative_to(path).parts)))
+        else:
+            found.append(path)
+    return list(dict.fromkeys(found))
+
+
+def _import_op(path: Path, label: str | None = None, field_map: dict | None = None):
+    """The worker job for one file; with ``field_map`` the mapping is saved as a user
+    preset, and forgotten again when the file does not import with it."""
+    def op(shop, progress, cancel):
+        try:
+            if field_map is None:
+                result = shop.imports.import_file(path, progress=progress, cancel=cancel)
+            else:
+                preset = shop.formats.save_user_preset(label, read_table(path).headers, field_map)
+                try:
+                    result = shop.imports.import_file(path, format_name=preset.name,
+                                                      progress=progress, cancel=cancel)
+                except BaseException:
+                    shop.formats.forget_user_preset(preset.name)
+                    raise
+        except UnknownFormatError as exc:
+            exc.preview = read_table(path).frame.head(PREVIEW_ROWS)
+            exc.presets = shop.formats.presets()
+            raise
+        labels = {p.name: p.label for p in shop.formats.presets()}
+        return result, labels.get(result.source, result.source)
+    return op
+
+
+class ImportTab(QWidget):
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.queue: list[Path] = []
+        self.running = None
+        self.mapping_dialog: MappingDialog | None = None
+        self.done_files = 0
+        self.total_files = 0
+        self.batch = ExitStack()
+
+        drop = QFrame()
+        drop.setObjectName("dropArea")
+        drop.setStyleSheet("#dropArea { border: 2px dashed #9aa7b8; border-radius: 8px;"
+                           " background: #f5f8fc; }")
+        hint = QLabel("注文データのファイルやフォルダを、この画面のどこにでもドロップしてください")
+        font = hint.font()
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        hint.setFont(font)
+        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        sources = QLabel("楽天・Amazon・Shopify・BASE・カラーミー・Yahoo!・自社のExcel（CSV・TSV・xlsx）。"
+                         "同じファイルを2回取り込んでも重複しません。")
+        sources.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        sources.setStyleSheet("color: #555;")
+        self.pick_files_button = QPushButton("ファイルを選ぶ…")
+        self.pick_files_button.clicked.connect(self.pick_files)
+        self.pick_folder_button = QPushButton("フォルダを選ぶ…")
+        self.pick_folder_button.clicked.connect(self.pick_folder)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.pick_files_button)
+        buttons.addWidget(self.pick_folder_button)
+        buttons.addStretch(1)
+        drop_layout = QVBoxLayout(drop)
+        drop_layout.setContentsMargins(16, 18, 16, 18)
+        drop_layout.addWidget(hint)
+        drop_layout.addWidget(sources)
+        drop_layout.addLayout(buttons)
+
+        self.progress_label = QLabel()
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setRange(0, 1000)
+        self.cancel_button = QPushButton("中止")
+        self.cancel_button.clicked.connect(self.cancel)
+        progress_row = QHBoxLayout()
+        progress_row.addWidget(self.progress_bar, 1)
+        progress_row.addWidget(self.cancel_button)
+        self.progress_box = QWidget()
+        progress_layout = QVBoxLayout(self.progress_box)
+        progress_layout.setContentsMargins(0, 0, 0, 0)
+        progress_layout.addWidget(self.progress_label)
+        progress_layout.addLayout(progress_row)
+        self.progress_box.setVisible(False)
+
+        self.results = ImportResultsModel(self)
+        self.results_view = _table(self.results)
+        self.results.rowsInserted.connect(lambda *_: _fit_columns(self.results_view))
+        results_box = QGroupBox("今回の取込結果")
+        QVBoxLayout(results_box).addWidget(self.results_view)
+
+        self.history = ImportHistoryModel(self)
+        self.history_view = _table(self.history)
+        self.history_view.selectionModel().selectionChanged.connect(self._update_buttons)
+        self.undo_button = QPushButton("選んだ取込を取り消す…")
+        self.undo_button.clicked.connect(self.undo_selected)
+        history_buttons = QHBoxLayout()
+        history_buttons.addWidget(QLabel("取込を取り消すと、そのファイルで追加・変更された注文と顧客が元に戻ります。"))
+        history_buttons.addStretch(1)
+        history_buttons.addWidget(self.undo_button)
+        history_box = QGroupBox("取込履歴")
+        history_layout = QVBoxLayout(history_box)
+        history_layout.addWidget(self.history_view)
+        history_layout.addLayout(history_buttons)
+
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(results_box)
+        splitter.addWidget(history_box)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 2)
+        splitter.setSizes([220, 440])
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(drop)
+        layout.addWidget(self.progress_box)
+        layout.addWidget(splitter, 1)
+        ctx.data_changed.connect(self.refresh)
+        self.refresh()
+
+    # -- choosing files -------------------------------------------------------------
+    def pick_files(self) -> None:
+        names, _ = QFileDialog.getOpenFileNames(
+            self, "取り込む注文データを選ぶ", "",
+            "注文データ (*.csv *.txt *.tsv *.xlsx *.xlsm);;すべてのファイル (*)")
+        if names:
+            self.import_paths([Path(n) for n in names])
+
+    def pick_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "注文データのフォルダを選ぶ")
+        if folder:
+            self.import_paths([Path(folder)])
+
+    def import_paths(self, paths: list[Path]) -> None:
+        """Queue files (folders are searched) and import them one after another."""
+        files = order_files(paths)
+        if not files:
+            self.progress_label.setText("取り込める注文データ（CSV・TSV・xlsx）が見つかりませんでした。")
+            self.progress_box.setVisible(True)
+            self.progress_bar.setVisible(False)
+            self.cancel_button.setVisible(False)
+            return
+        if not self.busy():
+            self.done_files, self.total_files = 0, 0
+            # One backup before the first file that changes anything, not one per file.
+            self.batch.enter_context(self.ctx.shop.imports.batch())
+        self.queue.extend(files)
+        self.total_files += len(files)
+        if not self.busy():
+            self._start_next()
+
+    def busy(self) -> bool:
+        return self.running is not None or self.mapping_dialog is not None
+
+    # -- running the queue --------------------------------------------------------------
+    def _start_next(self) -> None:
+        if not self.queue:
+            self._finish()
+            return
+        path = self.queue.pop(0)
+        self._run(path, _import_op(path))
+
+    def _run(self, path: Path, op) -> None:
+        self.progress_box.setVisible(True)
+        self.progress_bar.setVisible(True)
+        self.cancel_button.setVisible(True)
+        self.cancel_button.setEnabled(True)
+        self.progress_bar.setValue(0)
+        self._show_progress(0.0, f"{path.name} を読み込んでいます")
+        self.running = self.ctx.run(
+            self, op, self._imported,
+            failure=lambda exc: self._failed(path, exc),
+            cancelled=lambda: self._cancelled(path),
+            progress=self._show_progress)
+
+    def _show_progress(self, fraction: float, message: str) -> None:
+        self.progress_bar.setValue(int(max(0.0, min(1.0, fraction)) * 1000))
+        self.progress_label.setText(
+            f"{self.done_files + 1}/{self.total_files} ファイル目 — {message}")
+
+    def _imported(self, outcome) -> None:
+        result, format_label = outcome
+        self.running = None
+        self.done_files += 1
+        self.results.add_result(result, format_label)
+        if not result.already_imported:
+            # Before the next file starts, so tabs reload while the engine is idle.
+            self.ctx.data_changed.emit()
+        self._start_next()
+
+    def _failed(self, path: Path, exc: BaseException) -> None:
+        self.running = None
+        if isinstance(exc, UnknownFormatError) and hasattr(exc, "preview"):
+            self._ask_mapping(path, exc)
+            return
+        self.done_files += 1
+        if isinstance(exc, OtokuiError):
+            self.results.add_error(path.name, exc)
+        else:
+            self.results.add_error(path.name, OtokuiError(
+                "予期しないエラーで取り込めませんでした。詳しくはログフォルダの記録をご覧ください。"))
+            show_error(self, exc)
+        self._start_next()
+
+    def _cancelled(self, path: Path) -> None:
+        self.running = None
+        self.results.add_error(path.name, CancelledError())
+        for skipped in self.queue:
+            self.results.add_error(skipped.name, CancelledError(
+                "中止したため取り込んでいません。"))
+        self.queue.clear()
+        self._finish()
+
+    def _finish(self) -> None:
+        self.batch.close()
+        self.progress_box.setVisible(False)
+
+    def cancel(self) -> None:
+        """Stop the file being imported (it is rolled back) and skip the rest."""
+        if self.running is not None:
+            self.cancel_button.setEnabled(False)
+            self.progress_label.setText("中止しています…")
+            self.running.cancel()
+
+    # -- unknown layouts ----------------------------------------------------------------
+    def _ask_mapping(self, path: Path, exc: UnknownFormatError) -> None:
+        self.progress_label.setText(f"{path.name}: 列の対応付けを待っています")
+        self.cancel_button.setVisible(False)
+        dialog = MappingDialog(self, path.name, exc.headers, exc.preview,
+                               guess_fields(exc.headers, exc.presets))
+        self.mapping_dialog = dialog
+        dialog.accepted.connect(lambda: self._mapped(path, dialog))
+        dialog.rejected.connect(lambda: self._mapping_skipped(path, exc))
+        dialog.open()
+
+    def _mapped(self, path: Path, dialog: MappingDialog) -> None:
+        self.mapping_dialog = None
+        dialog.deleteLater()
+        self._run(path, _import_op(path, dialog.label(), dialog.field_map()))
+
+    def _mapping_skipped(self, path: Path, exc: UnknownFormatError) -> None:
+        self.mapping_dialog.deleteLater()
+        self.mapping_dialog = None
+        self.done_files += 1
+        self.results.add_error(path.name, exc)
+        self._start_next()
+
+    # -- history and undo -----------------------------------------------------------------
+    def refresh(self) -> None:
+        shop = self.ctx.shop
+        labels = {p.name: p.label for p in shop.formats.presets()}
+        self.history.set_history(shop.imports.history(), labels)
+        _fit_columns(self.history_view)
+        self._update_buttons()
+
+    def selected_import(self) -> dict | None:
+        rows = self.history_view.selectionModel().selectedRows()
+        return self.history.rows[rows[0].row()] if rows else None
+
+    def _update_buttons(self, *_args) -> None:
+        row = self.selected_import()
+        self.undo_button.setEnabled(
+            row is not None and row["undone_at"] is None and row["finished_at"] is not None)
+
+    def undo_selected(self) -> None:
+        row = self.selected_import()
+        if row is None or self.busy():
+            return
+        if not confirm(self, f"「{row['file_name']}」の取込（{row['started_at'][:16]}）を取り消しますか？\n"
+                             f"この取込で追加・変更された注文と顧客が、取込の前の状態に戻ります。",
+                       "取り消す"):
+            return
+        import_id = row["id"]
+        self.ctx.run(self, lambda shop, progress, cancel: shop.imports.undo(import_id),
+                     label="取込を取り消しています…", changes_data=True)
+
+
+def _table(model) -> QTableView:
+    view = QTableView()
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.verticalHeader().setVisible(False)
+    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 10)
+    header = view.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    header.setStretchLastSection(True)
+    return view
+
+
+def _fit_columns(view: QTableView) -> None:
+    """Fit every column but the last to its contents; the last takes the rest."""
+    for column in range(view.model().columnCount() - 1):
+        view.resizeColumnToContents(column)

@@ -1,0 +1,101 @@
+"""同梱物リスト: which insert goes into each parcel of a batch of new orders."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import (QCheckBox, QFileDialog, QHBoxLayout, QLabel, QPushButton,
+                               QVBoxLayout, QWidget)
+
+from engine.errors import OtokuiError
+from gui.errors import show_error
+from gui.printing.dialogs import add_buttons, ask_save_path, preview, print_pages, save_pdf
+from gui.widgets.frame_model import Column, FrameModel, table_view
+
+PLAN_COLUMNS = [
+    Column("order_no", "注文番号", "text", 10),
+    Column("order_date", "注文日", "date", 6),
+    Column("customer_id", "顧客番号", "int", 4),
+    Column("name", "お客様", "text", 8),
+    Column("purchase_number", "購入回数", "int", 4),
+    Column("insert_name", "同梱物", "text", 0),
+]
+TITLE = "同梱物リスト"
+
+
+class InsertListPage(QWidget):
+    def __init__(self, ctx, parent=None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.plan = None
+        self.pages = []
+        choose = QPushButton("新しい注文のファイルを選んで作成…")
+        choose.clicked.connect(lambda: self.make_plan())
+        self.summary = QLabel("今日発送する注文の受注ファイルを選ぶと、取り込んだうえで"
+                              "お客様の購入回数に合った同梱物を一覧にします。")
+        self.summary.setWordWrap(True)
+        self.record = QCheckBox("印刷・PDF保存したら、同梱物を接触履歴に記録する")
+        self.record.setChecked(True)
+        self.model = FrameModel(PLAN_COLUMNS, self)
+        self.view = table_view(self.model)
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(choose)
+        buttons.addSpacing(24)
+        add_buttons(buttons, [("印刷プレビュー…", self.preview), ("印刷…", self.print),
+                              ("PDFに保存…", lambda: self.save_pdf())])
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(buttons)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.record)
+        layout.addWidget(self.view, 1)
+
+    def make_plan(self, files: list[Path] | None = None) -> None:
+        if files is None:
+            names, _ = QFileDialog.getOpenFileNames(
+                self, "新しい注文のファイル", "", "注文データ (*.csv *.txt *.tsv *.xlsx);;すべて (*)")
+            files = [Path(n) for n in names]
+        if not files:
+            return
+
+        def planned(result):
+            self.plan, self.pages = result
+            self.model.set_frame(self.plan)
+            counts = self.plan["insert_name"].fillna("").replace("", "なし").value_counts()
+            self.summary.setText(f"{len(self.plan)}件の注文。" + "　".join(
+                f"{name}: {count}枚" for name, count in counts.items()))
+
+        def op(shop, progress, cancel):
+            plan = shop.printing.insert_plan(files, progress=progress, cancel=cancel)
+            return plan, shop.printing.insert_pages(plan)
+
+        # Importing the files changes the shop, so every tab refreshes afterwards.
+        self.ctx.run(self, op, planned, label="注文を取り込んでいます…", changes_data=True)
+
+    def _ready(self) -> bool:
+        if not self.pages:
+            show_error(self, OtokuiError("先に新しい注文のファイルを選んでください。"))
+            return False
+        return True
+
+    def _record(self) -> None:
+        if self.record.isChecked():
+            plan = self.plan
+            self.ctx.run(self, lambda shop, p, c: shop.printing.record_inserts(plan),
+                         changes_data=True)
+
+    def preview(self) -> None:
+        if self._ready() and preview(self, self.pages, TITLE):
+            self._record()
+
+    def print(self) -> None:
+        if self._ready() and print_pages(self, self.pages, TITLE):
+            self._record()
+
+    def save_pdf(self, path: Path | None = None) -> None:
+        if not self._ready():
+            return
+        target = path or ask_save_path(self, "同梱物リストをPDFに保存", f"{TITLE}.pdf",
+                                       "PDF (*.pdf)")
+        if target is not None:
+            save_pdf(self.ctx, self, self.pages, target, TITLE, self._record)

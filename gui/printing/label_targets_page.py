@@ -1,0 +1,282 @@
+"""宛名ラベル・対象者リスト: choose who gets a DM, then print labels or the list."""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QGridLayout, QGroupBox,
+                               QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPushButton,
+                               QSpinBox, QStackedWidget, QVBoxLayout, QWidget)
+
+from engine.errors import OtokuiError
+from engine.printing.label_layout import barcode_points, format_postal
+from gui.errors import show_error
+from gui.printing import label_sheet_dialog
+from gui.printing.dialogs import add_buttons, ask_save_path, preview, print_pages, save_pdf
+from gui.widgets.frame_model import Column, FrameModel, table_view
+from gui.widgets.labels import CLUSTER_LABELS, CLUSTERS
+
+TARGET_COLUMNS = [
+    Column("customer_id", "顧客番号", "int", 4),
+    Column("name", "氏名", "text", 7),
+    Column("kana", "フリガナ", "text", 8),
+    Column("postal_code", "郵便番号", "text", 5),
+    Column("address", "住所", "text", 0),
+    Column("phone", "電話番号", "text", 7),
+    Column("cluster", "クラスター", "cluster", 6),
+    Column("recency_days", "経過日数", "days", 4),
+    Column("purchase_count", "回数", "int", 3),
+    Column("total_amount", "累計購入額", "yen", 5),
+]
+WAYS = [("clusters", "クラスターで選ぶ"), ("due", "購入サイクル（買い替え時期・時期超過）"),
+        ("followups", "月のDMフォロー（未完了）"), ("ids", "顧客番号を指定")]
+
+
+class LabelTargetsPage(QWidget):
+    def __init__(self, ctx, parent=None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.selection = None
+        self.selection_month = None  # the follow-up month the selection came from
+
+        self.way = QComboBox()
+        for key, text in WAYS:
+            self.way.addItem(text, key)
+        self.cluster_boxes = {code: QCheckBox(CLUSTER_LABELS[code]) for code in CLUSTERS}
+        clusters = QWidget()
+        row = QHBoxLayout(clusters)
+        row.setContentsMargins(0, 0, 0, 0)
+        for box in self.cluster_boxes.values():
+            row.addWidget(box)
+        self.month = QLineEdit(date.today().strftime("%Y-%m"))
+        self.month.setPlaceholderText("YYYY-MM")
+        self.ids = QLineEdit()
+        self.ids.setPlaceholderText("例: 12 35 108（空白またはカンマ区切り）")
+        self.way_inputs = QStackedWidget()
+        for widget in (clusters, QLabel("最後に買った商品の消費サイクルを過ぎたお客様"),
+                       self.month, self.ids):
+            self.way_inputs.addWidget(widget)
+        self.way.currentIndexChanged.connect(self.way_inputs.setCurrentIndex)
+        self.show_button = QPushButton("対象を表示")
+        self.show_button.clicked.connect(self.load_targets)
+        self.summary = QLabel("対象を選んで「対象を表示」を押してください。")
+        self.summary.setWordWrap(True)
+
+        self.sheet = QComboBox()
+        self.sheet.setMinimumContentsLength(18)
+        self.sheet.currentIndexChanged.connect(self._sheet_changed)
+        self.start = QSpinBox(minimum=1, maximum=12)
+        self.start.setToolTip("使いかけの用紙では、最初に印刷するラベルの位置（左上から横へ 1, 2, …）")
+        self.offset_x = QDoubleSpinBox(minimum=-10, maximum=10, decimals=1, singleStep=0.1,
+                                       suffix=" mm")
+        self.offset_y = QDoubleSpinBox(minimum=-10, maximum=10, decimals=1, singleStep=0.1,
+                                       suffix=" mm")
+        for box in (self.offset_x, self.offset_y):
+            box.setToolTip("印刷がずれるときの補正。右・下へずらすならプラスの値。")
+            box.editingFinished.connect(self.save_offset)
+        add_sheet = QPushButton("用紙を登録…")
+        add_sheet.clicked.connect(self.add_sheet)
+        self.record = QCheckBox("印刷・PDF保存したら、DM送付を接触履歴に記録する")
+        self.record.setChecked(True)
+        self.outlines = QCheckBox("ラベルの枠線も印刷する（白紙に試し刷りして位置を確かめる用。記録はしません）")
+        self.barcode_note = QLabel()
+
+        self.model = FrameModel(TARGET_COLUMNS, self)
+        self.view = table_view(self.model)
+
+        choose = QGroupBox("対象")
+        grid = QGridLayout(choose)
+        grid.addWidget(self.way, 0, 0)
+        grid.addWidget(self.way_inputs, 0, 1)
+        grid.addWidget(self.show_button, 0, 2)
+        grid.addWidget(self.summary, 1, 0, 1, 3)
+        grid.setColumnStretch(1, 1)
+
+        paper = QGroupBox("宛名ラベル")
+        grid = QGridLayout(paper)
+        grid.addWidget(QLabel("用紙"), 0, 0)
+        grid.addWidget(self.sheet, 0, 1)
+        grid.addWidget(add_sheet, 0, 2)
+        grid.addWidget(QLabel("開始位置"), 0, 3)
+        grid.addWidget(self.start, 0, 4)
+        grid.addWidget(QLabel("印刷位置の補正 横"), 1, 0)
+        grid.addWidget(self.offset_x, 1, 1)
+        grid.addWidget(QLabel("縦"), 1, 3)
+        grid.addWidget(self.offset_y, 1, 4)
+        grid.addWidget(self.barcode_note, 2, 0, 1, 5)
+        grid.addWidget(self.outlines, 3, 0, 1, 5)
+        grid.addWidget(self.record, 4, 0, 1, 5)
+        buttons = QHBoxLayout()
+        add_buttons(buttons, [("ラベルの印刷プレビュー…", self.preview_labels),
+                              ("ラベルを印刷…", self.print_labels),
+                              ("ラベルをPDFに保存…", lambda: self.save_labels_pdf())])
+        buttons.addSpacing(24)
+        add_buttons(buttons, [("リストの印刷プレビュー…", self.preview_list),
+                              ("リストをPDFに保存…", lambda: self.save_list_pdf()),
+                              ("リストをExcel・CSVに保存…", lambda: self.export_list())])
+        buttons.addStretch(1)
+
+        layout = QVBoxLayout(self)
+        top = QHBoxLayout()
+        top.addWidget(choose, 3)
+        top.addWidget(paper, 2)
+        layout.addLayout(top)
+        layout.addLayout(buttons)
+        layout.addWidget(self.view, 1)
+
+    # --- settings ------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Reload the sheets and the stored offset (they live in the shop's settings)."""
+        def loaded(result):
+            sheets, offset = result
+            current = self.sheet.currentData()
+            self.sheet.blockSignals(True)
+            self.sheet.clear()
+            for sheet in sheets:
+                self.sheet.addItem(sheet.name, sheet)
+            index = next((i for i, s in enumerate(sheets) if current and s.id == current.id),
+                         next(i for i, s in enumerate(sheets) if s.id == "a4-12"))
+            self.sheet.setCurrentIndex(index)
+            self.sheet.blockSignals(False)
+            self._sheet_changed()
+            self.offset_x.setValue(offset[0])
+            self.offset_y.setValue(offset[1])
+
+        self.ctx.run(self, lambda shop, p, c: (shop.printing.sheets.all(),
+                                               shop.printing.sheets.offset()), loaded)
+
+    def _sheet_changed(self) -> None:
+        sheet = self.sheet.currentData()
+        if sheet is None:
+            return
+        self.start.setMaximum(sheet.per_page)
+        points = barcode_points(sheet.label_width)
+        if points is None:
+            self.barcode_note.setText("この用紙は幅が狭いため、カスタマバーコードは印刷しません"
+                                      "（幅 68mm 以上のラベルが必要です）。")
+        else:
+            self.barcode_note.setText(f"カスタマバーコードは {points:g}ポイントで印刷します。")
+
+    def save_offset(self) -> None:
+        x, y = self.offset_x.value(), self.offset_y.value()
+        self.ctx.run(self, lambda shop, p, c: shop.printing.sheets.set_offset(x, y))
+
+    def add_sheet(self) -> None:
+        dialog = label_sheet_dialog.LabelSheetDialog(self, self.sheet.currentData())
+        if dialog.exec():
+            data = dialog.values()
+            self.ctx.run(self, lambda shop, p, c: shop.printing.sheets.save_custom(data),
+                         lambda sheet: self.refresh())
+
+    # --- targets -------------------------------------------------------------------
+
+    def choice(self) -> dict:
+        """The engine arguments for what the user chose."""
+        way = self.way.currentData()
+        if way == "clusters":
+            return {"clusters": [c for c, box in self.cluster_boxes.items() if box.isChecked()]}
+        if way == "due":
+            return {"due": True}
+        if way == "followups":
+            return {"followup_month": self.month.text().strip()}
+        words = self.ids.text().replace(",", " ").replace("、", " ").split()
+        if not all(w.isdigit() for w in words):
+            raise OtokuiError("顧客番号は数字で、空白かカンマで区切って入力してください。")
+        return {"customer_ids": [int(w) for w in words]}
+
+    def load_targets(self) -> None:
+        try:
+            choice = self.choice()
+        except OtokuiError as exc:
+            show_error(self, exc)
+            return
+
+        def shown(selection):
+            self.selection = selection
+            self.selection_month = choice.get("followup_month")
+            shown_postal = selection.targets["postal_code"].map(format_postal).str.lstrip("〒")
+            self.model.set_frame(selection.targets.assign(postal_code=shown_postal))
+            self.summary.setText(selection.summary())
+
+        self.ctx.run(self, lambda shop, p, c: shop.printing.targets(**choice), shown,
+                     label="対象を選んでいます…")
+
+    def _targets(self):
+        if self.selection is None or self.selection.targets.empty:
+            show_error(self, OtokuiError("先に対象を選んで「対象を表示」を押してください。"))
+            return None
+        return self.selection
+
+    # --- output --------------------------------------------------------------------
+
+    def _with_label_pages(self, then) -> None:
+        selection = self._targets()
+        if selection is None:
+            return
+        sheet_id, start = self.sheet.currentData().id, self.start.value()
+        offset = (self.offset_x.value(), self.offset_y.value())
+        outlines = self.outlines.isChecked()
+        self.ctx.run(self, lambda shop, p, c: shop.printing.label_pages(
+            selection.targets, sheet_id, start, offset, outlines, p, c),
+            lambda pages: then(selection, pages), label="ラベルを配置しています…")
+
+    def _record(self, selection) -> None:
+        if not self.record.isChecked() or self.outlines.isChecked():
+            return
+        month = self.selection_month
+        self.ctx.run(self, lambda shop, p, c: shop.printing.record_dm(
+            selection, followup_month=month),
+                     lambda count: self.summary.setText(
+                         f"{selection.summary()}。{count}名の接触履歴にDM送付を記録しました。"),
+                     changes_data=True)
+
+    def preview_labels(self) -> None:
+        def shown(selection, pages):
+            if preview(self, pages, "宛名ラベル"):
+                self._record(selection)
+        self._with_label_pages(shown)
+
+    def print_labels(self) -> None:
+        def chosen(selection, pages):
+            if print_pages(self, pages, "宛名ラベル"):
+                self._record(selection)
+        self._with_label_pages(chosen)
+
+    def save_labels_pdf(self, path: Path | None = None) -> None:
+        def chosen(selection, pages):
+            target = path or ask_save_path(self, "宛名ラベルをPDFに保存", "宛名ラベル.pdf",
+                                           "PDF (*.pdf)")
+            if target is not None:
+                save_pdf(self.ctx, self, pages, target, "宛名ラベル",
+                         lambda: self._record(selection))
+        self._with_label_pages(chosen)
+
+    def _with_list_pages(self, then) -> None:
+        selection = self._targets()
+        if selection is not None:
+            self.ctx.run(self, lambda shop, p, c: shop.printing.target_list_pages(
+                selection.targets), then)
+
+    def preview_list(self) -> None:
+        self._with_list_pages(lambda pages: preview(self, pages, "DM対象者リスト"))
+
+    def save_list_pdf(self, path: Path | None = None) -> None:
+        def chosen(pages):
+            target = path or ask_save_path(self, "対象者リストをPDFに保存", "DM対象者リスト.pdf",
+                                           "PDF (*.pdf)")
+            if target is not None:
+                save_pdf(self.ctx, self, pages, target, "DM対象者リスト")
+        self._with_list_pages(chosen)
+
+    def export_list(self, path: Path | None = None) -> None:
+        selection = self._targets()
+        if selection is None:
+            return
+        target = path or ask_save_path(self, "対象者リストを保存", "DM対象者リスト.xlsx",
+                                       "Excel (*.xlsx);;CSV (*.csv)")
+        if target is not None:
+            self.ctx.run(self, lambda shop, p, c: shop.printing.export_target_list(
+                selection.targets, target),
+                lambda _none: QMessageBox.information(self, "Otokui", f"{target.name} に保存しました。")
+                if path is None else None)

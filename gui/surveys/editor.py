@@ -1,0 +1,248 @@
+"""Defining a survey: its name and target, and its questions (the 質問の編集 page)."""
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogButtonBox,
+                               QFormLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
+                               QMessageBox, QPlainTextEdit, QPushButton, QSpinBox,
+                               QStackedWidget, QTableView, QVBoxLayout, QWidget)
+
+from engine.analysis.rfm import CLUSTER_LABELS
+from engine.errors import OtokuiError
+from engine.research.surveys import KIND_LABELS, SCALE_LIMITS, QuestionSpec, Survey
+
+TARGETS = {"": "指定なし", **CLUSTER_LABELS}
+
+
+def target_label(target: str) -> str:
+    return TARGETS.get(target, target)
+
+
+class QuestionListModel(QAbstractTableModel):
+    HEADERS = ["No.", "種類", "質問", "選択肢・段階", "回答数"]
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.rows: list[tuple] = []
+
+    def set_survey(self, survey: Survey | None, answer_counts: dict[int, int]) -> None:
+        self.beginResetModel()
+        self.rows = []
+        for number, q in enumerate(survey.questions if survey else (), start=1):
+            if q.kind == "choice":
+                detail = " / ".join(o.label for o in q.options)
+            elif q.kind == "scale":
+                detail = f"{q.scale_label(q.scale_min)} 〜 {q.scale_label(q.scale_max)}"
+            else:
+                detail = ""
+            self.rows.append((q.id, number, KIND_LABELS[q.kind], q.text, detail,
+                              answer_counts.get(q.id, 0)))
+        self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return str(self.rows[index.row()][index.column() + 1])
+        if role == Qt.ItemDataRole.UserRole:
+            return self.rows[index.row()][0]
+        return None
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.HEADERS[section] if 0 <= section < len(self.HEADERS) else None
+        return None
+
+
+class SurveyDialog(QDialog):
+    """Name, target cluster and description of a survey."""
+
+    def __init__(self, parent=None, title="", target="", description=""):
+        super().__init__(parent)
+        self.setWindowTitle("アンケート")
+        self.title = QLineEdit(title)
+        self.target = QComboBox()
+        for key, label in TARGETS.items():
+            self.target.addItem(label, key)
+        self.target.setCurrentIndex(max(self.target.findData(target), 0))
+        self.description = QPlainTextEdit(description)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form = QFormLayout(self)
+        form.addRow("名前", self.title)
+        form.addRow("対象", self.target)
+        form.addRow("説明・使い方", self.description)
+        form.addRow(buttons)
+        self.resize(520, 300)
+
+    def values(self) -> dict:
+        return {"title": self.title.text(), "target": self.target.currentData(),
+                "description": self.description.toPlainText()}
+
+
+class QuestionDialog(QDialog):
+    """One question: kind, text, and its options (choice) or range (scale)."""
+
+    def __init__(self, parent=None, spec: QuestionSpec | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("質問")
+        spec = spec or QuestionSpec("choice", "")
+        self.kind = QComboBox()
+        for key, label in KIND_LABELS.items():
+            self.kind.addItem(label, key)
+        self.text = QLineEdit(spec.text)
+        self.options = QPlainTextEdit("\n".join(spec.options))
+        self.options.setPlaceholderText("1行に1つずつ（番号キー 1, 2, 3 … で選べます）")
+        self.scale_min, self.scale_max = QSpinBox(), QSpinBox()
+        for box, value in ((self.scale_min, spec.scale_min or 1),
+                           (self.scale_max, spec.scale_max or 5)):
+            box.setRange(*SCALE_LIMITS)
+            box.setValue(value)
+        self.min_label = QLineEdit(spec.min_label or "")
+        self.max_label = QLineEdit(spec.max_label or "")
+        self.min_label.setPlaceholderText("例: 不満")
+        self.max_label.setPlaceholderText("例: 満足")
+
+        scale_page = QWidget()
+        scale_form = QFormLayout(scale_page)
+        scale_form.addRow("最小", self.scale_min)
+        scale_form.addRow("最小の意味", self.min_label)
+        scale_form.addRow("最大", self.scale_max)
+        scale_form.addRow("最大の意味", self.max_label)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.options)
+        self.pages.addWidget(scale_page)
+        self.pages.addWidget(QLabel("お客様が自由に書いた文章をそのまま入力します。"))
+        self.kind.currentIndexChanged.connect(self.pages.setCurrentIndex)
+        self.kind.setCurrentIndex(max(self.kind.findData(spec.kind), 0))
+
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self._accept)
+        buttons.rejected.connect(self.reject)
+        form = QFormLayout(self)
+        form.addRow("種類", self.kind)
+        form.addRow("質問文", self.text)
+        form.addRow("選択肢・段階", self.pages)
+        form.addRow(buttons)
+        self.resize(560, 360)
+
+    def spec(self) -> QuestionSpec:
+        return QuestionSpec(
+            self.kind.currentData(), self.text.text(),
+            tuple(self.options.toPlainText().splitlines()),
+            self.scale_min.value(), self.scale_max.value(),
+            self.min_label.text(), self.max_label.text())
+
+    def _accept(self) -> None:
+        try:
+            self.spec().checked()
+        except OtokuiError as exc:
+            QMessageBox.warning(self, "質問", str(exc))
+            return
+        self.accept()
+
+
+class SurveyEditorPage(QWidget):
+    """Questions of the current survey with add / edit / move / delete."""
+
+    changed = Signal()
+
+    def __init__(self, shop, parent=None):
+        super().__init__(parent)
+        self.shop = shop
+        self.survey: Survey | None = None
+        self.model = QuestionListModel(self)
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.verticalHeader().hide()
+        self.view.setWordWrap(True)
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.view.doubleClicked.connect(lambda _index: self.edit_question())
+
+        buttons = QHBoxLayout()
+        for text, slot in (("質問を追加…", self.add_question), ("編集…", self.edit_question),
+                           ("上へ", lambda: self.move_question(-1)),
+                           ("下へ", lambda: self.move_question(1)),
+                           ("削除", self.delete_question)):
+            button = QPushButton(text)
+            button.clicked.connect(slot)
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.view, 1)
+        layout.addLayout(buttons)
+
+    def set_survey(self, survey: Survey | None) -> None:
+        self.survey = survey
+        counts = self.shop.surveys.answer_counts(survey.id) if survey else {}
+        self.model.set_survey(survey, counts)
+        self.view.resizeRowsToContents()
+
+    def _current_id(self) -> int | None:
+        index = self.view.currentIndex()
+        return self.model.data(index, Qt.ItemDataRole.UserRole) if index.isValid() else None
+
+    def _run(self, action) -> None:
+        try:
+            action()
+        except OtokuiError as exc:
+            QMessageBox.warning(self, "アンケート", str(exc))
+            return
+        self.changed.emit()
+
+    def add_question(self) -> None:
+        if self.survey is None:
+            return
+        dialog = QuestionDialog(self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self._run(lambda: self.shop.surveys.add_question(self.survey.id, dialog.spec()))
+
+    def edit_question(self) -> None:
+        question_id = self._current_id()
+        if self.survey is None or question_id is None:
+            return
+        question = self.survey.question(question_id)
+        dialog = QuestionDialog(self, question.spec())
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        spec = dialog.spec().checked()
+        if (self.shop.surveys.answer_count(question_id)
+                and len(spec.options) < len(question.options)
+                and QMessageBox.question(
+                    self, "質問", "選択肢を減らすと、消した選択肢への回答も削除されます。よろしいですか？"
+                ) != QMessageBox.StandardButton.Yes):
+            return
+        self._run(lambda: self.shop.surveys.update_question(question_id, spec))
+
+    def move_question(self, step: int) -> None:
+        question_id = self._current_id()
+        if question_id is None:
+            return
+        row = self.view.currentIndex().row()
+        self._run(lambda: self.shop.surveys.move_question(question_id, row + step))
+        self.view.selectRow(min(max(row + step, 0), self.model.rowCount() - 1))
+
+    def delete_question(self) -> None:
+        question_id = self._current_id()
+        if question_id is None:
+            return
+        answers = self.shop.surveys.answer_count(question_id)
+        note = f"この質問への回答 {answers}件も削除されます。" if answers else ""
+        if QMessageBox.question(self, "質問", f"この質問を削除しますか？{note}"
+                                ) == QMessageBox.StandardButton.Yes:
+            self._run(lambda: self.shop.surveys.delete_question(question_id))

@@ -1,0 +1,337 @@
+"""Entering survey answers from the keyboard, one customer after another.
+
+Type an ID, name, kana or phone number, Enter picks the customer; a number key
+answers a choice or scale question, Tab goes to the next question, Enter saves
+and returns to the customer field for the next one.
+"""
+from __future__ import annotations
+
+import time
+import unicodedata
+
+from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDateEdit, QFormLayout, QHBoxLayout,
+                               QLabel, QLineEdit, QMessageBox, QPushButton,
+                               QScrollArea, QTableView, QVBoxLayout, QWidget)
+
+from engine.errors import OtokuiError
+from engine.research.surveys import Question, Survey
+
+# Two digits typed within this time make one number ("1", "0" -> 10).
+DIGIT_PAIR_SECONDS = 0.8
+NO_ANSWER = "—（未回答）"
+
+
+class AnswerBox(QComboBox):
+    """A choice or scale answer: number keys pick, Delete clears, Enter submits."""
+
+    submitted = Signal()
+
+    def __init__(self, question: Question, parent=None):
+        super().__init__(parent)
+        self.question = question
+        self._values: list = [None]
+        self._keys: dict[str, int] = {}
+        self.addItem(NO_ANSWER)
+        if question.kind == "choice":
+            for number, option in enumerate(question.options, start=1):
+                self.addItem(f"{number}  {option.label}")
+                self._values.append(option.id)
+                self._keys[str(number)] = len(self._values) - 1
+        else:
+            for value in question.scale_values:
+                self.addItem(question.scale_label(value))
+                self._values.append(value)
+                self._keys[str(value)] = len(self._values) - 1
+        self._last_digit = ("", 0.0)
+
+    def value(self):
+        return self._values[self.currentIndex()]
+
+    def set_value(self, value) -> None:
+        self.setCurrentIndex(self._values.index(value) if value in self._values else 0)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.submitted.emit()
+            return
+        if key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
+            self.setCurrentIndex(0)
+            return
+        digit = unicodedata.normalize("NFKC", event.text())
+        if digit.isdigit() and len(digit) == 1:
+            previous, at = self._last_digit
+            pair = previous + digit
+            now = time.monotonic()
+            if previous and now - at <= DIGIT_PAIR_SECONDS and pair in self._keys:
+                self.setCurrentIndex(self._keys[pair])
+                self._last_digit = ("", 0.0)
+            else:
+                if digit in self._keys:
+                    self.setCurrentIndex(self._keys[digit])
+                self._last_digit = (digit, now)
+            return
+        super().keyPressEvent(event)
+
+
+class CustomerMatchModel(QAbstractTableModel):
+    """Customers matching what was typed (SurveyService.find_customers rows)."""
+
+    COLUMNS = [("id", "顧客ID"), ("name", "氏名"), ("kana", "フリガナ"), ("phone", "電話番号"),
+               ("address1", "住所")]
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.rows: list[dict] = []
+
+    def set_rows(self, rows: list[dict]) -> None:
+        self.beginResetModel()
+        self.rows = rows
+        self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            return str(self.rows[index.row()][self.COLUMNS[index.column()][0]] or "")
+        if role == Qt.ItemDataRole.UserRole:
+            return self.rows[index.row()]["id"]
+        return None
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.COLUMNS[section][1] if 0 <= section < len(self.COLUMNS) else None
+        return None
+
+
+class SurveyEntryPage(QWidget):
+    """The 回答入力 page of the survey tab. Emits ``saved`` after each stored response."""
+
+    saved = Signal()
+
+    def __init__(self, shop, parent=None):
+        super().__init__(parent)
+        self.shop = shop
+        self.survey: Survey | None = None
+        self.customer: dict | None = None
+        self.editors: dict[int, AnswerBox | QLineEdit] = {}
+
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("顧客ID・氏名・フリガナ・電話番号を入力して Enter")
+        self.search.textEdited.connect(lambda _text: self._search_timer.start())
+        self.search.returnPressed.connect(self.pick_current)
+        self.search.installEventFilter(self)
+        self._search_timer = QTimer(self, singleShot=True, interval=200)
+        self._search_timer.timeout.connect(self._run_search)
+
+        self.matches = CustomerMatchModel(self)
+        self.match_view = QTableView()
+        self.match_view.setModel(self.matches)
+        self.match_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.match_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.match_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.match_view.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.match_view.verticalHeader().hide()
+        self.match_view.horizontalHeader().setStretchLastSection(True)
+        self.match_view.setMaximumHeight(150)
+        self.match_view.doubleClicked.connect(lambda _index: self.pick_current())
+        self.match_view.hide()
+
+        self.customer_label = QLabel("お客様を選んでください")
+        self.customer_label.setWordWrap(True)
+        self.answered_on = QDateEdit(QDate.currentDate())
+        self.answered_on.setCalendarPopup(True)
+        self.answered_on.setDisplayFormat("yyyy-MM-dd")
+        # Kept out of the Tab chain: entry goes customer -> questions -> save.
+        self.answered_on.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+
+        self.form_holder = QWidget()
+        self.form = QFormLayout(self.form_holder)
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.form_holder)
+
+        self.save_button = QPushButton("保存（Enter）")
+        self.save_button.clicked.connect(self.save)
+        self.clear_button = QPushButton("入力をやめる（Esc）")
+        self.clear_button.clicked.connect(self.next_customer)
+        self.delete_button = QPushButton("この方の回答を削除")
+        self.delete_button.clicked.connect(self._delete_response)
+        self.status = QLabel("")
+        keys = QLabel("数字キーで選ぶ → Tabで次の質問へ → Enterで保存して次のお客様へ。"
+                      "Deleteで未回答に戻します。")
+        keys.setStyleSheet("color: #555;")
+
+        top = QHBoxLayout()
+        top.addWidget(QLabel("お客様"))
+        top.addWidget(self.search, 1)
+        top.addWidget(QLabel("回答日"))
+        top.addWidget(self.answered_on)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.save_button)
+        buttons.addWidget(self.clear_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.delete_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.match_view)
+        layout.addWidget(self.customer_label)
+        layout.addWidget(keys)
+        layout.addWidget(scroll, 1)
+        layout.addLayout(buttons)
+        layout.addWidget(self.status)
+        self._update_enabled()
+
+    # -- survey and customer -------------------------------------------------
+
+    def set_survey(self, survey: Survey | None) -> None:
+        """Show the questions of ``survey`` (None: nothing to enter)."""
+        self.survey = survey
+        while self.form.rowCount():
+            self.form.removeRow(0)
+        self.editors = {}
+        for number, question in enumerate(survey.questions if survey else (), start=1):
+            if question.kind == "text":
+                editor = QLineEdit()
+                editor.setPlaceholderText("自由記述（Enterで保存）")
+                editor.returnPressed.connect(self.save)
+            else:
+                editor = AnswerBox(question)
+                editor.submitted.connect(self.save)
+            label = QLabel(f"Q{number}. {question.text}")
+            label.setWordWrap(True)
+            self.form.addRow(label, editor)
+            self.editors[question.id] = editor
+        chain = [self.search, *self.editors.values(), self.save_button]
+        for first, second in zip(chain, chain[1:]):
+            QWidget.setTabOrder(first, second)
+        if self.customer is not None and survey is not None:
+            self._load_answers()
+        self._update_enabled()
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.search and event.type() == event.Type.KeyPress:
+            step = {Qt.Key.Key_Down: 1, Qt.Key.Key_Up: -1}.get(event.key())
+            if step and self.matches.rowCount():
+                row = self.match_view.currentIndex().row() + step
+                row = min(max(row, 0), self.matches.rowCount() - 1)
+                self.match_view.selectRow(row)
+                return True
+        return super().eventFilter(watched, event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape:
+            self.next_customer()
+            return
+        super().keyPressEvent(event)
+
+    def _show_matches(self, rows: list[dict]) -> None:
+        self.matches.set_rows(rows)
+        self.match_view.setVisible(bool(rows))
+        if rows:
+            self.match_view.selectRow(0)
+
+    def _run_search(self) -> None:
+        self._search_timer.stop()
+        self._show_matches(self.shop.surveys.find_customers(self.search.text()))
+
+    def pick_current(self) -> None:
+        """Enter in the customer field: choose the highlighted match."""
+        if self._search_timer.isActive() or not self.matches.rowCount():
+            self._run_search()
+        if not self.matches.rowCount():
+            self.status.setText(f"「{self.search.text()}」に当てはまるお客様はいません。")
+            return
+        row = max(self.match_view.currentIndex().row(), 0)
+        self.choose_customer(self.matches.rows[row])
+
+    def choose_customer(self, customer: dict) -> None:
+        self.customer = customer
+        self.search.setText(f"{customer['id']}  {customer['name']}")
+        self._show_matches([])
+        self._load_answers()
+        self._update_enabled()
+        first = next(iter(self.editors.values()), None)
+        if first is not None:
+            first.setFocus()
+
+    def _load_answers(self) -> None:
+        response = self.shop.surveys.response(self.survey.id, self.customer["id"])
+        answers = response.answers if response else {}
+        for question_id, editor in self.editors.items():
+            value = answers.get(question_id)
+            if isinstance(editor, AnswerBox):
+                editor.set_value(value)
+            else:
+                editor.setText(value or "")
+        name = f"顧客ID {self.customer['id']}　{self.customer['name'] or '（氏名なし）'} 様"
+        if response:
+            self.answered_on.setDate(QDate.fromString(response.answered_on, "yyyy-MM-dd"))
+            self.customer_label.setText(f"{name}　— 回答済み（{response.answered_on}）。"
+                                        "保存すると上書きします。")
+        else:
+            self.customer_label.setText(f"{name}　— 未回答")
+
+    def _update_enabled(self) -> None:
+        ready = self.survey is not None and self.customer is not None
+        self.form_holder.setEnabled(ready)
+        self.save_button.setEnabled(ready)
+        self.delete_button.setEnabled(ready)
+        self.search.setEnabled(self.survey is not None and bool(self.survey.questions))
+
+    # -- saving ----------------------------------------------------------------
+
+    def answers(self) -> dict[int, object]:
+        return {qid: (e.value() if isinstance(e, AnswerBox) else e.text())
+                for qid, e in self.editors.items()}
+
+    def save(self) -> None:
+        """Store the answers and get ready for the next customer."""
+        if self.survey is None or self.customer is None:
+            return
+        try:
+            self.shop.surveys.save_response(
+                self.survey.id, self.customer["id"], self.answers(),
+                answered_on=self.answered_on.date().toString("yyyy-MM-dd"))
+        except OtokuiError as exc:
+            QMessageBox.warning(self, "アンケート", str(exc))
+            return
+        answered = sum(1 for v in self.answers().values() if v not in (None, ""))
+        self.status.setText(f"保存しました: {self.customer['name']} 様（{answered}問回答）。"
+                            "次のお客様をどうぞ。")
+        self.next_customer()
+        self.saved.emit()
+
+    def next_customer(self) -> None:
+        """Clear the form and put the cursor back in the customer field."""
+        self.customer = None
+        for editor in self.editors.values():
+            if isinstance(editor, AnswerBox):
+                editor.set_value(None)
+            else:
+                editor.clear()
+        self.search.clear()
+        self._show_matches([])
+        self.customer_label.setText("お客様を選んでください")
+        self._update_enabled()
+        self.search.setFocus()
+
+    def _delete_response(self) -> None:
+        if self.survey is None or self.customer is None:
+            return
+        if QMessageBox.question(self, "アンケート", f"{self.customer['name']} 様の回答を削除しますか？"
+                                ) != QMessageBox.StandardButton.Yes:
+            return
+        self.shop.surveys.delete_response(self.survey.id, self.customer["id"])
+        self.status.setText(f"{self.customer['name']} 様の回答を削除しました。")
+        self.next_customer()
+        self.saved.emit()

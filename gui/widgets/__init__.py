@@ -1,0 +1,1 @@
+"""Pieces every tab shares: the table model and view, charts, dialogs, page painting."""

@@ -1,0 +1,155 @@
+"""名寄せ by SPEC §2 keys, transitively, with hand merges and splits that imports respect."""
+import pytest
+
+from engine import Shop
+from tests.support.snapshot import snapshot
+
+HEADER = "会員コード,受注番号,受注日,氏名,フリガナ,郵便番号,住所,電話番号,メールアドレス,商品コード,商品名,単価,数量\n"
+
+
+def generic(tmp_path, name, rows):
+    """A generic-format CSV; each row: (member, order, date, name, postal, phone, email)."""
+    body = "".join(f"{m},{o},{d},{n},,{p},東京都千代田区1-1,{t},{e},SKU-1,商品,1000,1\n"
+                   for m, o, d, n, p, t, e in rows)
+    path = tmp_path / name
+    path.write_text(HEADER + body, encoding="utf-8")
+    return path
+
+
+def customer_of(shop, order_no):
+    return shop.db.scalar("SELECT customer_id FROM orders WHERE order_no = ?", (order_no,))
+
+
+def count(shop):
+    return shop.db.scalar("SELECT count(*) FROM customers")
+
+
+@pytest.fixture
+def shop():
+    return Shop(":memory:")
+
+
+def test_same_name_alone_never_merges(shop, tmp_path):
+    shop.imports.import_file(generic(tmp_path, "a.csv", [
+        ("", "1", "2025-01-01", "山田 太郎", "1000001", "090-1111-1111", "a@example.jp"),
+        ("", "2", "2025-01-02", "山田 太郎", "2000002", "090-2222-2222", "b@example.jp"),
+    ]))
+    assert count(shop) == 2
+
+
+def test_phone_needs_the_same_name(shop, tmp_path):
+    shop.imports.import_file(generic(tmp_path, "a.csv", [
+        ("", "1", "2025-01-01", "山田 太郎", "1000001", "090-1111-1111", ""),
+        ("", "2", "2025-01-02", "山田 花子", "1000009", "090-1111-1111", ""),
+        ("", "3", "2025-01-03", "山田　太郎", "2000002", "+81 90 1111 1111", ""),
+    ]))
+    assert customer_of(shop, "1") == customer_of(shop, "3") != customer_of(shop, "2")
+
+
+def test_relay_addresses_do_not_merge_but_real_emails_do(shop, tmp_path):
+    shop.imports.import_file(generic(tmp_path, "a.csv", [
+        ("", "1", "2025-01-01", "佐藤 一", "", "", "x@pc.fw.rakuten.ne.jp"),
+        ("", "2", "2025-01-02", "鈴木 二", "", "", "x@pc.fw.rakuten.ne.jp"),
+        ("", "3", "2025-01-03", "高橋 三", "", "", "Same@Example.jp"),
+        ("", "4", "2025-01-04", "高橋 みつ", "", "", "same@example.jp"),
+    ]))
+    assert customer_of(shop, "1") != customer_of(shop, "2")
+    assert customer_of(shop, "3") == customer_of(shop, "4")
+
+
+def test_name_and_postal_merge_and_member_ids_merge(shop, tmp_path):
+    shop.imports.import_file(generic(tmp_path, "a.csv", [
+        ("", "1", "2025-01-01", "伊藤 五郎", "〒100-0013", "", ""),
+        ("", "2", "2025-01-02", "伊藤五郎", "1000013", "", ""),
+        ("M1", "3", "2025-01-03", "", "", "", ""),
+        ("M1", "4", "2025-01-04", "別名 さん", "", "", ""),
+    ]))
+    assert customer_of(shop, "1") == customer_of(shop, "2")
+    assert customer_of(shop, "3") == customer_of(shop, "4") != customer_of(shop, "1")
+    assert count(shop) == 2
+
+
+def test_a_later_order_bridges_two_customers_transitively_and_undo_splits_them(shop, tmp_path):
+    first = shop.imports.import_file(generic(tmp_path, "a.csv", [
+        ("", "1", "2025-01-01", "山田 太郎", "", "", "a@example.jp"),
+        ("", "2", "2025-02-01", "山田 太郎", "", "090-3333-3333", "b@example.jp"),
+    ]))
+    ids = (customer_of(shop, "1"), customer_of(shop, "2"))
+    assert ids[0] != ids[1]
+    before = snapshot(shop)
+    second = shop.imports.import_file(generic(tmp_path, "b.csv", [
+        ("", "3", "2025-03-01", "山田 太郎", "", "09033333333", "a@example.jp"),
+    ]))
+    assert {customer_of(shop, o) for o in "123"} == {min(ids)}
+    assert count(shop) == 1
+    assert shop.db.scalar("SELECT count(*) FROM customer_merges") == 1
+    shop.imports.undo(second.import_id)
+    assert snapshot(shop) == before
+    assert first.customers_added == 2
+
+
+def test_a_manual_split_is_respected_by_later_imports(shop, tmp_path):
+    shop.imports.import_file(generic(tmp_path, "a.csv", [
+        ("", "1", "2025-01-01", "田中 一郎", "", "", "family@example.jp"),
+        ("", "2", "2025-01-05", "田中 二郎", "", "080-1234-5678", "family@example.jp"),
+    ]))
+    original = customer_of(shop, "1")
+    assert customer_of(shop, "2") == original
+    order_2 = shop.db.scalar("SELECT id FROM orders WHERE order_no = '2'")
+    new_id = shop.customers.split(original, [order_2])
+    assert customer_of(shop, "2") == new_id
+    assert shop.customers.get(new_id)["name"] == "田中 二郎"
+    assert shop.customers.get(original)["name"] == "田中 一郎"
+    # The shared email would link both again; the split keeps them apart, and the
+    # new order follows its strongest own key (phone + name → 二郎).
+    shop.imports.import_file(generic(tmp_path, "b.csv", [
+        ("", "3", "2025-02-01", "田中 二郎", "", "08012345678", "family@example.jp"),
+    ]))
+    assert count(shop) == 2
+    assert customer_of(shop, "3") == new_id
+    assert customer_of(shop, "1") == original
+
+
+def test_manual_merge_is_one_undoable_operation(shop, tmp_path):
+    shop.imports.import_file(generic(tmp_path, "a.csv", [
+        ("", "1", "2025-01-01", "木村 一", "", "", "k1@example.jp"),
+        ("", "2", "2025-01-02", "木村 はじめ", "", "", "k2@example.jp"),
+    ]))
+    a, b = customer_of(shop, "1"), customer_of(shop, "2")
+    shop.customers.set_notes(b, "電話で住所変更あり")
+    shop.customers.set_opt_out(b, True)
+    before = snapshot(shop)
+    op = shop.customers.merge(a, b)
+    merged = shop.customers.get(a)
+    assert merged["purchase_count"] == 2 and merged["dm_opt_out"] == 1
+    assert "電話で住所変更あり" in merged["notes"]
+    assert count(shop) == 1
+    shop.journal.undo(op)
+    assert snapshot(shop) == before
+
+
+def test_contact_details_follow_the_newest_order(shop, tmp_path):
+    shop.imports.import_file(generic(tmp_path, "a.csv", [
+        ("M7", "2", "2025-05-01", "新 住所", "2000002", "", ""),
+        ("M7", "1", "2025-01-01", "旧 住所", "1000001", "", ""),
+    ]))
+    customer = shop.customers.get(customer_of(shop, "1"))
+    assert (customer["name"], customer["postal_code"]) == ("新 住所", "2000002")
+
+
+def test_search_by_id_name_kana_phone_and_email(shop, tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text(HEADER + "".join([
+        "M1,1,2025-01-01,青木 一郎,アオキ イチロウ,1000001,東京都,090-0000-0011,aoki@example.jp,S,茶,100,1\n",
+        "M2,2,2025-01-01,木村 青子,キムラ アオコ,1000002,東京都,090-1111-2222,k@example.jp,S,茶,100,1\n",
+    ]), encoding="utf-8")
+    shop.imports.import_file(path)
+    ids = lambda text: shop.customers.search(text)["customer_id"].tolist()
+    aoki, kimura = customer_of(shop, "1"), customer_of(shop, "2")
+    assert ids("青") == [aoki, kimura]            # a prefix match ranks first
+    assert ids("あおき いちろう") == [aoki]         # hiragana and spacing ignored
+    assert ids("ｱｵｷ") == [aoki]                    # half-width kana
+    assert ids("+81 90-1111-2222") == [kimura]     # phone in any format
+    assert ids("AOKI@example") == [aoki]
+    assert ids(str(kimura))[0] == kimura
+    assert ids("50%_") == []

@@ -1,0 +1,144 @@
+"""Usage cycles: editing, importing a product list, and due/overdue targets."""
+import csv
+
+import pandas as pd
+import pytest
+from openpyxl import Workbook
+
+from engine import BadFileError, OtokuiError
+from tests.support.analysis_shop import build
+from tests.support.snapshot import SAMPLES, snapshot
+
+AS_OF = "2025-06-30"
+CYCLES = {"A": 30, "B": 60, "C": None, "D": 90, "E": 60}
+ORDERS = {  # recency as of 2025-06-30 in the comments
+    1: [("2025-01-10", 900, [("D", 900)]),
+        ("2025-05-01", 300, [("A", 100), ("B", 100), ("C", 100)])],     # B 60, R 60 → due
+    2: [("2025-03-01", 200, [("A", 100), ("B", 100)])],                 # B 60, R 121 → overdue
+    3: [("2025-05-20", 100, [("A", 100)]), ("2025-05-20", 100, [("D", 100)])],  # D 90, R 41
+    4: [("2025-05-31", 100, [("A", 100)])],                             # A 30, R 30 → due
+    5: [("2025-05-15", 100, [("A", 100)])],                             # A 30, R 46 → overdue
+    6: [("2025-05-16", 100, [("A", 100)])],                             # A 30, R 45 → due
+    7: [("2025-04-01", 100, [("C", 100)])],                             # no cycle
+    8: [("2025-04-01", 100, [("B", 100)]), ("2025-07-05", 100, [("A", 100)])],  # B, R 90 → due
+    9: [("2025-03-01", 100, [("A", 100)])],                             # A, R 121 → overdue
+    10: [("2025-04-30", 200, [("E", 100), ("B", 100)])],                # B (code tie), R 61 → due
+}
+
+
+@pytest.fixture
+def shop():
+    shop = build(ORDERS)
+    shop.db.execute("INSERT INTO orders (source, order_no, ordered_at, order_date, status,"
+                    " customer_id, amount, digest) VALUES ('generic', 'X9', '2025-06-20',"
+                    " '2025-06-20', 'cancelled', 9, 100, '')")
+    for code, days in CYCLES.items():
+        shop.products.set_cycle(code, days)
+    return shop
+
+
+def test_due_and_overdue_hand_computed(shop):
+    due = shop.products.due_targets(AS_OF)
+    assert due.columns.tolist() == ["customer_id", "name", "product_code", "product_name",
+                                    "cycle_days", "last_purchase", "recency_days", "state"]
+    found = {r.customer_id: (r.product_code, r.cycle_days, r.recency_days, r.state)
+             for r in due.itertuples()}
+    assert found == {
+        1: ("B", 60, 60, "due"), 2: ("B", 60, 121, "overdue"), 4: ("A", 30, 30, "due"),
+        5: ("A", 30, 46, "overdue"), 6: ("A", 30, 45, "due"), 8: ("B", 60, 90, "due"),
+        9: ("A", 30, 121, "overdue"), 10: ("B", 60, 61, "due"),
+    }
+    # Most overdue first: R / cycle = 4.03, 2.02, 1.53, 1.5, 1.5, 1.02, 1.0, 1.0
+    assert due["customer_id"].tolist() == [9, 2, 5, 6, 8, 10, 1, 4]
+    assert due.set_index("customer_id").at[1, "last_purchase"] == "2025-05-01"
+    assert due.set_index("customer_id").at[1, "name"] == "顧客1"
+
+
+def test_cleared_cycle_stops_targeting(shop):
+    shop.products.set_cycle("A", None)
+    due = shop.products.due_targets(AS_OF)
+    assert sorted(due["customer_id"]) == [1, 2, 8, 10]
+
+
+def test_set_cycle_is_undoable_and_checked(shop):
+    op = shop.products.set_cycle("B", "45日")
+    assert shop.products.table().set_index("code").at["B", "cycle_days"] == 45
+    shop.journal.undo(op)
+    assert shop.products.table().set_index("code").at["B", "cycle_days"] == 60
+    for bad in (0, -5, "abc", 4000, 1.5):
+        with pytest.raises(OtokuiError, match="消費サイクル"):
+            shop.products.set_cycle("B", bad)
+    with pytest.raises(OtokuiError, match="見つかりません"):
+        shop.products.set_cycle("ZZZ", 30)
+
+
+def test_table_counts_customers_and_last_sale(shop):
+    table = shop.products.table().set_index("code")
+    assert table.index.tolist() == ["A", "B", "C", "D", "E"]
+    assert table.loc["A", ["customers", "last_sold"]].tolist() == [8, "2025-07-05"]
+    assert table.loc["D", ["customers", "last_sold"]].tolist() == [2, "2025-05-20"]
+    assert table.loc["C", "name"] == "商品C" and table["cycle_days"].isna().sum() == 1
+
+
+def sample_cycles() -> dict:
+    with open(SAMPLES / "products.csv", encoding="utf-8-sig", newline="") as f:
+        return {r["商品コード"]: int(r["消費サイクル日数"]) if r["消費サイクル日数"] else None
+                for r in csv.DictReader(f)}
+
+
+def test_import_the_sample_product_list(shop):
+    count = shop.products.import_cycles(SAMPLES / "products.csv")
+    expected = sample_cycles()
+    assert count == len(expected) == 40
+    table = shop.products.table().set_index("code")
+    assert {code: _value(table.at[code, "cycle_days"]) for code in expected} == expected
+    assert sum(days is None for days in expected.values()) > 0
+    assert table.at["A", "cycle_days"] == 30      # products not in the list keep theirs
+
+
+def _value(cell):
+    return None if pd.isna(cell) else int(cell)
+
+
+def write_xlsx(path, rows):
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    book.save(path)
+    return path
+
+
+def test_import_xlsx_with_japanese_headers(shop, tmp_path):
+    path = write_xlsx(tmp_path / "商品一覧.xlsx", [
+        ["商品番号", "商品名", "消費サイクル（日）"],
+        ["A", "美容液", "４５日"], ["B", "", ""], ["NEW", "新商品", 20]])
+    assert shop.products.import_cycles(path) == 3
+    table = shop.products.table().set_index("code")
+    assert _value(table.at["A", "cycle_days"]) == 45 and table.at["A", "name"] == "美容液"
+    assert _value(table.at["B", "cycle_days"]) is None and table.at["B", "name"] == "商品B"
+    assert (_value(table.at["NEW", "cycle_days"]), table.at["NEW", "customers"]) == (20, 0)
+
+
+@pytest.mark.parametrize("rows, row, column, message", [
+    ([["商品コード", "消費サイクル(日)"], ["A", "30"], ["B", "abc"]], 3, "消費サイクル(日)", "abc"),
+    ([["商品コード", "消費サイクル(日)"], ["A", "0"]], 2, "消費サイクル(日)", "1〜3650"),
+    ([["商品コード", "消費サイクル(日)"], ["A", "30"], ["A", "60"]], 3, "商品コード", "2回"),
+    ([["商品コード", "消費サイクル(日)"], ["A", "30"], ["", "60"]], 3, "商品コード", "空"),
+    ([["商品コード", "商品名"], ["A", "美容液"]], 1, None, "消費サイクル"),
+])
+def test_bad_product_lists_change_nothing(shop, tmp_path, rows, row, column, message):
+    path = tmp_path / "products.csv"
+    path.write_text("\n".join(",".join(r) for r in rows) + "\n", encoding="cp932")
+    before = snapshot(shop)
+    with pytest.raises(BadFileError, match=message) as info:
+        shop.products.import_cycles(path)
+    assert (info.value.file, info.value.row, info.value.column) == ("products.csv", row, column)
+    assert snapshot(shop) == before
+
+
+def test_import_is_one_undoable_operation(shop):
+    before = snapshot(shop)
+    shop.products.import_cycles(SAMPLES / "products.csv")
+    op = shop.db.scalar("SELECT max(id) FROM operations")
+    shop.journal.undo(op)
+    assert snapshot(shop) == before

@@ -1,0 +1,267 @@
+"""shop.backups: online backups with rotation, validated restore, backup before import."""
+import sqlite3
+from datetime import datetime
+
+import pytest
+
+from engine import Shop
+from engine.errors import OtokuiError
+from engine.store.schema import SCHEMA_VERSION
+from tests.support.snapshot import sample_files, snapshot
+
+
+@pytest.fixture
+def shop(tmp_path):
+    with Shop(tmp_path / "shop.db") as shop:
+        yield shop
+
+
+def test_in_memory_shop_has_no_backups():
+    shop = Shop(":memory:")
+    assert shop.backups.create("手動") is None
+    assert shop.backups.list() == []
+
+
+def test_create_writes_a_complete_standalone_copy(shop, tmp_path):
+    first = sample_files()[0]
+    shop.imports.import_file(first)
+    info = shop.backups.create("手動バックアップ")
+    assert info.path.parent == tmp_path / "backups"
+    assert info.path.name.startswith("shop-") and info.path.suffix == ".db"
+    assert info.reason == "手動バックアップ"
+    assert info.size_bytes == info.path.stat().st_size > 0
+    assert abs((datetime.now() - info.created_at).total_seconds()) < 60
+    # A plain rollback-journal file: no WAL sidecars, and readable on its own.
+    assert not info.path.with_name(info.path.name + "-wal").exists()
+    with sqlite3.connect(info.path) as copy:
+        assert copy.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+        assert copy.execute("SELECT count(*) FROM orders").fetchone()[0] == \
+            shop.db.scalar("SELECT count(*) FROM orders") > 0
+    copy.close()
+    assert not list((tmp_path / "backups").glob("*.partial"))
+
+
+def test_list_is_newest_first_and_rotation_keeps_the_setting(shop):
+    shop.backups.set_keep(3)
+    made = [shop.backups.create(f"手動 {i}") for i in range(5)]
+    listed = shop.backups.list()
+    assert [b.reason for b in listed] == ["手動 4", "手動 3", "手動 2"]
+    assert [b.path for b in listed] == [m.path for m in reversed(made[2:])]
+    assert not made[0].path.exists() and not made[0].path.with_suffix(".json").exists()
+    assert shop.backups.keep() == 3
+
+
+def test_default_keep_is_ten(shop):
+    for i in range(12):
+        shop.backups.create(str(i))
+    assert len(shop.backups.list()) == 10
+    assert shop.backups.latest().reason == "11"
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2.5, "3"])
+def test_keep_must_be_a_positive_integer(shop, bad):
+    with pytest.raises(OtokuiError, match="1以上"):
+        shop.backups.set_keep(bad)
+
+
+def test_restore_brings_back_the_exact_content(shop):
+    files = sample_files()
+    shop.imports.import_file(files[0])
+    saved = shop.backups.create("手動")
+    before = snapshot(shop)
+    shop.imports.import_file(files[1])
+    shop.customers.set_notes(1, "復元で消えるメモ")
+    assert snapshot(shop) != before
+    shop.backups.restore(saved.path)
+    after = snapshot(shop)
+    assert after == before
+    assert shop.db.scalar("PRAGMA integrity_check") == "ok"
+    # The state just before the restore is itself kept as a backup.
+    assert shop.backups.latest().reason == "復元前の自動バックアップ"
+    assert shop.backups.latest().path != saved.path
+
+
+def test_restore_spares_the_backup_being_restored_from_rotation(shop):
+    shop.backups.set_keep(2)
+    oldest = shop.backups.create("古い")
+    shop.backups.create("新しい")
+    shop.backups.restore(oldest.path)
+    assert oldest.path.exists()
+    assert len(shop.backups.list()) == 2
+
+
+def test_restore_then_work_continues(shop):
+    files = sample_files()
+    saved = shop.backups.create("空")
+    shop.imports.import_file(files[0])
+    shop.backups.restore(saved.path)
+    assert shop.db.scalar("SELECT count(*) FROM orders") == 0
+    result = shop.imports.import_file(files[0])
+    assert result.orders_added > 0 and not result.already_imported
+
+
+def _copy_with(shop, tmp_path, sql):
+    target = tmp_path / "edited.db"
+    dest = sqlite3.connect(target)
+    shop.db.conn.backup(dest)
+    dest.execute(sql)
+    dest.commit()
+    dest.close()
+    return target
+
+
+def test_restore_refuses_a_newer_backup(shop, tmp_path):
+    newer = _copy_with(shop, tmp_path, f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    with pytest.raises(OtokuiError, match="edited.db: 新しいバージョン"):
+        shop.backups.restore(newer)
+
+
+def test_restore_refuses_a_foreign_database(shop, tmp_path):
+    foreign = tmp_path / "other.db"
+    with sqlite3.connect(foreign) as conn:
+        conn.execute("CREATE TABLE t (x)")
+    conn.close()
+    with pytest.raises(OtokuiError, match="other.db: Otokuiのバックアップではありません"):
+        shop.backups.restore(foreign)
+
+
+def test_restore_refuses_a_corrupt_file_and_leaves_the_shop_alone(shop, tmp_path):
+    shop.imports.import_file(sample_files()[0])
+    saved = shop.backups.create("手動")
+    before = snapshot(shop)
+    data = bytearray(saved.path.read_bytes())
+    # Overwrite the middle pages (table b-trees) but keep the header readable.
+    data[8192:len(data) - 4096] = b"\xff" * (len(data) - 4096 - 8192)
+    broken = tmp_path / "broken.db"
+    broken.write_bytes(bytes(data))
+    with pytest.raises(OtokuiError, match="broken.db: バックアップが壊れて"):
+        shop.backups.restore(broken)
+    text = tmp_path / "notes.db"
+    text.write_text("これはデータベースではありません", encoding="utf-8")
+    with pytest.raises(OtokuiError, match="notes.db"):
+        shop.backups.restore(text)
+    with pytest.raises(OtokuiError, match="missing.db: バックアップファイルが見つかりません"):
+        shop.backups.restore(tmp_path / "missing.db")
+    assert snapshot(shop) == before
+
+
+def test_restore_of_an_older_schema_migrates_it(shop, tmp_path):
+    older = _copy_with(shop, tmp_path, f"PRAGMA user_version = {SCHEMA_VERSION}")
+    shop.backups.restore(older)
+    assert shop.db.scalar("PRAGMA user_version") == SCHEMA_VERSION
+
+
+def test_every_import_is_preceded_by_a_backup(shop):
+    first, second = sample_files()[:2]
+    shop.imports.import_file(first)
+    shop.imports.import_file(second)
+    backups = shop.backups.list()
+    assert [b.reason for b in backups] == [f"取込前: {second.name}", f"取込前: {first.name}"]
+    # The backup before the second file holds exactly the first file's import.
+    with sqlite3.connect(backups[0].path) as copy:
+        assert copy.execute("SELECT file_name FROM imports").fetchall() == [(first.name,)]
+    copy.close()
+
+
+def test_reimporting_the_same_file_takes_no_backup(shop):
+    first = sample_files()[0]
+    shop.imports.import_file(first)
+    assert shop.imports.import_file(first).already_imported
+    assert len(shop.backups.list()) == 1
+
+
+def test_a_batch_of_imports_takes_one_backup(shop):
+    files = sample_files()
+    shop.backups.set_keep(3)
+    with shop.imports.batch():
+        for f in files:
+            shop.imports.import_file(f)
+    backups = shop.backups.list()
+    assert len(files) > 3
+    assert [b.reason for b in backups] == [f"取込前: {files[0].name} ほか"]
+    with sqlite3.connect(backups[0].path) as copy:
+        assert copy.execute("SELECT count(*) FROM orders").fetchone()[0] == 0
+    copy.close()
+    # After the batch, each import is backed up again.
+    shop.imports.undo(shop.imports.history()[0]["id"])
+    shop.imports.import_file(files[-1])
+    assert shop.backups.latest().reason == f"取込前: {files[-1].name}"
+
+
+def test_a_file_that_fails_to_read_takes_no_backup(shop, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"")
+    with pytest.raises(OtokuiError):
+        shop.imports.import_file(bad)
+    assert shop.backups.list() == []
+
+
+def test_replace_database_restores_a_corrupt_file_from_its_latest_backup(tmp_path):
+    from engine.errors import DatabaseCorruptError
+    from engine.store.backups import list_backups, replace_database
+    from tests.engine.store.test_database import _corrupt_middle
+
+    path = tmp_path / "shop.db"
+    first, second = sample_files()[:2]
+    with Shop(path) as shop:
+        shop.imports.import_file(first)
+        shop.imports.import_file(second)
+        expected_orders = shop.db.query("SELECT order_no FROM orders WHERE import_id = 1")
+    _corrupt_middle(path)
+    with pytest.raises(DatabaseCorruptError):
+        Shop(path)
+    latest = list_backups(path)[0]
+    assert latest.reason == f"取込前: {second.name}"
+    aside = replace_database(path, latest.path)
+    assert aside.exists() and aside.name.startswith("shop.db.corrupt-")
+    with Shop(path) as shop:
+        assert shop.db.query("SELECT order_no FROM orders") == expected_orders
+        assert shop.db.scalar("PRAGMA journal_mode") == "wal"
+
+
+def test_a_backup_cut_short_is_never_listed_and_is_cleaned_up(shop, tmp_path):
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    stale = folder / "shop-20250101-000000-000000.db.partial"
+    stale.write_bytes(b"half a backup")
+    assert shop.backups.list() == []
+    shop.backups.create("手動")
+    assert not stale.exists()
+    assert [b.path.suffix for b in shop.backups.list()] == [".db"]
+
+
+def test_a_pending_backup_holds_the_state_committed_when_it_started(shop):
+    shop.imports.import_file(sample_files()[0])
+    pending = shop.backups.start("手動")
+    # Written and committed while the backup is being copied: not in the backup.
+    shop.db.execute("INSERT INTO settings (key, value) VALUES ('written_meanwhile', '1')")
+    pending.finish()
+    pending.finish()  # finishing twice is harmless
+    backup = shop.backups.latest()
+    assert backup.reason == "手動"
+    with sqlite3.connect(backup.path) as copy:
+        assert copy.execute("SELECT count(*) FROM settings WHERE key = 'written_meanwhile'"
+                            ).fetchone() == (0,)
+        assert copy.execute("SELECT count(*) FROM orders").fetchone()[0] == shop.db.scalar(
+            "SELECT count(*) FROM orders")
+    copy.close()
+
+
+def test_an_import_whose_backup_fails_lands_nothing(shop, monkeypatch):
+    from engine.store.backups import BackupService
+
+    first, second = sample_files()[:2]
+    shop.imports.import_file(first)
+    before = snapshot(shop)
+
+    def disk_full(self, reason, progress, source=None):
+        raise OtokuiError("バックアップを作成できませんでした（disk full）。ディスクの空き容量を確認してください。")
+
+    monkeypatch.setattr(BackupService, "_write", disk_full)
+    with pytest.raises(OtokuiError, match="ディスクの空き容量"):
+        shop.imports.import_file(second)
+    assert snapshot(shop) == before
+    monkeypatch.undo()
+    # Once there is room again the same file imports normally.
+    assert shop.imports.import_file(second).orders_added > 0
+

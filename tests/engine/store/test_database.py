@@ -1,0 +1,183 @@
+import sqlite3
+
+import pytest
+
+from engine.errors import DatabaseTooNewError, OtokuiError
+from engine.store.database import Database
+from engine.store.schema import SCHEMA_VERSION
+
+
+def test_new_database_is_migrated_and_in_wal_mode(tmp_path):
+    db = Database(tmp_path / "shop.db")
+    assert db.scalar("PRAGMA user_version") == SCHEMA_VERSION
+    assert db.scalar("PRAGMA journal_mode") == "wal"
+    db.close()
+
+
+def test_newer_database_is_refused_with_a_clear_message(tmp_path):
+    path = tmp_path / "shop.db"
+    Database(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    with pytest.raises(DatabaseTooNewError, match="新しいバージョン"):
+        Database(path)
+
+
+def test_a_file_that_is_not_a_database_is_refused(tmp_path):
+    path = tmp_path / "shop.db"
+    path.write_bytes(b"this is not sqlite at all" * 100)
+    with pytest.raises(OtokuiError, match="shop.db"):
+        Database(path)
+
+
+def test_another_applications_database_is_refused(tmp_path):
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE t (x)")
+    conn.commit()
+    conn.close()
+    with pytest.raises(OtokuiError, match="other.db"):
+        Database(path)
+
+
+def test_transaction_rolls_back_on_error():
+    db = Database(memory=True)
+    with pytest.raises(RuntimeError):
+        with db.transaction() as conn:
+            conn.execute("INSERT INTO settings (key, value) VALUES ('a', '1')")
+            raise RuntimeError
+    assert db.scalar("SELECT count(*) FROM settings") == 0
+
+
+def _corrupt_middle(path):
+    data = bytearray(path.read_bytes())
+    data[8192:len(data) - 4096] = b"\x5a" * (len(data) - 4096 - 8192)
+    path.write_bytes(bytes(data))
+
+
+def shop_with_two_imports(tmp_path):
+    """A database file holding the first two sample imports (and their backups)."""
+    from engine import Shop
+    from tests.support.snapshot import sample_files
+
+    path = tmp_path / "shop.db"
+    with Shop(path) as shop:
+        shop.imports.import_file(sample_files()[0])
+        shop.imports.import_file(sample_files()[1])
+    return path
+
+
+def damaged_database(tmp_path):
+    path = shop_with_two_imports(tmp_path)
+    _corrupt_middle(path)
+    return path
+
+
+def test_a_damaged_database_raises_database_corrupt_error(tmp_path):
+    from engine.errors import DatabaseCorruptError
+
+    path = damaged_database(tmp_path)
+    with pytest.raises(DatabaseCorruptError, match="shop.db: データベースが壊れています") as caught:
+        Database(path)
+    assert caught.value.path == path
+    assert "最新のバックアップから復元" in str(caught.value)
+
+
+def test_large_databases_get_the_quick_check(tmp_path, monkeypatch):
+    import engine.store.database as database
+
+    path = tmp_path / "shop.db"
+    Database(path).close()
+    seen = []
+    monkeypatch.setattr(database, "FULL_CHECK_MAX_BYTES", 0)
+    db = Database(path)
+    db.conn.set_trace_callback(seen.append)
+    db.check_integrity()
+    monkeypatch.setattr(database, "FULL_CHECK_MAX_BYTES", 10 ** 12)
+    db.check_integrity()
+    db.close()
+    assert seen == ["PRAGMA quick_check(3)", "PRAGMA integrity_check(3)"]
+
+
+@pytest.mark.parametrize("damage", ["corrupt", "too_new"])
+def test_a_refused_database_leaves_no_connection_open(tmp_path, monkeypatch, damage):
+    path = shop_with_two_imports(tmp_path)
+    if damage == "corrupt":
+        _corrupt_middle(path)
+    else:
+        conn = sqlite3.connect(path)
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+        conn.close()
+    opened = []
+    real_connect = sqlite3.connect
+    monkeypatch.setattr(sqlite3, "connect", lambda *a, **k: opened.append(real_connect(*a, **k))
+                        or opened[-1])
+    with pytest.raises(OtokuiError):
+        Database(path)
+    assert len(opened) == 1
+    with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+        opened[0].execute("SELECT 1")
+
+
+class _Counter:
+    """compute() for Database.memo that counts its calls and returns the settings."""
+
+    def __init__(self, db):
+        self.db, self.calls = db, 0
+
+    def __call__(self):
+        self.calls += 1
+        return [tuple(r) for r in self.db.conn.execute("SELECT key, value FROM settings")]
+
+
+def test_memo_computes_once_per_database_state(tmp_path):
+    db = Database(tmp_path / "a.db")
+    compute = _Counter(db)
+    assert db.memo("k", compute) == [] and db.memo("k", compute) == []
+    assert compute.calls == 1
+    db.execute("INSERT INTO settings (key, value) VALUES ('a', '1')")
+    assert db.memo("k", compute) == [("a", "1")]
+    assert compute.calls == 2
+    # A write rolled back still counts as a change: computed again, same answer.
+    with pytest.raises(RuntimeError):
+        with db.transaction() as conn:
+            conn.execute("UPDATE settings SET value = '2'")
+            raise RuntimeError
+    assert db.memo("k", compute) == [("a", "1")]
+    assert compute.calls == 3
+    db.forget_memos()
+    db.memo("k", compute)
+    assert compute.calls == 4
+
+
+def test_memo_sees_commits_of_other_connections(tmp_path):
+    db = Database(tmp_path / "a.db")
+    compute = _Counter(db)
+    db.memo("k", compute)
+    other = sqlite3.connect(tmp_path / "a.db", isolation_level=None)
+    other.execute("INSERT INTO settings (key, value) VALUES ('b', '2')")
+    other.close()
+    assert db.memo("k", compute) == [("b", "2")]
+    assert compute.calls == 2
+
+
+def test_memo_keeps_nothing_inside_a_transaction_and_only_a_few_entries():
+    from engine.store.database import MEMO_ENTRIES
+
+    db = Database(memory=True)
+    compute = _Counter(db)
+    with db.transaction() as conn:
+        conn.execute("INSERT INTO settings (key, value) VALUES ('a', '1')")
+        assert db.memo("k", compute) == [("a", "1")]
+        assert db.memo("k", compute) == [("a", "1")]
+        assert compute.calls == 2
+        conn.execute("DELETE FROM settings")
+        after_delete = db.memo("k", compute)
+    assert after_delete == [] and compute.calls == 3
+    for key in range(MEMO_ENTRIES + 1):
+        db.memo(key, compute)
+    calls = compute.calls
+    db.memo(MEMO_ENTRIES, compute)  # the newest is kept
+    db.memo(0, compute)             # the oldest was dropped
+    assert compute.calls == calls + 1

@@ -1,0 +1,248 @@
+"""顧客 tab on the sample shop: search, list filters, the detail pane and its edits."""
+import math
+
+import pandas as pd
+import pytest
+
+from gui.context import AppContext
+from gui.customers import detail as customer_detail
+from gui.customers.tab import CustomersTab
+from tests.support.sample_shop import sample_shop, settle
+from tests.support.snapshot import SAMPLES
+
+pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
+TRUTH = pd.read_csv(SAMPLES / "truth.csv", dtype={"phone": str})
+
+
+@pytest.fixture
+def tab(qtbot):
+    ctx = AppContext(sample_shop())
+    tab = CustomersTab(ctx)
+    qtbot.addWidget(tab)
+    tab.resize(1280, 800)
+    tab.show()
+    settle(qtbot)
+    return tab
+
+
+def search(qtbot, tab, text):
+    tab.search.clear()
+    if text.isascii():
+        qtbot.keyClicks(tab.search, text)
+    else:  # QTest can only type ASCII keys; an input method delivers Japanese as whole text
+        tab.search.setText(text)
+    qtbot.waitUntil(lambda: not tab.search_pending(), timeout=2000)
+    settle(qtbot)
+    tab.model.show_all()
+    return tab.model.frame
+
+
+def truth(name):
+    return TRUTH[TRUTH["name"] == name].iloc[0]
+
+
+def open_customer(qtbot, tab, name):
+    found = search(qtbot, tab, name)
+    row = int(found.index[found["name"] == name][0])
+    tab.view.selectRow(row)
+    settle(qtbot)
+    return int(found.at[row, "customer_id"])
+
+
+def test_list_shows_every_customer_with_truth_figures(tab, qtmodeltester):
+    assert tab.model.total_rows() == len(TRUTH) == 148
+    assert tab.count.text() == "148人中 148人を表示"
+    tab.model.show_all()
+    shown = tab.model.frame.sort_values("total_amount", ascending=False)
+    assert shown["total_amount"].tolist() == sorted(TRUTH["total_amount"], reverse=True)
+    qtmodeltester.check(tab.model)
+
+
+def test_cells_are_formatted_in_japanese(tab):
+    row = int(tab.model.frame.index[tab.model.frame["name"] == "石川 涼平"][0])
+    text = {c.key: tab.model.index(row, i).data() for i, c in enumerate(tab.model.columns)}
+    assert text["total_amount"] == "¥65,960"
+    assert text["last_purchase"] == "2025-10-03"
+    assert text["cluster"] == "TOP1%"
+    assert text["purchase_count"] == "3"
+
+
+@pytest.mark.parametrize("name", ["石川 涼平", "石川涼平", "小林 健一"])
+def test_typing_a_name_finds_the_customer(qtbot, tab, name):
+    found = search(qtbot, tab, name)
+    person = truth(name.replace("石川涼平", "石川 涼平"))
+    hit = found[found["name"] == person["name"]]
+    assert len(hit) == 1
+    assert int(hit["purchase_count"].iloc[0]) == person["purchase_count"]
+    assert int(hit["total_amount"].iloc[0]) == person["total_amount"]
+
+
+@pytest.mark.parametrize("form", ["dashed", "digits", "international"])
+def test_typing_a_phone_in_any_format_finds_the_customer(qtbot, tab, form):
+    person = truth("渡辺 香織")  # 070-8040-2097
+    digits = person["phone"].replace("-", "")
+    text = {"dashed": person["phone"], "digits": digits,
+            "international": "+81 " + digits[1:3] + " " + digits[3:7] + " " + digits[7:]}[form]
+    found = search(qtbot, tab, text)
+    assert found["name"].tolist() == ["渡辺 香織"]
+    assert int(found["total_amount"].iloc[0]) == person["total_amount"]
+
+
+def test_a_stale_search_result_is_dropped(qtbot, tab):
+    tab.search.setText("石川")
+    tab.run_search()
+    tab.search.setText("渡辺 香織")
+    tab.run_search()
+    settle(qtbot)
+    assert tab.model.frame["name"].tolist() == ["渡辺 香織"]
+
+
+def test_filters_by_cluster_and_dm(qtbot, tab):
+    tab.cluster.setCurrentIndex(tab.cluster.findData("top1"))
+    assert tab.model.total_rows() == math.ceil(0.01 * 148)
+    assert set(tab.model.frame["cluster"]) == {"top1"}
+    tab.cluster.setCurrentIndex(0)
+    tab.dm_only.setChecked(True)
+    dm = tab.ctx.shop.customers.table()["dm_ok"]
+    assert tab.model.total_rows() == int(dm.sum()) < 148
+    assert tab.count.text() == f"148人中 {int(dm.sum())}人を表示"
+
+
+def test_opening_a_customer_shows_their_real_figures(qtbot, tab, qtmodeltester):
+    open_customer(qtbot, tab, "石川 涼平")
+    person = truth("石川 涼平")
+    detail = tab.detail
+    assert detail.title.text() == "石川 涼平 様"
+    figures = {k: v.text() for k, v in detail.figures.items()}
+    assert figures["purchase_count"] == f"{person['purchase_count']}回"
+    assert figures["total_amount"] == f"¥{person['total_amount']:,}"
+    assert figures["first_purchase"] == person["first_purchase"]
+    assert figures["last_purchase"] == person["last_purchase"]
+    assert figures["tenure_days"] == f"{person['tenure_days']}日"
+    assert figures["cluster"] == "TOP1%"
+    assert detail.orders.total_rows() == 3
+    assert detail.orders.frame["amount"].sum() == person["total_amount"]
+    assert detail.products.frame["amount"].sum() == person["total_amount"]
+    for model in (detail.orders, detail.products, detail.touches):
+        qtmodeltester.check(model)
+
+
+def test_notes_are_saved_and_can_be_undone(qtbot, tab, monkeypatch):
+    customer_id = open_customer(qtbot, tab, "渡辺 香織")
+    detail = tab.detail
+    assert not detail.save_notes_button.isEnabled()
+    detail.notes.setPlainText("敏感肌。電話は夕方に。")
+    assert detail.save_notes_button.isEnabled()
+    detail.save_notes_button.click()
+    settle(qtbot)
+    assert tab.ctx.shop.customers.get(customer_id)["notes"] == "敏感肌。電話は夕方に。"
+    assert detail.notes.toPlainText() == "敏感肌。電話は夕方に。"
+    assert not detail.save_notes_button.isEnabled()
+    monkeypatch.setattr(customer_detail, "confirm", lambda *a: True)
+    detail.undo_button.click()
+    settle(qtbot)
+    assert tab.ctx.shop.customers.get(customer_id)["notes"] == ""
+    assert detail.notes.toPlainText() == ""
+
+
+def test_dm_permission_and_opt_out_are_stored(qtbot, tab):
+    customer_id = open_customer(qtbot, tab, "渡辺 香織")
+    detail = tab.detail
+    assert detail.dm.isChecked() and detail.dm_note.text() == "（取込元の既定）"
+    detail.dm.click()
+    settle(qtbot)
+    stored = tab.ctx.shop.customers.get(customer_id)
+    assert stored["dm_manual"] == 0 and stored["dm_ok"] == 0
+    assert not detail.dm.isChecked() and detail.dm_note.text() == "（手動で設定）"
+    detail.opt_out.click()
+    settle(qtbot)
+    assert tab.ctx.shop.customers.get(customer_id)["dm_opt_out"] == 1
+    assert detail.opt_out.isChecked()
+    row = tab.model.frame.index[tab.model.frame["customer_id"] == customer_id][0]
+    dm_column = [c.key for c in tab.model.columns].index("dm_ok")
+    assert tab.model.index(int(row), dm_column).data() == "×"
+
+
+def test_merge_two_customers(qtbot, tab, monkeypatch):
+    other_id = open_customer(qtbot, tab, "小林 健一")
+    open_customer(qtbot, tab, "石川 涼平")
+    asked = []
+    monkeypatch.setattr(customer_detail, "pick_customer",
+                        lambda parent, ctx, exclude: ctx.shop.customers.search(str(other_id))
+                        .iloc[0].to_dict())
+    monkeypatch.setattr(customer_detail, "confirm", lambda parent, text, ok: asked.append(text)
+                        or True)
+    tab.detail.merge_button.click()
+    settle(qtbot)
+    assert "小林 健一" in asked[0] and "石川 涼平" in asked[0]
+    shop = tab.ctx.shop
+    assert shop.db.scalar("SELECT count(*) FROM orders WHERE customer_id = ?", (other_id,)) == 0
+    expected = truth("石川 涼平")["total_amount"] + truth("小林 健一")["total_amount"]
+    assert tab.detail.figures["total_amount"].text() == f"¥{expected:,}"
+    assert tab.detail.orders.total_rows() == 6
+    search(qtbot, tab, "")
+    assert tab.model.total_rows() == 147
+
+
+def test_split_selected_orders_into_a_new_customer(qtbot, tab, monkeypatch):
+    customer_id = open_customer(qtbot, tab, "石川 涼平")
+    detail = tab.detail
+    monkeypatch.setattr(customer_detail, "confirm", lambda *a: True)
+    detail.orders_view.selectRow(0)  # newest order, 2025-10-03
+    moved_amount = int(detail.orders.value(0, "amount"))
+    assert detail.selected_order_ids() == [int(detail.orders.value(0, "order_id"))]
+    detail.split_button.click()
+    settle(qtbot)
+    shop = tab.ctx.shop
+    new_id = shop.db.scalar("SELECT max(id) FROM customers")
+    assert new_id != customer_id
+    assert shop.customers.get(new_id)["total_amount"] == moved_amount
+    assert shop.customers.get(customer_id)["purchase_count"] == 2
+    assert int(detail.customer["customer_id"]) == new_id
+    assert detail.orders.total_rows() == 1
+    search(qtbot, tab, "")
+    assert tab.model.total_rows() == 149
+
+
+def test_due_filter_lists_customers_past_their_product_cycle(qtbot, tab):
+    shop = tab.ctx.shop
+    shop.products.import_cycles(SAMPLES / "products.csv")
+    tab.ctx.data_changed.emit()
+    settle(qtbot)
+    due = set(shop.products.due_targets()["customer_id"])
+    assert 0 < len(due) < 148
+    tab.due_only.setChecked(True)
+    tab.model.show_all()
+    assert set(tab.model.frame["customer_id"]) == due
+    assert set(tab.model.frame["due"]) == {True}
+
+
+def test_contact_log_shows_recorded_touches(qtbot, tab):
+    customer_id = open_customer(qtbot, tab, "渡辺 香織")
+    tab.ctx.shop.touches.record([customer_id], "phone", "お礼の電話", on="2025-11-03",
+                                source="followup", result="次回も購入予定")
+    tab.ctx.data_changed.emit()
+    settle(qtbot)
+    touches = tab.detail.touches
+    assert [touches.index(0, i).data() for i in range(5)] == [
+        "2025-11-03", "電話", "お礼の電話", "次回も購入予定", "フォロー"]
+
+
+def test_deletion_on_request_erases_the_personal_data(qtbot, tab, monkeypatch):
+    customer_id = open_customer(qtbot, tab, "佐藤 あすか")
+    row = truth("佐藤 あすか")
+    asked = []
+    monkeypatch.setattr(customer_detail, "confirm",
+                        lambda parent, text, ok: asked.append(text) or True)
+    tab.detail.erase_button.click()
+    settle(qtbot)
+    assert "元に戻せません" in asked[0]
+    shop = tab.ctx.shop
+    stored = shop.db.query("SELECT name, phone, email FROM customers WHERE id = ?",
+                           (customer_id,))[0]
+    assert "佐藤" not in stored["name"] and stored["phone"] == "" and stored["email"] == ""
+    assert shop.db.scalar("SELECT count(*) FROM orders WHERE name = '佐藤 あすか'") == 0
+    # The anonymous order figures stay.
+    assert shop.db.scalar("SELECT sum(amount) FROM orders WHERE customer_id = ? AND "
+                          "status = 'valid'", (customer_id,)) == row["total_amount"]
+    assert not tab.detail.undo_button.isEnabled()

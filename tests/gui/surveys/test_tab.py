@@ -1,0 +1,120 @@
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QInputMethodEvent
+from PySide6.QtWidgets import QApplication
+
+from gui.surveys.entry import AnswerBox
+from gui.surveys.tab import SurveysTab
+from tests.support.survey_shop import build_shop
+
+# The offscreen platform says this whenever a top-level window is shown.
+pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
+
+
+@pytest.fixture
+def shop():
+    with build_shop() as shop:
+        yield shop
+
+
+@pytest.fixture
+def tab(qtbot, shop):
+    shop.surveys.create_from_template("churn_reasons")
+    tab = SurveysTab(shop)
+    qtbot.addWidget(tab)
+    tab.resize(1200, 800)
+    tab.show()
+    qtbot.waitExposed(tab)
+    tab.activateWindow()
+    qtbot.waitUntil(tab.isActiveWindow)
+    return tab
+
+
+def type_into_focus(qtbot, keys):
+    """Send keys to whatever has focus, as a user at the keyboard would.
+
+    Japanese text arrives as the input method's commit, as it does from an IME.
+    """
+    for key in keys:
+        widget = QApplication.focusWidget()
+        assert widget is not None, f"nothing has the focus before {key!r}"
+        if isinstance(key, str) and not key.isascii():
+            event = QInputMethodEvent()
+            event.setCommitString(key)
+            QApplication.sendEvent(widget, event)
+        elif isinstance(key, str) and len(key) > 1:
+            qtbot.keyClicks(widget, key)
+        else:
+            qtbot.keyClick(widget, key)
+
+
+def test_models_pass_the_model_tester(tab, qtmodeltester):
+    qtmodeltester.check(tab.list_model)
+    qtmodeltester.check(tab.editor.model)
+    tab.entry.search.setText("1")
+    tab.entry._run_search()
+    qtmodeltester.check(tab.entry.matches)
+    for index in range(tab.results.question_box.count()):
+        tab.results.question_box.setCurrentIndex(index)
+        qtmodeltester.check(tab.results.model)
+
+
+def test_answer_typed_at_the_keyboard_appears_in_the_results(qtbot, tab, shop):
+    survey = tab.survey
+    reason, product, again, contact, wish = survey.questions
+    tab.entry.search.setFocus()
+    # Pick 青木 (TOP1%) by kana, answer 2 (価格が高い), 4, 5, skip, a text, Enter saves.
+    type_into_focus(qtbot, ["あおき", Qt.Key.Key_Return])
+    assert tab.entry.customer["id"] == 1
+    assert QApplication.focusWidget() is tab.entry.editors[reason.id]
+    type_into_focus(qtbot, ["2", Qt.Key.Key_Tab, "4", Qt.Key.Key_Tab, "5", Qt.Key.Key_Tab,
+                            Qt.Key.Key_Tab, "もっと安い定期便がほしい", Qt.Key.Key_Return])
+    response = shop.surveys.response(survey.id, 1)
+    assert response.answers == {reason.id: reason.options[1].id, product.id: 4, again.id: 5,
+                                wish.id: "もっと安い定期便がほしい"}
+    # Ready for the next customer: empty form, cursor in the customer field.
+    assert tab.entry.customer is None
+    assert QApplication.focusWidget() is tab.entry.search
+    # Next: customer 4 (1回購入) by ID, choice 2 as well, Enter straight from the box.
+    type_into_focus(qtbot, ["4", Qt.Key.Key_Return, "2", Qt.Key.Key_Return])
+    assert shop.surveys.response(survey.id, 4).answers == {reason.id: reason.options[1].id}
+
+    results = tab.results
+    results.question_box.setCurrentIndex(0)
+    model = results.model
+    headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    assert headers == ["選択肢", "TOP1%", "1回購入", "合計"]
+    second = [model.index(1, c).data() for c in range(model.columnCount())]
+    assert second == ["価格が高い", "1（100%）", "1（100%）", "2（100%）"]
+    results.question_box.setCurrentIndex(1)
+    rows = [[model.index(r, c).data() for c in range(3)] for r in range(model.rowCount())]
+    assert rows == [["TOP1%", "1", "4.00"], ["1回購入", "0", ""], ["合計", "1", "4.00"]]
+    results.question_box.setCurrentIndex(4)
+    assert model.index(0, 4).data() == "もっと安い定期便がほしい"
+    assert tab.list_model.index(0).data().endswith("回答 2件・質問 5問")
+
+
+def test_reopening_a_customer_shows_and_replaces_their_answers(qtbot, tab, shop):
+    survey = tab.survey
+    reason, product = survey.questions[:2]
+    shop.surveys.save_response(survey.id, 8, {product.id: 2})
+    tab.entry.search.setFocus()
+    type_into_focus(qtbot, ["久保", Qt.Key.Key_Return])
+    box = tab.entry.editors[product.id]
+    assert isinstance(box, AnswerBox) and box.value() == 2
+    assert "回答済み" in tab.entry.customer_label.text()
+    type_into_focus(qtbot, [Qt.Key.Key_Tab, "3", Qt.Key.Key_Return])
+    assert shop.surveys.response(survey.id, 8).answers == {product.id: 3}
+
+
+def test_two_digits_in_quick_succession_pick_ten(qtbot, shop):
+    from engine.research.surveys import QuestionSpec
+    survey_id = shop.surveys.create("NPS", questions=[
+        QuestionSpec("scale", "おすすめ度", scale_min=0, scale_max=10)])
+    box = AnswerBox(shop.surveys.get(survey_id).questions[0])
+    qtbot.addWidget(box)
+    qtbot.keyClick(box, "1")
+    qtbot.keyClick(box, "0")
+    assert box.value() == 10
+    qtbot.keyClick(box, Qt.Key.Key_Delete)
+    assert box.value() is None
