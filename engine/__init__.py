@@ -13,6 +13,8 @@ from engine.errors import (  # noqa: E402
     BadFileError,
     CancelledError,
     DatabaseTooNewError,
+    InvalidInputError,
+    NotFoundError,
     OtokuiError,
 )
 from engine.shop import Shop  # noqa: E402
@@ -21,6 +23,8 @@ __all__ = [
     "BadFileError",
     "CancelledError",
     "DatabaseTooNewError",
+    "InvalidInputError",
+    "NotFoundError",
     "OtokuiError",
     "Shop",
     "__version__",

@@ -2,12 +2,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable
-
-# The two callbacks a long engine job takes: ``progress(fraction, message)`` to
-# report, ``cancel()`` returning True once the user asked to stop.
-Progress = Callable[[float, str], None]
-Cancel = Callable[[], bool]
 
 
 class OtokuiError(Exception):
@@ -21,10 +15,15 @@ class CancelledError(OtokuiError):
         super().__init__(message)
 
 
-def check_cancel(cancel: Cancel | None) -> None:
-    """Raise CancelledError if the user asked to stop."""
-    if cancel is not None and cancel():
-        raise CancelledError()
+
+class InvalidInputError(OtokuiError):
+    """A value the user gave cannot be used (a date, a month, a percentage, a rule,
+    a label sheet …); the message says what to give instead. Files: BadFileError."""
+
+
+class NotFoundError(OtokuiError):
+    """What the user asked for (a customer, a task, a survey, an import …) does not
+    exist, or no longer does."""
 
 
 class DatabaseTooNewError(OtokuiError):

@@ -11,7 +11,7 @@ from typing import BinaryIO
 import numpy as np
 import pandas as pd
 
-from engine.errors import OtokuiError
+from engine.errors import InvalidInputError, OtokuiError
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -141,7 +141,7 @@ def write_table(frame: pd.DataFrame, out: Path | None, stdout=None) -> None:
             with open(out, "wb") as stream:
                 write_csv(frame, stream)
         else:
-            raise OtokuiError(f"{out.name}: 出力できるのは .csv と .xlsx です。")
+            raise InvalidInputError(f"{out.name}: 出力できるのは .csv と .xlsx です。")
     except PermissionError:
         raise OtokuiError(
             f"{out.name}: ファイルに書き込めません。Excelで開いている場合は閉じてから、もう一度実行してください。"

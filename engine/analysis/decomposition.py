@@ -13,7 +13,7 @@ import pandas as pd
 
 from engine.analysis.order_history import monthly_figures
 from engine.dates import add_months
-from engine.errors import OtokuiError
+from engine.errors import InvalidInputError
 from engine.store.database import Database
 
 DECOMPOSITION_COLUMNS = [
@@ -45,7 +45,7 @@ def decompose(db: Database, from_month: str, to_month: str) -> pd.DataFrame:
     and in the one before, which may lie before ``from_month``.
     """
     if to_month < from_month:
-        raise OtokuiError(f"期間の終わり（{to_month}）が始まり（{from_month}）より前です。")
+        raise InvalidInputError(f"期間の終わり（{to_month}）が始まり（{from_month}）より前です。")
     # 13 months earlier: last year's figures for the first month and the one before it.
     frame = monthly_figures(db, add_months(from_month, -13), to_month)
     frame["orders_per_buyer"] = _ratio(frame["orders"], frame["buyers"])

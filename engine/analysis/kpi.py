@@ -6,9 +6,8 @@ from datetime import date
 import pandas as pd
 
 from engine.analysis.order_history import monthly_figures
-from engine.analysis.rfm import customer_metrics
 from engine.dates import add_months, month_of
-from engine.errors import OtokuiError
+from engine.errors import InvalidInputError
 from engine.store.database import Database
 
 ACTIVE_DAYS = 365
@@ -33,11 +32,11 @@ def _share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
-def kpis(db: Database, as_of: date) -> dict:
-    """KPI name → value (keys of KPI_LABELS). Ratios are 0..1; a ratio or average
+def kpis(metrics: pd.DataFrame, as_of: date) -> dict:
+    """KPI name → value (keys of KPI_LABELS) from the per-customer figures as of
+    ``as_of`` (rfm.METRIC_COLUMNS). Ratios are 0..1; a ratio or average
     over no customers is None. ``referral_count`` is None: the data model records
     no referrals (no export carries them), and 0 would claim a count was taken."""
-    metrics = customer_metrics(db, as_of)
     count = metrics["purchase_count"]
     customers = len(metrics)
     first = pd.to_datetime(metrics["first_purchase"])
@@ -62,7 +61,7 @@ def monthly_sales(db: Database, as_of: date, months: int = 24) -> pd.DataFrame:
     """The ``months`` months up to and including the as-of month:
     month, sales, new_sales, repeat_sales, orders, buyers."""
     if months < 1:
-        raise OtokuiError("月数は1以上で指定してください。")
+        raise InvalidInputError("月数は1以上で指定してください。")
     last = month_of(as_of)
     return monthly_figures(db, add_months(last, 1 - months), last, as_of)
 

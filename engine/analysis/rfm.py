@@ -7,6 +7,7 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 
+from engine.dates import parse_day
 from engine.store.database import Database
 
 DEFAULT_RANK_PERCENTAGES = {"top1": 1, "top10": 10, "top20": 20}
@@ -24,19 +25,6 @@ METRIC_COLUMNS = ["customer_id", "purchase_count", "total_amount", "first_purcha
                   "last_purchase", "tenure_days", "recency_days", "segment", "cluster"]
 
 
-def parse_as_of(as_of: date | str | None) -> date:
-    """``None`` means today; strings are ISO dates."""
-    if as_of is None:
-        return date.today()
-    if isinstance(as_of, date):
-        return as_of
-    try:
-        return date.fromisoformat(str(as_of).strip())
-    except ValueError:
-        from engine.errors import OtokuiError
-        raise OtokuiError(f"基準日「{as_of}」を読めません。YYYY-MM-DD の形で指定してください。") from None
-
-
 def top_size(n: int, percentage) -> int:
     """⌈N·p⌉ in exact arithmetic (0.1·300 must be 30, not 31)."""
     numerator = n * Fraction(str(percentage))
@@ -52,7 +40,7 @@ def customer_metrics(db: Database, as_of: date | str | None = None,
     Remembered until the database changes: the dashboard, the customer list and
     the segment tab each ask for the same figures.
     """
-    as_of = parse_as_of(as_of)
+    as_of = parse_day(as_of)
     percentages = percentages or DEFAULT_RANK_PERCENTAGES
     key = ("customer_metrics", as_of.isoformat(), tuple(sorted(percentages.items())))
     return db.memo(key, lambda: _metrics(db, as_of, percentages)).copy()

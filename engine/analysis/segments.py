@@ -7,7 +7,7 @@ from fractions import Fraction
 import pandas as pd
 
 from engine.analysis.rfm import CLUSTER_LABELS, CLUSTERS, DEFAULT_RANK_PERCENTAGES, customer_metrics
-from engine.errors import OtokuiError
+from engine.errors import InvalidInputError
 
 # The settings key shop.customers.table reads too, so both always agree.
 PERCENTAGES_KEY = "rank_percentages"
@@ -35,12 +35,12 @@ class SegmentService:
                     raise ValueError
                 value = Fraction(str(raw).strip())
             except (ValueError, ZeroDivisionError):
-                raise OtokuiError(
+                raise InvalidInputError(
                     f"{CLUSTER_LABELS[name]}の割合「{raw}」は数値ではありません。") from None
             values[name] = int(value) if value.denominator == 1 else float(value)
         top1, top10, top20 = (Fraction(str(values[n])) for n in ("top1", "top10", "top20"))
         if not 0 < top1 <= top10 <= top20 <= 100:
-            raise OtokuiError(
+            raise InvalidInputError(
                 "割合は 0 < TOP1% ≤ TOP10% ≤ TOP20% ≤ 100 となるように指定してください"
                 f"（指定: {values['top1']} / {values['top10']} / {values['top20']}）。")
         self.shop.settings.set(PERCENTAGES_KEY, values)

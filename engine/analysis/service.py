@@ -9,40 +9,40 @@ from datetime import date
 
 import pandas as pd
 
-from engine.analysis.rfm import parse_as_of
-from engine.dates import parse_month
+from engine.analysis.cohorts import cohorts
+from engine.analysis.decomposition import decompose
+from engine.analysis.entry_products import entry_products
+from engine.analysis.kpi import kpis, monthly_sales
+from engine.dates import parse_day, parse_month
 
 
 class AnalysisService:
     def __init__(self, shop):
+        self.shop = shop
         self.db = shop.db
 
     def kpis(self, as_of: date | str | None = None) -> dict:
         """KPIs as of a date (default today); see ``engine.analysis.kpi.kpis``."""
-        from engine.analysis.kpi import kpis
-        return kpis(self.db, parse_as_of(as_of))
+        as_of = parse_day(as_of)
+        return kpis(self.shop.segments.metrics(as_of), as_of)
 
     def monthly_sales(self, as_of: date | str | None = None, months: int = 24) -> pd.DataFrame:
         """[month, sales, new_sales, repeat_sales, orders, buyers] for the last
         ``months`` months up to the as-of month; an order is new when it is its
         customer's first valid order."""
-        from engine.analysis.kpi import monthly_sales
-        return monthly_sales(self.db, parse_as_of(as_of), months)
+        return monthly_sales(self.db, parse_day(as_of), months)
 
     def decompose(self, from_month: str, to_month: str) -> pd.DataFrame:
         """Sales = buyers × orders per buyer × average order value per month, each
         with its ratio to the same month a year earlier; see ``engine.analysis.decomposition``."""
-        from engine.analysis.decomposition import decompose
         return decompose(self.db, parse_month(from_month), parse_month(to_month))
 
     def cohorts(self, as_of: date | str | None = None) -> pd.DataFrame:
         """First-purchase month × months since: the share of each cohort who bought
         again in that month; see ``engine.analysis.cohorts``."""
-        from engine.analysis.cohorts import cohorts
-        return cohorts(self.db, parse_as_of(as_of))
+        return cohorts(self.db, parse_day(as_of))
 
     def entry_products(self, as_of: date | str | None = None) -> pd.DataFrame:
         """Products of customers' first orders and how those customers went on;
         see ``engine.analysis.entry_products``."""
-        from engine.analysis.entry_products import entry_products
-        return entry_products(self.db, parse_as_of(as_of))
+        return entry_products(self.db, parse_day(as_of))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from engine.errors import Cancel, Progress, check_cancel
+from engine.progress import Cancel, Progress, check_cancel, reporter
 from engine.shop import Shop
 from engine.store.paths import user_data_dir
 
@@ -48,7 +48,7 @@ def build_demo(target: Path | None = None, today: date | None = None,
     so an interrupted build never leaves a half-filled demo behind.
     """
     target = Path(target or demo_db_path())
-    report = progress or (lambda fraction, message: None)
+    report = reporter(progress)
     building = target.with_name(target.name + ".building")
     _remove(building)
     exports = demo_exports()

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from engine.analysis.rfm import parse_as_of
-from engine.errors import OtokuiError
+from engine.dates import parse_day
+from engine.errors import InvalidInputError, NotFoundError, OtokuiError
 from engine.store.database import now_text
 
 ERASED_NAME = "（削除済みの顧客）"
@@ -49,7 +49,7 @@ class PrivacyService:
         """Erase one customer's personal data everywhere, keeping anonymous order figures."""
         row = self.db.query("SELECT id, erased_at FROM customers WHERE id = ?", (customer_id,))
         if not row:
-            raise OtokuiError(f"顧客ID {customer_id} のお客様が見つかりません。")
+            raise NotFoundError(f"顧客ID {customer_id} のお客様が見つかりません。")
         if row[0]["erased_at"] is not None:
             raise OtokuiError(f"顧客ID {customer_id} の個人情報はすでに削除されています。")
         self._erase([int(customer_id)], sweep=True)
@@ -60,15 +60,15 @@ class PrivacyService:
 
     def set_retention_years(self, years: int | None) -> None:
         if years is not None and (not isinstance(years, int) or years < 1):
-            raise OtokuiError("保存期間は1年以上の整数で指定してください。")
+            raise InvalidInputError("保存期間は1年以上の整数で指定してください。")
         self.shop.settings.set(RETENTION_SETTING, years)
 
     def inactive_customers(self, years: int, as_of=None) -> list[int]:
         """Customers not yet erased whose last order (or, without orders, whose record)
         is more than ``years`` years before ``as_of`` (default today)."""
         if not isinstance(years, int) or years < 1:
-            raise OtokuiError("保存期間は1年以上の整数で指定してください。")
-        cutoff = _years_before(parse_as_of(as_of), years).isoformat()
+            raise InvalidInputError("保存期間は1年以上の整数で指定してください。")
+        cutoff = _years_before(parse_day(as_of), years).isoformat()
         rows = self.db.execute(
             "SELECT c.id FROM customers c LEFT JOIN orders o ON o.customer_id = c.id "
             "WHERE c.erased_at IS NULL GROUP BY c.id "
@@ -81,7 +81,7 @@ class PrivacyService:
         returns how many were erased."""
         years = self.retention_years() if years is None else years
         if years is None:
-            raise OtokuiError("保存期間が設定されていません。年数を指定してください。")
+            raise InvalidInputError("保存期間が設定されていません。年数を指定してください。")
         ids = self.inactive_customers(years, as_of)
         if ids:
             self._erase(ids, sweep=False)

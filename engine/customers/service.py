@@ -4,10 +4,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from engine.analysis.rfm import METRIC_COLUMNS, customer_metrics
+from engine.analysis.rfm import METRIC_COLUMNS
 from engine.customers.eligibility import dm_eligible_sql
 from engine.customers.search import search_ids
-from engine.errors import OtokuiError
+from engine.errors import InvalidInputError, NotFoundError
 from engine.imports import identity
 
 TABLE_COLUMNS = ["customer_id", "name", "kana", "postal_code", "address", "phone", "email",
@@ -37,7 +37,7 @@ class CustomerService:
     def table(self, as_of=None) -> pd.DataFrame:
         """One row per customer with a valid order on or before ``as_of`` (SPEC §4),
         best customers first."""
-        metrics = customer_metrics(self.db, as_of, self.shop.settings.get("rank_percentages"))
+        metrics = self.shop.segments.metrics(as_of)
         with self.db.lock:
             profiles = pd.read_sql_query(_PROFILE_SQL + "WHERE c.deleted_at IS NULL", self.db.conn)
         frame = metrics.merge(profiles, on="customer_id", how="left")
@@ -48,7 +48,7 @@ class CustomerService:
             f"SELECT c.*, {ADDRESS_SQL} AS address, {DM_OK_SQL} AS dm_ok FROM customers c "
             "WHERE c.id = ?", (customer_id,))
         if not rows:
-            raise OtokuiError(f"顧客番号 {customer_id} は見つかりません。")
+            raise NotFoundError(f"顧客番号 {customer_id} は見つかりません。")
         customer = rows[0]
         customer["customer_id"] = customer["id"]
         with self.db.lock:
@@ -133,7 +133,7 @@ class CustomerService:
     def merge(self, keep_id: int, other_id: int) -> int:
         """Merge ``other_id`` into ``keep_id`` by hand; returns the operation id."""
         if keep_id == other_id:
-            raise OtokuiError("同じ顧客どうしは統合できません。")
+            raise InvalidInputError("同じ顧客どうしは統合できません。")
         self.get(keep_id), self.get(other_id)
         with self.shop.journal.operation("merge", f"顧客統合 {other_id} → {keep_id}") as op:
             conn = self.db.conn
@@ -154,9 +154,9 @@ class CustomerService:
         owned = {r["id"] for r in self.db.query(
             "SELECT id FROM orders WHERE customer_id = ?", (customer_id,))}
         if not order_ids or not set(order_ids) <= owned:
-            raise OtokuiError("分割する注文を、この顧客の注文から選んでください。")
+            raise InvalidInputError("分割する注文を、この顧客の注文から選んでください。")
         if set(order_ids) == owned:
-            raise OtokuiError("すべての注文を移すことはできません。残す注文を少なくとも1件選んでください。")
+            raise InvalidInputError("すべての注文を移すことはできません。残す注文を少なくとも1件選んでください。")
         with self.shop.journal.operation("split", f"顧客分割（顧客 {customer_id}）"):
             conn = self.db.conn
             from engine.store.database import now_text

@@ -7,8 +7,8 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from engine.analysis.rfm import parse_as_of
-from engine.errors import OtokuiError
+from engine.dates import parse_day
+from engine.errors import InvalidInputError, NotFoundError, OtokuiError
 from engine.store.database import now_text
 
 MEDIA = ("email", "insert", "dm", "phone")
@@ -20,7 +20,7 @@ def check_medium(medium: str) -> str:
     """The medium code, or an OtokuiError naming the allowed ones."""
     if medium not in MEDIA:
         allowed = "、".join(f"{code}（{label}）" for code, label in MEDIUM_LABELS.items())
-        raise OtokuiError(f"接触の手段「{medium}」は使えません。{allowed} のいずれかを指定してください。")
+        raise InvalidInputError(f"接触の手段「{medium}」は使えません。{allowed} のいずれかを指定してください。")
     return medium
 
 
@@ -37,14 +37,14 @@ class TouchLog:
         follow-up check-off and its touch are undone together.
         """
         check_medium(medium)
-        day = parse_as_of(on).isoformat()
+        day = parse_day(on, "接触日").isoformat()
         ids = np.unique(np.asarray(list(customer_ids), dtype="int64"))
         if not len(ids):
             return 0
         with self.db.transaction() as conn:
             missing = self._missing(conn, ids)
             if missing:
-                raise OtokuiError(f"顧客番号 {missing[0]} は見つかりません。")
+                raise NotFoundError(f"顧客番号 {missing[0]} は見つかりません。")
             created = now_text()
             conn.executemany(
                 "INSERT INTO touches (customer_id, touched_on, medium, action, result, source,"

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
 
-from engine.errors import BadFileError, OtokuiError
+from engine.errors import BadFileError, InvalidInputError, NotFoundError
 
 # Canonical fields and their Japanese labels (mapping dialog, error messages).
 FIELDS: dict[str, str] = {
@@ -75,16 +75,16 @@ class FormatPreset:
                          fields=fields, cancelled_when=list(data.get("cancelled_when", [])),
                          join=dict(data.get("join", {})), user=user)
         except (KeyError, TypeError, AttributeError) as exc:
-            raise OtokuiError(f"{origin}: 対応付けファイルの形が正しくありません（{exc}）。") from None
+            raise InvalidInputError(f"{origin}: 対応付けファイルの形が正しくありません（{exc}）。") from None
         unknown = set(preset.fields) - set(FIELDS)
         if unknown:
-            raise OtokuiError(f"{origin}: 知らない項目名があります: {', '.join(sorted(unknown))}。"
+            raise InvalidInputError(f"{origin}: 知らない項目名があります: {', '.join(sorted(unknown))}。"
                               f"使える項目: {', '.join(FIELDS)}")
         missing = [f for f in ("order_no", "ordered_at", "quantity") if f not in preset.fields]
         if "unit_price" not in preset.fields and "line_amount" not in preset.fields:
             missing.append("unit_price")
         if missing:
-            raise OtokuiError(f"{origin}: 必須の項目が対応付けられていません: "
+            raise InvalidInputError(f"{origin}: 必須の項目が対応付けられていません: "
                               + "、".join(FIELDS[m] for m in missing))
         return preset
 
@@ -112,9 +112,9 @@ def load_mapping_file(path: Path) -> FormatPreset:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
-        raise OtokuiError(f"{Path(path).name}: 対応付けファイルが見つかりません。") from None
+        raise NotFoundError(f"{Path(path).name}: 対応付けファイルが見つかりません。") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise OtokuiError(f"{Path(path).name}: 対応付けファイルをJSONとして読めません（{exc}）。") from None
+        raise InvalidInputError(f"{Path(path).name}: 対応付けファイルをJSONとして読めません（{exc}）。") from None
     data.setdefault("name", Path(path).stem)
     return FormatPreset.from_dict(data, origin=Path(path).name, user=True)
 
@@ -139,7 +139,7 @@ class FormatRegistry:
             if preset.name == name:
                 return preset
         names = ", ".join(p.name for p in self.presets())
-        raise OtokuiError(f"形式「{name}」はありません。使える形式: {names}")
+        raise NotFoundError(f"形式「{name}」はありません。使える形式: {names}")
 
     def detect(self, file, headers: list[str]) -> FormatPreset:
         """The most specific preset whose match columns are all in the header row."""

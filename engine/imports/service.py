@@ -11,9 +11,10 @@ from typing import Callable, Iterator
 import numpy as np
 import pandas as pd
 
-from engine.errors import Cancel, OtokuiError, Progress, check_cancel
+from engine.errors import NotFoundError, OtokuiError
 from engine.imports import identity
 from engine.imports.formats import FormatPreset, load_mapping_file
+from engine.progress import Cancel, Progress, check_cancel, reporter, wrap_callback
 from engine.store.backups import PendingBackup
 from engine.store.database import json_list, last_id, now_text
 from engine.imports.order_frame import (CUSTOMER_FIELDS, KnownOrders, OrderBatch, check_columns,
@@ -99,7 +100,7 @@ class ImportService:
                     cancel: Cancel | None = None) -> ImportResult:
         """Import one export file completely or not at all."""
         path = Path(path)
-        report = progress or (lambda fraction, message: None)
+        report = reporter(progress)
         report(0.0, f"{path.name} を読み込んでいます")
         opened = open_file(path)
         preset = self.preset_for(path, opened.headers, format_name, mapping)
@@ -190,7 +191,7 @@ class ImportService:
         for batch, fraction in batches:
             seen = _remember_orders(seen, batch.order_nos)
             result.rows_read += batch.rows_read
-            chunk = _ChunkProgress(report, 0.2 + 0.78 * done, 0.2 + 0.78 * fraction)
+            chunk = wrap_callback(report, 0.2 + 0.78 * done, 0.2 + 0.78 * fraction)
             _Writer(self.shop, result, batch, chunk, cancel, indexes).run()
             done = fraction
             if fraction < 1.0:
@@ -227,7 +228,7 @@ class ImportService:
         row = self.db.query("SELECT op_id, undone_at, file_name FROM imports WHERE id = ?",
                             (import_id,))
         if not row:
-            raise OtokuiError("その取込履歴は見つかりません。")
+            raise NotFoundError("その取込履歴は見つかりません。")
         if row[0]["undone_at"] is not None:
             raise OtokuiError(f"{row[0]['file_name']} の取込はすでに取り消されています。")
         with self.db.transaction() as conn:
@@ -275,16 +276,6 @@ class _DeferredIndexes:
     def rebuild(self) -> None:
         for sql in self.dropped:
             self.conn.execute(sql)
-
-
-class _ChunkProgress:
-    """Maps a chunk's own 0…1 progress onto its share of the whole file."""
-
-    def __init__(self, report: Progress, start: float, end: float):
-        self.report, self.start, self.end = report, start, end
-
-    def __call__(self, fraction: float, message: str) -> None:
-        self.report(self.start + (self.end - self.start) * fraction, message)
 
 
 _DETAIL_FIELDS = [f for f in CUSTOMER_FIELDS if f != "member_id"]

@@ -20,9 +20,10 @@ from typing import Sequence
 import pandas as pd
 
 from engine.analysis.order_history import PURCHASE_NUMBER
-from engine.errors import Cancel, OtokuiError, Progress, check_cancel
+from engine.errors import InvalidInputError
 from engine.imports.order_frame import build_batch
 from engine.imports.reader import read_table
+from engine.progress import Cancel, Progress, check_cancel, reporter, wrap_callback
 
 PLAN_COLUMNS = ["source", "order_no", "order_date", "customer_id", "name", "postal_code",
                 "address", "purchase_number", "insert_name"]
@@ -50,13 +51,13 @@ def _validated(rules: Sequence[dict]) -> list[dict]:
         except ValueError:
             number = 0
         if number < 1:
-            raise OtokuiError(f"回数フォロー {row}行目: 購入回数は1以上の整数で指定してください"
+            raise InvalidInputError(f"回数フォロー {row}行目: 購入回数は1以上の整数で指定してください"
                               f"（「{rule.get('purchase_number')}」）。")
         if number in seen:
-            raise OtokuiError(f"回数フォロー {row}行目: {number}回目の同梱物がほかの行と重複しています。")
+            raise InvalidInputError(f"回数フォロー {row}行目: {number}回目の同梱物がほかの行と重複しています。")
         name = str(rule.get("insert_name") or "").strip()
         if not name:
-            raise OtokuiError(f"回数フォロー {row}行目: {number}回目の同梱物の名前が空です。")
+            raise InvalidInputError(f"回数フォロー {row}行目: {number}回目の同梱物の名前が空です。")
         seen.add(number)
         clean.append({"purchase_number": number, "insert_name": name,
                       "note": str(rule.get("note") or "").strip()})
@@ -111,10 +112,10 @@ class CountProgramService:
         Every file is read and checked before any is imported, so one bad file
         leaves the database unchanged.
         """
-        report = progress or (lambda fraction, message: None)
+        report = reporter(progress)
         paths = [Path(f) for f in files]
         if not paths:
-            raise OtokuiError("注文データのファイルを指定してください。")
+            raise InvalidInputError("注文データのファイルを指定してください。")
         keys = []
         for position, path in enumerate(paths):
             check_cancel(cancel)
@@ -126,7 +127,7 @@ class CountProgramService:
         for position, path in enumerate(paths):
             start = 0.3 + 0.6 * position / len(paths)
             self.shop.imports.import_file(
-                path, progress=lambda f, m, s=start: report(s + 0.6 * f / len(paths), m),
+                path, progress=wrap_callback(report, start, start + 0.6 / len(paths)),
                 cancel=cancel)
         report(0.9, "購入回数を数えています")
         return self._numbered(keys)

@@ -20,7 +20,7 @@ import pandas as pd
 
 from engine.analysis.rfm import CLUSTERS
 from engine.customers.service import ADDRESS_SQL
-from engine.errors import OtokuiError
+from engine.errors import InvalidInputError
 from engine.store.database import json_list
 
 TARGET_COLUMNS = ["customer_id", "name", "kana", "postal_code", "address1", "address2",
@@ -70,7 +70,7 @@ def candidate_ids(shop, clusters=None, due: bool = False, followup_month: str | 
     if clusters:
         unknown = sorted(set(clusters) - set(CLUSTERS))
         if unknown:
-            raise OtokuiError(f"クラスター「{'、'.join(unknown)}」はありません。"
+            raise InvalidInputError(f"クラスター「{'、'.join(unknown)}」はありません。"
                               f"使えるクラスター: {', '.join(CLUSTERS)}")
         if table is None:
             table = shop.customers.table(as_of=as_of)
@@ -85,7 +85,7 @@ def candidate_ids(shop, clusters=None, due: bool = False, followup_month: str | 
     if customer_ids is not None:
         picked.append(pd.Series(list(customer_ids), dtype="int64"))
     if not picked:
-        raise OtokuiError("宛名ラベルの対象を選んでください（クラスター・購入サイクル・"
+        raise InvalidInputError("宛名ラベルの対象を選んでください（クラスター・購入サイクル・"
                           "フォロー・顧客番号のいずれか）。")
     return sorted(set(pd.concat(picked).astype("int64").tolist()))
 

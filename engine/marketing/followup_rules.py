@@ -15,7 +15,7 @@ from importlib import resources
 
 from engine.analysis.rfm import CLUSTER_LABELS
 from engine.customers.touches import check_medium
-from engine.errors import OtokuiError
+from engine.errors import InvalidInputError, OtokuiError
 
 # A target is a cluster, a nested rank segment, or everyone.
 TARGET_CLUSTERS = {
@@ -79,9 +79,9 @@ def _integer(value, number: int, label: str, *, optional: bool = False) -> int |
             raise ValueError
         result = int(number_value)
     except (ValueError, OverflowError):
-        raise OtokuiError(f"ルール{number}件目: {label}「{value}」は整数で指定してください。") from None
+        raise InvalidInputError(f"ルール{number}件目: {label}「{value}」は整数で指定してください。") from None
     if result < 0:
-        raise OtokuiError(f"ルール{number}件目: {label}は0以上にしてください。")
+        raise InvalidInputError(f"ルール{number}件目: {label}は0以上にしてください。")
     return result
 
 
@@ -91,20 +91,20 @@ def validate(rules: list[dict]) -> list[dict]:
     for number, rule in enumerate(rules, start=1):
         target = str(rule.get("target", "")).strip()
         if target not in TARGET_CLUSTERS:
-            raise OtokuiError(f"ルール{number}件目: 対象「{target}」はありません。"
+            raise InvalidInputError(f"ルール{number}件目: 対象「{target}」はありません。"
                               f"{'、'.join(TARGET_CLUSTERS)} から選んでください。")
         min_days = _integer(rule.get("min_days"), number, "最終購入からの日数（下限）")
         max_days = _integer(rule.get("max_days"), number, "最終購入からの日数（上限）",
                             optional=True)
         if max_days is not None and max_days < min_days:
-            raise OtokuiError(f"ルール{number}件目: 日数の上限（{max_days}）が下限（{min_days}）より小さいです。")
+            raise InvalidInputError(f"ルール{number}件目: 日数の上限（{max_days}）が下限（{min_days}）より小さいです。")
         try:
             medium = check_medium(str(rule.get("medium", "")).strip())
         except OtokuiError as exc:
             raise OtokuiError(f"ルール{number}件目: {exc}") from None
         action = str(rule.get("action", "")).strip()
         if not action:
-            raise OtokuiError(f"ルール{number}件目: 施策（内容）を入力してください。")
+            raise InvalidInputError(f"ルール{number}件目: 施策（内容）を入力してください。")
         offset = _integer(rule.get("offset_days", 0), number, "実施日（月初から何日後）")
         if offset > MAX_OFFSET_DAYS:
             raise OtokuiError(f"ルール{number}件目: 実施日は月初から{MAX_OFFSET_DAYS}日後まで"
@@ -114,10 +114,10 @@ def validate(rules: list[dict]) -> list[dict]:
     for plan in plans_of(cleaned):
         band = f"{TARGET_LABELS[plan.target]}・{plan.min_days}〜{plan.max_days or ''}日"
         if len(plan.steps) != TOUCHES_PER_PLAN:
-            raise OtokuiError(f"{band}のプランは接触が{len(plan.steps)}件です。3-3-2ルールに従い"
+            raise InvalidInputError(f"{band}のプランは接触が{len(plan.steps)}件です。3-3-2ルールに従い"
                               f"ちょうど{TOUCHES_PER_PLAN}件にしてください。")
         if len({s["medium"] for s in plan.steps}) < MIN_MEDIA:
-            raise OtokuiError(f"{band}のプランは媒体が1種類だけです。3-3-2ルールに従い"
+            raise InvalidInputError(f"{band}のプランは媒体が1種類だけです。3-3-2ルールに従い"
                               f"{MIN_MEDIA}種類以上の媒体を使ってください。")
     return cleaned
 

@@ -6,18 +6,18 @@ this module turns them into tasks for a month, vectorised over all customers.
 """
 from __future__ import annotations
 
-import re
 from datetime import date
 
 import numpy as np
 import pandas as pd
 
 from engine.customers.eligibility import dm_eligible_sql
-from engine.errors import OtokuiError, check_cancel
+from engine.dates import add_months, first_day, month_of, parse_day, parse_month
+from engine.errors import NotFoundError, OtokuiError
+from engine.progress import check_cancel, reporter
 from engine.store.database import now_text
 from engine.marketing.followup_rules import (LATE_DENOMINATOR, LATE_NUMERATOR, default_rules, plans_of,
                                    substitute_for_dm, validate)
-from engine.analysis.rfm import parse_as_of
 from engine.customers.touches import MEDIUM_LABELS, check_medium
 
 TASK_COLUMNS = ["task_id", "customer_id", "cluster", "due_date", "medium", "action", "status",
@@ -28,26 +28,6 @@ TOP1_COLUMNS = ["customer_id", "name", "kana", "phone", "email", "purchase_count
 _PLAN_COLUMNS = ["customer_id", "step", "cluster", "due_date", "planned_medium", "action"]
 _SEEDED_KEY = "followup_rules_seeded"
 _DM_OK_SQL = dm_eligible_sql(None)
-
-
-def parse_month(month: str) -> date:
-    """"YYYY-MM" → the month's first day."""
-    match = re.fullmatch(r"\s*(\d{4})-(\d{1,2})\s*", str(month))
-    if not match or not 1 <= int(match.group(2)) <= 12:
-        raise OtokuiError(f"月「{month}」を読めません。YYYY-MM の形（例: 2025-11）で指定してください。")
-    return date(int(match.group(1)), int(match.group(2)), 1)
-
-
-def add_months(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def _parse_day(value, what: str) -> date:
-    try:
-        return parse_as_of(value)
-    except OtokuiError:
-        raise OtokuiError(f"{what}「{value}」を読めません。YYYY-MM-DD の形で指定してください。") from None
 
 
 def _insert_rules(conn, rules: list[dict]) -> None:
@@ -101,7 +81,7 @@ class FollowupService:
 
     def generated(self, month: str) -> bool:
         """Whether the month's plan has been generated (even if it had no tasks)."""
-        key = parse_month(month).strftime("%Y-%m")
+        key = parse_month(month)
         return bool(self.db.scalar("SELECT count(*) FROM followup_plans WHERE month = ?", (key,)))
 
     def generate(self, month: str, as_of=None, progress=None, cancel=None) -> dict:
@@ -116,13 +96,12 @@ class FollowupService:
         today within the month, else the month's first day.
         Returns {"created", "kept", "removed"} task counts.
         """
-        start = parse_month(month)
-        key = start.strftime("%Y-%m")
+        key = parse_month(month)
+        start = first_day(key)
         if as_of is None:
-            today = date.today()
-            as_of = today if start <= today < add_months(start, 1) else start
-        as_of = parse_as_of(as_of)
-        report = progress or (lambda fraction, text: None)
+            as_of = date.today() if month_of(date.today()) == key else start
+        as_of = parse_day(as_of)
+        report = reporter(progress)
         report(0.0, "顧客の購入状況を集計しています…")
         desired = self._planned_tasks(start, as_of)
         check_cancel(cancel)
@@ -141,7 +120,8 @@ class FollowupService:
         plans = plans_of(self.rules())
         metrics = self.shop.segments.metrics(as_of)[
             ["customer_id", "cluster", "recency_days", "purchase_count", "tenure_days"]]
-        running = (add_months(start, -2).strftime("%Y-%m"), add_months(start, -1).strftime("%Y-%m"))
+        month = month_of(start)
+        running = (add_months(month, -2), add_months(month, -1))
         with self.db.lock:
             people = pd.read_sql_query(
                 f"SELECT id AS customer_id, CASE WHEN {_DM_OK_SQL} THEN 1 ELSE 0 END AS dm_ok "
@@ -205,7 +185,7 @@ class FollowupService:
 
     def tasks(self, month: str) -> pd.DataFrame:
         """The month's tasks by due date: TASK_COLUMNS plus ``step`` (1–3)."""
-        key = parse_month(month).strftime("%Y-%m")
+        key = parse_month(month)
         with self.db.lock:
             return pd.read_sql_query(
                 "SELECT t.id AS task_id, t.customer_id, t.cluster, t.due_date, t.medium, t.action,"
@@ -219,7 +199,7 @@ class FollowupService:
             " AS dm_ok FROM followup_tasks t JOIN customers c ON c.id = t.customer_id"
             " WHERE t.id = ?", (int(task_id),))
         if not rows:
-            raise OtokuiError(f"フォロータスク {task_id} は見つかりません。")
+            raise NotFoundError(f"フォロータスク {task_id} は見つかりません。")
         return rows[0]
 
     def check_off(self, task_id: int, done_on=None, medium: str | None = None,
@@ -233,7 +213,7 @@ class FollowupService:
         if medium == "dm" and not task["dm_ok"]:
             raise OtokuiError("この顧客はDM不可（配信停止・Amazonのみの購入など）のため、"
                               "DMでの実施は記録できません。")
-        day = _parse_day(done_on, "実施日")
+        day = parse_day(done_on, "実施日")
         with self.shop.journal.operation(
                 "followup", f"フォロー完了（顧客 {task['customer_id']}・{task['action']}）") as op:
             conn = self.db.conn

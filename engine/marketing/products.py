@@ -10,10 +10,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from engine.analysis.rfm import parse_as_of
-from engine.errors import BadFileError, OtokuiError, check_cancel
+from engine.dates import parse_day
+from engine.errors import BadFileError, InvalidInputError, NotFoundError
 from engine.imports import normalize
 from engine.imports.reader import read_table
+from engine.progress import check_cancel, reporter
 
 PRODUCT_COLUMNS = ["code", "name", "cycle_days", "customers", "last_sold"]
 DUE_COLUMNS = ["customer_id", "name", "product_code", "product_name", "cycle_days",
@@ -67,7 +68,7 @@ class ProductService:
             " (SELECT product_name FROM order_lines WHERE product_code = ? LIMIT 1))",
             (code, code))
         if not code or name is None:
-            raise OtokuiError(f"商品コード「{code}」の商品は見つかりません。")
+            raise NotFoundError(f"商品コード「{code}」の商品は見つかりません。")
         label = f"消費サイクルの変更（{code}: {cycle if cycle is not None else 'なし'}）"
         with self.shop.journal.operation("products", label) as op:
             self.db.conn.execute(
@@ -82,7 +83,7 @@ class ProductService:
             return None
         text = unicodedata.normalize("NFKC", str(days)).strip().removesuffix("日").strip()
         if not re.fullmatch(r"\d+", text) or not 1 <= int(text) <= MAX_CYCLE_DAYS:
-            raise OtokuiError(
+            raise InvalidInputError(
                 f"消費サイクル「{days}」は日数（1〜{MAX_CYCLE_DAYS}の整数）で指定してください。")
         return int(text)
 
@@ -94,7 +95,7 @@ class ProductService:
         the file, row and column, and nothing is changed. Returns the products set.
         """
         path = Path(path)
-        report = progress or (lambda fraction, text: None)
+        report = reporter(progress)
         report(0.0, f"{path.name} を読み込んでいます…")
         table = read_table(path)
         code_col = _find(table.headers, CODE_HEADERS)
@@ -147,7 +148,7 @@ class ProductService:
         several products there the longest cycle counts (lowest code on a tie).
         Most overdue (largest R / cycle) first.
         """
-        as_of = parse_as_of(as_of)
+        as_of = parse_day(as_of)
         # Remembered until the database changes: the customer list and the
         # follow-up plan both ask, and on a big shop it takes seconds.
         return self.db.memo(("due_targets", as_of.isoformat()),

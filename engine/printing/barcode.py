@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from engine.errors import OtokuiError
+from engine.errors import InvalidInputError, OtokuiError
 
 # 10-point geometry in mm (manual p12, a/10 = 1). Heights are measured top to bottom.
 BAR_WIDTH_MM = 0.6
@@ -136,7 +136,7 @@ def postal_digits(postal: str) -> str:
     """
     digits = _POSTAL_NOISE.sub("", unicodedata.normalize("NFKC", postal or ""))
     if not re.fullmatch(r"[0-9]{7}", digits):
-        raise OtokuiError(f"郵便番号「{postal}」は7桁の数字ではありません。"
+        raise InvalidInputError(f"郵便番号「{postal}」は7桁の数字ではありません。"
                           "例: 100-0013 または 1000013")
     return digits
 

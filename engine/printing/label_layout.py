@@ -26,10 +26,11 @@ from typing import Iterator
 
 from engine.printing import barcode
 
-from engine.errors import Cancel, OtokuiError, Progress, check_cancel
+from engine.errors import InvalidInputError, OtokuiError
 from engine.printing import text_metrics
 from engine.printing.label_sheet import Cell, LabelSheet
 from engine.printing.page import Box, Page, Primitive, text_at
+from engine.progress import Cancel, Progress, check_cancel
 
 # Labels laid out between two progress reports (and cancel checks).
 PROGRESS_EVERY = 500
@@ -181,7 +182,7 @@ def layout_label(label: LabelData, cell: Cell, offset: tuple[float, float] = (0.
              + text_metrics.line_height_mm(ID_PT) + PAD_BOTTOM)
     fitted = _fit(street, building, honoured, inner, cell.height - fixed)
     if fitted is None:
-        raise OtokuiError(f"顧客番号 {label.customer_id} の宛名がラベルに収まりません。"
+        raise InvalidInputError(f"顧客番号 {label.customer_id} の宛名がラベルに収まりません。"
                           "大きいラベル用紙を選んでください。")
     address_pt, lines, name_pt, spare = fitted
 
@@ -209,7 +210,7 @@ def placements(count: int, sheet: LabelSheet, start: int = 1) -> list[Placement]
     """Pages and cells for ``count`` labels, the first at position ``start`` (1-based,
     along the rows) so a partly used sheet can be fed again."""
     if not 1 <= start <= sheet.per_page:
-        raise OtokuiError(f"開始位置は 1〜{sheet.per_page} の番号で指定してください。")
+        raise InvalidInputError(f"開始位置は 1〜{sheet.per_page} の番号で指定してください。")
     cells = sheet.cells()
     return [Placement(position // sheet.per_page, cells[position % sheet.per_page])
             for position in range(start - 1, start - 1 + count)]

@@ -24,7 +24,7 @@ import re
 from dataclasses import asdict, dataclass
 from importlib.resources import files
 
-from engine.errors import OtokuiError
+from engine.errors import InvalidInputError, NotFoundError, OtokuiError
 
 CUSTOM_KEY = "label_sheets_custom"
 OFFSET_KEY = "label_print_offset"
@@ -66,7 +66,7 @@ class LabelSheet:
     def cell(self, index: int) -> Cell:
         """The label at ``index`` on a page (0 = top left, then along the row)."""
         if not 0 <= index < self.per_page:
-            raise OtokuiError(f"開始位置は 1〜{self.per_page} の番号で指定してください。")
+            raise InvalidInputError(f"開始位置は 1〜{self.per_page} の番号で指定してください。")
         row, column = divmod(index, self.columns)
         return Cell(index, round(self.left + column * self.pitch_x, 4),
                     round(self.top + row * self.pitch_y, 4), self.label_width,
@@ -102,7 +102,7 @@ class LabelSheet:
             left = (page_w - (columns - 1) * pitch_x - label_w) / 2 if left is None else float(left)
             top = (page_h - (rows - 1) * pitch_y - label_h) / 2 if top is None else float(top)
         except (KeyError, TypeError, ValueError):
-            raise OtokuiError(f"ラベル用紙「{name or '名前なし'}」: 用紙・面数・ラベルの大きさを"
+            raise InvalidInputError(f"ラベル用紙「{name or '名前なし'}」: 用紙・面数・ラベルの大きさを"
                               "数値で指定してください。") from None
         sheet = cls(str(data.get("id") or ""), name, page_w, page_h, columns, rows, label_w,
                     label_h, round(left, 4), round(top, 4), pitch_x, pitch_y, custom)
@@ -113,23 +113,23 @@ class LabelSheet:
         """Raise :class:`OtokuiError` (Japanese, naming the problem) if the sheet is impossible."""
         label = f"ラベル用紙「{self.name or self.id}」"
         if not _ID.fullmatch(self.id):
-            raise OtokuiError(f"{label}: IDは半角英小文字・数字・-・_ で付けてください（例: my-12）。")
+            raise InvalidInputError(f"{label}: IDは半角英小文字・数字・-・_ で付けてください（例: my-12）。")
         if not self.name:
-            raise OtokuiError(f"{label}: 名前を入力してください。")
+            raise InvalidInputError(f"{label}: 名前を入力してください。")
         if min(self.page_width, self.page_height, self.label_width, self.label_height) <= 0:
             raise OtokuiError(f"{label}: 用紙とラベルの大きさは0より大きくしてください。")
         if self.pitch_x < self.label_width or self.pitch_y < self.label_height:
-            raise OtokuiError(f"{label}: ラベルの間隔（ピッチ）がラベルの大きさより小さいため、"
+            raise InvalidInputError(f"{label}: ラベルの間隔（ピッチ）がラベルの大きさより小さいため、"
                               "ラベルが重なります。")
         if self.left < 0 or self.top < 0:
-            raise OtokuiError(f"{label}: 余白がマイナスです。ラベルが用紙からはみ出します。")
+            raise InvalidInputError(f"{label}: 余白がマイナスです。ラベルが用紙からはみ出します。")
         right = self.left + (self.columns - 1) * self.pitch_x + self.label_width
         bottom = self.top + (self.rows - 1) * self.pitch_y + self.label_height
         if right > self.page_width + 1e-6:
-            raise OtokuiError(f"{label}: ラベルが用紙の右端を {right - self.page_width:.1f}mm "
+            raise InvalidInputError(f"{label}: ラベルが用紙の右端を {right - self.page_width:.1f}mm "
                               "はみ出します。余白・ピッチ・列数を確認してください。")
         if bottom > self.page_height + 1e-6:
-            raise OtokuiError(f"{label}: ラベルが用紙の下端を {bottom - self.page_height:.1f}mm "
+            raise InvalidInputError(f"{label}: ラベルが用紙の下端を {bottom - self.page_height:.1f}mm "
                               "はみ出します。余白・ピッチ・行数を確認してください。")
 
 
@@ -171,13 +171,13 @@ class LabelSheets:
             if sheet.id == sheet_id:
                 return sheet
         known = "、".join(s.id for s in self.all())
-        raise OtokuiError(f"ラベル用紙「{sheet_id}」はありません。使える用紙: {known}")
+        raise NotFoundError(f"ラベル用紙「{sheet_id}」はありません。使える用紙: {known}")
 
     def save_custom(self, data: dict) -> LabelSheet:
         """Add or replace a custom sheet (checked first); a built-in id cannot be reused."""
         sheet = LabelSheet.from_dict(data, custom=True)
         if any(s.id == sheet.id for s in builtin_sheets()):
-            raise OtokuiError(f"「{sheet.id}」は標準の用紙のIDです。別のIDを付けてください。")
+            raise InvalidInputError(f"「{sheet.id}」は標準の用紙のIDです。別のIDを付けてください。")
         kept = [d for d in self.settings.get(CUSTOM_KEY, []) if d.get("id") != sheet.id]
         self.settings.set(CUSTOM_KEY, kept + [sheet.to_dict()])
         return sheet
@@ -197,7 +197,7 @@ class LabelSheets:
         try:
             x, y = float(x), float(y)
         except (TypeError, ValueError):
-            raise OtokuiError("印刷位置の補正は mm の数値で入力してください。") from None
+            raise InvalidInputError("印刷位置の補正は mm の数値で入力してください。") from None
         if abs(x) > MAX_OFFSET_MM or abs(y) > MAX_OFFSET_MM:
-            raise OtokuiError(f"印刷位置の補正は ±{MAX_OFFSET_MM:g}mm 以内で入力してください。")
+            raise InvalidInputError(f"印刷位置の補正は ±{MAX_OFFSET_MM:g}mm 以内で入力してください。")
         self.settings.set(OFFSET_KEY, {"x": x, "y": y})

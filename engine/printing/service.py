@@ -13,13 +13,14 @@ from pathlib import Path
 import pandas as pd
 
 from engine.analysis.rfm import CLUSTER_LABELS
-from engine.errors import Cancel, OtokuiError, Progress
+from engine.errors import InvalidInputError, OtokuiError
 from engine.export import write_csv, write_xlsx
 from engine.marketing import dm_targets
 from engine.printing.label_layout import LabelData, format_postal, layout_pages
 from engine.printing.label_sheet import LabelSheets
 from engine.printing.page import Page
 from engine.printing.table_layout import Column, table_pages
+from engine.progress import Cancel, Progress
 
 TARGET_LIST_HEADERS = {
     "customer_id": "顧客番号", "name": "氏名", "kana": "フリガナ", "postal_code": "郵便番号",
@@ -105,7 +106,7 @@ class PrintingService:
                 with open(path, "wb") as stream:
                     write_csv(frame, stream)
             else:
-                raise OtokuiError(f"{path.name}: 保存できるのは .xlsx と .csv です。")
+                raise InvalidInputError(f"{path.name}: 保存できるのは .xlsx と .csv です。")
         except PermissionError:
             raise OtokuiError(f"{path.name}: ファイルに書き込めません。Excelで開いている場合は"
                               "閉じてから、もう一度保存してください。") from None

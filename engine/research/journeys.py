@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from importlib.resources import files
 from typing import TYPE_CHECKING
 
-from engine.errors import OtokuiError
+from engine.errors import InvalidInputError, NotFoundError, OtokuiError
 from engine.research import positions
 from engine.store.database import now_text
 
@@ -61,7 +61,7 @@ def _table(axis: str) -> str:
 def _clean_name(axis: str, name: str) -> str:
     name = " ".join(name.split())
     if not name:
-        raise OtokuiError(f"{_NAMES[axis]}の名前を入力してください。")
+        raise InvalidInputError(f"{_NAMES[axis]}の名前を入力してください。")
     return name
 
 
@@ -80,7 +80,7 @@ class JourneyService:
     def get(self, map_id: int) -> JourneyMap:
         rows = self.db.query("SELECT * FROM journey_maps WHERE id = ?", (map_id,))
         if not rows:
-            raise OtokuiError("このジャーニーマップはもうありません。画面を更新してください。")
+            raise NotFoundError("このジャーニーマップはもうありません。画面を更新してください。")
         m = rows[0]
         lanes = {axis: tuple(Lane(r["id"], r["name"]) for r in self.db.query(
             f"SELECT id, name FROM {table} WHERE map_id = ? ORDER BY position, id", (map_id,)))
@@ -96,7 +96,7 @@ class JourneyService:
         """A new map; stages and rows default to resources/journeys/default_map.json."""
         name = name.strip()
         if not name:
-            raise OtokuiError("マップの名前を入力してください。")
+            raise InvalidInputError("マップの名前を入力してください。")
         layout = default_layout()
         stages = layout["stages"] if stages is None else stages
         rows = layout["rows"] if rows is None else rows
@@ -120,7 +120,7 @@ class JourneyService:
         """A copy of a map, cells included (e.g. to start the TOP10% map from TOP1%)."""
         name = name.strip()
         if not name:
-            raise OtokuiError("マップの名前を入力してください。")
+            raise InvalidInputError("マップの名前を入力してください。")
         source = self.get(map_id)
         conn = self.db.conn
         with self.shop.journal.operation("journey", f"ジャーニーマップ複製（{name}）"):
@@ -141,7 +141,7 @@ class JourneyService:
         current = self.get(map_id)
         name = current.name if name is None else name.strip()
         if not name:
-            raise OtokuiError("マップの名前を入力してください。")
+            raise InvalidInputError("マップの名前を入力してください。")
         with self.shop.journal.operation("journey", f"ジャーニーマップ変更（{name}）"):
             self.db.conn.execute(
                 "UPDATE journey_maps SET name = ?, cluster = ?, persona = ?, updated_at = ? "
@@ -164,7 +164,7 @@ class JourneyService:
         """Save one cell's text; empty text removes the cell."""
         map_id = self._map_of(STAGE, stage_id)
         if self._map_of(ROW, row_id) != map_id:
-            raise OtokuiError("段階と項目が別のマップのものです。")
+            raise InvalidInputError("段階と項目が別のマップのものです。")
         text = text.strip()
         old = self.db.scalar("SELECT text FROM journey_cells WHERE stage_id = ? AND row_id = ?",
                              (stage_id, row_id))
@@ -188,7 +188,7 @@ class JourneyService:
     def _map_of(self, axis: str, lane_id: int) -> int:
         map_id = self.db.scalar(f"SELECT map_id FROM {_table(axis)} WHERE id = ?", (lane_id,))
         if map_id is None:
-            raise OtokuiError(f"この{_NAMES[axis]}はもうありません。画面を更新してください。")
+            raise NotFoundError(f"この{_NAMES[axis]}はもうありません。画面を更新してください。")
         return map_id
 
     def _touch(self, map_id: int) -> None:

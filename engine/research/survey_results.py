@@ -1,6 +1,7 @@
 """Survey results by customer cluster, and the export of every answer.
 
-Respondents are grouped by their cluster as of a date (engine.analysis.rfm); customers
+Respondents are grouped by their cluster as of a date, as the shop's segments
+(``shop.segments``, with its TOP percentages) place them; customers
 without a valid order by then are grouped as 未購入. Tables come back ready to
 show or export, with Japanese headers.
 """
@@ -12,9 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from engine.analysis.rfm import CLUSTER_LABELS, CLUSTERS, customer_metrics
+from engine.analysis.rfm import CLUSTER_LABELS, CLUSTERS
 from engine.export import write_table
-from engine.research.surveys import Question, SurveyService
+from engine.research.survey_model import Question, Survey
 
 NO_PURCHASE = "none"
 GROUP_LABELS = {**CLUSTER_LABELS, NO_PURCHASE: "未購入"}
@@ -34,22 +35,21 @@ class QuestionResult:
     table: pd.DataFrame
 
 
-def respondents(service: SurveyService, survey_id: int,
-                as_of: date | str | None = None) -> pd.DataFrame:
+def respondents(shop, survey_id: int, as_of: date | str | None = None) -> pd.DataFrame:
     """One row per response: response_id, customer_id, name, answered_on, cluster."""
-    rows = service.db.query(
+    rows = shop.db.query(
         """SELECT r.id AS response_id, r.customer_id, c.name, r.answered_on
            FROM survey_responses r JOIN customers c ON c.id = r.customer_id
            WHERE r.survey_id = ? ORDER BY r.customer_id""", (survey_id,))
     frame = pd.DataFrame(rows, columns=["response_id", "customer_id", "name", "answered_on"])
-    metrics = customer_metrics(service.db, as_of)
+    metrics = shop.segments.metrics(as_of)
     clusters = dict(zip(metrics["customer_id"], metrics["cluster"]))
     frame["cluster"] = [clusters.get(c, NO_PURCHASE) for c in frame["customer_id"]]
     return frame
 
 
-def _answers(service: SurveyService, survey_id: int) -> pd.DataFrame:
-    rows = service.db.query(
+def _answers(shop, survey_id: int) -> pd.DataFrame:
+    rows = shop.db.query(
         """SELECT a.response_id, a.question_id, a.option_id, a.number, a.text
            FROM survey_answers a JOIN survey_responses r ON r.id = a.response_id
            WHERE r.survey_id = ?""", (survey_id,))
@@ -62,12 +62,10 @@ def _group_order(clusters) -> list[str]:
     return [g for g in (*CLUSTERS, NO_PURCHASE) if g in present]
 
 
-def results(service: SurveyService, survey_id: int,
-            as_of: date | str | None = None) -> list[QuestionResult]:
+def results(shop, survey: Survey, as_of: date | str | None = None) -> list[QuestionResult]:
     """Per question of the survey, its result table by cluster (see QuestionResult)."""
-    survey = service.get(survey_id)
-    people = respondents(service, survey_id, as_of)
-    answers = _answers(service, survey_id).merge(people, on="response_id")
+    people = respondents(shop, survey.id, as_of)
+    answers = _answers(shop, survey.id).merge(people, on="response_id")
     groups = _group_order(people["cluster"])
     out = []
     for question in survey.questions:
@@ -119,13 +117,11 @@ def _text_table(answers: pd.DataFrame) -> pd.DataFrame:
     }, columns=["顧客ID", "氏名", "クラスター", "回答日", "回答"])
 
 
-def answers_table(service: SurveyService, survey_id: int,
-                  as_of: date | str | None = None) -> pd.DataFrame:
+def answers_table(shop, survey: Survey, as_of: date | str | None = None) -> pd.DataFrame:
     """Every response as one row: 顧客ID, 氏名, クラスター, 回答日, then one column per
     question ("Q1 …") holding the option label, the scale number or the text."""
-    survey = service.get(survey_id)
-    people = respondents(service, survey_id, as_of)
-    answers = _answers(service, survey_id)
+    people = respondents(shop, survey.id, as_of)
+    answers = _answers(shop, survey.id)
     labels = {o.id: o.label for q in survey.questions for o in q.options}
     by_cell = {}
     for a in answers.itertuples(index=False):
@@ -152,10 +148,9 @@ def _column_title(number: int, question: Question) -> str:
     return f"Q{number} {question.text}"
 
 
-def export_answers(service: SurveyService, survey_id: int, path: Path,
-                   as_of: date | str | None = None) -> int:
+def export_answers(shop, survey: Survey, path: Path, as_of: date | str | None = None) -> int:
     """Write every answer to CSV (UTF-8 BOM) or .xlsx; returns the number of responses."""
-    frame = answers_table(service, survey_id, as_of)
+    frame = answers_table(shop, survey, as_of)
     write_table(frame, Path(path))
     return len(frame)
 

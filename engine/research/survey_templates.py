@@ -5,7 +5,7 @@ import json
 from dataclasses import dataclass
 from importlib.resources import files
 
-from engine.research.surveys import QuestionSpec
+from engine.research.survey_model import QuestionSpec
 
 
 @dataclass(frozen=True)

@@ -5,113 +5,18 @@ by cluster and the answer export live in ``survey_results.py``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
-from engine.errors import OtokuiError
-from engine.research import positions
+from engine.dates import parse_day
+from engine.errors import InvalidInputError, NotFoundError
+from engine.research import positions, survey_results
+from engine.research.survey_model import Option, Question, QuestionSpec, Response, Survey
+from engine.research.survey_templates import Template, load_templates
 from engine.store.database import now_text
 
 if TYPE_CHECKING:
     from engine.shop import Shop
-
-KIND_LABELS = {"choice": "選択式", "scale": "段階評価", "text": "自由記述"}
-# Answers are typed with single number keys, so scales stay within 0–10.
-SCALE_LIMITS = (0, 10)
-
-
-@dataclass(frozen=True)
-class Option:
-    id: int
-    label: str
-
-
-@dataclass(frozen=True)
-class QuestionSpec:
-    """What the user defines for a question (also the shape of a template question)."""
-    kind: str
-    text: str
-    options: tuple[str, ...] = ()
-    scale_min: int | None = None
-    scale_max: int | None = None
-    min_label: str = ""
-    max_label: str = ""
-
-    def checked(self) -> "QuestionSpec":
-        """The spec with whitespace trimmed, or an OtokuiError saying what is wrong."""
-        text = self.text.strip()
-        if self.kind not in KIND_LABELS:
-            raise OtokuiError(f"質問の種類「{self.kind}」は使えません。")
-        if not text:
-            raise OtokuiError("質問文を入力してください。")
-        if self.kind == "choice":
-            options = tuple(o.strip() for o in self.options if o.strip())
-            if len(options) < 2:
-                raise OtokuiError(f"「{text}」: 選択肢を2つ以上入力してください。")
-            if len(set(options)) < len(options):
-                raise OtokuiError(f"「{text}」: 同じ選択肢が2回あります。")
-            return QuestionSpec("choice", text, options)
-        if self.kind == "scale":
-            low, high = self.scale_min, self.scale_max
-            if low is None or high is None or not (
-                    SCALE_LIMITS[0] <= low < high <= SCALE_LIMITS[1]):
-                raise OtokuiError(f"「{text}」: 段階は0〜10の範囲で、最小より最大を大きくしてください。")
-            return QuestionSpec("scale", text, (), low, high,
-                                self.min_label.strip(), self.max_label.strip())
-        return QuestionSpec("text", text)
-
-
-@dataclass(frozen=True)
-class Question:
-    id: int
-    position: int
-    kind: str
-    text: str
-    options: tuple[Option, ...] = ()
-    scale_min: int | None = None
-    scale_max: int | None = None
-    min_label: str = ""
-    max_label: str = ""
-
-    @property
-    def scale_values(self) -> range:
-        return range(self.scale_min, self.scale_max + 1) if self.kind == "scale" else range(0)
-
-    def scale_label(self, value: int) -> str:
-        """"1（不満）" for the ends of a scale, "3" in between."""
-        end = {self.scale_min: self.min_label, self.scale_max: self.max_label}.get(value)
-        return f"{value}（{end}）" if end else str(value)
-
-    def spec(self) -> QuestionSpec:
-        return QuestionSpec(self.kind, self.text, tuple(o.label for o in self.options),
-                            self.scale_min, self.scale_max, self.min_label, self.max_label)
-
-
-@dataclass(frozen=True)
-class Survey:
-    id: int
-    title: str
-    description: str
-    target: str
-    created_at: str
-    questions: tuple[Question, ...] = ()
-
-    def question(self, question_id: int) -> Question:
-        for q in self.questions:
-            if q.id == question_id:
-                return q
-        raise OtokuiError("この質問はもうありません。画面を更新してください。")
-
-
-@dataclass
-class Response:
-    id: int
-    customer_id: int
-    answered_on: str
-    # question id -> option id (choice), int (scale) or str (text)
-    answers: dict[int, int | str] = field(default_factory=dict)
-
 
 class SurveyService:
     """``shop.surveys``: define surveys, record answers (see also survey_results)."""
@@ -122,9 +27,8 @@ class SurveyService:
 
     # -- definitions -------------------------------------------------------
 
-    def templates(self):
+    def templates(self) -> list[Template]:
         """The bundled survey templates the user can start from."""
-        from engine.research.survey_templates import load_templates
         return load_templates()
 
     def list_surveys(self) -> list[dict]:
@@ -140,7 +44,7 @@ class SurveyService:
     def get(self, survey_id: int) -> Survey:
         rows = self.db.query("SELECT * FROM surveys WHERE id = ?", (survey_id,))
         if not rows:
-            raise OtokuiError("このアンケートはもうありません。画面を更新してください。")
+            raise NotFoundError("このアンケートはもうありません。画面を更新してください。")
         s = rows[0]
         options: dict[int, list[Option]] = {}
         for o in self.db.query(
@@ -162,7 +66,7 @@ class SurveyService:
         """A new survey with its questions; returns its id."""
         title = title.strip()
         if not title:
-            raise OtokuiError("アンケートの名前を入力してください。")
+            raise InvalidInputError("アンケートの名前を入力してください。")
         specs = [q.checked() for q in questions]
         with self.shop.journal.operation("survey", f"アンケート作成（{title}）"):
             survey_id = self.db.conn.execute(
@@ -177,14 +81,14 @@ class SurveyService:
         for t in self.templates():
             if t.key == key:
                 return self.create(t.title, t.description, t.target, t.questions)
-        raise OtokuiError(f"テンプレート「{key}」が見つかりません。")
+        raise NotFoundError(f"テンプレート「{key}」が見つかりません。")
 
     def update(self, survey_id: int, *, title: str | None = None,
                description: str | None = None, target: str | None = None) -> None:
         survey = self.get(survey_id)
         title = survey.title if title is None else title.strip()
         if not title:
-            raise OtokuiError("アンケートの名前を入力してください。")
+            raise InvalidInputError("アンケートの名前を入力してください。")
         with self.shop.journal.operation("survey", f"アンケート変更（{title}）"):
             self.db.conn.execute(
                 "UPDATE surveys SET title = ?, description = ?, target = ? WHERE id = ?",
@@ -229,7 +133,7 @@ class SurveyService:
     def _question_row(self, question_id: int) -> dict:
         rows = self.db.query("SELECT * FROM survey_questions WHERE id = ?", (question_id,))
         if not rows:
-            raise OtokuiError("この質問はもうありません。画面を更新してください。")
+            raise NotFoundError("この質問はもうありません。画面を更新してください。")
         return rows[0]
 
     def answer_count(self, question_id: int) -> int:
@@ -250,7 +154,7 @@ class SurveyService:
         spec = spec.checked()
         row = self._question_row(question_id)
         if spec.kind != row["kind"] and self.answer_count(question_id):
-            raise OtokuiError("回答がある質問の種類は変えられません。新しい質問を追加してください。")
+            raise InvalidInputError("回答がある質問の種類は変えられません。新しい質問を追加してください。")
         conn = self.db.conn
         with self.shop.journal.operation("survey", f"質問変更（{spec.text[:20]}）"):
             conn.execute(
@@ -317,13 +221,13 @@ class SurveyService:
         if question.kind == "text":
             return (None, None, str(value).strip())
         if isinstance(value, bool) or not isinstance(value, int):
-            raise OtokuiError(f"「{question.text}」: 回答を読めません（{value!r}）。")
+            raise InvalidInputError(f"「{question.text}」: 回答を読めません（{value!r}）。")
         if question.kind == "choice":
             if value not in {o.id for o in question.options}:
-                raise OtokuiError(f"「{question.text}」: この選択肢はありません。")
+                raise InvalidInputError(f"「{question.text}」: この選択肢はありません。")
             return (value, None, None)
         if value not in question.scale_values:
-            raise OtokuiError(f"「{question.text}」: {question.scale_min}〜{question.scale_max}"
+            raise InvalidInputError(f"「{question.text}」: {question.scale_min}〜{question.scale_max}"
                               "の数字で答えてください。")
         return (None, value, None)
 
@@ -338,13 +242,12 @@ class SurveyService:
         customer = self.db.query(
             "SELECT name FROM customers WHERE id = ? AND deleted_at IS NULL", (customer_id,))
         if not customer:
-            raise OtokuiError(f"顧客ID {customer_id} のお客様が見つかりません。")
+            raise NotFoundError(f"顧客ID {customer_id} のお客様が見つかりません。")
         unknown = set(answers) - {q.id for q in survey.questions}
         if unknown:
-            raise OtokuiError("この質問はもうありません。画面を更新してください。")
+            raise NotFoundError("この質問はもうありません。画面を更新してください。")
         wanted = {q.id: self._answer_columns(q, answers.get(q.id)) for q in survey.questions}
-        day = (answered_on or date.today())
-        day = day.isoformat() if isinstance(day, date) else str(day)
+        day = parse_day(answered_on, "回答日").isoformat()
         name = customer[0]["name"] or f"顧客ID {customer_id}"
         conn = self.db.conn
         with self.shop.journal.operation("survey_answer",
@@ -390,18 +293,15 @@ class SurveyService:
 
     def results(self, survey_id: int, as_of: date | str | None = None):
         """Per question, its result table by cluster as of ``as_of`` (default today)."""
-        from engine.research import survey_results
-        return survey_results.results(self, survey_id, as_of)
+        return survey_results.results(self.shop, self.get(survey_id), as_of)
 
     def answers_table(self, survey_id: int, as_of: date | str | None = None):
         """Every response as one row, one column per question."""
-        from engine.research import survey_results
-        return survey_results.answers_table(self, survey_id, as_of)
+        return survey_results.answers_table(self.shop, self.get(survey_id), as_of)
 
     def export_answers(self, survey_id: int, path, as_of: date | str | None = None) -> int:
         """Write every answer to .csv or .xlsx; returns the number of responses."""
-        from engine.research import survey_results
-        return survey_results.export_answers(self, survey_id, path, as_of)
+        return survey_results.export_answers(self.shop, self.get(survey_id), path, as_of)
 
     def find_customers(self, text: str, limit: int = 20) -> list[dict]:
         """Customers matching a typed ID, name, kana or phone number, best first."""

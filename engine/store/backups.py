@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from engine.errors import OtokuiError, Progress
+from engine.errors import InvalidInputError, NotFoundError, OtokuiError
+from engine.progress import Progress
 from engine.store.database import APPLICATION_ID, connect_read_only
 from engine.store.schema import SCHEMA_VERSION
 
@@ -51,7 +52,7 @@ class BackupService:
 
     def set_keep(self, count: int) -> None:
         if not isinstance(count, int) or count < 1:
-            raise OtokuiError("保存するバックアップの数は1以上の整数で指定してください。")
+            raise InvalidInputError("保存するバックアップの数は1以上の整数で指定してください。")
         self.shop.settings.set(KEEP_SETTING, count)
 
     def create(self, reason: str, progress: Progress | None = None) -> BackupInfo | None:
@@ -250,7 +251,7 @@ def replace_database(db_path: Path, backup: Path) -> Path:
 def validate_backup(path: Path) -> sqlite3.Connection:
     """Open a backup read-only after checking it can safely replace the database."""
     if not path.is_file():
-        raise OtokuiError(f"{path.name}: バックアップファイルが見つかりません。")
+        raise NotFoundError(f"{path.name}: バックアップファイルが見つかりません。")
     try:
         conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
     except sqlite3.Error as exc:
@@ -266,7 +267,7 @@ def validate_backup(path: Path) -> sqlite3.Connection:
                 f"（形式 {version}、このアプリは {SCHEMA_VERSION} まで）。Otokuiを更新してください。")
         check = conn.execute("PRAGMA integrity_check").fetchone()[0]
         if check != "ok":
-            raise OtokuiError(f"{path.name}: バックアップが壊れています（{check}）。"
+            raise InvalidInputError(f"{path.name}: バックアップが壊れています（{check}）。"
                               "別のバックアップを選んでください。")
     except sqlite3.DatabaseError as exc:
         conn.close()

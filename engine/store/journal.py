@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Iterator
 
-from engine.errors import OtokuiError, UndoBlockedError
+from engine.errors import NotFoundError, OtokuiError, UndoBlockedError
 from engine.store.database import Database, last_id, now_text
 from engine.store.schema import JOURNALED_TABLES
 
@@ -109,7 +109,7 @@ class Journal:
         row = self.db.conn.execute(
             "SELECT undone_at, finished_at FROM operations WHERE id = ?", (op_id,)).fetchone()
         if row is None or row[1] is None:
-            raise OtokuiError("取り消す操作が見つかりません。")
+            raise NotFoundError("取り消す操作が見つかりません。")
         if row[0] is not None:
             raise OtokuiError("この操作はすでに取り消されています。")
         blocking = self.blockers(op_id)

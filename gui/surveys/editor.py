@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogBut
 
 from engine.analysis.rfm import CLUSTER_LABELS
 from engine.errors import OtokuiError
-from engine.research.surveys import KIND_LABELS, SCALE_LIMITS, QuestionSpec, Survey
+from engine.research.survey_model import KIND_LABELS, SCALE_LIMITS, QuestionSpec, Survey
 
 TARGETS = {"": "指定なし", **CLUSTER_LABELS}
 

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDateEdit, QFormLay
                                QScrollArea, QTableView, QVBoxLayout, QWidget)
 
 from engine.errors import OtokuiError
-from engine.research.surveys import Question, Survey
+from engine.research.survey_model import Question, Survey
 
 # Two digits typed within this time make one number ("1", "0" -> 10).
 DIGIT_PAIR_SECONDS = 0.8

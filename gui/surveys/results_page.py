@@ -10,8 +10,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QHBoxL
                                QVBoxLayout, QWidget)
 
 from engine.errors import OtokuiError
+from engine.research.survey_model import KIND_LABELS, Survey
 from engine.research.survey_results import QuestionResult
-from engine.research.surveys import KIND_LABELS, Survey
 from gui.widgets.result_table_model import ResultTableModel
 
 

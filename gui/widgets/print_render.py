@@ -17,8 +17,9 @@ from PySide6.QtGui import (QColor, QFont, QFontMetricsF, QGuiApplication, QPageL
                            QPageSize, QPagedPaintDevice, QPainter, QPdfWriter, QPen)
 from PySide6.QtPrintSupport import QPrinter
 
-from engine.errors import Cancel, CancelledError, OtokuiError, Progress, check_cancel
+from engine.errors import CancelledError, OtokuiError
 from engine.printing.page import Box, Line, Page, Text
+from engine.progress import Cancel, Progress, check_cancel
 from gui.widgets.fonts import japanese_font_family
 
 PDF_RESOLUTION = 1200

@@ -11,7 +11,7 @@ from engine.customers.eligibility import dm_eligible_sql
 from engine.customers.privacy import ERASED_NAME
 from engine.errors import OtokuiError
 from engine.export import write_table
-from engine.research.surveys import QuestionSpec
+from engine.research.survey_model import QuestionSpec
 from tests.support.paths import ROOT
 from tests.support.snapshot import meta, sample_files
 

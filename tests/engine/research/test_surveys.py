@@ -1,8 +1,9 @@
 import pandas as pd
 import pytest
 
+from engine.analysis.rfm import CLUSTER_LABELS
 from engine.errors import OtokuiError
-from engine.research.surveys import QuestionSpec
+from engine.research.survey_model import QuestionSpec
 from tests.support.survey_shop import build_shop
 
 AS_OF = "2025-01-01"
@@ -185,3 +186,20 @@ def test_find_customers_by_id_name_kana_and_phone(shop):
     assert [c["id"] for c in shop.surveys.find_customers("あおき")] == [1]
     assert [c["id"] for c in shop.surveys.find_customers("０９００００００００８")] == [8]
     assert shop.surveys.find_customers("  ") == []
+
+
+def test_results_place_respondents_as_the_shop_segments_do():
+    """Survey results take clusters from the segment service, so a shop's own TOP
+    percentages move respondents exactly as they move the customer list."""
+    with build_shop() as shop:
+        survey_id, _survey = make_survey(shop)
+        shop.segments.set_percentages({"top1": 10, "top10": 50, "top20": 80})
+        table = shop.customers.table(AS_OF)
+        expected = dict(zip(table["customer_id"], table["cluster"]))
+        people = shop.surveys.answers_table(survey_id, AS_OF)
+        labels = {label: code for code, label in
+                  {**CLUSTER_LABELS, "none": "未購入"}.items()}
+        shown = {int(c): labels[k] for c, k in zip(people["顧客ID"], people["クラスター"])}
+        assert shown == {c: expected.get(c, "none") for c in shown}
+        # Wider TOP bands than the defaults: someone is TOP10% only because of them.
+        assert "top10" in shown.values() or "top1" in shown.values()

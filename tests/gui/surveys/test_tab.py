@@ -108,7 +108,7 @@ def test_reopening_a_customer_shows_and_replaces_their_answers(qtbot, tab, shop)
 
 
 def test_two_digits_in_quick_succession_pick_ten(qtbot, shop):
-    from engine.research.surveys import QuestionSpec
+    from engine.research.survey_model import QuestionSpec
     survey_id = shop.surveys.create("NPS", questions=[
         QuestionSpec("scale", "おすすめ度", scale_min=0, scale_max=10)])
     box = AnswerBox(shop.surveys.get(survey_id).questions[0])
