@@ -57,8 +57,9 @@ def run(db_path: Path | None = None) -> int:
 
 
 def _icon():
-    from importlib.resources import as_file, files
-
     from PySide6.QtGui import QIcon, QPixmap
-    with as_file(files("resources") / "icon" / "otokui.png") as path:
-        return QIcon(QPixmap(str(path)))  # read now: as_file may delete the path afterwards
+
+    from engine.resources import read_bytes
+    pixmap = QPixmap()
+    pixmap.loadFromData(read_bytes("icon", "otokui.png"))
+    return QIcon(pixmap)

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from engine.dates import parse_day
-from engine.errors import InvalidInputError, NotFoundError, OtokuiError
+from engine.errors import InvalidInputError, NotFoundError
 from engine.store.database import now_text
 
 MEDIA = ("email", "insert", "dm", "phone")

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from importlib.resources import files
 from pathlib import Path
 
 from engine.errors import BadFileError, InvalidInputError, NotFoundError
+from engine.resources import listing
 
 # Canonical fields and their Japanese labels (mapping dialog, error messages).
 FIELDS: dict[str, str] = {
@@ -98,13 +98,8 @@ class FormatPreset:
 
 
 def builtin_presets() -> list[FormatPreset]:
-    folder = files("resources") / "formats"
-    presets = []
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".json"):
-            presets.append(FormatPreset.from_dict(
-                json.loads(entry.read_text(encoding="utf-8")), origin=entry.name))
-    return presets
+    return [FormatPreset.from_dict(json.loads(entry.read_text(encoding="utf-8")), origin=entry.name)
+            for entry in listing("formats", (".json",))]
 
 
 def load_mapping_file(path: Path) -> FormatPreset:

@@ -12,8 +12,6 @@ nothing to undo).
 """
 from __future__ import annotations
 
-import json
-from importlib.resources import files
 from pathlib import Path
 from typing import Sequence
 
@@ -24,6 +22,7 @@ from engine.errors import InvalidInputError
 from engine.imports.order_frame import build_batch
 from engine.imports.reader import read_table
 from engine.progress import Cancel, Progress, check_cancel, reporter, wrap_callback
+from engine.resources import read_json
 
 PLAN_COLUMNS = ["source", "order_no", "order_date", "customer_id", "name", "postal_code",
                 "address", "purchase_number", "insert_name"]
@@ -37,8 +36,7 @@ _SEEDED = "count_program.seeded"
 
 def default_rules() -> list[dict]:
     """The bundled rules, lowest purchase number first."""
-    raw = (files("resources") / "count_program" / "default_rules.json").read_text("utf-8")
-    return _validated(json.loads(raw))
+    return _validated(read_json("count_program", "default_rules.json"))
 
 
 def _validated(rules: Sequence[dict]) -> list[dict]:

@@ -9,13 +9,12 @@ customer is theirs.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from importlib import resources
 
 from engine.analysis.rfm import CLUSTER_LABELS
 from engine.customers.touches import check_medium
 from engine.errors import InvalidInputError, OtokuiError
+from engine.resources import read_json
 
 # A target is a cluster, a nested rank segment, or everyone.
 TARGET_CLUSTERS = {
@@ -63,11 +62,9 @@ class Plan:
 
 def default_rules() -> list[dict]:
     """The shipped rule set (resources/followups/default_rules.json), flattened."""
-    text = resources.files("resources.followups").joinpath("default_rules.json").read_text(
-        encoding="utf-8")
     return [{"target": plan["target"], "min_days": plan["min_days"],
              "max_days": plan["max_days"], **step}
-            for plan in json.loads(text)["plans"] for step in plan["steps"]]
+            for plan in read_json("followups", "default_rules.json")["plans"] for step in plan["steps"]]
 
 
 def _integer(value, number: int, label: str, *, optional: bool = False) -> int | None:

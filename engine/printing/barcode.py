@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from engine.errors import InvalidInputError, OtokuiError
+from engine.errors import InvalidInputError
 
 # 10-point geometry in mm (manual p12, a/10 = 1). Heights are measured top to bottom.
 BAR_WIDTH_MM = 0.6

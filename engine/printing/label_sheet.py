@@ -22,9 +22,9 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import asdict, dataclass
-from importlib.resources import files
 
 from engine.errors import InvalidInputError, NotFoundError, OtokuiError
+from engine.resources import listing
 
 CUSTOM_KEY = "label_sheets_custom"
 OFFSET_KEY = "label_print_offset"
@@ -147,9 +147,8 @@ def _pair(data: dict, key: str, first: str, second: str, default=None) -> tuple[
 
 def builtin_sheets() -> list[LabelSheet]:
     """The sheets shipped in ``resources/labels``, ordered by labels per page."""
-    folder = files("resources") / "labels"
     sheets = [LabelSheet.from_dict(json.loads(entry.read_text("utf-8")))
-              for entry in folder.iterdir() if entry.name.endswith(".json")]
+              for entry in listing("labels", (".json",))]
     return sorted(sheets, key=lambda s: (s.per_page, s.id))
 
 

@@ -8,13 +8,13 @@ full em, the widest any character in it is.
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib.resources import as_file, files
+
+from engine.resources import font_path
 
 MM_PER_POINT = 25.4 / 72
 # 行頭禁則: characters a Japanese line must not start with.
 NUMERALS = set("0123456789〇一二三四五六七八九十百千")
 NO_LINE_START = set("ー－-ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ、。，．・：；？！）」』】〕号室")
-FONT_FILE = "ipaexg.ttf"
 
 
 @lru_cache(maxsize=1)
@@ -22,8 +22,7 @@ def _font() -> tuple[dict[int, float], float, float]:
     """Advance widths per code point in em, ascent and descent in em."""
     from fontTools.ttLib import TTFont
 
-    with as_file(files("resources") / "fonts" / FONT_FILE) as path, \
-            TTFont(str(path), lazy=True) as font:
+    with TTFont(str(font_path()), lazy=True) as font:
         units = font["head"].unitsPerEm
         metrics = font["hmtx"].metrics
         widths = {code: metrics[glyph][0] / units for code, glyph in font.getBestCmap().items()}

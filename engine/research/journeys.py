@@ -5,13 +5,12 @@ where a stage and a row cross. Every change is one journaled, undoable operation
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from importlib.resources import files
 from typing import TYPE_CHECKING
 
 from engine.errors import InvalidInputError, NotFoundError, OtokuiError
 from engine.research import positions
+from engine.resources import read_json
 from engine.store.database import now_text
 
 if TYPE_CHECKING:
@@ -48,7 +47,7 @@ class JourneyMap:
 
 def default_layout() -> dict[str, list[str]]:
     """The default stages and rows from resources/journeys/default_map.json."""
-    raw = json.loads((files("resources") / "journeys" / "default_map.json").read_text("utf-8"))
+    raw = read_json("journeys", "default_map.json")
     return {"stages": list(raw["stages"]), "rows": list(raw["rows"])}
 
 

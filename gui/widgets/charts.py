@@ -5,13 +5,13 @@ look the same on every machine, whatever fonts Windows has.
 """
 from __future__ import annotations
 
-from importlib.resources import as_file, files
-
 from matplotlib import font_manager, rcParams
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 from PySide6.QtWidgets import QSizePolicy
+
+from engine.resources import font_path
 
 # Colours that stay apart for the common kinds of colour blindness (Okabe & Ito).
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00"]
@@ -23,9 +23,9 @@ def chart_font_family() -> str:
     """Register IPAex Gothic with matplotlib once and make it the default font."""
     global _family
     if _family is None:
-        with as_file(files("resources") / "fonts" / "ipaexg.ttf") as path:
-            font_manager.fontManager.addfont(str(path))
-            _family = font_manager.FontProperties(fname=str(path)).get_name()
+        path = str(font_path())
+        font_manager.fontManager.addfont(path)
+        _family = font_manager.FontProperties(fname=path).get_name()
         rcParams["font.family"] = [_family]
         rcParams["axes.unicode_minus"] = False  # the font's minus sign, not U+2212
     return _family
