@@ -15,14 +15,9 @@ import sqlite3
 
 import numpy as np
 import pandas as pd
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from engine.imports import normalize
 from engine.store.database import now_text
-
-KEY_KINDS = ("m", "p", "e", "a")
-
 
 def order_keys(orders: pd.DataFrame, source: str) -> pd.DataFrame:
     """Long frame (pos, key, rank): every identity key of every order.
@@ -31,22 +26,20 @@ def order_keys(orders: pd.DataFrame, source: str) -> pd.DataFrame:
     ``pos`` is the order's position in ``orders``.
     """
     pos = np.arange(len(orders))
-    name = orders["name_key"].to_numpy(dtype=object)
     phone = orders["phone_digits"]
     email = orders["email"]
     postal = orders["postal_code"]
-    candidates = [
-        ("m", orders["member_id"] != "", "m|" + source + "|" + orders["member_id"]),
-        ("p", (phone.str.len() >= 10) & (orders["name_key"] != ""),
+    candidates = [  # strongest first: the position is the key's rank
+        (orders["member_id"] != "", "m|" + source + "|" + orders["member_id"]),
+        ((phone.str.len() >= 10) & (orders["name_key"] != ""),
          "p|" + phone + "|" + orders["name_key"]),
-        ("e", (email.str.contains("@", regex=False)) & ~normalize.is_relay_email(email),
+        ((email.str.contains("@", regex=False)) & ~normalize.is_relay_email(email),
          "e|" + email),
-        ("a", (postal.str.len() == 7) & (orders["name_key"] != ""),
+        ((postal.str.len() == 7) & (orders["name_key"] != ""),
          "a|" + orders["name_key"] + "|" + postal),
     ]
-    del name
     parts = []
-    for rank, (_, mask, keys) in enumerate(candidates):
+    for rank, (mask, keys) in enumerate(candidates):
         mask = mask.to_numpy()
         parts.append(pd.DataFrame({"pos": pos[mask], "key": keys.to_numpy()[mask], "rank": rank}))
     return pd.concat(parts, ignore_index=True)
@@ -75,13 +68,32 @@ def components(n_orders: int, keys: pd.DataFrame, key_owner: pd.Series,
     owned_orders = np.flatnonzero(order_owner > 0)
     rows.append(owned_orders)
     cols.append(n_orders + n_keys + cust_lookup.reindex(order_owner[owned_orders]).to_numpy())
-    r = np.concatenate(rows).astype("int64")
-    c = np.concatenate(cols).astype("int64")
-    graph = coo_matrix((np.ones(len(r), dtype="int8"), (r, c)), shape=(size, size))
-    _, labels = connected_components(graph, directed=False)
+    labels = component_roots(size, np.concatenate(rows).astype("int64"),
+                             np.concatenate(cols).astype("int64"))
     customers = pd.DataFrame({"component": labels[n_orders + n_keys:],
                               "customer": np.asarray(cust_index, dtype="int64")})
     return labels[:n_orders], customers
+
+
+def component_roots(size: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """For each of ``size`` vertices, the smallest vertex of its connected component
+    in the undirected graph with edges ``a[i]``–``b[i]``.
+
+    A vectorised union-find: every edge joining two different roots hooks the
+    larger root onto the smaller, then paths are compressed until each vertex
+    points at its root; a few rounds settle even long chains. Labels are the
+    smallest vertex, so components come out in the order of their first vertex.
+    """
+    parent = np.arange(size, dtype=np.int64)
+    while True:
+        root_a, root_b = parent[a], parent[b]
+        apart = root_a != root_b
+        if not apart.any():
+            return parent
+        root_a, root_b = root_a[apart], root_b[apart]
+        np.minimum.at(parent, np.maximum(root_a, root_b), np.minimum(root_a, root_b))
+        while not np.array_equal(grand := parent[parent], parent):
+            parent = grand
 
 
 def separated_pairs(conn: sqlite3.Connection) -> set[frozenset]:

@@ -1,7 +1,11 @@
 """名寄せ by SPEC §2 keys, transitively, with hand merges and splits that imports respect."""
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine import Shop
+from engine.imports.identity import component_roots
 from tests.support.snapshot import snapshot
 
 HEADER = "会員コード,受注番号,受注日,氏名,フリガナ,郵便番号,住所,電話番号,メールアドレス,商品コード,商品名,単価,数量\n"
@@ -153,3 +157,40 @@ def test_search_by_id_name_kana_phone_and_email(shop, tmp_path):
     assert ids("AOKI@example") == [aoki]
     assert ids(str(kimura))[0] == kimura
     assert ids("50%_") == []
+
+
+def test_component_roots_by_hand():
+    # 0–3–5 and 1–4 joined through edges in any direction; 2 and 6 alone.
+    roots = component_roots(7, np.array([5, 3, 4]), np.array([3, 0, 1]))
+    assert roots.tolist() == [0, 1, 2, 0, 1, 0, 6]
+
+
+def _reference_components(size, edges):
+    """Plain breadth-first search: each vertex's smallest component member."""
+    neighbours = {v: set() for v in range(size)}
+    for a, b in edges:
+        neighbours[a].add(b)
+        neighbours[b].add(a)
+    root = {}
+    for start in range(size):
+        if start in root:
+            continue
+        queue = [start]
+        root[start] = start
+        while queue:
+            for other in neighbours[queue.pop()]:
+                if other not in root:
+                    root[other] = start
+                    queue.append(other)
+    return [root[v] for v in range(size)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 60).flatmap(lambda size: st.tuples(
+    st.just(size), st.lists(st.tuples(st.integers(0, size - 1), st.integers(0, size - 1)),
+                            max_size=120))))
+def test_component_roots_equal_a_breadth_first_search(graph):
+    size, edges = graph
+    a = np.array([e[0] for e in edges], dtype="int64")
+    b = np.array([e[1] for e in edges], dtype="int64")
+    assert component_roots(size, a, b).tolist() == _reference_components(size, edges)
