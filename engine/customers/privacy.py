@@ -162,13 +162,11 @@ class PrivacyService:
     def _sweep(self, values: list[str]) -> None:
         """Blank the erased customer's details wherever else they were written."""
         conn = self.db.conn
-        tables = [r[0] for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
-        for table in tables:
-            if table in _HANDLED_TABLES:
+        for table in self.db.utils.tables:
+            if table.name in _HANDLED_TABLES:
                 continue
-            columns = [c[1] for c in conn.execute(f"PRAGMA table_info({table})")
-                       if c[2].upper() in ("TEXT", "")]
+            columns = [c.name for c in table.columns if c.type.upper() in ("TEXT", "")]
+            table = table.name
             for column in columns:
                 for value in values:
                     conn.execute(f"UPDATE {table} SET {column} = replace({column}, ?, '') "

@@ -140,7 +140,7 @@ class CustomerService:
             conn.execute("DELETE FROM identity_separations WHERE (customer_a = ? AND customer_b = ?) "
                          "OR (customer_a = ? AND customer_b = ?)",
                          (keep_id, other_id, other_id, keep_id))
-            identity.merge_customers(conn, keep_id, [other_id], manual=True)
+            identity.merge_customers(self.db, keep_id, [other_id], manual=True)
             self.refresh_dm_defaults([keep_id])
         return op.id
 

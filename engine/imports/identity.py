@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from engine.imports import normalize
-from engine.store.database import now_text
+from engine.store.database import Database, now_text
 
 def order_keys(orders: pd.DataFrame, source: str) -> pd.DataFrame:
     """Long frame (pos, key, rank): every identity key of every order.
@@ -101,15 +101,12 @@ def separated_pairs(conn: sqlite3.Connection) -> set[frozenset]:
         "SELECT customer_a, customer_b FROM identity_separations")}
 
 
-def tables_with_customer_id(conn: sqlite3.Connection) -> list[str]:
+def tables_with_customer_id(db: Database) -> list[str]:
     """Every table that points at customers, including ones later features add."""
-    names = [r[0] for r in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
-    return [n for n in names
-            if any(col[1] == "customer_id" for col in conn.execute(f"PRAGMA table_info({n})"))]
+    return [table.name for table in db.utils.tables if "customer_id" in table.columns_dict]
 
 
-def merge_customers(conn: sqlite3.Connection, keep: int, others: list[int], manual: bool) -> None:
+def merge_customers(db: Database, keep: int, others: list[int], manual: bool) -> None:
     """Fold ``others`` into ``keep``: orders, keys and every customer reference move.
 
     Opt-out wins (a customer who asked for no DM stays opted out); notes are joined.
@@ -117,8 +114,9 @@ def merge_customers(conn: sqlite3.Connection, keep: int, others: list[int], manu
     others = [o for o in others if o != keep]
     if not others:
         return
+    conn = db.conn
     marks = ",".join("?" * len(others))
-    for table in tables_with_customer_id(conn):
+    for table in tables_with_customer_id(db):
         conn.execute(f"UPDATE OR IGNORE {table} SET customer_id = ? WHERE customer_id IN ({marks})",
                      [keep, *others])
         conn.execute(f"DELETE FROM {table} WHERE customer_id IN ({marks})", others)

@@ -383,7 +383,7 @@ class _Writer:
                                  for i, a in enumerate(members) for b in members[i + 1:]):
                 constrained.add(int(component))
                 continue
-            identity.merge_customers(self.conn, members[0], members[1:], manual=False)
+            identity.merge_customers(self.shop.db, members[0], members[1:], manual=False)
             merged[int(component)] = members[0]
         if merged:
             target = pd.concat([target, pd.Series(merged, dtype="int64")])

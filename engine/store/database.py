@@ -78,7 +78,12 @@ class Database:
             self._depth = 0
             self._memos: dict = {}
             self._generation = 0
-            self.utils = sqlite_utils.Database(self.conn)
+            # Schema introspection and the small key/value store; no plugins may
+            # change our connection.
+            self.utils = sqlite_utils.Database(self.conn, execute_plugins=False)
+            # Stated, not left to sqlite-utils' default: rows an INSERT OR REPLACE
+            # deletes fire the undo journal's delete triggers only with it on.
+            self.conn.execute("PRAGMA recursive_triggers = ON")
             if not memory:
                 self.check_integrity()
             self.migrate()
@@ -112,8 +117,7 @@ class Database:
         """Bring the schema up to date; refuse foreign or newer databases."""
         version = self.conn.execute("PRAGMA user_version").fetchone()[0]
         app_id = self.conn.execute("PRAGMA application_id").fetchone()[0]
-        has_tables = self.conn.execute(
-            "SELECT count(*) FROM sqlite_master WHERE type='table'").fetchone()[0]
+        has_tables = bool(self.utils.table_names())
         if app_id not in (0, APPLICATION_ID) or (app_id == 0 and has_tables and version == 0):
             raise sqlite3.DatabaseError("他のアプリケーションのデータベースです")
         if version > SCHEMA_VERSION:

@@ -33,8 +33,7 @@ class Journal:
 
     def columns(self, table: str) -> list[str]:
         if table not in self._columns:
-            self._columns[table] = [
-                r[1] for r in self.db.conn.execute(f"PRAGMA table_info({table})")]
+            self._columns[table] = [column.name for column in self.db.utils[table].columns]
         return self._columns[table]
 
     @contextmanager

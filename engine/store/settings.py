@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sqlite_utils.db import NotFoundError
+
 from engine.store.database import Database
 
 # Per-source default for DM permission (SPEC §2: Amazon forbids marketing use).
@@ -13,23 +15,25 @@ DEFAULTS: dict[str, Any] = {
 
 
 class Settings:
+    """``shop.settings``: one JSON value per key (sqlite-utils' table API)."""
+
     def __init__(self, db: Database):
         self.db = db
+        self._table = db.utils["settings"]
 
     def get(self, key: str, default: Any = None) -> Any:
-        raw = self.db.scalar("SELECT value FROM settings WHERE key = ?", (key,))
-        if raw is None:
+        try:
+            raw = self._table.get(key)["value"]
+        except NotFoundError:
             return DEFAULTS.get(key, default) if default is None else default
         return json.loads(raw)
 
     def set(self, key: str, value: Any) -> None:
-        with self.db.transaction() as conn:
-            conn.execute(
-                "INSERT INTO settings (key, value) VALUES (?, ?) "
-                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                (key, json.dumps(value, ensure_ascii=False)))
+        with self.db.transaction():
+            self._table.upsert({"key": key, "value": json.dumps(value, ensure_ascii=False)},
+                               pk="key")
 
     def delete(self, key: str) -> None:
         """Forget ``key``; ``get`` returns the default again."""
-        with self.db.transaction() as conn:
-            conn.execute("DELETE FROM settings WHERE key = ?", (key,))
+        with self.db.transaction():
+            self._table.delete_where("key = ?", [key])
