@@ -22,8 +22,9 @@ RETENTION_SETTING = "retention_years"
 PERSONAL_FIELDS = ("name", "name_key", "kana", "postal_code", "address1", "address2",
                    "phone", "phone_digits", "email")
 ORDER_PERSONAL_FIELDS = ("member_id",) + PERSONAL_FIELDS
-# Tables whose rows are cleared by customer id above; every other text column is
-# also searched for the erased customer's details (single erasures only).
+# Tables the sweep skips: those cleared by customer id, and those that never hold
+# personal data. Every other text column is searched for the erased customer's
+# details (single erasures only).
 _HANDLED_TABLES = {"customers", "orders", "order_lines", "products", "identity_keys",
                    "sqlite_sequence"}
 # Shorter values ("林", "1-2") would also match unrelated text.

@@ -21,6 +21,7 @@ import pandas as pd
 from engine.analysis.rfm import CLUSTERS
 from engine.customers.service import ADDRESS_SQL
 from engine.errors import InvalidInputError
+from engine.imports import normalize
 from engine.store.database import json_list
 
 TARGET_COLUMNS = ["customer_id", "name", "kana", "postal_code", "address1", "address2",
@@ -36,9 +37,6 @@ REASON_NO_ADDRESS = "住所なし"
 REASON_NO_NAME = "氏名なし"
 REASON_UNKNOWN = "顧客番号が見つかりません"
 REASON_SAME_ADDRESS = ("同じ住所（顧客番号 ", " のラベルにまとめました）")
-
-_HYPHEN = "‐‑‒–—―−－ー-"
-
 
 @dataclass
 class Selection:
@@ -92,9 +90,9 @@ def candidate_ids(shop, clusters=None, due: bool = False, followup_month: str | 
 
 def address_key(postal: pd.Series, address: pd.Series) -> pd.Series:
     """One key per real address, however it was typed."""
-    text = address.fillna("").astype(str).str.normalize("NFKC").str.upper()
+    # The import's own address rule (NFKC, one hyphen between digits), then no spaces.
+    text = normalize.address(address.fillna("").astype(str)).str.upper()
     text = text.str.replace(r"\s+", "", regex=True)
-    text = text.str.replace(rf"(?<=[0-9])[{_HYPHEN}](?=[0-9])", "-", regex=True)
     text = text.str.replace(r"(?<=[0-9])(?:丁目|番地|番|の)(?=[0-9])", "-", regex=True)
     text = text.str.replace(r"(?<=[0-9])(?:番地|番|号)(?![0-9])", "", regex=True)
     digits = postal.fillna("").astype(str).str.replace(r"[^0-9]", "", regex=True)

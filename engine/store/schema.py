@@ -227,7 +227,7 @@ MIGRATIONS: list[str] = [
         UNIQUE (stage_id, row_id)
     );
     """,
-    # 3: analysis — follow-up rules and tasks (3-3-2 rule) and the contact log (touches)
+    # 3: follow-up rules and tasks (3-3-2 rule) and the contact log (touches)
     """
     CREATE TABLE followup_rules (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -274,7 +274,7 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX followup_tasks_customer ON followup_tasks(customer_id, month);
     """,
-    # 4: count program (回数フォロー) inserts per purchase number (helper "kpi")
+    # 4: count program (回数フォロー): the insert per purchase number
     """
     CREATE TABLE count_program_rules (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -283,11 +283,11 @@ MIGRATIONS: list[str] = [
         note TEXT NOT NULL DEFAULT ''
     );
     """,
-    # 5: privacy — when a customer's personal data was erased on request (helper "safety")
+    # 5: when a customer's personal data was erased on request
     """
     ALTER TABLE customers ADD COLUMN erased_at TEXT;
     """,
-    # 6 (speed): indexes behind search-as-you-type (prefixes of the whole and the
+    # 6: indexes behind search-as-you-type (prefixes of the whole and the
     # given name and kana, the last four phone digits) and a covering index so
     # per-customer figures are read from the index alone.
     """
@@ -300,7 +300,7 @@ MIGRATIONS: list[str] = [
     CREATE INDEX orders_customer_figures ON orders(customer_id, order_date, amount)
         WHERE status = 'valid';
     """,
-    # 7 (speed): a digest of each order's raw cells, so a re-import skips the
+    # 7: a digest of each order's raw cells, so a re-import skips the
     # orders it already holds unchanged without normalising them again.
     """
     ALTER TABLE orders ADD COLUMN raw_digest TEXT;
@@ -327,8 +327,8 @@ DEFERRABLE_INDEXES: tuple[str, ...] = (
     "order_lines_product",
 )
 
-# Tables whose changes are journaled for undo (see journal.py). Later
-# migrations that add user-data tables append them here.
+# Tables whose changes are journaled for undo (see journal.py); a migration that
+# adds a table of user data appends it here.
 JOURNALED_TABLES: tuple[str, ...] = (
     "customers",
     "identity_keys",

@@ -70,10 +70,11 @@ def test_hand_picked_list_is_cleaned_merged_and_sorted():
 
 def test_address_key_evens_out_typing():
     keys = dm_targets.address_key(
-        pd.Series(["1050011", "105-0011", "1050011", "1050012"]),
+        pd.Series(["1050011", "105-0011", "1050011", "1050012", "1050011", "1050011"]),
         pd.Series(["東京都港区芝公園4丁目2番8号", "東京都 港区 芝公園４－２－８",
-                   "東京都港区芝公園4-2-8", "東京都港区芝公園4-2-8"]))
-    assert keys[0] == keys[1] == keys[2] != keys[3]
+                   "東京都港区芝公園4-2-8", "東京都港区芝公園4-2-8",
+                   "東京都港区芝公園4\u20112\u20118", "東京都港区芝公園 4 ー 2 − 8"]))
+    assert keys[0] == keys[1] == keys[2] == keys[4] == keys[5] != keys[3]
 
 
 def test_clusters_of_the_sample_shop(sample_shop):
