@@ -3,26 +3,55 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engine.store.database import Database
 from engine.store.journal import Journal
 from engine.store.paths import default_db_path
 from engine.store.settings import Settings
 
+if TYPE_CHECKING:
+    from engine.analysis.segments import SegmentService
+    from engine.analysis.service import AnalysisService
+    from engine.customers.privacy import PrivacyService
+    from engine.customers.service import CustomerService
+    from engine.customers.touches import TouchLog
+    from engine.imports.formats import FormatRegistry
+    from engine.imports.service import ImportService
+    from engine.marketing.count_program import CountProgramService
+    from engine.marketing.followups import FollowupService
+    from engine.marketing.products import ProductService
+    from engine.printing.service import PrintingService
+    from engine.research.journeys import JourneyService
+    from engine.research.surveys import SurveyService
+    from engine.store.backups import BackupService
+    from engine.store.instance_lock import InstanceLock
+
 
 class Shop:
     """Everything the GUI and the command line do goes through a Shop.
 
     >>> shop = Shop(":memory:")
+
+    Services are created on first use, so a command that only imports never
+    loads the printing or survey code. Every service works on ``db``; changes
+    that can be undone are recorded by ``journal``.
     """
 
+    db: Database
+    path: Path | None
+    journal: Journal
+    settings: Settings
+
     def __init__(self, path: Path | str | None = None, *, single_instance: bool = False):
-        """``single_instance``: refuse (AlreadyOpenError) when another program that
+        """``path``: the database file (created if missing; ``":memory:"`` for a shop
+        that is not saved), default the user data folder's otokui.db.
+        ``single_instance``: refuse (AlreadyOpenError) when another program that
         asked the same holds this database — the GUI and the command line do."""
         if path is None:
             path = default_db_path()
         memory = str(path) == ":memory:"
-        self._instance_lock = None
+        self._instance_lock: InstanceLock | None = None
         if single_instance and not memory:
             from engine.store.instance_lock import InstanceLock
             self._instance_lock = InstanceLock(Path(path))
@@ -36,75 +65,107 @@ class Shop:
         self.journal = Journal(self.db)
         self.settings = Settings(self.db)
 
+    # -- store ------------------------------------------------------------------
+
     @cached_property
-    def formats(self):
+    def backups(self) -> BackupService:
+        """Backups of the database file: create, list, restore, rotation."""
+        from engine.store.backups import BackupService
+        return BackupService(self)
+
+    # -- imports ----------------------------------------------------------------
+
+    @cached_property
+    def formats(self) -> FormatRegistry:
+        """The import format presets and the shop's saved column mappings."""
         from engine.imports.formats import FormatRegistry
         return FormatRegistry(self.settings)
 
     @cached_property
-    def imports(self):
+    def imports(self) -> ImportService:
+        """Importing export files (all or nothing), the import history and its undo."""
         from engine.imports.service import ImportService
         return ImportService(self)
 
-    @cached_property
-    def backups(self):
-        from engine.store.backups import BackupService
-        return BackupService(self)
+    # -- analysis ---------------------------------------------------------------
 
     @cached_property
-    def privacy(self):
-        from engine.customers.privacy import PrivacyService
-        return PrivacyService(self)
-
-    @cached_property
-    def customers(self):
-        from engine.customers.service import CustomerService
-        return CustomerService(self)
-
-    @cached_property
-    def surveys(self):
-        from engine.research.surveys import SurveyService
-        return SurveyService(self)
-
-    @cached_property
-    def journeys(self):
-        from engine.research.journeys import JourneyService
-        return JourneyService(self)
-
-    @cached_property
-    def segments(self):
+    def segments(self) -> SegmentService:
+        """Per-customer RFM figures with the shop's TOP percentages, clusters and
+        their summary: the one owner of who is in which cluster."""
         from engine.analysis.segments import SegmentService
         return SegmentService(self)
 
     @cached_property
-    def products(self):
-        from engine.marketing.products import ProductService
-        return ProductService(self)
+    def analysis(self) -> AnalysisService:
+        """KPIs, monthly sales, the sales decomposition, cohorts and entry products."""
+        from engine.analysis.service import AnalysisService
+        return AnalysisService(self)
+
+    # -- customers --------------------------------------------------------------
 
     @cached_property
-    def followups(self):
-        from engine.marketing.followups import FollowupService
-        return FollowupService(self)
+    def customers(self) -> CustomerService:
+        """The customer list, search, one customer's detail and hand edits
+        (notes, DM permission, 配信停止, merge, split)."""
+        from engine.customers.service import CustomerService
+        return CustomerService(self)
 
     @cached_property
-    def touches(self):
+    def touches(self) -> TouchLog:
+        """The contact log: every follow-up, DM and insert that reached a customer."""
         from engine.customers.touches import TouchLog
         return TouchLog(self)
 
     @cached_property
-    def analysis(self):
-        from engine.analysis.service import AnalysisService
-        return AnalysisService(self)
+    def privacy(self) -> PrivacyService:
+        """Erasing a customer's personal data on request, and the retention purge."""
+        from engine.customers.privacy import PrivacyService
+        return PrivacyService(self)
+
+    # -- marketing --------------------------------------------------------------
 
     @cached_property
-    def printing(self):
+    def products(self) -> ProductService:
+        """Products with their usage cycles, and who is due to buy again."""
+        from engine.marketing.products import ProductService
+        return ProductService(self)
+
+    @cached_property
+    def followups(self) -> FollowupService:
+        """Follow-up rules, each month's 3-3-2 plan, check-off and the TOP1% list."""
+        from engine.marketing.followups import FollowupService
+        return FollowupService(self)
+
+    @cached_property
+    def count_program(self) -> CountProgramService:
+        """回数フォロー: the insert for each purchase number and the insert plan."""
+        from engine.marketing.count_program import CountProgramService
+        return CountProgramService(self)
+
+    # -- research ---------------------------------------------------------------
+
+    @cached_property
+    def surveys(self) -> SurveyService:
+        """Surveys, their answers and results by cluster."""
+        from engine.research.surveys import SurveyService
+        return SurveyService(self)
+
+    @cached_property
+    def journeys(self) -> JourneyService:
+        """Customer journey maps (stages × rows of notes)."""
+        from engine.research.journeys import JourneyService
+        return JourneyService(self)
+
+    # -- printing ---------------------------------------------------------------
+
+    @cached_property
+    def printing(self) -> PrintingService:
+        """DM labels, insert lists and target lists laid out as pages in mm."""
         from engine.printing.service import PrintingService
         return PrintingService(self)
 
-    @cached_property
-    def count_program(self):
-        from engine.marketing.count_program import CountProgramService
-        return CountProgramService(self)
+    # -- lifetime ---------------------------------------------------------------
 
     def close(self) -> None:
         self.db.close()
@@ -114,7 +175,7 @@ class Shop:
         if self._instance_lock is not None:
             self._instance_lock.release()
 
-    def __enter__(self) -> "Shop":
+    def __enter__(self) -> Shop:
         return self
 
     def __exit__(self, *exc) -> None:

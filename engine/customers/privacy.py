@@ -16,12 +16,10 @@ from datetime import date
 from engine.dates import parse_day
 from engine.errors import InvalidInputError, NotFoundError, OtokuiError
 from engine.store.database import now_text
+from engine.store.schema import ORDER_PERSONAL_FIELDS, PERSONAL_FIELDS, blank_sql
 
 ERASED_NAME = "（削除済みの顧客）"
 RETENTION_SETTING = "retention_years"
-PERSONAL_FIELDS = ("name", "name_key", "kana", "postal_code", "address1", "address2",
-                   "phone", "phone_digits", "email")
-ORDER_PERSONAL_FIELDS = ("member_id",) + PERSONAL_FIELDS
 # Tables the sweep skips: those cleared by customer id, and those that never hold
 # personal data. Every other text column is searched for the erased customer's
 # details (single erasures only).
@@ -31,11 +29,7 @@ _HANDLED_TABLES = {"customers", "orders", "order_lines", "products", "identity_k
 _MIN_SWEEP_LENGTH = 4
 
 
-def _blank(fields) -> str:
-    return ", ".join(f"{f} = ''" for f in fields)
-
-
-def _json_blank(fields) -> str:
+def _jsonblank_sql(fields) -> str:
     return "json_set(before, " + ", ".join(f"'$.{f}', ''" for f in fields) + ")"
 
 
@@ -132,10 +126,10 @@ class PrivacyService:
         ids = "(SELECT id FROM temp.erase_ids)"
         order_ids = f"(SELECT id FROM orders WHERE customer_id IN {ids})"
         conn.execute(
-            f"UPDATE customers SET {_blank(PERSONAL_FIELDS[1:])}, name = ?, notes = '', "
+            f"UPDATE customers SET {blank_sql(PERSONAL_FIELDS[1:])}, name = ?, notes = '', "
             f"dm_opt_out = 1, dm_manual = 0, erased_at = ? WHERE id IN {ids}",
             (ERASED_NAME, now_text()))
-        conn.execute(f"UPDATE orders SET {_blank(ORDER_PERSONAL_FIELDS)} WHERE customer_id IN {ids}")
+        conn.execute(f"UPDATE orders SET {blank_sql(ORDER_PERSONAL_FIELDS)} WHERE customer_id IN {ids}")
         conn.execute(f"DELETE FROM identity_keys WHERE customer_id IN {ids}")
         conn.execute(f"UPDATE touches SET result = '' WHERE customer_id IN {ids}")
         conn.execute(f"UPDATE followup_tasks SET result = '' WHERE customer_id IN {ids}")
@@ -143,10 +137,10 @@ class PrivacyService:
             "UPDATE survey_answers SET text = '' WHERE response_id IN "
             f"(SELECT id FROM survey_responses WHERE customer_id IN {ids})")
         conn.execute(
-            f"UPDATE journal SET before = {_json_blank(PERSONAL_FIELDS + ('notes',))} "
+            f"UPDATE journal SET before = {_jsonblank_sql(PERSONAL_FIELDS + ('notes',))} "
             f"WHERE tbl = 'customers' AND row_id IN {ids}")
         conn.execute(
-            f"UPDATE journal SET before = {_json_blank(ORDER_PERSONAL_FIELDS)} "
+            f"UPDATE journal SET before = {_jsonblank_sql(ORDER_PERSONAL_FIELDS)} "
             f"WHERE tbl = 'orders' AND row_id IN {order_ids}")
         conn.execute(
             "UPDATE journal SET before = json_set(before, '$.key', '') WHERE tbl = "
@@ -179,15 +173,6 @@ class PrivacyService:
         for (name,) in conn.execute(
                 "SELECT name FROM sqlite_temp_master WHERE type = 'table'").fetchall():
             conn.execute(f"DELETE FROM temp.{name}")
-
-
-def forget_erased(conn, import_id: int) -> None:
-    """Keep erased customers erased when an import rewrites one of their orders (an
-    export covering old orders again): blank the copied fields, drop the keys."""
-    erased = "(SELECT id FROM customers WHERE erased_at IS NOT NULL)"
-    conn.execute(f"UPDATE orders SET {_blank(ORDER_PERSONAL_FIELDS)} "
-                 f"WHERE import_id = ? AND customer_id IN {erased}", (import_id,))
-    conn.execute(f"DELETE FROM identity_keys WHERE customer_id IN {erased}")
 
 
 def _years_before(day: date, years: int) -> date:

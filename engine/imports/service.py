@@ -21,9 +21,8 @@ from engine.imports.order_frame import (CUSTOMER_FIELDS, KnownOrders, OrderBatch
                                 iter_batches)
 from engine.imports.parse_process import (PARALLEL_CHUNK_ROWS, PARALLEL_MIN_LINES, ParserProcessLost,
                                   parallel_batches)
-from engine.customers.privacy import forget_erased
 from engine.imports.reader import CHUNK_ROWS, OpenedFile, open_file
-from engine.store.schema import DEFERRABLE_INDEXES
+from engine.store.schema import DEFERRABLE_INDEXES, ORDER_PERSONAL_FIELDS, blank_sql
 
 _log = logging.getLogger(__name__)
 
@@ -177,7 +176,7 @@ class ImportService:
                      result.orders_unchanged, result.lines, result.customers_added, now_text(),
                      result.import_id))
             # Outside the journaled operation: its before-images must not keep the data.
-            forget_erased(self.db.conn, result.import_id)
+            _keep_erased_erased(self.db.conn, result.import_id)
             if backup is not None:
                 # Nothing lands without its backup: a failed backup rolls the import back.
                 report(0.99, f"{path.name}: 取込前のバックアップを仕上げています")
@@ -481,3 +480,12 @@ class _Writer:
         self.conn.executemany(
             "INSERT OR IGNORE INTO products (code, name) VALUES (?, ?)",
             zip(products["product_code"].tolist(), products["product_name"].tolist()))
+
+
+def _keep_erased_erased(conn, import_id: int) -> None:
+    """Keep erased customers erased when an import rewrites one of their orders (an
+    export covering old orders again): blank the copied fields, drop the keys."""
+    erased = "(SELECT id FROM customers WHERE erased_at IS NOT NULL)"
+    conn.execute(f"UPDATE orders SET {blank_sql(ORDER_PERSONAL_FIELDS)} "
+                 f"WHERE import_id = ? AND customer_id IN {erased}", (import_id,))
+    conn.execute(f"DELETE FROM identity_keys WHERE customer_id IN {erased}")

@@ -309,6 +309,17 @@ MIGRATIONS: list[str] = [
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
+# The columns that hold a person's data, in customers and in the copy every order
+# keeps from its export; an erasure blanks them.
+PERSONAL_FIELDS: tuple[str, ...] = ("name", "name_key", "kana", "postal_code", "address1",
+                                    "address2", "phone", "phone_digits", "email")
+ORDER_PERSONAL_FIELDS: tuple[str, ...] = ("member_id",) + PERSONAL_FIELDS
+
+
+def blank_sql(fields) -> str:
+    """``a = '', b = ''`` for an UPDATE that blanks ``fields``."""
+    return ", ".join(f"{f} = ''" for f in fields)
+
 # Secondary indexes a large import drops and builds again at its end, inside its
 # transaction: building an index over sorted data once is several times faster
 # than inserting a million random keys one by one. Indexes the import itself

@@ -9,9 +9,10 @@ from PySide6.QtWidgets import QDateEdit, QFrame, QGridLayout, QHBoxLayout, QLabe
     QScrollArea, QVBoxLayout, QWidget
 
 from engine.dates import add_months, month_of
-from gui.dashboard.charts import has_yoy, paint_clusters, paint_monthly_sales, paint_yoy
+from gui.dashboard.charts import has_yoy, paint_monthly_sales, paint_yoy
 from gui.dashboard.time_axis_panel import TimeAxisPanel
 from gui.widgets.charts import Chart
+from gui.widgets.cluster_chart import paint_clusters
 from gui.widgets.frame_model import Column, FrameModel, table_view
 from gui.widgets.lazy_refresh import RefreshOnShow
 

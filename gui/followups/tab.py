@@ -4,10 +4,10 @@ from __future__ import annotations
 from PySide6.QtWidgets import QDoubleSpinBox, QGroupBox, QHBoxLayout, QLabel, QPushButton, \
     QTabWidget, QVBoxLayout, QWidget
 
-from gui.dashboard.charts import paint_clusters
 from gui.followups.rules import RulesPage
 from gui.followups.tasks import TasksPage
 from gui.widgets.charts import Chart
+from gui.widgets.cluster_chart import paint_clusters
 from gui.widgets.frame_model import Column, FrameModel, table_view
 from gui.widgets.labels import CLUSTER_LABELS
 from gui.widgets.lazy_refresh import RefreshOnShow
