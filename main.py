@@ -113,21 +113,60 @@ def cmd_decompose(args) -> int:
 
 
 def cmd_privacy(args) -> int:
+    from engine.customers.privacy import ERASURE_NOTICE
     with _open(args) as shop:
         if args.action == "delete":
             shop.customers.get(args.customer_id)
             if not args.yes:
-                raise OtokuiError(f"顧客ID {args.customer_id} の個人情報を削除します（元に戻せません）。"
+                raise OtokuiError(f"顧客ID {args.customer_id} の{ERASURE_NOTICE}"
                                   "実行するには --yes を付けてください。")
-            shop.privacy.delete_customer(args.customer_id)
-            print(f"顧客ID {args.customer_id} の個人情報を削除しました（注文の金額・日付は残しています）。")
+            print(shop.privacy.delete_customer(args.customer_id).summary())
             return 0
         ids = shop.privacy.inactive_customers(args.years, as_of=args.as_of)
         if not args.yes:
-            raise OtokuiError(f"{args.years}年以上購入のない顧客 {len(ids)}人の個人情報を削除します"
-                              "（元に戻せません）。実行するには --yes を付けてください。")
+            raise OtokuiError(f"{args.years}年以上購入のない顧客 {len(ids)}人の{ERASURE_NOTICE}"
+                              "実行するには --yes を付けてください。")
         count = shop.privacy.purge_inactive(args.years, as_of=args.as_of)
         print(f"{args.years}年以上購入のない顧客 {count}人の個人情報を削除しました。")
+    return 0
+
+
+def cmd_backups(args) -> int:
+    from engine.store.backups import list_backups, usable_backups
+    from engine.store.paths import default_db_path
+    path = args.db or default_db_path()
+    usable = {b.path for b in usable_backups(path)}
+    for info in list_backups(path):
+        state = "" if info.path in usable else "（壊れています）"
+        print(f"{info.created_at:%Y-%m-%d %H:%M:%S}\t{info.size_bytes / 1e6:,.1f} MB\t"
+              f"{info.reason}{state}\t{info.path.name}")
+    return 0
+
+
+def cmd_restore(args) -> int:
+    from engine.errors import DatabaseCorruptError
+    from engine.store.backups import replace_database, usable_backups
+    from engine.store.paths import default_db_path
+    path = args.db or default_db_path()
+    if args.backup is not None:
+        backup = args.backup
+    else:
+        usable = usable_backups(path)
+        if not usable:
+            raise OtokuiError(f"{path.name}: 復元できるバックアップがありません。")
+        backup = usable[0].path
+    if not args.yes:
+        raise OtokuiError(f"{path.name} を {backup.name} の内容に戻します（それ以降の変更は失われます）。"
+                          "実行するには --yes を付けてください。")
+    try:
+        shop = engine.Shop(path, single_instance=True)
+    except DatabaseCorruptError:
+        aside = replace_database(path, backup)
+        print(f"{backup.name} から復元しました（開けなかったファイルは {aside.name} として残しています）。")
+        return 0
+    with shop:
+        shop.backups.restore(backup)
+    print(f"{backup.name} から復元しました（復元前の状態もバックアップしています）。")
     return 0
 
 
@@ -266,6 +305,17 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--yes", action="store_true", help="確認なしで削除する（元に戻せません）")
     _add_db(q)
     p.set_defaults(func=cmd_privacy)
+
+    p = sub.add_parser("backups", help="バックアップの一覧（新しい順）を表示する")
+    _add_db(p)
+    p.set_defaults(func=cmd_backups)
+
+    p = sub.add_parser("restore", help="バックアップから復元する（データベースが開けないときも）")
+    p.add_argument("backup", nargs="?", type=Path, default=None, metavar="BACKUP",
+                   help="バックアップファイル（省略時は壊れていない最新のもの）")
+    p.add_argument("--yes", action="store_true", help="確認なしで復元する")
+    _add_db(p)
+    p.set_defaults(func=cmd_restore)
 
     p = sub.add_parser("barcode", help="カスタマバーコードの記号列を表示する")
     p.add_argument("postal", metavar="POSTAL", help="郵便番号（例: 100-0013）")

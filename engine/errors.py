@@ -70,6 +70,18 @@ class DatabaseCorruptError(OtokuiError):
             "最新のバックアップから復元してください。")
 
 
+class DatabaseMissingError(DatabaseCorruptError):
+    """The database file is gone or empty while its backups are there: opening it
+    would start an empty shop (and later rotate the good backups away)."""
+
+    def __init__(self, path: Path | str, backups: int):
+        self.path, self.detail, self.backups = Path(path), "", backups
+        OtokuiError.__init__(
+            self, f"{self.path.name}: データベースのファイルが見つからないか、空になっています"
+            f"（バックアップは {backups}件あります）。新しい空のお店としては開きません。"
+            "バックアップから復元してください（コマンドでは restore）。")
+
+
 class AlreadyOpenError(OtokuiError):
     """Another Otokui has the same database open."""
 

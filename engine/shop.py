@@ -5,9 +5,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from engine.store.backups import refuse_lost_database
 from engine.store.database import Database
 from engine.store.journal import Journal
 from engine.store.paths import default_db_path
+from engine.store.redaction import ErasureLedger
 from engine.store.settings import Settings
 
 if TYPE_CHECKING:
@@ -57,6 +59,8 @@ class Shop:
             self._instance_lock = InstanceLock(Path(path))
             self._instance_lock.acquire()
         try:
+            if not memory:
+                refuse_lost_database(Path(path))
             self.db = Database(None if memory else Path(path), memory=memory)
         except BaseException:
             self._release_lock()
@@ -64,6 +68,8 @@ class Shop:
         self.path = self.db.path
         self.journal = Journal(self.db)
         self.settings = Settings(self.db)
+        if self.path is not None:
+            self._complete_erasures()
 
     # -- store ------------------------------------------------------------------
 
@@ -166,6 +172,14 @@ class Shop:
         return PrintingService(self)
 
     # -- lifetime ---------------------------------------------------------------
+
+    def _complete_erasures(self) -> None:
+        """Erasures in the ledger that this file still shows (it was restored from a
+        copy, or the program stopped between the ledger and the commit) are applied."""
+        ledger = ErasureLedger(self.path)
+        if ledger.path.exists():
+            with self.db.transaction() as conn:
+                ledger.reapply(conn)
 
     def close(self) -> None:
         self.db.close()

@@ -1,36 +1,47 @@
 """Erasing a customer's personal data on request (個人情報保護法) and retention purges.
 
-Erasure is not undoable, on purpose: the personal fields are blanked in the
-customer row, in every order copied from the exports, in the identity keys, in
-the undo journal's before-images and in free text (contact results, survey
-answers, operation labels); then the file is vacuumed with secure_delete on so the
-bytes are gone from the database file too. The orders themselves stay — amounts,
-dates, products — under the anonymous customer, so sales figures and KPIs do not
-change. Backups made before the erasure still hold the data until rotation
-removes them.
+Erasure is not undoable, on purpose. Exactly the erased people's own data goes
+(engine/store/redaction.py): their contact fields in the customer row and in the
+orders copied from the exports, their identity keys, what was written about them
+(notes, contact results, survey answers) and the undo journal's images of all of
+it; another customer who shares their name keeps everything. The orders stay —
+amounts, dates, products — under the anonymous customer, so sales figures and KPIs
+do not change. Every backup the app keeps is redacted the same way, and the
+erasure is recorded (as ids) in a ledger beside the database that is applied again
+after any restore. secure_delete overwrites the freed bytes, and the WAL is
+checkpointed so none of it stays in the database's files; if another program's
+read prevents that, the report says what remains and when it goes.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from engine.dates import parse_day
 from engine.errors import InvalidInputError, NotFoundError, OtokuiError
-from engine.store.database import now_text
-from engine.store.schema import ORDER_PERSONAL_FIELDS, PERSONAL_FIELDS, blank_sql
+from engine.progress import Progress, wrap_callback
+from engine.store.redaction import ERASED_NAME, ErasureLedger, covered_ids, redact
 
-ERASED_NAME = "（削除済みの顧客）"
 RETENTION_SETTING = "retention_years"
-# Tables the sweep skips: those cleared by customer id, and those that never hold
-# personal data. Every other text column is searched for the erased customer's
-# details (single erasures only).
-_HANDLED_TABLES = {"customers", "orders", "order_lines", "products", "identity_keys",
-                   "sqlite_sequence"}
-# Shorter values ("林", "1-2") would also match unrelated text.
-_MIN_SWEEP_LENGTH = 4
+# What the user confirms: "顧客ID 12 の" + this.
+ERASURE_NOTICE = ("個人情報を削除します。元に戻せません。保存しているバックアップからも削除され、"
+                  "以前のバックアップを復元しても戻りません（注文の金額・日付は残ります）。")
+
+__all__ = ["ERASED_NAME", "ERASURE_NOTICE", "ErasureReport", "PrivacyService"]
 
 
-def _jsonblank_sql(fields) -> str:
-    return "json_set(before, " + ", ".join(f"'$.{f}', ''" for f in fields) + ")"
+@dataclass(frozen=True)
+class ErasureReport:
+    """What an erasure did: customers erased, backups redacted, and what (if
+    anything) is still in a file and when it goes."""
+    customers: int
+    backups: int
+    pending: str = ""
+
+    def summary(self) -> str:
+        text = (f"{self.customers}人の個人情報を削除しました（注文の金額・日付は残しています）。"
+                f"バックアップ {self.backups}件からも削除しました。")
+        return text + (f"\n{self.pending}" if self.pending else "")
 
 
 class PrivacyService:
@@ -40,14 +51,14 @@ class PrivacyService:
         self.shop = shop
         self.db = shop.db
 
-    def delete_customer(self, customer_id: int) -> None:
+    def delete_customer(self, customer_id: int, progress: Progress | None = None) -> ErasureReport:
         """Erase one customer's personal data everywhere, keeping anonymous order figures."""
         row = self.db.query("SELECT id, erased_at FROM customers WHERE id = ?", (customer_id,))
         if not row:
             raise NotFoundError(f"顧客ID {customer_id} のお客様が見つかりません。")
         if row[0]["erased_at"] is not None:
             raise OtokuiError(f"顧客ID {customer_id} の個人情報はすでに削除されています。")
-        self._erase([int(customer_id)], sweep=True)
+        return self._erase([int(customer_id)], progress)
 
     def retention_years(self) -> int | None:
         """Years of inactivity after which the purge erases a customer (None = never)."""
@@ -71,7 +82,8 @@ class PrivacyService:
             (cutoff,)).fetchall()
         return [r[0] for r in rows]
 
-    def purge_inactive(self, years: int | None = None, as_of=None) -> int:
+    def purge_inactive(self, years: int | None = None, as_of=None,
+                       progress: Progress | None = None) -> int:
         """Erase every customer inactive for ``years`` (default: the retention setting);
         returns how many were erased."""
         years = self.retention_years() if years is None else years
@@ -79,93 +91,38 @@ class PrivacyService:
             raise InvalidInputError("保存期間が設定されていません。年数を指定してください。")
         ids = self.inactive_customers(years, as_of)
         if ids:
-            self._erase(ids, sweep=False)
+            self._erase(ids, progress)
         return len(ids)
 
-    def _erase(self, ids: list[int], sweep: bool) -> None:
+    def _erase(self, ids: list[int], progress: Progress | None) -> ErasureReport:
         conn = self.db.conn
         with self.db.lock:
+            # Freed bytes are overwritten with zeros while the erasure writes.
             conn.execute("PRAGMA secure_delete = ON")
-            with self.db.transaction():
-                conn.execute("CREATE TEMP TABLE IF NOT EXISTS erase_ids (id INTEGER PRIMARY KEY)")
-                conn.execute("DELETE FROM temp.erase_ids")
-                conn.executemany("INSERT OR IGNORE INTO temp.erase_ids VALUES (?)",
-                                 ((i,) for i in ids))
-                # Customers folded into these by a merge live on in journal before-images.
-                conn.execute(
-                    "WITH RECURSIVE folded(id) AS (SELECT id FROM temp.erase_ids UNION "
-                    "SELECT m.merged_id FROM customer_merges m JOIN folded f ON m.kept_id = f.id) "
-                    "INSERT OR IGNORE INTO temp.erase_ids SELECT id FROM folded")
-                values = self._personal_values() if sweep else []
-                self._clear_rows()
-                if values:
-                    self._sweep(values)
-                conn.execute("DELETE FROM temp.erase_ids")
+            try:
+                with self.db.transaction():
+                    erasure = covered_ids(conn, ids)
+                    if self.db.path is not None:
+                        ErasureLedger(self.db.path).add(erasure)
+                    redact(conn, erasure)
+            finally:
+                conn.execute("PRAGMA secure_delete = OFF")
             self._clear_temp_tables()
-            # Rewrite the file without the freed pages, then empty the WAL, which
-            # still holds earlier page images.
-            conn.execute("VACUUM")
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            pending = self._checkpoint()
+        backups = self.shop.backups.redact(erasure, wrap_callback(progress, 0.1, 1.0))
+        return ErasureReport(len(ids), backups, pending)
 
-    def _personal_values(self) -> list[str]:
-        """Every distinct personal value of the customers being erased, longest first."""
-        fields = ", ".join(PERSONAL_FIELDS)
-        json_fields = ", ".join(f"json_extract(before, '$.{f}')" for f in PERSONAL_FIELDS)
-        rows = self.db.conn.execute(
-            f"SELECT {fields}, '' FROM customers WHERE id IN (SELECT id FROM temp.erase_ids) "
-            f"UNION SELECT {fields}, member_id FROM orders "
-            "WHERE customer_id IN (SELECT id FROM temp.erase_ids) "
-            f"UNION SELECT {json_fields}, '' FROM journal WHERE tbl = 'customers' "
-            "AND row_id IN (SELECT id FROM temp.erase_ids)").fetchall()
-        values = {str(v).strip() for row in rows for v in row if v is not None}
-        return sorted((v for v in values if len(v) >= _MIN_SWEEP_LENGTH and v != ERASED_NAME),
-                      key=len, reverse=True)
-
-    def _clear_rows(self) -> None:
-        conn = self.db.conn
-        ids = "(SELECT id FROM temp.erase_ids)"
-        order_ids = f"(SELECT id FROM orders WHERE customer_id IN {ids})"
-        conn.execute(
-            f"UPDATE customers SET {blank_sql(PERSONAL_FIELDS[1:])}, name = ?, notes = '', "
-            f"dm_opt_out = 1, dm_manual = 0, erased_at = ? WHERE id IN {ids}",
-            (ERASED_NAME, now_text()))
-        conn.execute(f"UPDATE orders SET {blank_sql(ORDER_PERSONAL_FIELDS)} WHERE customer_id IN {ids}")
-        conn.execute(f"DELETE FROM identity_keys WHERE customer_id IN {ids}")
-        conn.execute(f"UPDATE touches SET result = '' WHERE customer_id IN {ids}")
-        conn.execute(f"UPDATE followup_tasks SET result = '' WHERE customer_id IN {ids}")
-        conn.execute(
-            "UPDATE survey_answers SET text = '' WHERE response_id IN "
-            f"(SELECT id FROM survey_responses WHERE customer_id IN {ids})")
-        conn.execute(
-            f"UPDATE journal SET before = {_jsonblank_sql(PERSONAL_FIELDS + ('notes',))} "
-            f"WHERE tbl = 'customers' AND row_id IN {ids}")
-        conn.execute(
-            f"UPDATE journal SET before = {_jsonblank_sql(ORDER_PERSONAL_FIELDS)} "
-            f"WHERE tbl = 'orders' AND row_id IN {order_ids}")
-        conn.execute(
-            "UPDATE journal SET before = json_set(before, '$.key', '') WHERE tbl = "
-            f"'identity_keys' AND json_extract(before, '$.customer_id') IN {ids}")
-        for table, column in (("touches", "result"), ("followup_tasks", "result")):
-            conn.execute(
-                f"UPDATE journal SET before = json_set(before, '$.{column}', '') WHERE tbl = "
-                f"'{table}' AND json_extract(before, '$.customer_id') IN {ids}")
-        conn.execute(
-            "UPDATE journal SET before = json_set(before, '$.text', '') WHERE tbl = "
-            "'survey_answers' AND json_extract(before, '$.response_id') IN "
-            f"(SELECT id FROM survey_responses WHERE customer_id IN {ids})")
-
-    def _sweep(self, values: list[str]) -> None:
-        """Blank the erased customer's details wherever else they were written."""
-        conn = self.db.conn
-        for table in self.db.utils.tables:
-            if table.name in _HANDLED_TABLES:
-                continue
-            columns = [c.name for c in table.columns if c.type.upper() in ("TEXT", "")]
-            table = table.name
-            for column in columns:
-                for value in values:
-                    conn.execute(f"UPDATE {table} SET {column} = replace({column}, ?, '') "
-                                 f"WHERE instr({column}, ?) > 0", (value, value))
+    def _checkpoint(self) -> str:
+        """Move the erasure into the database file and empty the WAL, which still
+        holds earlier page images; '' when done, else what remains."""
+        if self.db.path is None:
+            return ""
+        busy = self.db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        if not busy:
+            return ""
+        return ("別のプログラム（もう1つのOtokuiなど）がデータベースを読み込み中のため、"
+                "削除前の内容がデータベースの一時ファイル（-wal）に残っています。"
+                "そのプログラムを閉じると消えます。")
 
     def _clear_temp_tables(self) -> None:
         """Import staging tables keep the last file's keys (emails, phones) in memory."""

@@ -8,15 +8,17 @@ complete, so a crash while backing up never leaves a half backup in the list.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from engine.errors import InvalidInputError, NotFoundError, OtokuiError
-from engine.progress import Progress
+from engine.errors import DatabaseMissingError, InvalidInputError, NotFoundError, OtokuiError
+from engine.progress import Progress, reporter
 from engine.store.database import APPLICATION_ID, connect_read_only
+from engine.store.redaction import Erasure, ErasureLedger, redact_file
 from engine.store.schema import SCHEMA_VERSION
 
 KEEP_SETTING = "backup_keep"
@@ -152,8 +154,20 @@ class BackupService:
                         1 - remaining / total if total else 1.0, "バックアップから復元しています")))
                 self.db.forget_memos()
                 self.db.migrate()
+                with self.db.transaction() as conn:
+                    ErasureLedger(self.db.path).reapply(conn)
         finally:
             source.close()
+
+    def redact(self, erasure: Erasure, progress: Progress | None = None) -> int:
+        """Blank an erasure's people in every backup (see redaction.py); returns how
+        many backups were redacted."""
+        backups = self.list()
+        report = reporter(progress)
+        for number, backup in enumerate(backups):
+            report(number / len(backups), "バックアップからも削除しています")
+            redact_file(backup.path, erasure)
+        return len(backups)
 
     def _path_for(self, created: datetime) -> Path:
         return backup_folder(self.db.path) / f"{self.db.path.stem}-{created.strftime(_STAMP)}.db"
@@ -224,27 +238,61 @@ def list_backups(db_path: Path) -> list[BackupInfo]:
     return sorted((i for i in infos if i is not None), key=lambda i: i.created_at, reverse=True)
 
 
-def replace_database(db_path: Path, backup: Path) -> Path:
-    """Put a backup in place of a database that cannot be opened (corrupt).
+def usable_backups(db_path: Path) -> list[BackupInfo]:
+    """The backups of ``db_path`` that pass the restore checks, newest first (a
+    damaged newest backup must not hide the older good ones)."""
+    usable = []
+    for info in list_backups(db_path):
+        try:
+            validate_backup(info.path).close()
+        except OtokuiError:
+            continue
+        usable.append(info)
+    return usable
 
-    The damaged file (and its WAL sidecars) is kept beside it as
-    ``<name>.corrupt-<time>`` rather than deleted; returns that path.
+
+def refuse_lost_database(db_path: Path) -> None:
+    """Raise DatabaseMissingError when the database file is missing or empty but
+    backups of it exist (a deleted or truncated file must not open as a new shop)."""
+    db_path = Path(db_path)
+    if db_path.is_file() and db_path.stat().st_size > 0:
+        return
+    backups = list_backups(db_path)
+    if backups:
+        raise DatabaseMissingError(db_path, len(backups))
+
+
+def replace_database(db_path: Path, backup: Path) -> Path:
+    """Put a backup in place of a database that cannot be opened (damaged, empty or
+    missing); returns where the old file was kept (``<name>.corrupt-<time>``).
+
+    The backup is copied to a temporary file, erasures recorded in the ledger are
+    applied to it, and only then does it take the database's place by renames, so
+    a kill at any moment leaves either the old state or the restored one — never
+    an empty shop. The old file's WAL sidecars go aside with it: left in place they
+    would be applied to the restored copy.
     """
     db_path, backup = Path(db_path), Path(backup)
+    restoring = db_path.with_name(db_path.name + ".restoring")
     source = validate_backup(backup)
     try:
-        aside = db_path.with_name(f"{db_path.name}.corrupt-{datetime.now().strftime(_STAMP)}")
-        for suffix in ("", "-wal", "-shm"):
-            part = Path(f"{db_path}{suffix}")
-            if part.exists():
-                part.replace(f"{aside}{suffix}")
-        dest = sqlite3.connect(db_path)
+        restoring.unlink(missing_ok=True)
+        dest = sqlite3.connect(restoring, isolation_level=None)
         try:
             source.backup(dest)
+            dest.execute("BEGIN IMMEDIATE")
+            ErasureLedger(db_path).reapply(dest)
+            dest.execute("COMMIT")
         finally:
             dest.close()
     finally:
         source.close()
+    aside = db_path.with_name(f"{db_path.name}.corrupt-{datetime.now().strftime(_STAMP)}")
+    for suffix in ("-wal", "-shm", ""):
+        part = Path(f"{db_path}{suffix}")
+        if part.exists():
+            part.replace(f"{aside}{suffix}")
+    os.replace(restoring, db_path)
     return aside
 
 

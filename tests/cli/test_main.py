@@ -95,3 +95,27 @@ def test_usage_errors_are_one_line_and_exit_1(capsys):
     assert info.value.code == 1
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "--no-such-option" in err
+
+
+def test_a_lost_database_is_refused_and_restored_from_the_newest_good_backup(
+        capsysbinary, tmp_path):
+    db = tmp_path / "shop.db"
+    for file in sample_files()[:3]:   # three imports, three backups before them
+        run(capsysbinary, "import", file, "--db", db)
+    with engine.Shop(db) as shop:
+        orders_after_first = shop.db.scalar("SELECT count(*) FROM orders WHERE import_id = 1")
+    for suffix in ("", "-wal", "-shm"):
+        (tmp_path / f"shop.db{suffix}").unlink(missing_ok=True)
+    code, _out, err = run(capsysbinary, "customers", "--db", db)
+    assert code == 1 and "バックアップは 3件あります" in err and "restore" in err
+    assert not db.exists()
+    newest = sorted((tmp_path / "backups").glob("shop-*.db"))[-1]
+    newest.write_bytes(b"SQLite format 3\x00" + b"\x00" * 200)     # damaged
+    code, out, _err = run(capsysbinary, "backups", "--db", db)
+    assert code == 0 and out.count("\n") == 3 and out.count("（壊れています）") == 1
+    code, _out, err = run(capsysbinary, "restore", "--db", db)
+    assert code == 1 and "--yes" in err
+    code, out, err = run(capsysbinary, "restore", "--yes", "--db", db)
+    assert code == 0, err
+    with engine.Shop(db) as shop:   # the newest good backup: taken after the first import
+        assert shop.db.scalar("SELECT count(*) FROM orders") == orders_after_first

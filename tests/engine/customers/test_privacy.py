@@ -279,3 +279,117 @@ def test_reimporting_an_erased_customers_changed_order_keeps_them_erased(tmp_pat
             text = " ".join(str(v) for row in shop.db.conn.execute(f"SELECT * FROM {table}")
                             for v in row)
             assert email not in text, table
+
+
+# --- exactly the erased person, everywhere the app keeps data (issue: data safety) ----
+
+GENERIC = "会員コード,受注番号,受注日,氏名,フリガナ,郵便番号,住所,電話番号,メールアドレス,商品コード,商品名,単価,数量\n"
+
+
+def namesake_shop(path):
+    """Two different customers both named 佐藤 花子 (different members, phones, addresses),
+    each with a note naming 佐藤 花子, and a backup taken while both were intact."""
+    orders = path.parent / "namesakes.csv"
+    orders.write_text(GENERIC + (
+        "M1,1,2025-01-10,佐藤 花子,サトウ ハナコ,1500001,東京都渋谷区神宮前1-2-3,090-1111-2222,hanako1@example.jp,S1,石鹸,1000,1\n"
+        "M2,2,2025-02-10,佐藤 花子,サトウ ハナコ,5300001,大阪府大阪市北区梅田2-4-9,080-3333-4444,hanako2@example.jp,S1,石鹸,2000,1\n"
+        "M3,3,2025-03-10,山田 太郎,ヤマダ タロウ,4600008,愛知県名古屋市中区栄3-5-1,070-5555-6666,taro@example.jp,S1,石鹸,3000,1\n"),
+        encoding="utf-8")
+    shop = Shop(path)
+    shop.imports.import_file(orders)
+    first, second = (shop.db.scalar("SELECT customer_id FROM orders WHERE order_no = ?", (n,))
+                     for n in ("1", "2"))
+    for cid in (first, second):
+        shop.customers.set_notes(cid, "佐藤 花子様ご本人と通話")
+    backup = shop.backups.create("手動")
+    return shop, first, second, backup
+
+
+def all_text(conn) -> str:
+    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    return " ".join(str(v) for t in tables for row in conn.execute(f"SELECT * FROM {t}")
+                    for v in row)
+
+
+def test_erasing_one_customer_leaves_a_namesake_untouched(tmp_path):
+    shop, first, second, _ = namesake_shop(tmp_path / "shop.db")
+    statements = []
+    shop.db.conn.set_trace_callback(statements.append)
+    report = shop.privacy.delete_customer(first)
+    shop.db.conn.set_trace_callback(None)
+    other = shop.customers.get(second)
+    assert (other["name"], other["notes"], other["phone"]) == \
+        ("佐藤 花子", "佐藤 花子様ご本人と通話", "080-3333-4444")
+    assert shop.customers.get(first)["name"] == ERASED_NAME
+    # A fixed handful of statements, whatever the shop's size (a sweep issued 713,778).
+    assert len(statements) < 40, len(statements)
+    # Two backups: the one before the import and the one made by hand.
+    assert (report.customers, report.backups, report.pending) == (1, 2, "")
+    shop.close()
+
+
+def test_undo_after_an_erasure_keeps_the_customer_erased_and_opted_out(tmp_path):
+    shop, first, second, _ = namesake_shop(tmp_path / "shop.db")
+    notes_op = shop.journal.latest("edit")   # the namesake's note, made before the erasure
+    shop.privacy.delete_customer(first)
+    shop.customers.set_opt_out(second, True)
+    edits = [r[0] for r in shop.db.conn.execute(
+        "SELECT id FROM operations WHERE kind = 'edit' AND undone_at IS NULL ORDER BY id DESC")]
+    for op in edits:
+        shop.journal.undo(op)
+    erased = shop.db.query("SELECT name, erased_at, dm_opt_out, dm_manual, notes FROM customers "
+                           "WHERE id = ?", (first,))[0]
+    assert erased["name"] == ERASED_NAME and erased["erased_at"] is not None
+    assert (erased["dm_opt_out"], erased["dm_manual"], erased["notes"]) == (1, 0, "")
+    assert shop.customers.get(second)["name"] == "佐藤 花子"
+    assert notes_op in edits
+    shop.close()
+
+
+def test_backups_made_before_the_erasure_lose_the_person_too(tmp_path):
+    shop, first, second, backup = namesake_shop(tmp_path / "shop.db")
+    assert b"hanako1@example.jp" in backup.path.read_bytes()
+    shop.privacy.delete_customer(first)
+    for info in shop.backups.list():
+        raw = info.path.read_bytes()
+        for value in ("hanako1@example.jp", "090-1111-2222", "09011112222",
+                      "神宮前1-2-3", "M1"):
+            assert value.encode() not in raw, (info.reason, value)
+    # The namesake stays in the backup made by hand (the other was taken before the import).
+    assert b"hanako2@example.jp" in backup.path.read_bytes()
+    shop.close()
+
+
+def test_a_restored_copy_of_an_old_backup_does_not_bring_the_person_back(tmp_path):
+    shop, first, _second, backup = namesake_shop(tmp_path / "shop.db")
+    copy = tmp_path / "elsewhere" / "copy.db"
+    copy.parent.mkdir()
+    copy.write_bytes(backup.path.read_bytes())       # copied away before the erasure
+    shop.privacy.delete_customer(first)
+    shop.backups.restore(copy)
+    assert "hanako1@example.jp" not in all_text(shop.db.conn)
+    assert shop.customers.get(first)["name"] == ERASED_NAME
+    shop.close()
+    # The same copy put in place by hand while the app was closed: applied on opening.
+    for suffix in ("-wal", "-shm"):
+        (tmp_path / f"shop.db{suffix}").unlink(missing_ok=True)
+    (tmp_path / "shop.db").write_bytes(copy.read_bytes())
+    with Shop(tmp_path / "shop.db") as reopened:
+        assert "hanako1@example.jp" not in all_text(reopened.db.conn)
+        assert reopened.customers.get(first)["erased_at"] is not None
+    ledger = (tmp_path / "shop.db.erasures.json").read_text(encoding="utf-8")
+    assert "hanako" not in ledger and "佐藤" not in ledger   # ids only
+
+
+def test_an_erasure_while_another_program_reads_says_what_remains(tmp_path):
+    shop, first, _second, _ = namesake_shop(tmp_path / "shop.db")
+    reader = sqlite3.connect(tmp_path / "shop.db")
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM customers").fetchone()   # holds a snapshot
+    shop.db.conn.execute("PRAGMA busy_timeout = 100")
+    report = shop.privacy.delete_customer(first)
+    assert "読み込み中" in report.pending and report.pending in report.summary()
+    reader.close()
+    shop.close()   # the last connection checkpoints and removes the WAL
+    raw = b"".join(p.read_bytes() for p in tmp_path.glob("shop.db*") if p.is_file())
+    assert b"hanako1@example.jp" not in raw

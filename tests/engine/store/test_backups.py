@@ -1,12 +1,20 @@
 """shop.backups: online backups with rotation, validated restore, backup before import."""
+import random
+import shutil
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
 from engine import Shop
 from engine.errors import OtokuiError
 from engine.store.schema import SCHEMA_VERSION
+from tests.support.paths import ROOT
 from tests.support.snapshot import sample_files, snapshot
 
 
@@ -265,3 +273,80 @@ def test_an_import_whose_backup_fails_lands_nothing(shop, monkeypatch):
     # Once there is room again the same file imports normally.
     assert shop.imports.import_file(second).orders_added > 0
 
+
+
+# --- a lost database never opens as a new, empty shop --------------------------------
+
+@pytest.mark.parametrize("damage", ["missing", "empty"])
+def test_a_missing_or_empty_database_with_backups_is_refused(tmp_path, damage):
+    from engine.errors import DatabaseMissingError
+
+    path = tmp_path / "shop.db"
+    with Shop(path) as shop:
+        shop.imports.import_file(sample_files()[0])
+        shop.backups.create("手動")
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    if damage == "missing":
+        path.unlink()
+    else:
+        path.write_bytes(b"")
+    with pytest.raises(DatabaseMissingError, match="バックアップは 2件あります") as info:
+        Shop(path)
+    assert info.value.backups == 2
+    assert not path.exists() or path.stat().st_size == 0   # nothing was created or changed
+
+
+def test_a_new_database_without_backups_still_opens_empty(tmp_path):
+    with Shop(tmp_path / "new.db") as shop:
+        assert shop.db.scalar("SELECT count(*) FROM orders") == 0
+
+
+RESTORER = """
+import sys
+from engine.store.backups import replace_database
+print("ready", flush=True)
+replace_database(sys.argv[1], sys.argv[2])
+print("done", flush=True)
+"""
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
+def test_a_restore_killed_at_any_moment_never_leaves_an_empty_shop(tmp_path):
+    """Recovery from a damaged file, killed at random moments: the next start finds
+    the damaged file (and offers the backups again) or the restored one, never nothing."""
+    from engine.errors import DatabaseCorruptError
+    from tests.engine.store.test_database import _corrupt_middle
+    from tests.support.generated_export import write_export
+
+    source = tmp_path / "source.db"
+    with Shop(source) as shop:
+        shop.imports.import_file(write_export(tmp_path / "orders.csv", 6000, 2000))
+        orders = shop.db.scalar("SELECT count(*) FROM orders")
+        backup = shop.backups.create("手動").path
+    started = time.monotonic()
+    subprocess.run([sys.executable, "-c", RESTORER, str(tmp_path / "timing.db"), str(backup)],
+                   cwd=ROOT, check=True, capture_output=True)
+    duration = time.monotonic() - started
+    rng = random.Random(5)
+    outcomes = []
+    for run in range(12):
+        folder = tmp_path / f"run{run}"
+        folder.mkdir()
+        path = folder / "shop.db"
+        path.write_bytes(source.read_bytes())
+        _corrupt_middle(path)
+        process = subprocess.Popen([sys.executable, "-c", RESTORER, str(path), str(backup)],
+                                   cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        assert process.stdout.readline().strip() == "ready"
+        time.sleep(rng.uniform(0, duration))
+        process.send_signal(signal.SIGKILL)
+        process.communicate(timeout=60)
+        shutil.copytree(backup.parent, folder / "backups")
+        try:
+            with Shop(path) as shop:
+                assert shop.db.scalar("SELECT count(*) FROM orders") == orders
+                outcomes.append("restored")
+        except DatabaseCorruptError:          # damaged or missing: recovery is offered again
+            outcomes.append("offered again")
+    assert len(outcomes) == 12, outcomes
