@@ -5,11 +5,13 @@ The command line is a thin front end over the engine, like the GUI.
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 from pathlib import Path
 
 import engine
 from engine.errors import OtokuiError
+from engine.store.database import storage_error
 
 
 class _Parser(argparse.ArgumentParser):
@@ -341,8 +343,10 @@ def main(argv: list[str] | None = None) -> int:
     except OtokuiError as exc:
         print(f"エラー: {exc}", file=sys.stderr)
         return 1
-    except (OSError, ValueError) as exc:
-        print(f"エラー: {exc}", file=sys.stderr)
+    except (OSError, ValueError, MemoryError, sqlite3.Error) as exc:
+        # A full disk, a read-only or locked file, no memory: said in plain words.
+        friendly = storage_error(exc, getattr(args, "db", None))
+        print(f"エラー: {friendly or exc}", file=sys.stderr)
         return 1
 
 

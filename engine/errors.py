@@ -56,6 +56,11 @@ class BadFileError(OtokuiError):
         return type(self), (self.file, self.reason, self.row, self.column)
 
 
+class StorageError(OtokuiError):
+    """The disk, the file or the machine failed Otokui (disk full, read-only file,
+    another program's lock, out of memory); nothing was changed."""
+
+
 class UndoBlockedError(OtokuiError):
     """An operation cannot be undone because later work builds on it."""
 

@@ -109,8 +109,12 @@ class PrivacyService:
                 conn.execute("PRAGMA secure_delete = OFF")
             self._clear_temp_tables()
             pending = self._checkpoint()
-        backups = self.shop.backups.redact(erasure, wrap_callback(progress, 0.1, 1.0))
-        return ErasureReport(len(ids), backups, pending)
+        redacted, deleted = self.shop.backups.redact(erasure, wrap_callback(progress, 0.1, 1.0))
+        if deleted:
+            pending = (f"{pending}\n" if pending else "") + (
+                f"書き換えられなかったバックアップ {deleted}件は、削除した方の情報を残さないよう"
+                "削除しました。")
+        return ErasureReport(len(ids), redacted, pending)
 
     def _checkpoint(self) -> str:
         """Move the erasure into the database file and empty the WAL, which still

@@ -8,6 +8,7 @@ complete, so a crash while backing up never leaves a half backup in the list.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 import threading
@@ -20,6 +21,8 @@ from engine.progress import Progress, reporter
 from engine.store.database import APPLICATION_ID, connect_read_only
 from engine.store.redaction import Erasure, ErasureLedger, redact_file
 from engine.store.schema import SCHEMA_VERSION
+
+_log = logging.getLogger(__name__)
 
 KEEP_SETTING = "backup_keep"
 DEFAULT_KEEP = 10
@@ -159,15 +162,24 @@ class BackupService:
         finally:
             source.close()
 
-    def redact(self, erasure: Erasure, progress: Progress | None = None) -> int:
-        """Blank an erasure's people in every backup (see redaction.py); returns how
-        many backups were redacted."""
+    def redact(self, erasure: Erasure, progress: Progress | None = None) -> tuple[int, int]:
+        """Blank an erasure's people in every backup (see redaction.py). A backup
+        that cannot be rewritten (disk full, damaged) is deleted rather than left
+        holding them. Returns (backups redacted, backups deleted)."""
         backups = self.list()
         report = reporter(progress)
+        redacted = deleted = 0
         for number, backup in enumerate(backups):
             report(number / len(backups), "バックアップからも削除しています")
-            redact_file(backup.path, erasure)
-        return len(backups)
+            try:
+                redact_file(backup.path, erasure)
+                redacted += 1
+            except (OSError, sqlite3.Error):
+                _log.warning("バックアップ %s を書き換えられないため削除しました", backup.path.name)
+                backup.path.unlink(missing_ok=True)
+                _meta_path(backup.path).unlink(missing_ok=True)
+                deleted += 1
+        return redacted, deleted
 
     def _path_for(self, created: datetime) -> Path:
         return backup_folder(self.db.path) / f"{self.db.path.stem}-{created.strftime(_STAMP)}.db"

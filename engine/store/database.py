@@ -1,6 +1,7 @@
 """Opening the SQLite file: pragmas, migrations, transactions."""
 from __future__ import annotations
 
+import errno
 import json
 import sqlite3
 import threading
@@ -12,7 +13,7 @@ from urllib.parse import quote
 
 import sqlite_utils
 
-from engine.errors import DatabaseCorruptError, DatabaseTooNewError, OtokuiError
+from engine.errors import DatabaseCorruptError, DatabaseTooNewError, OtokuiError, StorageError
 from engine.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 # "OTKI" — marks a file as an Otokui database.
@@ -96,6 +97,10 @@ class Database:
                 raise
             if getattr(exc, "sqlite_errorname", "") in ("SQLITE_CORRUPT", "SQLITE_NOTADB"):
                 raise DatabaseCorruptError(self.path, str(exc)) from exc
+            # Busy, read-only, unreachable: the file is fine, a restore would be wrong.
+            friendly = storage_error(exc, self.path)
+            if friendly is not None:
+                raise friendly from exc
             name = self.path.name if self.path else ":memory:"
             raise OtokuiError(
                 f"{name}: Otokuiのデータベースとして開けません（{exc}）。"
@@ -133,7 +138,12 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any exception. Nests via savepoints."""
+        """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any exception. Nests via savepoints.
+
+        A full disk, a read-only file, a lock held by another program or a lack of
+        memory comes out as a Japanese OtokuiError saying what to do; nothing of
+        the transaction is kept.
+        """
         with self.lock:
             if self._depth:
                 name = f"sp{self._depth}"
@@ -141,26 +151,41 @@ class Database:
                 self._depth += 1
                 try:
                     yield self.conn
-                except BaseException:
-                    self.conn.execute(f"ROLLBACK TO {name}")
-                    self.conn.execute(f"RELEASE {name}")
+                except BaseException as exc:
+                    # SQLite rolls the whole transaction back by itself on some
+                    # failures (out of memory, disk full): then there is no
+                    # savepoint left to roll back to, and the original error counts.
+                    if self.conn.in_transaction:
+                        self.conn.execute(f"ROLLBACK TO {name}")
+                        self.conn.execute(f"RELEASE {name}")
+                    self._raise_friendly(exc)
                     raise
                 else:
                     self.conn.execute(f"RELEASE {name}")
                 finally:
                     self._depth -= 1
                 return
-            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                self._raise_friendly(exc)
+                raise
             self._depth = 1
             try:
                 yield self.conn
                 self.conn.execute("COMMIT")
-            except BaseException:
+            except BaseException as exc:
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
+                self._raise_friendly(exc)
                 raise
             finally:
                 self._depth = 0
+
+    def _raise_friendly(self, exc: BaseException) -> None:
+        friendly = storage_error(exc, self.path)
+        if friendly is not None:
+            raise friendly from exc
 
     def memo(self, key, compute: Callable[[], T]) -> T:
         """``compute()``, remembered for as long as the database does not change.
@@ -216,6 +241,37 @@ class Database:
     def close(self) -> None:
         with self.lock:
             self.conn.close()
+
+
+def storage_error(exc: BaseException, path: Path | None) -> OtokuiError | None:
+    """The Japanese error for a failure of the disk, the file or the machine rather
+    than of Otokui (None for anything else): what happened and what to do."""
+    name = path.name if path else "データベース"
+    if isinstance(exc, MemoryError):
+        return StorageError("メモリが足りないため、処理を中止しました。データは変更されていません。"
+                            "ほかのアプリを閉じてから、もう一度お試しください。")
+    code = getattr(exc, "sqlite_errorname", "") if isinstance(exc, sqlite3.Error) else ""
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        code = "SQLITE_FULL"
+    if code == "SQLITE_FULL":
+        return StorageError(f"{name}: ディスクの空き容量が足りないため、保存できませんでした。"
+                            "データは変更されていません。空き容量を増やしてから、もう一度お試しください。")
+    if code.startswith("SQLITE_READONLY"):
+        return StorageError(f"{name}: データベースファイルに書き込めません（読み取り専用か、書き込みの"
+                            "権限がありません）。データは変更されていません。ファイルのプロパティで"
+                            "「読み取り専用」を外すか、書き込めるフォルダーに移してください。")
+    if code.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
+        return StorageError(f"{name}: 別のプログラムがデータベースを使用中のため、処理できませんでした。"
+                            "データは変更されていません。そのプログラムの処理が終わるか閉じてから、"
+                            "もう一度お試しください（バックアップからの復元は不要です）。")
+    if code.startswith("SQLITE_CANTOPEN"):
+        return StorageError(f"{name}: データベースファイルを開けません。フォルダーがあるか、"
+                            "書き込みの権限があるか確認してください。")
+    if code.startswith("SQLITE_IOERR"):
+        return StorageError(f"{name}: データベースファイルの読み書きに失敗しました（ディスクや"
+                            "ネットワークドライブの不具合）。データは変更されていません。"
+                            "ディスクの状態を確認してから、もう一度お試しください。")
+    return None
 
 
 def _split_sql(script: str) -> list[str]:

@@ -119,3 +119,18 @@ def test_a_lost_database_is_refused_and_restored_from_the_newest_good_backup(
     assert code == 0, err
     with engine.Shop(db) as shop:   # the newest good backup: taken after the first import
         assert shop.db.scalar("SELECT count(*) FROM orders") == orders_after_first
+
+
+def test_a_lock_held_by_another_program_is_one_plain_line(capsysbinary, tmp_path, monkeypatch):
+    import sqlite3
+
+    from engine.customers.service import CustomerService
+
+    def locked(self, as_of=None):
+        error = sqlite3.OperationalError("database is locked")
+        error.sqlite_errorname = "SQLITE_BUSY"
+        raise error
+    monkeypatch.setattr(CustomerService, "table", locked)
+    code, out, err = run(capsysbinary, "customers", "--db", tmp_path / "shop.db")
+    assert code == 1 and out == ""
+    assert err.startswith("エラー: shop.db: 別のプログラムがデータベースを使用中") and "Traceback" not in err

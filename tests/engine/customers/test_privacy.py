@@ -393,3 +393,12 @@ def test_an_erasure_while_another_program_reads_says_what_remains(tmp_path):
     shop.close()   # the last connection checkpoints and removes the WAL
     raw = b"".join(p.read_bytes() for p in tmp_path.glob("shop.db*") if p.is_file())
     assert b"hanako1@example.jp" not in raw
+
+
+def test_a_backup_that_cannot_be_rewritten_is_deleted_not_kept(tmp_path):
+    shop, first, _second, backup = namesake_shop(tmp_path / "shop.db")
+    backup.path.write_bytes(backup.path.read_bytes()[:4096])   # damaged
+    report = shop.privacy.delete_customer(first)
+    assert not backup.path.exists()
+    assert report.backups == 1 and "バックアップ 1件は" in report.pending
+    shop.close()

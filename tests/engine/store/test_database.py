@@ -2,6 +2,7 @@ import sqlite3
 
 import pytest
 
+from engine import Shop
 from engine.errors import DatabaseTooNewError, OtokuiError
 from engine.store.database import Database
 from engine.store.schema import SCHEMA_VERSION
@@ -181,3 +182,59 @@ def test_memo_keeps_nothing_inside_a_transaction_and_only_a_few_entries():
     db.memo(MEMO_ENTRIES, compute)  # the newest is kept
     db.memo(0, compute)             # the oldest was dropped
     assert compute.calls == calls + 1
+
+
+# --- failures of the disk, the file or the machine in plain Japanese ------------------
+
+def test_a_full_disk_rolls_back_and_says_what_to_do(tmp_path):
+    from engine.errors import StorageError
+    from tests.support.generated_export import write_export
+
+    with Shop(tmp_path / "shop.db") as shop:
+        pages = shop.db.scalar("PRAGMA page_count")
+        shop.db.conn.execute(f"PRAGMA max_page_count = {pages + 3}")   # the disk fills up
+        with pytest.raises(StorageError, match="空き容量が足りない") as info:
+            shop.imports.import_file(write_export(tmp_path / "orders.csv", 3000, 500))
+        assert "データは変更されていません" in str(info.value)
+        shop.db.conn.execute("PRAGMA max_page_count = 1073741823")
+        assert shop.db.scalar("SELECT count(*) FROM orders") == 0
+        assert shop.imports.history() == []
+
+
+def test_a_read_only_database_says_so(tmp_path):
+    from engine.errors import StorageError
+
+    with Shop(tmp_path / "shop.db") as shop:
+        shop.db.conn.execute("PRAGMA query_only = ON")
+        with pytest.raises(StorageError, match="読み取り専用"):
+            shop.customers.set_source_dm_default("amazon", True)
+
+
+def test_a_lock_held_by_another_program_is_not_called_damage(tmp_path):
+    from engine.errors import StorageError
+
+    path = tmp_path / "shop.db"
+    Shop(path).close()
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        with Shop(path) as shop:
+            shop.db.conn.execute("PRAGMA busy_timeout = 50")
+            with pytest.raises(StorageError, match="使用中") as info:
+                shop.settings.set("x", 1)
+            assert "復元は不要" in str(info.value)
+    finally:
+        other.close()
+
+
+def test_out_of_memory_inside_a_nested_transaction_is_reported_as_such(tmp_path):
+    from engine.errors import StorageError
+
+    with Shop(tmp_path / "shop.db") as shop:
+        with pytest.raises(StorageError, match="メモリが足りない"):
+            with shop.db.transaction():
+                with shop.db.transaction():
+                    shop.db.conn.execute("INSERT INTO settings VALUES ('a', '1')")
+                    shop.db.conn.execute("ROLLBACK")   # SQLite gave up the transaction
+                    raise MemoryError()
+        assert shop.settings.get("a") is None
