@@ -13,7 +13,9 @@ through the engine needs the ``if __name__ == "__main__":`` guard, as main.py ha
 from __future__ import annotations
 
 import multiprocessing
+import os
 import queue as queues
+import threading
 from pathlib import Path
 from typing import Iterator
 
@@ -79,6 +81,7 @@ def _produce(opened: OpenedFile, preset: FormatPreset, db_path: str, rows: int,
     """The parsing process: every batch, then ("done",), ("error", OtokuiError) for a
     problem with the file, or ("lost", text) for anything else (the writer then
     imports in one process, where a real problem shows up again)."""
+    _die_with_parent()
     try:
         conn = connect_read_only(db_path)
         try:
@@ -92,6 +95,19 @@ def _produce(opened: OpenedFile, preset: FormatPreset, db_path: str, rows: int,
         results.put(("error", exc))
     except BaseException as exc:  # noqa: BLE001 — every other failure: parse in one process
         results.put(("lost", f"{type(exc).__name__}: {exc}"))
+
+
+def _die_with_parent() -> None:
+    """End this process the moment the importing one is gone (killed, crashed):
+    an orphan would parse on for minutes and hold the database files open."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        parent.join()   # returns when the parent's end of a pipe closes, however it ended
+        os._exit(1)
+    threading.Thread(target=watch, name="otokui-parent-watch", daemon=True).start()
 
 
 def _for_writer(batch: OrderBatch) -> OrderBatch:

@@ -13,10 +13,13 @@ from engine.errors import AlreadyOpenError
 
 
 class InstanceLock:
-    """Holds ``<database>.lock`` exclusively until ``release()``."""
+    """Holds ``<database>.lock`` (beside the real file) exclusively until ``release()``."""
 
     def __init__(self, db_path: Path):
-        self.path = Path(f"{db_path}.lock")
+        # Keyed on the file itself, not the name it was opened by: a symbolic link,
+        # a relative path or another spelling of the folder reach the same lock.
+        real = Path(os.path.realpath(db_path))
+        self.path = Path(f"{real}.lock")
         self.db_path = Path(db_path)
         self._fd: int | None = None
 

@@ -2,7 +2,13 @@
 be exactly what one process gives, errors keep their row and column, and any
 trouble with the second process falls back to parsing here."""
 import multiprocessing
+import os
 import pickle
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -10,6 +16,7 @@ from engine import BadFileError, Shop
 from engine.errors import CancelledError
 from engine.imports.parse_process import parallel_batches
 from tests.support.generated_export import write_export
+from tests.support.paths import ROOT
 from tests.support.snapshot import SAMPLES, meta, sample_files, snapshot
 from tests.engine.imports.test_chunks import (RAKUTEN, index_definitions, late_error_copy,
                                              same_orders_copy, without_stamps)
@@ -143,3 +150,50 @@ def test_a_parser_that_cannot_read_the_database_falls_back(tmp_path, monkeypatch
     assert result.orders_added > 0
     assert "1つのプロセスで取り込み直しました" in caplog.text and "OperationalError" in caplog.text
     shop.close()
+
+
+KILLED_IMPORTER = """
+import multiprocessing, sys
+from engine import Shop
+
+def report(fraction, message):
+    children = multiprocessing.active_children()
+    if children:
+        print("parser", children[0].pid, flush=True)
+
+if __name__ == "__main__":
+    shop = Shop(sys.argv[1])
+    shop.imports.parallel_min_lines = 1
+    shop.imports.import_file(sys.argv[2], progress=report)
+"""
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
+def test_the_parser_dies_with_a_killed_importer(tmp_path):
+    export = write_export(tmp_path / "big.csv", 40000, 20000)
+    script = tmp_path / "importer.py"
+    script.write_text(KILLED_IMPORTER, encoding="utf-8")
+    importer = subprocess.Popen([sys.executable, str(script), str(tmp_path / "shop.db"),
+                                 str(export)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    for line in importer.stdout:
+        if line.startswith("parser"):
+            parser = int(line.split()[1])
+            break
+    else:
+        pytest.fail("the import never started its parser")
+    importer.send_signal(signal.SIGKILL)
+    importer.communicate(timeout=30)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _alive(parser):
+        time.sleep(0.1)
+    assert not _alive(parser), "the parser outlived the importer"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie (dead, not yet reaped by init) counts as gone.
+    status = Path(f"/proc/{pid}/status")
+    return not (status.exists() and "State:\tZ" in status.read_text())

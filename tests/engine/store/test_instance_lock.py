@@ -76,3 +76,19 @@ def test_without_single_instance_no_lock_is_taken(tmp_path):
     db = tmp_path / "shop.db"
     with Shop(db, single_instance=True), Shop(db) as other:
         assert other.db.scalar("SELECT 1") == 1
+
+
+def test_a_symbolic_link_or_another_spelling_reaches_the_same_lock(tmp_path):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    db = folder / "shop.db"
+    link = tmp_path / "link.db"
+    link.symlink_to(db)
+    holder = hold(db)
+    try:
+        for other in (link, tmp_path / "data" / ".." / "data" / "shop.db"):
+            with pytest.raises(AlreadyOpenError):
+                Shop(other, single_instance=True)
+    finally:
+        holder.send_signal(getattr(signal, "SIGKILL", signal.SIGTERM))
+        holder.communicate(timeout=30)
