@@ -16,6 +16,7 @@ import sqlite3
 import pandas as pd
 
 from engine.imports import normalize
+from engine.text import user_text
 
 _TOP = "\U0010ffff"  # above every character: prefix p covers [p, p + _TOP)
 _PHONE_LIKE = re.compile(r"[\d\s()+\-]+")
@@ -25,13 +26,15 @@ _GIVEN_KANA = "substr(kana, instr(kana, ' ') + 1)"
 
 def search_ids(conn: sqlite3.Connection, text: str, limit: int) -> list[int]:
     """Ids of customers matching ``text``, strongest matches first, at most ``limit``."""
-    words = normalize.text(pd.Series([str(text or "")])).iloc[0]
+    words = normalize.text(pd.Series([user_text(text)])).iloc[0]
     if not words:
         return []
     key = words.replace(" ", "")
     kana = normalize.kana(pd.Series([words])).iloc[0].replace(" ", "")
     lookups: list[tuple[str, str, str]] = []  # (indexed expression, extra condition, value)
-    if key.isdigit():
+    # Customer numbers are ASCII digits that fit SQLite's integers (٣ or 𐩀 are
+    # digits to Python, not numbers int() reads; 20 nines overflow).
+    if key.isascii() and key.isdigit() and len(key) <= 18:
         lookups.append(("id", "", key))
     lookups += [("name_key", "", key), ("replace(kana, ' ', '')", "", kana),
                 (_GIVEN_NAME, "instr(name, ' ') > 0", key),

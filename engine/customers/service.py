@@ -9,6 +9,7 @@ from engine.customers.eligibility import dm_eligible_sql
 from engine.customers.search import search_ids
 from engine.errors import InvalidInputError, NotFoundError
 from engine.imports import identity
+from engine.text import user_text
 
 TABLE_COLUMNS = ["customer_id", "name", "kana", "postal_code", "address", "phone", "email",
                  "dm_ok", "purchase_count", "total_amount", "first_purchase", "last_purchase",
@@ -116,7 +117,8 @@ class CustomerService:
 
     def set_notes(self, customer_id: int, notes: str) -> int:
         return self._edit(customer_id, f"メモ編集（顧客 {customer_id}）",
-                          "UPDATE customers SET notes = ? WHERE id = ?", (notes, customer_id))
+                          "UPDATE customers SET notes = ? WHERE id = ?",
+                          (user_text(notes), customer_id))
 
     def set_dm(self, customer_id: int, allowed: bool | None) -> int:
         """Allow or forbid DM by hand; ``None`` returns to the per-source default."""

@@ -10,6 +10,7 @@ import pandas as pd
 from engine.dates import parse_day
 from engine.errors import InvalidInputError, NotFoundError
 from engine.store.database import now_text
+from engine.text import user_text
 
 MEDIA = ("email", "insert", "dm", "phone")
 MEDIUM_LABELS = {"email": "メール", "insert": "同梱物", "dm": "DM", "phone": "電話"}
@@ -41,6 +42,7 @@ class TouchLog:
         ids = np.unique(np.asarray(list(customer_ids), dtype="int64"))
         if not len(ids):
             return 0
+        action, result = user_text(action), user_text(result)
         with self.db.transaction() as conn:
             missing = self._missing(conn, ids)
             if missing:

@@ -23,6 +23,7 @@ from engine.imports.order_frame import build_batch
 from engine.imports.reader import read_table
 from engine.progress import Cancel, Progress, check_cancel, reporter, wrap_callback
 from engine.resources import read_json
+from engine.text import user_text
 
 PLAN_COLUMNS = ["source", "order_no", "order_date", "customer_id", "name", "postal_code",
                 "address", "purchase_number", "insert_name"]
@@ -53,12 +54,12 @@ def _validated(rules: Sequence[dict]) -> list[dict]:
                               f"（「{rule.get('purchase_number')}」）。")
         if number in seen:
             raise InvalidInputError(f"回数フォロー {row}行目: {number}回目の同梱物がほかの行と重複しています。")
-        name = str(rule.get("insert_name") or "").strip()
+        name = user_text(rule.get("insert_name"))
         if not name:
             raise InvalidInputError(f"回数フォロー {row}行目: {number}回目の同梱物の名前が空です。")
         seen.add(number)
         clean.append({"purchase_number": number, "insert_name": name,
-                      "note": str(rule.get("note") or "").strip()})
+                      "note": user_text(rule.get("note"))})
     return sorted(clean, key=lambda r: r["purchase_number"])
 
 

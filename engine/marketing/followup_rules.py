@@ -15,6 +15,7 @@ from engine.analysis.rfm import CLUSTER_LABELS
 from engine.customers.touches import check_medium
 from engine.errors import InvalidInputError, OtokuiError
 from engine.resources import read_json
+from engine.text import user_text
 
 # A target is a cluster, a nested rank segment, or everyone.
 TARGET_CLUSTERS = {
@@ -99,7 +100,7 @@ def validate(rules: list[dict]) -> list[dict]:
             medium = check_medium(str(rule.get("medium", "")).strip())
         except OtokuiError as exc:
             raise OtokuiError(f"ルール{number}件目: {exc}") from None
-        action = str(rule.get("action", "")).strip()
+        action = user_text(rule.get("action"))
         if not action:
             raise InvalidInputError(f"ルール{number}件目: 施策（内容）を入力してください。")
         offset = _integer(rule.get("offset_days", 0), number, "実施日（月初から何日後）")

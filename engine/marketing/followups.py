@@ -19,6 +19,7 @@ from engine.store.database import now_text
 from engine.marketing.followup_rules import (LATE_DENOMINATOR, LATE_NUMERATOR, default_rules, plans_of,
                                    substitute_for_dm, validate)
 from engine.customers.touches import MEDIUM_LABELS, check_medium
+from engine.text import user_text
 
 TASK_COLUMNS = ["task_id", "customer_id", "cluster", "due_date", "medium", "action", "status",
                 "done_on", "name", "result"]
@@ -214,6 +215,7 @@ class FollowupService:
             raise OtokuiError("この顧客はDM不可（配信停止・Amazonのみの購入など）のため、"
                               "DMでの実施は記録できません。")
         day = parse_day(done_on, "実施日")
+        result = user_text(result)
         with self.shop.journal.operation(
                 "followup", f"フォロー完了（顧客 {task['customer_id']}・{task['action']}）") as op:
             conn = self.db.conn

@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass
 
 from engine.errors import InvalidInputError, NotFoundError, OtokuiError
 from engine.resources import listing
+from engine.text import user_text
 
 CUSTOM_KEY = "label_sheets_custom"
 OFFSET_KEY = "label_print_offset"
@@ -87,7 +88,7 @@ class LabelSheet:
         Accepts the resource-file form (``page``, ``grid``, ``label``, ``margin``,
         ``pitch`` lists) and the flat form of :meth:`to_dict`.
         """
-        name = str(data.get("name") or "").strip()
+        name = user_text(data.get("name"))
         try:
             page_w, page_h = _pair(data, "page", "page_width", "page_height", (210, 297))
             columns, rows = _pair(data, "grid", "columns", "rows")

@@ -12,6 +12,7 @@ from engine.errors import InvalidInputError, NotFoundError, OtokuiError
 from engine.research import positions
 from engine.resources import read_json
 from engine.store.database import now_text
+from engine.text import user_text
 
 if TYPE_CHECKING:
     from engine.shop import Shop
@@ -93,7 +94,7 @@ class JourneyService:
     def create(self, name: str, cluster: str = "", persona: str = "",
                stages: list[str] | None = None, rows: list[str] | None = None) -> int:
         """A new map; stages and rows default to resources/journeys/default_map.json."""
-        name = name.strip()
+        name = user_text(name)
         if not name:
             raise InvalidInputError("マップの名前を入力してください。")
         layout = default_layout()
@@ -107,7 +108,7 @@ class JourneyService:
         conn = self.db.conn
         map_id = conn.execute(
             "INSERT INTO journey_maps (name, cluster, persona, created_at, updated_at) "
-            "VALUES (?,?,?,?,?)", (name, cluster, persona.strip(), now_text(), now_text())
+            "VALUES (?,?,?,?,?)", (name, cluster, user_text(persona), now_text(), now_text())
         ).lastrowid
         for axis, names in ((STAGE, stages), (ROW, rows)):
             conn.executemany(
@@ -117,7 +118,7 @@ class JourneyService:
 
     def duplicate(self, map_id: int, name: str, cluster: str | None = None) -> int:
         """A copy of a map, cells included (e.g. to start the TOP10% map from TOP1%)."""
-        name = name.strip()
+        name = user_text(name)
         if not name:
             raise InvalidInputError("マップの名前を入力してください。")
         source = self.get(map_id)
@@ -138,7 +139,7 @@ class JourneyService:
                persona: str | None = None) -> None:
         """Change the map's name, cluster or persona description."""
         current = self.get(map_id)
-        name = current.name if name is None else name.strip()
+        name = current.name if name is None else user_text(name)
         if not name:
             raise InvalidInputError("マップの名前を入力してください。")
         with self.shop.journal.operation("journey", f"ジャーニーマップ変更（{name}）"):
@@ -146,7 +147,7 @@ class JourneyService:
                 "UPDATE journey_maps SET name = ?, cluster = ?, persona = ?, updated_at = ? "
                 "WHERE id = ?",
                 (name, current.cluster if cluster is None else cluster,
-                 current.persona if persona is None else persona.strip(), now_text(), map_id))
+                 current.persona if persona is None else user_text(persona), now_text(), map_id))
 
     def delete(self, map_id: int) -> None:
         """Delete a map with its stages, rows and cells (undoable)."""
@@ -164,7 +165,7 @@ class JourneyService:
         map_id = self._map_of(STAGE, stage_id)
         if self._map_of(ROW, row_id) != map_id:
             raise InvalidInputError("段階と項目が別のマップのものです。")
-        text = text.strip()
+        text = user_text(text)
         old = self.db.scalar("SELECT text FROM journey_cells WHERE stage_id = ? AND row_id = ?",
                              (stage_id, row_id))
         if (old or "") == text:

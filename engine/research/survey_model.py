@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from engine.errors import InvalidInputError, NotFoundError, OtokuiError
+from engine.text import user_text
 
 KIND_LABELS = {"choice": "選択式", "scale": "段階評価", "text": "自由記述"}
 # Answers are typed with single number keys, so scales stay within 0–10.
@@ -30,13 +31,13 @@ class QuestionSpec:
 
     def checked(self) -> "QuestionSpec":
         """The spec with whitespace trimmed, or an OtokuiError saying what is wrong."""
-        text = self.text.strip()
+        text = user_text(self.text)
         if self.kind not in KIND_LABELS:
             raise InvalidInputError(f"質問の種類「{self.kind}」は使えません。")
         if not text:
             raise InvalidInputError("質問文を入力してください。")
         if self.kind == "choice":
-            options = tuple(o.strip() for o in self.options if o.strip())
+            options = tuple(o for o in map(user_text, self.options) if o)
             if len(options) < 2:
                 raise InvalidInputError(f"「{text}」: 選択肢を2つ以上入力してください。")
             if len(set(options)) < len(options):
@@ -48,7 +49,7 @@ class QuestionSpec:
                     SCALE_LIMITS[0] <= low < high <= SCALE_LIMITS[1]):
                 raise OtokuiError(f"「{text}」: 段階は0〜10の範囲で、最小より最大を大きくしてください。")
             return QuestionSpec("scale", text, (), low, high,
-                                self.min_label.strip(), self.max_label.strip())
+                                user_text(self.min_label), user_text(self.max_label))
         return QuestionSpec("text", text)
 
 

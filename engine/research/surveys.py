@@ -14,6 +14,7 @@ from engine.research import positions, survey_results
 from engine.research.survey_model import Option, Question, QuestionSpec, Response, Survey
 from engine.research.survey_templates import Template, load_templates
 from engine.store.database import now_text
+from engine.text import user_text
 
 if TYPE_CHECKING:
     from engine.shop import Shop
@@ -64,14 +65,14 @@ class SurveyService:
     def create(self, title: str, description: str = "", target: str = "",
                questions: tuple[QuestionSpec, ...] | list[QuestionSpec] = ()) -> int:
         """A new survey with its questions; returns its id."""
-        title = title.strip()
+        title = user_text(title)
         if not title:
             raise InvalidInputError("アンケートの名前を入力してください。")
         specs = [q.checked() for q in questions]
         with self.shop.journal.operation("survey", f"アンケート作成（{title}）"):
             survey_id = self.db.conn.execute(
                 "INSERT INTO surveys (title, description, target, created_at) VALUES (?,?,?,?)",
-                (title, description.strip(), target, now_text())).lastrowid
+                (title, user_text(description), target, now_text())).lastrowid
             for spec in specs:
                 self._insert_question(survey_id, spec, None)
         return survey_id
@@ -86,13 +87,13 @@ class SurveyService:
     def update(self, survey_id: int, *, title: str | None = None,
                description: str | None = None, target: str | None = None) -> None:
         survey = self.get(survey_id)
-        title = survey.title if title is None else title.strip()
+        title = survey.title if title is None else user_text(title)
         if not title:
             raise InvalidInputError("アンケートの名前を入力してください。")
         with self.shop.journal.operation("survey", f"アンケート変更（{title}）"):
             self.db.conn.execute(
                 "UPDATE surveys SET title = ?, description = ?, target = ? WHERE id = ?",
-                (title, survey.description if description is None else description.strip(),
+                (title, survey.description if description is None else user_text(description),
                  survey.target if target is None else target, survey_id))
 
     def delete(self, survey_id: int) -> None:
@@ -216,10 +217,10 @@ class SurveyService:
 
     def _answer_columns(self, question: Question, value) -> tuple | None:
         """(option_id, number, text) for a stored answer, None for "no answer"."""
-        if value is None or (isinstance(value, str) and not value.strip()):
+        if value is None or (isinstance(value, str) and not user_text(value)):
             return None
         if question.kind == "text":
-            return (None, None, str(value).strip())
+            return (None, None, user_text(value))
         if isinstance(value, bool) or not isinstance(value, int):
             raise InvalidInputError(f"「{question.text}」: 回答を読めません（{value!r}）。")
         if question.kind == "choice":

@@ -1,9 +1,12 @@
 """Search as you type: what matches, in which order, and that every keystroke
 is answered from an index (a scan of 350k customers would take ~0.5 s)."""
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from engine import Shop
 from engine.customers.search import _lookup
+from engine.text import user_text
 
 HEADER = "会員コード,受注番号,受注日,氏名,フリガナ,郵便番号,住所,電話番号,メールアドレス,商品コード,商品名,単価,数量\n"
 ROWS = [
@@ -92,3 +95,32 @@ def test_every_lookup_uses_an_index(shop, expression, condition, value):
     assert plans and all("USING INDEX" in plan or "USING COVERING INDEX" in plan
                          for plan in plans), plans
     assert not any("TEMP B-TREE" in plan for plan in plans), plans
+
+
+# --- odd strings anywhere a user types: never a crash, nothing injected -------------
+
+ODD_PIECES = st.one_of(
+    st.text(max_size=8),
+    st.text(alphabet=st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF), max_size=3),
+    st.from_regex(r"\A[0-9]{12,40}\Z"),
+    st.sampled_from(["𐩀", "٣", "𝟙𝟚𝟛", "'; DROP TABLE customers; --", "%", "_", "\x00",
+                     "0120-", "+81", "ｱｵｷ", "様", "\u200b"]),
+)
+ODD_TEXT = st.lists(ODD_PIECES, max_size=4).map("".join)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=ODD_TEXT)
+def test_odd_strings_never_crash_search_or_notes(shop, text):
+    before = shop.db.scalar("SELECT count(*) FROM customers")
+    found = shop.customers.search(text)
+    assert set(found["customer_id"]) <= set(range(1, before + 1))
+    shop.customers.set_notes(1, text)
+    stored = shop.customers.get(1)["notes"]
+    assert stored == user_text(text)
+    assert "\ud800" not in stored and shop.db.scalar("SELECT count(*) FROM customers") == before
+
+
+def test_numbers_too_big_for_a_customer_number_are_searched_as_text(shop):
+    assert ids(shop, "9" * 20) == []
+    assert ids(shop, "𐩀") == [] and ids(shop, "𝟙") == [1]   # 𝟙 is NFKC 1, customer 1

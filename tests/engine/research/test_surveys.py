@@ -203,3 +203,15 @@ def test_results_place_respondents_as_the_shop_segments_do():
         assert shown == {c: expected.get(c, "none") for c in shown}
         # Wider TOP bands than the defaults: someone is TOP10% only because of them.
         assert "top10" in shown.values() or "top1" in shown.values()
+
+
+def test_an_answer_or_a_question_with_a_broken_character_is_kept_not_refused(shop):
+    survey_id = shop.surveys.create("壊れた\ud800文字", questions=[QuestionSpec("text", "ご意見\udfff")])
+    survey = shop.surveys.get(survey_id)
+    assert survey.title == "壊れた\ufffd文字" and survey.questions[0].text == "ご意見\ufffd"
+    shop.surveys.save_response(survey_id, 1, {survey.questions[0].id: "良い\ud83d"})
+    assert shop.surveys.response(survey_id, 1).answers == {survey.questions[0].id: "良い\ufffd"}
+    journey = shop.journeys.create("地図\ud800")
+    stage, row = shop.journeys.get(journey).stages[0], shop.journeys.get(journey).rows[0]
+    shop.journeys.set_cell(stage.id, row.id, "メモ\udc00")
+    assert shop.journeys.get(journey).cells[(stage.id, row.id)] == "メモ\ufffd"

@@ -1,0 +1,15 @@
+"""Text the user typed (a search, a note, a survey answer, a name), made safe to
+search with and to store: never a crash on what a keyboard, a paste or another
+program can produce."""
+from __future__ import annotations
+
+import re
+
+# A lone half of a UTF-16 surrogate pair (pasted from broken text, some IMEs'
+# failures): Python can hold one, UTF-8 (and so SQLite) cannot.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def user_text(value: object) -> str:
+    """``value`` as text without lone surrogates (each becomes U+FFFD), trimmed."""
+    return _LONE_SURROGATE.sub("\ufffd", "" if value is None else str(value)).strip()
