@@ -63,6 +63,12 @@ class FormatPreset:
     cancelled_when: list[dict] = field(default_factory=list)
     join: dict[str, str] = field(default_factory=dict)
     user: bool = False
+    # "unique": the platform never reuses an order number (a clash is an error in
+    # the file); "reused": a shop's own numbering may restart or two stores share
+    # numbers, so another day or buyer under a known number is another order.
+    order_numbers: str = "reused"
+    # The source writes returns and discounts as negative lines.
+    returns: bool = False
 
     @classmethod
     def from_dict(cls, data: dict, *, origin: str, user: bool = False) -> "FormatPreset":
@@ -73,7 +79,9 @@ class FormatPreset:
                          match=list(data.get("match") or sorted({c for cs in fields.values()
                                                                  for c in cs})),
                          fields=fields, cancelled_when=list(data.get("cancelled_when", [])),
-                         join=dict(data.get("join", {})), user=user)
+                         join=dict(data.get("join", {})), user=user,
+                         order_numbers=str(data.get("order_numbers", "reused")),
+                         returns=bool(data.get("returns", False)))
         except (KeyError, TypeError, AttributeError) as exc:
             raise InvalidInputError(f"{origin}: 対応付けファイルの形が正しくありません（{exc}）。") from None
         unknown = set(preset.fields) - set(FIELDS)
@@ -90,7 +98,8 @@ class FormatPreset:
 
     def to_dict(self) -> dict:
         return {"name": self.name, "label": self.label, "match": self.match,
-                "fields": self.fields, "cancelled_when": self.cancelled_when, "join": self.join}
+                "fields": self.fields, "cancelled_when": self.cancelled_when, "join": self.join,
+                "order_numbers": self.order_numbers, "returns": self.returns}
 
     def missing_columns(self, headers: list[str]) -> list[str]:
         present = set(headers)

@@ -6,6 +6,7 @@ import hashlib
 import json
 import sqlite3
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -26,6 +27,14 @@ LINE_FIELDS = ["product_code", "product_name", "unit_price", "quantity", "amount
 # Larger numbers are typos or garbage, and beyond 2**53 floats would silently
 # round the yen (the hypothesis suite found 133977 × ¥67,229,444,269 off by one).
 MAX_NUMBER = 10 ** 12
+# What no mail-order line can be: a unit price of 1億円 or more, a line of 10億円.
+MAX_UNIT_PRICE = 10 ** 8
+MAX_LINE_AMOUNT = 10 ** 9
+# A name, address or product name is a line of text; a cell of megabytes is not
+# one (a 50 MB name once grew a 250 KB database to 472 MB).
+MAX_TEXT = 1000
+# Order dates a shop's history can hold: from 1990 to a year ahead (pre-orders).
+FIRST_YEAR = 1990
 
 
 # Part of every raw digest: bump it when a normalisation rule changes, so orders
@@ -220,16 +229,21 @@ def build_batch(path: Path, table: Table, preset: FormatPreset,
                 return OrderBatch(pd.DataFrame(), pd.DataFrame(), rows_read,
                                   raw_digests.index, skipped)
             raw = _Raw(table, preset)
+    _check_text_lengths(path, table, raw)
     lines = pd.DataFrame({"order_no": order_nos}, index=table.frame.index)
     ordered_at, bad = raw.apply("ordered_at", _datetimes)
     if bad.any():
         _fail(path, table, bad, raw.column("ordered_at"),
               "日付を読めません（例: 2025-07-01 12:34:56 や 2025/7/1）。")
+    _check_years(path, table, raw, ordered_at)
     lines["ordered_at"] = ordered_at
     quantity, bad = raw.apply("quantity", normalize.amounts)
     bad = bad | np.isnan(quantity)
     if bad.any():
         _fail(path, table, bad, raw.column("quantity"), "数量が数字ではありません。")
+    fraction = quantity != np.round(quantity)
+    if fraction.any():
+        _fail(path, table, fraction, raw.column("quantity"), "数量が整数ではありません。")
     if raw.column("line_amount") is not None:
         total, bad = raw.apply("line_amount", normalize.amounts)
         bad = bad | np.isnan(total)
@@ -242,12 +256,20 @@ def build_batch(path: Path, table: Table, preset: FormatPreset,
         if bad.any():
             _fail(path, table, bad, raw.column("unit_price"), "単価が数字ではありません。")
         total = unit * quantity
-    for values, field in ((quantity, "quantity"), (unit, "unit_price"), (total, "line_amount")):
-        too_big = ~(np.abs(values) < MAX_NUMBER)
+    limits = ((quantity, "quantity", MAX_NUMBER), (unit, "unit_price", MAX_UNIT_PRICE),
+              (total, "line_amount", MAX_LINE_AMOUNT))
+    for values, field, limit in limits:
+        column = raw.column(field) or raw.column("quantity")
+        too_big = ~(np.abs(values) < limit)
         if too_big.any():
-            column = raw.column(field) or raw.column("quantity")
             _fail(path, table, too_big, column,
-                  f"{FIELDS[field]}が大きすぎます（上限は {MAX_NUMBER:,}）。")
+                  f"{FIELDS[field]}が大きすぎます（上限は {limit - 1:,}）。")
+        if not preset.returns:
+            negative = values < 0
+            if negative.any():
+                _fail(path, table, negative, column,
+                      f"{FIELDS[field]}がマイナスです。返品や値引きの行は取り込めません"
+                      "（この形式では返品を書き出しません）。")
     lines["unit_price"] = np.round(unit).astype("int64")
     lines["quantity"] = np.round(quantity).astype("int64")
     lines["amount"] = np.round(total).astype("int64")
@@ -264,10 +286,77 @@ def build_batch(path: Path, table: Table, preset: FormatPreset,
         lines[field] = raw.apply(field, function)
     lines["cancelled"] = _cancelled(raw, preset, len(lines))
     lines["row"] = table.rows
+    lines = _separate_reused_numbers(path, lines, preset, raw.column("order_no"))
     batch = _group(lines, rows_read, raw_digests.index)
+    missing = batch.orders["ordered_at"] == ""
+    if missing.any():
+        first = batch.orders.loc[missing, "row"].iloc[0]
+        raise BadFileError(path, "注文日時が空です。", row=int(first),
+                           column=raw.column("ordered_at"))
     batch.orders["raw_digest"] = raw_digests.reindex(batch.orders.index)
     batch.skipped = skipped
     return batch
+
+
+def _check_text_lengths(path: Path, table: Table, raw: _Raw) -> None:
+    for field in ("order_no", *_TEXT_FIELDS):
+        if raw.column(field) is None:
+            continue
+        too_long = raw.apply(field, lambda v: (v.str.len() > MAX_TEXT).to_numpy())
+        if too_long.any():
+            _fail(path, table, too_long, raw.column(field),
+                  f"{FIELDS[field]}が長すぎます（{MAX_TEXT:,}文字まで）。列がずれていないか確認してください。")
+
+
+def _check_years(path: Path, table: Table, raw: _Raw, ordered_at: np.ndarray) -> None:
+    """Dates a shop's history cannot hold (0001-01-01, 9999-12-31 as "no date")."""
+    years = pd.to_numeric(pd.Series(ordered_at).str.slice(0, 4), errors="coerce").to_numpy()
+    last = date.today().year + 1
+    impossible = (years < FIRST_YEAR) | (years > last)
+    if impossible.any():
+        value = ordered_at[int(np.flatnonzero(impossible)[0])][:10]
+        _fail(path, table, impossible, raw.column("ordered_at"),
+              f"注文日時「{value}」はありえない日付です（{FIRST_YEAR}年〜{last}年）。")
+
+
+def _separate_reused_numbers(path: Path, lines: pd.DataFrame, preset: FormatPreset,
+                             column: str | None) -> pd.DataFrame:
+    """One order number used by two orders of the file (another day or another buyer).
+
+    A line without a date or buyer belongs with the line before it (Shopify fills
+    them on an order's first row only). Where the source's numbers are unique, a
+    second order under one number is an error in the file, named by its rows;
+    where a shop reuses numbers (its own cart restarting each year, two stores),
+    each further order keeps its number with its date: 「1（2025-03-04）」.
+    """
+    keys = pd.DataFrame({"order_no": lines["order_no"],
+                         "day": lines["ordered_at"].str.slice(0, 10),
+                         "buyer": _buyers(lines["member_id"], lines["name"])})
+    filled = keys.replace("", np.nan).groupby("order_no", sort=False).ffill()
+    keys[["day", "buyer"]] = filled[["day", "buyer"]].fillna("")
+    orders = keys.drop_duplicates()
+    clash = orders.duplicated("order_no", keep=False).to_numpy()
+    if not clash.any():
+        return lines
+    number = orders.loc[clash, "order_no"].iloc[0]
+    if preset.order_numbers == "unique":
+        rows = lines.loc[orders.index[clash & (orders["order_no"] == number).to_numpy()], "row"]
+        raise BadFileError(path, f"注文番号「{number}」の注文が2つあります（{rows.iloc[0]}行目と"
+                                 f"{rows.iloc[1]}行目で注文日または注文者が違います）。"
+                                 "別のお店や別の期間のファイルが混ざっていないか確認してください。",
+                           row=int(rows.iloc[1]), column=column)
+    rank = orders.groupby("order_no", sort=False).cumcount()
+    renamed = orders.assign(new=np.where(
+        rank == 0, orders["order_no"], orders["order_no"] + "（" + orders["day"] + "）"))
+    same_day = renamed.duplicated("new", keep=False) & (rank > 0)
+    renamed.loc[same_day, "new"] += "・" + (rank[same_day] + 1).astype(str)
+    mapping = keys.merge(renamed, on=["order_no", "day", "buyer"], how="left")["new"]
+    return lines.assign(order_no=mapping.to_numpy())
+
+
+def _buyers(member_ids: pd.Series, names: pd.Series) -> pd.Series:
+    """Who placed each line, as far as an order number's reuse is concerned."""
+    return member_ids.where(member_ids != "", normalize.name_key(names))
 
 
 def _raw_digests(table: Table, preset: FormatPreset, order_nos: np.ndarray) -> pd.Series:

@@ -11,7 +11,7 @@ from typing import Callable, Iterator
 import numpy as np
 import pandas as pd
 
-from engine.errors import NotFoundError, OtokuiError
+from engine.errors import BadFileError, NotFoundError, OtokuiError
 from engine.imports import identity
 from engine.imports.formats import FormatPreset, load_mapping_file
 from engine.progress import Cancel, Progress, check_cancel, reporter, wrap_callback
@@ -161,7 +161,7 @@ class ImportService:
                                            KnownOrders(self.db.conn, preset.name))
                 report(0.2, f"{path.name}: 注文データを読み込んでいます")
                 with closing(batches):
-                    self._write_batches(batches, path, result, report, cancel, indexes)
+                    self._write_batches(batches, path, preset, result, report, cancel, indexes)
                 if indexes.dropped:
                     check_cancel(cancel)
                     report(0.98, f"{path.name}: 検索用の索引を作り直しています")
@@ -183,15 +183,16 @@ class ImportService:
                 backup.finish()
         return result
 
-    def _write_batches(self, batches, path: Path, result: ImportResult, report: Progress,
-                       cancel: Cancel | None, indexes: _DeferredIndexes) -> None:
+    def _write_batches(self, batches, path: Path, preset: FormatPreset, result: ImportResult,
+                       report: Progress, cancel: Cancel | None,
+                       indexes: _DeferredIndexes) -> None:
         seen = np.empty(0, dtype="uint64")
         done = 0.0
         for batch, fraction in batches:
             seen = _remember_orders(seen, batch.order_nos)
             result.rows_read += batch.rows_read
             chunk = wrap_callback(report, 0.2 + 0.78 * done, 0.2 + 0.78 * fraction)
-            _Writer(self.shop, result, batch, chunk, cancel, indexes).run()
+            _Writer(self.shop, preset, result, batch, chunk, cancel, indexes).run()
             done = fraction
             if fraction < 1.0:
                 report(0.2 + 0.78 * done,
@@ -289,9 +290,9 @@ def _latest_details(work: pd.DataFrame) -> pd.DataFrame:
 class _Writer:
     """Writes one batch inside the import's transaction (set-based where it counts)."""
 
-    def __init__(self, shop, result: ImportResult, batch: OrderBatch, report: Progress,
-                 cancel: Cancel | None, indexes: _DeferredIndexes):
-        self.shop, self.conn = shop, shop.db.conn
+    def __init__(self, shop, preset: FormatPreset, result: ImportResult, batch: OrderBatch,
+                 report: Progress, cancel: Cancel | None, indexes: _DeferredIndexes):
+        self.shop, self.conn, self.preset = shop, shop.db.conn, preset
         self.indexes = indexes
         self.result, self.batch, self.report, self.cancel = result, batch, report, cancel
         self.source = result.source
@@ -306,8 +307,7 @@ class _Writer:
         if orders.empty:
             return
         self.step(0.3, "登録済みの注文と照合しています")
-        existing = self._existing(orders.index)
-        orders = orders.join(existing)
+        orders = self._matched(orders)
         is_new = orders["order_id"].isna().to_numpy()
         unchanged = (~is_new) & (orders["old_digest"] == orders["digest"]).to_numpy()
         work = orders[~unchanged].copy()
@@ -330,11 +330,46 @@ class _Writer:
 
     def _existing(self, order_nos: pd.Index) -> pd.DataFrame:
         rows = self.conn.execute(
-            "SELECT order_no, id, digest, customer_id FROM orders WHERE source = ? "
-            "AND order_no IN (SELECT value FROM json_each(?))",
+            "SELECT order_no, id, digest, customer_id, order_date, "
+            "CASE WHEN member_id != '' THEN member_id ELSE name_key END FROM orders "
+            "WHERE source = ? AND order_no IN (SELECT value FROM json_each(?))",
             (self.source, json_list(order_nos))).fetchall()
-        return pd.DataFrame(rows, columns=["order_no", "order_id", "old_digest", "old_customer"]
-                            ).set_index("order_no")
+        return pd.DataFrame(rows, columns=["order_no", "order_id", "old_digest", "old_customer",
+                                           "old_date", "old_buyer"]).set_index("order_no")
+
+    def _matched(self, orders: pd.DataFrame) -> pd.DataFrame:
+        """The batch's orders joined to the stored orders they are.
+
+        A stored order under the same number but of another day or another buyer
+        is another order: where the source's numbers are unique that is an error in
+        the file; where a shop reuses numbers the new order keeps its number with
+        its date (「1（2025-03-04）」), as it did when first imported — never does
+        it overwrite the stored one.
+        """
+        buyer = orders["member_id"].where(orders["member_id"] != "", orders["name_key"]).to_numpy()
+        for attempt in range(1, 10):
+            joined = orders.join(self._existing(orders.index))
+            old_buyer = joined["old_buyer"].fillna("").to_numpy()
+            clash = (joined["order_id"].notna().to_numpy()
+                     & ((joined["old_date"] != joined["order_date"]).to_numpy()
+                        | ((old_buyer != "") & (buyer != "") & (old_buyer != buyer))))
+            if not clash.any():
+                return joined
+            if self.preset.order_numbers == "unique":
+                first = joined[clash].iloc[0]
+                raise BadFileError(
+                    self.result.file_name,
+                    f"注文番号「{first.name}」は、取込済みの別の注文（{first['old_date']}）と同じ番号"
+                    "です（注文日または注文者が違います）。別のお店のファイルではないか確認してください。",
+                    row=int(first["row"]), column=self.preset.fields["order_no"][0])
+            base = pd.Series(orders.index, index=orders.index).str.replace(
+                r"（\d{4}-\d{2}-\d{2}(?:・\d+)?）$", "", regex=True)
+            suffix = "（" + orders["order_date"] + ("）" if attempt == 1 else f"・{attempt}）")
+            renamed = pd.Series(orders.index, index=orders.index).where(~clash, base + suffix)
+            self.batch.lines["order_no"] = self.batch.lines["order_no"].map(
+                dict(zip(orders.index, renamed))).fillna(self.batch.lines["order_no"])
+            orders.index = pd.Index(renamed.to_numpy(), name=orders.index.name)
+        raise BadFileError(self.result.file_name, "同じ注文番号の注文が多すぎます。")
 
     def _resolve_customers(self, work: pd.DataFrame) -> int:
         """Set ``work["customer_id"]``, creating the customers first met here;

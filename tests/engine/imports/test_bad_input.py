@@ -156,8 +156,8 @@ def test_a_damaged_xlsx_is_refused(shop, tmp_path):
 
 
 @pytest.mark.parametrize("column,value,expected,blamed", [
-    # Each fine alone; times the quantity 3 past 10**12.
-    ("Lineitem price", "400000000000", "小計（単価×数量）が大きすぎます", "Lineitem quantity"),
+    # Each fine alone; times the quantity 11 past a line's bound of 10**9.
+    ("Lineitem price", "99999999", "小計（単価×数量）が大きすぎます", "Lineitem quantity"),
     ("Lineitem price", "1e400", "単価（税込）が大きすぎます", "Lineitem price"),
     ("Lineitem price", "inf", "単価（税込）が大きすぎます", "Lineitem price"),
     ("Lineitem quantity", "3000000000000", "数量が大きすぎます", "Lineitem quantity"),
@@ -167,7 +167,7 @@ def test_numbers_too_large_to_be_exact_are_refused(shop, tmp_path, column, value
                                                     blamed):
     # Found by the hypothesis suite: beyond 2**53 the float arithmetic rounded the yen.
     rows = list(csv.reader(io.StringIO(SHOPIFY.read_text(encoding="utf-8"))))
-    rows[1][rows[0].index("Lineitem quantity")] = "3"
+    rows[1][rows[0].index("Lineitem quantity")] = "11"
     path = rewrite_rows(rows, tmp_path / "big.csv")
     path = rewrite(path, path, 2, column, value, "utf-8")
     error = failing_import(shop, path)
@@ -180,3 +180,32 @@ def rewrite_rows(rows, target):
     csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\r\n").writerows(rows)
     target.write_bytes(out.getvalue().encode("utf-8"))
     return target
+
+
+# --- values no order can have are refused, naming file, row and column --------------
+
+@pytest.mark.parametrize("column,value,expected", [
+    ("Created at", "0001-01-01 10:00:00 +0900", "ありえない日付"),
+    ("Created at", "9999-12-31 00:00:00", "ありえない日付"),
+    ("Lineitem quantity", "-3", "数量がマイナスです"),
+    ("Lineitem quantity", "0.4", "数量が整数ではありません"),
+    ("Lineitem price", "-5000", "単価（税込）がマイナスです"),
+    ("Lineitem price", "99999999999", "単価（税込）が大きすぎます"),
+    ("Billing Name", "山" * 5_000_000, "氏名が長すぎます"),
+])
+def test_impossible_values_are_refused(shop, tmp_path, column, value, expected):
+    path = rewrite(SHOPIFY, tmp_path / "bad.csv", 2, column, value, "utf-8")
+    error = failing_import(shop, path)
+    assert expected in error.reason
+    assert (error.row, error.column) == (2, column)
+
+
+def test_an_order_without_any_date_is_refused(shop, tmp_path):
+    rows = list(csv.reader(io.StringIO(SHOPIFY.read_text(encoding="utf-8"))))
+    date = rows[0].index("Created at")
+    number = rows[1][rows[0].index("Name")]
+    for row in rows[1:]:
+        if row[rows[0].index("Name")] == number:
+            row[date] = ""
+    error = failing_import(shop, rewrite_rows(rows, tmp_path / "nodate.csv"))
+    assert "注文日時が空です" in error.reason and (error.row, error.column) == (2, "Created at")

@@ -9,12 +9,14 @@ import re
 from datetime import datetime
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from engine import Shop
 from engine.errors import OtokuiError
+from engine.imports import normalize
 from tests.support.generated_export import HEADERS, csv_bytes, order_rows
 from tests.support.snapshot import SAMPLES, sample_files, snapshot
 
@@ -79,6 +81,15 @@ _DATE = st.one_of(
                      "2025-02-30", "", "=NOW()", "2025-07-01T12:00:00Z"]))
 
 
+# Quantities and prices no order can have sit among plausible ones: negative,
+# fractional, beyond any real price; cells of thousands of characters.
+_QUANTITY = st.one_of(*[st.integers(1, 20)] * 8, st.integers(-5, 10 ** 6),
+                      st.sampled_from(["0.4", "1.5", "-3", "0"]))
+_PRICE = st.one_of(*[st.integers(0, 50_000)] * 8, st.integers(-10 ** 6, 10 ** 13),
+                   st.sampled_from([-5000, 99_999_999_999]))
+_HUGE_CELL = st.integers(900, 3000).map(lambda n: "山" * n)
+
+
 @st.composite
 def order_tables(draw):
     """Rows in the generated Shopify layout with hostile values in every cell."""
@@ -90,9 +101,9 @@ def order_tables(draw):
             "Email": draw(_CELL_TEXT),
             "Financial Status": "paid",
             "Created at": draw(_DATE),
-            "Lineitem quantity": draw(st.integers(-5, 10 ** 6)),
-            "Lineitem name": draw(_CELL_TEXT),
-            "Lineitem price": draw(st.integers(-10 ** 6, 10 ** 13)),
+            "Lineitem quantity": draw(_QUANTITY),
+            "Lineitem name": draw(_HUGE_CELL if draw(st.integers(0, 40)) == 0 else _CELL_TEXT),
+            "Lineitem price": draw(_PRICE),
             "Lineitem sku": draw(_CELL_TEXT),
             "Billing Name": draw(_CELL_TEXT),
             "Billing Address1": draw(_CELL_TEXT),
@@ -113,13 +124,39 @@ def test_generated_orders_import_exactly_or_fail_cleanly(template, scratch, rows
     shop, result = import_or_clean_error(template, path)
     if result is None:
         return
+    # Imported means every value was one an order can have.
+    assert all(_possible(r) for r in rows), rows
     added = shop.db.query(
         "SELECT count(*) AS orders, coalesce(sum(amount), 0) AS amount FROM orders "
         "WHERE import_id = ?", (result.import_id,))[0]
-    assert added["amount"] == sum(r["Lineitem price"] * r["Lineitem quantity"] for r in rows)
-    assert added["orders"] == len({r["Name"].strip() for r in rows})
+    assert added["amount"] == sum(int(r["Lineitem price"]) * int(r["Lineitem quantity"])
+                                  for r in rows)
+    assert added["orders"] == _expected_orders(rows)
     assert shop.db.scalar("SELECT count(*) FROM order_lines l JOIN orders o ON o.id = l.order_id "
                           "WHERE o.import_id = ?", (result.import_id,)) == len(rows)
+
+
+def _possible(row) -> bool:
+    quantity, price = float(row["Lineitem quantity"]), float(row["Lineitem price"])
+    year = normalize.datetimes_jst(pd.Series([str(row["Created at"])]))[0].iloc[0][:4]
+    return (quantity == int(quantity) and quantity >= 0 and 0 <= price < 10 ** 8
+            and price * quantity < 10 ** 9 and len(row["Lineitem name"]) <= 1000
+            and (not year or 1990 <= int(year) <= datetime.now().year + 1))
+
+
+def _expected_orders(rows) -> int:
+    """Distinct (number, day, buyer), a line without a day or buyer taking its
+    order's previous one: one number reused for another day or buyer is another order."""
+    days = normalize.datetimes_jst(pd.Series([str(r["Created at"]) for r in rows]))[0]
+    buyers = normalize.name_key(normalize.text(pd.Series([r["Billing Name"] for r in rows])))
+    numbers = normalize.text(pd.Series([r["Name"] for r in rows]))
+    last, seen = {}, set()
+    for number, day, buyer in zip(numbers, days.str.slice(0, 10), buyers):
+        previous_day, previous_buyer = last.get(number, ("", ""))
+        last[number] = (day or previous_day, buyer or previous_buyer)
+        seen.add((number, *last[number]))
+    event(f"orders per number: {len(seen) - len(set(numbers))} reused")
+    return len(seen)
 
 
 # --- mutated real exports ---------------------------------------------------------------

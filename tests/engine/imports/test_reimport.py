@@ -1,7 +1,7 @@
 """A later export of the same order updates it; the latest import wins (SPEC §2)."""
 import json
 
-from engine import Shop
+from engine import BadFileError, Shop
 from engine.imports.formats import UnknownFormatError
 from tests.support.snapshot import SAMPLES, snapshot
 
@@ -226,3 +226,84 @@ def test_content_digests_stay_those_earlier_versions_stored():
         repr([(r["source"], r["order_no"], r["digest"]) for r in rows]).encode()).hexdigest()
     assert len(rows) == 184
     assert fingerprint == "5e208c9670d63aa9c9233026bc30a584212d75f357510659f165d6f2928fe75e"
+
+
+# --- a reused order number is another order, never an overwrite ----------------------
+
+GENERIC = "会員コード,受注番号,受注日,氏名,フリガナ,郵便番号,住所,電話番号,メールアドレス,商品コード,商品名,単価,数量\n"
+
+
+def generic(path, rows):
+    """rows: (order_no, date, name, email, unit_price, quantity)."""
+    path.write_text(GENERIC + "".join(
+        f",{n},{d},{name},,1000001,東京都千代田区1-1,,{mail},S1,茶,{price},{qty}\n"
+        for n, d, name, mail, price, qty in rows), encoding="utf-8")
+    return path
+
+
+YEAR_2024 = [(str(i), f"2024-0{i}-10", f"田中 {i}郎", f"t{i}@example.jp", 1000, i) for i in range(1, 6)]
+YEAR_2025 = [(str(i), f"2025-0{i}-12", f"鈴木 {i}子", f"s{i}@example.jp", 2000, 1) for i in range(1, 6)]
+
+
+def test_own_numbering_restarting_each_year_keeps_both_years(tmp_path):
+    shop = Shop(":memory:")
+    shop.imports.import_file(generic(tmp_path / "2024.csv", YEAR_2024))
+    before = shop.db.query("SELECT order_no, order_date, amount, c.name FROM orders o "
+                           "JOIN customers c ON c.id = o.customer_id ORDER BY o.id")
+    second = shop.imports.import_file(generic(tmp_path / "2025.csv", YEAR_2025))
+    assert (second.orders_added, second.orders_updated, second.customers_added) == (5, 0, 5)
+    after = shop.db.query("SELECT order_no, order_date, amount, c.name FROM orders o "
+                          "JOIN customers c ON c.id = o.customer_id ORDER BY o.id")
+    assert after[:5] == before                     # 2024 orders, sales and names intact
+    assert [r["order_no"] for r in after[5:]] == [f"{i}（2025-0{i}-12）" for i in range(1, 6)]
+    assert shop.db.scalar("SELECT sum(amount) FROM orders") == 15000 + 10000
+    again = shop.imports.import_file(generic(tmp_path / "2025_again.csv", YEAR_2025 + [
+        ("9", "2025-09-01", "新規 花子", "n@example.jp", 500, 1)]))
+    assert (again.orders_added, again.orders_updated, again.orders_unchanged) == (1, 0, 5)
+
+
+def test_two_buyers_under_one_number_in_one_file_are_both_kept(tmp_path):
+    shop = Shop(":memory:")
+    result = shop.imports.import_file(generic(tmp_path / "mixed.csv", [
+        ("7", "2025-01-05", "佐藤 一", "a@example.jp", 1000, 1),
+        ("7", "2025-01-05", "佐藤 一", "a@example.jp", 500, 2),    # a second line of it
+        ("7", "2025-03-01", "高橋 二", "b@example.jp", 3000, 1)]))
+    assert result.orders_added == 2
+    assert shop.db.query("SELECT order_no, amount FROM orders ORDER BY id") == [
+        {"order_no": "7", "amount": 2000}, {"order_no": "7（2025-03-01）", "amount": 3000}]
+
+
+def test_a_marketplace_number_used_twice_is_an_error_naming_the_rows(tmp_path):
+    shop = Shop(":memory:")
+    shop.imports.import_file(RAKUTEN_SEP)
+    before = snapshot(shop)
+    text = RAKUTEN_SEP.read_bytes().decode("cp932").splitlines()
+    number = text[1].split(",")[0].strip('"')
+    # A later file whose first order carries a known number on another day.
+    changed = text[1].replace("2025-09", "2025-11", 1)
+    later = tmp_path / "rakuten_later.csv"
+    later.write_bytes(("\r\n".join([text[0], changed]) + "\r\n").encode("cp932"))
+    with pytest.raises(BadFileError, match=f"注文番号「{number}」は、取込済みの別の注文") as info:
+        shop.imports.import_file(later)
+    assert (info.value.row, info.value.column) == (2, "注文番号")
+    assert snapshot(shop) == before
+    within = tmp_path / "rakuten_twice.csv"
+    within.write_bytes(("\r\n".join([text[0], text[1], changed]) + "\r\n").encode("cp932"))
+    with pytest.raises(BadFileError, match="2行目と3行目で注文日または注文者が違います"):
+        Shop(":memory:").imports.import_file(within)
+
+
+def test_files_of_two_shopify_stores_sharing_order_numbers_keep_both(tmp_path):
+    from tests.support.generated_export import csv_bytes, order_rows
+
+    store_a, store_b = order_rows(20, 8, seed=1), order_rows(20, 8, seed=2)
+    for row in store_b:   # the second store's buyers are other people
+        row[1] = row[1].replace("@", ".b@")
+        row[8] = row[8].replace(" ", " 別")
+    shop = Shop(":memory:")
+    for name, rows in (("a.csv", store_a), ("b.csv", store_b)):
+        (tmp_path / name).write_bytes(csv_bytes(rows))
+        shop.imports.import_file(tmp_path / name)
+    amounts = sum(int(r[4]) * int(r[6]) for r in store_a + store_b)
+    assert shop.db.scalar("SELECT count(*) FROM orders") == 40
+    assert shop.db.scalar("SELECT sum(amount) FROM orders") == amounts
