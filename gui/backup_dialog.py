@@ -1,32 +1,28 @@
 """ファイル → バックアップを作成 / バックアップから復元… (SPEC §7)."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHeaderView, QLabel,
-                               QMessageBox, QTableView, QVBoxLayout, QWidget)
+import pandas as pd
+from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QLabel, QMessageBox,
+                               QVBoxLayout, QWidget)
 
 from gui.context import AppContext
 from gui.widgets.confirm import confirm
-from gui.widgets.record_table_model import Column, RecordTableModel
+from gui.widgets.table_model import Column, TableModel
+from gui.widgets.table_view import table_view
 
 IN_MEMORY = "メモリ上のデータベースにはバックアップがありません。ファイルのデータベースを開いてください。"
 
 
-def size_text(size_bytes: int) -> str:
-    if size_bytes >= 1024 * 1024:
-        return f"{size_bytes / (1024 * 1024):,.1f} MB"
-    return f"{max(1, round(size_bytes / 1024)):,} KB"
+BACKUP_COLUMNS = [Column("created_at", "作成日時", "datetime", 9),
+                  Column("size_bytes", "サイズ", "bytes", 4), Column("reason", "きっかけ", "text", 0)]
 
 
-class BackupListModel(RecordTableModel):
-    """``shop.backups.list()``, newest first."""
-
-    COLUMNS = [Column("作成日時", "created_at"), Column("サイズ", "size", True),
-               Column("きっかけ", "reason")]
-
-    def set_backups(self, backups) -> None:
-        self.set_rows([{"created_at": b.created_at.strftime("%Y-%m-%d %H:%M:%S"),
-                        "size": size_text(b.size_bytes), "reason": b.reason, "backup": b}
-                       for b in backups])
+def backup_frame(backups) -> pd.DataFrame:
+    """``shop.backups.list()`` as rows, each keeping its BackupInfo under "backup"."""
+    return pd.DataFrame({"created_at": [b.created_at for b in backups],
+                         "size_bytes": [b.size_bytes for b in backups],
+                         "reason": [b.reason for b in backups], "backup": backups},
+                        dtype=object)
 
 
 def create_backup(parent: QWidget, ctx: AppContext) -> None:
@@ -49,15 +45,9 @@ class BackupDialog(QDialog):
         super().__init__(parent)
         self.ctx = ctx
         self.setWindowTitle("バックアップから復元")
-        self.model = BackupListModel(self)
-        self.view = QTableView()
-        self.view.setModel(self.model)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.model = TableModel(BACKUP_COLUMNS, self)
+        self.view = table_view(self.model, sortable=False)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.view.verticalHeader().setVisible(False)
-        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.view.horizontalHeader().setStretchLastSection(True)
         self.view.doubleClicked.connect(lambda _index: self.restore_selected())
         intro = QLabel("復元すると、今のデータは選んだバックアップの時点の内容に置き換わります。"
                        "今のデータも復元の前に自動でバックアップされるので、あとで戻すこともできます。")
@@ -79,7 +69,7 @@ class BackupDialog(QDialog):
 
     def refresh(self) -> None:
         backups = self.ctx.shop.backups.list()
-        self.model.set_backups(backups)
+        self.model.set_frame(backup_frame(backups))
         if self.ctx.shop.path is None:
             self.empty.setText(IN_MEMORY)
         elif not backups:
@@ -92,7 +82,7 @@ class BackupDialog(QDialog):
 
     def selected(self):
         rows = self.view.selectionModel().selectedRows()
-        return self.model.rows[rows[0].row()]["backup"] if rows else None
+        return self.model.value(rows[0].row(), "backup") if rows else None
 
     def _update_buttons(self, *_args) -> None:
         self.restore_button.setEnabled(self.selected() is not None)

@@ -56,12 +56,15 @@ class UnknownFormatError(BadFileError):
 
 @dataclass
 class FormatPreset:
+    """``label`` names the export format (取込 tab); ``short_label`` names the shop the
+    orders came from wherever an order's source is shown (楽天, Amazon …)."""
     name: str
     label: str
     match: list[str]
     fields: dict[str, list[str]]
     cancelled_when: list[dict] = field(default_factory=list)
     join: dict[str, str] = field(default_factory=dict)
+    short_label: str = ""
     user: bool = False
     # "unique": the platform never reuses an order number (a clash is an error in
     # the file); "reused": a shop's own numbering may restart or two stores share
@@ -75,7 +78,9 @@ class FormatPreset:
         try:
             fields = {k: [v] if isinstance(v, str) else list(v)
                       for k, v in data["fields"].items()}
-            preset = cls(name=str(data["name"]), label=str(data.get("label", data["name"])),
+            label = str(data.get("label", data["name"]))
+            preset = cls(name=str(data["name"]), label=label,
+                         short_label=str(data.get("short_label") or label),
                          match=list(data.get("match") or sorted({c for cs in fields.values()
                                                                  for c in cs})),
                          fields=fields, cancelled_when=list(data.get("cancelled_when", [])),
@@ -97,8 +102,9 @@ class FormatPreset:
         return preset
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "label": self.label, "match": self.match,
-                "fields": self.fields, "cancelled_when": self.cancelled_when, "join": self.join,
+        return {"name": self.name, "label": self.label, "short_label": self.short_label,
+                "match": self.match, "fields": self.fields,
+                "cancelled_when": self.cancelled_when, "join": self.join,
                 "order_numbers": self.order_numbers, "returns": self.returns}
 
     def missing_columns(self, headers: list[str]) -> list[str]:
@@ -137,6 +143,10 @@ class FormatRegistry:
         saved = self.settings.get(self.SETTING, []) or []
         return self._builtin + [FormatPreset.from_dict(d, origin="保存済みの形式", user=True)
                                 for d in saved]
+
+    def source_labels(self) -> dict[str, str]:
+        """Every preset's short label by name: what an order's ``source`` is shown as."""
+        return {preset.name: preset.short_label for preset in self.presets()}
 
     def by_name(self, name: str) -> FormatPreset:
         for preset in self.presets():

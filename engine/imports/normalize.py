@@ -1,5 +1,6 @@
 """Vectorised normalisation of text columns (SPEC §2). Every function takes and
-returns pandas Series of ``str`` ('' for empty) so a million rows stay fast.
+returns pandas Series of ``str`` ('' for empty) so a million rows stay fast; only
+``display_phone`` takes one value, to show a phone number the one way Otokui writes it.
 
 Each text rule is one Python function applied in one pass over the values
 (callers pass distinct values only): a chain of pandas ``.str`` calls would walk
@@ -7,8 +8,11 @@ the column once per step and build an intermediate array each time.
 """
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
+from functools import cache
+from importlib.resources import files
 from typing import Callable
 
 import numpy as np
@@ -86,6 +90,48 @@ def phone_display(series: pd.Series) -> pd.Series:
     """The phone as the shop would write it: NFKC, hyphens unified, no spaces."""
     return _map(series, lambda v: _SPACED_HYPHEN.sub(
         "-", _PHONE_HYPHENS.sub("-", _text(v))).strip("-"))
+
+
+# Non-geographic numbers: (prefix, length of the number, the first two groups'
+# lengths). 0800 comes before 080, whose mobile numbers have the same length.
+_SERVICE_GROUPS = (("0120", 10, 4, 3), ("0570", 10, 4, 3), ("0990", 10, 4, 3),
+                   ("0800", 11, 4, 3), ("020", 11, 3, 4), ("050", 11, 3, 4),
+                   ("060", 11, 3, 4), ("070", 11, 3, 4), ("080", 11, 3, 4),
+                   ("090", 11, 3, 4))
+
+
+@cache
+def _area_code_lengths() -> dict[str, int]:
+    raw = json.loads((files("resources") / "phone" / "area_codes.json").read_text("utf-8"))
+    return {prefix: int(length) for length, prefixes in raw["lengths"].items()
+            for prefix in prefixes}
+
+
+def _area_code_length(digits: str) -> int:
+    lengths = _area_code_lengths()
+    for end in range(6, 1, -1):
+        if digits[:end] in lengths:
+            return lengths[digits[:end]]
+    return 3
+
+
+def display_phone(phone: str) -> str:
+    """The phone number in the one way Otokui shows it: 090-1234-5678, 03-1234-5678,
+    0120-123-456, 011-222-3333, 0123-45-6789 (landlines split after their area code,
+    whose exchange and area code together make six digits).
+
+    ``phone`` may be digits or written any way (full-width, +81 …); what is not a
+    Japanese phone number is returned as given.
+    """
+    digits = _phone_digits(phone)
+    for prefix, length, first, second in _SERVICE_GROUPS:
+        if len(digits) == length and digits.startswith(prefix):
+            return f"{digits[:first]}-{digits[first:first + second]}-{digits[first + second:]}"
+    # A landline has ten digits: 0, an area code not starting with 0, no 0X0 prefix.
+    if len(digits) != 10 or digits[0] != "0" or "0" in digits[1:3]:
+        return phone
+    area = _area_code_length(digits)
+    return f"{digits[:area]}-{digits[area:6]}-{digits[6:]}"
 
 
 def _postal_code(value: str) -> str:

@@ -9,10 +9,13 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QAbstractItemView, QCheckBox, QGridLayout, QHBoxLayout, QLabel, \
     QPlainTextEdit, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
+from engine.imports.normalize import display_phone
+from engine.printing.label_layout import format_postal
 from gui.customers.merge_dialog import pick_customer
+from gui.widgets import cell_format
 from gui.widgets.confirm import confirm, tell
-from gui.widgets.frame_model import Column, FrameModel, table_view
-from gui.widgets.labels import SOURCE_LABELS, cluster_label, label
+from gui.widgets.table_model import Column, TableModel
+from gui.widgets.table_view import table_view
 
 ORDER_COLUMNS = [
     Column("order_date", "注文日", "date", 6),
@@ -48,22 +51,27 @@ def load_customer(shop, customer_id: int) -> dict:
     return {"customer": shop.customers.get(customer_id),
             "orders": shop.customers.orders(customer_id),
             "products": shop.customers.product_history(customer_id),
-            "touches": shop.touches.for_customer(customer_id)}
+            "touches": shop.touches.for_customer(customer_id),
+            "source_labels": shop.formats.source_labels()}
 
 
 def figure_texts(customer: dict, metrics: dict | None, today: date) -> dict[str, str]:
     """The RFM figures as shown: all-time counts, R value from today, rank from the list."""
-    count = int(customer.get("purchase_count") or 0)
+    shown = cell_format.text
+    count = customer.get("purchase_count") or 0
     first, last = customer.get("first_purchase"), customer.get("last_purchase")
-    texts = {"purchase_count": f"{count:,}回", "total_amount": f"¥{int(customer['total_amount']):,}",
-             "first_purchase": first or "—", "last_purchase": last or "—",
+    texts = {"purchase_count": f"{shown('int', count)}回",
+             "total_amount": shown("yen", customer["total_amount"]),
+             "first_purchase": shown("date", first) or "—",
+             "last_purchase": shown("date", last) or "—",
              "tenure_days": "—", "recency_days": "—", "segment": "—", "cluster": "—"}
     if first and last:
-        texts["tenure_days"] = f"{(date.fromisoformat(last) - date.fromisoformat(first)).days:,}日"
-        texts["recency_days"] = f"{(today - date.fromisoformat(last)).days:,}日"
+        texts["tenure_days"] = shown("days", (date.fromisoformat(last)
+                                              - date.fromisoformat(first)).days)
+        texts["recency_days"] = shown("days", (today - date.fromisoformat(last)).days)
     if metrics:
-        texts["segment"] = cluster_label(metrics.get("segment")) or "ランク外"
-        texts["cluster"] = cluster_label(metrics.get("cluster"))
+        texts["segment"] = shown("cluster", metrics.get("segment")) or "ランク外"
+        texts["cluster"] = shown("cluster", metrics.get("cluster"))
     return texts
 
 
@@ -110,13 +118,13 @@ class CustomerDetail(QWidget):
                                      "すべて消します。注文の金額や日付は匿名のまま残ります。")
         self.erase_button.clicked.connect(self.erase)
 
-        self.orders = FrameModel(ORDER_COLUMNS, self)
+        self.orders = TableModel(ORDER_COLUMNS, self)
         self.orders_view = table_view(self.orders, sortable=False)
         self.orders_view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.split_button = QPushButton("選択した注文を別の顧客に分ける…")
         self.split_button.clicked.connect(self.split)
-        self.products = FrameModel(PRODUCT_COLUMNS, self)
-        self.touches = FrameModel(TOUCH_COLUMNS, self)
+        self.products = TableModel(PRODUCT_COLUMNS, self)
+        self.touches = TableModel(TOUCH_COLUMNS, self)
         self.notes = QPlainTextEdit()
         self.notes.setPlaceholderText("お客様についてのメモ（好み、問い合わせ内容など）")
         self.notes.textChanged.connect(self._notes_edited)
@@ -179,11 +187,15 @@ class CustomerDetail(QWidget):
         self.customer = customer
         name = customer.get("name") or "（氏名なし）"
         self.title.setText(f"{name} 様")
-        sources = "、".join(label(SOURCE_LABELS, s) for s in customer.get("sources", []))
+        source_labels = loaded["source_labels"]
+        sources = "、".join(cell_format.text("source", s, source_labels)
+                           for s in customer.get("sources", []))
         lines = [f"顧客番号 {customer['customer_id']}　{customer.get('kana') or ''}".rstrip()]
         if customer.get("postal_code") or customer.get("address"):
-            lines.append(f"〒{_postal(customer.get('postal_code'))}　{customer.get('address') or ''}")
-        lines.append(f"電話 {customer.get('phone') or '—'}　メール {customer.get('email') or '—'}")
+            lines.append(f"{format_postal(customer.get('postal_code') or '')}　"
+                         f"{customer.get('address') or ''}")
+        phone = display_phone(customer["phone"]) if customer.get("phone") else "—"
+        lines.append(f"電話 {phone}　メール {customer.get('email') or '—'}")
         if sources:
             lines.append(f"購入元: {sources}")
         self.contact.setText("\n".join(lines))
@@ -195,6 +207,7 @@ class CustomerDetail(QWidget):
         self.dm_note.setText("（手動で設定）" if customer.get("dm_manual") is not None
                              else "（取込元の既定）")
         self.opt_out.setChecked(bool(customer.get("dm_opt_out")))
+        self.orders.set_labels("source", source_labels)
         self.orders.set_frame(loaded["orders"])
         self.products.set_frame(loaded["products"])
         self.touches.set_frame(loaded["touches"])
@@ -309,8 +322,3 @@ class CustomerDetail(QWidget):
             self._undo.pop()
             self._update_enabled()
         self.ctx.run(self, lambda shop, p, c: shop.journal.undo(op_id), done, changes_data=True)
-
-
-def _postal(code) -> str:
-    code = str(code or "")
-    return f"{code[:3]}-{code[3:]}" if len(code) == 7 else code

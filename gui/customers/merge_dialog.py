@@ -4,13 +4,14 @@ from __future__ import annotations
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout
 
-from gui.widgets.frame_model import Column, FrameModel, table_view
+from gui.widgets.table_model import Column, TableModel
+from gui.widgets.table_view import table_view
 
 PICK_COLUMNS = [
     Column("customer_id", "顧客番号", "int", 5),
     Column("name", "氏名", "text", 8),
     Column("kana", "フリガナ", "text", 9),
-    Column("phone", "電話番号", "text", 8),
+    Column("phone", "電話番号", "phone", 8),
     Column("address", "住所", "text", 14),
     Column("purchase_count", "購入回数", "int", 4),
     Column("last_purchase", "最終購入日", "date", 6),
@@ -31,7 +32,7 @@ class MergePickDialog(QDialog):
         self._timer = QTimer(self, singleShot=True, interval=150)
         self._timer.timeout.connect(self.run_search)
         self.search.textChanged.connect(lambda _text: self._timer.start())
-        self.model = FrameModel(PICK_COLUMNS, self)
+        self.model = TableModel(PICK_COLUMNS, self)
         self.view = table_view(self.model, sortable=False)
         self.view.doubleClicked.connect(lambda _index: self.accept())
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok

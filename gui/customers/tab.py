@@ -6,10 +6,11 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit, QSplitter, \
     QVBoxLayout, QWidget
 
+from engine.analysis.rfm import CLUSTER_LABELS, CLUSTERS
 from gui.customers.detail import CustomerDetail
-from gui.widgets.frame_model import Column, FrameModel, table_view
-from gui.widgets.labels import CLUSTER_LABELS, CLUSTERS
 from gui.widgets.lazy_refresh import RefreshOnShow
+from gui.widgets.table_model import Column, TableModel
+from gui.widgets.table_view import table_view
 
 SEARCH_LIMIT = 1000
 DEBOUNCE_MS = 150
@@ -19,7 +20,7 @@ LIST_COLUMNS = [
     Column("customer_id", "顧客番号", "int", 4),
     Column("name", "氏名", "text", 6),
     Column("kana", "フリガナ", "text", 8),
-    Column("phone", "電話番号", "text", 8),
+    Column("phone", "電話番号", "phone", 8),
     Column("cluster", "クラスター", "cluster", 5),
     Column("purchase_count", "回数", "int", 2),
     Column("total_amount", "累計購入額", "yen", 5),
@@ -66,7 +67,7 @@ class CustomersTab(RefreshOnShow, QWidget):
             signal.connect(self.apply_filters)
         self.count = QLabel()
 
-        self.model = FrameModel(LIST_COLUMNS, self)
+        self.model = TableModel(LIST_COLUMNS, self)
         self.view = table_view(self.model)
         self.view.selectionModel().currentRowChanged.connect(self._on_current)
         self.detail = CustomerDetail(ctx, self, metrics=self.metrics_of)

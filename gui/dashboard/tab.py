@@ -11,10 +11,12 @@ from PySide6.QtWidgets import QDateEdit, QFrame, QGridLayout, QHBoxLayout, QLabe
 from engine.dates import add_months, month_of
 from gui.dashboard.charts import has_yoy, paint_monthly_sales, paint_yoy
 from gui.dashboard.time_axis_panel import TimeAxisPanel
+from gui.widgets import cell_format
 from gui.widgets.charts import Chart
 from gui.widgets.cluster_chart import paint_clusters
-from gui.widgets.frame_model import Column, FrameModel, table_view
 from gui.widgets.lazy_refresh import RefreshOnShow
+from gui.widgets.table_model import Column, TableModel
+from gui.widgets.table_view import table_view
 
 # (key, caption, how to show the value, a hint for the shop owner)
 KPI_CARDS = [
@@ -46,8 +48,9 @@ def kpi_text(value, kind: str) -> str:
     """A KPI as the card shows it; None (nothing to average, or not recorded) is 「—」."""
     if value is None:
         return "—"
-    return {"people": lambda v: f"{int(v):,}人", "percent": lambda v: f"{v * 100:.1f}%",
-            "times": lambda v: f"{v:.2f}回", "yen": lambda v: f"¥{round(v):,}"}[kind](value)
+    kind, unit = {"people": ("int", "人"), "percent": ("percent", ""), "times": ("ratio", "回"),
+                  "yen": ("yen", "")}[kind]
+    return cell_format.text(kind, value) + unit
 
 
 def load_dashboard(shop, as_of: date) -> dict:
@@ -117,7 +120,7 @@ class DashboardTab(RefreshOnShow, QWidget):
         self.sales_chart = Chart("月別売上（新規・リピート）")
         self.cluster_chart = Chart("クラスター別の顧客数と売上構成比")
         self.yoy_chart = Chart("売上の分解と前年同月比（100% = 前年並み）")
-        self.decomposition = FrameModel(DECOMPOSITION_COLUMNS, self)
+        self.decomposition = TableModel(DECOMPOSITION_COLUMNS, self)
         self.decomposition_view = table_view(self.decomposition, sortable=False)
         charts = QGridLayout()
         charts.addWidget(self.sales_chart, 0, 0)

@@ -4,7 +4,8 @@ from __future__ import annotations
 import pandas as pd
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QWidget
 
-from gui.widgets.frame_model import Column, FrameModel, apply_widths, table_view
+from gui.widgets.table_model import Column, TableModel
+from gui.widgets.table_view import apply_widths, table_view
 
 COHORT_ROWS = 24     # the most recent first-purchase months
 COHORT_MONTHS = 13   # months since first purchase shown (0 … 12)
@@ -34,9 +35,9 @@ class TimeAxisPanel(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.cohorts = FrameModel([], self)
+        self.cohorts = TableModel([], self)
         self.cohort_view = table_view(self.cohorts, sortable=False)
-        self.entry = FrameModel(ENTRY_COLUMNS, self)
+        self.entry = TableModel(ENTRY_COLUMNS, self)
         self.entry_view = table_view(self.entry)
         layout = QGridLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -1,70 +1,51 @@
 """The follow-up rule editor: who gets which touch, when, by which medium."""
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+import pandas as pd
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, \
     QStyledItemDelegate, QVBoxLayout, QWidget
 
+from engine.customers.touches import MEDIUM_LABELS
+from engine.marketing.followup_rules import RULE_KEYS, TARGET_LABELS
 from gui.widgets.confirm import confirm
-from gui.widgets.frame_model import Column, table_view
-from gui.widgets.labels import MEDIUM_LABELS, TARGET_LABELS
+from gui.widgets.table_model import Column, TableModel
+from gui.widgets.table_view import table_view
 
-RULE_COLUMNS = [
-    Column("target", "対象", "text", 17),
-    Column("min_days", "経過日数（から）", "int", 7),
-    Column("max_days", "経過日数（まで）", "int", 7),
-    Column("medium", "手段", "medium", 5),
-    Column("action", "内容（メッセージ・同梱物）", "text", 0),
-    Column("offset_days", "実施日（月初から）", "int", 8),
-]
-CHOICES = {"target": TARGET_LABELS, "medium": MEDIUM_LABELS}
 OPEN_END = "上限なし"
 MAX_DAYS = 99999
+RULE_COLUMNS = [
+    Column("target", "対象", "target", 17),
+    Column("min_days", "経過日数（から）", "days", 7),
+    Column("max_days", "経過日数（まで）", "days", 7, blank=OPEN_END),
+    Column("medium", "手段", "medium", 5),
+    Column("action", "内容（メッセージ・同梱物）", "text", 0),
+    Column("offset_days", "実施日（月初から）", "days", 8),
+]
+CHOICES = {"target": TARGET_LABELS, "medium": MEDIUM_LABELS}
+DAY_KEYS = {c.key for c in RULE_COLUMNS if c.kind == "days"}
 
 
-class RulesModel(QAbstractTableModel):
+class RulesModel(TableModel):
     """Editable rules; ``max_days`` None means an open-ended band."""
 
-    columns = RULE_COLUMNS
-
     def __init__(self, parent=None):
-        super().__init__(parent)
-        self.rules: list[dict] = []
+        super().__init__(RULE_COLUMNS, parent)
         self.dirty = False
+
+    @property
+    def rules(self) -> list[dict]:
+        return self.records()
 
     def set_rules(self, rules: list[dict]) -> None:
-        self.beginResetModel()
-        self.rules = [dict(rule) for rule in rules]
+        # Object columns keep the rules' plain ints and None (an open end) as they are.
+        self.set_frame(pd.DataFrame(rules, columns=["id", *RULE_KEYS], dtype=object))
         self.dirty = False
-        self.endResetModel()
-
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.rules)
-
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(RULE_COLUMNS)
 
     def flags(self, index):
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
         return super().flags(index) | Qt.ItemFlag.ItemIsEditable
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        column = RULE_COLUMNS[index.column()]
-        value = self.rules[index.row()].get(column.key)
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            if column.key in CHOICES:
-                return CHOICES[column.key].get(value, "" if value is None else str(value))
-            if column.key == "max_days" and value is None:
-                return OPEN_END
-            return "" if value is None else (f"{value}日" if column.kind == "int" else str(value))
-        if role == Qt.ItemDataRole.EditRole:
-            return value
-        if role == Qt.ItemDataRole.TextAlignmentRole and column.kind == "int":
-            return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-        return None
 
     def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:
         if not index.isValid() or role != Qt.ItemDataRole.EditRole:
@@ -72,37 +53,24 @@ class RulesModel(QAbstractTableModel):
         key = RULE_COLUMNS[index.column()].key
         if key == "max_days" and value == MAX_DAYS:
             value = None  # the spin box's top value stands for "no upper limit"
-        self.rules[index.row()][key] = value
-        self.dirty = True
-        self.dataChanged.emit(index, index)
+        self.dirty = True  # before the change is signalled: the page reads it then
+        self.set_value(index.row(), key, value)
         return True
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role=Qt.ItemDataRole.DisplayRole):
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if orientation == Qt.Orientation.Horizontal:
-            return RULE_COLUMNS[section].header if 0 <= section < len(RULE_COLUMNS) else None
-        return str(section + 1)
 
     def add_rule(self, after: int | None = None) -> int:
         """A copy of the rule at ``after`` (or a first sensible rule) below it; returns its row."""
-        base = dict(self.rules[after]) if after is not None else {
+        base = self.row(after) if after is not None else {
             "target": "once", "min_days": 30, "max_days": 60, "medium": "email",
             "action": "", "offset_days": 0}
         base.pop("id", None)
-        row = len(self.rules) if after is None else after + 1
-        self.beginInsertRows(QModelIndex(), row, row)
-        self.rules.insert(row, base)
+        row = self.total_rows() if after is None else after + 1
         self.dirty = True
-        self.endInsertRows()
+        self.insert_row(row, base)
         return row
 
     def remove_rule(self, row: int) -> None:
-        self.beginRemoveRows(QModelIndex(), row, row)
-        del self.rules[row]
         self.dirty = True
-        self.endRemoveRows()
+        self.remove_row(row)
 
 
 class RuleDelegate(QStyledItemDelegate):
@@ -115,7 +83,7 @@ class RuleDelegate(QStyledItemDelegate):
             for code, text in CHOICES[key].items():
                 editor.addItem(text, code)
             return editor
-        if RULE_COLUMNS[index.column()].kind == "int":
+        if key in DAY_KEYS:
             editor = QSpinBox(parent)
             editor.setRange(0, MAX_DAYS)
             editor.setSuffix("日")

@@ -4,13 +4,15 @@ from __future__ import annotations
 from PySide6.QtWidgets import QDoubleSpinBox, QGroupBox, QHBoxLayout, QLabel, QPushButton, \
     QTabWidget, QVBoxLayout, QWidget
 
+from engine.analysis.rfm import CLUSTER_LABELS
 from gui.followups.rules import RulesPage
 from gui.followups.tasks import TasksPage
+from gui.widgets import cell_format
 from gui.widgets.charts import Chart
 from gui.widgets.cluster_chart import paint_clusters
-from gui.widgets.frame_model import Column, FrameModel, table_view
-from gui.widgets.labels import CLUSTER_LABELS
 from gui.widgets.lazy_refresh import RefreshOnShow
+from gui.widgets.table_model import Column, TableModel
+from gui.widgets.table_view import table_view
 
 SUMMARY_COLUMNS = [
     Column("label", "クラスター", "text", 8),
@@ -22,7 +24,7 @@ TOP1_COLUMNS = [
     Column("customer_id", "顧客番号", "int", 4),
     Column("name", "氏名", "text", 7),
     Column("kana", "フリガナ", "text", 8),
-    Column("phone", "電話番号", "text", 8),
+    Column("phone", "電話番号", "phone", 8),
     Column("email", "メールアドレス", "text", 0),
     Column("purchase_count", "購入回数", "int", 4),
     Column("total_amount", "累計購入額", "yen", 6),
@@ -41,7 +43,7 @@ class ClusterPage(QWidget):
     def __init__(self, ctx, parent=None):
         super().__init__(parent)
         self.ctx = ctx
-        self.model = FrameModel(SUMMARY_COLUMNS, self)
+        self.model = TableModel(SUMMARY_COLUMNS, self)
         self.view = table_view(self.model, sortable=False)
         self.total = QLabel()
         self.spins: dict[str, QDoubleSpinBox] = {}
@@ -89,9 +91,10 @@ class ClusterPage(QWidget):
         self.model.set_frame(summary)
         for name, spin in self.spins.items():
             spin.setValue(float(percentages[name]))
-        self.total.setText(f"購入のあるお客様 {int(summary['customers'].sum()):,}人、"
-                           f"売上合計 ¥{int(summary['sales'].sum()):,}")
-        if int(summary["customers"].sum()):
+        customers, sales = summary["customers"].sum(), summary["sales"].sum()
+        self.total.setText(f"購入のあるお客様 {cell_format.text('int', customers)}人、"
+                           f"売上合計 {cell_format.text('yen', sales)}")
+        if int(customers):
             self.chart.draw_with(lambda figure: paint_clusters(figure, summary))
         else:
             self.chart.show_message("購入のあるお客様がまだいません。")
@@ -112,7 +115,7 @@ class Top1Page(QWidget):
     def __init__(self, ctx, parent=None):
         super().__init__(parent)
         self.ctx = ctx
-        self.model = FrameModel(TOP1_COLUMNS, self)
+        self.model = TableModel(TOP1_COLUMNS, self)
         self.view = table_view(self.model)
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("TOP1%のお客様は一人ひとりに合わせて対応します"

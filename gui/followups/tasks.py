@@ -9,10 +9,11 @@ from PySide6.QtWidgets import QAbstractItemView, QCheckBox, QComboBox, QDateEdit
     QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, \
     QWidget
 
+from engine.customers.touches import MEDIA, MEDIUM_LABELS
 from engine.dates import add_months, month_of
 from gui.widgets.confirm import confirm, tell
-from gui.widgets.frame_model import Column, FrameModel, table_view
-from gui.widgets.labels import MEDIA, MEDIUM_LABELS
+from gui.widgets.table_model import Column, TableModel
+from gui.widgets.table_view import table_view
 
 TASK_COLUMNS = [
     Column("due_date", "予定日", "date", 6),
@@ -91,7 +92,7 @@ class TasksPage(QWidget):
         self.open_only = QCheckBox("未対応のみ")
         self.open_only.toggled.connect(self._show_tasks)
         self.summary = QLabel()
-        self.model = FrameModel(TASK_COLUMNS, self)
+        self.model = TableModel(TASK_COLUMNS, self)
         self.view = table_view(self.model)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.doubleClicked.connect(lambda _index: self.check_off())

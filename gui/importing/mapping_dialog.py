@@ -10,10 +10,11 @@ from __future__ import annotations
 import pandas as pd
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QGridLayout,
                                QGroupBox, QHeaderView, QLabel, QLineEdit, QScrollArea,
-                               QTableView, QVBoxLayout, QWidget)
+                               QVBoxLayout, QWidget)
 
 from engine.imports.formats import FIELDS, REQUIRED, FormatPreset
-from gui.widgets.result_table_model import ResultTableModel
+from gui.widgets.table_model import TableModel, columns_of
+from gui.widgets.table_view import table_view
 
 NOT_USED = "（使わない）"
 PRICE_FIELDS = ("unit_price", "line_amount")
@@ -89,9 +90,8 @@ class MappingDialog(QDialog):
         scroll.setWidgetResizable(True)
         scroll.setWidget(form)
 
-        self.preview_model = ResultTableModel(self)
-        self.preview_view = QTableView()
-        self.preview_view.setModel(self.preview_model)
+        self.preview_model = TableModel([], self)
+        self.preview_view = table_view(self.preview_model, sortable=False)
         self.preview_view.horizontalHeader().setSectionResizeMode(
             QHeaderView.ResizeMode.ResizeToContents)
         self.preview_view.setMaximumHeight(200)
@@ -144,7 +144,8 @@ class MappingDialog(QDialog):
             self.problem.setText("")
         ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         ok.setEnabled(not problems and bool(self.label()))
-        self.preview_model.set_frame(self._mapped_preview(mapping))
+        preview = self._mapped_preview(mapping)
+        self.preview_model.set_frame(preview, columns_of(preview))
 
     def _mapped_preview(self, mapping: dict[str, list[str]]) -> pd.DataFrame:
         columns = {}

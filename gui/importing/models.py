@@ -1,23 +1,32 @@
 """Table models of the 取込 tab: this session's result lines and the import history."""
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex
-from PySide6.QtGui import QColor
+import pandas as pd
 
 from engine.errors import BadFileError, CancelledError
-from gui.widgets.record_table_model import Column, RecordTableModel
+from gui.widgets.table_model import Column, TableModel
 
-ERROR_COLOR = QColor("#b3261e")
-MUTED_COLOR = QColor("#6b6b6b")
+RESULT_COLUMNS = [Column("file", "ファイル", "text", 12), Column("format", "形式", "text", 12),
+                  Column("added", "新規注文", "int", 4), Column("updated", "更新", "int", 3),
+                  Column("unchanged", "変更なし", "int", 4),
+                  Column("customers", "新しい顧客", "int", 5), Column("message", "結果", "text", 0)]
+HISTORY_COLUMNS = [Column("started_at", "取込日時", "datetime", 9),
+                   Column("file_name", "ファイル", "text", 12),
+                   Column("source", "形式", "source", 12),
+                   Column("rows_read", "読込行数", "int", 4),
+                   Column("orders_added", "新規注文", "int", 4),
+                   Column("orders_updated", "更新", "int", 3),
+                   Column("orders_unchanged", "変更なし", "int", 4),
+                   Column("customers_added", "新しい顧客", "int", 5),
+                   Column("state", "状態", "text", 0)]
 
 
-class ImportResultsModel(RecordTableModel):
+class ImportResultsModel(TableModel):
     """One line per file imported in this session, newest last."""
 
-    COLUMNS = [Column("ファイル", "file"), Column("形式", "format"),
-               Column("新規注文", "added", True), Column("更新", "updated", True),
-               Column("変更なし", "unchanged", True), Column("新しい顧客", "customers", True),
-               Column("結果", "message")]
+    def __init__(self, parent=None):
+        super().__init__(RESULT_COLUMNS, parent, tone_key="tone")
+        self._lines: list[dict] = []
 
     def add_result(self, result, format_label: str) -> None:
         if result.already_imported:
@@ -27,21 +36,16 @@ class ImportResultsModel(RecordTableModel):
         self._append({"file": result.file_name, "format": format_label,
                       "added": result.orders_added, "updated": result.orders_updated,
                       "unchanged": result.orders_unchanged, "customers": result.customers_added,
-                      "message": message, "ok": True})
+                      "message": message})
 
     def add_error(self, file_name: str, exc: BaseException) -> None:
         self._append({"file": file_name, "format": "", "message": error_text(exc),
-                      "ok": isinstance(exc, CancelledError), "error": True})
+                      "tone": "muted" if isinstance(exc, CancelledError) else "error"})
 
-    def _append(self, row: dict) -> None:
-        self.beginInsertRows(QModelIndex(), len(self.rows), len(self.rows))
-        self.rows.append(row)
-        self.endInsertRows()
-
-    def color(self, row: dict) -> QColor | None:
-        if row.get("error"):
-            return MUTED_COLOR if row["ok"] else ERROR_COLOR
-        return None
+    def _append(self, line: dict) -> None:
+        self._lines.append(line)
+        self.set_frame(pd.DataFrame(self._lines, columns=[*(c.key for c in RESULT_COLUMNS),
+                                                          "tone"], dtype=object))
 
 
 def error_text(exc: BaseException) -> str:
@@ -58,35 +62,25 @@ def error_text(exc: BaseException) -> str:
     return str(exc)
 
 
-class ImportHistoryModel(RecordTableModel):
-    """``shop.imports.history()``: every import, newest first."""
+def import_state(row: dict) -> str:
+    """Whether an import (a row of ``shop.imports.history()``) can still be undone."""
+    if row["undone_at"]:
+        return f"取り消し済み（{row['undone_at'][:16]}）"
+    if row["finished_at"] is None:
+        return "未完了"
+    return "取り消しできます" if row["can_undo"] else "後の変更があるため取り消せません"
 
-    COLUMNS = [Column("取込日時", "started_at"), Column("ファイル", "file_name"),
-               Column("形式", "source"), Column("読込行数", "rows_read", True),
-               Column("新規注文", "orders_added", True), Column("更新", "orders_updated", True),
-               Column("変更なし", "orders_unchanged", True),
-               Column("新しい顧客", "customers_added", True), Column("状態", "state")]
+
+class ImportHistoryModel(TableModel):
+    """``shop.imports.history()``: every import, newest first; its format is named by
+    the preset's label."""
 
     def __init__(self, parent=None):
-        super().__init__(parent)
-        self.labels: dict[str, str] = {}
+        super().__init__(HISTORY_COLUMNS, parent, tone_key="tone")
 
     def set_history(self, rows: list[dict], labels: dict[str, str]) -> None:
-        self.labels = labels
-        self.set_rows(rows)
-
-    def text(self, row: dict, column: Column):
-        if column.key == "source":
-            return self.labels.get(row["source"], row["source"])
-        if column.key == "started_at":
-            return (row["started_at"] or "")[:16]
-        if column.key == "state":
-            if row["undone_at"]:
-                return f"取り消し済み（{row['undone_at'][:16]}）"
-            if row["finished_at"] is None:
-                return "未完了"
-            return "取り消しできます" if row["can_undo"] else "後の変更があるため取り消せません"
-        return row.get(column.key)
-
-    def color(self, row: dict) -> QColor | None:
-        return MUTED_COLOR if row["undone_at"] else None
+        self.set_labels("source", labels)
+        frame = pd.DataFrame(rows, dtype=object)
+        frame["state"] = [import_state(row) for row in rows]
+        frame["tone"] = ["muted" if row["undone_at"] else None for row in rows]
+        self.set_frame(frame)

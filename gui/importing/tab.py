@@ -8,8 +8,8 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QFrame, QGroupBox, QHBoxLayout,
-                               QHeaderView, QLabel, QProgressBar, QPushButton, QSplitter,
-                               QTableView, QVBoxLayout, QWidget)
+                               QLabel, QProgressBar, QPushButton, QSplitter, QTableView,
+                               QVBoxLayout, QWidget)
 
 from engine.errors import CancelledError, OtokuiError
 from engine.imports.formats import UnknownFormatError
@@ -19,6 +19,7 @@ from gui.errors import show_error
 from gui.importing.mapping_dialog import MappingDialog, guess_fields
 from gui.importing.models import ImportHistoryModel, ImportResultsModel
 from gui.widgets.confirm import confirm
+from gui.widgets.table_view import table_view
 
 ORDER_FILE_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm"}
 PREVIEW_ROWS = 5
@@ -119,7 +120,7 @@ class ImportTab(QWidget):
 
         self.results = ImportResultsModel(self)
         self.results_view = _table(self.results)
-        self.results.rowsInserted.connect(lambda *_: _fit_columns(self.results_view))
+        self.results.modelReset.connect(lambda: _fit_columns(self.results_view))
         results_box = QGroupBox("今回の取込結果")
         QVBoxLayout(results_box).addWidget(self.results_view)
 
@@ -288,7 +289,7 @@ class ImportTab(QWidget):
 
     def selected_import(self) -> dict | None:
         rows = self.history_view.selectionModel().selectedRows()
-        return self.history.rows[rows[0].row()] if rows else None
+        return self.history.row(rows[0].row()) if rows else None
 
     def _update_buttons(self, *_args) -> None:
         row = self.selected_import()
@@ -309,17 +310,8 @@ class ImportTab(QWidget):
 
 
 def _table(model) -> QTableView:
-    view = QTableView()
-    view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view = table_view(model, sortable=False)
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setAlternatingRowColors(True)
-    view.verticalHeader().setVisible(False)
-    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 10)
-    header = view.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    header.setStretchLastSection(True)
     return view
 
 

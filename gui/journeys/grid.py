@@ -1,45 +1,44 @@
 """The editable stages × rows grid of a journey map."""
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, Qt
+import pandas as pd
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QPlainTextEdit, QStyledItemDelegate
 
 from engine.errors import OtokuiError
 from engine.research.journeys import JourneyMap
+from gui.widgets.table_model import Column, TableModel
+
+ROW_NAME = "row_name"  # the frame column naming each row in the vertical header
 
 
-class JourneyGridModel(QAbstractTableModel):
+def journey_frame(journey: JourneyMap | None) -> tuple[pd.DataFrame, list[Column]]:
+    """The map's cells, one column per stage and one row per row of the map."""
+    if journey is None:
+        return pd.DataFrame(), []
+    columns = [Column(f"stage_{stage.id}", stage.name, "note", 0) for stage in journey.stages]
+    frame = pd.DataFrame({ROW_NAME: [row.name for row in journey.rows],
+                          **{column.key: [journey.cell(stage.id, row.id) for row in journey.rows]
+                             for stage, column in zip(journey.stages, columns)}})
+    return frame, columns
+
+
+class JourneyGridModel(TableModel):
     """Rows are the map's rows, columns its stages; editing a cell saves it at once."""
 
     def __init__(self, shop, parent=None):
-        super().__init__(parent)
+        super().__init__([], parent, header_key=ROW_NAME)
         self.shop = shop
         self.journey: JourneyMap | None = None
         self.last_error = ""
 
     def set_map(self, journey: JourneyMap | None) -> None:
-        self.beginResetModel()
         self.journey = journey
-        self.endResetModel()
-
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() or self.journey is None else len(self.journey.rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() or self.journey is None else len(self.journey.stages)
+        self.set_frame(*journey_frame(journey))
 
     def _ids(self, index) -> tuple[int, int]:
         return self.journey.stages[index.column()].id, self.journey.rows[index.row()].id
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or self.journey is None:
-            return None
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
-            return self.journey.cell(*self._ids(index))
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
-        return None
 
     def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:
         if role != Qt.ItemDataRole.EditRole or not index.isValid() or self.journey is None:
@@ -50,8 +49,8 @@ class JourneyGridModel(QAbstractTableModel):
             self.last_error = str(exc)
             return False
         self.journey = self.shop.journeys.get(self.journey.id)
-        self.dataChanged.emit(index, index, [Qt.ItemDataRole.DisplayRole,
-                                             Qt.ItemDataRole.EditRole])
+        self.set_value(index.row(), self.columns[index.column()].key,
+                       self.journey.cell(*self._ids(index)))
         return True
 
     def flags(self, index):
@@ -59,13 +58,6 @@ class JourneyGridModel(QAbstractTableModel):
             return Qt.ItemFlag.NoItemFlags
         return (Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
                 | Qt.ItemFlag.ItemIsEditable)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role != Qt.ItemDataRole.DisplayRole or self.journey is None:
-            return None
-        lanes = (self.journey.stages if orientation == Qt.Orientation.Horizontal
-                 else self.journey.rows)
-        return lanes[section].name if 0 <= section < len(lanes) else None
 
 
 class MultiLineDelegate(QStyledItemDelegate):

@@ -9,7 +9,8 @@ from PySide6.QtWidgets import (QCheckBox, QFileDialog, QHBoxLayout, QLabel, QPus
 from engine.errors import OtokuiError
 from gui.errors import show_error
 from gui.printing.dialogs import add_buttons, ask_save_path, preview, print_pages, save_pdf
-from gui.widgets.frame_model import Column, FrameModel, table_view
+from gui.widgets.table_model import Column, TableModel
+from gui.widgets.table_view import table_view
 
 PLAN_COLUMNS = [
     Column("order_no", "注文番号", "text", 10),
@@ -35,7 +36,7 @@ class InsertListPage(QWidget):
         self.summary.setWordWrap(True)
         self.record = QCheckBox("印刷・PDF保存したら、同梱物を接触履歴に記録する")
         self.record.setChecked(True)
-        self.model = FrameModel(PLAN_COLUMNS, self)
+        self.model = TableModel(PLAN_COLUMNS, self)
         self.view = table_view(self.model)
 
         buttons = QHBoxLayout()

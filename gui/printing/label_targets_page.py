@@ -8,13 +8,14 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QGridLayout
                                QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPushButton,
                                QSpinBox, QStackedWidget, QVBoxLayout, QWidget)
 
+from engine.analysis.rfm import CLUSTER_LABELS, CLUSTERS
 from engine.errors import OtokuiError
 from engine.printing.label_layout import barcode_points, format_postal
 from gui.errors import show_error
 from gui.printing import label_sheet_dialog
 from gui.printing.dialogs import add_buttons, ask_save_path, preview, print_pages, save_pdf
-from gui.widgets.frame_model import Column, FrameModel, table_view
-from gui.widgets.labels import CLUSTER_LABELS, CLUSTERS
+from gui.widgets.table_model import Column, TableModel
+from gui.widgets.table_view import table_view
 
 TARGET_COLUMNS = [
     Column("customer_id", "顧客番号", "int", 4),
@@ -22,7 +23,7 @@ TARGET_COLUMNS = [
     Column("kana", "フリガナ", "text", 8),
     Column("postal_code", "郵便番号", "text", 5),
     Column("address", "住所", "text", 0),
-    Column("phone", "電話番号", "text", 7),
+    Column("phone", "電話番号", "phone", 8),
     Column("cluster", "クラスター", "cluster", 6),
     Column("recency_days", "経過日数", "days", 4),
     Column("purchase_count", "回数", "int", 3),
@@ -81,7 +82,7 @@ class LabelTargetsPage(QWidget):
         self.outlines = QCheckBox("ラベルの枠線も印刷する（白紙に試し刷りして位置を確かめる用。記録はしません）")
         self.barcode_note = QLabel()
 
-        self.model = FrameModel(TARGET_COLUMNS, self)
+        self.model = TableModel(TARGET_COLUMNS, self)
         self.view = table_view(self.model)
 
         choose = QGroupBox("対象")

@@ -1,15 +1,18 @@
 """Defining a survey: its name and target, and its questions (the 質問の編集 page)."""
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
+import pandas as pd
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogButtonBox,
-                               QFormLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-                               QMessageBox, QPlainTextEdit, QPushButton, QSpinBox,
-                               QStackedWidget, QTableView, QVBoxLayout, QWidget)
+                               QFormLayout, QHBoxLayout, QLabel, QLineEdit, QMessageBox,
+                               QPlainTextEdit, QPushButton, QSpinBox, QStackedWidget,
+                               QVBoxLayout, QWidget)
 
 from engine.analysis.rfm import CLUSTER_LABELS
 from engine.errors import OtokuiError
 from engine.research.survey_model import KIND_LABELS, SCALE_LIMITS, QuestionSpec, Survey
+from gui.widgets.table_model import Column, TableModel
+from gui.widgets.table_view import table_view
 
 TARGETS = {"": "指定なし", **CLUSTER_LABELS}
 
@@ -18,46 +21,28 @@ def target_label(target: str) -> str:
     return TARGETS.get(target, target)
 
 
-class QuestionListModel(QAbstractTableModel):
-    HEADERS = ["No.", "種類", "質問", "選択肢・段階", "回答数"]
+QUESTION_COLUMNS = [
+    Column("number", "No.", "int", 2),
+    Column("kind", "種類", "question_kind", 4),
+    Column("text", "質問", "text", 0),
+    Column("detail", "選択肢・段階", "text", 0),
+    Column("answers", "回答数", "int", 3),
+]
 
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.rows: list[tuple] = []
 
-    def set_survey(self, survey: Survey | None, answer_counts: dict[int, int]) -> None:
-        self.beginResetModel()
-        self.rows = []
-        for number, q in enumerate(survey.questions if survey else (), start=1):
-            if q.kind == "choice":
-                detail = " / ".join(o.label for o in q.options)
-            elif q.kind == "scale":
-                detail = f"{q.scale_label(q.scale_min)} 〜 {q.scale_label(q.scale_max)}"
-            else:
-                detail = ""
-            self.rows.append((q.id, number, KIND_LABELS[q.kind], q.text, detail,
-                              answer_counts.get(q.id, 0)))
-        self.endResetModel()
-
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return str(self.rows[index.row()][index.column() + 1])
-        if role == Qt.ItemDataRole.UserRole:
-            return self.rows[index.row()][0]
-        return None
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.HEADERS[section] if 0 <= section < len(self.HEADERS) else None
-        return None
+def question_frame(survey: Survey | None, answer_counts: dict[int, int]) -> pd.DataFrame:
+    """One row per question of ``survey`` (its id under "id"), in order."""
+    rows = []
+    for number, q in enumerate(survey.questions if survey else (), start=1):
+        if q.kind == "choice":
+            detail = " / ".join(o.label for o in q.options)
+        elif q.kind == "scale":
+            detail = f"{q.scale_label(q.scale_min)} 〜 {q.scale_label(q.scale_max)}"
+        else:
+            detail = ""
+        rows.append({"id": q.id, "number": number, "kind": q.kind, "text": q.text,
+                     "detail": detail, "answers": answer_counts.get(q.id, 0)})
+    return pd.DataFrame(rows, columns=["id", *(c.key for c in QUESTION_COLUMNS)])
 
 
 class SurveyDialog(QDialog):
@@ -160,18 +145,10 @@ class SurveyEditorPage(QWidget):
         super().__init__(parent)
         self.shop = shop
         self.survey: Survey | None = None
-        self.model = QuestionListModel(self)
-        self.view = QTableView()
-        self.view.setModel(self.model)
-        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.model = TableModel(QUESTION_COLUMNS, self)
+        self.view = table_view(self.model, sortable=False)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.view.verticalHeader().hide()
         self.view.setWordWrap(True)
-        header = self.view.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.view.doubleClicked.connect(lambda _index: self.edit_question())
 
         buttons = QHBoxLayout()
@@ -190,12 +167,12 @@ class SurveyEditorPage(QWidget):
     def set_survey(self, survey: Survey | None) -> None:
         self.survey = survey
         counts = self.shop.surveys.answer_counts(survey.id) if survey else {}
-        self.model.set_survey(survey, counts)
+        self.model.set_frame(question_frame(survey, counts))
         self.view.resizeRowsToContents()
 
     def _current_id(self) -> int | None:
         index = self.view.currentIndex()
-        return self.model.data(index, Qt.ItemDataRole.UserRole) if index.isValid() else None
+        return self.model.value(index.row(), "id") if index.isValid() else None
 
     def _run(self, action) -> None:
         try:

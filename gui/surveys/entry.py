@@ -9,18 +9,29 @@ from __future__ import annotations
 import time
 import unicodedata
 
-from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, Qt, QTimer, Signal
+import pandas as pd
+from PySide6.QtCore import QDate, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDateEdit, QFormLayout, QHBoxLayout,
                                QLabel, QLineEdit, QMessageBox, QPushButton,
-                               QScrollArea, QTableView, QVBoxLayout, QWidget)
+                               QScrollArea, QVBoxLayout, QWidget)
 
 from engine.errors import OtokuiError
 from engine.research.survey_model import Question, Survey
+from gui.widgets.table_model import Column, TableModel
+from gui.widgets.table_view import table_view
 
 # Two digits typed within this time make one number ("1", "0" -> 10).
 DIGIT_PAIR_SECONDS = 0.8
 NO_ANSWER = "—（未回答）"
+# Customers matching what was typed (SurveyService.find_customers rows).
+MATCH_COLUMNS = [
+    Column("id", "顧客ID", "int", 4),
+    Column("name", "氏名", "text", 7),
+    Column("kana", "フリガナ", "text", 8),
+    Column("phone", "電話番号", "phone", 8),
+    Column("address1", "住所", "text", 0),
+]
 
 
 class AnswerBox(QComboBox):
@@ -76,42 +87,6 @@ class AnswerBox(QComboBox):
         super().keyPressEvent(event)
 
 
-class CustomerMatchModel(QAbstractTableModel):
-    """Customers matching what was typed (SurveyService.find_customers rows)."""
-
-    COLUMNS = [("id", "顧客ID"), ("name", "氏名"), ("kana", "フリガナ"), ("phone", "電話番号"),
-               ("address1", "住所")]
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.rows: list[dict] = []
-
-    def set_rows(self, rows: list[dict]) -> None:
-        self.beginResetModel()
-        self.rows = rows
-        self.endResetModel()
-
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return str(self.rows[index.row()][self.COLUMNS[index.column()][0]] or "")
-        if role == Qt.ItemDataRole.UserRole:
-            return self.rows[index.row()]["id"]
-        return None
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.COLUMNS[section][1] if 0 <= section < len(self.COLUMNS) else None
-        return None
-
-
 class SurveyEntryPage(QWidget):
     """The 回答入力 page of the survey tab. Emits ``saved`` after each stored response."""
 
@@ -132,15 +107,10 @@ class SurveyEntryPage(QWidget):
         self._search_timer = QTimer(self, singleShot=True, interval=200)
         self._search_timer.timeout.connect(self._run_search)
 
-        self.matches = CustomerMatchModel(self)
-        self.match_view = QTableView()
-        self.match_view.setModel(self.matches)
-        self.match_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.matches = TableModel(MATCH_COLUMNS, self)
+        self.match_view = table_view(self.matches, sortable=False)
         self.match_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.match_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.match_view.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.match_view.verticalHeader().hide()
-        self.match_view.horizontalHeader().setStretchLastSection(True)
         self.match_view.setMaximumHeight(150)
         self.match_view.doubleClicked.connect(lambda _index: self.pick_current())
         self.match_view.hide()
@@ -235,7 +205,7 @@ class SurveyEntryPage(QWidget):
         super().keyPressEvent(event)
 
     def _show_matches(self, rows: list[dict]) -> None:
-        self.matches.set_rows(rows)
+        self.matches.set_frame(pd.DataFrame(rows, dtype=object))
         self.match_view.setVisible(bool(rows))
         if rows:
             self.match_view.selectRow(0)
@@ -252,7 +222,7 @@ class SurveyEntryPage(QWidget):
             self.status.setText(f"「{self.search.text()}」に当てはまるお客様はいません。")
             return
         row = max(self.match_view.currentIndex().row(), 0)
-        self.choose_customer(self.matches.rows[row])
+        self.choose_customer(self.matches.row(row))
 
     def choose_customer(self, customer: dict) -> None:
         self.customer = customer

@@ -1,18 +1,20 @@
 """The 集計 page of the survey tab: one question's result table by cluster, and export."""
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QHBoxLayout,
-                               QHeaderView, QLabel, QMessageBox, QPushButton, QTableView,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel,
+                               QMessageBox, QPushButton, QVBoxLayout, QWidget)
 
 from engine.errors import OtokuiError
 from engine.research.survey_model import KIND_LABELS, Survey
 from engine.research.survey_results import QuestionResult
-from gui.widgets.result_table_model import ResultTableModel
+from gui.widgets.cell_format import Share
+from gui.widgets.table_model import Column, TableModel, columns_of
+from gui.widgets.table_view import table_view
 
 
 class SurveyResultsPage(QWidget):
@@ -32,13 +34,9 @@ class SurveyResultsPage(QWidget):
         self.export_button = QPushButton("全回答を書き出し（Excel・CSV）…")
         self.export_button.clicked.connect(self.export)
 
-        self.model = ResultTableModel(self)
-        self.view = QTableView()
-        self.view.setModel(self.model)
-        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.model = TableModel([], self)
+        self.view = table_view(self.model, sortable=False)
         self.view.setWordWrap(True)
-        self.view.setAlternatingRowColors(True)
-        self.view.verticalHeader().hide()
         self.view.horizontalHeader().setMinimumSectionSize(64)
 
         top = QHBoxLayout()
@@ -71,13 +69,16 @@ class SurveyResultsPage(QWidget):
     def _show_question(self) -> None:
         index = self.question_box.currentIndex()
         if not (0 <= index < len(self.results)):
-            self.model.set_frame(pd.DataFrame())
+            self.model.set_frame(pd.DataFrame(), [])
             self.summary.setText("質問がありません。「質問の編集」で追加してください。"
                                  if self.survey else "アンケートを選んでください。")
             return
         result = self.results[index]
         kind = result.question.kind
-        self.model.set_frame(result.table, shares_of_last_row=(kind == "choice"))
+        table, columns = result.table, columns_of(result.table)
+        if kind == "choice":
+            table, columns = _with_shares(table, columns)
+        self.model.set_frame(table, columns)
         header = self.view.horizontalHeader()
         header.setStretchLastSection(kind == "text")
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
@@ -102,6 +103,17 @@ class SurveyResultsPage(QWidget):
             return
         QMessageBox.information(self, "アンケート",
                                 f"{count}件の回答を書き出しました。\n{Path(path).name}")
+
+
+def _with_shares(table: pd.DataFrame, columns: list[Column]):
+    """A choice table whose counts also show their share of the column's last row
+    (its 回答数), e.g. 3（60%）; the last row shows the bare count."""
+    shared, counted = table.astype(object), [columns[0]]
+    for column in columns[1:]:
+        counts = [int(c) for c in table[column.key]]
+        shared[column.key] = [Share(c, counts[-1]) for c in counts[:-1]] + counts[-1:]
+        counted.append(replace(column, kind="share"))
+    return shared, counted
 
 
 def _summary(result: QuestionResult) -> str:

@@ -2,7 +2,8 @@
 回答入力 (keyboard entry), 集計 (results by cluster) and 質問の編集."""
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, Qt
+import pandas as pd
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import (QAbstractItemView, QDialog, QHBoxLayout, QInputDialog, QLabel,
                                QListView, QMessageBox, QPushButton, QSplitter, QTabWidget,
                                QVBoxLayout, QWidget)
@@ -11,32 +12,34 @@ from engine.errors import OtokuiError
 from gui.surveys.editor import SurveyDialog, SurveyEditorPage, target_label
 from gui.surveys.entry import SurveyEntryPage
 from gui.surveys.results_page import SurveyResultsPage
+from gui.widgets import cell_format
+from gui.widgets.table_model import Column, TableModel
+
+SURVEY_COLUMNS = [Column("summary", "アンケート", "text", 0)]
 
 
-class SurveyListModel(QAbstractListModel):
-    """Surveys, newest first; UserRole is the survey id."""
+class SurveyListModel(TableModel):
+    """Surveys, newest first, each shown as its title over its counts in a list view."""
 
     def __init__(self, parent=None):
-        super().__init__(parent)
-        self.rows: list[dict] = []
+        super().__init__(SURVEY_COLUMNS, parent)
+
+    @property
+    def rows(self) -> list[dict]:
+        return self.records()
 
     def set_rows(self, rows: list[dict]) -> None:
-        self.beginResetModel()
-        self.rows = rows
-        self.endResetModel()
+        frame = pd.DataFrame(rows, columns=["id", "title", "responses", "questions"])
+        frame["summary"] = [f"{r['title']}\n回答 {cell_format.text('int', r['responses'])}件・"
+                            f"質問 {cell_format.text('int', r['questions'])}問" for r in rows]
+        self.set_frame(frame)
 
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.rows)
+    def index(self, row: int, column: int = 0, parent=QModelIndex()) -> QModelIndex:
+        # Like a list model's: the list view and the tab ask for a row alone.
+        return super().index(row, column, parent)
 
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        row = self.rows[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return f"{row['title']}\n回答 {row['responses']}件・質問 {row['questions']}問"
-        if role == Qt.ItemDataRole.UserRole:
-            return row["id"]
-        return None
+    def survey_id(self, index: QModelIndex) -> int | None:
+        return self.value(index.row(), "id") if index.isValid() else None
 
     def row_of(self, survey_id: int | None) -> int:
         return next((i for i, r in enumerate(self.rows) if r["id"] == survey_id), -1)
@@ -56,7 +59,7 @@ class SurveysTab(QWidget):
         self.list_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.list_view.setSpacing(2)
         self.list_view.selectionModel().currentChanged.connect(
-            lambda current, _previous: self._select(current.data(Qt.ItemDataRole.UserRole)))
+            lambda current, _previous: self._select(self.list_model.survey_id(current)))
         left_buttons = QVBoxLayout()
         for text, slot in (("新しいアンケート…", self.new_survey),
                            ("テンプレートから作成…", self.new_from_template),

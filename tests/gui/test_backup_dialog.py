@@ -3,7 +3,7 @@ import pytest
 
 import engine
 from gui import backup_dialog
-from gui.backup_dialog import BackupDialog, create_backup, size_text
+from gui.backup_dialog import BackupDialog, create_backup
 from gui.context import AppContext
 from gui.main_window import MainWindow
 from gui.worker import wait_for_worker
@@ -28,11 +28,6 @@ def ctx(tmp_path):
     yield ctx
     wait_for_worker()
     ctx.shop.close()
-
-
-def test_size_text():
-    assert [size_text(n) for n in (100, 4096, 1536 * 1024, 25 * 1024 * 1024)] == [
-        "1 KB", "4 KB", "1.5 MB", "25.0 MB"]
 
 
 def test_create_backup_from_the_menu(qtbot, ctx, messages, tmp_path):

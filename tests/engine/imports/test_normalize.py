@@ -2,6 +2,7 @@
 the rules written out step by step with pandas string methods."""
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -34,6 +35,40 @@ def test_phone_rules_by_hand():
     assert normalize.phone_display(phones).tolist() == [
         "090-1234-5678", "090-1234-5678", "+81 90 1234 5678", "+81 (0)90-1234-5678",
         "819012345678", "03-1234-5678"]
+
+
+@pytest.mark.parametrize("phone, shown", [
+    ("09012345678", "090-1234-5678"),      # mobile
+    ("07011112222", "070-1111-2222"),
+    ("05012345678", "050-1234-5678"),      # IP phone
+    ("0312345678", "03-1234-5678"),        # Tokyo: 2-digit area code
+    ("0662223333", "06-6222-3333"),        # Osaka
+    ("0112223333", "011-222-3333"),        # Sapporo: 3 digits
+    ("0452223333", "045-222-3333"),        # Yokohama
+    ("0429221234", "04-2922-1234"),        # Tokorozawa: 04 with a 2-digit code
+    ("0422123456", "042-212-3456"),        # Musashino: 042 on the same 04
+    ("0466123456", "0466-12-3456"),        # Fujisawa: 4 digits
+    ("0462123456", "046-212-3456"),        # Atsugi: 046 beside it
+    ("0123451234", "0123-45-1234"),        # Chitose
+    ("0126712345", "01267-1-2345"),        # Iwamizawa-Kurisawa: 5 digits
+    ("0499212345", "04992-1-2345"),        # Izu Oshima
+    ("0120123456", "0120-123-456"),        # free dial
+    ("08001234567", "0800-123-4567"),      # free dial, 11 digits (not mobile 080)
+    ("0570123456", "0570-123-456"),        # navi dial
+    ("090-1234-5678", "090-1234-5678"),    # already written the same way
+    ("03 - 1234 - 5678", "03-1234-5678"),
+    ("０９０ー１２３４ー５６７８", "090-1234-5678"),
+    ("+81 90 1234 5678", "090-1234-5678"),
+    ("+81 (0)3-1234-5678", "03-1234-5678"),
+])
+def test_display_phone_writes_every_number_one_way(phone, shown):
+    assert normalize.display_phone(phone) == shown
+
+
+@pytest.mark.parametrize("phone", ["", "12345", "0901234567", "0012345678", "0201234567",
+                                   "+1 212 555 0100", "内線 23"])
+def test_display_phone_leaves_what_is_not_a_japanese_number_as_written(phone):
+    assert normalize.display_phone(phone) == phone
 
 
 def test_amounts_plain_and_messy():

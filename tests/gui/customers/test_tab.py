@@ -67,6 +67,14 @@ def test_cells_are_formatted_in_japanese(tab):
     assert text["purchase_count"] == "3"
 
 
+def test_every_phone_shows_one_way_whatever_the_export_wrote(tab):
+    tab.model.show_all()
+    phone_column = [c.key for c in tab.model.columns].index("phone")
+    shown = {(tab.model.value(r, "name"), tab.model.index(r, phone_column).data())
+             for r in range(tab.model.rowCount())}
+    assert shown == set(zip(TRUTH["name"], TRUTH["phone"]))
+
+
 @pytest.mark.parametrize("name", ["石川 涼平", "石川涼平", "小林 健一"])
 def test_typing_a_name_finds_the_customer(qtbot, tab, name):
     found = search(qtbot, tab, name)
@@ -120,7 +128,10 @@ def test_opening_a_customer_shows_their_real_figures(qtbot, tab, qtmodeltester):
     assert figures["last_purchase"] == person["last_purchase"]
     assert figures["tenure_days"] == f"{person['tenure_days']}日"
     assert figures["cluster"] == "TOP1%"
+    assert f"電話 {person['phone']}" in detail.contact.text()
+    assert "購入元: BASE" in detail.contact.text()
     assert detail.orders.total_rows() == 3
+    assert {detail.orders.index(r, 1).data() for r in range(3)} == {"BASE"}
     assert detail.orders.frame["amount"].sum() == person["total_amount"]
     assert detail.products.frame["amount"].sum() == person["total_amount"]
     for model in (detail.orders, detail.products, detail.touches):

@@ -5,11 +5,12 @@ from datetime import date
 import pandas as pd
 import pytest
 
+from engine.customers.touches import MEDIUM_LABELS
+from engine.marketing.followup_rules import TARGET_LABELS
 from gui.context import AppContext
 from gui.followups import rules as followup_rules
 from gui.followups import tasks as followup_tasks
 from gui.followups.tab import FollowupTab
-from gui.widgets.labels import MEDIUM_LABELS, TARGET_LABELS
 from tests.support.sample_shop import sample_shop, settle
 from tests.support.snapshot import SAMPLES
 

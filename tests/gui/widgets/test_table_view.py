@@ -2,7 +2,8 @@
 import pandas as pd
 import pytest
 
-from gui.widgets.frame_model import Column, FrameModel, table_view
+from gui.widgets.table_model import Column, TableModel
+from gui.widgets.table_view import table_view
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 COLUMNS = [Column("name", "氏名", "text", 6), Column("total_amount", "累計購入額", "yen", 5),
@@ -10,7 +11,7 @@ COLUMNS = [Column("name", "氏名", "text", 6), Column("total_amount", "累計�
 
 
 def test_a_big_figure_widens_its_column_and_a_small_one_keeps_the_set_width(qtbot):
-    model = FrameModel(COLUMNS)
+    model = TableModel(COLUMNS)
     view = table_view(model)
     qtbot.addWidget(view)
     metrics = view.fontMetrics()
@@ -30,7 +31,7 @@ def test_a_big_figure_widens_its_column_and_a_small_one_keeps_the_set_width(qtbo
 
 
 def test_the_widest_text_may_be_the_most_negative_figure():
-    model = FrameModel(COLUMNS)
+    model = TableModel(COLUMNS)
     model.set_frame(pd.DataFrame({"name": ["a", "b"], "total_amount": [5, -1_234_567],
                                   "recency_days": [None, 7]}))
     assert model.widest_numbers() == {1: "¥-1,234,567", 2: "7日"}
