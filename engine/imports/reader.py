@@ -5,7 +5,6 @@ import codecs
 import contextlib
 import csv
 import hashlib
-import io
 import re
 import warnings
 from dataclasses import dataclass
@@ -33,6 +32,16 @@ class Table:
 CHUNK_ROWS = 100_000
 _BLOCK = 1 << 22
 _WHITESPACE = b" \t\r\n\xef\xbb\xbf"
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+# Workbook rows read between two chunks (and so between two cancel checks):
+# openpyxl reads some 30,000 rows a second.
+XLSX_CHUNK_ROWS = 20_000
+# What no order export is: more columns than this, more rows than Excel holds,
+# more distinct texts than cells a real export has, XML past these sizes.
+MAX_COLUMNS = 2_000
+MAX_XLSX_ROWS = 1_048_576
+MAX_SHARED_STRINGS = 5_000_000
+MAX_XML_BYTES = 3 << 30
 
 
 @dataclass
@@ -44,15 +53,16 @@ class OpenedFile:
     encoding: str
     headers: list[str]
     lines: int
-    _whole: Table | None = None
+    # A workbook's header row (0-based), found when it was opened.
+    header_row: int = 0
 
     def chunks(self, rows: int | None = CHUNK_ROWS) -> Iterator[Table]:
         """Tables of at most ``rows`` data rows (``None``: one table). Raises
         BadFileError on a broken row, possibly after some chunks were yielded."""
-        if self._whole is not None:
-            yield self._whole
-            return
-        yield from _read_delimited(self, rows)
+        if self.encoding == "xlsx":
+            yield from _read_xlsx_rows(self, None if rows is None else min(rows, XLSX_CHUNK_ROWS))
+        else:
+            yield from _read_delimited(self, rows)
 
 
 def open_file(path: Path | str) -> OpenedFile:
@@ -75,10 +85,8 @@ def open_file(path: Path | str) -> OpenedFile:
             scan.feed(block)
     encoding = scan.finish()
     if encoding == "xlsx":
-        whole = _read_xlsx(path, path.read_bytes())
-        whole.sha256 = scan.digest.hexdigest()
-        return OpenedFile(path, whole.sha256, encoding, whole.headers,
-                          max(1, int(whole.rows[-1])), whole)
+        headers, header_row, rows = _xlsx_headers(path)
+        return OpenedFile(path, scan.digest.hexdigest(), encoding, headers, rows, header_row)
     return OpenedFile(path, scan.digest.hexdigest(), encoding,
                       _read_headers(path, encoding), max(1, scan.newlines))
 
@@ -110,10 +118,15 @@ class _Scan:
         if self.kind is None:
             self.head = block[:8]
             self.bom = block.startswith(codecs.BOM_UTF8)
-            self.kind = "xlsx" if block[:4] == b"PK\x03\x04" else "text"
+            self.kind = ("xlsx" if block[:4] == b"PK\x03\x04"
+                         else "utf-16" if block.startswith(_UTF16_BOMS) else "text")
         self.digest.update(block)
-        self.content = self.content or bool(block.strip(_WHITESPACE))
-        if self.kind == "text":
+        self.content = self.content or bool(block.replace(b"\x00", b"").strip(_WHITESPACE)
+                                            .removeprefix(b"\xff\xfe").removeprefix(b"\xfe\xff"))
+        if self.kind == "utf-16":
+            # Excel's 「Unicode テキスト」: every character two bytes, NULs everywhere.
+            self.newlines += block.count(b"\n\x00") + block.count(b"\x00\n")
+        elif self.kind == "text":
             nul = block.find(b"\x00")
             if nul >= 0:
                 self._check_kind()
@@ -140,8 +153,8 @@ class _Scan:
         """The encoding ('xlsx' for a workbook)."""
         if not self.content:
             raise BadFileError(self.path, "ファイルが空です。注文データをもう一度エクスポートしてください。")
-        if self.kind == "xlsx":
-            return "xlsx"
+        if self.kind in ("xlsx", "utf-16"):
+            return self.kind
         self._check_kind()
         if not self.utf8_failed:
             try:
@@ -236,6 +249,9 @@ def _read_delimited(opened: "OpenedFile", rows: int | None) -> Iterator[Table]:
     except pd.errors.EmptyDataError:
         raise BadFileError(path, "ファイルに表のデータがありません。") from None
     except UnicodeDecodeError:
+        if opened.encoding == "utf-16":
+            raise BadFileError(path, "UTF-16のテキストとして読めません（途中で切れているか壊れています）。"
+                                     "もう一度書き出してください。") from None
         _decode(path, path.read_bytes())  # raises, naming the row
         raise
     if not found:
@@ -292,33 +308,116 @@ def _cell_text(value) -> str:
     return str(value)
 
 
-def _read_xlsx(path: Path, data: bytes) -> Table:
+@contextlib.contextmanager
+def _first_sheet(path: Path):
+    """The workbook's first sheet, read-only and streaming, with its claimed size
+    ignored (a 2 KB file can claim 1,048,576 × 16,384 cells). Sizes no export has
+    are refused before openpyxl reads anything."""
+    import zipfile
+
     from openpyxl import load_workbook
 
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = {info.filename: info for info in archive.infolist()}
+            sizes = {name: info.file_size for name, info in members.items()}
+            shared = members.get("xl/sharedStrings.xml")
+            if shared is not None:
+                with archive.open(shared) as handle:
+                    head = handle.read(4096).decode("utf-8", "replace")
+                match = re.search(r'uniqueCount="(\d+)"', head) or re.search(r'count="(\d+)"', head)
+                if match and int(match.group(1)) > MAX_SHARED_STRINGS:
+                    raise BadFileError(path, f"文字列が {int(match.group(1)):,} 種類もあり、注文データとしては"
+                                             "大きすぎます。CSVで保存し直すか、期間を分けてください。")
+            if sum(info.file_size for info in members.values()) > MAX_XML_BYTES:
+                raise BadFileError(path, "展開すると大きすぎるExcelファイルです。CSVで保存し直すか、"
+                                         "期間を分けてください。")
+    except zipfile.BadZipFile as exc:
+        raise BadFileError(path, f"Excelファイルとして読めません（{exc}）。"
+                                 "Excelで開いて保存し直してください。") from None
     # A damaged .xlsx can fail anywhere inside zipfile, zlib, the XML parser or
     # openpyxl (read-only sheets are parsed lazily, while iterating), with many
     # exception types; any of them means "cannot read this workbook".
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    # The file is opened here, not by openpyxl, so it is closed even when
+    # openpyxl fails half-way through opening it.
+    with open(path, "rb") as handle:
+        try:
+            book = load_workbook(handle, read_only=True, data_only=True)
+        except Exception as exc:  # noqa: BLE001 — see above
+            raise _unreadable_workbook(path, exc) from None
         try:
             sheet = book.worksheets[0]
-            raw = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+            # Rows for progress only: as the sheet says, else guessed from its
+            # XML at some 35 bytes a cell.
+            claimed = sheet.max_row or (sizes.get(sheet._worksheet_path, 0)
+                                        // (35 * max(1, sheet.max_column or 8)))
+            sheet.reset_dimensions()
+            yield sheet, claimed
         finally:
             book.close()
-    except Exception as exc:  # noqa: BLE001 — see above
-        raise BadFileError(path, f"Excelファイルとして読めません（{type(exc).__name__}: {exc}）。"
-                                 "Excelで開いて保存し直してください。") from None
-    header_index = next((i for i, row in enumerate(raw[:50])
+
+
+def _unreadable_workbook(path: Path, exc: BaseException) -> BadFileError:
+    return BadFileError(path, f"Excelファイルとして読めません（{type(exc).__name__}: {exc}）。"
+                              "Excelで開いて保存し直してください。")
+
+
+def _xlsx_headers(path: Path) -> tuple[list[str], int, int]:
+    """The header row (the first of the first 50 with two or more cells), its
+    index, and the number of rows the sheet says it has (for progress only)."""
+    with _first_sheet(path) as (sheet, claimed):
+        try:
+            first = [[_cell_text(v) for v in row] for row in
+                     sheet.iter_rows(max_row=50, max_col=MAX_COLUMNS + 1, values_only=True)]
+        except Exception as exc:  # noqa: BLE001 — see _first_sheet
+            raise _unreadable_workbook(path, exc) from None
+    header_index = next((i for i, row in enumerate(first)
                          if sum(1 for v in row if v.strip()) >= 2), None)
     if header_index is None:
         raise BadFileError(path, "最初のシートに見出し行が見つかりません。")
-    headers = [h.strip() for h in raw[header_index]]
-    if len(headers) < 2:
-        raise BadFileError(path, "表形式のデータではありません（見出し行に列が1つしかありません）。", row=1)
-    width = len(headers)
-    body = [(row + [""] * width)[:width] for row in raw[header_index + 1:]]
-    frame = pd.DataFrame(body, columns=headers, dtype=str)
-    table = _finish(headers, frame, first_row=header_index + 2, encoding="xlsx")
-    if table.frame.empty:
+    headers = [h.strip() for h in first[header_index]]
+    while headers and not headers[-1]:
+        headers.pop()
+    if len(headers) > MAX_COLUMNS:
+        raise BadFileError(path, f"列が多すぎます（{MAX_COLUMNS:,}列まで）。注文データのシートか"
+                                 "確認してください。", row=header_index + 1)
+    return headers, header_index, max(1, min(claimed, MAX_XLSX_ROWS))
+
+
+def _read_xlsx_rows(opened: OpenedFile, rows: int | None) -> Iterator[Table]:
+    """The sheet's data rows, streamed, ``rows`` at a time (None: all at once)."""
+    path, width = opened.path, len(opened.headers)
+    first_row = opened.header_row + 2   # as a spreadsheet numbers it
+    found = 0
+    with _first_sheet(path) as (sheet, _claimed):
+        body: list[list[str]] = []
+        start = first_row
+        try:
+            for number, row in enumerate(sheet.iter_rows(min_row=first_row, max_col=width,
+                                                         values_only=True), start=first_row):
+                if number > MAX_XLSX_ROWS:
+                    raise BadFileError(path, "Excelの行数の上限を超えています。", row=number)
+                cells = [_cell_text(v) for v in row]
+                body.append(cells + [""] * (width - len(cells)))
+                if rows is not None and len(body) >= rows:
+                    table = _body_table(opened.headers, body, start)
+                    found += len(table.frame)
+                    yield table
+                    body, start = [], number + 1
+        except BadFileError:
+            raise
+        except Exception as exc:  # noqa: BLE001 — see _first_sheet
+            raise _unreadable_workbook(path, exc) from None
+        if body or not found:
+            table = _body_table(opened.headers, body, start)
+            found += len(table.frame)
+            if len(table.frame):
+                yield table
+    if not found:
         raise BadFileError(path, "見出し行のほかにデータ行がありません。")
-    return table
+
+
+def _body_table(headers: list[str], body: list[list[str]], first_row: int) -> Table:
+    frame = pd.DataFrame(body, columns=headers, dtype=str) if body else \
+        pd.DataFrame({h: pd.Series(dtype=str) for h in headers})
+    return _finish(headers, frame, first_row=first_row, encoding="xlsx")

@@ -2,6 +2,9 @@
 import csv
 import io
 import os
+import re
+import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -209,3 +212,76 @@ def test_an_order_without_any_date_is_refused(shop, tmp_path):
             row[date] = ""
     error = failing_import(shop, rewrite_rows(rows, tmp_path / "nodate.csv"))
     assert "注文日時が空です" in error.reason and (error.row, error.column) == (2, "Created at")
+
+
+# --- workbooks and texts as other programs write them --------------------------------
+
+def _zip_with(path: Path, target: Path, member: str, change) -> Path:
+    """A copy of a workbook with one member changed (``change(b"")`` adds a missing one)."""
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            out.writestr(info, change(data) if info.filename == member else data)
+        if member not in source.namelist():
+            out.writestr(member, change(b""))
+    return target
+
+
+def test_a_workbook_claiming_a_million_rows_by_16384_columns_reads_its_real_cells(shop, tmp_path):
+    workbook = SAMPLES / "generic" / "generic_202509.xlsx"
+    claims = _zip_with(workbook, tmp_path / "claims.xlsx", "xl/worksheets/sheet1.xml",
+                       lambda xml: re.sub(rb'<dimension ref="[^"]+"',
+                                          b'<dimension ref="A1:XFD1048576"', xml))
+    with zipfile.ZipFile(claims) as archive:
+        assert b"XFD1048576" in archive.read("xl/worksheets/sheet1.xml")
+    honest = Shop(":memory:").imports.import_file(workbook)
+    result = shop.imports.import_file(claims)
+    assert (result.orders_added, result.rows_read) == (honest.orders_added, honest.rows_read)
+
+
+def test_a_workbook_with_absurdly_many_texts_is_refused_before_reading_them(shop, tmp_path):
+    workbook = SAMPLES / "generic" / "generic_202509.xlsx"
+    # The table of texts Excel keeps, declaring 30 million of them.
+    bloated = _zip_with(workbook, tmp_path / "bloated.xlsx", "xl/sharedStrings.xml",
+                        lambda _xml: b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://'
+                                     b'schemas.openxmlformats.org/spreadsheetml/2006/main" '
+                                     b'count="30000000" uniqueCount="30000000"><si><t>a</t></si></sst>')
+    assert "大きすぎます" in failing_import(shop, bloated).reason
+
+
+def test_a_big_workbook_is_read_in_parts_and_can_be_cancelled(tmp_path):
+    from openpyxl import Workbook
+
+    from engine.errors import CancelledError
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet()
+    sheet.append(["受注番号", "受注日", "氏名", "商品コード", "単価", "数量"])
+    for number in range(1, 45_001):
+        sheet.append([str(number), "2025-07-01", f"客{number % 900}", "S1", 1000, 1])
+    path = tmp_path / "big.xlsx"
+    book.save(path)
+    shop = Shop(":memory:")
+    messages = []
+    result = shop.imports.import_file(path, progress=lambda f, m: messages.append(m))
+    assert result.orders_added == 45_000
+    # Written part by part as it was read (20,000 rows at a time), not read whole first.
+    assert sum("注文を書き込んでいます" in m for m in messages) >= 3
+    fresh, written = Shop(":memory:"), []
+    with pytest.raises(CancelledError):   # asked while the second part is being read
+        fresh.imports.import_file(path, progress=lambda f, m: written.append(m),
+                                  cancel=lambda: sum("注文を書き込んでいます" in m
+                                                     for m in written) >= 1)
+    assert fresh.db.scalar("SELECT count(*) FROM orders") == 0
+
+
+def test_excel_unicode_text_utf16_with_tabs_imports_like_the_csv(shop, tmp_path):
+    rows = list(csv.reader(io.StringIO(SHOPIFY.read_text(encoding="utf-8"))))
+    out = io.StringIO()
+    csv.writer(out, delimiter="\t", lineterminator="\r\n").writerows(rows)
+    unicode_text = tmp_path / "orders.txt"
+    unicode_text.write_bytes(out.getvalue().encode("utf-16"))   # BOM, little-endian
+    assert unicode_text.read_bytes()[:2] == b"\xff\xfe"
+    expected = Shop(":memory:").imports.import_file(SHOPIFY)
+    result = Shop(":memory:").imports.import_file(unicode_text)
+    assert (result.orders_added, result.lines, result.source) == \
+        (expected.orders_added, expected.lines, "shopify")
