@@ -1,4 +1,4 @@
-"""What every tab shares: the open shop, the engine worker, one ``data_changed`` signal."""
+"""What every tab shares: the open shop, the engine thread, one ``data_changed`` signal."""
 from __future__ import annotations
 
 from typing import Any, Callable
@@ -6,6 +6,7 @@ from typing import Any, Callable
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
+from gui.engine_thread import engine_thread
 from gui.worker import QueryOp
 
 
@@ -27,7 +28,7 @@ class AppContext(QObject):
     def run(self, parent: QWidget, op: Callable[[Any, Callable, Callable], Any],
             success: Callable[[Any], None] | None = None, *, label: str | None = None,
             changes_data: bool = False, **callbacks) -> QueryOp:
-        """Run ``op(shop, progress, cancel)`` on the worker; ``label`` shows a progress dialog.
+        """Run ``op(shop, progress, cancel)`` on the engine thread; ``label`` shows a progress dialog.
 
         With ``changes_data`` the context emits ``data_changed`` after ``success``.
         """
@@ -43,8 +44,9 @@ class AppContext(QObject):
         return query.run_in_background()
 
     def set_shop(self, shop) -> None:
+        """Use ``shop`` from now on; the old one is closed once the jobs queued for it ran."""
         old, self.shop = self.shop, shop
         if old is not None and old is not shop:
-            old.close()
+            engine_thread().submit(old.close)
         self.shop_changed.emit()
         self.data_changed.emit()

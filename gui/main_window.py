@@ -19,7 +19,7 @@ from engine.errors import OtokuiError
 from engine.store.paths import log_dir
 from gui.context import AppContext
 from gui.errors import show_error
-from gui.worker import worker_pool
+from gui.worker import wait_for_worker
 
 APP_TITLE = "Otokui（お得意様）"
 DB_FILTER = "Otokuiデータベース (*.db);;すべてのファイル (*)"
@@ -198,7 +198,7 @@ class MainWindow(QMainWindow):
         """Open (or create) the database at ``path`` and rebuild every tab for it."""
         from gui.recovery import open_shop
         from gui.startup import remember_database
-        if not worker_pool().waitForDone(3000):
+        if not wait_for_worker(3000):
             show_error(self, OtokuiError("処理中です。終わってから開き直してください。"))
             return False
         if self.ctx.shop.path is not None and path.resolve() == self.ctx.shop.path.resolve():

@@ -1,9 +1,9 @@
 """Engine jobs off the UI thread (STYLE §3, after Anki's QueryOp).
 
-One worker thread runs every engine call, so the database is used from one
-thread at a time while the window stays responsive::
+Every engine call runs on the one engine thread (gui/engine_thread.py), in the
+order queued, while the window stays responsive::
 
-    QueryOp(parent, op=lambda shop, progress, cancel: shop.imports.import_file(path,
+    QueryOp(parent, shop, op=lambda shop, progress, cancel: shop.imports.import_file(path,
             progress=progress, cancel=cancel),
             success=self._show_result).with_progress("取り込み中…").run_in_background()
 
@@ -18,23 +18,13 @@ import threading
 import traceback
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from engine.errors import CancelledError, OtokuiError
+from gui.engine_thread import engine_thread
 
 log = logging.getLogger(__name__)
-
-_pool: QThreadPool | None = None
-
-
-def worker_pool() -> QThreadPool:
-    """The single engine thread (a pool of one, so jobs queue in order)."""
-    global _pool
-    if _pool is None:
-        _pool = QThreadPool()
-        _pool.setMaxThreadCount(1)
-    return _pool
 
 
 class _Signals(QObject):
@@ -44,9 +34,8 @@ class _Signals(QObject):
     cancelled = Signal()
 
 
-class _Job(QRunnable):
+class _Job:
     def __init__(self, op: Callable, shop, signals: _Signals, cancel_event: threading.Event):
-        super().__init__()
         self.op = op
         self.shop = shop
         self.signals = signals
@@ -67,7 +56,7 @@ class _Job(QRunnable):
 
 
 class QueryOp(QObject):
-    """Run ``op(shop, progress, cancel)`` on the worker thread, then a callback on the UI thread.
+    """Run ``op(shop, progress, cancel)`` on the engine thread, then a callback on the UI thread.
 
     ``success(result)`` runs on success; ``failure(exc)`` on an error (default: the
     friendly error dialog); ``cancelled()`` when the user cancelled. ``progress(fraction,
@@ -116,7 +105,7 @@ class QueryOp(QObject):
         self.signals.failed.connect(self._on_failed)
         self.signals.cancelled.connect(self._on_cancelled)
         self.running = True
-        worker_pool().start(_Job(self.op, self.shop, self.signals, self.cancel_event))
+        engine_thread().submit(_Job(self.op, self.shop, self.signals, self.cancel_event).run)
         return self
 
     def _on_progress(self, fraction: float, message: str) -> None:
@@ -159,4 +148,5 @@ class QueryOp(QObject):
 
 def wait_for_worker(timeout_ms: int = 30000) -> bool:
     """Tests and shutdown: block until queued engine jobs are done."""
-    return worker_pool().waitForDone(timeout_ms)
+    return engine_thread().wait_idle(timeout_ms / 1000)
+
