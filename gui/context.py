@@ -50,3 +50,27 @@ class AppContext(QObject):
             engine_thread().submit(old.close)
         self.shop_changed.emit()
         self.data_changed.emit()
+
+
+class LatestLoad:
+    """A series of loads (the search as the user types, the survey they chose) in which
+    only the newest counts: one overtaken while still queued is skipped on the engine
+    thread, one overtaken while running is not shown."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget):
+        self.ctx = ctx
+        self.parent = parent
+        self._newest = 0
+
+    def run(self, load: Callable[[Any], Any], show: Callable[[Any], None]) -> None:
+        """``load(shop)`` on the engine thread, then ``show(result)`` unless a newer load began."""
+        self._newest += 1
+        number = self._newest
+
+        def op(shop, progress, cancel):
+            return load(shop) if number == self._newest else None
+
+        def done(result) -> None:
+            if number == self._newest:
+                show(result)
+        self.ctx.run(self.parent, op, done)

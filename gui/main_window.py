@@ -32,23 +32,14 @@ def _lazy(module: str, name: str) -> Callable[[AppContext], QWidget]:
     return build
 
 
-def _shop_tab(module: str, name: str) -> Callable[[AppContext], QWidget]:
-    """Tabs written against a bare ``shop`` refresh on ``data_changed``."""
-    def build(ctx: AppContext) -> QWidget:
-        tab = getattr(importlib.import_module(module), name)(ctx.shop)
-        ctx.data_changed.connect(tab.refresh)
-        return tab
-    return build
-
-
 # (title, factory). Tabs take the AppContext and refresh on ctx.data_changed.
 TABS: list[tuple[str, Callable[[AppContext], QWidget]]] = [
     ("ダッシュボード", _lazy("gui.dashboard.tab", "DashboardTab")),
     (IMPORT_TAB, _lazy("gui.importing.tab", "ImportTab")),
     ("顧客", _lazy("gui.customers.tab", "CustomersTab")),
     ("セグメント・フォロー", _lazy("gui.followups.tab", "FollowupTab")),
-    ("アンケート", _shop_tab("gui.surveys.tab", "SurveysTab")),
-    ("カスタマージャーニー", _shop_tab("gui.journeys.tab", "JourneyTab")),
+    ("アンケート", _lazy("gui.surveys.tab", "SurveysTab")),
+    ("カスタマージャーニー", _lazy("gui.journeys.tab", "JourneyTab")),
     ("印刷", _lazy("gui.printing.tab", "PrintingTab")),
 ]
 
