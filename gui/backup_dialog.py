@@ -78,7 +78,9 @@ class BackupDialog(QDialog):
         self.refresh()
 
     def refresh(self) -> None:
-        backups = self.ctx.shop.backups.list()
+        self.ctx.run(self, lambda shop, progress, cancel: shop.backups.list(), self._show)
+
+    def _show(self, backups) -> None:
         self.model.set_backups(backups)
         if self.ctx.shop.path is None:
             self.empty.setText(IN_MEMORY)

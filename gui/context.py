@@ -51,6 +51,10 @@ class AppContext(QObject):
         self.shop_changed.emit()
         self.data_changed.emit()
 
+    def close(self) -> None:
+        """At exit: wait for the queued jobs, then close the shop on the engine thread."""
+        engine_thread().call(self.shop.close)
+
 
 class LatestLoad:
     """A series of loads (the search as the user types, the survey they chose) in which
