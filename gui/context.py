@@ -16,6 +16,9 @@ class AppContext(QObject):
     Anything that changes the database (import, undo, edit, restore) emits
     ``data_changed`` once it is done, so every tab shows the same state.
     ``shop_changed`` is emitted when another database file is opened.
+
+    The shop was opened on the engine thread (gui/recovery.py) and is only used
+    there: through ``run``. Reading plain attributes such as ``shop.path`` is fine.
     """
 
     data_changed = Signal()

@@ -1,8 +1,10 @@
-"""The one thread that runs every engine job of the window, for as long as the program runs.
+"""The one thread that owns the window's shop: it opens it, runs every engine job, closes it.
 
-Jobs run one at a time in the order they were queued, so a job queued after
-another sees everything it wrote. Unlike a thread pool's worker, the thread never
-expires, so whatever it opens stays on it.
+The shop's SQLite connection keeps SQLite's default ``check_same_thread``, so an
+engine call made on the UI thread raises ``sqlite3.ProgrammingError`` at once
+instead of freezing the window behind an import. Jobs run one at a time in the
+order they were queued, so a job queued after another sees everything it wrote.
+The thread lives as long as the program: a shop opened on it can only be used on it.
 """
 from __future__ import annotations
 

@@ -19,7 +19,6 @@ from engine.errors import OtokuiError
 from engine.store.paths import log_dir
 from gui.context import AppContext
 from gui.errors import show_error
-from gui.worker import wait_for_worker
 
 APP_TITLE = "Otokui（お得意様）"
 DB_FILTER = "Otokuiデータベース (*.db);;すべてのファイル (*)"
@@ -183,23 +182,30 @@ class MainWindow(QMainWindow):
 
     def open_demo(self) -> None:
         from gui.startup import open_demo
-        self.switch_to(open_demo(self))
 
-    def switch_to(self, path: Path) -> bool:
-        """Open (or create) the database at ``path`` and rebuild every tab for it."""
+        def built(path: Path | None) -> None:
+            if path is not None:
+                self.switch_to(path)
+        open_demo(self, built)
+
+    def switch_to(self, path: Path) -> None:
+        """Open (or create) the database at ``path`` on the engine thread, then rebuild
+        every tab for it (``shop_changed``); the current shop stays if it cannot open."""
         from gui.recovery import open_shop
         from gui.startup import remember_database
-        if not wait_for_worker(3000):
-            show_error(self, OtokuiError("処理中です。終わってから開き直してください。"))
-            return False
         if self.ctx.shop.path is not None and path.resolve() == self.ctx.shop.path.resolve():
-            return True
-        shop = open_shop(path, self)
-        if shop is None:
-            return False
-        self.ctx.set_shop(shop)
-        remember_database(path)
-        return True
+            return
+        # A running import would send its remaining files to the new database; other
+        # long jobs keep a modal progress dialog up, which keeps the menu out of reach.
+        if self.tab(IMPORT_TAB).busy():
+            show_error(self, OtokuiError("処理中です。終わってから開き直してください。"))
+            return
+
+        def opened(shop) -> None:
+            if shop is not None:
+                self.ctx.set_shop(shop)
+                remember_database(path)
+        open_shop(path, self, opened)
 
     def _folder(self) -> str:
         path = self.ctx.shop.path

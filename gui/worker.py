@@ -1,7 +1,7 @@
 """Engine jobs off the UI thread (STYLE §3, after Anki's QueryOp).
 
-Every engine call runs on the one engine thread (gui/engine_thread.py), in the
-order queued, while the window stays responsive::
+Every engine call runs on the one engine thread (gui/engine_thread.py), the only
+thread that may use the window's shop, while the window stays responsive::
 
     QueryOp(parent, shop, op=lambda shop, progress, cancel: shop.imports.import_file(path,
             progress=progress, cancel=cancel),
@@ -18,7 +18,7 @@ import threading
 import traceback
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, Qt, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from engine.errors import CancelledError, OtokuiError
@@ -61,14 +61,18 @@ class QueryOp(QObject):
     ``success(result)`` runs on success; ``failure(exc)`` on an error (default: the
     friendly error dialog); ``cancelled()`` when the user cancelled. ``progress(fraction,
     message)`` runs on the UI thread for widgets that show progress themselves.
+    ``parent`` may be None before the window exists (start-up); ``shop`` is None for
+    jobs that open a shop or build a file.
     """
 
-    def __init__(self, parent: QWidget, shop, op: Callable[[Any, Callable, Callable], Any],
+    def __init__(self, parent: QWidget | None, shop, op: Callable[[Any, Callable, Callable], Any],
                  success: Callable[[Any], None] | None = None,
                  failure: Callable[[BaseException], None] | None = None,
                  cancelled: Callable[[], None] | None = None,
                  progress: Callable[[float, str], None] | None = None):
-        super().__init__(parent)
+        # Without a parent the op would be garbage once this call returns, and its
+        # callbacks never run: the application keeps it instead.
+        super().__init__(parent if parent is not None else QCoreApplication.instance())
         self.parent_widget = parent
         self.shop = shop
         self.op = op
@@ -77,13 +81,17 @@ class QueryOp(QObject):
         self.on_cancelled = cancelled
         self.on_progress = progress
         self.label: str | None = None
+        self.cancellable = True
         self.cancel_event = threading.Event()
         self.dialog: QProgressDialog | None = None
         self.signals = _Signals()
         self.running = False
 
-    def with_progress(self, label: str) -> "QueryOp":
+    def with_progress(self, label: str, cancellable: bool = True) -> "QueryOp":
+        """Show a progress dialog (after 300 ms); without ``cancellable`` it has no
+        キャンセル button, for jobs that cannot stop halfway (opening a database)."""
         self.label = label
+        self.cancellable = cancellable
         return self
 
     def cancel(self) -> None:
@@ -98,6 +106,8 @@ class QueryOp(QObject):
             dialog.setAutoClose(False)
             dialog.setAutoReset(False)
             dialog.setValue(0)
+            if not self.cancellable:
+                dialog.setCancelButton(None)
             dialog.canceled.connect(self.cancel)
             self.dialog = dialog
         self.signals.progress.connect(self._on_progress)
@@ -147,6 +157,21 @@ class QueryOp(QObject):
 
 
 def wait_for_worker(timeout_ms: int = 30000) -> bool:
-    """Tests and shutdown: block until queued engine jobs are done."""
+    """Tests: block until queued engine jobs are done."""
     return engine_thread().wait_idle(timeout_ms / 1000)
 
+
+def wait_for(start: Callable[[Callable[[Any], None]], None]) -> Any:
+    """Start-up only, before the window exists: ``start(done)`` begins an asynchronous
+    step that calls ``done(result)`` on every outcome; a local event loop runs until it
+    does, so the step's dialogs (progress, questions, errors) work meanwhile."""
+    loop = QEventLoop()
+    results: list = []
+
+    def done(result) -> None:
+        results.append(result)
+        loop.quit()
+    start(done)
+    if not results:
+        loop.exec()
+    return results[0]
