@@ -139,6 +139,12 @@ class MainWindow(QMainWindow):
             return True
         return super().eventFilter(watched, event)
 
+    def closeEvent(self, event) -> None:
+        # At exit the shop closes after the queued engine jobs: a running import stops at
+        # its next step (rolled back) rather than keep the program going unseen.
+        self.tab(IMPORT_TAB).cancel()
+        super().closeEvent(event)
+
     # -- menus --------------------------------------------------------------------------
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("ファイル(&F)")

@@ -282,6 +282,18 @@ def test_ui_stays_responsive_during_a_100k_line_import_and_cancel_changes_nothin
     assert tab.history.rowCount() == 1
 
 
+def test_closing_the_window_stops_a_running_import(qtbot, window, tmp_path):
+    big = write_generic(tmp_path / "big.csv", 100_000)
+    tab = tab_of(window)
+    before = stored(window)
+    drop(window, [big])
+    qtbot.waitUntil(lambda: "注文データを読み込んでいます" in tab.progress_label.text(),
+                    timeout=60000)
+    window.close()
+    assert tab.running.cancel_event.is_set()
+    wait_for_worker()
+    assert stored(window) == before
+
 def test_a_dropped_batch_is_backed_up_once_before_it_changes_anything(qtbot, tmp_path):
     ctx = AppContext(engine_shop(tmp_path / "shop.db"))
     window = MainWindow(ctx)
