@@ -31,18 +31,19 @@ def run(db_path: Path | None = None) -> int:
     from engine.app.logs import setup_logging
     from gui import crash
     from gui.context import AppContext
+    from gui.engine_thread import engine_thread
     from gui.first_window import watch_first_window
     from gui.main_window import MainWindow
     from gui.recovery import open_shop
     from gui.startup import choose_first_database, database_to_open, remember_database
-    from gui.worker import wait_for_worker
+    from gui.worker import wait_for
 
     crash.install(setup_logging())
     app = setup_application()
     path = db_path or database_to_open() or choose_first_database()
     if path is None:
         return 0
-    shop = open_shop(path)
+    shop = wait_for(lambda done: open_shop(path, None, done))
     if shop is None:
         return 1
     remember_database(path)
@@ -51,8 +52,8 @@ def run(db_path: Path | None = None) -> int:
     window.show()
     watch_first_window(app, started)
     code = app.exec()
-    wait_for_worker()
-    ctx.shop.close()
+    ctx.close()
+    engine_thread().stop()
     return code
 
 

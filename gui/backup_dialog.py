@@ -68,7 +68,9 @@ class BackupDialog(QDialog):
         self.refresh()
 
     def refresh(self) -> None:
-        backups = self.ctx.shop.backups.list()
+        self.ctx.run(self, lambda shop, progress, cancel: shop.backups.list(), self._show)
+
+    def _show(self, backups) -> None:
         self.model.set_frame(backup_frame(backups))
         if self.ctx.shop.path is None:
             self.empty.setText(IN_MEMORY)

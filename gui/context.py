@@ -1,4 +1,4 @@
-"""What every tab shares: the open shop, the engine worker, one ``data_changed`` signal."""
+"""What every tab shares: the open shop, the engine thread, one ``data_changed`` signal."""
 from __future__ import annotations
 
 from typing import Any, Callable
@@ -6,6 +6,7 @@ from typing import Any, Callable
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
+from gui.engine_thread import engine_thread
 from gui.worker import QueryOp
 
 
@@ -15,6 +16,9 @@ class AppContext(QObject):
     Anything that changes the database (import, undo, edit, restore) emits
     ``data_changed`` once it is done, so every tab shows the same state.
     ``shop_changed`` is emitted when another database file is opened.
+
+    The shop was opened on the engine thread (gui/recovery.py) and is only used
+    there: through ``run``. Reading plain attributes such as ``shop.path`` is fine.
     """
 
     data_changed = Signal()
@@ -27,7 +31,7 @@ class AppContext(QObject):
     def run(self, parent: QWidget, op: Callable[[Any, Callable, Callable], Any],
             success: Callable[[Any], None] | None = None, *, label: str | None = None,
             changes_data: bool = False, **callbacks) -> QueryOp:
-        """Run ``op(shop, progress, cancel)`` on the worker; ``label`` shows a progress dialog.
+        """Run ``op(shop, progress, cancel)`` on the engine thread; ``label`` shows a progress dialog.
 
         With ``changes_data`` the context emits ``data_changed`` after ``success``.
         """
@@ -43,8 +47,37 @@ class AppContext(QObject):
         return query.run_in_background()
 
     def set_shop(self, shop) -> None:
+        """Use ``shop`` from now on; the old one is closed once the jobs queued for it ran."""
         old, self.shop = self.shop, shop
         if old is not None and old is not shop:
-            old.close()
+            engine_thread().submit(old.close)
         self.shop_changed.emit()
         self.data_changed.emit()
+
+    def close(self) -> None:
+        """At exit: wait for the queued jobs, then close the shop on the engine thread."""
+        engine_thread().call(self.shop.close)
+
+
+class LatestLoad:
+    """A series of loads (the search as the user types, the survey they chose) in which
+    only the newest counts: one overtaken while still queued is skipped on the engine
+    thread, one overtaken while running is not shown."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget):
+        self.ctx = ctx
+        self.parent = parent
+        self._newest = 0
+
+    def run(self, load: Callable[[Any], Any], show: Callable[[Any], None]) -> None:
+        """``load(shop)`` on the engine thread, then ``show(result)`` unless a newer load began."""
+        self._newest += 1
+        number = self._newest
+
+        def op(shop, progress, cancel):
+            return load(shop) if number == self._newest else None
+
+        def done(result) -> None:
+            if number == self._newest:
+                show(result)
+        self.ctx.run(self.parent, op, done)

@@ -19,7 +19,6 @@ from engine.errors import OtokuiError
 from engine.store.paths import log_dir
 from gui.context import AppContext
 from gui.errors import show_error
-from gui.worker import worker_pool
 
 APP_TITLE = "Otokui（お得意様）"
 DB_FILTER = "Otokuiデータベース (*.db);;すべてのファイル (*)"
@@ -32,23 +31,14 @@ def _lazy(module: str, name: str) -> Callable[[AppContext], QWidget]:
     return build
 
 
-def _shop_tab(module: str, name: str) -> Callable[[AppContext], QWidget]:
-    """Tabs written against a bare ``shop`` refresh on ``data_changed``."""
-    def build(ctx: AppContext) -> QWidget:
-        tab = getattr(importlib.import_module(module), name)(ctx.shop)
-        ctx.data_changed.connect(tab.refresh)
-        return tab
-    return build
-
-
 # (title, factory). Tabs take the AppContext and refresh on ctx.data_changed.
 TABS: list[tuple[str, Callable[[AppContext], QWidget]]] = [
     ("ダッシュボード", _lazy("gui.dashboard.tab", "DashboardTab")),
     (IMPORT_TAB, _lazy("gui.importing.tab", "ImportTab")),
     ("顧客", _lazy("gui.customers.tab", "CustomersTab")),
     ("セグメント・フォロー", _lazy("gui.followups.tab", "FollowupTab")),
-    ("アンケート", _shop_tab("gui.surveys.tab", "SurveysTab")),
-    ("カスタマージャーニー", _shop_tab("gui.journeys.tab", "JourneyTab")),
+    ("アンケート", _lazy("gui.surveys.tab", "SurveysTab")),
+    ("カスタマージャーニー", _lazy("gui.journeys.tab", "JourneyTab")),
     ("印刷", _lazy("gui.printing.tab", "PrintingTab")),
 ]
 
@@ -149,6 +139,12 @@ class MainWindow(QMainWindow):
             return True
         return super().eventFilter(watched, event)
 
+    def closeEvent(self, event) -> None:
+        # At exit the shop closes after the queued engine jobs: a running import stops at
+        # its next step (rolled back) rather than keep the program going unseen.
+        self.tab(IMPORT_TAB).cancel()
+        super().closeEvent(event)
+
     # -- menus --------------------------------------------------------------------------
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("ファイル(&F)")
@@ -192,23 +188,30 @@ class MainWindow(QMainWindow):
 
     def open_demo(self) -> None:
         from gui.startup import open_demo
-        self.switch_to(open_demo(self))
 
-    def switch_to(self, path: Path) -> bool:
-        """Open (or create) the database at ``path`` and rebuild every tab for it."""
+        def built(path: Path | None) -> None:
+            if path is not None:
+                self.switch_to(path)
+        open_demo(self, built)
+
+    def switch_to(self, path: Path) -> None:
+        """Open (or create) the database at ``path`` on the engine thread, then rebuild
+        every tab for it (``shop_changed``); the current shop stays if it cannot open."""
         from gui.recovery import open_shop
         from gui.startup import remember_database
-        if not worker_pool().waitForDone(3000):
-            show_error(self, OtokuiError("処理中です。終わってから開き直してください。"))
-            return False
         if self.ctx.shop.path is not None and path.resolve() == self.ctx.shop.path.resolve():
-            return True
-        shop = open_shop(path, self)
-        if shop is None:
-            return False
-        self.ctx.set_shop(shop)
-        remember_database(path)
-        return True
+            return
+        # A running import would send its remaining files to the new database; other
+        # long jobs keep a modal progress dialog up, which keeps the menu out of reach.
+        if self.tab(IMPORT_TAB).busy():
+            show_error(self, OtokuiError("処理中です。終わってから開き直してください。"))
+            return
+
+        def opened(shop) -> None:
+            if shop is not None:
+                self.ctx.set_shop(shop)
+                remember_database(path)
+        open_shop(path, self, opened)
 
     def _folder(self) -> str:
         path = self.ctx.shop.path

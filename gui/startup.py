@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Callable
 
-from PySide6.QtWidgets import (QApplication, QDialog, QFileDialog, QLabel, QProgressDialog,
-                               QPushButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QDialog, QFileDialog, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from engine.app.demo import build_demo, demo_db_path
 from engine.store.paths import default_db_path, user_data_dir
+from gui.errors import show_error
+from gui.worker import QueryOp, wait_for
 
 STATE_FILE = "gui.json"
 
@@ -83,25 +85,22 @@ class WelcomeDialog(QDialog):
         self.accept()
 
 
-def open_demo(parent: QWidget | None = None) -> Path:
-    """The demo database, built on first use with a progress dialog."""
+def open_demo(parent: QWidget | None, done: Callable[[Path | None], None]) -> None:
+    """``done(path)`` with the demo database, built on the engine thread on first use
+    (with a progress dialog); ``done(None)`` when the build was cancelled or failed."""
     path = demo_db_path()
     if path.is_file():
-        return path
-    dialog = QProgressDialog("デモのお店を準備しています…", "", 0, 1000, parent)
-    dialog.setWindowTitle("Otokui")
-    dialog.setCancelButton(None)
-    dialog.setMinimumDuration(0)
+        done(path)
+        return
 
-    def progress(fraction: float, message: str) -> None:
-        dialog.setValue(int(fraction * 1000))
-        dialog.setLabelText(message)
-        QApplication.processEvents()
+    def failed(exc: BaseException) -> None:
+        show_error(parent, exc)
+        done(None)
 
-    try:
-        return build_demo(path, progress=progress)
-    finally:
-        dialog.close()
+    QueryOp(parent, None,
+            lambda _shop, progress, cancel: build_demo(path, progress=progress, cancel=cancel),
+            success=done, failure=failed, cancelled=lambda: done(None),
+            ).with_progress("デモのお店を準備しています…").run_in_background()
 
 
 def choose_first_database(parent: QWidget | None = None) -> Path | None:
@@ -110,7 +109,7 @@ def choose_first_database(parent: QWidget | None = None) -> Path | None:
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return None
     if dialog.choice == WelcomeDialog.DEMO:
-        return open_demo(parent)
+        return wait_for(lambda done: open_demo(parent, done))
     if dialog.choice == WelcomeDialog.NEW:
         return default_db_path()
     name, _ = QFileDialog.getOpenFileName(parent, "データベースを開く", str(Path.home()),

@@ -1,9 +1,9 @@
 """Engine jobs off the UI thread (STYLE §3, after Anki's QueryOp).
 
-One worker thread runs every engine call, so the database is used from one
-thread at a time while the window stays responsive::
+Every engine call runs on the one engine thread (gui/engine_thread.py), the only
+thread that may use the window's shop, while the window stays responsive::
 
-    QueryOp(parent, op=lambda shop, progress, cancel: shop.imports.import_file(path,
+    QueryOp(parent, shop, op=lambda shop, progress, cancel: shop.imports.import_file(path,
             progress=progress, cancel=cancel),
             success=self._show_result).with_progress("取り込み中…").run_in_background()
 
@@ -18,23 +18,13 @@ import threading
 import traceback
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, Qt, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from engine.errors import CancelledError, OtokuiError
+from gui.engine_thread import engine_thread
 
 log = logging.getLogger(__name__)
-
-_pool: QThreadPool | None = None
-
-
-def worker_pool() -> QThreadPool:
-    """The single engine thread (a pool of one, so jobs queue in order)."""
-    global _pool
-    if _pool is None:
-        _pool = QThreadPool()
-        _pool.setMaxThreadCount(1)
-    return _pool
 
 
 class _Signals(QObject):
@@ -44,9 +34,8 @@ class _Signals(QObject):
     cancelled = Signal()
 
 
-class _Job(QRunnable):
+class _Job:
     def __init__(self, op: Callable, shop, signals: _Signals, cancel_event: threading.Event):
-        super().__init__()
         self.op = op
         self.shop = shop
         self.signals = signals
@@ -67,19 +56,23 @@ class _Job(QRunnable):
 
 
 class QueryOp(QObject):
-    """Run ``op(shop, progress, cancel)`` on the worker thread, then a callback on the UI thread.
+    """Run ``op(shop, progress, cancel)`` on the engine thread, then a callback on the UI thread.
 
     ``success(result)`` runs on success; ``failure(exc)`` on an error (default: the
     friendly error dialog); ``cancelled()`` when the user cancelled. ``progress(fraction,
     message)`` runs on the UI thread for widgets that show progress themselves.
+    ``parent`` may be None before the window exists (start-up); ``shop`` is None for
+    jobs that open a shop or build a file.
     """
 
-    def __init__(self, parent: QWidget, shop, op: Callable[[Any, Callable, Callable], Any],
+    def __init__(self, parent: QWidget | None, shop, op: Callable[[Any, Callable, Callable], Any],
                  success: Callable[[Any], None] | None = None,
                  failure: Callable[[BaseException], None] | None = None,
                  cancelled: Callable[[], None] | None = None,
                  progress: Callable[[float, str], None] | None = None):
-        super().__init__(parent)
+        # Without a parent the op would be garbage once this call returns, and its
+        # callbacks never run: the application keeps it instead.
+        super().__init__(parent if parent is not None else QCoreApplication.instance())
         self.parent_widget = parent
         self.shop = shop
         self.op = op
@@ -88,13 +81,17 @@ class QueryOp(QObject):
         self.on_cancelled = cancelled
         self.on_progress = progress
         self.label: str | None = None
+        self.cancellable = True
         self.cancel_event = threading.Event()
         self.dialog: QProgressDialog | None = None
         self.signals = _Signals()
         self.running = False
 
-    def with_progress(self, label: str) -> "QueryOp":
+    def with_progress(self, label: str, cancellable: bool = True) -> "QueryOp":
+        """Show a progress dialog (after 300 ms); without ``cancellable`` it has no
+        キャンセル button, for jobs that cannot stop halfway (opening a database)."""
         self.label = label
+        self.cancellable = cancellable
         return self
 
     def cancel(self) -> None:
@@ -109,6 +106,8 @@ class QueryOp(QObject):
             dialog.setAutoClose(False)
             dialog.setAutoReset(False)
             dialog.setValue(0)
+            if not self.cancellable:
+                dialog.setCancelButton(None)
             dialog.canceled.connect(self.cancel)
             self.dialog = dialog
         self.signals.progress.connect(self._on_progress)
@@ -116,7 +115,7 @@ class QueryOp(QObject):
         self.signals.failed.connect(self._on_failed)
         self.signals.cancelled.connect(self._on_cancelled)
         self.running = True
-        worker_pool().start(_Job(self.op, self.shop, self.signals, self.cancel_event))
+        engine_thread().submit(_Job(self.op, self.shop, self.signals, self.cancel_event).run)
         return self
 
     def _on_progress(self, fraction: float, message: str) -> None:
@@ -158,5 +157,21 @@ class QueryOp(QObject):
 
 
 def wait_for_worker(timeout_ms: int = 30000) -> bool:
-    """Tests and shutdown: block until queued engine jobs are done."""
-    return worker_pool().waitForDone(timeout_ms)
+    """Tests: block until queued engine jobs are done."""
+    return engine_thread().wait_idle(timeout_ms / 1000)
+
+
+def wait_for(start: Callable[[Callable[[Any], None]], None]) -> Any:
+    """Start-up only, before the window exists: ``start(done)`` begins an asynchronous
+    step that calls ``done(result)`` on every outcome; a local event loop runs until it
+    does, so the step's dialogs (progress, questions, errors) work meanwhile."""
+    loop = QEventLoop()
+    results: list = []
+
+    def done(result) -> None:
+        results.append(result)
+        loop.quit()
+    start(done)
+    if not results:
+        loop.exec()
+    return results[0]

@@ -23,6 +23,7 @@ def take_all(out: Path, size: tuple[int, int] = (1280, 820)) -> list[Path]:
     from engine.app.demo import build_demo
     from gui.app import setup_application
     from gui.context import AppContext
+    from gui.engine_thread import engine_thread
     from gui.main_window import MainWindow
     from gui.worker import wait_for_worker
 
@@ -30,8 +31,10 @@ def take_all(out: Path, size: tuple[int, int] = (1280, 820)) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     saved = []
     with tempfile.TemporaryDirectory() as tmp:
-        shop = engine.Shop(build_demo(Path(tmp) / "otokui_demo.db"))
-        window = MainWindow(AppContext(shop))
+        path = build_demo(Path(tmp) / "otokui_demo.db")
+        # Opened on the engine thread, the only one the window's shop may be used on.
+        ctx = AppContext(engine_thread().call(lambda: engine.Shop(path)))
+        window = MainWindow(ctx)
         window.resize(*size)
         window.show()
         for index in range(window.tabs.count()):
@@ -41,8 +44,7 @@ def take_all(out: Path, size: tuple[int, int] = (1280, 820)) -> list[Path]:
             window.grab().save(str(target))
             saved.append(target)
         window.close()
-        wait_for_worker()
-        shop.close()
+        ctx.close()
     return saved
 
 

@@ -66,7 +66,9 @@ class Database:
         target = ":memory:" if memory else str(self.path)
         self.conn = None
         try:
-            self.conn = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
+            # check_same_thread stays on: the GUI uses its shop on one engine thread only
+            # (gui/engine_thread.py), and a call from any other thread must fail at once.
+            self.conn = sqlite3.connect(target, isolation_level=None)
             self.conn.execute("PRAGMA foreign_keys = ON")
             self.conn.execute("PRAGMA busy_timeout = 5000")
             if not memory:

@@ -176,8 +176,11 @@ class ImportTab(QWidget):
             return
         if not self.busy():
             self.done_files, self.total_files = 0, 0
-            # One backup before the first file that changes anything, not one per file.
-            self.batch.enter_context(self.ctx.shop.imports.batch())
+            # One backup before the first file that changes anything, not one per file;
+            # entered (and left) on the engine thread, in order with the imports.
+            batch = self.batch = ExitStack()
+            self.ctx.run(self, lambda shop, progress, cancel: batch.enter_context(
+                shop.imports.batch()))
         self.queue.extend(files)
         self.total_files += len(files)
         if not self.busy():
@@ -246,7 +249,8 @@ class ImportTab(QWidget):
         self._finish()
 
     def _finish(self) -> None:
-        self.batch.close()
+        batch = self.batch
+        self.ctx.run(self, lambda shop, progress, cancel: batch.close())
         self.progress_box.setVisible(False)
 
     def cancel(self) -> None:
@@ -281,10 +285,17 @@ class ImportTab(QWidget):
 
     # -- history and undo -----------------------------------------------------------------
     def refresh(self) -> None:
-        shop = self.ctx.shop
-        labels = {p.name: p.label for p in shop.formats.presets()}
-        self.history.set_history(shop.imports.history(), labels)
+        def load(shop, progress, cancel):
+            return shop.imports.history(), {p.name: p.label for p in shop.formats.presets()}
+        self.ctx.run(self, load, self._show_history)
+
+    def _show_history(self, loaded: tuple[list[dict], dict[str, str]]) -> None:
+        selected = self.selected_import()
+        self.history.set_history(*loaded)
         _fit_columns(self.history_view)
+        rows = [r["id"] for r in self.history.records()]
+        if selected is not None and selected["id"] in rows:
+            self.history_view.selectRow(rows.index(selected["id"]))
         self._update_buttons()
 
     def selected_import(self) -> dict | None:

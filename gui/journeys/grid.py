@@ -1,13 +1,15 @@
 """The editable stages × rows grid of a journey map."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QPlainTextEdit, QStyledItemDelegate
 
-from engine.errors import OtokuiError
 from engine.research.journeys import JourneyMap
+from engine.text import user_text
 from gui.widgets.table_model import Column, TableModel
 
 ROW_NAME = "row_name"  # the frame column naming each row in the vertical header
@@ -25,13 +27,14 @@ def journey_frame(journey: JourneyMap | None) -> tuple[pd.DataFrame, list[Column
 
 
 class JourneyGridModel(TableModel):
-    """Rows are the map's rows, columns its stages; editing a cell saves it at once."""
+    """Rows are the map's rows, columns its stages. An edited cell shows its new text
+    at once; ``cell_edited(stage_id, row_id, text)`` asks the tab to save it."""
 
-    def __init__(self, shop, parent=None):
+    cell_edited = Signal(int, int, str)
+
+    def __init__(self, parent=None):
         super().__init__([], parent, header_key=ROW_NAME)
-        self.shop = shop
         self.journey: JourneyMap | None = None
-        self.last_error = ""
 
     def set_map(self, journey: JourneyMap | None) -> None:
         self.journey = journey
@@ -43,14 +46,18 @@ class JourneyGridModel(TableModel):
     def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:
         if role != Qt.ItemDataRole.EditRole or not index.isValid() or self.journey is None:
             return False
-        try:
-            self.shop.journeys.set_cell(*self._ids(index), str(value))
-        except OtokuiError as exc:
-            self.last_error = str(exc)
-            return False
-        self.journey = self.shop.journeys.get(self.journey.id)
-        self.set_value(index.row(), self.columns[index.column()].key,
-                       self.journey.cell(*self._ids(index)))
+        stage_id, row_id = self._ids(index)
+        # Cleaned as set_cell stores it, so the map reloaded after saving equals this one.
+        text = user_text(value)
+        if text == self.journey.cell(stage_id, row_id):
+            return True
+        cells = dict(self.journey.cells)
+        cells.pop((stage_id, row_id), None)
+        if text:
+            cells[(stage_id, row_id)] = text
+        self.journey = replace(self.journey, cells=cells)
+        self.set_value(index.row(), self.columns[index.column()].key, text)
+        self.cell_edited.emit(stage_id, row_id, text)
         return True
 
     def flags(self, index):

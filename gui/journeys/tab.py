@@ -13,10 +13,12 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogBut
                                QTableView, QVBoxLayout, QWidget)
 
 from engine.analysis.rfm import CLUSTER_LABELS
-from engine.errors import OtokuiError
-from engine.research.journeys import ROW, STAGE
+from engine.research.journeys import ROW, STAGE, JourneyMap
+from gui.context import AppContext, LatestLoad
+from gui.errors import show_error
 from gui.journeys.grid import JourneyGridModel, MultiLineDelegate
 from gui.journeys.sheet import a4_landscape, paint_journey, write_pdf
+from gui.widgets.lazy_refresh import RefreshOnShow
 
 CLUSTER_CHOICES = {"": "指定なし", **CLUSTER_LABELS}
 AXIS_WORDS = {STAGE: ("段階", "左へ", "右へ"), ROW: ("項目", "上へ", "下へ")}
@@ -52,16 +54,32 @@ class MapDialog(QDialog):
                 "persona": self.persona.toPlainText()}
 
 
-class JourneyTab(QWidget):
+def load_maps(shop, map_id: int | None) -> tuple[list[dict], JourneyMap | None]:
+    """On the engine thread: every map, and map ``map_id`` (the first one when it is gone)."""
+    maps = shop.journeys.list_maps()
+    ids = [m["id"] for m in maps]
+    if map_id not in ids:
+        map_id = ids[0] if ids else None
+    return maps, (shop.journeys.get(map_id) if map_id is not None else None)
+
+
+class JourneyTab(RefreshOnShow, QWidget):
     """Pick or create a map, write in its cells, edit stages and rows, print."""
 
-    def __init__(self, shop, parent=None):
+    def __init__(self, ctx: AppContext, parent=None):
         super().__init__(parent)
-        self.shop = shop
+        self.ctx = ctx
+        # The map to show: the loaded one, or the one asked for and still loading.
+        self._wanted: int | None = None
+        self._loads = LatestLoad(ctx, self)
+        self._saving = 0  # cell saves not done yet
+        # (axis, section) of a lane just added or moved: the cursor goes there once loaded.
+        self._focus: tuple[str, int] | None = None
 
         self.map_box = QComboBox()
         self.map_box.setMinimumContentsLength(20)
-        self.map_box.currentIndexChanged.connect(lambda _i: self._show_map())
+        self.map_box.currentIndexChanged.connect(
+            lambda _i: self._select(self.map_box.currentData()))
         top = QHBoxLayout()
         top.addWidget(QLabel("マップ"))
         top.addWidget(self.map_box, 1)
@@ -90,7 +108,8 @@ class JourneyTab(QWidget):
         hint.setWordWrap(True)
         lanes.addWidget(hint, 1)
 
-        self.model = JourneyGridModel(shop, self)
+        self.model = JourneyGridModel(self)
+        self.model.cell_edited.connect(self._save_cell)
         self.view = QTableView()
         self.view.setModel(self.model)
         self.view.setItemDelegate(MultiLineDelegate(self.view))
@@ -114,7 +133,7 @@ class JourneyTab(QWidget):
         layout.addWidget(self.persona)
         layout.addLayout(lanes)
         layout.addWidget(self.view, 1)
-        self.refresh()
+        self.watch(ctx)
 
     def _lane_button(self, axis: str) -> QPushButton:
         word, back, forward = AXIS_WORDS[axis]
@@ -138,30 +157,41 @@ class JourneyTab(QWidget):
         return self.model.journey
 
     def refresh(self) -> None:
-        """Reload the list of maps and the current map from the database."""
-        current = self.journey.id if self.journey else None
-        maps = self.shop.journeys.list_maps()
-        self.map_box.blockSignals(True)
-        self.map_box.clear()
+        """Reload the list of maps and the current map on the engine thread."""
+        self._load(self._wanted)
+
+    def _select(self, map_id: int | None) -> None:
+        if map_id != self._wanted:
+            self._load(map_id)
+
+    def _load(self, map_id: int | None) -> None:
+        self._wanted = map_id
+        self._loads.run(lambda shop: load_maps(shop, map_id), self._loaded)
+
+    def _loaded(self, loaded: tuple[list[dict], JourneyMap | None]) -> None:
+        # A map read before a cell's save would undo the edit on screen; the
+        # data_changed after the save loads it again.
+        if not self._saving:
+            self._show(*loaded)
+
+    def _show(self, maps: list[dict], journey: JourneyMap | None) -> None:
+        self._wanted = journey.id if journey else None
+        items = []
         for m in maps:
             cluster = CLUSTER_LABELS.get(m["cluster"])
-            self.map_box.addItem(f"{m['name']}（{cluster}）" if cluster else m["name"], m["id"])
-        index = self.map_box.findData(current)
-        self.map_box.setCurrentIndex(index if index >= 0 else (0 if maps else -1))
+            items.append((f"{m['name']}（{cluster}）" if cluster else m["name"], m["id"]))
+        self.map_box.blockSignals(True)
+        if items != [(self.map_box.itemText(i), self.map_box.itemData(i))
+                     for i in range(self.map_box.count())]:
+            self.map_box.clear()
+            for text, map_id in items:
+                self.map_box.addItem(text, map_id)
+        self.map_box.setCurrentIndex(self.map_box.findData(self._wanted))
         self.map_box.blockSignals(False)
-        self._show_map()
-
-    def select_map(self, map_id: int) -> None:
-        self.refresh()
-        self.map_box.setCurrentIndex(max(self.map_box.findData(map_id), 0))
-
-    def _show_map(self) -> None:
-        map_id = self.map_box.currentData()
-        try:
-            journey = self.shop.journeys.get(map_id) if map_id else None
-        except OtokuiError:
-            journey = None
-        self.model.set_map(journey)
+        # Unchanged (e.g. after saving a cell): no reset, so an editor open elsewhere stays.
+        if journey != self.model.journey:
+            self._set_map(journey)
+        self._focus = None
         for widget in (self.pdf_button, self.preview_button):
             widget.setEnabled(journey is not None)
         if journey is None:
@@ -172,24 +202,61 @@ class JourneyTab(QWidget):
         if journey.persona:
             parts.append(f"ペルソナ: {journey.persona}")
         self.persona.setText("　".join(parts))
+
+    def _set_map(self, journey: JourneyMap | None) -> None:
+        """Show ``journey``, keeping the current cell (or moving to the lane just changed)."""
+        same_map = journey is not None and self.journey is not None \
+            and journey.id == self.journey.id
+        index = self.view.currentIndex()
+        self.model.set_map(journey)
         self.view.resizeRowsToContents()
+        if (not same_map or not self.model.rowCount() or not self.model.columnCount()
+                or not (index.isValid() or self._focus)):
+            return
+        row, column = index.row(), index.column()
+        if self._focus is not None:
+            axis, section = self._focus
+            if axis == STAGE:
+                column = section
+            else:
+                row = section
+        row = min(max(row, 0), self.model.rowCount() - 1)
+        column = min(max(column, 0), self.model.columnCount() - 1)
+        self.view.setCurrentIndex(self.model.index(row, column))
 
     def _after_cell_edit(self) -> None:
         self.view.resizeRowsToContents()
 
-    def _run(self, action):
-        try:
-            return action()
-        except OtokuiError as exc:
-            QMessageBox.warning(self, "カスタマージャーニー", str(exc))
-            return None
+    def _save_cell(self, stage_id: int, row_id: int, text: str) -> None:
+        self._saving += 1
+
+        def saved(_result) -> None:
+            self._saving -= 1
+
+        def failed(exc: BaseException) -> None:
+            self._saving -= 1
+            show_error(self, exc)
+            self.refresh()  # the cell shows what is stored again
+        self.ctx.run(self, lambda shop, progress, cancel: shop.journeys.set_cell(
+            stage_id, row_id, text), saved, failure=failed, changes_data=True)
+
+    def _change(self, change, focus: tuple[str, int] | None = None,
+                shows_new_map: bool = False) -> None:
+        """Run ``change(shop)`` on the engine thread. The ``data_changed`` after it reloads:
+        with the cursor on lane ``focus`` (axis, section), or showing the map whose id
+        ``change`` returned."""
+        def changed(result) -> None:
+            self._focus = focus
+            if shows_new_map:
+                self._wanted = result
+        self.ctx.run(self, lambda shop, progress, cancel: change(shop), changed,
+                     changes_data=True)
 
     def new_map(self) -> None:
         dialog = MapDialog(self)
         if dialog.exec() == QDialog.DialogCode.Accepted:
-            map_id = self._run(lambda: self.shop.journeys.create(**dialog.values()))
-            if map_id:
-                self.select_map(map_id)
+            values = dialog.values()
+            self._change(lambda shop: shop.journeys.create(**values), shows_new_map=True)
 
     def duplicate_map(self) -> None:
         if self.journey is None:
@@ -197,9 +264,8 @@ class JourneyTab(QWidget):
         name, ok = QInputDialog.getText(self, "複製", "新しいマップの名前",
                                         text=f"{self.journey.name}のコピー")
         if ok:
-            map_id = self._run(lambda: self.shop.journeys.duplicate(self.journey.id, name))
-            if map_id:
-                self.select_map(map_id)
+            map_id = self.journey.id
+            self._change(lambda shop: shop.journeys.duplicate(map_id, name), shows_new_map=True)
 
     def edit_map(self) -> None:
         if self.journey is None:
@@ -207,8 +273,8 @@ class JourneyTab(QWidget):
         j = self.journey
         dialog = MapDialog(self, j.name, j.cluster, j.persona)
         if dialog.exec() == QDialog.DialogCode.Accepted:
-            self._run(lambda: self.shop.journeys.update(j.id, **dialog.values()))
-            self.refresh()
+            values = dialog.values()
+            self._change(lambda shop: shop.journeys.update(j.id, **values))
 
     def delete_map(self) -> None:
         if self.journey is None:
@@ -216,9 +282,8 @@ class JourneyTab(QWidget):
         if QMessageBox.question(self, "カスタマージャーニー",
                                 f"「{self.journey.name}」を削除しますか？"
                                 ) == QMessageBox.StandardButton.Yes:
-            self._run(lambda: self.shop.journeys.delete(self.journey.id))
-            self.model.set_map(None)
-            self.refresh()
+            map_id = self.journey.id
+            self._change(lambda shop: shop.journeys.delete(map_id))
 
     # -- stages and rows ------------------------------------------------------------
 
@@ -232,17 +297,6 @@ class JourneyTab(QWidget):
                 else len(lanes) - 1
         return (lanes[section], section) if 0 <= section < len(lanes) else (None, -1)
 
-    def _reload(self, focus_axis: str | None = None, focus_section: int | None = None) -> None:
-        index = self.view.currentIndex()
-        self.model.set_map(self.shop.journeys.get(self.journey.id))
-        self.view.resizeRowsToContents()
-        row, column = index.row(), index.column()
-        if focus_axis == STAGE:
-            column = focus_section
-        elif focus_axis == ROW:
-            row = focus_section
-        self.view.setCurrentIndex(self.model.index(max(row, 0), max(column, 0)))
-
     def add_lane(self, axis: str) -> None:
         if self.journey is None:
             return
@@ -251,9 +305,10 @@ class JourneyTab(QWidget):
         if not ok:
             return
         _lane, section = self._current_lane(axis)
-        position = section + 1 if section >= 0 else None
-        if self._run(lambda: self.shop.journeys.add_lane(self.journey.id, axis, name, position)):
-            self._reload(axis, position)
+        position = section + 1 if section >= 0 else len(self.journey.lanes(axis))
+        map_id = self.journey.id
+        self._change(lambda shop: shop.journeys.add_lane(map_id, axis, name, position),
+                     (axis, position))
 
     def rename_lane(self, axis: str, section: int | None = None) -> None:
         lane, section = self._current_lane(axis, section)
@@ -262,16 +317,14 @@ class JourneyTab(QWidget):
         word = AXIS_WORDS[axis][0]
         name, ok = QInputDialog.getText(self, f"{word}の名前", f"{word}の名前", text=lane.name)
         if ok:
-            self._run(lambda: self.shop.journeys.rename_lane(axis, lane.id, name))
-            self._reload()
+            self._change(lambda shop: shop.journeys.rename_lane(axis, lane.id, name))
 
     def move_lane(self, axis: str, step: int) -> None:
         lane, section = self._current_lane(axis)
         if lane is None:
             return
         target = min(max(section + step, 0), len(self.journey.lanes(axis)) - 1)
-        self._run(lambda: self.shop.journeys.move_lane(axis, lane.id, target))
-        self._reload(axis, target)
+        self._change(lambda shop: shop.journeys.move_lane(axis, lane.id, target), (axis, target))
 
     def delete_lane(self, axis: str) -> None:
         lane, _section = self._current_lane(axis)
@@ -281,8 +334,7 @@ class JourneyTab(QWidget):
         if QMessageBox.question(self, "カスタマージャーニー",
                                 f"{word}「{lane.name}」と、そこに書いた内容を削除しますか？"
                                 ) == QMessageBox.StandardButton.Yes:
-            self._run(lambda: self.shop.journeys.delete_lane(axis, lane.id))
-            self._reload()
+            self._change(lambda shop: shop.journeys.delete_lane(axis, lane.id))
 
     # -- output ---------------------------------------------------------------------
 

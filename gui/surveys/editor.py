@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pandas as pd
-from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogButtonBox,
                                QFormLayout, QHBoxLayout, QLabel, QLineEdit, QMessageBox,
                                QPlainTextEdit, QPushButton, QSpinBox, QStackedWidget,
@@ -11,6 +10,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogBut
 from engine.analysis.rfm import CLUSTER_LABELS
 from engine.errors import OtokuiError
 from engine.research.survey_model import KIND_LABELS, SCALE_LIMITS, QuestionSpec, Survey
+from gui.context import AppContext
 from gui.widgets.table_model import Column, TableModel
 from gui.widgets.table_view import table_view
 
@@ -139,12 +139,11 @@ class QuestionDialog(QDialog):
 class SurveyEditorPage(QWidget):
     """Questions of the current survey with add / edit / move / delete."""
 
-    changed = Signal()
-
-    def __init__(self, shop, parent=None):
+    def __init__(self, ctx: AppContext, parent=None):
         super().__init__(parent)
-        self.shop = shop
+        self.ctx = ctx
         self.survey: Survey | None = None
+        self.answer_counts: dict[int, int] = {}
         self.model = TableModel(QUESTION_COLUMNS, self)
         self.view = table_view(self.model, sortable=False)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -164,30 +163,34 @@ class SurveyEditorPage(QWidget):
         layout.addWidget(self.view, 1)
         layout.addLayout(buttons)
 
-    def set_survey(self, survey: Survey | None) -> None:
-        self.survey = survey
-        counts = self.shop.surveys.answer_counts(survey.id) if survey else {}
-        self.model.set_frame(question_frame(survey, counts))
+    def set_survey(self, survey: Survey | None, answer_counts: dict[int, int]) -> None:
+        """Show ``survey``'s questions, keeping the chosen one chosen (also where it moved)."""
+        if survey == self.survey and answer_counts == self.answer_counts:
+            return
+        chosen = self._current_id()
+        self.survey, self.answer_counts = survey, answer_counts
+        self.model.set_frame(question_frame(survey, answer_counts))
         self.view.resizeRowsToContents()
+        row = next((r for r in range(self.model.total_rows())
+                    if self.model.value(r, "id") == chosen), -1)
+        if row >= 0:
+            self.view.selectRow(row)
 
     def _current_id(self) -> int | None:
         index = self.view.currentIndex()
         return self.model.value(index.row(), "id") if index.isValid() else None
 
-    def _run(self, action) -> None:
-        try:
-            action()
-        except OtokuiError as exc:
-            QMessageBox.warning(self, "アンケート", str(exc))
-            return
-        self.changed.emit()
+    def _change(self, change) -> None:
+        """``change(shop)`` on the engine thread; the tab reloads on ``data_changed``."""
+        self.ctx.run(self, lambda shop, progress, cancel: change(shop), changes_data=True)
 
     def add_question(self) -> None:
         if self.survey is None:
             return
         dialog = QuestionDialog(self)
         if dialog.exec() == QDialog.DialogCode.Accepted:
-            self._run(lambda: self.shop.surveys.add_question(self.survey.id, dialog.spec()))
+            survey_id, spec = self.survey.id, dialog.spec()
+            self._change(lambda shop: shop.surveys.add_question(survey_id, spec))
 
     def edit_question(self) -> None:
         question_id = self._current_id()
@@ -198,28 +201,27 @@ class SurveyEditorPage(QWidget):
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         spec = dialog.spec().checked()
-        if (self.shop.surveys.answer_count(question_id)
+        if (self.answer_counts.get(question_id)
                 and len(spec.options) < len(question.options)
                 and QMessageBox.question(
                     self, "質問", "選択肢を減らすと、消した選択肢への回答も削除されます。よろしいですか？"
                 ) != QMessageBox.StandardButton.Yes):
             return
-        self._run(lambda: self.shop.surveys.update_question(question_id, spec))
+        self._change(lambda shop: shop.surveys.update_question(question_id, spec))
 
     def move_question(self, step: int) -> None:
         question_id = self._current_id()
         if question_id is None:
             return
         row = self.view.currentIndex().row()
-        self._run(lambda: self.shop.surveys.move_question(question_id, row + step))
-        self.view.selectRow(min(max(row + step, 0), self.model.rowCount() - 1))
+        self._change(lambda shop: shop.surveys.move_question(question_id, row + step))
 
     def delete_question(self) -> None:
         question_id = self._current_id()
         if question_id is None:
             return
-        answers = self.shop.surveys.answer_count(question_id)
+        answers = self.answer_counts.get(question_id, 0)
         note = f"この質問への回答 {answers}件も削除されます。" if answers else ""
         if QMessageBox.question(self, "質問", f"この質問を削除しますか？{note}"
                                 ) == QMessageBox.StandardButton.Yes:
-            self._run(lambda: self.shop.surveys.delete_question(question_id))
+            self._change(lambda shop: shop.surveys.delete_question(question_id))

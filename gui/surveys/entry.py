@@ -3,6 +3,10 @@
 Type an ID, name, kana or phone number, Enter picks the customer; a number key
 answers a choice or scale question, Tab goes to the next question, Enter saves
 and returns to the customer field for the next one.
+
+The search brings each match's earlier answers along, so picking a customer shows
+them at once; saving clears the form at once and stores the answers on the engine
+thread meanwhile.
 """
 from __future__ import annotations
 
@@ -16,22 +20,15 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDateEdit, QFormLay
                                QLabel, QLineEdit, QMessageBox, QPushButton,
                                QScrollArea, QVBoxLayout, QWidget)
 
-from engine.errors import OtokuiError
 from engine.research.survey_model import Question, Survey
+from gui.context import AppContext, LatestLoad
+from gui.errors import show_error
 from gui.widgets.table_model import Column, TableModel
 from gui.widgets.table_view import table_view
 
 # Two digits typed within this time make one number ("1", "0" -> 10).
 DIGIT_PAIR_SECONDS = 0.8
 NO_ANSWER = "—（未回答）"
-# Customers matching what was typed (SurveyService.find_customers rows).
-MATCH_COLUMNS = [
-    Column("id", "顧客ID", "int", 4),
-    Column("name", "氏名", "text", 7),
-    Column("kana", "フリガナ", "text", 8),
-    Column("phone", "電話番号", "phone", 8),
-    Column("address1", "住所", "text", 0),
-]
 
 
 class AnswerBox(QComboBox):
@@ -87,21 +84,43 @@ class AnswerBox(QComboBox):
         super().keyPressEvent(event)
 
 
+# Customers matching what was typed (SurveyService.find_customers rows).
+MATCH_COLUMNS = [
+    Column("id", "顧客ID", "int", 4),
+    Column("name", "氏名", "text", 7),
+    Column("kana", "フリガナ", "text", 8),
+    Column("phone", "電話番号", "phone", 8),
+    Column("address1", "住所", "text", 0),
+]
+
+
+def find_customers(shop, survey_id: int, text: str) -> list[dict]:
+    """On the engine thread: the customers matching ``text``, each with its
+    ``response`` to the survey (None when they have not answered)."""
+    rows = shop.surveys.find_customers(text)
+    for row in rows:
+        row["response"] = shop.surveys.response(survey_id, row["id"])
+    return rows
+
+
 class SurveyEntryPage(QWidget):
-    """The 回答入力 page of the survey tab. Emits ``saved`` after each stored response."""
+    """The 回答入力 page of the survey tab."""
 
-    saved = Signal()
-
-    def __init__(self, shop, parent=None):
+    def __init__(self, ctx: AppContext, parent=None):
         super().__init__(parent)
-        self.shop = shop
+        self.ctx = ctx
         self.survey: Survey | None = None
         self.customer: dict | None = None
         self.editors: dict[int, AnswerBox | QLineEdit] = {}
+        self._searches = LatestLoad(ctx, self)
+        # The text the shown matches were found for; Enter waits for the matches of what
+        # is in the field now.
+        self._matched_text = ""
+        self._pick_when_found = False
 
         self.search = QLineEdit()
         self.search.setPlaceholderText("顧客ID・氏名・フリガナ・電話番号を入力して Enter")
-        self.search.textEdited.connect(lambda _text: self._search_timer.start())
+        self.search.textEdited.connect(self._typed)
         self.search.returnPressed.connect(self.pick_current)
         self.search.installEventFilter(self)
         self._search_timer = QTimer(self, singleShot=True, interval=200)
@@ -164,7 +183,12 @@ class SurveyEntryPage(QWidget):
     # -- survey and customer -------------------------------------------------
 
     def set_survey(self, survey: Survey | None) -> None:
-        """Show the questions of ``survey`` (None: nothing to enter)."""
+        """Show the questions of ``survey`` (None: nothing to enter). The form is only
+        rebuilt when the questions changed, so a reload never disturbs typing."""
+        if survey == self.survey:
+            return
+        if survey is None or self.survey is None or survey.id != self.survey.id:
+            self._forget_customer()  # matches and answers belong to the survey they came with
         self.survey = survey
         while self.form.rowCount():
             self.form.removeRow(0)
@@ -184,8 +208,8 @@ class SurveyEntryPage(QWidget):
         chain = [self.search, *self.editors.values(), self.save_button]
         for first, second in zip(chain, chain[1:]):
             QWidget.setTabOrder(first, second)
-        if self.customer is not None and survey is not None:
-            self._load_answers()
+        if self.customer is not None:
+            self._show_answers()
         self._update_enabled()
 
     def eventFilter(self, watched, event) -> bool:
@@ -204,20 +228,40 @@ class SurveyEntryPage(QWidget):
             return
         super().keyPressEvent(event)
 
-    def _show_matches(self, rows: list[dict]) -> None:
+    def _show_matches(self, rows: list[dict], text: str = "") -> None:
         self.matches.set_frame(pd.DataFrame(rows, dtype=object))
+        self._matched_text = text
         self.match_view.setVisible(bool(rows))
         if rows:
             self.match_view.selectRow(0)
 
+    def _typed(self, _text: str) -> None:
+        self._pick_when_found = False
+        self._search_timer.start()
+
     def _run_search(self) -> None:
+        """Search on the engine thread; matches that newer typing overtook are dropped."""
         self._search_timer.stop()
-        self._show_matches(self.shop.surveys.find_customers(self.search.text()))
+        if self.survey is None:
+            return
+        text, survey_id = self.search.text(), self.survey.id
+
+        def found(rows: list[dict]) -> None:
+            if self.survey is None or self.survey.id != survey_id:
+                return
+            self._show_matches(rows, text)
+            if self._pick_when_found:
+                self.pick_current()
+        self._searches.run(lambda shop: find_customers(shop, survey_id, text), found)
 
     def pick_current(self) -> None:
-        """Enter in the customer field: choose the highlighted match."""
-        if self._search_timer.isActive() or not self.matches.rowCount():
+        """Enter in the customer field: choose the highlighted match, once the matches
+        for what is typed are in."""
+        if self._search_timer.isActive() or self._matched_text != self.search.text():
+            self._pick_when_found = True
             self._run_search()
+            return
+        self._pick_when_found = False
         if not self.matches.rowCount():
             self.status.setText(f"「{self.search.text()}」に当てはまるお客様はいません。")
             return
@@ -225,17 +269,18 @@ class SurveyEntryPage(QWidget):
         self.choose_customer(self.matches.row(row))
 
     def choose_customer(self, customer: dict) -> None:
+        """``customer``: a row of find_customers, with its ``response``."""
         self.customer = customer
         self.search.setText(f"{customer['id']}  {customer['name']}")
         self._show_matches([])
-        self._load_answers()
+        self._show_answers()
         self._update_enabled()
         first = next(iter(self.editors.values()), None)
         if first is not None:
             first.setFocus()
 
-    def _load_answers(self) -> None:
-        response = self.shop.surveys.response(self.survey.id, self.customer["id"])
+    def _show_answers(self) -> None:
+        response = self.customer["response"]
         answers = response.answers if response else {}
         for question_id, editor in self.editors.items():
             value = answers.get(question_id)
@@ -265,24 +310,33 @@ class SurveyEntryPage(QWidget):
                 for qid, e in self.editors.items()}
 
     def save(self) -> None:
-        """Store the answers and get ready for the next customer."""
+        """Store the answers on the engine thread; the form is ready for the next customer
+        at once."""
         if self.survey is None or self.customer is None:
             return
-        try:
-            self.shop.surveys.save_response(
-                self.survey.id, self.customer["id"], self.answers(),
-                answered_on=self.answered_on.date().toString("yyyy-MM-dd"))
-        except OtokuiError as exc:
-            QMessageBox.warning(self, "アンケート", str(exc))
-            return
-        answered = sum(1 for v in self.answers().values() if v not in (None, ""))
-        self.status.setText(f"保存しました: {self.customer['name']} 様（{answered}問回答）。"
-                            "次のお客様をどうぞ。")
+        survey_id, customer_id, name = self.survey.id, self.customer["id"], self.customer["name"]
+        answers = self.answers()
+        answered_on = self.answered_on.date().toString("yyyy-MM-dd")
+        answered = sum(1 for v in answers.values() if v not in (None, ""))
+
+        def saved(_response_id) -> None:
+            self.status.setText(f"保存しました: {name} 様（{answered}問回答）。次のお客様をどうぞ。")
+
+        def failed(exc: BaseException) -> None:
+            self.status.setText(f"{name} 様の回答は保存できませんでした。")
+            show_error(self, exc)
+        self.ctx.run(self, lambda shop, progress, cancel: shop.surveys.save_response(
+            survey_id, customer_id, answers, answered_on=answered_on),
+            saved, failure=failed, changes_data=True)
+        self.status.setText(f"{name} 様の回答を保存しています…")
         self.next_customer()
-        self.saved.emit()
 
     def next_customer(self) -> None:
         """Clear the form and put the cursor back in the customer field."""
+        self._forget_customer()
+        self.search.setFocus()
+
+    def _forget_customer(self) -> None:
         self.customer = None
         for editor in self.editors.values():
             if isinstance(editor, AnswerBox):
@@ -291,9 +345,9 @@ class SurveyEntryPage(QWidget):
                 editor.clear()
         self.search.clear()
         self._show_matches([])
+        self._pick_when_found = False
         self.customer_label.setText("お客様を選んでください")
         self._update_enabled()
-        self.search.setFocus()
 
     def _delete_response(self) -> None:
         if self.survey is None or self.customer is None:
@@ -301,7 +355,9 @@ class SurveyEntryPage(QWidget):
         if QMessageBox.question(self, "アンケート", f"{self.customer['name']} 様の回答を削除しますか？"
                                 ) != QMessageBox.StandardButton.Yes:
             return
-        self.shop.surveys.delete_response(self.survey.id, self.customer["id"])
-        self.status.setText(f"{self.customer['name']} 様の回答を削除しました。")
+        survey_id, customer_id, name = self.survey.id, self.customer["id"], self.customer["name"]
+        self.ctx.run(self, lambda shop, progress, cancel: shop.surveys.delete_response(
+            survey_id, customer_id),
+            lambda _result: self.status.setText(f"{name} 様の回答を削除しました。"),
+            changes_data=True)
         self.next_customer()
-        self.saved.emit()

@@ -5,22 +5,21 @@ from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
-
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel,
                                QMessageBox, QPushButton, QVBoxLayout, QWidget)
 
-from engine.errors import OtokuiError
 from engine.research.survey_model import KIND_LABELS, Survey
 from engine.research.survey_results import QuestionResult
+from gui.context import AppContext
 from gui.widgets.cell_format import Share
 from gui.widgets.table_model import Column, TableModel, columns_of
 from gui.widgets.table_view import table_view
 
 
 class SurveyResultsPage(QWidget):
-    def __init__(self, shop, parent=None):
+    def __init__(self, ctx: AppContext, parent=None):
         super().__init__(parent)
-        self.shop = shop
+        self.ctx = ctx
         self.survey: Survey | None = None
         self.results: list[QuestionResult] = []
 
@@ -48,14 +47,10 @@ class SurveyResultsPage(QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(self.view, 1)
 
-    def set_survey(self, survey: Survey | None) -> None:
-        self.survey = survey
-        self.refresh()
-
-    def refresh(self) -> None:
-        """Recompute the results (clusters as of today) and keep the chosen question."""
+    def set_results(self, survey: Survey | None, results: list[QuestionResult]) -> None:
+        """Show ``survey``'s results (clusters as of today), keeping the chosen question."""
         keep = self.question_box.currentIndex()
-        self.results = self.shop.surveys.results(self.survey.id) if self.survey else []
+        self.survey, self.results = survey, results
         self.question_box.blockSignals(True)
         self.question_box.clear()
         for number, result in enumerate(self.results, start=1):
@@ -96,13 +91,25 @@ class SurveyResultsPage(QWidget):
             "Excel (*.xlsx);;CSV (*.csv)")
         if not path:
             return
-        try:
-            count = self.shop.surveys.export_answers(self.survey.id, Path(path))
-        except OtokuiError as exc:
-            QMessageBox.warning(self, "アンケート", str(exc))
-            return
-        QMessageBox.information(self, "アンケート",
-                                f"{count}件の回答を書き出しました。\n{Path(path).name}")
+        survey_id, target = self.survey.id, Path(path)
+
+        def written(count: int) -> None:
+            QMessageBox.information(self, "アンケート",
+                                    f"{count}件の回答を書き出しました。\n{target.name}")
+        self.ctx.run(self, lambda shop, progress, cancel: shop.surveys.export_answers(
+            survey_id, target), written)
+
+
+def _summary(result: QuestionResult) -> str:
+    table = result.table
+    if result.question.kind == "choice":
+        return (f"回答 {table['合計'].iloc[-1]}件。数字は人数、（ ）内はクラスターごとの割合です。"
+                "クラスターは今日時点の購入実績で分けています。")
+    if result.question.kind == "scale":
+        q = result.question
+        return (f"回答 {table['回答数'].iloc[-1]}件。{q.scale_min}〜{q.scale_max}の平均と、"
+                "各段階を選んだ人数です。")
+    return f"回答 {len(table)}件。クラスター順に並べています。"
 
 
 def _with_shares(table: pd.DataFrame, columns: list[Column]):

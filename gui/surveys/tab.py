@@ -2,18 +2,24 @@
 回答入力 (keyboard entry), 集計 (results by cluster) and 質問の編集."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import pandas as pd
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import (QAbstractItemView, QDialog, QHBoxLayout, QInputDialog, QLabel,
                                QListView, QMessageBox, QPushButton, QSplitter, QTabWidget,
                                QVBoxLayout, QWidget)
 
-from engine.errors import OtokuiError
+from engine.research.survey_model import Survey
+from engine.research.survey_results import QuestionResult
+from gui.context import AppContext, LatestLoad
 from gui.surveys.editor import SurveyDialog, SurveyEditorPage, target_label
 from gui.surveys.entry import SurveyEntryPage
 from gui.surveys.results_page import SurveyResultsPage
 from gui.widgets import cell_format
+from gui.widgets.lazy_refresh import RefreshOnShow
 from gui.widgets.table_model import Column, TableModel
+
 
 SURVEY_COLUMNS = [Column("summary", "アンケート", "text", 0)]
 
@@ -45,13 +51,37 @@ class SurveyListModel(TableModel):
         return next((i for i, r in enumerate(self.rows) if r["id"] == survey_id), -1)
 
 
-class SurveysTab(QWidget):
+@dataclass
+class SurveyPages:
+    """What the tab shows: every survey, and the chosen one with its counts and results."""
+    surveys: list[dict]
+    survey: Survey | None = None
+    answer_counts: dict[int, int] = field(default_factory=dict)
+    results: list[QuestionResult] = field(default_factory=list)
+
+
+def load_survey_pages(shop, survey_id: int | None) -> SurveyPages:
+    """On the engine thread: the list, and survey ``survey_id`` (the newest when it is gone)."""
+    surveys = shop.surveys.list_surveys()
+    ids = [row["id"] for row in surveys]
+    if survey_id not in ids:
+        survey_id = ids[0] if ids else None
+    if survey_id is None:
+        return SurveyPages(surveys)
+    return SurveyPages(surveys, shop.surveys.get(survey_id),
+                       shop.surveys.answer_counts(survey_id), shop.surveys.results(survey_id))
+
+
+class SurveysTab(RefreshOnShow, QWidget):
     """Define surveys, enter answers per customer, see results by cluster, export."""
 
-    def __init__(self, shop, parent=None):
+    def __init__(self, ctx: AppContext, parent=None):
         super().__init__(parent)
-        self.shop = shop
-        self.survey = None
+        self.ctx = ctx
+        self.survey: Survey | None = None
+        # The survey to show: the loaded one, or the one asked for and still loading.
+        self._wanted: int | None = None
+        self._loads = LatestLoad(ctx, self)
 
         self.list_model = SurveyListModel(self)
         self.list_view = QListView()
@@ -78,11 +108,9 @@ class SurveysTab(QWidget):
         self.heading = QLabel("")
         self.heading.setWordWrap(True)
         self.heading.setTextFormat(Qt.TextFormat.PlainText)
-        self.entry = SurveyEntryPage(shop)
-        self.results = SurveyResultsPage(shop)
-        self.editor = SurveyEditorPage(shop)
-        self.entry.saved.connect(self._after_answers)
-        self.editor.changed.connect(self._reload_survey)
+        self.entry = SurveyEntryPage(ctx)
+        self.results = SurveyResultsPage(ctx)
+        self.editor = SurveyEditorPage(ctx)
         self.pages = QTabWidget()
         self.pages.addTab(self.entry, "回答入力")
         self.pages.addTab(self.results, "集計（クラスター別）")
@@ -100,35 +128,31 @@ class SurveysTab(QWidget):
         splitter.setSizes([260, 900])
         layout = QHBoxLayout(self)
         layout.addWidget(splitter)
-        self.refresh()
+        self.watch(ctx)
 
     def refresh(self) -> None:
-        """Reload everything from the database (after an import, undo, another tab …)."""
-        current = self.survey.id if self.survey else None
-        self.list_model.set_rows(self.shop.surveys.list_surveys())
-        row = self.list_model.row_of(current)
-        if row < 0 and self.list_model.rowCount():
-            row = 0
-        if row >= 0:
-            self.list_view.setCurrentIndex(self.list_model.index(row))
-        self._select(self.list_model.rows[row]["id"] if row >= 0 else None, force=True)
+        """Reload everything on the engine thread (after an import, an answer, an edit …)."""
+        self._load(self._wanted)
 
     def select_survey(self, survey_id: int) -> None:
         row = self.list_model.row_of(survey_id)
         if row >= 0:
             self.list_view.setCurrentIndex(self.list_model.index(row))
 
-    def _select(self, survey_id: int | None, force: bool = False) -> None:
-        if not force and self.survey is not None and self.survey.id == survey_id:
-            return
-        try:
-            self.survey = self.shop.surveys.get(survey_id) if survey_id else None
-        except OtokuiError:
-            self.survey = None
-        self._show_survey()
+    def _select(self, survey_id: int | None) -> None:
+        if survey_id is not None and survey_id != self._wanted:
+            self._load(survey_id)
 
-    def _show_survey(self) -> None:
-        survey = self.survey
+    def _load(self, survey_id: int | None) -> None:
+        self._wanted = survey_id
+        self._loads.run(lambda shop: load_survey_pages(shop, survey_id), self._show)
+
+    def _show(self, pages: SurveyPages) -> None:
+        survey = self.survey = pages.survey
+        self._wanted = survey.id if survey else None
+        self.list_model.set_rows(pages.surveys)
+        # After _wanted is set, so _select takes this for what it already shows.
+        self.select_survey(self._wanted)
         if survey is None:
             self.heading.setText("アンケートがありません。「テンプレートから作成」で始めると簡単です。")
         else:
@@ -137,50 +161,38 @@ class SurveysTab(QWidget):
                 text += "\n" + survey.description
             self.heading.setText(text)
         self.entry.set_survey(survey)
-        self.results.set_survey(survey)
-        self.editor.set_survey(survey)
-
-    def _reload_survey(self) -> None:
-        self._select(self.survey.id if self.survey else None, force=True)
-        self._refresh_counts()
-
-    def _after_answers(self) -> None:
-        self.results.refresh()
-        self.editor.set_survey(self.survey)
-        self._refresh_counts()
-
-    def _refresh_counts(self) -> None:
-        self.list_model.set_rows(self.shop.surveys.list_surveys())
-        row = self.list_model.row_of(self.survey.id if self.survey else None)
-        if row >= 0:
-            self.list_view.selectionModel().blockSignals(True)
-            self.list_view.setCurrentIndex(self.list_model.index(row))
-            self.list_view.selectionModel().blockSignals(False)
+        self.results.set_results(survey, pages.results)
+        self.editor.set_survey(survey, pages.answer_counts)
 
     # -- survey-level actions ---------------------------------------------------
 
-    def _created(self, action) -> None:
-        try:
-            survey_id = action()
-        except OtokuiError as exc:
-            QMessageBox.warning(self, "アンケート", str(exc))
-            return
-        self.refresh()
-        self.select_survey(survey_id)
+    def _change(self, change, shows_new_survey: bool = False) -> None:
+        """Run ``change(shop)`` on the engine thread; the ``data_changed`` after it reloads
+        the tab, showing the survey whose id ``change`` returned if asked."""
+        def changed(result) -> None:
+            if shows_new_survey:
+                self._wanted = result
+        self.ctx.run(self, lambda shop, progress, cancel: change(shop), changed,
+                     changes_data=True)
 
     def new_survey(self) -> None:
         dialog = SurveyDialog(self)
         if dialog.exec() == QDialog.DialogCode.Accepted:
-            self._created(lambda: self.shop.surveys.create(**dialog.values()))
+            values = dialog.values()
+            self._change(lambda shop: shop.surveys.create(**values), shows_new_survey=True)
             self.pages.setCurrentWidget(self.editor)
 
     def new_from_template(self) -> None:
-        templates = self.shop.surveys.templates()
+        self.ctx.run(self, lambda shop, progress, cancel: shop.surveys.templates(),
+                     self._choose_template)
+
+    def _choose_template(self, templates) -> None:
         title, ok = QInputDialog.getItem(self, "テンプレートから作成", "テンプレート",
                                          [t.title for t in templates], 0, False)
         if ok:
             key = next(t.key for t in templates if t.title == title)
-            self._created(lambda: self.shop.surveys.create_from_template(key))
+            self._change(lambda shop: shop.surveys.create_from_template(key),
+                         shows_new_survey=True)
 
     def edit_survey(self) -> None:
         if self.survey is None:
@@ -188,11 +200,8 @@ class SurveysTab(QWidget):
         dialog = SurveyDialog(self, self.survey.title, self.survey.target,
                               self.survey.description)
         if dialog.exec() == QDialog.DialogCode.Accepted:
-            try:
-                self.shop.surveys.update(self.survey.id, **dialog.values())
-            except OtokuiError as exc:
-                QMessageBox.warning(self, "アンケート", str(exc))
-            self.refresh()
+            survey_id, values = self.survey.id, dialog.values()
+            self._change(lambda shop: shop.surveys.update(survey_id, **values))
 
     def delete_survey(self) -> None:
         if self.survey is None:
@@ -202,6 +211,5 @@ class SurveysTab(QWidget):
                 self, "アンケート",
                 f"「{self.survey.title}」と回答 {responses}件を削除しますか？"
                 ) == QMessageBox.StandardButton.Yes:
-            self.shop.surveys.delete(self.survey.id)
-            self.survey = None
-            self.refresh()
+            survey_id = self.survey.id
+            self._change(lambda shop: shop.surveys.delete(survey_id))

@@ -1,12 +1,12 @@
 """ファイル → バックアップを作成 / バックアップから復元…"""
 import pytest
 
-import engine
 from gui import backup_dialog
 from gui.backup_dialog import BackupDialog, create_backup
 from gui.context import AppContext
 from gui.main_window import MainWindow
 from gui.worker import wait_for_worker
+from tests.support.engine_side import engine_shop, on_engine
 from tests.support.snapshot import SAMPLES, snapshot
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
@@ -24,10 +24,9 @@ def messages(monkeypatch):
 
 @pytest.fixture
 def ctx(tmp_path):
-    ctx = AppContext(engine.Shop(tmp_path / "shop.db"))
+    ctx = AppContext(engine_shop(tmp_path / "shop.db"))
     yield ctx
-    wait_for_worker()
-    ctx.shop.close()
+    ctx.close()
 
 
 def test_create_backup_from_the_menu(qtbot, ctx, messages, tmp_path):
@@ -37,7 +36,7 @@ def test_create_backup_from_the_menu(qtbot, ctx, messages, tmp_path):
                 if a.text() == "バックアップを作成"]
     action.trigger()
     qtbot.waitUntil(lambda: bool(messages), timeout=10000)
-    [backup] = ctx.shop.backups.list()
+    [backup] = on_engine(ctx.shop.backups.list)
     assert backup.reason == "手動で作成"
     assert str(backup.path) in messages[0]
 
@@ -45,12 +44,13 @@ def test_create_backup_from_the_menu(qtbot, ctx, messages, tmp_path):
 def test_restore_lists_backups_and_brings_the_data_back(qtbot, qtmodeltester, ctx, messages,
                                                          monkeypatch):
     shop = ctx.shop
-    shop.imports.import_file(RAKUTEN / "rakuten_202507.csv")
-    shop.backups.create("手動で作成")
-    before = snapshot(shop)
-    shop.imports.import_file(RAKUTEN / "rakuten_202508.csv")
+    on_engine(lambda: shop.imports.import_file(RAKUTEN / "rakuten_202507.csv"))
+    on_engine(lambda: shop.backups.create("手動で作成"))
+    before = on_engine(lambda: snapshot(shop))
+    on_engine(lambda: shop.imports.import_file(RAKUTEN / "rakuten_202508.csv"))
     dialog = BackupDialog(None, ctx)
     qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.model.rowCount() == 3)
     qtmodeltester.check(dialog.model)
     reasons = [dialog.model.index(r, 2).data() for r in range(dialog.model.rowCount())]
     assert reasons == ["取込前: rakuten_202508.csv", "手動で作成", "取込前: rakuten_202507.csv"]
@@ -63,28 +63,31 @@ def test_restore_lists_backups_and_brings_the_data_back(qtbot, qtmodeltester, ct
         dialog.restore_button.click()
     assert "手動で作成" in questions[0]
     assert messages == ["バックアップから復元しました。"]
-    assert snapshot(shop) == before
+    assert on_engine(lambda: snapshot(shop)) == before
     # The state before the restore was itself backed up.
-    assert dialog.model.index(0, 2).data() == "復元前の自動バックアップ"
+    qtbot.waitUntil(lambda: dialog.model.index(0, 2).data() == "復元前の自動バックアップ")
 
 
 def test_declining_the_restore_changes_nothing(qtbot, ctx, monkeypatch):
-    ctx.shop.imports.import_file(RAKUTEN / "rakuten_202507.csv")
-    ctx.shop.imports.import_file(RAKUTEN / "rakuten_202508.csv")
-    before = snapshot(ctx.shop)
+    shop = ctx.shop
+    on_engine(lambda: shop.imports.import_file(RAKUTEN / "rakuten_202507.csv"))
+    on_engine(lambda: shop.imports.import_file(RAKUTEN / "rakuten_202508.csv"))
+    before = on_engine(lambda: snapshot(shop))
     dialog = BackupDialog(None, ctx)
     qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.model.rowCount() == 2)
     dialog.view.selectRow(1)
     monkeypatch.setattr(backup_dialog, "confirm", lambda parent, text, action: False)
     dialog.restore_button.click()
     wait_for_worker()
-    assert snapshot(ctx.shop) == before
+    assert on_engine(lambda: snapshot(shop)) == before
 
 
 def test_an_in_memory_shop_has_no_backups(qtbot, messages):
-    ctx = AppContext(engine.Shop(":memory:"))
+    ctx = AppContext(engine_shop())
     dialog = BackupDialog(None, ctx)
     qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.empty.text() != "")
     assert dialog.model.rowCount() == 0 and not dialog.restore_button.isEnabled()
     assert "メモリ上" in dialog.empty.text()
     create_backup(dialog, ctx)

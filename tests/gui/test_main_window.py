@@ -3,12 +3,13 @@ import pytest
 import engine
 from gui.context import AppContext
 from gui.main_window import MainWindow, TABS
+from tests.support.engine_side import engine_shop, on_engine
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 
 
 def test_window_has_the_seven_tabs_of_the_spec(qtbot):
-    ctx = AppContext(engine.Shop(":memory:"))
+    ctx = AppContext(engine_shop())
     window = MainWindow(ctx)
     qtbot.addWidget(window)
     titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
@@ -21,7 +22,7 @@ def test_window_has_the_seven_tabs_of_the_spec(qtbot):
 def test_worker_runs_op_off_the_ui_thread_and_reports_success(qtbot):
     import threading
 
-    ctx = AppContext(engine.Shop(":memory:"))
+    ctx = AppContext(engine_shop())
     window = MainWindow(ctx)
     qtbot.addWidget(window)
     seen = {}
@@ -40,7 +41,7 @@ def test_cancelled_op_calls_cancelled_not_success(qtbot):
     from engine.errors import CancelledError
     from gui.worker import QueryOp
 
-    ctx = AppContext(engine.Shop(":memory:"))
+    ctx = AppContext(engine_shop())
     window = MainWindow(ctx)
     qtbot.addWidget(window)
     calls = []
@@ -66,13 +67,10 @@ def home(tmp_path, monkeypatch):
 
 @pytest.fixture
 def window(qtbot, home):
-    from gui.worker import wait_for_worker
-
-    window = MainWindow(AppContext(engine.Shop(":memory:")))
+    window = MainWindow(AppContext(engine_shop()))
     qtbot.addWidget(window)
     yield window
-    wait_for_worker()
-    window.ctx.shop.close()
+    window.ctx.close()
 
 
 def menu_texts(window):
@@ -98,12 +96,12 @@ def test_opening_another_database_rebuilds_the_tabs_and_remembers_it(qtbot, wind
     old_tab = window.tab("取込")
     assert database_to_open() is None
     with qtbot.waitSignal(window.ctx.shop_changed):
-        assert window.switch_to(path)
+        window.switch_to(path)
     assert window.tab("取込") is not old_tab
     assert window.windowTitle() == "Otokui（お得意様） — shop.db"
     assert str(path) in window.db_label.text()
     qtbot.waitUntil(lambda: window.counts_label.text() == "顧客 10人　注文 10件")
-    assert window.tab("取込").history.rowCount() == 1
+    qtbot.waitUntil(lambda: window.tab("取込").history.rowCount() == 1)
     assert database_to_open() == path.resolve()
 
 
@@ -112,7 +110,8 @@ def test_a_file_that_is_not_a_database_is_refused_and_the_shop_stays(qtbot, wind
     bogus = tmp_path / "memo.db"
     bogus.write_bytes(b"not a database at all" * 100)
     shop = window.ctx.shop
-    assert not window.switch_to(bogus)
+    window.switch_to(bogus)
+    qtbot.waitUntil(lambda: bool(error_dialogs))
     assert window.ctx.shop is shop
     assert "memo.db" in error_dialogs.pop()
 
@@ -121,12 +120,13 @@ def test_status_bar_counts_follow_data_changed(qtbot, window):
     from tests.support.snapshot import SAMPLES
 
     qtbot.waitUntil(lambda: window.counts_label.text() == "顧客 0人　注文 0件")
-    window.ctx.shop.imports.import_file(SAMPLES / "base" / "base_202507.csv")
+    shop = window.ctx.shop
+    on_engine(lambda: shop.imports.import_file(SAMPLES / "base" / "base_202507.csv"))
     window.ctx.data_changed.emit()
     qtbot.waitUntil(lambda: window.counts_label.text() == "顧客 5人　注文 5件")
-    cancelled = window.ctx.shop.db.scalar("SELECT order_no FROM orders LIMIT 1")
-    window.ctx.shop.db.execute("UPDATE orders SET status = 'cancelled' WHERE order_no = ?",
-                               (cancelled,))
+    cancelled = on_engine(lambda: shop.db.scalar("SELECT order_no FROM orders LIMIT 1"))
+    on_engine(lambda: shop.db.execute("UPDATE orders SET status = 'cancelled' WHERE order_no = ?",
+                                      (cancelled,)))
     window.ctx.data_changed.emit()
     # A customer whose only order was cancelled is not counted.
     qtbot.waitUntil(lambda: window.counts_label.text() == "顧客 4人　注文 4件")

@@ -4,7 +4,9 @@ import pytest
 import gui.recovery as recovery
 from engine import Shop
 from engine.errors import AlreadyOpenError, DatabaseCorruptError
+from gui.worker import wait_for
 from tests.engine.store.test_database import damaged_database
+from tests.support.engine_side import on_engine
 from tests.support.snapshot import sample_files
 
 
@@ -15,34 +17,39 @@ def shown(monkeypatch):
     return errors
 
 
+def open_shop(path, ask=recovery.ask_to_restore):
+    """The shop as the window gets it at start-up (None when it cannot open)."""
+    return wait_for(lambda done: recovery.open_shop(path, None, done, ask))
+
+
 def test_a_healthy_database_opens_locked(qapp, tmp_path, shown):
-    shop = recovery.open_shop(tmp_path / "shop.db")
+    shop = open_shop(tmp_path / "shop.db")
     try:
         with pytest.raises(AlreadyOpenError):
             Shop(tmp_path / "shop.db", single_instance=True)
     finally:
-        shop.close()
+        on_engine(shop.close)
     assert shown == []
 
 
 def test_a_second_instance_is_refused_with_a_message(qapp, tmp_path, shown):
-    first = recovery.open_shop(tmp_path / "shop.db")
+    first = open_shop(tmp_path / "shop.db")
     try:
-        assert recovery.open_shop(tmp_path / "shop.db") is None
+        assert open_shop(tmp_path / "shop.db") is None
     finally:
-        first.close()
+        on_engine(first.close)
     assert len(shown) == 1 and "別のOtokuiで開かれています" in str(shown[0])
 
 
 def test_a_damaged_database_is_restored_from_the_latest_backup_when_accepted(qapp, tmp_path, shown):
     path = damaged_database(tmp_path)
     questions = []
-    shop = recovery.open_shop(path, ask=lambda parent, text: questions.append(text) or True)
+    shop = open_shop(path, ask=lambda parent, text: questions.append(text) or True)
     try:
-        assert shop.db.scalar("SELECT count(DISTINCT import_id) FROM orders") == 1
-        assert shop.db.scalar("PRAGMA integrity_check") == "ok"
+        assert on_engine(lambda: shop.db.scalar("SELECT count(DISTINCT import_id) FROM orders")) == 1
+        assert on_engine(lambda: shop.db.scalar("PRAGMA integrity_check")) == "ok"
     finally:
-        shop.close()
+        on_engine(shop.close)
     assert "データベースが壊れています" in questions[0]
     assert f"取込前: {sample_files()[1].name}" in questions[0]
     assert list(tmp_path.glob("shop.db.corrupt-*"))
@@ -52,7 +59,7 @@ def test_a_damaged_database_is_restored_from_the_latest_backup_when_accepted(qap
 def test_a_declined_restore_leaves_the_damaged_file_alone(qapp, tmp_path, shown):
     path = damaged_database(tmp_path)
     damaged = path.read_bytes()
-    assert recovery.open_shop(path, ask=lambda parent, text: False) is None
+    assert open_shop(path, ask=lambda parent, text: False) is None
     assert path.read_bytes() == damaged
     with pytest.raises(DatabaseCorruptError):
         Shop(path)
@@ -62,5 +69,5 @@ def test_a_damaged_database_without_backups_explains_itself(qapp, tmp_path, show
     path = damaged_database(tmp_path)
     for backup in (tmp_path / "backups").iterdir():
         backup.unlink()
-    assert recovery.open_shop(path, ask=lambda parent, text: pytest.fail("asked")) is None
+    assert open_shop(path, ask=lambda parent, text: pytest.fail("asked")) is None
     assert "バックアップがないため復元できません" in str(shown[0])

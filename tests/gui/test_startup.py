@@ -6,7 +6,7 @@ from gui import startup
 from gui.context import AppContext
 from gui.main_window import MainWindow
 from gui.startup import WelcomeDialog, choose_first_database, database_to_open
-from gui.worker import wait_for_worker
+from tests.support.engine_side import engine_shop
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 
@@ -31,13 +31,12 @@ def test_first_start_with_the_demo_shop_shows_its_customers(qtbot, home, monkeyp
     answer_welcome(monkeypatch, "デモのお店で試す")
     path = choose_first_database()
     assert path == home / "otokui_demo.db" and path.is_file()
-    window = MainWindow(AppContext(engine.Shop(path)))
+    window = MainWindow(AppContext(engine_shop(path)))
     qtbot.addWidget(window)
     qtbot.waitUntil(lambda: window.counts_label.text() == "顧客 148人　注文 179件", timeout=10000)
     assert window.windowTitle() == "Otokui（お得意様） — otokui_demo.db"
-    assert window.tab("取込").history.rowCount() == 24
-    wait_for_worker()
-    window.ctx.shop.close()
+    qtbot.waitUntil(lambda: window.tab("取込").history.rowCount() == 24)
+    window.ctx.close()
 
 
 def test_new_database_is_the_default_file(home, monkeypatch):

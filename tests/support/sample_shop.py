@@ -1,25 +1,27 @@
-"""GUI test helpers: a shop with every sample imported, and waiting for the engine worker."""
+"""GUI test helpers: a shop with every sample imported, and waiting for the engine thread."""
 from functools import lru_cache
 
 from engine import Shop
 from gui.worker import wait_for_worker
-from tests.support.snapshot import sample_files
+from tests.support.engine_side import on_engine
+from tests.support.snapshot import imported_shop
 
 
 @lru_cache(maxsize=1)
 def _imported() -> Shop:
-    shop = Shop(":memory:")
-    for path in sample_files():
-        shop.imports.import_file(path)
-    return shop
+    return on_engine(imported_shop)
 
 
 def sample_shop() -> Shop:
-    """A fresh in-memory copy of the sample shop (importing once per test run)."""
-    shop = Shop(":memory:")
-    with _imported().db.lock:
-        _imported().db.conn.backup(shop.db.conn)
-    return shop
+    """A fresh in-memory copy of the sample shop (importing once per test run), opened
+    on the engine thread."""
+    source = _imported()
+
+    def copy() -> Shop:
+        shop = Shop(":memory:")
+        source.db.conn.backup(shop.db.conn)
+        return shop
+    return on_engine(copy)
 
 
 def settle(qtbot, rounds: int = 6) -> None:

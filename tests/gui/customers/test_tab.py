@@ -7,6 +7,7 @@ import pytest
 from gui.context import AppContext
 from gui.customers import detail as customer_detail
 from gui.customers.tab import CustomersTab
+from tests.support.engine_side import on_engine
 from tests.support.sample_shop import sample_shop, settle
 from tests.support.snapshot import SAMPLES
 
@@ -39,6 +40,16 @@ def search(qtbot, tab, text):
 
 def truth(name):
     return TRUTH[TRUTH["name"] == name].iloc[0]
+
+
+def stored_customer(tab, customer_id):
+    shop = tab.ctx.shop
+    return on_engine(lambda: shop.customers.get(customer_id))
+
+
+def stored_value(tab, sql, params=()):
+    shop = tab.ctx.shop
+    return on_engine(lambda: shop.db.scalar(sql, params))
 
 
 def open_customer(qtbot, tab, name):
@@ -111,7 +122,7 @@ def test_filters_by_cluster_and_dm(qtbot, tab):
     assert set(tab.model.frame["cluster"]) == {"top1"}
     tab.cluster.setCurrentIndex(0)
     tab.dm_only.setChecked(True)
-    dm = tab.ctx.shop.customers.table()["dm_ok"]
+    dm = on_engine(tab.ctx.shop.customers.table)["dm_ok"]
     assert tab.model.total_rows() == int(dm.sum()) < 148
     assert tab.count.text() == f"148人中 {int(dm.sum())}人を表示"
 
@@ -146,13 +157,13 @@ def test_notes_are_saved_and_can_be_undone(qtbot, tab, monkeypatch):
     assert detail.save_notes_button.isEnabled()
     detail.save_notes_button.click()
     settle(qtbot)
-    assert tab.ctx.shop.customers.get(customer_id)["notes"] == "敏感肌。電話は夕方に。"
+    assert stored_customer(tab, customer_id)["notes"] == "敏感肌。電話は夕方に。"
     assert detail.notes.toPlainText() == "敏感肌。電話は夕方に。"
     assert not detail.save_notes_button.isEnabled()
     monkeypatch.setattr(customer_detail, "confirm", lambda *a: True)
     detail.undo_button.click()
     settle(qtbot)
-    assert tab.ctx.shop.customers.get(customer_id)["notes"] == ""
+    assert stored_customer(tab, customer_id)["notes"] == ""
     assert detail.notes.toPlainText() == ""
 
 
@@ -162,12 +173,12 @@ def test_dm_permission_and_opt_out_are_stored(qtbot, tab):
     assert detail.dm.isChecked() and detail.dm_note.text() == "（取込元の既定）"
     detail.dm.click()
     settle(qtbot)
-    stored = tab.ctx.shop.customers.get(customer_id)
+    stored = stored_customer(tab, customer_id)
     assert stored["dm_manual"] == 0 and stored["dm_ok"] == 0
     assert not detail.dm.isChecked() and detail.dm_note.text() == "（手動で設定）"
     detail.opt_out.click()
     settle(qtbot)
-    assert tab.ctx.shop.customers.get(customer_id)["dm_opt_out"] == 1
+    assert stored_customer(tab, customer_id)["dm_opt_out"] == 1
     assert detail.opt_out.isChecked()
     row = tab.model.frame.index[tab.model.frame["customer_id"] == customer_id][0]
     dm_column = [c.key for c in tab.model.columns].index("dm_ok")
@@ -179,15 +190,15 @@ def test_merge_two_customers(qtbot, tab, monkeypatch):
     open_customer(qtbot, tab, "石川 涼平")
     asked = []
     monkeypatch.setattr(customer_detail, "pick_customer",
-                        lambda parent, ctx, exclude: ctx.shop.customers.search(str(other_id))
-                        .iloc[0].to_dict())
+                        lambda parent, ctx, exclude: on_engine(
+                            lambda: ctx.shop.customers.search(str(other_id))).iloc[0].to_dict())
     monkeypatch.setattr(customer_detail, "confirm", lambda parent, text, ok: asked.append(text)
                         or True)
     tab.detail.merge_button.click()
     settle(qtbot)
     assert "小林 健一" in asked[0] and "石川 涼平" in asked[0]
-    shop = tab.ctx.shop
-    assert shop.db.scalar("SELECT count(*) FROM orders WHERE customer_id = ?", (other_id,)) == 0
+    assert stored_value(tab, "SELECT count(*) FROM orders WHERE customer_id = ?",
+                        (other_id,)) == 0
     expected = truth("石川 涼平")["total_amount"] + truth("小林 健一")["total_amount"]
     assert tab.detail.figures["total_amount"].text() == f"¥{expected:,}"
     assert tab.detail.orders.total_rows() == 6
@@ -204,11 +215,10 @@ def test_split_selected_orders_into_a_new_customer(qtbot, tab, monkeypatch):
     assert detail.selected_order_ids() == [int(detail.orders.value(0, "order_id"))]
     detail.split_button.click()
     settle(qtbot)
-    shop = tab.ctx.shop
-    new_id = shop.db.scalar("SELECT max(id) FROM customers")
+    new_id = stored_value(tab, "SELECT max(id) FROM customers")
     assert new_id != customer_id
-    assert shop.customers.get(new_id)["total_amount"] == moved_amount
-    assert shop.customers.get(customer_id)["purchase_count"] == 2
+    assert stored_customer(tab, new_id)["total_amount"] == moved_amount
+    assert stored_customer(tab, customer_id)["purchase_count"] == 2
     assert int(detail.customer["customer_id"]) == new_id
     assert detail.orders.total_rows() == 1
     search(qtbot, tab, "")
@@ -217,10 +227,10 @@ def test_split_selected_orders_into_a_new_customer(qtbot, tab, monkeypatch):
 
 def test_due_filter_lists_customers_past_their_product_cycle(qtbot, tab):
     shop = tab.ctx.shop
-    shop.products.import_cycles(SAMPLES / "products.csv")
+    on_engine(lambda: shop.products.import_cycles(SAMPLES / "products.csv"))
     tab.ctx.data_changed.emit()
     settle(qtbot)
-    due = set(shop.products.due_targets()["customer_id"])
+    due = set(on_engine(shop.products.due_targets)["customer_id"])
     assert 0 < len(due) < 148
     tab.due_only.setChecked(True)
     tab.model.show_all()
@@ -230,8 +240,9 @@ def test_due_filter_lists_customers_past_their_product_cycle(qtbot, tab):
 
 def test_contact_log_shows_recorded_touches(qtbot, tab):
     customer_id = open_customer(qtbot, tab, "渡辺 香織")
-    tab.ctx.shop.touches.record([customer_id], "phone", "お礼の電話", on="2025-11-03",
-                                source="followup", result="次回も購入予定")
+    shop = tab.ctx.shop
+    on_engine(lambda: shop.touches.record([customer_id], "phone", "お礼の電話", on="2025-11-03",
+                                          source="followup", result="次回も購入予定"))
     tab.ctx.data_changed.emit()
     settle(qtbot)
     touches = tab.detail.touches
@@ -249,11 +260,11 @@ def test_deletion_on_request_erases_the_personal_data(qtbot, tab, monkeypatch):
     settle(qtbot)
     assert "元に戻せません" in asked[0]
     shop = tab.ctx.shop
-    stored = shop.db.query("SELECT name, phone, email FROM customers WHERE id = ?",
-                           (customer_id,))[0]
+    stored = on_engine(lambda: shop.db.query("SELECT name, phone, email FROM customers WHERE id = ?",
+                                             (customer_id,)))[0]
     assert "佐藤" not in stored["name"] and stored["phone"] == "" and stored["email"] == ""
-    assert shop.db.scalar("SELECT count(*) FROM orders WHERE name = '佐藤 あすか'") == 0
+    assert stored_value(tab, "SELECT count(*) FROM orders WHERE name = '佐藤 あすか'") == 0
     # The anonymous order figures stay.
-    assert shop.db.scalar("SELECT sum(amount) FROM orders WHERE customer_id = ? AND "
-                          "status = 'valid'", (customer_id,)) == row["total_amount"]
+    assert stored_value(tab, "SELECT sum(amount) FROM orders WHERE customer_id = ? AND "
+                        "status = 'valid'", (customer_id,)) == row["total_amount"]
     assert not tab.detail.undo_button.isEnabled()

@@ -5,9 +5,9 @@ import pandas as pd
 import pytest
 from PySide6.QtCore import QDate, Qt
 
-from engine import Shop
 from gui.context import AppContext
 from gui.dashboard.tab import KPI_CARDS, DashboardTab, kpi_text
+from tests.support.engine_side import engine_shop, on_engine
 from tests.support.sample_shop import sample_shop, settle
 from tests.support.snapshot import SAMPLES, meta
 
@@ -49,7 +49,8 @@ def test_kpi_cards_show_the_truth_figures(tab):
 
 
 def test_cards_match_the_engine_kpis(tab):
-    kpis = tab.ctx.shop.analysis.kpis(AS_OF)
+    shop = tab.ctx.shop
+    kpis = on_engine(lambda: shop.analysis.kpis(AS_OF))
     for key, _caption, kind, _hint in KPI_CARDS:
         assert card(tab, key) == kpi_text(kpis[key], kind)
 
@@ -82,7 +83,7 @@ def test_cluster_chart_and_decomposition_table(tab, qtmodeltester):
 
 
 def test_empty_shop_explains_what_to_do(qtbot):
-    tab = make_tab(qtbot, Shop(":memory:"))
+    tab = make_tab(qtbot, engine_shop())
     assert card(tab, "customers") == "0人"
     assert card(tab, "repeat_rate") == "—"
     assert "取り込んで" in tab.sales_chart.figure.texts[0].get_text()
@@ -90,11 +91,13 @@ def test_empty_shop_explains_what_to_do(qtbot):
 
 def test_refreshes_when_data_changes(qtbot, tab):
     shop = tab.ctx.shop
-    first = shop.db.scalar("SELECT min(id) FROM orders WHERE status = 'valid'")
-    shop.db.execute("UPDATE orders SET status = 'cancelled' WHERE id = ?", (first,))
+    first = on_engine(lambda: shop.db.scalar("SELECT min(id) FROM orders WHERE status = 'valid'"))
+    on_engine(lambda: shop.db.execute("UPDATE orders SET status = 'cancelled' WHERE id = ?",
+                                      (first,)))
     tab.ctx.data_changed.emit()
     settle(qtbot)
-    assert card(tab, "customers") == kpi_text(shop.analysis.kpis(AS_OF)["customers"], "people")
+    kpis = on_engine(lambda: shop.analysis.kpis(AS_OF))
+    assert card(tab, "customers") == kpi_text(kpis["customers"], "people")
     assert tab.loaded["kpis"]["orders"] == 178
 
 
@@ -103,7 +106,7 @@ def test_time_axis_shows_cohorts_and_entry_products(qtbot, tab, qtmodeltester):
     tab.time_axis.compute_button.click()
     settle(qtbot)
     shop = tab.ctx.shop
-    cohorts = shop.analysis.cohorts(AS_OF)
+    cohorts = on_engine(lambda: shop.analysis.cohorts(AS_OF))
     panel = tab.time_axis
     newest = cohorts.iloc[-1]
     assert panel.cohorts.value(0, "cohort") == newest["cohort"]
@@ -113,7 +116,7 @@ def test_time_axis_shows_cohorts_and_entry_products(qtbot, tab, qtmodeltester):
     assert headers[:4] == ["初回購入月", "人数", "同月", "1か月後"]
     # First purchases per cohort add up to every customer of the shop.
     assert panel.cohorts.frame["customers"].sum() == len(TRUTH)
-    entry = shop.analysis.entry_products(AS_OF)
+    entry = on_engine(lambda: shop.analysis.entry_products(AS_OF))
     top = entry.sort_values(["customers", "f2_conversion"], ascending=False,
                             kind="mergesort").iloc[0]
     assert panel.entry.value(0, "product_code") == top["product_code"]

@@ -11,6 +11,7 @@ from gui.context import AppContext
 from gui.followups import rules as followup_rules
 from gui.followups import tasks as followup_tasks
 from gui.followups.tab import FollowupTab
+from tests.support.engine_side import on_engine
 from tests.support.sample_shop import sample_shop, settle
 from tests.support.snapshot import SAMPLES
 
@@ -58,7 +59,7 @@ def test_rank_percentages_are_saved_and_regroup_the_clusters(qtbot, tab):
     tab.clusters.save_button.click()
     settle(qtbot)
     shop = tab.ctx.shop
-    assert shop.segments.percentages() == {"top1": 5, "top10": 10, "top20": 20}
+    assert on_engine(shop.segments.percentages) == {"top1": 5, "top10": 10, "top20": 20}
     assert tab.clusters.model.frame["customers"].tolist()[:2] == [math.ceil(148 * 0.05),
                                                                   15 - math.ceil(148 * 0.05)]
 
@@ -69,7 +70,12 @@ def test_bad_percentages_are_refused_with_a_japanese_message(qtbot, tab, error_d
     settle(qtbot)
     assert "TOP1% ≤ TOP10%" in error_dialogs[0]
     error_dialogs.clear()
-    assert tab.ctx.shop.segments.percentages()["top1"] == 1
+    assert on_engine(tab.ctx.shop.segments.percentages)["top1"] == 1
+
+
+def stored_tasks(tab, month="2025-11"):
+    shop = tab.ctx.shop
+    return on_engine(lambda: shop.followups.tasks(month))
 
 
 def generate(qtbot, tab, month, monkeypatch):
@@ -87,7 +93,7 @@ def generate(qtbot, tab, month, monkeypatch):
 def test_generating_the_month_lists_its_tasks(qtbot, tab, monkeypatch, qtmodeltester):
     assert tab.tasks.summary.text() == "この月のフォロー計画はまだありません"
     told = generate(qtbot, tab, "2025-11", monkeypatch)
-    stored = tab.ctx.shop.followups.tasks("2025-11")
+    stored = stored_tasks(tab)
     assert len(stored) > 0
     assert told == [f"2025年11月のフォロー計画: 新規 {len(stored):,}件、継続 0件、削除 0件"]
     model = tab.tasks.model
@@ -113,10 +119,10 @@ def test_check_off_stores_date_medium_and_result(qtbot, tab, monkeypatch):
     page.check_button.click()
     settle(qtbot)
     shop = tab.ctx.shop
-    stored = shop.followups.tasks("2025-11").set_index("task_id").loc[task["task_id"]]
+    stored = stored_tasks(tab).set_index("task_id").loc[task["task_id"]]
     assert (stored["status"], stored["done_on"], stored["medium"], stored["result"]) == (
         "done", "2025-11-05", "phone", "留守番電話に伝言")
-    touches = shop.touches.for_customer(task["customer_id"])
+    touches = on_engine(lambda: shop.touches.for_customer(task["customer_id"]))
     assert touches[["date", "medium", "result"]].values.tolist()[0] == [
         "2025-11-05", "phone", "留守番電話に伝言"]
     row = int(page.model.frame.index[page.model.frame["task_id"] == task["task_id"]][0])
@@ -126,18 +132,17 @@ def test_check_off_stores_date_medium_and_result(qtbot, tab, monkeypatch):
     assert page.reopen_button.isEnabled()
     page.reopen_button.click()
     settle(qtbot)
-    assert shop.followups.tasks("2025-11").set_index("task_id").loc[
-        task["task_id"], "status"] == "open"
+    assert stored_tasks(tab).set_index("task_id").loc[task["task_id"], "status"] == "open"
 
 
 def test_open_only_hides_done_tasks(qtbot, tab, monkeypatch):
     generate(qtbot, tab, "2025-11", monkeypatch)
     shop = tab.ctx.shop
-    first = int(shop.followups.tasks("2025-11")["task_id"].iloc[0])
-    shop.followups.check_off(first, "2025-11-02", "email", "")
+    first = int(stored_tasks(tab)["task_id"].iloc[0])
+    on_engine(lambda: shop.followups.check_off(first, "2025-11-02", "email", ""))
     tab.ctx.data_changed.emit()
     settle(qtbot)
-    total = len(shop.followups.tasks("2025-11"))
+    total = len(stored_tasks(tab))
     tab.tasks.open_only.setChecked(True)
     assert tab.tasks.model.total_rows() == total - 1
     assert first not in tab.tasks.model.frame["task_id"].tolist()
@@ -166,25 +171,26 @@ def test_rules_are_edited_saved_and_reset(qtbot, tab, monkeypatch):
     shop = tab.ctx.shop
     page = tab.rules
     model = page.model
-    assert model.rowCount() == len(shop.followups.rules()) > 0
+    assert model.rowCount() == len(on_engine(shop.followups.rules)) > 0
     assert not page.save_button.isEnabled()
     action = model.index(0, 4)
     assert model.setData(action, "店長から感謝のお電話")
     assert page.save_button.isEnabled()
     page.save_button.click()
     settle(qtbot)
-    assert shop.followups.rules()[0]["action"] == "店長から感謝のお電話"
+    assert on_engine(shop.followups.rules)[0]["action"] == "店長から感謝のお電話"
     assert not page.save_button.isEnabled()
     monkeypatch.setattr(followup_rules, "confirm", lambda *a: True)
     page.reset_button.click()
     settle(qtbot)
     assert model.rules[0]["action"] != "店長から感謝のお電話"
-    assert [r["action"] for r in model.rules] == [r["action"] for r in shop.followups.rules()]
+    assert [r["action"] for r in model.rules] == [r["action"] for r in on_engine(
+        shop.followups.rules)]
 
 
 def test_a_rule_set_breaking_3_3_2_is_refused(qtbot, tab, error_dialogs):
     page = tab.rules
-    before = tab.ctx.shop.followups.rules()
+    before = on_engine(tab.ctx.shop.followups.rules)
     page.view.selectRow(0)
     page.remove_button.click()
     assert page.model.rowCount() == len(before) - 1
@@ -193,7 +199,7 @@ def test_a_rule_set_breaking_3_3_2_is_refused(qtbot, tab, error_dialogs):
     settle(qtbot)
     assert "3-3-2ルール" in error_dialogs[0]
     error_dialogs.clear()
-    assert tab.ctx.shop.followups.rules() == before
+    assert on_engine(tab.ctx.shop.followups.rules) == before
 
 
 def test_rule_editor_shows_japanese_choices(tab, qtmodeltester):

@@ -8,12 +8,13 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QTimer, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
-import engine
 from gui.context import AppContext
 from gui.importing import tab as import_tab
 from gui.importing.tab import ImportTab, order_files
 from gui.main_window import MainWindow
 from gui.worker import wait_for_worker
+from tests.support.engine_side import engine_shop, on_engine
+from tests.support.sample_shop import settle
 from tests.support.snapshot import SAMPLES, snapshot
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
@@ -23,7 +24,7 @@ GENERIC_HEADER = "会員コード,受注番号,受注日,氏名,フリガナ,郵
 
 @pytest.fixture
 def window(qtbot):
-    ctx = AppContext(engine.Shop(":memory:"))
+    ctx = AppContext(engine_shop())
     window = MainWindow(ctx)
     qtbot.addWidget(window)
     window.show()
@@ -59,6 +60,7 @@ def drop(window, paths, target=None):
 
 def wait_idle(qtbot, tab):
     qtbot.waitUntil(lambda: not tab.busy() and not tab.progress_box.isVisible(), timeout=60000)
+    settle(qtbot)  # the history reloads on the engine thread after the last file
 
 
 def cell(model, row, column):
@@ -67,6 +69,12 @@ def cell(model, row, column):
 
 def counts(window):
     return window.counts_label.text()
+
+
+def stored(window):
+    """The shop's data as it is now, read on the engine thread."""
+    shop = window.ctx.shop
+    return on_engine(lambda: snapshot(shop))
 
 
 def test_dropping_a_sample_file_imports_it_and_updates_the_counts(qtbot, window):
@@ -118,14 +126,14 @@ def test_a_bad_file_shows_row_and_column_and_changes_nothing(qtbot, window, tmp_
                    + "M1,A1,2025/10/01,山田 花子,ヤマダ ハナコ,1000001,東京都千代田区1-1,0311112222,,P1,石けん,1200,1\n"
                    + "M2,A2,2025/10/02,佐藤 一郎,サトウ イチロウ,1000002,東京都千代田区2-2,0322223333,,P1,石けん,千二百,1\n",
                    encoding="utf-8")
-    before = snapshot(window.ctx.shop)
+    before = stored(window)
     drop(window, [bad])
     tab = tab_of(window)
     wait_idle(qtbot, tab)
     message = cell(tab.results, 0, 6)
     assert message.startswith("3行目「単価」列: ")
     assert tab.results.index(0, 6).data(Qt.ItemDataRole.ForegroundRole) is not None
-    assert snapshot(window.ctx.shop) == before
+    assert stored(window) == before
     assert tab.history.rowCount() == 0
 
 
@@ -166,9 +174,11 @@ def test_unknown_layout_opens_the_mapping_dialog_and_saves_a_preset(qtbot, windo
     assert [cell(tab.results, 0, c) for c in range(6)] == [
         "自社カート_9月.csv", "自社カート", "2", "0", "0", "2"]
     shop = window.ctx.shop
-    assert shop.db.scalar("SELECT amount FROM orders WHERE order_no = 'D-002'") == 6500
-    assert shop.db.scalar("SELECT name FROM customers WHERE phone_digits = '09011112222'") == "鈴木 一郎"
-    assert [p.label for p in shop.formats.presets() if p.user] == ["自社カート"]
+    assert on_engine(lambda: shop.db.scalar(
+        "SELECT amount FROM orders WHERE order_no = 'D-002'")) == 6500
+    assert on_engine(lambda: shop.db.scalar(
+        "SELECT name FROM customers WHERE phone_digits = '09011112222'")) == "鈴木 一郎"
+    assert [p.label for p in on_engine(shop.formats.presets) if p.user] == ["自社カート"]
 
     second = unknown_file(tmp_path / "自社カート_10月.csv", [
         "D-003,2025/10/01,鈴木,一郎,090-1111-2222,K1,玄米 5kg,3500,1\n"])
@@ -187,7 +197,7 @@ def test_skipping_the_mapping_records_the_error_and_saves_nothing(qtbot, window,
     tab.mapping_dialog.reject()
     wait_idle(qtbot, tab)
     assert "判別できません" in cell(tab.results, 0, 6)
-    assert not [p for p in window.ctx.shop.formats.presets() if p.user]
+    assert not [p for p in on_engine(window.ctx.shop.formats.presets) if p.user]
 
 
 def test_undo_from_the_history(qtbot, window, monkeypatch, error_dialogs):
@@ -205,6 +215,7 @@ def test_undo_from_the_history(qtbot, window, monkeypatch, error_dialogs):
         tab.undo_button.click()
     assert "rakuten_202510.csv" in questions[0]
     qtbot.waitUntil(lambda: counts(window) == "顧客 28人　注文 32件")
+    settle(qtbot)
     assert cell(tab.history, 0, 8).startswith("取り消し済み")
     tab.history_view.selectRow(0)
     assert not tab.undo_button.isEnabled()
@@ -212,11 +223,11 @@ def test_undo_from_the_history(qtbot, window, monkeypatch, error_dialogs):
     tab.history_view.selectRow(3)
     assert cell(tab.history, 3, 1) == "rakuten_202507.csv"
     assert cell(tab.history, 3, 8) == "後の変更があるため取り消せません"
-    before = snapshot(window.ctx.shop)
+    before = stored(window)
     tab.undo_button.click()
     qtbot.waitUntil(lambda: bool(error_dialogs), timeout=20000)
     assert "先にそちらを取り消してください" in error_dialogs.pop()
-    assert snapshot(window.ctx.shop) == before
+    assert stored(window) == before
 
 
 def test_models_pass_the_model_tester(qtbot, qtmodeltester, window, tmp_path):
@@ -243,7 +254,7 @@ def test_ui_stays_responsive_during_a_100k_line_import_and_cancel_changes_nothin
     tab = tab_of(window)
     drop(window, [SAMPLES / "rakuten" / "rakuten_202507.csv"])
     wait_idle(qtbot, tab)
-    before = snapshot(window.ctx.shop)
+    before = stored(window)
 
     ticks = []
     timer = QTimer()
@@ -267,32 +278,43 @@ def test_ui_stays_responsive_during_a_100k_line_import_and_cancel_changes_nothin
     assert max(gaps) < 1.0
     assert cell(tab.results, 1, 0) == "big.csv"
     assert cell(tab.results, 1, 6).startswith("中止しました")
-    assert snapshot(window.ctx.shop) == before
+    assert stored(window) == before
     assert tab.history.rowCount() == 1
 
 
+def test_closing_the_window_stops_a_running_import(qtbot, window, tmp_path):
+    big = write_generic(tmp_path / "big.csv", 100_000)
+    tab = tab_of(window)
+    before = stored(window)
+    drop(window, [big])
+    qtbot.waitUntil(lambda: "注文データを読み込んでいます" in tab.progress_label.text(),
+                    timeout=60000)
+    window.close()
+    assert tab.running.cancel_event.is_set()
+    wait_for_worker()
+    assert stored(window) == before
+
 def test_a_dropped_batch_is_backed_up_once_before_it_changes_anything(qtbot, tmp_path):
-    ctx = AppContext(engine.Shop(tmp_path / "shop.db"))
+    ctx = AppContext(engine_shop(tmp_path / "shop.db"))
     window = MainWindow(ctx)
     qtbot.addWidget(window)
     tab = tab_of(window)
     drop(window, [SAMPLES / "rakuten"])
     wait_idle(qtbot, tab)
     assert tab.results.rowCount() == 4
-    backups = ctx.shop.backups.list()
+    backups = on_engine(ctx.shop.backups.list)
     assert [b.reason for b in backups] == ["取込前: rakuten_202507.csv ほか"]
     drop(window, [SAMPLES / "base" / "base_202507.csv"])
     wait_idle(qtbot, tab)
-    assert [b.reason for b in ctx.shop.backups.list()] == [
+    assert [b.reason for b in on_engine(ctx.shop.backups.list)] == [
         "取込前: base_202507.csv ほか", "取込前: rakuten_202507.csv ほか"]
-    wait_for_worker()
-    ctx.shop.close()
+    ctx.close()
 
 
 def test_a_mapping_whose_import_fails_is_not_kept(qtbot, window, tmp_path):
     path = unknown_file(tmp_path / "謎.csv", ["D-001,いつか,鈴木,一郎,090,K1,玄米,3500,2\n"])
     tab = tab_of(window)
-    before = snapshot(window.ctx.shop)
+    before = stored(window)
     drop(window, [path])
     qtbot.waitUntil(lambda: tab.mapping_dialog is not None, timeout=20000)
     dialog = tab.mapping_dialog
@@ -302,5 +324,5 @@ def test_a_mapping_whose_import_fails_is_not_kept(qtbot, window, tmp_path):
     dialog.accept()
     wait_idle(qtbot, tab)
     assert cell(tab.results, 0, 6).startswith("2行目「購入日」列: ")
-    assert not [p for p in window.ctx.shop.formats.presets() if p.user]
-    assert snapshot(window.ctx.shop) == before
+    assert not [p for p in on_engine(window.ctx.shop.formats.presets) if p.user]
+    assert stored(window) == before

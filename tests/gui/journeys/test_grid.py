@@ -1,5 +1,5 @@
 """The journey grid is the one table model with stages as columns, rows named in the
-vertical header, and cells that save as they are edited."""
+vertical header, and cells that show an edit at once and ask the tab to save it."""
 import pytest
 from PySide6.QtCore import Qt
 
@@ -18,7 +18,7 @@ def test_a_map_shows_its_stages_rows_and_cells(shop, qtmodeltester):
                                   rows=["行動", "感情"])
     journey = shop.journeys.get(map_id)
     shop.journeys.set_cell(journey.stages[1].id, journey.rows[0].id, "定期便に\n申し込む")
-    model = JourneyGridModel(shop)
+    model = JourneyGridModel()
     model.set_map(shop.journeys.get(map_id))
     qtmodeltester.check(model)
     assert [model.headerData(c, Qt.Orientation.Horizontal) for c in range(2)] == [
@@ -34,15 +34,17 @@ def test_a_map_shows_its_stages_rows_and_cells(shop, qtmodeltester):
     assert (model.rowCount(), model.columnCount()) == (0, 0)
 
 
-def test_an_edit_is_saved_and_shown_in_place(shop, qtbot, qtmodeltester):
+def test_an_edit_is_shown_in_place_and_handed_on_to_be_saved(shop, qtbot, qtmodeltester):
     map_id = shop.journeys.create("新規のお客様", stages=["認知"], rows=["行動", "感情"])
-    model = JourneyGridModel(shop)
+    model = JourneyGridModel()
     model.set_map(shop.journeys.get(map_id))
     index = model.index(1, 0)
+    journey = shop.journeys.get(map_id)
+    edits = []
+    model.cell_edited.connect(lambda *args: edits.append(args))
     with qtbot.waitSignal(model.dataChanged):
         assert model.setData(index, "  不安  ")
-    journey = shop.journeys.get(map_id)
-    assert journey.cell(journey.stages[0].id, journey.rows[1].id) == "不安"
+    assert edits == [(journey.stages[0].id, journey.rows[1].id, "不安")]
     assert index.data() == index.data(Qt.ItemDataRole.EditRole) == "不安"
     assert model.journey.cell(journey.stages[0].id, journey.rows[1].id) == "不安"
     qtmodeltester.check(model)

@@ -8,6 +8,7 @@ from gui.printing import insert_list_page
 from gui.printing import label_sheet_dialog
 from gui.printing import label_targets_page
 from gui.printing.tab import PrintingTab
+from tests.support.engine_side import on_engine
 from tests.support.sample_shop import sample_shop, settle
 from tests.support.snapshot import SAMPLES, meta
 
@@ -27,6 +28,11 @@ def tab(qtbot, monkeypatch):
     tab.show()
     settle(qtbot)
     return tab
+
+
+def stored_value(tab, sql):
+    shop = tab.ctx.shop
+    return on_engine(lambda: shop.db.scalar(sql))
 
 
 def choose_top_clusters(qtbot, page):
@@ -82,7 +88,7 @@ def test_offset_is_saved_for_next_time(qtbot, tab):
     page.offset_y.setValue(-0.5)
     page.save_offset()
     settle(qtbot)
-    assert tab.ctx.shop.printing.sheets.offset() == (1.2, -0.5)
+    assert on_engine(tab.ctx.shop.printing.sheets.offset) == (1.2, -0.5)
 
 
 def test_save_labels_and_lists(qtbot, tab, tmp_path):
@@ -101,12 +107,12 @@ def test_save_labels_and_lists(qtbot, tab, tmp_path):
     settle(qtbot)
     assert (tmp_path / "labels.pdf").read_bytes().startswith(b"%PDF")
     assert (tmp_path / "test-print.pdf").stat().st_size > (tmp_path / "labels.pdf").stat().st_size
-    assert tab.ctx.shop.db.scalar("SELECT count(*) FROM touches") == 0
+    assert stored_value(tab, "SELECT count(*) FROM touches") == 0
     page.outlines.setChecked(False)
     page.save_labels_pdf(tmp_path / "sent.pdf")
     settle(qtbot)
-    assert tab.ctx.shop.db.scalar(
-        "SELECT count(DISTINCT customer_id) FROM touches WHERE medium = 'dm'") == 28
+    assert stored_value(
+        tab, "SELECT count(DISTINCT customer_id) FROM touches WHERE medium = 'dm'") == 28
     assert page.summary.text().endswith("28名の接触履歴にDM送付を記録しました。")
     assert (tmp_path / "list.pdf").read_bytes().startswith(b"%PDF")
     rows = list(load_workbook(tmp_path / "list.xlsx").active.values)
@@ -115,7 +121,6 @@ def test_save_labels_and_lists(qtbot, tab, tmp_path):
 
 def test_insert_list_for_new_orders(qtbot, tab, tmp_path):
     page = tab.inserts
-    shop = tab.ctx.shop
     # The sample shop already holds October: planning it again imports nothing new.
     october = [SAMPLES / n for n in meta()["files"] if "202510" in n]
     page.record.setChecked(False)
@@ -131,7 +136,7 @@ def test_insert_list_for_new_orders(qtbot, tab, tmp_path):
     settle(qtbot)
     assert (tmp_path / "inserts.pdf").read_bytes().startswith(b"%PDF")
     with_insert = page.plan[page.plan["insert_name"] != ""]
-    logged = shop.db.scalar("SELECT count(*) FROM touches WHERE source = 'inserts'")
+    logged = stored_value(tab, "SELECT count(*) FROM touches WHERE source = 'inserts'")
     assert logged == with_insert.groupby("insert_name")["customer_id"].nunique().sum() > 0
 
 
@@ -146,4 +151,5 @@ def test_custom_sheet_from_the_dialog(qtbot, tab, monkeypatch):
     settle(qtbot)
     names = [page.sheet.itemText(i) for i in range(page.sheet.count())]
     assert names[-1] == "自社 18面"
-    assert tab.ctx.shop.printing.sheets.get("my-18").cell(4).x == 73.0
+    shop = tab.ctx.shop
+    assert on_engine(lambda: shop.printing.sheets.get("my-18")).cell(4).x == 73.0

@@ -3,39 +3,48 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtWidgets import QApplication
 
+from gui.context import AppContext
 from gui.surveys.entry import AnswerBox
 from gui.surveys.tab import SurveysTab
+from tests.support.engine_side import hold_engine, on_engine, ui_seconds
+from tests.support.sample_shop import settle
 from tests.support.survey_shop import build_shop
 
 # The offscreen platform says this whenever a top-level window is shown.
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
+# An import keeping the engine thread busy; the tab must not wait for it.
+HOLD = 1.5
 
 
 @pytest.fixture
 def shop():
-    with build_shop() as shop:
-        yield shop
+    shop = on_engine(build_shop)
+    yield shop
+    on_engine(shop.close)
 
 
 @pytest.fixture
 def tab(qtbot, shop):
-    shop.surveys.create_from_template("churn_reasons")
-    tab = SurveysTab(shop)
+    on_engine(lambda: shop.surveys.create_from_template("churn_reasons"))
+    tab = SurveysTab(AppContext(shop))
     qtbot.addWidget(tab)
     tab.resize(1200, 800)
     tab.show()
     qtbot.waitExposed(tab)
     tab.activateWindow()
     qtbot.waitUntil(tab.isActiveWindow)
+    settle(qtbot)
     return tab
 
 
 def type_into_focus(qtbot, keys):
-    """Send keys to whatever has focus, as a user at the keyboard would.
+    """Send keys to whatever has focus, as a user at the keyboard would: one after
+    another, each once the engine has answered the one before.
 
     Japanese text arrives as the input method's commit, as it does from an IME.
     """
     for key in keys:
+        settle(qtbot, rounds=2)
         widget = QApplication.focusWidget()
         assert widget is not None, f"nothing has the focus before {key!r}"
         if isinstance(key, str) and not key.isascii():
@@ -48,11 +57,13 @@ def type_into_focus(qtbot, keys):
             qtbot.keyClick(widget, key)
 
 
-def test_models_pass_the_model_tester(tab, qtmodeltester):
+def test_models_pass_the_model_tester(qtbot, tab, qtmodeltester):
     qtmodeltester.check(tab.list_model)
     qtmodeltester.check(tab.editor.model)
     tab.entry.search.setText("1")
     tab.entry._run_search()
+    settle(qtbot)
+    assert tab.entry.matches.rowCount() > 0
     qtmodeltester.check(tab.entry.matches)
     for index in range(tab.results.question_box.count()):
         tab.results.question_box.setCurrentIndex(index)
@@ -65,11 +76,12 @@ def test_answer_typed_at_the_keyboard_appears_in_the_results(qtbot, tab, shop):
     tab.entry.search.setFocus()
     # Pick 青木 (TOP1%) by kana, answer 2 (価格が高い), 4, 5, skip, a text, Enter saves.
     type_into_focus(qtbot, ["あおき", Qt.Key.Key_Return])
+    settle(qtbot)
     assert tab.entry.customer["id"] == 1
     assert QApplication.focusWidget() is tab.entry.editors[reason.id]
     type_into_focus(qtbot, ["2", Qt.Key.Key_Tab, "4", Qt.Key.Key_Tab, "5", Qt.Key.Key_Tab,
                             Qt.Key.Key_Tab, "もっと安い定期便がほしい", Qt.Key.Key_Return])
-    response = shop.surveys.response(survey.id, 1)
+    response = on_engine(lambda: shop.surveys.response(survey.id, 1))
     assert response.answers == {reason.id: reason.options[1].id, product.id: 4, again.id: 5,
                                 wish.id: "もっと安い定期便がほしい"}
     # Ready for the next customer: empty form, cursor in the customer field.
@@ -77,7 +89,9 @@ def test_answer_typed_at_the_keyboard_appears_in_the_results(qtbot, tab, shop):
     assert QApplication.focusWidget() is tab.entry.search
     # Next: customer 4 (1回購入) by ID, choice 2 as well, Enter straight from the box.
     type_into_focus(qtbot, ["4", Qt.Key.Key_Return, "2", Qt.Key.Key_Return])
-    assert shop.surveys.response(survey.id, 4).answers == {reason.id: reason.options[1].id}
+    assert on_engine(lambda: shop.surveys.response(survey.id, 4)).answers == {
+        reason.id: reason.options[1].id}
+    settle(qtbot)
 
     results = tab.results
     results.question_box.setCurrentIndex(0)
@@ -97,24 +111,56 @@ def test_answer_typed_at_the_keyboard_appears_in_the_results(qtbot, tab, shop):
 def test_reopening_a_customer_shows_and_replaces_their_answers(qtbot, tab, shop):
     survey = tab.survey
     reason, product = survey.questions[:2]
-    shop.surveys.save_response(survey.id, 8, {product.id: 2})
+    on_engine(lambda: shop.surveys.save_response(survey.id, 8, {product.id: 2}))
     tab.entry.search.setFocus()
     type_into_focus(qtbot, ["久保", Qt.Key.Key_Return])
+    settle(qtbot)
     box = tab.entry.editors[product.id]
     assert isinstance(box, AnswerBox) and box.value() == 2
     assert "回答済み" in tab.entry.customer_label.text()
     type_into_focus(qtbot, [Qt.Key.Key_Tab, "3", Qt.Key.Key_Return])
-    assert shop.surveys.response(survey.id, 8).answers == {product.id: 3}
+    assert on_engine(lambda: shop.surveys.response(survey.id, 8)).answers == {product.id: 3}
 
 
 def test_two_digits_in_quick_succession_pick_ten(qtbot, shop):
     from engine.research.survey_model import QuestionSpec
-    survey_id = shop.surveys.create("NPS", questions=[
-        QuestionSpec("scale", "おすすめ度", scale_min=0, scale_max=10)])
-    box = AnswerBox(shop.surveys.get(survey_id).questions[0])
+    survey = on_engine(lambda: shop.surveys.get(shop.surveys.create("NPS", questions=[
+        QuestionSpec("scale", "おすすめ度", scale_min=0, scale_max=10)])))
+    box = AnswerBox(survey.questions[0])
     qtbot.addWidget(box)
     qtbot.keyClick(box, "1")
     qtbot.keyClick(box, "0")
     assert box.value() == 10
     qtbot.keyClick(box, Qt.Key.Key_Delete)
     assert box.value() is None
+
+
+def test_the_tab_answers_at_once_while_an_import_keeps_the_engine_busy(qtbot, tab, shop):
+    churn = tab.survey
+    first_id = on_engine(lambda: shop.surveys.create_from_template("first_purchase"))
+    tab.ctx.data_changed.emit()
+    settle(qtbot)
+    assert tab.survey == churn and tab.list_model.row_of(first_id) == 0
+
+    # Choosing another survey: the click is handled at once, the survey shows after the job.
+    hold_engine(tab.ctx, tab, HOLD)
+    cell = tab.list_view.visualRect(tab.list_model.index(0))
+    spent = ui_seconds(lambda: qtbot.mouseClick(tab.list_view.viewport(),
+                                                Qt.MouseButton.LeftButton, pos=cell.center()))
+    assert spent < HOLD / 10
+    assert tab.survey == churn
+    qtbot.waitUntil(lambda: tab.survey is not None and tab.survey.id == first_id,
+                    timeout=int(HOLD * 1000) + 5000)
+    assert tab.heading.text().startswith("初回購入のお客様アンケート")
+    assert len(tab.entry.editors) == 4
+
+    # Typing a customer and Enter: handled at once, the customer is chosen after the job.
+    tab.entry.search.setFocus()
+    hold_engine(tab.ctx, tab, HOLD)
+    spent = ui_seconds(lambda: (qtbot.keyClicks(tab.entry.search, "4"),
+                                qtbot.keyClick(tab.entry.search, Qt.Key.Key_Return)))
+    assert spent < HOLD / 10
+    assert tab.entry.customer is None
+    qtbot.waitUntil(lambda: tab.entry.customer is not None, timeout=int(HOLD * 1000) + 5000)
+    assert tab.entry.customer["id"] == 4
+    assert tab.entry.customer_label.text() == "顧客ID 4　江藤 四季 様　— 未回答"
