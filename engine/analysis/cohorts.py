@@ -18,15 +18,14 @@ from engine.store.database import Database
 def cohorts(db: Database, as_of: date) -> pd.DataFrame:
     """Columns ``cohort`` ("YYYY-MM"), ``customers`` (cohort size), then one integer
     column per months since, 0 … (as-of month − first cohort), values 0..1."""
-    with db.lock:
-        # One row per customer and month with orders: small next to the order table.
-        active = pd.read_sql_query(
-            """
-            SELECT o.customer_id, substr(o.order_date, 1, 7) AS month, count(*) AS orders
-            FROM orders o JOIN customers c ON c.id = o.customer_id
-            WHERE o.status = 'valid' AND o.order_date <= ? AND c.deleted_at IS NULL
-            GROUP BY o.customer_id, month
-            """, db.conn, params=(as_of.isoformat(),))
+    # One row per customer and month with orders: small next to the order table.
+    active = pd.read_sql_query(
+        """
+        SELECT o.customer_id, substr(o.order_date, 1, 7) AS month, count(*) AS orders
+        FROM orders o JOIN customers c ON c.id = o.customer_id
+        WHERE o.status = 'valid' AND o.order_date <= ? AND c.deleted_at IS NULL
+        GROUP BY o.customer_id, month
+        """, db.conn, params=(as_of.isoformat(),))
     if active.empty:
         return pd.DataFrame(columns=["cohort", "customers"])
     index = (active["month"].str[:4].astype("int64") * 12

@@ -28,24 +28,23 @@ ENTRY_LABELS = {
 def entry_products(db: Database, as_of: date) -> pd.DataFrame:
     """Columns ENTRY_COLUMNS (``f2_base`` = customers old enough to count for F2),
     most customers first. Lines without a product code are grouped by name."""
-    with db.lock:
-        frame = pd.read_sql_query(
-            f"""
-            WITH {NUMBERED_ORDERS},
-            per_customer AS (
-                SELECT customer_id, count(*) AS purchase_count, sum(amount) AS total_amount,
-                       min(order_date) AS first_purchase
-                FROM numbered GROUP BY customer_id),
-            entries AS (
-                SELECT DISTINCT n.customer_id, l.product_code,
-                       CASE WHEN l.product_code = '' THEN l.product_name ELSE '' END AS name_key
-                FROM numbered n JOIN order_lines l ON l.order_id = n.order_id
-                WHERE n.purchase_number = 1)
-            SELECT e.product_code, e.name_key, p.purchase_count, p.total_amount, p.first_purchase
-            FROM entries e JOIN per_customer p ON p.customer_id = e.customer_id
-            """, db.conn, params={"as_of": as_of.isoformat()})
-        names = pd.read_sql_query(
-            "SELECT code AS product_code, name AS catalogue_name FROM products", db.conn)
+    frame = pd.read_sql_query(
+        f"""
+        WITH {NUMBERED_ORDERS},
+        per_customer AS (
+            SELECT customer_id, count(*) AS purchase_count, sum(amount) AS total_amount,
+                   min(order_date) AS first_purchase
+            FROM numbered GROUP BY customer_id),
+        entries AS (
+            SELECT DISTINCT n.customer_id, l.product_code,
+                   CASE WHEN l.product_code = '' THEN l.product_name ELSE '' END AS name_key
+            FROM numbered n JOIN order_lines l ON l.order_id = n.order_id
+            WHERE n.purchase_number = 1)
+        SELECT e.product_code, e.name_key, p.purchase_count, p.total_amount, p.first_purchase
+        FROM entries e JOIN per_customer p ON p.customer_id = e.customer_id
+        """, db.conn, params={"as_of": as_of.isoformat()})
+    names = pd.read_sql_query(
+        "SELECT code AS product_code, name AS catalogue_name FROM products", db.conn)
     if frame.empty:
         return pd.DataFrame(columns=ENTRY_COLUMNS)
     waited = (pd.Timestamp(as_of) - pd.to_datetime(frame["first_purchase"])).dt.days

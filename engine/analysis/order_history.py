@@ -48,20 +48,19 @@ def monthly_figures(db: Database, first_month: str, last_month: str,
     """One row per month from ``first_month`` to ``last_month`` (months without orders
     give zeros). An order is new when it is its customer's first valid order."""
     cutoff = as_of.isoformat() if as_of else NO_CUTOFF
-    with db.lock:
-        frame = pd.read_sql_query(
-            f"""
-            SELECT substr(o.order_date, 1, 7) AS month,
-                   sum(o.amount) AS sales,
-                   sum(CASE WHEN {IS_FIRST_ORDER} THEN o.amount ELSE 0 END) AS new_sales,
-                   count(*) AS orders,
-                   count(DISTINCT o.customer_id) AS buyers
-            FROM orders o JOIN customers c ON c.id = o.customer_id
-            WHERE o.status = 'valid' AND c.deleted_at IS NULL
-              AND o.order_date >= :first AND o.order_date < :after AND o.order_date <= :as_of
-            GROUP BY month
-            """, db.conn, params={"as_of": cutoff, "first": f"{first_month}-01",
-                                  "after": f"{last_month}-32"})
+    frame = pd.read_sql_query(
+        f"""
+        SELECT substr(o.order_date, 1, 7) AS month,
+               sum(o.amount) AS sales,
+               sum(CASE WHEN {IS_FIRST_ORDER} THEN o.amount ELSE 0 END) AS new_sales,
+               count(*) AS orders,
+               count(DISTINCT o.customer_id) AS buyers
+        FROM orders o JOIN customers c ON c.id = o.customer_id
+        WHERE o.status = 'valid' AND c.deleted_at IS NULL
+          AND o.order_date >= :first AND o.order_date < :after AND o.order_date <= :as_of
+        GROUP BY month
+        """, db.conn, params={"as_of": cutoff, "first": f"{first_month}-01",
+                              "after": f"{last_month}-32"})
     frame["repeat_sales"] = frame["sales"] - frame["new_sales"]
     months = pd.DataFrame({"month": month_span(first_month, last_month)})
     frame = months.merge(frame, on="month", how="left")

@@ -96,19 +96,18 @@ class PrivacyService:
 
     def _erase(self, ids: list[int], progress: Progress | None) -> ErasureReport:
         conn = self.db.conn
-        with self.db.lock:
-            # Freed bytes are overwritten with zeros while the erasure writes.
-            conn.execute("PRAGMA secure_delete = ON")
-            try:
-                with self.db.transaction():
-                    erasure = covered_ids(conn, ids)
-                    if self.db.path is not None:
-                        ErasureLedger(self.db.path).add(erasure)
-                    redact(conn, erasure)
-            finally:
-                conn.execute("PRAGMA secure_delete = OFF")
-            self._clear_temp_tables()
-            pending = self._checkpoint()
+        # Freed bytes are overwritten with zeros while the erasure writes.
+        conn.execute("PRAGMA secure_delete = ON")
+        try:
+            with self.db.transaction():
+                erasure = covered_ids(conn, ids)
+                if self.db.path is not None:
+                    ErasureLedger(self.db.path).add(erasure)
+                redact(conn, erasure)
+        finally:
+            conn.execute("PRAGMA secure_delete = OFF")
+        self._clear_temp_tables()
+        pending = self._checkpoint()
         redacted, deleted = self.shop.backups.redact(erasure, wrap_callback(progress, 0.1, 1.0))
         if deleted:
             pending = (f"{pending}\n" if pending else "") + (

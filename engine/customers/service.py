@@ -39,8 +39,7 @@ class CustomerService:
         """One row per customer with a valid order on or before ``as_of`` (SPEC §4),
         best customers first."""
         metrics = self.shop.segments.metrics(as_of)
-        with self.db.lock:
-            profiles = pd.read_sql_query(_PROFILE_SQL + "WHERE c.deleted_at IS NULL", self.db.conn)
+        profiles = pd.read_sql_query(_PROFILE_SQL + "WHERE c.deleted_at IS NULL", self.db.conn)
         frame = metrics.merge(profiles, on="customer_id", how="left")
         return frame[TABLE_COLUMNS]
 
@@ -52,12 +51,11 @@ class CustomerService:
             raise NotFoundError(f"顧客番号 {customer_id} は見つかりません。")
         customer = rows[0]
         customer["customer_id"] = customer["id"]
-        with self.db.lock:
-            orders = pd.read_sql_query(
-                "SELECT count(*) AS purchase_count, coalesce(sum(amount), 0) AS total_amount, "
-                "min(order_date) AS first_purchase, max(order_date) AS last_purchase "
-                "FROM orders WHERE customer_id = ? AND status = 'valid'",
-                self.db.conn, params=(customer_id,))
+        orders = pd.read_sql_query(
+            "SELECT count(*) AS purchase_count, coalesce(sum(amount), 0) AS total_amount, "
+            "min(order_date) AS first_purchase, max(order_date) AS last_purchase "
+            "FROM orders WHERE customer_id = ? AND status = 'valid'",
+            self.db.conn, params=(customer_id,))
         customer.update(orders.iloc[0].to_dict())
         customer["sources"] = [r["source"] for r in self.db.query(
             "SELECT DISTINCT source FROM orders WHERE customer_id = ? ORDER BY source",
@@ -66,41 +64,38 @@ class CustomerService:
 
     def orders(self, customer_id: int) -> pd.DataFrame:
         """The customer's orders, newest first, with a short item list."""
-        with self.db.lock:
-            return pd.read_sql_query(
-                "SELECT o.id AS order_id, o.source, o.order_no, o.order_date, o.status, o.amount, "
-                "(SELECT group_concat(l.product_name || ' ×' || l.quantity, '、') "
-                " FROM order_lines l WHERE l.order_id = o.id) AS items "
-                "FROM orders o WHERE o.customer_id = ? ORDER BY o.ordered_at DESC, o.id DESC",
-                self.db.conn, params=(customer_id,))
+        return pd.read_sql_query(
+            "SELECT o.id AS order_id, o.source, o.order_no, o.order_date, o.status, o.amount, "
+            "(SELECT group_concat(l.product_name || ' ×' || l.quantity, '、') "
+            " FROM order_lines l WHERE l.order_id = o.id) AS items "
+            "FROM orders o WHERE o.customer_id = ? ORDER BY o.ordered_at DESC, o.id DESC",
+            self.db.conn, params=(customer_id,))
 
     def product_history(self, customer_id: int) -> pd.DataFrame:
         """Sales by product for one customer (顧客別商品別売上), valid orders only."""
-        with self.db.lock:
-            return pd.read_sql_query(
-                "SELECT l.product_code, max(l.product_name) AS product_name, "
-                "sum(l.quantity) AS quantity, sum(l.amount) AS amount, "
-                "count(DISTINCT o.id) AS orders, max(o.order_date) AS last_order "
-                "FROM order_lines l JOIN orders o ON o.id = l.order_id "
-                "WHERE o.customer_id = ? AND o.status = 'valid' "
-                "GROUP BY l.product_code ORDER BY amount DESC", self.db.conn,
-                params=(customer_id,))
+        return pd.read_sql_query(
+            "SELECT l.product_code, max(l.product_name) AS product_name, "
+            "sum(l.quantity) AS quantity, sum(l.amount) AS amount, "
+            "count(DISTINCT o.id) AS orders, max(o.order_date) AS last_order "
+            "FROM order_lines l JOIN orders o ON o.id = l.order_id "
+            "WHERE o.customer_id = ? AND o.status = 'valid' "
+            "GROUP BY l.product_code ORDER BY amount DESC", self.db.conn,
+            params=(customer_id,))
 
     def search(self, text: str, limit: int = 200) -> pd.DataFrame:
         """Customers matching the text typed so far (see engine.customers.search for
         the rules), strongest matches first; an empty text lists customers by id."""
         # One query and one frame per keystroke: pandas' per-call overhead, not
         # SQLite, is what a keystroke would otherwise wait for.
-        with self.db.lock:
-            if str(text or "").strip():
-                ids = search_ids(self.db.conn, text, int(limit))
-            else:
-                ids = [r[0] for r in self.db.conn.execute(
-                    "SELECT id FROM customers WHERE deleted_at IS NULL ORDER BY id LIMIT ?",
-                    (int(limit),))]
-            rows = self.db.conn.execute(
-                _SEARCH_SQL + f"WHERE c.id IN ({','.join('?' * len(ids))}) GROUP BY c.id",
-                ids).fetchall()
+        if str(text or "").strip():
+            ids = search_ids(self.db.conn, text, int(limit))
+        else:
+            ids = [r[0] for r in self.db.conn.execute(
+                "SELECT id FROM customers WHERE deleted_at IS NULL ORDER BY id LIMIT ?",
+                (int(limit),))]
+        rows = self.db.conn.execute(
+            _SEARCH_SQL + f"WHERE c.id IN ({','.join('?' * len(ids))}) GROUP BY c.id",
+            ids).fetchall()
         order = {customer_id: position for position, customer_id in enumerate(ids)}
         rows.sort(key=lambda row: order[row[0]])
         return pd.DataFrame.from_records(rows, columns=SEARCH_COLUMNS).astype(
@@ -183,10 +178,9 @@ class CustomerService:
     def _keys_of_orders(self, order_ids: list[int]) -> list[str]:
         if not order_ids:
             return []
-        with self.db.lock:
-            orders = pd.read_sql_query(
-                f"SELECT source, member_id, name_key, phone_digits, email, postal_code FROM orders "
-                f"WHERE id IN ({','.join('?' * len(order_ids))})", self.db.conn, params=order_ids)
+        orders = pd.read_sql_query(
+            f"SELECT source, member_id, name_key, phone_digits, email, postal_code FROM orders "
+            f"WHERE id IN ({','.join('?' * len(order_ids))})", self.db.conn, params=order_ids)
         keys = [identity.order_keys(group, source)["key"]
                 for source, group in orders.groupby("source")]
         return pd.concat(keys).unique().tolist() if keys else []

@@ -65,8 +65,7 @@ class TouchLog:
 
     def for_customer(self, customer_id: int) -> pd.DataFrame:
         """The customer's touches, newest first: date, medium, action, result, source."""
-        with self.db.lock:
-            return pd.read_sql_query(
-                "SELECT touched_on AS date, medium, action, result, source FROM touches "
-                "WHERE customer_id = ? ORDER BY touched_on DESC, id DESC",
-                self.db.conn, params=(int(customer_id),))[HISTORY_COLUMNS]
+        return pd.read_sql_query(
+            "SELECT touched_on AS date, medium, action, result, source FROM touches "
+            "WHERE customer_id = ? ORDER BY touched_on DESC, id DESC",
+            self.db.conn, params=(int(customer_id),))[HISTORY_COLUMNS]

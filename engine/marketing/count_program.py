@@ -133,28 +133,27 @@ class CountProgramService:
 
     def _numbered(self, keys: list[tuple[int, str, str]]) -> pd.DataFrame:
         rules = {r["purchase_number"]: r["insert_name"] for r in self.rules()}
-        with self.db.lock:
-            conn = self.db.conn
-            conn.execute("CREATE TEMP TABLE IF NOT EXISTS plan_orders "
-                         "(position INTEGER, source TEXT, order_no TEXT)")
-            conn.execute("DELETE FROM temp.plan_orders")
-            conn.executemany("INSERT INTO temp.plan_orders VALUES (?, ?, ?)", keys)
-            frame = pd.read_sql_query(
-                f"""
-                SELECT o.source, o.order_no, o.order_date, o.customer_id,
-                       coalesce(nullif(o.name, ''), c.name) AS name,
-                       coalesce(nullif(o.postal_code, ''), c.postal_code) AS postal_code,
-                       CASE WHEN o.address1 != '' OR o.address2 != ''
-                            THEN trim(o.address1 || ' ' || o.address2)
-                            ELSE trim(c.address1 || ' ' || c.address2) END AS address,
-                       {PURCHASE_NUMBER} AS purchase_number
-                FROM temp.plan_orders k
-                JOIN orders o ON o.source = k.source AND o.order_no = k.order_no
-                JOIN customers c ON c.id = o.customer_id
-                WHERE o.status = 'valid'
-                ORDER BY k.position, o.ordered_at, o.id
-                """, conn)
-            conn.execute("DROP TABLE temp.plan_orders")
+        conn = self.db.conn
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS plan_orders "
+                     "(position INTEGER, source TEXT, order_no TEXT)")
+        conn.execute("DELETE FROM temp.plan_orders")
+        conn.executemany("INSERT INTO temp.plan_orders VALUES (?, ?, ?)", keys)
+        frame = pd.read_sql_query(
+            f"""
+            SELECT o.source, o.order_no, o.order_date, o.customer_id,
+                   coalesce(nullif(o.name, ''), c.name) AS name,
+                   coalesce(nullif(o.postal_code, ''), c.postal_code) AS postal_code,
+                   CASE WHEN o.address1 != '' OR o.address2 != ''
+                        THEN trim(o.address1 || ' ' || o.address2)
+                        ELSE trim(c.address1 || ' ' || c.address2) END AS address,
+                   {PURCHASE_NUMBER} AS purchase_number
+            FROM temp.plan_orders k
+            JOIN orders o ON o.source = k.source AND o.order_no = k.order_no
+            JOIN customers c ON c.id = o.customer_id
+            WHERE o.status = 'valid'
+            ORDER BY k.position, o.ordered_at, o.id
+            """, conn)
+        conn.execute("DROP TABLE temp.plan_orders")
         frame["insert_name"] = frame["purchase_number"].map(rules).fillna("")
         return frame[PLAN_COLUMNS]
 

@@ -102,14 +102,13 @@ def address_key(postal: pd.Series, address: pd.Series) -> pd.Series:
 def _profiles(db, ids: list[int]) -> pd.DataFrame:
     # The ids go in as one JSON parameter: nothing is written, so the figures
     # remembered for this database state stay valid.
-    with db.lock:
-        return pd.read_sql_query(
-            "SELECT c.id AS customer_id, c.name, c.kana, c.postal_code, c.address1, c.address2, "
-            f"{ADDRESS_SQL} AS address, c.phone, "
-            "(c.deleted_at IS NOT NULL OR c.erased_at IS NOT NULL) AS deleted, "
-            "c.dm_opt_out AS opted_out, coalesce(c.dm_manual, c.dm_default) AS dm_allowed "
-            "FROM customers c WHERE c.id IN (SELECT value FROM json_each(?)) ORDER BY c.id",
-            db.conn, params=(json_list(ids),))
+    return pd.read_sql_query(
+        "SELECT c.id AS customer_id, c.name, c.kana, c.postal_code, c.address1, c.address2, "
+        f"{ADDRESS_SQL} AS address, c.phone, "
+        "(c.deleted_at IS NOT NULL OR c.erased_at IS NOT NULL) AS deleted, "
+        "c.dm_opt_out AS opted_out, coalesce(c.dm_manual, c.dm_default) AS dm_allowed "
+        "FROM customers c WHERE c.id IN (SELECT value FROM json_each(?)) ORDER BY c.id",
+        db.conn, params=(json_list(ids),))
 
 
 def _reason(frame: pd.DataFrame) -> pd.Series:

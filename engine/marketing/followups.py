@@ -123,12 +123,11 @@ class FollowupService:
             ["customer_id", "cluster", "recency_days", "purchase_count", "tenure_days"]]
         month = month_of(start)
         running = (add_months(month, -2), add_months(month, -1))
-        with self.db.lock:
-            people = pd.read_sql_query(
-                f"SELECT id AS customer_id, CASE WHEN {_DM_OK_SQL} THEN 1 ELSE 0 END AS dm_ok "
-                "FROM customers WHERE deleted_at IS NULL AND dm_opt_out = 0 AND id NOT IN "
-                "(SELECT customer_id FROM followup_tasks WHERE month IN (?, ?))",
-                self.db.conn, params=running)
+        people = pd.read_sql_query(
+            f"SELECT id AS customer_id, CASE WHEN {_DM_OK_SQL} THEN 1 ELSE 0 END AS dm_ok "
+            "FROM customers WHERE deleted_at IS NULL AND dm_opt_out = 0 AND id NOT IN "
+            "(SELECT customer_id FROM followup_tasks WHERE month IN (?, ?))",
+            self.db.conn, params=running)
         frame = metrics.merge(people, on="customer_id")
         recency = frame["recency_days"].to_numpy()
         gaps = frame["purchase_count"].to_numpy() - 1
@@ -187,12 +186,11 @@ class FollowupService:
     def tasks(self, month: str) -> pd.DataFrame:
         """The month's tasks by due date: TASK_COLUMNS plus ``step`` (1–3)."""
         key = parse_month(month)
-        with self.db.lock:
-            return pd.read_sql_query(
-                "SELECT t.id AS task_id, t.customer_id, t.cluster, t.due_date, t.medium, t.action,"
-                " t.status, t.done_on, c.name, t.result, t.step FROM followup_tasks t"
-                " JOIN customers c ON c.id = t.customer_id WHERE t.month = ?"
-                " ORDER BY t.due_date, t.customer_id, t.step", self.db.conn, params=(key,))
+        return pd.read_sql_query(
+            "SELECT t.id AS task_id, t.customer_id, t.cluster, t.due_date, t.medium, t.action,"
+            " t.status, t.done_on, c.name, t.result, t.step FROM followup_tasks t"
+            " JOIN customers c ON c.id = t.customer_id WHERE t.month = ?"
+            " ORDER BY t.due_date, t.customer_id, t.step", self.db.conn, params=(key,))
 
     def _task(self, task_id: int) -> dict:
         rows = self.db.query(
@@ -248,9 +246,8 @@ class FollowupService:
         """TOP1% customers for individual handling, best first, with contact details."""
         metrics = self.shop.segments.metrics(as_of)
         top = metrics.loc[metrics["segment"] == "top1"]
-        with self.db.lock:
-            people = pd.read_sql_query(
-                "SELECT id AS customer_id, name, kana, phone, email FROM customers "
-                "WHERE deleted_at IS NULL", self.db.conn)
+        people = pd.read_sql_query(
+            "SELECT id AS customer_id, name, kana, phone, email FROM customers "
+            "WHERE deleted_at IS NULL", self.db.conn)
         return top.merge(people, on="customer_id", how="left")[TOP1_COLUMNS].reset_index(drop=True)
 

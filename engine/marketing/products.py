@@ -48,13 +48,12 @@ class ProductService:
     def table(self) -> pd.DataFrame:
         """Every product by code: name, usage cycle (None = none), how many customers
         bought it and when it last sold (valid orders)."""
-        with self.db.lock:
-            frame = pd.read_sql_query(
-                "SELECT p.code, p.name, p.cycle_days, count(DISTINCT o.customer_id) AS customers,"
-                " max(o.order_date) AS last_sold FROM products p"
-                " LEFT JOIN order_lines l ON l.product_code = p.code"
-                " LEFT JOIN orders o ON o.id = l.order_id AND o.status = 'valid'"
-                " GROUP BY p.id ORDER BY p.code", self.db.conn)
+        frame = pd.read_sql_query(
+            "SELECT p.code, p.name, p.cycle_days, count(DISTINCT o.customer_id) AS customers,"
+            " max(o.order_date) AS last_sold FROM products p"
+            " LEFT JOIN order_lines l ON l.product_code = p.code"
+            " LEFT JOIN orders o ON o.id = l.order_id AND o.status = 'valid'"
+            " GROUP BY p.id ORDER BY p.code", self.db.conn)
         frame["cycle_days"] = frame["cycle_days"].astype("Int64")
         return frame[PRODUCT_COLUMNS]
 
@@ -155,26 +154,25 @@ class ProductService:
                             lambda: self._due_targets(as_of)).copy()
 
     def _due_targets(self, as_of: date) -> pd.DataFrame:
-        with self.db.lock:
-            lines = pd.read_sql_query(
-                """
-                WITH last AS (
-                    SELECT o.customer_id, max(o.order_date) AS last_purchase
-                    FROM orders o JOIN customers c ON c.id = o.customer_id
-                    WHERE o.status = 'valid' AND o.order_date <= :as_of AND c.deleted_at IS NULL
-                      -- Evaluated once: no product with a usage cycle, nobody is due.
-                      AND EXISTS (SELECT 1 FROM products WHERE cycle_days IS NOT NULL)
-                    GROUP BY o.customer_id)
-                SELECT last.customer_id, c.name, l.product_code,
-                       coalesce(nullif(p.name, ''), l.product_name) AS product_name,
-                       p.cycle_days, last.last_purchase
-                FROM last
-                JOIN orders o ON o.customer_id = last.customer_id
-                    AND o.order_date = last.last_purchase AND o.status = 'valid'
-                JOIN order_lines l ON l.order_id = o.id
-                JOIN products p ON p.code = l.product_code AND p.cycle_days IS NOT NULL
-                JOIN customers c ON c.id = last.customer_id
-                """, self.db.conn, params={"as_of": as_of.isoformat()})
+        lines = pd.read_sql_query(
+            """
+            WITH last AS (
+                SELECT o.customer_id, max(o.order_date) AS last_purchase
+                FROM orders o JOIN customers c ON c.id = o.customer_id
+                WHERE o.status = 'valid' AND o.order_date <= :as_of AND c.deleted_at IS NULL
+                  -- Evaluated once: no product with a usage cycle, nobody is due.
+                  AND EXISTS (SELECT 1 FROM products WHERE cycle_days IS NOT NULL)
+                GROUP BY o.customer_id)
+            SELECT last.customer_id, c.name, l.product_code,
+                   coalesce(nullif(p.name, ''), l.product_name) AS product_name,
+                   p.cycle_days, last.last_purchase
+            FROM last
+            JOIN orders o ON o.customer_id = last.customer_id
+                AND o.order_date = last.last_purchase AND o.status = 'valid'
+            JOIN order_lines l ON l.order_id = o.id
+            JOIN products p ON p.code = l.product_code AND p.cycle_days IS NOT NULL
+            JOIN customers c ON c.id = last.customer_id
+            """, self.db.conn, params={"as_of": as_of.isoformat()})
         best = (lines.sort_values(["customer_id", "cycle_days", "product_code"],
                                   ascending=[True, False, True], kind="mergesort")
                 .drop_duplicates("customer_id"))

@@ -109,8 +109,7 @@ class BackupService:
             dest = sqlite3.connect(partial)
             try:
                 if source is None:
-                    with self.db.lock:
-                        self.db.conn.backup(dest, pages=_PAGES_PER_STEP, progress=step)
+                    self.db.conn.backup(dest, pages=_PAGES_PER_STEP, progress=step)
                 else:
                     source.backup(dest, pages=_PAGES_PER_STEP, progress=step)
                 # A backup is a single self-contained file, not a WAL database.
@@ -148,17 +147,16 @@ class BackupService:
             if self.folder is not None:
                 self._write("復元前の自動バックアップ", None)
                 self._rotate(spare=path)
-            with self.db.lock:
-                if self.db.conn.in_transaction:
-                    raise OtokuiError("処理中のため復元できません。処理が終わってから復元してください。")
-                source.backup(self.db.conn, pages=_PAGES_PER_STEP, progress=(
-                    None if progress is None else
-                    lambda status, remaining, total: progress(
-                        1 - remaining / total if total else 1.0, "バックアップから復元しています")))
-                self.db.forget_memos()
-                self.db.migrate()
-                with self.db.transaction() as conn:
-                    ErasureLedger(self.db.path).reapply(conn)
+            if self.db.conn.in_transaction:
+                raise OtokuiError("処理中のため復元できません。処理が終わってから復元してください。")
+            source.backup(self.db.conn, pages=_PAGES_PER_STEP, progress=(
+                None if progress is None else
+                lambda status, remaining, total: progress(
+                    1 - remaining / total if total else 1.0, "バックアップから復元しています")))
+            self.db.forget_memos()
+            self.db.migrate()
+            with self.db.transaction() as conn:
+                ErasureLedger(self.db.path).reapply(conn)
         finally:
             source.close()
 

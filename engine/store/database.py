@@ -4,7 +4,6 @@ from __future__ import annotations
 import errno
 import json
 import sqlite3
-import threading
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -55,8 +54,9 @@ def now_text() -> str:
 class Database:
     """One connection to one SQLite file, in autocommit mode with explicit transactions.
 
-    The connection may be used from several threads (the GUI worker and the UI
-    thread); a re-entrant lock serialises access.
+    The connection belongs to the thread that opened it (SQLite's check_same_thread):
+    the command line's only thread, or the GUI's engine thread. A backup taken
+    beside an import reads through a second connection of its own.
     """
 
     def __init__(self, path: Path | str | None = None, *, memory: bool = False):
@@ -77,7 +77,6 @@ class Database:
                 # SQLite's default 2 MB page cache makes a big import thrash
                 # its indexes; the cache only grows as pages are used.
                 self.conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
-            self.lock = threading.RLock()
             self._depth = 0
             self._memos: dict = {}
             self._generation = 0
@@ -146,43 +145,42 @@ class Database:
         memory comes out as a Japanese OtokuiError saying what to do; nothing of
         the transaction is kept.
         """
-        with self.lock:
-            if self._depth:
-                name = f"sp{self._depth}"
-                self.conn.execute(f"SAVEPOINT {name}")
-                self._depth += 1
-                try:
-                    yield self.conn
-                except BaseException as exc:
-                    # SQLite rolls the whole transaction back by itself on some
-                    # failures (out of memory, disk full): then there is no
-                    # savepoint left to roll back to, and the original error counts.
-                    if self.conn.in_transaction:
-                        self.conn.execute(f"ROLLBACK TO {name}")
-                        self.conn.execute(f"RELEASE {name}")
-                    self._raise_friendly(exc)
-                    raise
-                else:
-                    self.conn.execute(f"RELEASE {name}")
-                finally:
-                    self._depth -= 1
-                return
-            try:
-                self.conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                self._raise_friendly(exc)
-                raise
-            self._depth = 1
+        if self._depth:
+            name = f"sp{self._depth}"
+            self.conn.execute(f"SAVEPOINT {name}")
+            self._depth += 1
             try:
                 yield self.conn
-                self.conn.execute("COMMIT")
             except BaseException as exc:
+                # SQLite rolls the whole transaction back by itself on some
+                # failures (out of memory, disk full): then there is no
+                # savepoint left to roll back to, and the original error counts.
                 if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
+                    self.conn.execute(f"ROLLBACK TO {name}")
+                    self.conn.execute(f"RELEASE {name}")
                 self._raise_friendly(exc)
                 raise
+            else:
+                self.conn.execute(f"RELEASE {name}")
             finally:
-                self._depth = 0
+                self._depth -= 1
+            return
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            self._raise_friendly(exc)
+            raise
+        self._depth = 1
+        try:
+            yield self.conn
+            self.conn.execute("COMMIT")
+        except BaseException as exc:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            self._raise_friendly(exc)
+            raise
+        finally:
+            self._depth = 0
 
     def _raise_friendly(self, exc: BaseException) -> None:
         friendly = storage_error(exc, self.path)
@@ -198,51 +196,42 @@ class Database:
         transaction nothing is remembered: a rollback would not count as a change.
         Callers must not modify what they get back (copy it first).
         """
-        with self.lock:
-            if self.conn.in_transaction:
-                return compute()
-            state = self._state()
-            remembered = self._memos.get(key)
-            if remembered is not None and remembered[0] == state:
-                return remembered[1]
-        # Computed outside the lock; a write meanwhile changes the state, so the
-        # value stored under the state seen before can never be handed out stale.
+        if self.conn.in_transaction:
+            return compute()
+        state = self._state()
+        remembered = self._memos.get(key)
+        if remembered is not None and remembered[0] == state:
+            return remembered[1]
         value = compute()
-        with self.lock:
-            self._memos.pop(key, None)
-            self._memos[key] = (state, value)
-            while len(self._memos) > MEMO_ENTRIES:
-                self._memos.pop(next(iter(self._memos)))
+        self._memos.pop(key, None)
+        self._memos[key] = (state, value)
+        while len(self._memos) > MEMO_ENTRIES:
+            self._memos.pop(next(iter(self._memos)))
         return value
 
     def forget_memos(self) -> None:
         """For writes total_changes does not see (a restore through the backup API)."""
-        with self.lock:
-            self._generation += 1
-            self._memos.clear()
+        self._generation += 1
+        self._memos.clear()
 
     def _state(self) -> tuple[int, int, int]:
         data_version = self.conn.execute("PRAGMA data_version").fetchone()[0]
         return self.conn.total_changes, data_version, self._generation
 
     def execute(self, sql: str, params=()) -> sqlite3.Cursor:
-        with self.lock:
-            return self.conn.execute(sql, params)
+        return self.conn.execute(sql, params)
 
-    def query(self, sql: str, params=()) -> list[sqlite3.Row]:
-        with self.lock:
-            cur = self.conn.execute(sql, params)
-            cols = [d[0] for d in cur.description]
-            return [dict(zip(cols, row)) for row in cur.fetchall()]
+    def query(self, sql: str, params=()) -> list[dict]:
+        cur = self.conn.execute(sql, params)
+        cols = [d[0] for d in cur.description]
+        return [dict(zip(cols, row)) for row in cur.fetchall()]
 
     def scalar(self, sql: str, params=()):
-        with self.lock:
-            row = self.conn.execute(sql, params).fetchone()
+        row = self.conn.execute(sql, params).fetchone()
         return None if row is None else row[0]
 
     def close(self) -> None:
-        with self.lock:
-            self.conn.close()
+        self.conn.close()
 
 
 def storage_error(exc: BaseException, path: Path | None) -> OtokuiError | None:
