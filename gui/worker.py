@@ -21,6 +21,7 @@ from typing import Any, Callable
 from PySide6.QtCore import QCoreApplication, QEventLoop, QObject, Qt, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
+from engine.app.logs import describe_exception
 from engine.errors import CancelledError, OtokuiError
 from gui.engine_thread import engine_thread
 
@@ -46,10 +47,11 @@ class _Job:
             result = self.op(self.shop, self.signals.progress.emit, self.cancel_event.is_set)
         except CancelledError:
             self.signals.cancelled.emit()
-        except Exception as exc:  # shown to the user; the traceback goes to the log
+        except Exception as exc:  # shown to the user; its stack (not its message) is logged
             text = traceback.format_exc()
             if not isinstance(exc, OtokuiError):
-                log.error("engine job failed\n%s", text)
+                # A message can quote a customer's data: the log keeps types and stacks.
+                log.error("engine job failed\n%s", describe_exception(exc))
             self.signals.failed.emit(exc, text)
         else:
             self.signals.finished.emit(result)

@@ -88,3 +88,24 @@ def test_the_windows_shop_refuses_the_ui_thread_and_answers_through_ctx_run(
     for closed in (shop, other):
         with pytest.raises(sqlite3.ProgrammingError, match="closed database"):
             on_engine(lambda: closed.db.scalar("SELECT 1"))
+
+
+CELL_MESSAGE = "山田 太郎 090-1234-5678 のセルを読めません"
+
+
+def test_a_failing_job_logs_its_stack_but_not_its_message(qtbot, caplog):
+    from PySide6.QtWidgets import QWidget
+
+    from gui.worker import QueryOp, wait_for_worker
+
+    def fail(shop, progress, cancel):
+        raise ValueError(CELL_MESSAGE)   # the traceback shows this line, not the message
+    failures = []
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    QueryOp(parent, None, fail, failure=failures.append).run_in_background()
+    assert wait_for_worker(10000)
+    qtbot.waitUntil(lambda: bool(failures))
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.name == "gui.worker")
+    assert "builtins.ValueError" in logged and "fail" in logged
+    assert "山田" not in logged and "090" not in logged
