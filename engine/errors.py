@@ -80,7 +80,7 @@ class DatabaseMissingError(DatabaseCorruptError):
     would start an empty shop (and later rotate the good backups away)."""
 
     def __init__(self, path: Path | str, backups: int):
-        self.path, self.detail, self.backups = Path(path), "", backups
+        self.path, self.detail, self.backup_count = Path(path), "", backups
         OtokuiError.__init__(
             self, f"{self.path.name}: データベースのファイルが見つからないか、空になっています"
             f"（バックアップは {backups}件あります）。新しい空のお店としては開きません。"

@@ -1,5 +1,6 @@
-"""Opening a shop safely: one instance per database, and recovery from a
-damaged database by restoring its latest backup (with the user's consent).
+"""Opening a shop safely: one instance per database, and recovery from a damaged,
+empty or missing database by restoring its newest good backup (with the user's
+consent; damaged backups are passed over, not offered).
 
 The shop is opened on the engine thread, the only thread that may use it; the
 questions and errors are shown on the UI thread in between.
@@ -13,7 +14,7 @@ from PySide6.QtWidgets import QWidget
 
 import engine
 from engine.errors import DatabaseCorruptError, OtokuiError
-from engine.store.backups import list_backups, replace_database
+from engine.store.backups import list_backups, replace_database, usable_backups
 from engine.store.paths import default_db_path
 from gui.errors import show_error
 from gui.widgets.confirm import confirm
@@ -43,23 +44,27 @@ def open_shop(db_path: Path | None, parent: QWidget | None, done: Opened,
 
 
 def _open(path) -> engine.Shop:
-    """On the engine thread: the shop, or DatabaseCorruptError carrying its backups."""
+    """On the engine thread: the shop, or DatabaseCorruptError carrying its usable
+    backups (newest first) and how many others are damaged."""
     try:
         return engine.Shop(path, single_instance=True)
     except DatabaseCorruptError as exc:
-        exc.backups = list_backups(exc.path)
+        exc.backups = usable_backups(exc.path)
+        exc.damaged_backups = len(list_backups(exc.path)) - len(exc.backups)
         raise
 
 
 def _offer_restore(exc: DatabaseCorruptError, parent, done: Opened, ask) -> None:
+    damaged = (f"（より新しいバックアップ {exc.damaged_backups}件は壊れているため使えません）"
+               if exc.damaged_backups else "")
     if not exc.backups:
-        show_error(parent, OtokuiError(f"{exc}\nバックアップがないため復元できません。"))
+        show_error(parent, OtokuiError(f"{exc}\n使えるバックアップがないため復元できません{damaged}。"))
         done(None)
         return
     latest = exc.backups[0]
-    question = (f"{exc}\n\n最新のバックアップ（{latest.created_at:%Y-%m-%d %H:%M}、"
-                f"{latest.reason}）から復元しますか？\nそれ以降の変更は失われます。"
-                "壊れたファイルは削除せず、名前を変えて残します。")
+    question = (f"{exc}\n\n壊れていない最新のバックアップ（{latest.created_at:%Y-%m-%d %H:%M}、"
+                f"{latest.reason}）から復元しますか？{damaged}\nそれ以降の変更は失われます。"
+                "元のファイルは削除せず、名前を変えて残します。")
     if not ask(parent, question):
         done(None)
         return

@@ -39,8 +39,9 @@ class ErasureReport:
     pending: str = ""
 
     def summary(self) -> str:
-        text = (f"{self.customers}人の個人情報を削除しました（注文の金額・日付は残しています）。"
-                f"バックアップ {self.backups}件からも削除しました。")
+        text = f"{self.customers}人の個人情報を削除しました（注文の金額・日付は残しています）。"
+        if self.backups:
+            text += f"バックアップ {self.backups}件からも削除しました。"
         return text + (f"\n{self.pending}" if self.pending else "")
 
 

@@ -278,17 +278,19 @@ class CustomerDetail(QWidget):
         text = (f"「{customer.get('name') or '氏名なし'}」（顧客番号 {customer['customer_id']}）の"
                 "個人情報（氏名・フリガナ・住所・電話番号・メールアドレス・メモ）をすべて削除します。\n\n"
                 "注文の金額・日付・商品は匿名のまま残るので、売上や KPI は変わりません。\n"
+                "保存しているバックアップからも削除され、以前のバックアップを復元しても戻りません。\n"
                 "この操作は元に戻せません。お客様からのご依頼があった場合だけ実行してください。")
         if not confirm(self, text, "削除する"):
             return
         customer_id = customer["customer_id"]
 
-        def done(_result):
+        def done(report):
             self._undo.clear()
             self.show_customer(customer_id)
+            tell(self, report.summary())
 
-        self.ctx.run(self, lambda shop, p, c: shop.privacy.delete_customer(customer_id), done,
-                     changes_data=True)
+        self.ctx.run(self, lambda shop, p, c: shop.privacy.delete_customer(customer_id, p), done,
+                     label="個人情報を削除しています…", changes_data=True)
 
     def selected_order_ids(self) -> list[int]:
         rows = sorted({index.row() for index in self.orders_view.selectionModel().selectedRows()})

@@ -1,4 +1,7 @@
-"""Start-up: a damaged database is offered a restore, a second instance is refused."""
+"""Start-up: a damaged, empty or missing database is offered a restore from its newest
+good backup, a second instance is refused."""
+from pathlib import Path
+
 import pytest
 
 import gui.recovery as recovery
@@ -70,4 +73,36 @@ def test_a_damaged_database_without_backups_explains_itself(qapp, tmp_path, show
     for backup in (tmp_path / "backups").iterdir():
         backup.unlink()
     assert open_shop(path, ask=lambda parent, text: pytest.fail("asked")) is None
-    assert "バックアップがないため復元できません" in str(shown[0])
+    assert "使えるバックアップがないため復元できません" in str(shown[0])
+
+
+def test_a_damaged_newest_backup_gives_way_to_the_newest_good_one(qapp, tmp_path, shown):
+    path = damaged_database(tmp_path)
+    backups = sorted((tmp_path / "backups").glob("shop-*.db"))
+    assert len(backups) == 2
+    backups[-1].write_bytes(backups[-1].read_bytes()[:4096])   # the newest is damaged too
+    questions = []
+    shop = open_shop(path, ask=lambda parent, text: questions.append(text) or True)
+    try:   # the older backup: taken before the first import, an empty shop
+        assert on_engine(lambda: shop.db.scalar("SELECT count(*) FROM orders")) == 0
+    finally:
+        on_engine(shop.close)
+    assert "より新しいバックアップ 1件は壊れているため使えません" in questions[0]
+    assert f"取込前: {sample_files()[0].name}" in questions[0]
+    assert shown == []
+
+
+@pytest.mark.parametrize("damage", ["missing", "empty"])
+def test_a_lost_database_offers_its_backups_instead_of_opening_empty(qapp, tmp_path, shown, damage):
+    path = damaged_database(tmp_path)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    if damage == "empty":
+        path.write_bytes(b"")
+    questions = []
+    shop = open_shop(path, ask=lambda parent, text: questions.append(text) or True)
+    try:
+        assert on_engine(lambda: shop.db.scalar("SELECT count(DISTINCT import_id) FROM orders")) == 1
+    finally:
+        on_engine(shop.close)
+    assert "見つからないか、空になっています" in questions[0]

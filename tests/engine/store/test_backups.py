@@ -293,7 +293,7 @@ def test_a_missing_or_empty_database_with_backups_is_refused(tmp_path, damage):
         path.write_bytes(b"")
     with pytest.raises(DatabaseMissingError, match="バックアップは 2件あります") as info:
         Shop(path)
-    assert info.value.backups == 2
+    assert info.value.backup_count == 2
     assert not path.exists() or path.stat().st_size == 0   # nothing was created or changed
 
 

@@ -254,11 +254,14 @@ def test_deletion_on_request_erases_the_personal_data(qtbot, tab, monkeypatch):
     customer_id = open_customer(qtbot, tab, "佐藤 あすか")
     row = truth("佐藤 あすか")
     asked = []
+    told = []
     monkeypatch.setattr(customer_detail, "confirm",
                         lambda parent, text, ok: asked.append(text) or True)
+    monkeypatch.setattr(customer_detail, "tell", lambda parent, text: told.append(text))
     tab.detail.erase_button.click()
     settle(qtbot)
-    assert "元に戻せません" in asked[0]
+    assert "元に戻せません" in asked[0] and "バックアップからも削除され" in asked[0]
+    assert told == ["1人の個人情報を削除しました（注文の金額・日付は残しています）。"]
     shop = tab.ctx.shop
     stored = on_engine(lambda: shop.db.query("SELECT name, phone, email FROM customers WHERE id = ?",
                                              (customer_id,)))[0]
