@@ -402,3 +402,61 @@ def test_a_backup_that_cannot_be_rewritten_is_deleted_not_kept(tmp_path):
     assert not backup.path.exists()
     assert report.backups == 1 and "バックアップ 1件は" in report.pending
     shop.close()
+
+
+ERASER = """
+import sys
+from engine import Shop
+shop = Shop(sys.argv[1])
+print("ready", flush=True)
+shop.privacy.delete_customer(int(sys.argv[2]))
+print("done", flush=True)
+"""
+
+
+@pytest.mark.skipif(not hasattr(__import__("signal"), "SIGKILL"), reason="needs SIGKILL")
+def test_an_erasure_killed_at_any_moment_erases_all_or_nothing_and_spares_the_namesake(tmp_path):
+    import random
+    import shutil
+    import signal
+    import time
+
+    from tests.support.generated_export import write_export
+
+    source = tmp_path / "source"
+    source.mkdir()
+    shop, first, second, _ = namesake_shop(source / "shop.db")
+    shop.imports.import_file(write_export(tmp_path / "more.csv", 4000, 1500))
+    shop.backups.create("手動")
+    shop.close()
+    timing = tmp_path / "timing"
+    shutil.copytree(source, timing)
+    process = subprocess.Popen([sys.executable, "-c", ERASER, str(timing / "shop.db"), str(first)],
+                               cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    assert process.stdout.readline().strip() == "ready"
+    started = time.monotonic()
+    assert process.stdout.readline().strip() == "done"
+    duration = time.monotonic() - started
+    process.communicate(timeout=60)
+    rng, outcomes = random.Random(11), []
+    for run in range(12):
+        folder = tmp_path / f"run{run}"
+        shutil.copytree(source, folder)
+        process = subprocess.Popen([sys.executable, "-c", ERASER, str(folder / "shop.db"),
+                                    str(first)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+        assert process.stdout.readline().strip() == "ready"
+        time.sleep(rng.uniform(0, duration))
+        process.send_signal(signal.SIGKILL)
+        process.communicate(timeout=60)
+        with Shop(folder / "shop.db") as after:    # opening completes a recorded erasure
+            erased = after.customers.get(first)
+            namesake = after.customers.get(second)
+            assert (namesake["name"], namesake["notes"]) == ("佐藤 花子", "佐藤 花子様ご本人と通話")
+            if erased["erased_at"] is None:
+                assert erased["email"] == "hanako1@example.jp"
+                assert not (folder / "shop.db.erasures.json").exists()
+                outcomes.append("before")
+            else:
+                assert "hanako1@example.jp" not in all_text(after.db.conn)
+                outcomes.append("after")
+    assert len(outcomes) == 12, outcomes
