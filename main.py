@@ -71,7 +71,7 @@ def cmd_segments(args) -> int:
 def cmd_products(args) -> int:
     with _open(args) as shop:
         if args.import_file is not None:
-            count = shop.products.import_cycles(args.import_file)
+            count = shop.products.import_cycles(args.import_file).counts["products"]
             print(f"{args.import_file.name}: {count}件の商品の消費サイクルを登録しました。")
             return 0
         table = shop.products.due_targets(args.as_of) if args.due else shop.products.table()

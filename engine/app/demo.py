@@ -102,7 +102,7 @@ def add_examples(shop: Shop, today: date) -> None:
     (resources/demo/examples.json), so those screens have something to show."""
     examples = json.loads((files("resources") / "demo" / EXAMPLES).read_text(encoding="utf-8"))
     survey = examples["survey"]
-    survey_id = shop.surveys.create_from_template(survey["template"])
+    survey_id = shop.surveys.create_from_template(survey["template"]).created
     questions = shop.surveys.get(survey_id).questions
     best = shop.customers.table(as_of=today)["customer_id"].tolist()
     for days_ago, (customer_id, values) in enumerate(zip(best, survey["responses"])):
@@ -110,7 +110,7 @@ def add_examples(shop: Shop, today: date) -> None:
         shop.surveys.save_response(survey_id, int(customer_id), answers,
                                    answered_on=today - timedelta(days=1 + days_ago))
     journey = examples["journey"]
-    map_id = shop.journeys.create(journey["name"], journey["cluster"], journey["persona"])
+    map_id = shop.journeys.create(journey["name"], journey["cluster"], journey["persona"]).created
     layout = shop.journeys.get(map_id)
     rows = {lane.name: lane.id for lane in layout.rows}
     for stage in layout.stages:

@@ -9,6 +9,8 @@ from engine.customers.eligibility import dm_eligible_sql
 from engine.customers.search import search_ids
 from engine.errors import InvalidInputError, NotFoundError
 from engine.imports import identity
+from engine.store.database import now_text
+from engine.store.journal import Change
 from engine.text import user_text
 
 TABLE_COLUMNS = ["customer_id", "name", "kana", "postal_code", "address", "phone", "email",
@@ -104,31 +106,31 @@ class CustomerService:
 
     # --- hand edits: each one undoable operation -------------------------------
 
-    def _edit(self, customer_id: int, label: str, sql: str, params: tuple) -> int:
+    def _edit(self, customer_id: int, label: str, sql: str, params: tuple) -> Change:
         self.get(customer_id)
         with self.shop.journal.operation("edit", label) as op:
             self.db.conn.execute(sql, params)
-        return op.id
+        return Change(op.id)
 
-    def set_notes(self, customer_id: int, notes: str) -> int:
+    def set_notes(self, customer_id: int, notes: str) -> Change:
         return self._edit(customer_id, f"メモ編集（顧客 {customer_id}）",
                           "UPDATE customers SET notes = ? WHERE id = ?",
                           (user_text(notes), customer_id))
 
-    def set_dm(self, customer_id: int, allowed: bool | None) -> int:
+    def set_dm(self, customer_id: int, allowed: bool | None) -> Change:
         """Allow or forbid DM by hand; ``None`` returns to the per-source default."""
         value = None if allowed is None else int(bool(allowed))
         return self._edit(customer_id, f"DM可否の変更（顧客 {customer_id}）",
                           "UPDATE customers SET dm_manual = ? WHERE id = ?", (value, customer_id))
 
-    def set_opt_out(self, customer_id: int, opted_out: bool) -> int:
+    def set_opt_out(self, customer_id: int, opted_out: bool) -> Change:
         """配信停止: respected by every list and label."""
         return self._edit(customer_id, f"配信停止の変更（顧客 {customer_id}）",
                           "UPDATE customers SET dm_opt_out = ? WHERE id = ?",
                           (int(bool(opted_out)), customer_id))
 
-    def merge(self, keep_id: int, other_id: int) -> int:
-        """Merge ``other_id`` into ``keep_id`` by hand; returns the operation id."""
+    def merge(self, keep_id: int, other_id: int) -> Change:
+        """Merge ``other_id`` into ``keep_id`` by hand."""
         if keep_id == other_id:
             raise InvalidInputError("同じ顧客どうしは統合できません。")
         self.get(keep_id), self.get(other_id)
@@ -139,13 +141,13 @@ class CustomerService:
                          (keep_id, other_id, other_id, keep_id))
             identity.merge_customers(self.db, keep_id, [other_id], manual=True)
             self.refresh_dm_defaults([keep_id])
-        return op.id
+        return Change(op.id)
 
-    def split(self, customer_id: int, order_ids: list[int]) -> int:
+    def split(self, customer_id: int, order_ids: list[int]) -> Change:
         """Move the given orders to a new customer and keep the two apart from now on.
 
         Keys seen only on the moved orders go with them; keys both share stay with
-        the original customer. Returns the new customer's id.
+        the original customer. The new customer is ``created``.
         """
         order_ids = sorted({int(o) for o in order_ids})
         owned = {r["id"] for r in self.db.query(
@@ -154,9 +156,8 @@ class CustomerService:
             raise InvalidInputError("分割する注文を、この顧客の注文から選んでください。")
         if set(order_ids) == owned:
             raise InvalidInputError("すべての注文を移すことはできません。残す注文を少なくとも1件選んでください。")
-        with self.shop.journal.operation("split", f"顧客分割（顧客 {customer_id}）"):
+        with self.shop.journal.operation("split", f"顧客分割（顧客 {customer_id}）") as op:
             conn = self.db.conn
-            from engine.store.database import now_text
             new_id = conn.execute("INSERT INTO customers (created_at, notes) VALUES (?, ?)",
                                   (now_text(), "")).lastrowid
             marks = ",".join("?" * len(order_ids))
@@ -173,7 +174,7 @@ class CustomerService:
             for cid in (customer_id, new_id):
                 self._refresh_profile(cid)
             self.refresh_dm_defaults([customer_id, new_id])
-        return new_id
+        return Change(op.id, new_id)
 
     def _keys_of_orders(self, order_ids: list[int]) -> list[str]:
         if not order_ids:

@@ -23,6 +23,7 @@ from engine.imports.order_frame import build_batch
 from engine.imports.reader import read_table
 from engine.progress import Cancel, Progress, check_cancel, reporter, wrap_callback
 from engine.resources import read_json
+from engine.store.journal import Change
 from engine.text import user_text
 
 PLAN_COLUMNS = ["source", "order_no", "order_date", "customer_id", "name", "postal_code",
@@ -88,16 +89,16 @@ class CountProgramService:
             "SELECT purchase_number, insert_name, note FROM count_program_rules "
             "ORDER BY purchase_number")
 
-    def save_rules(self, rules: Sequence[dict]) -> int:
-        """Replace all rules as one undoable operation; returns its id."""
+    def save_rules(self, rules: Sequence[dict]) -> Change:
+        """Replace all rules as one undoable operation."""
         clean = _validated(rules)
         self._seed()
         with self.shop.journal.operation("count_program", "回数フォローの同梱物を変更") as op:
             self.db.conn.execute("DELETE FROM count_program_rules")
             self._insert(self.db.conn, clean)
-        return op.id
+        return Change(op.id)
 
-    def reset_rules(self) -> int:
+    def reset_rules(self) -> Change:
         """Back to the bundled defaults (undoable)."""
         return self.save_rules(default_rules())
 

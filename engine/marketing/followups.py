@@ -16,6 +16,7 @@ from engine.dates import add_months, first_day, month_of, parse_day, parse_month
 from engine.errors import NotFoundError, OtokuiError
 from engine.progress import check_cancel, reporter
 from engine.store.database import now_text
+from engine.store.journal import Change
 from engine.marketing.followup_rules import (LATE_DENOMINATOR, LATE_NUMERATOR, default_rules, plans_of,
                                    substitute_for_dm, validate)
 from engine.customers.touches import MEDIUM_LABELS, check_medium
@@ -53,21 +54,21 @@ class FollowupService:
             "SELECT id, target, min_days, max_days, medium, action, offset_days "
             "FROM followup_rules ORDER BY position, id")
 
-    def save_rules(self, rules: list[dict]) -> int:
+    def save_rules(self, rules: list[dict]) -> Change:
         """Replace all rules (undoable); every plan must follow the 3-3-2 rule."""
         return self._write_rules(validate(rules), "フォロールールの保存")
 
-    def reset_rules(self) -> int:
+    def reset_rules(self) -> Change:
         """Restore the shipped default rules (undoable)."""
         return self._write_rules(validate(default_rules()), "フォロールールを標準に戻す")
 
-    def _write_rules(self, rules: list[dict], label: str) -> int:
+    def _write_rules(self, rules: list[dict], label: str) -> Change:
         self._seed_defaults()
         with self.shop.journal.operation("followup_rules", label) as op:
             conn = self.db.conn
             conn.execute("DELETE FROM followup_rules")
             _insert_rules(conn, rules)
-        return op.id
+        return Change(op.id)
 
     def _seed_defaults(self) -> None:
         """A new shop starts with the shipped rules (once: an emptied rule list stays empty)."""
@@ -85,7 +86,7 @@ class FollowupService:
         key = parse_month(month)
         return bool(self.db.scalar("SELECT count(*) FROM followup_plans WHERE month = ?", (key,)))
 
-    def generate(self, month: str, as_of=None, progress=None, cancel=None) -> dict:
+    def generate(self, month: str, as_of=None, progress=None, cancel=None) -> Change:
         """Create the month's tasks (undoable as one operation).
 
         Each targeted customer gets exactly 3 touches due within the 3 months
@@ -95,7 +96,7 @@ class FollowupService:
         Regenerating keeps checked-off tasks and unchanged open tasks, replaces
         changed ones and removes those no longer planned. ``as_of`` defaults to
         today within the month, else the month's first day.
-        Returns {"created", "kept", "removed"} task counts.
+        Its ``counts`` are the tasks "created", "kept" and "removed".
         """
         key = parse_month(month)
         start = first_day(key)
@@ -115,7 +116,7 @@ class FollowupService:
                 "ON CONFLICT(month) DO UPDATE SET as_of = excluded.as_of, "
                 "generated_at = excluded.generated_at", (key, as_of.isoformat(), now_text()))
         report(1.0, "完了")
-        return {**counts, "operation": op.id}
+        return Change(op.id, counts=counts)
 
     def _planned_tasks(self, start: date, as_of: date) -> pd.DataFrame:
         plans = plans_of(self.rules())
@@ -202,9 +203,9 @@ class FollowupService:
         return rows[0]
 
     def check_off(self, task_id: int, done_on=None, medium: str | None = None,
-                  result: str = "") -> int:
+                  result: str = "") -> Change:
         """Mark a task done (消し込み) on ``done_on`` (default today) with the medium
-        actually used and its result; logs a touch. Undoable; returns the operation id."""
+        actually used and its result; logs a touch. Undoable."""
         task = self._task(task_id)
         if task["status"] == "done":
             raise OtokuiError(f"このタスクは {task['done_on']} に完了済みです。")
@@ -224,9 +225,9 @@ class FollowupService:
                 "UPDATE followup_tasks SET status = 'done', done_on = ?, medium = ?, result = ?,"
                 " touch_id = ? WHERE id = ?",
                 (day.isoformat(), medium, result, touch_id, int(task_id)))
-        return op.id
+        return Change(op.id)
 
-    def reopen(self, task_id: int) -> int:
+    def reopen(self, task_id: int) -> Change:
         """Undo a check-off by hand: the task is open again and its touch is removed."""
         task = self._task(task_id)
         if task["status"] != "done":
@@ -238,7 +239,7 @@ class FollowupService:
                 "UPDATE followup_tasks SET status = 'open', done_on = NULL, result = '',"
                 " medium = planned_medium, touch_id = NULL WHERE id = ?", (int(task_id),))
             conn.execute("DELETE FROM touches WHERE id = ?", (task["touch_id"],))
-        return op.id
+        return Change(op.id)
 
     # --- TOP1% -----------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from engine.errors import BadFileError, InvalidInputError, NotFoundError
 from engine.imports import normalize
 from engine.imports.reader import read_table
 from engine.progress import check_cancel, reporter
+from engine.store.journal import Change
 
 PRODUCT_COLUMNS = ["code", "name", "cycle_days", "customers", "last_sold"]
 DUE_COLUMNS = ["customer_id", "name", "product_code", "product_name", "cycle_days",
@@ -57,9 +58,9 @@ class ProductService:
         frame["cycle_days"] = frame["cycle_days"].astype("Int64")
         return frame[PRODUCT_COLUMNS]
 
-    def set_cycle(self, code: str, days: int | None) -> int:
-        """Set (or clear with None) one product's usage cycle; undoable, returns the
-        operation id. A code seen only in order lines becomes a product."""
+    def set_cycle(self, code: str, days: int | None) -> Change:
+        """Set (or clear with None) one product's usage cycle, undoably. A code seen only
+        in order lines becomes a product."""
         code = str(code).strip()
         cycle = self._check_cycle(days)
         name = self.db.scalar(
@@ -74,7 +75,7 @@ class ProductService:
                 "INSERT INTO products (code, name, cycle_days) VALUES (?, ?, ?) "
                 "ON CONFLICT(code) DO UPDATE SET cycle_days = excluded.cycle_days",
                 (code, name, cycle))
-        return op.id
+        return Change(op.id)
 
     @staticmethod
     def _check_cycle(days) -> int | None:
@@ -86,12 +87,13 @@ class ProductService:
                 f"消費サイクル「{days}」は日数（1〜{MAX_CYCLE_DAYS}の整数）で指定してください。")
         return int(text)
 
-    def import_cycles(self, path: Path | str, progress=None, cancel=None) -> int:
+    def import_cycles(self, path: Path | str, progress=None, cancel=None) -> Change:
         """Read usage cycles from a CSV/xlsx product list (商品コード, 商品名,
         消費サイクル(日) …) and store them as one undoable operation.
 
         An empty cycle cell clears the cycle. Any bad row raises BadFileError naming
-        the file, row and column, and nothing is changed. Returns the products set.
+        the file, row and column, and nothing is changed. ``counts["products"]``
+        is how many products it set.
         """
         path = Path(path)
         report = reporter(progress)
@@ -116,14 +118,14 @@ class ProductService:
                                row=int(table.rows[repeated.argmax()]), column=code_col)
         check_cancel(cancel)
         report(0.5, f"{len(codes):,}件の消費サイクルを登録しています…")
-        with self.shop.journal.operation("products", f"消費サイクルの取り込み（{path.name}）"):
+        with self.shop.journal.operation("products", f"消費サイクルの取り込み（{path.name}）") as op:
             self.db.conn.executemany(
                 "INSERT INTO products (code, name, cycle_days) VALUES (?, ?, ?) "
                 "ON CONFLICT(code) DO UPDATE SET cycle_days = excluded.cycle_days, "
                 "name = CASE WHEN excluded.name != '' THEN excluded.name ELSE products.name END",
                 zip(codes, names, (None if pd.isna(c) else int(c) for c in cycles)))
         report(1.0, "完了")
-        return len(codes)
+        return Change(op.id, counts={"products": len(codes)})
 
     @staticmethod
     def _cycles(path: Path, table, column: str) -> pd.Series:

@@ -12,6 +12,7 @@ from engine.errors import InvalidInputError, NotFoundError, OtokuiError
 from engine.research import positions
 from engine.resources import read_json
 from engine.store.database import now_text
+from engine.store.journal import Change
 from engine.text import user_text
 
 if TYPE_CHECKING:
@@ -92,16 +93,18 @@ class JourneyService:
                           lanes[STAGE], lanes[ROW], cells)
 
     def create(self, name: str, cluster: str = "", persona: str = "",
-               stages: list[str] | None = None, rows: list[str] | None = None) -> int:
-        """A new map; stages and rows default to resources/journeys/default_map.json."""
+               stages: list[str] | None = None, rows: list[str] | None = None) -> Change:
+        """A new map (``created``); stages and rows default to
+        resources/journeys/default_map.json."""
         name = user_text(name)
         if not name:
             raise InvalidInputError("マップの名前を入力してください。")
         layout = default_layout()
         stages = layout["stages"] if stages is None else stages
         rows = layout["rows"] if rows is None else rows
-        with self.shop.journal.operation("journey", f"ジャーニーマップ作成（{name}）"):
-            return self._insert_map(name, cluster, persona, stages, rows)
+        with self.shop.journal.operation("journey", f"ジャーニーマップ作成（{name}）") as op:
+            map_id = self._insert_map(name, cluster, persona, stages, rows)
+        return Change(op.id, map_id)
 
     def _insert_map(self, name: str, cluster: str, persona: str, stages: list[str],
                     rows: list[str]) -> int:
@@ -116,14 +119,15 @@ class JourneyService:
                 [(map_id, i, _clean_name(axis, n)) for i, n in enumerate(names)])
         return map_id
 
-    def duplicate(self, map_id: int, name: str, cluster: str | None = None) -> int:
-        """A copy of a map, cells included (e.g. to start the TOP10% map from TOP1%)."""
+    def duplicate(self, map_id: int, name: str, cluster: str | None = None) -> Change:
+        """A copy of a map (``created``), cells included (e.g. to start the TOP10% map
+        from TOP1%)."""
         name = user_text(name)
         if not name:
             raise InvalidInputError("マップの名前を入力してください。")
         source = self.get(map_id)
         conn = self.db.conn
-        with self.shop.journal.operation("journey", f"ジャーニーマップ複製（{name}）"):
+        with self.shop.journal.operation("journey", f"ジャーニーマップ複製（{name}）") as op:
             new_id = self._insert_map(name, source.cluster if cluster is None else cluster,
                                       source.persona, [s.name for s in source.stages],
                                       [r.name for r in source.rows])
@@ -133,35 +137,38 @@ class JourneyService:
             conn.executemany(
                 "INSERT INTO journey_cells (stage_id, row_id, text) VALUES (?,?,?)",
                 [(stage_ids[s], row_ids[r], text) for (s, r), text in source.cells.items()])
-        return new_id
+        return Change(op.id, new_id)
 
     def update(self, map_id: int, *, name: str | None = None, cluster: str | None = None,
-               persona: str | None = None) -> None:
+               persona: str | None = None) -> Change:
         """Change the map's name, cluster or persona description."""
         current = self.get(map_id)
         name = current.name if name is None else user_text(name)
         if not name:
             raise InvalidInputError("マップの名前を入力してください。")
-        with self.shop.journal.operation("journey", f"ジャーニーマップ変更（{name}）"):
+        with self.shop.journal.operation("journey", f"ジャーニーマップ変更（{name}）") as op:
             self.db.conn.execute(
                 "UPDATE journey_maps SET name = ?, cluster = ?, persona = ?, updated_at = ? "
                 "WHERE id = ?",
                 (name, current.cluster if cluster is None else cluster,
                  current.persona if persona is None else user_text(persona), now_text(), map_id))
+        return Change(op.id)
 
-    def delete(self, map_id: int) -> None:
+    def delete(self, map_id: int) -> Change:
         """Delete a map with its stages, rows and cells (undoable)."""
         current = self.get(map_id)
         conn = self.db.conn
-        with self.shop.journal.operation("journey", f"ジャーニーマップ削除（{current.name}）"):
+        with self.shop.journal.operation("journey", f"ジャーニーマップ削除（{current.name}）") as op:
             conn.execute("""DELETE FROM journey_cells WHERE stage_id IN
                             (SELECT id FROM journey_stages WHERE map_id = ?)""", (map_id,))
             for table in _TABLES.values():
                 conn.execute(f"DELETE FROM {table} WHERE map_id = ?", (map_id,))
             conn.execute("DELETE FROM journey_maps WHERE id = ?", (map_id,))
+        return Change(op.id)
 
-    def set_cell(self, stage_id: int, row_id: int, text: str) -> None:
-        """Save one cell's text; empty text removes the cell."""
+    def set_cell(self, stage_id: int, row_id: int, text: str) -> Change:
+        """Save one cell's text; empty text removes the cell (no operation when the
+        cell already says so)."""
         map_id = self._map_of(STAGE, stage_id)
         if self._map_of(ROW, row_id) != map_id:
             raise InvalidInputError("段階と項目が別のマップのものです。")
@@ -169,9 +176,9 @@ class JourneyService:
         old = self.db.scalar("SELECT text FROM journey_cells WHERE stage_id = ? AND row_id = ?",
                              (stage_id, row_id))
         if (old or "") == text:
-            return
+            return Change()
         conn = self.db.conn
-        with self.shop.journal.operation("journey", "ジャーニーマップの記入"):
+        with self.shop.journal.operation("journey", "ジャーニーマップの記入") as op:
             if not text:
                 conn.execute("DELETE FROM journey_cells WHERE stage_id = ? AND row_id = ?",
                              (stage_id, row_id))
@@ -182,6 +189,7 @@ class JourneyService:
                 conn.execute("UPDATE journey_cells SET text = ? WHERE stage_id = ? AND row_id = ?",
                              (text, stage_id, row_id))
             self._touch(map_id)
+        return Change(op.id)
 
     # -- stages and rows ("lanes") ------------------------------------------
 
@@ -195,35 +203,38 @@ class JourneyService:
         self.db.conn.execute("UPDATE journey_maps SET updated_at = ? WHERE id = ?",
                              (now_text(), map_id))
 
-    def add_lane(self, map_id: int, axis: str, name: str, index: int | None = None) -> int:
-        """Add a stage (axis "stage") or row (axis "row") at ``index`` (None = last)."""
+    def add_lane(self, map_id: int, axis: str, name: str, index: int | None = None) -> Change:
+        """Add a stage (axis "stage") or row (axis "row") at ``index`` (None = last);
+        ``created`` is its id."""
         name = _clean_name(axis, name)
         self.get(map_id)
         table = _table(axis)
-        with self.shop.journal.operation("journey", f"{_NAMES[axis]}の追加（{name}）"):
+        with self.shop.journal.operation("journey", f"{_NAMES[axis]}の追加（{name}）") as op:
             position = positions.insert_slot(self.db.conn, table, "map_id", map_id, index)
             lane_id = self.db.conn.execute(
                 f"INSERT INTO {table} (map_id, position, name) VALUES (?,?,?)",
                 (map_id, position, name)).lastrowid
             self._touch(map_id)
-        return lane_id
+        return Change(op.id, lane_id)
 
-    def rename_lane(self, axis: str, lane_id: int, name: str) -> None:
+    def rename_lane(self, axis: str, lane_id: int, name: str) -> Change:
         name = _clean_name(axis, name)
         map_id = self._map_of(axis, lane_id)
-        with self.shop.journal.operation("journey", f"{_NAMES[axis]}の名前変更（{name}）"):
+        with self.shop.journal.operation("journey", f"{_NAMES[axis]}の名前変更（{name}）") as op:
             self.db.conn.execute(f"UPDATE {_table(axis)} SET name = ? WHERE id = ?",
                                  (name, lane_id))
             self._touch(map_id)
+        return Change(op.id)
 
-    def move_lane(self, axis: str, lane_id: int, index: int) -> None:
+    def move_lane(self, axis: str, lane_id: int, index: int) -> Change:
         """Move a stage or row to ``index`` (clamped)."""
         map_id = self._map_of(axis, lane_id)
-        with self.shop.journal.operation("journey", f"{_NAMES[axis]}の並べ替え"):
+        with self.shop.journal.operation("journey", f"{_NAMES[axis]}の並べ替え") as op:
             positions.move(self.db.conn, _table(axis), "map_id", map_id, lane_id, index)
             self._touch(map_id)
+        return Change(op.id)
 
-    def delete_lane(self, axis: str, lane_id: int) -> None:
+    def delete_lane(self, axis: str, lane_id: int) -> Change:
         """Delete a stage or row and the texts in it (undoable)."""
         map_id = self._map_of(axis, lane_id)
         table = _table(axis)
@@ -231,8 +242,9 @@ class JourneyService:
             raise OtokuiError(f"最後の{_NAMES[axis]}は削除できません。")
         column = "stage_id" if axis == STAGE else "row_id"
         conn = self.db.conn
-        with self.shop.journal.operation("journey", f"{_NAMES[axis]}の削除"):
+        with self.shop.journal.operation("journey", f"{_NAMES[axis]}の削除") as op:
             conn.execute(f"DELETE FROM journey_cells WHERE {column} = ?", (lane_id,))
             conn.execute(f"DELETE FROM {table} WHERE id = ?", (lane_id,))
             positions.renumber(conn, table, positions.ordered_ids(conn, table, "map_id", map_id))
             self._touch(map_id)
+        return Change(op.id)

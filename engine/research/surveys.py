@@ -14,6 +14,7 @@ from engine.research import positions, survey_results
 from engine.research.survey_model import Option, Question, QuestionSpec, Response, Survey
 from engine.research.survey_templates import Template, load_templates
 from engine.store.database import now_text
+from engine.store.journal import Change
 from engine.text import user_text
 
 if TYPE_CHECKING:
@@ -63,21 +64,21 @@ class SurveyService:
                       questions)
 
     def create(self, title: str, description: str = "", target: str = "",
-               questions: tuple[QuestionSpec, ...] | list[QuestionSpec] = ()) -> int:
-        """A new survey with its questions; returns its id."""
+               questions: tuple[QuestionSpec, ...] | list[QuestionSpec] = ()) -> Change:
+        """A new survey (``created``) with its questions."""
         title = user_text(title)
         if not title:
             raise InvalidInputError("アンケートの名前を入力してください。")
         specs = [q.checked() for q in questions]
-        with self.shop.journal.operation("survey", f"アンケート作成（{title}）"):
+        with self.shop.journal.operation("survey", f"アンケート作成（{title}）") as op:
             survey_id = self.db.conn.execute(
                 "INSERT INTO surveys (title, description, target, created_at) VALUES (?,?,?,?)",
                 (title, user_text(description), target, now_text())).lastrowid
             for spec in specs:
                 self._insert_question(survey_id, spec, None)
-        return survey_id
+        return Change(op.id, survey_id)
 
-    def create_from_template(self, key: str) -> int:
+    def create_from_template(self, key: str) -> Change:
         """A new survey copied from the bundled template ``key``."""
         for t in self.templates():
             if t.key == key:
@@ -85,21 +86,22 @@ class SurveyService:
         raise NotFoundError(f"テンプレート「{key}」が見つかりません。")
 
     def update(self, survey_id: int, *, title: str | None = None,
-               description: str | None = None, target: str | None = None) -> None:
+               description: str | None = None, target: str | None = None) -> Change:
         survey = self.get(survey_id)
         title = survey.title if title is None else user_text(title)
         if not title:
             raise InvalidInputError("アンケートの名前を入力してください。")
-        with self.shop.journal.operation("survey", f"アンケート変更（{title}）"):
+        with self.shop.journal.operation("survey", f"アンケート変更（{title}）") as op:
             self.db.conn.execute(
                 "UPDATE surveys SET title = ?, description = ?, target = ? WHERE id = ?",
                 (title, survey.description if description is None else user_text(description),
                  survey.target if target is None else target, survey_id))
+        return Change(op.id)
 
-    def delete(self, survey_id: int) -> None:
+    def delete(self, survey_id: int) -> Change:
         """Delete a survey with its questions and every answer (undoable)."""
         survey = self.get(survey_id)
-        with self.shop.journal.operation("survey", f"アンケート削除（{survey.title}）"):
+        with self.shop.journal.operation("survey", f"アンケート削除（{survey.title}）") as op:
             conn = self.db.conn
             conn.execute("""DELETE FROM survey_answers WHERE response_id IN
                             (SELECT id FROM survey_responses WHERE survey_id = ?)""", (survey_id,))
@@ -108,6 +110,7 @@ class SurveyService:
                 conn.execute("DELETE FROM survey_options WHERE question_id = ?", (q.id,))
             conn.execute("DELETE FROM survey_questions WHERE survey_id = ?", (survey_id,))
             conn.execute("DELETE FROM surveys WHERE id = ?", (survey_id,))
+        return Change(op.id)
 
     # -- questions ---------------------------------------------------------
 
@@ -124,12 +127,14 @@ class SurveyService:
             [(question_id, i, label) for i, label in enumerate(spec.options)])
         return question_id
 
-    def add_question(self, survey_id: int, spec: QuestionSpec, index: int | None = None) -> int:
-        """Add a question at ``index`` (None = last); returns its id."""
+    def add_question(self, survey_id: int, spec: QuestionSpec,
+                     index: int | None = None) -> Change:
+        """Add a question (``created``) at ``index`` (None = last)."""
         spec = spec.checked()
         survey = self.get(survey_id)
-        with self.shop.journal.operation("survey", f"質問追加（{survey.title}）"):
-            return self._insert_question(survey_id, spec, index)
+        with self.shop.journal.operation("survey", f"質問追加（{survey.title}）") as op:
+            question_id = self._insert_question(survey_id, spec, index)
+        return Change(op.id, question_id)
 
     def _question_row(self, question_id: int) -> dict:
         rows = self.db.query("SELECT * FROM survey_questions WHERE id = ?", (question_id,))
@@ -148,7 +153,7 @@ class SurveyService:
                JOIN survey_questions q ON q.id = a.question_id
                WHERE q.survey_id = ? GROUP BY a.question_id""", (survey_id,))}
 
-    def update_question(self, question_id: int, spec: QuestionSpec) -> None:
+    def update_question(self, question_id: int, spec: QuestionSpec) -> Change:
         """Change a question. Options are matched by position: the 2nd option keeps its
         answers when renamed; answers to options that are removed are deleted, and so are
         scale answers outside a narrowed range (all undoable)."""
@@ -157,7 +162,7 @@ class SurveyService:
         if spec.kind != row["kind"] and self.answer_count(question_id):
             raise InvalidInputError("回答がある質問の種類は変えられません。新しい質問を追加してください。")
         conn = self.db.conn
-        with self.shop.journal.operation("survey", f"質問変更（{spec.text[:20]}）"):
+        with self.shop.journal.operation("survey", f"質問変更（{spec.text[:20]}）") as op:
             conn.execute(
                 """UPDATE survey_questions SET kind = ?, text = ?, scale_min = ?, scale_max = ?,
                    min_label = ?, max_label = ? WHERE id = ?""",
@@ -181,23 +186,26 @@ class SurveyService:
                 conn.execute("DELETE FROM survey_answers WHERE question_id = ? "
                              "AND number NOT BETWEEN ? AND ?",
                              (question_id, spec.scale_min, spec.scale_max))
+        return Change(op.id)
 
-    def move_question(self, question_id: int, index: int) -> None:
+    def move_question(self, question_id: int, index: int) -> Change:
         row = self._question_row(question_id)
-        with self.shop.journal.operation("survey", "質問の並べ替え"):
+        with self.shop.journal.operation("survey", "質問の並べ替え") as op:
             positions.move(self.db.conn, "survey_questions", "survey_id", row["survey_id"],
                            question_id, index)
+        return Change(op.id)
 
-    def delete_question(self, question_id: int) -> None:
+    def delete_question(self, question_id: int) -> Change:
         """Delete a question with its options and answers (undoable)."""
         row = self._question_row(question_id)
         conn = self.db.conn
-        with self.shop.journal.operation("survey", f"質問削除（{row['text'][:20]}）"):
+        with self.shop.journal.operation("survey", f"質問削除（{row['text'][:20]}）") as op:
             conn.execute("DELETE FROM survey_answers WHERE question_id = ?", (question_id,))
             conn.execute("DELETE FROM survey_options WHERE question_id = ?", (question_id,))
             conn.execute("DELETE FROM survey_questions WHERE id = ?", (question_id,))
             positions.renumber(conn, "survey_questions", positions.ordered_ids(
                 conn, "survey_questions", "survey_id", row["survey_id"]))
+        return Change(op.id)
 
     # -- responses ---------------------------------------------------------
 
@@ -233,8 +241,8 @@ class SurveyService:
         return (None, value, None)
 
     def save_response(self, survey_id: int, customer_id: int, answers: dict[int, object],
-                      answered_on: date | str | None = None) -> int:
-        """Record (or replace) the customer's answers; returns the response id.
+                      answered_on: date | str | None = None) -> Change:
+        """Record (or replace) the customer's answers (the response is ``created``).
 
         ``answers`` maps question id to an option id (choice), an int (scale) or a
         text; questions missing from it, or None / empty text, count as unanswered.
@@ -251,7 +259,7 @@ class SurveyService:
         conn = self.db.conn
         # The label names the customer by id: undo history is no place for names.
         with self.shop.journal.operation("survey_answer",
-                                         f"アンケート回答（{survey.title}・顧客ID {customer_id}）"):
+                                         f"アンケート回答（{survey.title}・顧客ID {customer_id}）") as op:
             row = conn.execute("SELECT id FROM survey_responses WHERE survey_id = ? "
                                "AND customer_id = ?", (survey_id, customer_id)).fetchone()
             if row is None:
@@ -278,16 +286,17 @@ class SurveyService:
                 elif old[1] != columns:
                     conn.execute("UPDATE survey_answers SET option_id = ?, number = ?, text = ? "
                                  "WHERE id = ?", (*columns, old[0]))
-        return response_id
+        return Change(op.id, response_id)
 
-    def delete_response(self, survey_id: int, customer_id: int) -> None:
+    def delete_response(self, survey_id: int, customer_id: int) -> Change:
         response = self.response(survey_id, customer_id)
         if response is None:
-            return
-        with self.shop.journal.operation("survey_answer", "アンケート回答の削除"):
+            return Change()
+        with self.shop.journal.operation("survey_answer", "アンケート回答の削除") as op:
             self.db.conn.execute("DELETE FROM survey_answers WHERE response_id = ?",
                                  (response.id,))
             self.db.conn.execute("DELETE FROM survey_responses WHERE id = ?", (response.id,))
+        return Change(op.id)
 
     # -- results (engine/research/survey_results.py) --------------------------------
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Iterator
+from dataclasses import dataclass, field
+from typing import Iterator, Mapping
 
 from engine.errors import NotFoundError, OtokuiError, UndoBlockedError
 from engine.store.database import Database, last_id, now_text
@@ -24,6 +24,20 @@ class Operation:
     id: int
     kind: str
     label: str
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a change to the shop did, for a front end to report and to offer undo.
+
+    ``operation`` is the journal operation that undoes it (None when nothing
+    changed); ``created`` the id of the one thing it made (a survey, a question, a
+    response, a map, a stage or row, the customer split off), if any; ``counts``
+    the figures worth telling the user (a plan's tasks created, kept, removed …).
+    """
+    operation: int | None = None
+    created: int | None = None
+    counts: Mapping[str, int] = field(default_factory=dict)
 
 
 class Journal:
@@ -95,13 +109,6 @@ class Journal:
             ORDER BY j.op_id
             """, {"op": op_id}).fetchall()
         return [r[0] for r in rows]
-
-    def latest(self, kind: str) -> int | None:
-        """The newest finished, not undone operation of ``kind`` (for calls that return
-        something else than their operation id, such as a split)."""
-        return self.db.scalar(
-            "SELECT max(id) FROM operations WHERE kind = ? AND finished_at IS NOT NULL "
-            "AND undone_at IS NULL", (kind,))
 
     def undo(self, op_id: int) -> None:
         """Return the database to its state before ``op_id`` (one transaction)."""

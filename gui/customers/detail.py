@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QAbstractItemView, QCheckBox, QGridLayout, QHBoxLa
 
 from engine.imports.normalize import display_phone
 from engine.printing.label_layout import format_postal
+from engine.store.journal import Change
 from gui.customers.merge_dialog import pick_customer
 from gui.widgets import cell_format
 from gui.widgets.confirm import confirm, tell
@@ -233,29 +234,29 @@ class CustomerDetail(QWidget):
 
     # --- edits ----------------------------------------------------------------------
 
-    def _edit(self, op, label_text: str, after: Callable[[object], None] | None = None) -> None:
-        """Run an edit on the worker, remember it for 元に戻す, then reload everything."""
-        def done(result):
-            op_id, value = result
-            self._undo.append((op_id, label_text))
+    def _edit(self, op, label_text: str, after: Callable[[int], None] | None = None) -> None:
+        """Run an edit (``op`` returns its Change) on the worker, remember it for 元に戻す,
+        then reload everything; ``after(created)`` for an edit that made something."""
+        def done(change: Change):
+            self._undo.append((change.operation, label_text))
             if after is not None:
-                after(value)
+                after(change.created)
             self._update_enabled()
         self.ctx.run(self, op, done, changes_data=True)
 
     def save_notes(self) -> None:
         customer_id, text = self.customer["customer_id"], self.notes.toPlainText()
-        self._edit(lambda shop, p, c: (shop.customers.set_notes(customer_id, text), None),
+        self._edit(lambda shop, p, c: shop.customers.set_notes(customer_id, text),
                    "メモの保存")
 
     def _set_dm(self, checked: bool) -> None:
         customer_id = self.customer["customer_id"]
-        self._edit(lambda shop, p, c: (shop.customers.set_dm(customer_id, checked), None),
+        self._edit(lambda shop, p, c: shop.customers.set_dm(customer_id, checked),
                    "DM可否の変更")
 
     def _set_opt_out(self, checked: bool) -> None:
         customer_id = self.customer["customer_id"]
-        self._edit(lambda shop, p, c: (shop.customers.set_opt_out(customer_id, checked), None),
+        self._edit(lambda shop, p, c: shop.customers.set_opt_out(customer_id, checked),
                    "配信停止の変更")
 
     def merge(self) -> None:
@@ -270,7 +271,7 @@ class CustomerDetail(QWidget):
         if not confirm(self, text, "統合する"):
             return
         keep_id, other_id = keep["customer_id"], other["customer_id"]
-        self._edit(lambda shop, p, c: (shop.customers.merge(keep_id, other_id), None), "顧客の統合")
+        self._edit(lambda shop, p, c: shop.customers.merge(keep_id, other_id), "顧客の統合")
 
     def erase(self) -> None:
         """Deletion on request: irreversible, so it asks plainly and clears the undo list."""
@@ -309,11 +310,8 @@ class CustomerDetail(QWidget):
         if not confirm(self, text, "分ける"):
             return
 
-        def op(shop, progress, cancel):
-            new_id = shop.customers.split(customer_id, order_ids)
-            return shop.journal.latest("split"), new_id
-
-        self._edit(op, "顧客の分割", self.customer_created.emit)
+        self._edit(lambda shop, p, c: shop.customers.split(customer_id, order_ids), "顧客の分割",
+                   self.customer_created.emit)
 
     def undo(self) -> None:
         op_id, label_text = self._undo[-1]

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QAbstractItemView, QCheckBox, QComboBox, QDateEdit
 
 from engine.customers.touches import MEDIA, MEDIUM_LABELS
 from engine.dates import add_months, month_of
+from engine.store.journal import Change
 from gui.widgets.confirm import confirm, tell
 from gui.widgets.table_model import Column, TableModel
 from gui.widgets.table_view import table_view
@@ -153,7 +154,8 @@ class TasksPage(QWidget):
                       "消し込み済みのタスクはそのまま残ります。", "再作成する"):
             return
 
-        def done(counts: dict) -> None:
+        def done(change: Change) -> None:
+            counts = change.counts
             tell(self, f"{self.month.currentText()}のフォロー計画: 新規 {counts['created']:,}件、"
                        f"継続 {counts['kept']:,}件、削除 {counts['removed']:,}件")
         self.ctx.run(self, lambda shop, progress, cancel: shop.followups.generate(

@@ -248,7 +248,7 @@ class JourneyTab(RefreshOnShow, QWidget):
         def changed(result) -> None:
             self._focus = focus
             if shows_new_map:
-                self._wanted = result
+                self._wanted = result.created
         self.ctx.run(self, lambda shop, progress, cancel: change(shop), changed,
                      changes_data=True)
 

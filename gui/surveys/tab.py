@@ -171,7 +171,7 @@ class SurveysTab(RefreshOnShow, QWidget):
         the tab, showing the survey whose id ``change`` returned if asked."""
         def changed(result) -> None:
             if shows_new_survey:
-                self._wanted = result
+                self._wanted = result.created
         self.ctx.run(self, lambda shop, progress, cancel: change(shop), changed,
                      changes_data=True)
 

@@ -71,7 +71,7 @@ def test_the_windows_shop_refuses_the_ui_thread_and_answers_through_ctx_run(
     created = []
     with qtbot.waitSignal(window.ctx.data_changed):
         window.ctx.run(window, lambda shop, progress, cancel: shop.surveys.create_from_template(
-            "churn_reasons"), created.append, changes_data=True)
+            "churn_reasons").created, created.append, changes_data=True)
     with pytest.raises(sqlite3.ProgrammingError, match="same thread"):
         shop.surveys.list_surveys()
     assert survey_ids(qtbot, window) == created

@@ -46,7 +46,7 @@ def erased(tmp_path_factory):
     customer = pick_customer(shop)
     cid = customer["id"]
     shop.customers.set_notes(cid, f"{customer['name']}様は電話 {customer['phone']} を希望")
-    survey = shop.surveys.create("満足度", questions=[QuestionSpec("text", "ご意見")])
+    survey = shop.surveys.create("満足度", questions=[QuestionSpec("text", "ご意見")]).created
     question = shop.surveys.get(survey).questions[0].id
     shop.surveys.save_response(survey, cid, {question: f"{customer['email']} に連絡ください"})
     shop.touches.record([cid], "phone", "お礼の電話", on="2025-10-01",
@@ -330,7 +330,7 @@ def test_erasing_one_customer_leaves_a_namesake_untouched(tmp_path):
 
 def test_undo_after_an_erasure_keeps_the_customer_erased_and_opted_out(tmp_path):
     shop, first, second, _ = namesake_shop(tmp_path / "shop.db")
-    notes_op = shop.journal.latest("edit")   # the namesake's note, made before the erasure
+    notes_op = shop.db.scalar("SELECT max(id) FROM operations WHERE kind = 'edit'")   # the namesake's note
     shop.privacy.delete_customer(first)
     shop.customers.set_opt_out(second, True)
     edits = [r[0] for r in shop.db.conn.execute(

@@ -64,7 +64,7 @@ def test_text_inside_a_name_without_a_space_is_still_found(shop):
 
 def test_deleted_and_merged_customers_drop_out_and_undo_brings_them_back(shop):
     aoki, kimura = by_order(shop, "1"), by_order(shop, "2")
-    op = shop.customers.merge(aoki, kimura)
+    op = shop.customers.merge(aoki, kimura).operation
     assert ids(shop, "キムラ") == []
     assert ids(shop, "2222") == [by_order(shop, "3")]
     shop.journal.undo(op)

@@ -61,6 +61,6 @@ def test_hostile_text_is_stored_verbatim(shop):
     shop.customers.set_notes(customer, hostile)
     assert shop.customers.get(customer)["notes"] == hostile
     assert shop.db.scalar("SELECT count(*) FROM orders") == len(NAMES)
-    survey = shop.surveys.create(hostile)
+    survey = shop.surveys.create(hostile).created
     assert shop.surveys.get(survey).title == hostile
     assert [c["name"] for c in shop.surveys.find_customers("田中_")] == ["田中_太郎"]

@@ -100,7 +100,7 @@ def test_a_manual_split_is_respected_by_later_imports(shop, tmp_path):
     original = customer_of(shop, "1")
     assert customer_of(shop, "2") == original
     order_2 = shop.db.scalar("SELECT id FROM orders WHERE order_no = '2'")
-    new_id = shop.customers.split(original, [order_2])
+    new_id = shop.customers.split(original, [order_2]).created
     assert customer_of(shop, "2") == new_id
     assert shop.customers.get(new_id)["name"] == "田中 二郎"
     assert shop.customers.get(original)["name"] == "田中 一郎"
@@ -123,7 +123,7 @@ def test_manual_merge_is_one_undoable_operation(shop, tmp_path):
     shop.customers.set_notes(b, "電話で住所変更あり")
     shop.customers.set_opt_out(b, True)
     before = snapshot(shop)
-    op = shop.customers.merge(a, b)
+    op = shop.customers.merge(a, b).operation
     merged = shop.customers.get(a)
     assert merged["purchase_count"] == 2 and merged["dm_opt_out"] == 1
     assert "電話で住所変更あり" in merged["notes"]

@@ -83,7 +83,7 @@ def test_one_bad_file_imports_nothing(shop, tmp_path):
 def test_edited_rules_are_used_and_undoable(shop, tmp_path):
     service = shop.count_program
     op = service.save_rules([{"purchase_number": "4", "insert_name": " 4回目の手紙 "},
-                             {"purchase_number": 1, "insert_name": "ようこそ", "note": "初回"}])
+                             {"purchase_number": 1, "insert_name": "ようこそ", "note": "初回"}]).operation
     assert service.rules() == [
         {"purchase_number": 1, "insert_name": "ようこそ", "note": "初回"},
         {"purchase_number": 4, "insert_name": "4回目の手紙", "note": ""}]
@@ -97,7 +97,7 @@ def test_edited_rules_are_used_and_undoable(shop, tmp_path):
 def test_reset_restores_defaults_undoably():
     service = Shop(":memory:").count_program
     service.save_rules([{"purchase_number": 2, "insert_name": "x"}])
-    op = service.reset_rules()
+    op = service.reset_rules().operation
     assert service.rules() == default_rules()
     service.shop.journal.undo(op)
     assert [r["insert_name"] for r in service.rules()] == ["x"]

@@ -84,7 +84,7 @@ def plan_of(tasks):
 
 
 def test_generate_hand_computed_month(shop):
-    counts = shop.followups.generate(MONTH, AS_OF)
+    counts = shop.followups.generate(MONTH, AS_OF).counts
     assert (counts["created"], counts["kept"], counts["removed"]) == (18, 0, 0)
     tasks = shop.followups.tasks(MONTH)
     assert tasks.columns.tolist()[:10] == ["task_id", "customer_id", "cluster", "due_date",
@@ -139,7 +139,7 @@ def test_regeneration_keeps_check_offs_and_never_duplicates(shop):
     second = int(tasks.loc[(5, 2), "task_id"])
     shop.followups.check_off(first, "2025-03-03", "phone", "不在、折り返し依頼")
     shop.followups.check_off(second, "2025-03-22")
-    counts = shop.followups.generate(MONTH, AS_OF)
+    counts = shop.followups.generate(MONTH, AS_OF).counts
     assert (counts["created"], counts["kept"], counts["removed"]) == (0, 18, 0)
     again = shop.followups.tasks(MONTH)
     assert len(again) == 18 and not again.duplicated(["customer_id", "step"]).any()
@@ -154,7 +154,7 @@ def test_regeneration_keeps_check_offs_and_never_duplicates(shop):
                     " '2025-03-01', 'valid', 1, 1000, '')")
     # and plan A's last touch changes: 4 open tasks are replaced.
     shop.followups.save_rules(PLAN_A[:2] + [{**PLAN_A[2], "action": "DM封書"}] + PLAN_B)
-    counts = shop.followups.generate(MONTH, AS_OF)
+    counts = shop.followups.generate(MONTH, AS_OF).counts
     assert (counts["created"], counts["removed"]) == (3, 2 + 3)
     final = shop.followups.tasks(MONTH)
     assert final.loc[final["customer_id"] == 1, "task_id"].tolist() == [first]
@@ -185,13 +185,13 @@ def test_check_off_logs_a_touch_and_reopen_removes_it(shop):
 def test_check_off_and_reopen_are_undoable(shop):
     shop.followups.generate(MONTH, AS_OF)
     task_id = int(shop.followups.tasks(MONTH).iloc[0].task_id)
-    op = shop.followups.check_off(task_id, "2025-03-02", "email")
+    op = shop.followups.check_off(task_id, "2025-03-02", "email").operation
     shop.journal.undo(op)
     row = shop.followups.tasks(MONTH).set_index("task_id").loc[task_id]
     assert (row.status, row.done_on) == ("open", None)
     assert shop.db.scalar("SELECT count(*) FROM touches") == 0
     shop.followups.check_off(task_id, "2025-03-02", "email")
-    op = shop.followups.reopen(task_id)
+    op = shop.followups.reopen(task_id).operation
     shop.journal.undo(op)
     assert shop.followups.tasks(MONTH).set_index("task_id").loc[task_id, "status"] == "done"
     assert shop.db.scalar("SELECT count(*) FROM touches") == 1
@@ -238,7 +238,7 @@ def test_rules_start_as_the_defaults_and_edits_are_undoable():
     keys = ["target", "min_days", "max_days", "medium", "action", "offset_days"]
     stored = [{k: r[k] for k in keys} for r in shop.followups.rules()]
     assert stored == default_rules() and len(stored) % 3 == 0
-    op = shop.followups.save_rules(PLAN_A)
+    op = shop.followups.save_rules(PLAN_A).operation
     assert [r["action"] for r in shop.followups.rules()] == ["お礼メール", "同梱チラシ", "DMハガキ"]
     shop.journal.undo(op)
     assert [{k: r[k] for k in keys} for r in shop.followups.rules()] == default_rules()
@@ -334,14 +334,14 @@ def test_merging_customers_moves_tasks_and_touches(shop):
 
 def test_empty_shop_and_empty_rules_generate_nothing():
     empty = Shop(":memory:")
-    assert empty.followups.generate(MONTH)["created"] == 0
+    assert empty.followups.generate(MONTH).counts["created"] == 0
     assert empty.followups.generated(MONTH) and empty.followups.tasks(MONTH).empty
     assert empty.followups.top1_list(AS_OF).columns.tolist() == [
         "customer_id", "name", "kana", "phone", "email", "purchase_count", "total_amount",
         "last_purchase", "recency_days"]
     shop = build(ORDERS, OPTIONS)
     shop.followups.save_rules([])
-    assert shop.followups.generate(MONTH, AS_OF)["created"] == 0
+    assert shop.followups.generate(MONTH, AS_OF).counts["created"] == 0
 
 
 def test_progress_is_reported_from_zero_to_one(shop):

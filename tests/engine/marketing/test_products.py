@@ -61,7 +61,7 @@ def test_cleared_cycle_stops_targeting(shop):
 
 
 def test_set_cycle_is_undoable_and_checked(shop):
-    op = shop.products.set_cycle("B", "45日")
+    op = shop.products.set_cycle("B", "45日").operation
     assert shop.products.table().set_index("code").at["B", "cycle_days"] == 45
     shop.journal.undo(op)
     assert shop.products.table().set_index("code").at["B", "cycle_days"] == 60
@@ -87,7 +87,7 @@ def sample_cycles() -> dict:
 
 
 def test_import_the_sample_product_list(shop):
-    count = shop.products.import_cycles(SAMPLES / "products.csv")
+    count = shop.products.import_cycles(SAMPLES / "products.csv").counts["products"]
     expected = sample_cycles()
     assert count == len(expected) == 40
     table = shop.products.table().set_index("code")
@@ -112,7 +112,7 @@ def test_import_xlsx_with_japanese_headers(shop, tmp_path):
     path = write_xlsx(tmp_path / "商品一覧.xlsx", [
         ["商品番号", "商品名", "消費サイクル（日）"],
         ["A", "美容液", "４５日"], ["B", "", ""], ["NEW", "新商品", 20]])
-    assert shop.products.import_cycles(path) == 3
+    assert shop.products.import_cycles(path).counts["products"] == 3
     table = shop.products.table().set_index("code")
     assert _value(table.at["A", "cycle_days"]) == 45 and table.at["A", "name"] == "美容液"
     assert _value(table.at["B", "cycle_days"]) is None and table.at["B", "name"] == "商品B"

@@ -21,7 +21,7 @@ def make_survey(shop):
         QuestionSpec("scale", "満足度", scale_min=1, scale_max=5, min_label="不満",
                      max_label="満足"),
         QuestionSpec("text", "ご意見"),
-    ])
+    ]).created
     survey = shop.surveys.get(survey_id)
     choice, scale, text = survey.questions
     options = {o.label: o.id for o in choice.options}
@@ -152,7 +152,7 @@ def test_delete_survey_and_undo(shop):
 def test_templates_create_surveys(shop):
     keys = [t.key for t in shop.surveys.templates()]
     assert {"satisfaction_top", "churn_reasons"} <= set(keys)
-    survey_id = shop.surveys.create_from_template("churn_reasons")
+    survey_id = shop.surveys.create_from_template("churn_reasons").created
     survey = shop.surveys.get(survey_id)
     assert survey.title == "離反理由アンケート"
     assert [q.kind for q in survey.questions] == ["choice", "scale", "scale", "choice", "text"]
@@ -206,12 +206,12 @@ def test_results_place_respondents_as_the_shop_segments_do():
 
 
 def test_an_answer_or_a_question_with_a_broken_character_is_kept_not_refused(shop):
-    survey_id = shop.surveys.create("壊れた\ud800文字", questions=[QuestionSpec("text", "ご意見\udfff")])
+    survey_id = shop.surveys.create("壊れた\ud800文字", questions=[QuestionSpec("text", "ご意見\udfff")]).created
     survey = shop.surveys.get(survey_id)
     assert survey.title == "壊れた\ufffd文字" and survey.questions[0].text == "ご意見\ufffd"
     shop.surveys.save_response(survey_id, 1, {survey.questions[0].id: "良い\ud83d"})
     assert shop.surveys.response(survey_id, 1).answers == {survey.questions[0].id: "良い\ufffd"}
-    journey = shop.journeys.create("地図\ud800")
+    journey = shop.journeys.create("地図\ud800").created
     stage, row = shop.journeys.get(journey).stages[0], shop.journeys.get(journey).rows[0]
     shop.journeys.set_cell(stage.id, row.id, "メモ\udc00")
     assert shop.journeys.get(journey).cells[(stage.id, row.id)] == "メモ\ufffd"

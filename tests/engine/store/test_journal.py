@@ -1,16 +1,17 @@
 from engine import Shop
 
 
-def test_latest_is_the_newest_active_operation_of_a_kind():
+def test_an_edit_reports_the_operation_that_undoes_it():
     shop = Shop(":memory:")
-    assert shop.journal.latest("edit") is None
     shop.db.execute("INSERT INTO customers (created_at, notes) VALUES ('2025-01-01', '')")
     first = shop.customers.set_notes(1, "a")
     second = shop.customers.set_notes(1, "b")
-    assert shop.journal.latest("edit") == second
-    shop.journal.undo(second)
-    assert shop.journal.latest("edit") == first
-    assert shop.journal.latest("split") is None
+    assert (first.created, second.created) == (None, None)
+    assert second.operation > first.operation
+    shop.journal.undo(second.operation)
+    assert shop.customers.get(1)["notes"] == "a"
+    shop.journal.undo(first.operation)
+    assert shop.customers.get(1)["notes"] == ""
 
 
 def test_a_row_replaced_inside_an_operation_comes_back_on_undo():

@@ -34,7 +34,7 @@ def test_metrics_follow_imports_undo_edits_erasure_and_restore(tmp_path):
         shop.imports.undo(second.import_id)
         assert figures(shop)[b] == (1, 5000, "2025-02-01")
 
-        merge = shop.customers.merge(a, b)
+        merge = shop.customers.merge(a, b).operation
         assert figures(shop) == {a: (3, 8000, "2025-03-05")}
         shop.journal.undo(merge)
         assert figures(shop) == {a: (2, 3000, "2025-03-05"), b: (1, 5000, "2025-02-01")}
@@ -63,14 +63,14 @@ def test_due_targets_follow_cycle_changes_and_undo(tmp_path):
         a, b = customer_id(shop, "A"), customer_id(shop, "B")
         # No product has a usage cycle yet: nobody is due.
         assert shop.products.due_targets(AS_OF).empty
-        op = shop.products.set_cycle("S1", 100)
+        op = shop.products.set_cycle("S1", 100).operation
         # R on 2025-06-30: A 117 days (last order 03-05), B 149 days (02-01).
         due = shop.products.due_targets(AS_OF)
         assert due[["customer_id", "recency_days", "state"]].values.tolist() == [
             [b, 149, "due"], [a, 117, "due"]]
         due.loc[:, "state"] = "changed by the caller"
         assert shop.products.due_targets(AS_OF)["state"].tolist() == ["due", "due"]
-        shorter = shop.products.set_cycle("S1", 90)
+        shorter = shop.products.set_cycle("S1", 90).operation
         assert shop.products.due_targets(AS_OF)["state"].tolist() == ["overdue", "due"]
         shop.journal.undo(shorter)
         assert shop.products.due_targets(AS_OF)["state"].tolist() == ["due", "due"]

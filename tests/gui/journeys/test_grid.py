@@ -15,7 +15,7 @@ def shop():
 
 def test_a_map_shows_its_stages_rows_and_cells(shop, qtmodeltester):
     map_id = shop.journeys.create("TOP1%のお客様", stages=["認知", "初回購入"],
-                                  rows=["行動", "感情"])
+                                  rows=["行動", "感情"]).created
     journey = shop.journeys.get(map_id)
     shop.journeys.set_cell(journey.stages[1].id, journey.rows[0].id, "定期便に\n申し込む")
     model = JourneyGridModel()
@@ -35,7 +35,7 @@ def test_a_map_shows_its_stages_rows_and_cells(shop, qtmodeltester):
 
 
 def test_an_edit_is_shown_in_place_and_handed_on_to_be_saved(shop, qtbot, qtmodeltester):
-    map_id = shop.journeys.create("新規のお客様", stages=["認知"], rows=["行動", "感情"])
+    map_id = shop.journeys.create("新規のお客様", stages=["認知"], rows=["行動", "感情"]).created
     model = JourneyGridModel()
     model.set_map(shop.journeys.get(map_id))
     index = model.index(1, 0)

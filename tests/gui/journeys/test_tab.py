@@ -43,7 +43,7 @@ def test_empty_shop_shows_a_hint(qtbot, shop, qtmodeltester):
 
 def test_edited_cell_is_saved_and_shown_again_after_reopening(qtbot, shop, qtmodeltester):
     map_id = on_engine(lambda: shop.journeys.create("TOP1%のお客様", cluster="top1",
-                                                    persona="50代女性"))
+                                                    persona="50代女性").created)
     tab = open_tab(qtbot, shop)
     qtmodeltester.check(tab.model)
     assert tab.model.headerData(2, Qt.Orientation.Horizontal) == "初回購入"
@@ -68,7 +68,7 @@ def test_edited_cell_is_saved_and_shown_again_after_reopening(qtbot, shop, qtmod
 
 
 def test_lane_changes_show_in_the_grid(qtbot, shop, monkeypatch):
-    map_id = on_engine(lambda: shop.journeys.create("m", stages=["A", "B"], rows=["x"]))
+    map_id = on_engine(lambda: shop.journeys.create("m", stages=["A", "B"], rows=["x"]).created)
     tab = open_tab(qtbot, shop)
     tab.view.setCurrentIndex(tab.model.index(0, 0))
     monkeypatch.setattr("gui.journeys.tab.QInputDialog.getText",
@@ -89,8 +89,8 @@ def test_lane_changes_show_in_the_grid(qtbot, shop, monkeypatch):
 
 
 def test_the_tab_answers_at_once_while_an_import_keeps_the_engine_busy(qtbot, shop):
-    first = on_engine(lambda: shop.journeys.create("初めてのお客様"))
-    second = on_engine(lambda: shop.journeys.create("TOP1%のお客様", cluster="top1"))
+    first = on_engine(lambda: shop.journeys.create("初めてのお客様").created)
+    second = on_engine(lambda: shop.journeys.create("TOP1%のお客様", cluster="top1").created)
     tab = open_tab(qtbot, shop)
     assert tab.journey.id == first
 
@@ -123,7 +123,7 @@ def test_the_tab_answers_at_once_while_an_import_keeps_the_engine_busy(qtbot, sh
 def test_pdf_has_one_page_and_splits_a_very_long_map(tmp_path, qapp):
     # Painting needs no window, so the shop is used right here.
     with Shop(tmp_path / "shop.db") as shop:
-        map_id = shop.journeys.create("TOP1%のお客様", cluster="top1")
+        map_id = shop.journeys.create("TOP1%のお客様", cluster="top1").created
         journey = shop.journeys.get(map_id)
         shop.journeys.set_cell(journey.stages[0].id, journey.rows[0].id, "Instagram、雑誌の記事")
         pdf = tmp_path / "map.pdf"

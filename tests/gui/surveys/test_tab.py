@@ -125,7 +125,7 @@ def test_reopening_a_customer_shows_and_replaces_their_answers(qtbot, tab, shop)
 def test_two_digits_in_quick_succession_pick_ten(qtbot, shop):
     from engine.research.survey_model import QuestionSpec
     survey = on_engine(lambda: shop.surveys.get(shop.surveys.create("NPS", questions=[
-        QuestionSpec("scale", "おすすめ度", scale_min=0, scale_max=10)])))
+        QuestionSpec("scale", "おすすめ度", scale_min=0, scale_max=10)]).created))
     box = AnswerBox(survey.questions[0])
     qtbot.addWidget(box)
     qtbot.keyClick(box, "1")
@@ -137,7 +137,7 @@ def test_two_digits_in_quick_succession_pick_ten(qtbot, shop):
 
 def test_the_tab_answers_at_once_while_an_import_keeps_the_engine_busy(qtbot, tab, shop):
     churn = tab.survey
-    first_id = on_engine(lambda: shop.surveys.create_from_template("first_purchase"))
+    first_id = on_engine(lambda: shop.surveys.create_from_template("first_purchase").created)
     tab.ctx.data_changed.emit()
     settle(qtbot)
     assert tab.survey == churn and tab.list_model.row_of(first_id) == 0
