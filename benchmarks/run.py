@@ -57,8 +57,10 @@ class Context:
 def step_import(ctx: Context) -> tuple[float, str]:
     from engine import Shop
 
+    # A new shop: its backups go too (a lost database with backups is not opened empty).
     for suffix in ("", "-wal", "-shm"):
         Path(str(ctx.db) + suffix).unlink(missing_ok=True)
+    shutil.rmtree(ctx.db.parent / "backups", ignore_errors=True)
     with Shop(ctx.db) as shop:
         start = time.perf_counter()
         result = shop.imports.import_file(ctx.csv)
