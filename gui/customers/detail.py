@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Callable
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QAbstractItemView, QCheckBox, QGridLayout, QHBoxLayout, QLabel, \
     QPlainTextEdit, QPushButton, QTabWidget, QVBoxLayout, QWidget
@@ -17,6 +17,9 @@ from gui.widgets import cell_format
 from gui.widgets.confirm import confirm, tell
 from gui.widgets.table_model import Column, TableModel
 from gui.widgets.table_view import table_view
+
+# A memo is stored this long after the last keystroke.
+NOTES_AUTOSAVE_MS = 1500
 
 ORDER_COLUMNS = [
     Column("order_date", "注文日", "date", 6),
@@ -87,6 +90,8 @@ class CustomerDetail(QWidget):
         self.metrics = metrics
         self.customer: dict | None = None
         self._undo: list[tuple[int, str]] = []
+        self._saved_notes = ""
+        self._notes_customer: int | None = None
 
         self.title = QLabel("お客様を選んでください")
         font = QFont(self.title.font())
@@ -129,6 +134,12 @@ class CustomerDetail(QWidget):
         self.notes = QPlainTextEdit()
         self.notes.setPlaceholderText("お客様についてのメモ（好み、問い合わせ内容など）")
         self.notes.textChanged.connect(self._notes_edited)
+        # A memo is saved by itself: after a pause in typing, and before another
+        # customer is shown (clicking elsewhere used to lose it without a word).
+        self._notes_timer = QTimer(self)
+        self._notes_timer.setSingleShot(True)
+        self._notes_timer.setInterval(NOTES_AUTOSAVE_MS)
+        self._notes_timer.timeout.connect(self.save_notes_if_edited)
         self.save_notes_button = QPushButton("メモを保存")
         self.save_notes_button.clicked.connect(self.save_notes)
 
@@ -169,10 +180,13 @@ class CustomerDetail(QWidget):
     # --- showing ------------------------------------------------------------------
 
     def show_customer(self, customer_id: int) -> None:
+        # Queued on the engine thread before the load, so the memo is stored first.
+        self.save_notes_if_edited()
         self.ctx.run(self, lambda shop, progress, cancel: load_customer(shop, customer_id),
                      self._show, failure=lambda _exc: self.clear())
 
     def clear(self) -> None:
+        self.save_notes_if_edited()
         self.customer = None
         self.title.setText("お客様を選んでください")
         self.contact.clear()
@@ -212,16 +226,32 @@ class CustomerDetail(QWidget):
         self.orders.set_frame(loaded["orders"])
         self.products.set_frame(loaded["products"])
         self.touches.set_frame(loaded["touches"])
-        self._set_notes_text(customer.get("notes") or "")
+        if self._notes_dirty() and self._notes_customer == customer["customer_id"]:
+            # Reloaded while the user types: their text stays, the stored one is noted.
+            self._saved_notes = customer.get("notes") or ""
+        else:
+            self._set_notes_text(customer.get("notes") or "")
+        self._notes_customer = customer["customer_id"]
         self._update_enabled()
 
     def _set_notes_text(self, text: str) -> None:
+        self._notes_timer.stop()
         self._saved_notes = text
         self.notes.setPlainText(text)
 
+    def _notes_dirty(self) -> bool:
+        return self.customer is not None and self.notes.toPlainText() != self._saved_notes
+
     def _notes_edited(self) -> None:
-        self.save_notes_button.setEnabled(
-            self.customer is not None and self.notes.toPlainText() != self._saved_notes)
+        dirty = self._notes_dirty()
+        self.save_notes_button.setEnabled(dirty)
+        if dirty:
+            self._notes_timer.start()
+
+    def save_notes_if_edited(self) -> None:
+        """Store the memo being typed, if it differs from the stored one."""
+        if self._notes_dirty():
+            self.save_notes()
 
     def _update_enabled(self) -> None:
         has = self.customer is not None
@@ -245,7 +275,10 @@ class CustomerDetail(QWidget):
         self.ctx.run(self, op, done, changes_data=True)
 
     def save_notes(self) -> None:
+        self._notes_timer.stop()
         customer_id, text = self.customer["customer_id"], self.notes.toPlainText()
+        self._saved_notes = text   # what the engine will store; the button goes grey at once
+        self._notes_edited()
         self._edit(lambda shop, p, c: shop.customers.set_notes(customer_id, text),
                    "メモの保存")
 

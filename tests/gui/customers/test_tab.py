@@ -271,3 +271,32 @@ def test_deletion_on_request_erases_the_personal_data(qtbot, tab, monkeypatch):
     assert stored_value(tab, "SELECT sum(amount) FROM orders WHERE customer_id = ? AND "
                         "status = 'valid'", (customer_id,)) == row["total_amount"]
     assert not tab.detail.undo_button.isEnabled()
+
+
+def test_a_memo_is_not_lost_when_another_customer_is_clicked(qtbot, tab):
+    first = open_customer(qtbot, tab, "佐藤 あすか")
+    tab.detail.notes.setPlainText("贈答用に毎年購入")     # typed, never saved by hand
+    second = open_customer(qtbot, tab, truth_name_other_than("佐藤 あすか"))
+    assert second != first
+    settle(qtbot)
+    assert stored_customer(tab, first)["notes"] == "贈答用に毎年購入"
+    assert tab.detail.customer["customer_id"] == second
+    assert tab.detail.notes.toPlainText() == (stored_customer(tab, second)["notes"] or "")
+
+
+def test_a_memo_saves_itself_after_a_pause_and_a_reload_keeps_what_is_typed(qtbot, tab):
+    customer_id = open_customer(qtbot, tab, "佐藤 あすか")
+    tab.detail.notes.setPlainText("敏感肌")
+    qtbot.waitUntil(lambda: stored_customer(tab, customer_id)["notes"] == "敏感肌",
+                    timeout=customer_detail.NOTES_AUTOSAVE_MS * 4)
+    settle(qtbot)
+    tab.detail.notes.setPlainText("敏感肌。電話は夕方")   # typing on while data reloads
+    tab.ctx.data_changed.emit()
+    settle(qtbot)
+    assert tab.detail.notes.toPlainText() == "敏感肌。電話は夕方"
+    qtbot.waitUntil(lambda: stored_customer(tab, customer_id)["notes"] == "敏感肌。電話は夕方",
+                    timeout=customer_detail.NOTES_AUTOSAVE_MS * 4)
+
+
+def truth_name_other_than(name):
+    return next(n for n in TRUTH["name"] if n != name and (TRUTH["name"] == n).sum() == 1)
