@@ -24,7 +24,11 @@ _kept = ExitStack()
 
 def resource(*parts: str) -> Traversable:
     """One bundled file or folder, e.g. ``resource("formats", "rakuten.json")``."""
-    return files("resources").joinpath(*parts)
+    entry = files("resources")
+    # One part at a time: the packaged app's resource reader takes a single child.
+    for part in parts:
+        entry = entry / part
+    return entry
 
 
 def read_text(*parts: str) -> str:

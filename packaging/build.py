@@ -25,6 +25,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -36,6 +37,8 @@ MARKER = "otokui: first window shown"
 # Lines of the generated export that must take the two-process import path.
 PARALLEL_LINES = 210_000
 FIGURES = ("purchase_count", "total_amount", "first_purchase", "last_purchase")
+# A window that has not quit by itself by then is waiting for a click.
+WINDOW_TIMEOUT_S = 120
 
 sys.path.insert(0, str(ROOT / "packaging"))
 from version_info import project_version  # noqa: E402
@@ -162,12 +165,18 @@ def time_first_window(exe: Path, home: Path) -> float:
     proc = subprocess.Popen([str(exe)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             encoding="utf-8", errors="replace")
+    # A dialog waiting for a click (a crash report, a question) never quits by itself.
+    watchdog = threading.Timer(WINDOW_TIMEOUT_S, proc.kill)
+    watchdog.start()
     shown = None
-    for line in proc.stdout:
-        if line.startswith(MARKER) and shown is None:
-            shown = time.perf_counter() - started
-    stderr = proc.stderr.read()
-    code = proc.wait(timeout=60)
+    try:
+        for line in proc.stdout:
+            if line.startswith(MARKER) and shown is None:
+                shown = time.perf_counter() - started
+        stderr = proc.stderr.read()
+        code = proc.wait()
+    finally:
+        watchdog.cancel()
     if shown is None or code != 0:
         raise SmokeTestFailed(f"window: exit code {code}, first window "
                               f"{'shown' if shown else 'never shown'}\n{stderr}")
