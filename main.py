@@ -193,7 +193,7 @@ def cmd_labels(args) -> int:
         if args.list:
             shop.printing.export_target_list(selection.targets, args.list)
             print(f"対象者リストを {args.list} に保存しました。")
-        if not args.no_record:
+        if args.record:
             logged = shop.printing.record_dm(selection, followup_month=args.followups)
             print(f"{logged}名の接触履歴にDM送付を記録しました。")
     return 0
@@ -207,7 +207,7 @@ def cmd_inserts(args) -> int:
         ensure_app()
         count = write_pdf(pages, args.out, "同梱物リスト")
         print(f"{len(plan)}件の注文の同梱物リスト（{count}ページ）を {args.out} に保存しました。")
-        if not args.no_record:
+        if args.record:
             print(f"{shop.printing.record_inserts(plan)}件の接触履歴に同梱物を記録しました。")
     return 0
 
@@ -283,7 +283,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", default=None, help="基準日 YYYY-MM-DD（既定: 今日）")
     p.add_argument("--out", type=Path, required=True, help="出力するPDFファイル")
     p.add_argument("--list", type=Path, default=None, help="対象者リストも保存する（.xlsx / .csv）")
-    p.add_argument("--no-record", action="store_true", help="接触履歴にDM送付を記録しない")
+    p.add_argument("--record", action="store_true",
+                   help="発送したDMとして接触履歴に記録する（PDFを作っただけでは記録しません）")
     _add_db(p)
     p.set_defaults(func=cmd_labels)
 
@@ -291,7 +292,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--orders", nargs="+", type=Path, required=True, metavar="FILE",
                    help="新しい注文の受注ファイル（取り込まれます）")
     p.add_argument("--out", type=Path, required=True, help="出力するPDFファイル")
-    p.add_argument("--no-record", action="store_true", help="接触履歴に同梱物を記録しない")
+    p.add_argument("--record", action="store_true",
+                   help="同梱物を入れて発送したとして接触履歴に記録する（PDFだけでは記録しません）")
     _add_db(p)
     p.set_defaults(func=cmd_inserts)
 

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import (QCheckBox, QFileDialog, QHBoxLayout, QLabel, QPushButton,
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QPushButton,
                                QVBoxLayout, QWidget)
 
 from engine.errors import OtokuiError
 from gui.errors import show_error
 from gui.printing.dialogs import add_buttons, ask_save_path, preview, print_pages, save_pdf
+from gui.widgets.confirm import confirm
 from gui.widgets.table_model import Column, TableModel
 from gui.widgets.table_view import table_view
 
@@ -34,8 +35,11 @@ class InsertListPage(QWidget):
         self.summary = QLabel("今日発送する注文の受注ファイルを選ぶと、取り込んだうえで"
                               "お客様の購入回数に合った同梱物を一覧にします。")
         self.summary.setWordWrap(True)
-        self.record = QCheckBox("印刷・PDF保存したら、同梱物を接触履歴に記録する")
-        self.record.setChecked(True)
+        # A printed or saved list is not a packed parcel: inserts count once the user
+        # says they went out.
+        self.record_button = QPushButton("同梱物を入れて発送したことを記録…")
+        self.record_button.clicked.connect(self.record_sent)
+        self.record_button.setEnabled(False)
         self.model = TableModel(PLAN_COLUMNS, self)
         self.view = table_view(self.model)
 
@@ -48,7 +52,7 @@ class InsertListPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
         layout.addWidget(self.summary)
-        layout.addWidget(self.record)
+        layout.addWidget(self.record_button)
         layout.addWidget(self.view, 1)
 
     def make_plan(self, files: list[Path] | None = None) -> None:
@@ -61,6 +65,7 @@ class InsertListPage(QWidget):
 
         def planned(result):
             self.plan, self.pages = result
+            self.record_button.setEnabled(False)
             self.model.set_frame(self.plan)
             counts = self.plan["insert_name"].fillna("").replace("", "なし").value_counts()
             self.summary.setText(f"{len(self.plan)}件の注文。" + "　".join(
@@ -79,19 +84,33 @@ class InsertListPage(QWidget):
             return False
         return True
 
-    def _record(self) -> None:
-        if self.record.isChecked():
-            plan = self.plan
-            self.ctx.run(self, lambda shop, p, c: shop.printing.record_inserts(plan),
-                         changes_data=True)
+    def _list_made(self, printed: bool) -> None:
+        self.record_button.setEnabled(True)
+        if printed:
+            self.record_sent("印刷したリストの同梱物を入れて発送しますか？\n")
+
+    def record_sent(self, question: str = "") -> None:
+        """After the user confirms: an insert touch per customer whose parcel got one."""
+        plan = self.plan
+        if plan is None:
+            return
+        if not confirm(self, f"{question}同梱物を入れて発送したときだけ記録してください。\n"
+                             "入れた同梱物をお客様ごとに接触履歴に記録します。", "発送したので記録する"):
+            return
+
+        def recorded(count: int) -> None:
+            self.record_button.setEnabled(False)
+            self.summary.setText(f"{count}件の接触履歴に同梱物を記録しました。")
+        self.ctx.run(self, lambda shop, p, c: shop.printing.record_inserts(plan), recorded,
+                     changes_data=True)
 
     def preview(self) -> None:
         if self._ready() and preview(self, self.pages, TITLE):
-            self._record()
+            self._list_made(printed=True)
 
     def print(self) -> None:
         if self._ready() and print_pages(self, self.pages, TITLE):
-            self._record()
+            self._list_made(printed=True)
 
     def save_pdf(self, path: Path | None = None) -> None:
         if not self._ready():
@@ -99,4 +118,5 @@ class InsertListPage(QWidget):
         target = path or ask_save_path(self, "同梱物リストをPDFに保存", f"{TITLE}.pdf",
                                        "PDF (*.pdf)")
         if target is not None:
-            save_pdf(self.ctx, self, self.pages, target, TITLE, self._record)
+            save_pdf(self.ctx, self, self.pages, target, TITLE,
+                     lambda: self._list_made(printed=False))

@@ -14,6 +14,7 @@ from engine.printing.label_layout import barcode_points, format_postal
 from gui.errors import show_error
 from gui.printing import label_sheet_dialog
 from gui.printing.dialogs import add_buttons, ask_save_path, preview, print_pages, save_pdf
+from gui.widgets.confirm import confirm
 from gui.widgets.table_model import Column, TableModel
 from gui.widgets.table_view import table_view
 
@@ -77,8 +78,13 @@ class LabelTargetsPage(QWidget):
             box.editingFinished.connect(self.save_offset)
         add_sheet = QPushButton("用紙を登録…")
         add_sheet.clicked.connect(self.add_sheet)
-        self.record = QCheckBox("印刷・PDF保存したら、DM送付を接触履歴に記録する")
-        self.record.setChecked(True)
+        # Printing or saving a PDF is not mailing: a DM counts as sent only when the
+        # user says so (it once marked 263 follow-ups done for a PDF saved by default).
+        self.record_button = QPushButton("発送したDMを記録…")
+        self.record_button.setToolTip("印刷したラベルのDMを発送したら押してください。"
+                                      "接触履歴に残し、今月のDMフォローを完了にします。")
+        self.record_button.clicked.connect(self.record_sent)
+        self.record_button.setEnabled(False)
         self.outlines = QCheckBox("ラベルの枠線も印刷する（白紙に試し刷りして位置を確かめる用。記録はしません）")
         self.barcode_note = QLabel()
 
@@ -106,7 +112,7 @@ class LabelTargetsPage(QWidget):
         grid.addWidget(self.offset_y, 1, 4)
         grid.addWidget(self.barcode_note, 2, 0, 1, 5)
         grid.addWidget(self.outlines, 3, 0, 1, 5)
-        grid.addWidget(self.record, 4, 0, 1, 5)
+        grid.addWidget(self.record_button, 4, 0, 1, 2)
         buttons = QHBoxLayout()
         add_buttons(buttons, [("ラベルの印刷プレビュー…", self.preview_labels),
                               ("ラベルを印刷…", self.print_labels),
@@ -196,6 +202,7 @@ class LabelTargetsPage(QWidget):
         def shown(selection):
             self.selection = selection
             self.selection_month = choice.get("followup_month")
+            self.record_button.setEnabled(False)
             shown_postal = selection.targets["postal_code"].map(format_postal).str.lstrip("〒")
             self.model.set_frame(selection.targets.assign(postal_code=shown_postal))
             self.summary.setText(selection.summary())
@@ -222,26 +229,46 @@ class LabelTargetsPage(QWidget):
             selection.targets, sheet_id, start, offset, outlines, p, c),
             lambda pages: then(selection, pages), label="ラベルを配置しています…")
 
-    def _record(self, selection) -> None:
-        if not self.record.isChecked() or self.outlines.isChecked():
+    def _labels_made(self, selection, printed: bool) -> None:
+        """Labels for ``selection`` were printed or saved: they may now be recorded as
+        sent; right after printing on paper the user is asked."""
+        if self.outlines.isChecked() or selection is not self.selection:
+            return   # a trial print on blank paper, or labels of an earlier choice
+        self.record_button.setEnabled(True)
+        if printed:
+            self.record_sent(f"印刷したラベル {len(selection.targets)}枚のDMを発送しますか？\n")
+        else:
+            self.summary.setText(f"{selection.summary()}。発送したら「発送したDMを記録…」を"
+                                 "押してください（PDFの保存だけでは記録しません）。")
+
+    def record_sent(self, question: str = "") -> None:
+        """After the user confirms: a DM touch for everyone the labels reach, and the
+        month's DM follow-ups checked off."""
+        selection, month = self.selection, self.selection_month
+        if selection is None:
             return
-        month = self.selection_month
+        what = (f"{len(selection.customer_ids)}名の接触履歴にDM送付を記録"
+                + (f"し、{month}のDMフォローを完了に" if month else "") + "します。")
+        if not confirm(self, f"{question}DMを発送したときだけ記録してください。\n{what}",
+                       "発送したので記録する"):
+            return
+
+        def recorded(count: int) -> None:
+            self.record_button.setEnabled(False)
+            self.summary.setText(f"{selection.summary()}。{count}名の接触履歴にDM送付を記録しました。")
         self.ctx.run(self, lambda shop, p, c: shop.printing.record_dm(
-            selection, followup_month=month),
-                     lambda count: self.summary.setText(
-                         f"{selection.summary()}。{count}名の接触履歴にDM送付を記録しました。"),
-                     changes_data=True)
+            selection, followup_month=month), recorded, changes_data=True)
 
     def preview_labels(self) -> None:
         def shown(selection, pages):
             if preview(self, pages, "宛名ラベル"):
-                self._record(selection)
+                self._labels_made(selection, printed=True)
         self._with_label_pages(shown)
 
     def print_labels(self) -> None:
         def chosen(selection, pages):
             if print_pages(self, pages, "宛名ラベル"):
-                self._record(selection)
+                self._labels_made(selection, printed=True)
         self._with_label_pages(chosen)
 
     def save_labels_pdf(self, path: Path | None = None) -> None:
@@ -250,7 +277,7 @@ class LabelTargetsPage(QWidget):
                                            "PDF (*.pdf)")
             if target is not None:
                 save_pdf(self.ctx, self, pages, target, "宛名ラベル",
-                         lambda: self._record(selection))
+                         lambda: self._labels_made(selection, printed=False))
         self._with_label_pages(chosen)
 
     def _with_list_pages(self, then) -> None:

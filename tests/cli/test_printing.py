@@ -44,7 +44,7 @@ def test_help(capsys, command):
 def test_labels_for_clusters_with_a_target_list(capsys, sample_db, tmp_path):
     out, listing = tmp_path / "labels.pdf", tmp_path / "targets.xlsx"
     code, stdout, err = run(capsys, "labels", "--cluster", "top1", "top10", "top20",
-                            "--as-of", AS_OF, "--out", out, "--list", listing, "--no-record",
+                            "--as-of", AS_OF, "--out", out, "--list", listing,
                             "--db", sample_db)
     assert (code, err) == (0, "")
     assert "ラベル 28枚（28名）。対象外: DM不可 2名。3ページ" in stdout
@@ -57,7 +57,7 @@ def test_layout_and_start_position(capsys, sample_db, tmp_path):
     out = tmp_path / "labels.pdf"
     code, stdout, err = run(capsys, "labels", "--cluster", "top1", "top10", "top20",
                             "--as-of", AS_OF, "--layout", "a4-24", "--start", "20",
-                            "--out", out, "--no-record", "--db", sample_db)
+                            "--out", out, "--db", sample_db)
     assert (code, err) == (0, "")
     assert pages(out) == 2                        # 19 used + 28 = 47 labels → 2 sheets of 24
 
@@ -70,7 +70,7 @@ def test_layout_and_start_position(capsys, sample_db, tmp_path):
 ])
 def test_bad_choices_are_one_line_errors(capsys, sample_db, tmp_path, args, message):
     out = tmp_path / "labels.pdf"
-    code, stdout, err = run(capsys, "labels", *args, "--out", out, "--no-record",
+    code, stdout, err = run(capsys, "labels", *args, "--out", out,
                             "--db", sample_db)
     assert code == 1 and stdout == ""
     assert len(err.strip().splitlines()) == 1 and message in err
@@ -83,8 +83,13 @@ def test_labels_need_a_choice_of_customers(capsys, sample_db, tmp_path):
     assert info.value.code == 1 and "--cluster" in capsys.readouterr().err
 
 
-def test_labels_record_dm_touches(capsys, sample_db, tmp_path):
+def test_labels_record_dm_touches_only_when_asked(capsys, sample_db, tmp_path):
     code, stdout, _ = run(capsys, "labels", "--ids", "1", "47", "--as-of", AS_OF,
+                          "--out", tmp_path / "pdf-only.pdf", "--db", sample_db)
+    assert code == 0 and "記録しました" not in stdout          # a PDF alone is not a mailing
+    with Shop(sample_db) as shop:
+        assert shop.touches.for_customer(1).empty
+    code, stdout, _ = run(capsys, "labels", "--ids", "1", "47", "--as-of", AS_OF, "--record",
                           "--out", tmp_path / "l.pdf", "--db", sample_db)
     assert code == 0 and "1名の接触履歴にDM送付を記録しました" in stdout
     with Shop(sample_db) as shop:
@@ -100,7 +105,8 @@ def test_inserts_for_the_october_orders(capsys, tmp_path):
     assert main.main(["import", *map(str, earlier), "--db", str(db)]) == 0
     capsys.readouterr()
     out = tmp_path / "inserts.pdf"
-    code, stdout, err = run(capsys, "inserts", "--orders", *october, "--out", out, "--db", db)
+    code, stdout, err = run(capsys, "inserts", "--orders", *october, "--out", out, "--record",
+                            "--db", db)
     assert (code, err) == (0, "")
     assert "56件の注文の同梱物リスト" in stdout
     with Shop(db) as shop:
@@ -126,7 +132,7 @@ def test_labels_for_a_months_dm_followups_check_them_off(capsys, tmp_path):
         tasks = shop.followups.tasks("2025-11")
     dm = tasks[tasks["medium"] == "dm"]
     code, stdout, err = run(capsys, "labels", "--followups", "2025-11", "--as-of", AS_OF,
-                            "--out", tmp_path / "dm.pdf", "--db", db)
+                            "--record", "--out", tmp_path / "dm.pdf", "--db", db)
     assert (code, err) == (0, "")
     customers = dm["customer_id"].nunique()
     assert f"{customers}名の接触履歴にDM送付を記録しました" in stdout

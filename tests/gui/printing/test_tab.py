@@ -93,37 +93,63 @@ def test_offset_is_saved_for_next_time(qtbot, tab):
 
 def test_save_labels_and_lists(qtbot, tab, tmp_path):
     page = tab.labels
-    page.record.setChecked(False)
     page.save_labels_pdf(tmp_path / "none.pdf")
     assert "対象を選んで" in str(tab.errors[-1])
     choose_top_clusters(qtbot, page)
     page.start.setValue(5)
     page.save_labels_pdf(tmp_path / "labels.pdf")
-    page.outlines.setChecked(True)
-    page.record.setChecked(True)             # a test print with outlines is never logged
+    page.outlines.setChecked(True)           # a test print with outlines is never logged
     page.save_labels_pdf(tmp_path / "test-print.pdf")
     page.save_list_pdf(tmp_path / "list.pdf")
     page.export_list(tmp_path / "list.xlsx")
     settle(qtbot)
     assert (tmp_path / "labels.pdf").read_bytes().startswith(b"%PDF")
     assert (tmp_path / "test-print.pdf").stat().st_size > (tmp_path / "labels.pdf").stat().st_size
-    assert stored_value(tab, "SELECT count(*) FROM touches") == 0
-    page.outlines.setChecked(False)
-    page.save_labels_pdf(tmp_path / "sent.pdf")
-    settle(qtbot)
-    assert stored_value(
-        tab, "SELECT count(DISTINCT customer_id) FROM touches WHERE medium = 'dm'") == 28
-    assert page.summary.text().endswith("28名の接触履歴にDM送付を記録しました。")
     assert (tmp_path / "list.pdf").read_bytes().startswith(b"%PDF")
     rows = list(load_workbook(tmp_path / "list.xlsx").active.values)
     assert len(rows) == 29 and rows[0][1] == "氏名"
 
 
-def test_insert_list_for_new_orders(qtbot, tab, tmp_path):
+def test_a_pdf_alone_never_counts_as_mailed(qtbot, tab, tmp_path, monkeypatch):
+    page = tab.labels
+    asked = []
+    monkeypatch.setattr(label_targets_page, "confirm", lambda parent, text, ok: asked.append(text))
+    choose_top_clusters(qtbot, page)
+    assert not page.record_button.isEnabled()
+    page.save_labels_pdf(tmp_path / "labels.pdf")
+    settle(qtbot)
+    assert asked == [] and stored_value(tab, "SELECT count(*) FROM touches") == 0
+    assert "PDFの保存だけでは記録しません" in page.summary.text()
+    assert page.record_button.isEnabled()
+    page.record_button.click()             # asked, and the user does not confirm
+    settle(qtbot)
+    assert len(asked) == 1 and "28名の接触履歴にDM送付を記録します" in asked[0]
+    assert stored_value(tab, "SELECT count(*) FROM touches") == 0
+
+
+def test_printed_labels_are_recorded_once_the_user_confirms_the_mailing(qtbot, tab, monkeypatch):
+    page = tab.labels
+    asked = []
+    monkeypatch.setattr(label_targets_page, "print_pages", lambda parent, pages, title: True)
+    monkeypatch.setattr(label_targets_page, "confirm",
+                        lambda parent, text, ok: asked.append(text) or True)
+    choose_top_clusters(qtbot, page)
+    page.print_labels()
+    settle(qtbot)
+    assert asked[0].startswith("印刷したラベル 28枚のDMを発送しますか？")
+    assert stored_value(
+        tab, "SELECT count(DISTINCT customer_id) FROM touches WHERE medium = 'dm'") == 28
+    assert page.summary.text().endswith("28名の接触履歴にDM送付を記録しました。")
+    assert not page.record_button.isEnabled()
+
+
+def test_insert_list_for_new_orders(qtbot, tab, tmp_path, monkeypatch):
     page = tab.inserts
+    confirmed = []
+    monkeypatch.setattr(insert_list_page, "confirm",
+                        lambda parent, text, ok: confirmed.append(text) or True)
     # The sample shop already holds October: planning it again imports nothing new.
     october = [SAMPLES / n for n in meta()["files"] if "202510" in n]
-    page.record.setChecked(False)
     page.save_pdf(tmp_path / "none.pdf")
     assert not (tmp_path / "none.pdf").exists()
     page.make_plan(october)
@@ -131,13 +157,17 @@ def test_insert_list_for_new_orders(qtbot, tab, tmp_path):
     page.model.show_all()
     assert page.model.rowCount() == 56
     assert page.summary.text().startswith("56件の注文。")
-    page.record.setChecked(True)
     page.save_pdf(tmp_path / "inserts.pdf")
     settle(qtbot)
     assert (tmp_path / "inserts.pdf").read_bytes().startswith(b"%PDF")
+    assert confirmed == []           # saving the list is not packing the parcels
+    assert stored_value(tab, "SELECT count(*) FROM touches WHERE source = 'inserts'") == 0
+    page.record_button.click()
+    settle(qtbot)
     with_insert = page.plan[page.plan["insert_name"] != ""]
     logged = stored_value(tab, "SELECT count(*) FROM touches WHERE source = 'inserts'")
     assert logged == with_insert.groupby("insert_name")["customer_id"].nunique().sum() > 0
+    assert len(confirmed) == 1
 
 
 def test_custom_sheet_from_the_dialog(qtbot, tab, monkeypatch):
