@@ -282,9 +282,15 @@ _DETAIL_FIELDS = [f for f in CUSTOMER_FIELDS if f != "member_id"]
 
 
 def _latest_details(work: pd.DataFrame) -> pd.DataFrame:
-    """Per customer, each detail from their newest order that has it."""
-    return (work.sort_values("ordered_at")[["customer_id", "ordered_at"] + _DETAIL_FIELDS]
-            .replace("", np.nan).groupby("customer_id").last().fillna(""))
+    """Per customer, each detail from their newest order that has it — except the
+    building (address2), which goes with the street it belongs to: one export writes
+    the building inside 住所, another in a field of its own."""
+    ordered = work.sort_values("ordered_at")
+    latest = (ordered[["customer_id", "ordered_at"] + _DETAIL_FIELDS]
+              .replace("", np.nan).groupby("customer_id").last().fillna(""))
+    with_street = ordered[ordered["address1"] != ""].groupby("customer_id").last()
+    latest.loc[with_street.index, "address2"] = with_street["address2"]
+    return latest
 
 
 class _Writer:
@@ -497,15 +503,19 @@ class _Writer:
         if work.empty:
             return
         latest = _latest_details(work)
+        # A field is replaced when the newer order has it; the building when the newer
+        # order has a street (its building may be empty, or written inside the street).
         setters = ", ".join(f"{f} = CASE WHEN ? != '' THEN ? ELSE {f} END" for f in _DETAIL_FIELDS)
-        columns = [latest[f].tolist() for f in _DETAIL_FIELDS]
+        params = []
+        for field in _DETAIL_FIELDS:
+            params.append(latest["address1" if field == "address2" else field].tolist())
+            params.append(latest[field].tolist())
         stamps = latest["ordered_at"].tolist()
         ids = latest.index.astype("int64").tolist()
         self.conn.executemany(
             f"UPDATE customers SET {setters}, info_at = ? WHERE id = ? AND info_at <= ? "
             "AND erased_at IS NULL",
-            (tuple(v for col in values for v in (col, col)) + (stamp, cid, stamp)
-             for *values, stamp, cid in zip(*columns, stamps, ids)))
+            (tuple(values) + (stamp, cid, stamp) for *values, stamp, cid in zip(*params, stamps, ids)))
         self.shop.customers.refresh_dm_defaults(latest.index.tolist())
 
     def _update_products(self) -> None:

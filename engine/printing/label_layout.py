@@ -21,6 +21,7 @@ import functools
 import gc
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -85,7 +86,9 @@ def address_lines(address1: str, address2: str = "") -> tuple[str, str]:
     """The address as (street, building): ``address2`` when given, else whatever follows
     the street numbers of ``address1`` after a space."""
     address1, address2 = (address1 or "").strip(), (address2 or "").strip()
-    if address2:
+    # One export writes the building inside 住所, another in a field of its own: a
+    # building already at the end of address1 is not printed twice.
+    if address2 and not _compact(address1).endswith(_compact(address2)):
         return address1, address2
     found = None
     for found in _STREET_END.finditer(address1):
@@ -93,6 +96,10 @@ def address_lines(address1: str, address2: str = "") -> tuple[str, str]:
     if found is None or found.end() >= len(address1):
         return address1, ""
     return address1[:found.end()].rstrip(), address1[found.end():]
+
+
+def _compact(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", text).split())
 
 
 def barcode_points(label_width: float) -> float | None:

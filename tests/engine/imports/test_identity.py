@@ -194,3 +194,21 @@ def test_component_roots_equal_a_breadth_first_search(graph):
     a = np.array([e[0] for e in edges], dtype="int64")
     b = np.array([e[1] for e in edges], dtype="int64")
     assert component_roots(size, a, b).tolist() == _reference_components(size, edges)
+
+
+@pytest.mark.parametrize("one_file", [False, True])
+@pytest.mark.parametrize("older,newer", [
+    (("東京都渋谷区神宮前1-2-3", "シャルム 113"), ("東京都渋谷区神宮前1-2-3 シャルム 113", "")),
+    (("東京都渋谷区神宮前1-2-3 シャルム 113", ""), ("東京都渋谷区神宮前1-2-3", "シャルム 113")),
+])
+def test_the_building_goes_with_the_street_it_was_written_with(tmp_path, older, newer, one_file):
+    header = "会員コード,受注番号,受注日,氏名,郵便番号,住所,住所2,商品コード,商品名,単価,数量\n"
+    rows = [f"M1,{n},{day},山田 太郎,1500001,{street},{building},S,茶,100,1\n"
+            for n, day, (street, building) in (("1", "2025-01-10", older), ("2", "2025-03-10", newer))]
+    shop = Shop(":memory:")
+    for number, body in enumerate(["".join(rows)] if one_file else rows):
+        path = tmp_path / f"orders{number}.csv"
+        path.write_text(header + body, encoding="utf-8")
+        shop.imports.import_file(path)
+    stored = shop.db.query("SELECT address1, address2 FROM customers")
+    assert stored == [{"address1": newer[0], "address2": newer[1]}]

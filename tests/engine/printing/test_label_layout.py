@@ -221,3 +221,12 @@ def test_long_runs_report_progress_and_can_be_cancelled(monkeypatch):
     # The cycle collector, paused while the pages fill up, runs again afterwards.
     assert gc.isenabled()
 
+
+
+@pytest.mark.parametrize("address1,address2,expected", [
+    ("東京都渋谷区神宮前1-2-3 シャルム 113", "シャルム 113", ("東京都渋谷区神宮前1-2-3", "シャルム 113")),
+    ("東京都渋谷区神宮前1-2-3 シャルム113", "シャルム　113", ("東京都渋谷区神宮前1-2-3", "シャルム113")),
+    ("東京都渋谷区神宮前1-2-3", "シャルム 113", ("東京都渋谷区神宮前1-2-3", "シャルム 113")),
+])
+def test_a_building_in_both_fields_is_printed_once(address1, address2, expected):
+    assert address_lines(address1, address2) == expected
