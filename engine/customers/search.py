@@ -22,6 +22,9 @@ _TOP = "\U0010ffff"  # above every character: prefix p covers [p, p + _TOP)
 _PHONE_LIKE = re.compile(r"[\d\s()+\-]+")
 _GIVEN_NAME = "substr(name, instr(name, ' ') + 1)"
 _GIVEN_KANA = "substr(kana, instr(kana, ' ') + 1)"
+# Identity keys (identity.py) by prefix: every phone and e-mail a customer's orders
+# carried, including those of customers merged into them.
+_KEY = "identity_keys.key"
 
 
 def search_ids(conn: sqlite3.Connection, text: str, limit: int) -> list[int]:
@@ -39,13 +42,18 @@ def search_ids(conn: sqlite3.Connection, text: str, limit: int) -> list[int]:
     lookups += [("name_key", "", key), ("replace(kana, ' ', '')", "", kana),
                 (_GIVEN_NAME, "instr(name, ' ') > 0", key),
                 (_GIVEN_KANA, "instr(kana, ' ') > 0", kana)]
+    email = normalize.email(pd.Series([words])).iloc[0]
     if _PHONE_LIKE.fullmatch(words):
         digits = normalize.phone_digits(pd.Series([words])).iloc[0]
         if digits:
             lookups.append(("phone_digits", "", digits))
+            # A phone known only from a customer merged into this one (its keys moved).
+            lookups.append((_KEY, "", f"p|{digits}"))
         if len(digits) == 4:
             lookups.append(("substr(phone_digits, -4)", "", digits))
-    lookups.append(("email", "", normalize.email(pd.Series([words])).iloc[0]))
+    lookups.append(("email", "", email))
+    if "@" in email:
+        lookups.append((_KEY, "", f"e|{email}"))
     found: dict[int, None] = {}
     for expression, condition, value in lookups:
         if len(found) >= limit:
@@ -59,6 +67,11 @@ def search_ids(conn: sqlite3.Connection, text: str, limit: int) -> list[int]:
 
 
 def _lookup(conn, expression: str, condition: str, value: str, limit: int):
+    if expression == _KEY:
+        return conn.execute(
+            "SELECT k.customer_id FROM identity_keys k JOIN customers c ON c.id = k.customer_id "
+            "WHERE k.key >= ? AND k.key < ? AND c.deleted_at IS NULL ORDER BY k.key LIMIT ?",
+            (value, value + _TOP, limit)).fetchall()
     if expression == "id":
         return conn.execute("SELECT id FROM customers WHERE id = ? AND deleted_at IS NULL",
                             (int(value),)).fetchall()
