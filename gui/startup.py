@@ -2,39 +2,25 @@
 user's choice between the demo shop, a new database and an existing file."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Callable
 
 from PySide6.QtWidgets import QDialog, QFileDialog, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from engine.app.demo import build_demo, demo_db_path
-from engine.store.paths import default_db_path, user_data_dir
+from engine.store.paths import default_db_path
+from gui import state
 from gui.errors import show_error
 from gui.worker import QueryOp, wait_for
 
-STATE_FILE = "gui.json"
-
-
-def _state_path() -> Path:
-    return user_data_dir() / STATE_FILE
-
-
 def last_database() -> Path | None:
     """The database opened last, if it still exists."""
-    try:
-        state = json.loads(_state_path().read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    path = Path(state.get("database", "")) if isinstance(state, dict) else None
-    return path if path and path.is_file() else None
+    path = Path(state.load().get("database", "") or "")
+    return path if str(path) not in ("", ".") and path.is_file() else None
 
 
 def remember_database(path: Path) -> None:
-    target = _state_path()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps({"database": str(Path(path).resolve())}, ensure_ascii=False),
-                      encoding="utf-8")
+    state.remember(database=str(Path(path).resolve()))
 
 
 def database_to_open() -> Path | None:

@@ -1,13 +1,20 @@
 """顧客: search as you type, a filterable customer list and the customer's detail (SPEC §5)."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit, QSplitter, \
-    QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit, \
+    QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from engine.analysis.rfm import CLUSTER_LABELS, CLUSTERS
+from engine.errors import OtokuiError
+from engine.export import write_table
+from engine.imports.normalize import display_phone
 from gui.customers.detail import CustomerDetail
+from gui.errors import show_error
+from gui.widgets.file_dialogs import save_path
 from gui.widgets.lazy_refresh import RefreshOnShow
 from gui.widgets.table_model import Column, TableModel
 from gui.widgets.table_view import table_view
@@ -30,6 +37,25 @@ LIST_COLUMNS = [
     Column("dm_ok", "DM可", "yesno", 3),
 ]
 _METRICS = ["cluster", "recency_days", "due"]
+
+
+# The saved list: Japanese headers, codes as the shop reads them.
+EXPORT_COLUMNS = {
+    "customer_id": "顧客番号", "name": "氏名", "kana": "フリガナ", "postal_code": "郵便番号",
+    "address": "住所", "phone": "電話番号", "email": "メールアドレス", "cluster": "クラスター",
+    "purchase_count": "購入回数", "total_amount": "累計購入額", "first_purchase": "初回購入日",
+    "last_purchase": "最終購入日", "recency_days": "経過日数", "due": "要フォロー", "dm_ok": "DM可",
+}
+
+
+def export_frame(table: pd.DataFrame, customer_ids: list[int]) -> pd.DataFrame:
+    """The customers ``customer_ids`` (in that order) as the saved list shows them."""
+    rows = table.set_index("customer_id").loc[customer_ids].reset_index()
+    rows["phone"] = rows["phone"].fillna("").map(display_phone)
+    rows["cluster"] = rows["cluster"].map(CLUSTER_LABELS).fillna("")
+    rows["due"] = rows["due"].map({True: "○", False: ""})
+    rows["dm_ok"] = rows["dm_ok"].map({1: "○", 0: "×"})
+    return rows[list(EXPORT_COLUMNS)].rename(columns=EXPORT_COLUMNS)
 
 
 def load_customer_list(shop) -> pd.DataFrame:
@@ -66,6 +92,9 @@ class CustomersTab(RefreshOnShow, QWidget):
                        self.dm_only.toggled):
             signal.connect(self.apply_filters)
         self.count = QLabel()
+        self.export_button = QPushButton("表示中の一覧を保存…")
+        self.export_button.setToolTip("いま表示している顧客（検索・絞り込みの結果）を Excel か CSV に保存します。")
+        self.export_button.clicked.connect(lambda: self.export_shown())
 
         self.model = TableModel(LIST_COLUMNS, self)
         self.view = table_view(self.model)
@@ -79,6 +108,7 @@ class CustomersTab(RefreshOnShow, QWidget):
         filters.addWidget(self.dm_only)
         filters.addStretch(1)
         filters.addWidget(self.count)
+        filters.addWidget(self.export_button)
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
@@ -180,6 +210,22 @@ class CustomersTab(RefreshOnShow, QWidget):
         if customer_id != self._selected_id:
             self._selected_id = customer_id
             self.detail.show_customer(customer_id)
+
+    def export_shown(self, path: Path | None = None) -> None:
+        """The shown customers, in the order shown, with their contact details and
+        figures, to .xlsx or .csv through the formula-safe writer."""
+        shown = self.model.frame["customer_id"].astype("int64").tolist()
+        if not shown:
+            show_error(self, OtokuiError("保存する顧客が表示されていません。"))
+            return
+        target = path or save_path(self, "顧客一覧を保存", "顧客一覧.xlsx",
+                                   "Excel (*.xlsx);;CSV (*.csv)")
+        if target is None:
+            return
+        rows = export_frame(self._base, shown)
+        self.ctx.run(self, lambda shop, p, c: write_table(rows, target),
+                     lambda _none: self.count.setText(
+                         f"{len(rows):,}人を {target.name} に保存しました。"))
 
     def metrics_of(self, customer_id: int) -> dict | None:
         """Rank and cluster of a customer as the list computed them (None: no purchase)."""

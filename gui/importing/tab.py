@@ -7,7 +7,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QFrame, QGroupBox, QHBoxLayout,
+from PySide6.QtWidgets import (QAbstractItemView, QFrame, QGroupBox, QHBoxLayout,
                                QLabel, QProgressBar, QPushButton, QSplitter, QTableView,
                                QVBoxLayout, QWidget)
 
@@ -19,6 +19,7 @@ from gui.errors import show_error
 from gui.importing.mapping_dialog import MappingDialog, guess_fields
 from gui.importing.models import ImportHistoryModel, ImportResultsModel
 from gui.widgets.confirm import confirm
+from gui.widgets.file_dialogs import open_folder, open_paths
 from gui.widgets.table_view import table_view
 
 ORDER_FILE_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm"}
@@ -154,16 +155,15 @@ class ImportTab(QWidget):
 
     # -- choosing files -------------------------------------------------------------
     def pick_files(self) -> None:
-        names, _ = QFileDialog.getOpenFileNames(
-            self, "取り込む注文データを選ぶ", "",
-            "注文データ (*.csv *.txt *.tsv *.xlsx *.xlsm);;すべてのファイル (*)")
-        if names:
-            self.import_paths([Path(n) for n in names])
+        paths = open_paths(self, "取り込む注文データを選ぶ",
+                           "注文データ (*.csv *.txt *.tsv *.xlsx *.xlsm);;すべてのファイル (*)")
+        if paths:
+            self.import_paths(paths)
 
     def pick_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "注文データのフォルダを選ぶ")
-        if folder:
-            self.import_paths([Path(folder)])
+        folder = open_folder(self, "注文データのフォルダを選ぶ")
+        if folder is not None:
+            self.import_paths([folder])
 
     def import_paths(self, paths: list[Path]) -> None:
         """Queue files (folders are searched) and import them one after another."""

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogButtonBox,
-                               QFileDialog, QFormLayout, QHBoxLayout, QHeaderView, QInputDialog,
+                               QFormLayout, QHBoxLayout, QHeaderView, QInputDialog,
                                QLabel, QLineEdit, QMenu, QMessageBox, QPlainTextEdit, QPushButton,
                                QTableView, QVBoxLayout, QWidget)
 
@@ -18,6 +18,7 @@ from gui.context import AppContext, LatestLoad
 from gui.errors import show_error
 from gui.journeys.grid import JourneyGridModel, MultiLineDelegate
 from gui.journeys.sheet import a4_landscape, paint_journey, write_pdf
+from gui.widgets.file_dialogs import save_path
 from gui.widgets.lazy_refresh import RefreshOnShow
 
 CLUSTER_CHOICES = {"": "指定なし", **CLUSTER_LABELS}
@@ -341,9 +342,9 @@ class JourneyTab(RefreshOnShow, QWidget):
     def save_pdf(self) -> None:
         if self.journey is None:
             return
-        path, _ = QFileDialog.getSaveFileName(
-            self, "PDFに保存", f"ジャーニーマップ_{self.journey.name}.pdf", "PDF (*.pdf)")
-        if not path:
+        path = save_path(self, "PDFに保存", f"ジャーニーマップ_{self.journey.name}.pdf",
+                         "PDF (*.pdf)")
+        if path is None:
             return
         try:
             write_pdf(self.journey, Path(path))

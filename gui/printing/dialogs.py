@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter, QPrintPreviewDialog
-from PySide6.QtWidgets import QBoxLayout, QDialog, QFileDialog, QPushButton, QWidget
+from PySide6.QtWidgets import QBoxLayout, QDialog, QPushButton, QWidget
 
 from engine.printing.page import Page
 from gui.widgets.print_render import paint_pages, prepare_printer, write_pdf
@@ -46,11 +46,6 @@ def save_pdf(ctx, parent: QWidget, pages: list[Page], target: Path, title: str,
     ctx.run(parent, lambda shop, progress, cancel: write_pdf(pages, target, title, progress,
                                                              cancel),
             None if then is None else (lambda _page_count: then()), label="PDFを保存しています…")
-
-
-def ask_save_path(parent: QWidget, caption: str, default_name: str, filters: str) -> Path | None:
-    path, _ = QFileDialog.getSaveFileName(parent, caption, default_name, filters)
-    return Path(path) if path else None
 
 
 def add_buttons(layout: QBoxLayout, actions) -> None:

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QPushButton,
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton,
                                QVBoxLayout, QWidget)
 
 from engine.errors import OtokuiError
 from gui.errors import show_error
-from gui.printing.dialogs import add_buttons, ask_save_path, preview, print_pages, save_pdf
+from gui.printing.dialogs import add_buttons, preview, print_pages, save_pdf
 from gui.widgets.confirm import confirm
+from gui.widgets.file_dialogs import open_paths, save_path
 from gui.widgets.table_model import Column, TableModel
 from gui.widgets.table_view import table_view
 
@@ -57,9 +58,8 @@ class InsertListPage(QWidget):
 
     def make_plan(self, files: list[Path] | None = None) -> None:
         if files is None:
-            names, _ = QFileDialog.getOpenFileNames(
-                self, "新しい注文のファイル", "", "注文データ (*.csv *.txt *.tsv *.xlsx);;すべて (*)")
-            files = [Path(n) for n in names]
+            files = open_paths(self, "新しい注文のファイル",
+                               "注文データ (*.csv *.txt *.tsv *.xlsx);;すべて (*)")
         if not files:
             return
 
@@ -115,7 +115,7 @@ class InsertListPage(QWidget):
     def save_pdf(self, path: Path | None = None) -> None:
         if not self._ready():
             return
-        target = path or ask_save_path(self, "同梱物リストをPDFに保存", f"{TITLE}.pdf",
+        target = path or save_path(self, "同梱物リストをPDFに保存", f"{TITLE}.pdf",
                                        "PDF (*.pdf)")
         if target is not None:
             save_pdf(self.ctx, self, self.pages, target, TITLE,

@@ -13,8 +13,9 @@ from engine.errors import OtokuiError
 from engine.printing.label_layout import barcode_points, format_postal
 from gui.errors import show_error
 from gui.printing import label_sheet_dialog
-from gui.printing.dialogs import add_buttons, ask_save_path, preview, print_pages, save_pdf
+from gui.printing.dialogs import add_buttons, preview, print_pages, save_pdf
 from gui.widgets.confirm import confirm
+from gui.widgets.file_dialogs import save_path
 from gui.widgets.table_model import Column, TableModel
 from gui.widgets.table_view import table_view
 
@@ -273,7 +274,7 @@ class LabelTargetsPage(QWidget):
 
     def save_labels_pdf(self, path: Path | None = None) -> None:
         def chosen(selection, pages):
-            target = path or ask_save_path(self, "宛名ラベルをPDFに保存", "宛名ラベル.pdf",
+            target = path or save_path(self, "宛名ラベルをPDFに保存", "宛名ラベル.pdf",
                                            "PDF (*.pdf)")
             if target is not None:
                 save_pdf(self.ctx, self, pages, target, "宛名ラベル",
@@ -291,7 +292,7 @@ class LabelTargetsPage(QWidget):
 
     def save_list_pdf(self, path: Path | None = None) -> None:
         def chosen(pages):
-            target = path or ask_save_path(self, "対象者リストをPDFに保存", "DM対象者リスト.pdf",
+            target = path or save_path(self, "対象者リストをPDFに保存", "DM対象者リスト.pdf",
                                            "PDF (*.pdf)")
             if target is not None:
                 save_pdf(self.ctx, self, pages, target, "DM対象者リスト")
@@ -301,7 +302,7 @@ class LabelTargetsPage(QWidget):
         selection = self._targets()
         if selection is None:
             return
-        target = path or ask_save_path(self, "対象者リストを保存", "DM対象者リスト.xlsx",
+        target = path or save_path(self, "対象者リストを保存", "DM対象者リスト.xlsx",
                                        "Excel (*.xlsx);;CSV (*.csv)")
         if target is not None:
             self.ctx.run(self, lambda shop, p, c: shop.printing.export_target_list(

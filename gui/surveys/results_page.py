@@ -5,13 +5,14 @@ from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel,
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QLabel,
                                QMessageBox, QPushButton, QVBoxLayout, QWidget)
 
 from engine.research.survey_model import KIND_LABELS, Survey
 from engine.research.survey_results import QuestionResult
 from gui.context import AppContext
 from gui.widgets.cell_format import Share
+from gui.widgets.file_dialogs import save_path
 from gui.widgets.table_model import Column, TableModel, columns_of
 from gui.widgets.table_view import table_view
 
@@ -86,10 +87,9 @@ class SurveyResultsPage(QWidget):
     def export(self) -> None:
         if self.survey is None:
             return
-        path, _ = QFileDialog.getSaveFileName(
-            self, "全回答を書き出し", f"{self.survey.title}_回答.xlsx",
-            "Excel (*.xlsx);;CSV (*.csv)")
-        if not path:
+        path = save_path(self, "全回答を書き出し", f"{self.survey.title}_回答.xlsx",
+                         "Excel (*.xlsx);;CSV (*.csv)")
+        if path is None:
             return
         survey_id, target = self.survey.id, Path(path)
 

@@ -34,6 +34,13 @@ class _RecordedErrorBox:
 
 
 @pytest.fixture(autouse=True)
+def user_data_folder(tmp_path, monkeypatch):
+    """The window remembers things (the last database and folder) in the user data
+    folder: each test gets its own, never the developer's."""
+    monkeypatch.setenv("OTOKUI_HOME", str(tmp_path / "user-data"))
+
+
+@pytest.fixture(autouse=True)
 def error_dialogs(monkeypatch):
     """A failing engine job in a GUI test fails the test instead of hanging on a modal dialog.
 

@@ -300,3 +300,29 @@ def test_a_memo_saves_itself_after_a_pause_and_a_reload_keeps_what_is_typed(qtbo
 
 def truth_name_other_than(name):
     return next(n for n in TRUTH["name"] if n != name and (TRUTH["name"] == n).sum() == 1)
+
+
+def test_the_shown_list_is_saved_as_shown_and_formula_safe(qtbot, tab, tmp_path):
+    from openpyxl import load_workbook
+
+    tab.cluster.setCurrentIndex(tab.cluster.findData("top10"))
+    settle(qtbot)
+    shown = tab.model.frame["customer_id"].tolist()
+    assert 0 < len(shown) < 148
+    tab.export_shown(tmp_path / "top10.xlsx")
+    settle(qtbot)
+    rows = list(load_workbook(tmp_path / "top10.xlsx").active.values)
+    assert rows[0][:3] == ("顧客番号", "氏名", "フリガナ") and rows[0][7] == "クラスター"
+    assert [r[0] for r in rows[1:]] == shown
+    assert {r[7] for r in rows[1:]} == {"TOP10%"}
+    assert all(r[5] == "" or "-" in r[5] for r in rows[1:] if r[5])   # one phone format
+    # A name that looks like a formula is written as text, not as a formula.
+    shop = tab.ctx.shop
+    on_engine(lambda: shop.db.execute("UPDATE customers SET name = '=1+2' WHERE id = ?",
+                                      (shown[0],)))
+    tab.ctx.data_changed.emit()
+    settle(qtbot)
+    tab.export_shown(tmp_path / "top10.csv")
+    settle(qtbot)
+    text = (tmp_path / "top10.csv").read_text(encoding="utf-8-sig")
+    assert "'=1+2" in text and "\n=1+2" not in text and ",=1+2" not in text

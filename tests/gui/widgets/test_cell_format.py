@@ -109,3 +109,4 @@ def test_codes_sort_by_their_labels_order_and_unknown_codes_last():
     assert codes.sort_values(key=key, na_position="last").tolist() == [
         "top1", "top10", "once", "repeat4plus", "mystery"]
     assert cell_format.sort_key("yen") is None
+
