@@ -23,6 +23,7 @@ from gui.errors import show_error
 APP_TITLE = "Otokui（お得意様）"
 DB_FILTER = "Otokuiデータベース (*.db);;すべてのファイル (*)"
 IMPORT_TAB = "取込"
+CUSTOMERS_TAB = "顧客"
 
 
 def _lazy(module: str, name: str) -> Callable[[AppContext], QWidget]:
@@ -35,7 +36,7 @@ def _lazy(module: str, name: str) -> Callable[[AppContext], QWidget]:
 TABS: list[tuple[str, Callable[[AppContext], QWidget]]] = [
     ("ダッシュボード", _lazy("gui.dashboard.tab", "DashboardTab")),
     (IMPORT_TAB, _lazy("gui.importing.tab", "ImportTab")),
-    ("顧客", _lazy("gui.customers.tab", "CustomersTab")),
+    (CUSTOMERS_TAB, _lazy("gui.customers.tab", "CustomersTab")),
     ("セグメント・フォロー", _lazy("gui.followups.tab", "FollowupTab")),
     ("アンケート", _lazy("gui.surveys.tab", "SurveysTab")),
     ("カスタマージャーニー", _lazy("gui.journeys.tab", "JourneyTab")),
@@ -157,8 +158,31 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self._action(file_menu, "終了", self.close, QKeySequence.StandardKey.Quit)
         help_menu = self.menuBar().addMenu("ヘルプ(&H)")
+        self._action(help_menu, "使い方（毎月の流れ）", self.show_guide, QKeySequence.StandardKey.HelpContents)
         self._action(help_menu, "バージョン情報", self.show_about)
+        # Ctrl+1 … Ctrl+7 for the tabs, Ctrl+F for customer search, from anywhere.
+        for number in range(1, len(TABS) + 1):
+            self._shortcut(f"Ctrl+{number}",
+                           lambda _checked=False, index=number - 1: self.tabs.setCurrentIndex(index))
+        self._shortcut(QKeySequence.StandardKey.Find, self.find_customer)
         self._action(help_menu, "ログフォルダを開く", self.open_log_folder)
+
+    def _shortcut(self, keys, slot) -> None:
+        action = QAction(self)
+        action.setShortcut(QKeySequence(keys))
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(slot)
+        self.addAction(action)
+
+    def find_customer(self) -> None:
+        customers = self.tab(CUSTOMERS_TAB)
+        self.tabs.setCurrentWidget(customers)
+        customers.search.setFocus()
+        customers.search.selectAll()
+
+    def show_guide(self) -> None:
+        from gui.help_dialog import HelpDialog
+        HelpDialog(self).show()
 
     def _action(self, menu, text: str, slot, shortcut=None) -> QAction:
         action = QAction(text, self)

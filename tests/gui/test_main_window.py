@@ -82,7 +82,7 @@ def test_menus_hold_the_file_and_help_commands(window):
     assert menu_texts(window) == {
         "ファイル(&F)": ["データベースを開く…", "新しいデータベース…", "デモのお店を開く",
                         "バックアップを作成", "バックアップから復元…", "終了"],
-        "ヘルプ(&H)": ["バージョン情報", "ログフォルダを開く"],
+        "ヘルプ(&H)": ["使い方（毎月の流れ）", "バージョン情報", "ログフォルダを開く"],
     }
 
 
@@ -130,3 +130,38 @@ def test_status_bar_counts_follow_data_changed(qtbot, window):
     window.ctx.data_changed.emit()
     # A customer whose only order was cancelled is not counted.
     qtbot.waitUntil(lambda: window.counts_label.text() == "顧客 4人　注文 4件")
+
+
+def test_keyboard_shortcuts_switch_tabs_and_find_customers(qtbot):
+    from PySide6.QtCore import Qt
+
+    window = MainWindow(AppContext(engine_shop()))
+    qtbot.addWidget(window)
+    window.show()
+    with qtbot.waitActive(window):
+        window.activateWindow()
+    for number in range(1, 8):
+        qtbot.keyClick(window, Qt.Key(Qt.Key.Key_0 + number), Qt.KeyboardModifier.ControlModifier)
+        assert window.tabs.currentIndex() == number - 1
+    window.tabs.setCurrentIndex(0)
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert window.tabs.tabText(window.tabs.currentIndex()) == "顧客"
+    assert window.tab("顧客").search.hasFocus()
+
+
+def test_f1_opens_the_monthly_routine_guide(qtbot):
+    from PySide6.QtCore import Qt
+
+    from gui.help_dialog import HelpDialog
+
+    window = MainWindow(AppContext(engine_shop()))
+    qtbot.addWidget(window)
+    window.show()
+    with qtbot.waitActive(window):
+        window.activateWindow()
+    qtbot.keyClick(window, Qt.Key.Key_F1)
+    guides = [w for w in window.findChildren(HelpDialog) if w.isVisible()]
+    assert len(guides) == 1
+    text = guides[0].text.toPlainText()
+    assert "毎月の流れ" in text and "Ctrl+F" in text and "PDFを保存しただけでは" in text
+    guides[0].close()
