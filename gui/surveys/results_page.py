@@ -121,15 +121,3 @@ def _with_shares(table: pd.DataFrame, columns: list[Column]):
         shared[column.key] = [Share(c, counts[-1]) for c in counts[:-1]] + counts[-1:]
         counted.append(replace(column, kind="share"))
     return shared, counted
-
-
-def _summary(result: QuestionResult) -> str:
-    table = result.table
-    if result.question.kind == "choice":
-        return (f"回答 {table['合計'].iloc[-1]}件。数字は人数、（ ）内はクラスターごとの割合です。"
-                "クラスターは今日時点の購入実績で分けています。")
-    if result.question.kind == "scale":
-        q = result.question
-        return (f"回答 {table['回答数'].iloc[-1]}件。{q.scale_min}〜{q.scale_max}の平均と、"
-                "各段階を選んだ人数です。")
-    return f"回答 {len(table)}件。クラスター順に並べています。"

@@ -29,3 +29,15 @@ def settle(qtbot, rounds: int = 6) -> None:
     for _ in range(rounds):
         assert wait_for_worker(30000)
         qtbot.wait(15)
+
+
+def show_active(qtbot, widget, width: int, height: int):
+    """Show ``widget`` as the active window (keyboard tests need focus), settled."""
+    qtbot.addWidget(widget)
+    widget.resize(width, height)
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget.activateWindow()
+    qtbot.waitUntil(widget.isActiveWindow)
+    settle(qtbot)
+    return widget

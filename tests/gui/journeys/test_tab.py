@@ -9,7 +9,7 @@ from gui.context import AppContext
 from gui.journeys.sheet import write_pdf
 from gui.journeys.tab import JourneyTab
 from tests.support.engine_side import engine_shop, hold_engine, on_engine, ui_seconds
-from tests.support.sample_shop import settle
+from tests.support.sample_shop import settle, show_active
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 # An import keeping the engine thread busy; the tab must not wait for it.
@@ -24,15 +24,7 @@ def shop(tmp_path):
 
 
 def open_tab(qtbot, shop):
-    tab = JourneyTab(AppContext(shop))
-    qtbot.addWidget(tab)
-    tab.resize(1200, 700)
-    tab.show()
-    qtbot.waitExposed(tab)
-    tab.activateWindow()
-    qtbot.waitUntil(tab.isActiveWindow)
-    settle(qtbot)
-    return tab
+    return show_active(qtbot, JourneyTab(AppContext(shop)), 1200, 700)
 
 
 def test_empty_shop_shows_a_hint(qtbot, shop, qtmodeltester):

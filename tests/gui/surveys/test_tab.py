@@ -7,7 +7,7 @@ from gui.context import AppContext
 from gui.surveys.entry import AnswerBox
 from gui.surveys.tab import SurveysTab
 from tests.support.engine_side import hold_engine, on_engine, ui_seconds
-from tests.support.sample_shop import settle
+from tests.support.sample_shop import settle, show_active
 from tests.support.survey_shop import build_shop
 
 # The offscreen platform says this whenever a top-level window is shown.
@@ -26,15 +26,7 @@ def shop():
 @pytest.fixture
 def tab(qtbot, shop):
     on_engine(lambda: shop.surveys.create_from_template("churn_reasons"))
-    tab = SurveysTab(AppContext(shop))
-    qtbot.addWidget(tab)
-    tab.resize(1200, 800)
-    tab.show()
-    qtbot.waitExposed(tab)
-    tab.activateWindow()
-    qtbot.waitUntil(tab.isActiveWindow)
-    settle(qtbot)
-    return tab
+    return show_active(qtbot, SurveysTab(AppContext(shop)), 1200, 800)
 
 
 def type_into_focus(qtbot, keys):
