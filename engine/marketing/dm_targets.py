@@ -37,6 +37,10 @@ REASON_NO_ADDRESS = "住所なし"
 REASON_NO_NAME = "氏名なし"
 REASON_UNKNOWN = "顧客番号が見つかりません"
 REASON_SAME_ADDRESS = ("同じ住所（顧客番号 ", " のラベルにまとめました）")
+# Why "due to buy again" finds nobody in a shop that set no usage cycles yet.
+NO_CYCLES = ("消費サイクル（何日で使い切るか）が登録された商品がないため、買い替え時期のお客様を"
+             "選べません。商品リスト（商品コード・消費サイクル(日)）を取込タブにドロップして"
+             "登録してください。")
 
 @dataclass
 class Selection:
@@ -74,6 +78,8 @@ def candidate_ids(shop, clusters=None, due: bool = False, followup_month: str | 
             table = shop.customers.table(as_of=as_of)
         picked.append(table.loc[table["cluster"].isin(list(clusters)), "customer_id"])
     if due:
+        if not shop.products.cycles_known():
+            raise InvalidInputError(NO_CYCLES)
         due_frame = shop.products.due_targets(as_of=as_of)
         picked.append(due_frame.loc[due_frame["state"].isin(DUE_STATES), "customer_id"])
     if followup_month:

@@ -141,6 +141,11 @@ class ProductService:
                                row=int(table.rows[bad.argmax()]), column=column)
         return numbers
 
+    def cycles_known(self) -> bool:
+        """Whether any product has a usage cycle (without one, nobody is ever due)."""
+        return bool(self.db.scalar(
+            "SELECT EXISTS (SELECT 1 FROM products WHERE cycle_days IS NOT NULL)"))
+
     def due_targets(self, as_of=None) -> pd.DataFrame:
         """Customers due to buy again as of ``as_of``: R ≥ the usage cycle of the product
         in their last order ('due'), R > 1.5 × cycle ('overdue').

@@ -4,7 +4,7 @@ import pytest
 
 from engine import Shop
 
-from engine.errors import OtokuiError
+from engine.errors import InvalidInputError, OtokuiError
 from engine.marketing import dm_targets
 from tests.support.snapshot import SAMPLES, imported_shop, meta
 
@@ -143,3 +143,13 @@ def test_open_dm_followups_of_a_month(sample_shop):
     done = int(dm["customer_id"].iloc[0])
     still_open = int((dm["customer_id"] == done).sum()) - 1
     assert (done in after.customer_ids) == (still_open > 0)
+
+
+def test_due_targets_without_any_usage_cycle_say_why_instead_of_finding_nobody():
+    shop = imported_shop()
+    assert not shop.products.cycles_known()
+    with pytest.raises(InvalidInputError, match="消費サイクル.*登録された商品がない"):
+        dm_targets.select(shop, due=True, as_of=AS_OF)
+    shop.products.import_cycles(SAMPLES / "products.csv")
+    assert shop.products.cycles_known()
+    assert len(dm_targets.select(shop, due=True, as_of=AS_OF).targets) > 0
