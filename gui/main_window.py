@@ -12,13 +12,14 @@ import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QMainWindow, QMessageBox,
-                               QTabWidget, QWidget)
+                               QTabWidget, QVBoxLayout, QWidget)
 
 import engine
 from engine.errors import OtokuiError
 from engine.store.paths import log_dir
 from gui.context import AppContext
 from gui.errors import show_error
+from gui.widgets.as_of_bar import AsOfBar
 
 APP_TITLE = "Otokui（お得意様）"
 DB_FILTER = "Otokuiデータベース (*.db);;すべてのファイル (*)"
@@ -63,7 +64,14 @@ class MainWindow(QMainWindow):
         self.ctx = ctx
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
-        self.setCentralWidget(self.tabs)
+        self.as_of_bar = AsOfBar(ctx)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.as_of_bar)
+        layout.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
         self.db_label = QLabel()
         self.db_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.counts_label = QLabel()
@@ -104,14 +112,17 @@ class MainWindow(QMainWindow):
 
     # -- status bar ---------------------------------------------------------------------
     def refresh_status(self) -> None:
-        """Customer and order counts, read on the worker so a running job never blocks us."""
+        """Customer and order counts and the newest order's date, read on the worker so
+        a running job never blocks us."""
         def count(shop, progress, cancel):
-            return (shop.db.scalar(CUSTOMERS_SQL), shop.db.scalar(ORDERS_SQL))
+            return (shop.db.scalar(CUSTOMERS_SQL), shop.db.scalar(ORDERS_SQL),
+                    shop.analysis.newest_order_date())
         self.ctx.run(self, count, self._show_counts)
 
-    def _show_counts(self, counts: tuple[int, int]) -> None:
-        customers, orders = counts
+    def _show_counts(self, counts: tuple) -> None:
+        customers, orders, newest = counts
         self.counts_label.setText(f"顧客 {customers:,}人　注文 {orders:,}件")
+        self.as_of_bar.show_newest_order(newest)
 
     # -- drag and drop ------------------------------------------------------------------
     def dragEnterEvent(self, event) -> None:
