@@ -131,6 +131,12 @@ class LabelTargetsPage(QWidget):
         layout.addLayout(top)
         layout.addLayout(buttons)
         layout.addWidget(self.view, 1)
+        # Clusters, R values and purchase cycles of the shown targets are as of the 基準日.
+        ctx.as_of_changed.connect(self._as_of_changed)
+
+    def _as_of_changed(self) -> None:
+        if self.selection is not None:
+            self.load_targets()
 
     # --- settings ------------------------------------------------------------------
 
@@ -208,7 +214,8 @@ class LabelTargetsPage(QWidget):
             self.model.set_frame(selection.targets.assign(postal_code=shown_postal))
             self.summary.setText(selection.summary())
 
-        self.ctx.run(self, lambda shop, p, c: shop.printing.targets(**choice), shown,
+        as_of = self.ctx.as_of
+        self.ctx.run(self, lambda shop, p, c: shop.printing.targets(**choice, as_of=as_of), shown,
                      label="対象を選んでいます…")
 
     def _targets(self):

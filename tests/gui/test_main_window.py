@@ -165,3 +165,71 @@ def test_f1_opens_the_monthly_routine_guide(qtbot):
     text = guides[0].text.toPlainText()
     assert "毎月の流れ" in text and "Ctrl+F" in text and "PDFを保存しただけでは" in text
     guides[0].close()
+
+
+def test_one_as_of_date_for_every_tab(qtbot):
+    """The 基準日 above the tabs: each tab's figures follow it, and 今日 brings it back."""
+    from datetime import date
+
+    import pandas as pd
+    from PySide6.QtCore import QDate
+
+    from tests.support.sample_shop import sample_shop, settle
+    from tests.support.snapshot import SAMPLES
+
+    truth = pd.read_csv(SAMPLES / "truth.csv")
+    window = MainWindow(AppContext(sample_shop()))
+    qtbot.addWidget(window)
+    window.resize(1280, 700)
+    window.show()
+    bar = window.as_of_bar
+    assert bar.date_edit.date().toPython() == date.today() == window.ctx.as_of
+    assert not bar.today_button.isEnabled()
+    day = date(2025, 8, 31)
+    with qtbot.waitSignal(window.ctx.as_of_changed):
+        bar.date_edit.setDate(QDate(2025, 8, 31))
+    assert window.ctx.as_of == day and bar.today_button.isEnabled()
+    settle(qtbot)
+    customers = int((truth["first_purchase"] <= day.isoformat()).sum())
+    assert 0 < customers < len(truth)
+    assert window.tab("ダッシュボード").loaded["kpis"]["customers"] == customers
+
+    window.tabs.setCurrentWidget(window.tab("顧客"))
+    settle(qtbot)
+    listed = window.tab("顧客")
+    listed.model.show_all()
+    assert listed.model.rowCount() == customers
+    shop = window.ctx.shop
+    # A customer who also bought after the 基準日: the detail counts only what came before.
+    later = truth[(truth["first_purchase"] <= "2025-08-31") & (truth["last_purchase"] > "2025-08-31")]
+    customer_id = on_engine(lambda: shop.db.scalar(
+        "SELECT customer_id FROM orders WHERE name = ? LIMIT 1", (later.iloc[0]["name"],)))
+    before = on_engine(lambda: shop.db.query(
+        "SELECT count(*) AS n, max(order_date) AS last FROM orders WHERE customer_id = ? "
+        "AND status = 'valid' AND order_date <= '2025-08-31'", (customer_id,)))[0]
+    listed.detail.show_customer(customer_id)
+    settle(qtbot)
+    assert listed.detail.figures["purchase_count"].text() == f"{before['n']}回"
+    recency = (day - date.fromisoformat(before["last"])).days
+    assert listed.detail.figures["recency_days"].text() == f"{recency}日"
+
+    window.tabs.setCurrentWidget(window.tab("セグメント・フォロー"))
+    settle(qtbot)
+    assert int(window.tab("セグメント・フォロー").clusters.model.frame["customers"].sum()) == customers
+
+    printing = window.tab("印刷")
+    window.tabs.setCurrentWidget(printing)
+    labels = printing.labels
+    for box in labels.cluster_boxes.values():
+        box.setChecked(True)
+    labels.load_targets()
+    settle(qtbot)
+    targets_then = labels.model.rowCount()
+    # Back to today: every customer has bought by now, and the shown targets reload.
+    bar.today_button.click()
+    assert window.ctx.as_of == date.today() and not bar.today_button.isEnabled()
+    settle(qtbot)
+    assert labels.model.rowCount() > targets_then
+    window.tabs.setCurrentWidget(window.tab("ダッシュボード"))
+    settle(qtbot)
+    assert window.tab("ダッシュボード").loaded["kpis"]["customers"] == len(truth)
