@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Callable
 
 import shiboken6
-from PySide6.QtCore import QEvent, QObject, Qt, QUrl
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QMainWindow, QMessageBox,
                                QTabWidget, QVBoxLayout, QWidget)
@@ -49,6 +49,15 @@ CUSTOMERS_SQL = ("SELECT count(*) FROM customers c WHERE c.deleted_at IS NULL AN
                  "(SELECT 1 FROM orders o WHERE o.customer_id = c.id AND o.status = 'valid')")
 ORDERS_SQL = "SELECT count(*) FROM orders WHERE status = 'valid'"
 _DRAG_EVENTS = (QEvent.Type.DragEnter, QEvent.Type.DragMove, QEvent.Type.Drop)
+PREFERRED_SIZE = QSize(1280, 820)
+# availableGeometry leaves out the taskbar but not the window's own title bar and frame.
+FRAME_ROOM = QSize(16, 40)
+
+
+def initial_size(available: QSize) -> QSize:
+    """The preferred size, or less on a small screen (a 1366×768 laptop, or 1920×1080
+    at 150 %, which leaves 1280×672 after the taskbar)."""
+    return PREFERRED_SIZE.boundedTo(available - FRAME_ROOM)
 
 
 def dropped_paths(mime) -> list[Path]:
@@ -78,7 +87,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.db_label, 1)
         self.statusBar().addPermanentWidget(self.counts_label)
         self._build_menus()
-        self.resize(1280, 820)
+        self.resize(initial_size(self.screen().availableGeometry().size()))
         self.setAcceptDrops(True)
         # Widgets that take drops themselves (text fields, lists) would swallow files
         # dropped on them; the filter sends files to the import tab from anywhere.

@@ -233,3 +233,74 @@ def test_one_as_of_date_for_every_tab(qtbot):
     window.tabs.setCurrentWidget(window.tab("ダッシュボード"))
     settle(qtbot)
     assert window.tab("ダッシュボード").loaded["kpis"]["customers"] == len(truth)
+
+
+# What a window may take: 1366×768 less a 40-pixel taskbar, and 1920×1080 at 150 %
+# less a 72-pixel taskbar (1280×672 in the scaled pixels widgets are laid out in).
+SCREENS = {"1366×768": (1366, 728), "1920×1080 at 150%": (1280, 672)}
+# A title bar and frame around the window.
+FRAME = (16, 40)
+
+
+@pytest.fixture
+def real_look(qapp):
+    """Sizes as the user sees them: the program's font and style (tests otherwise run
+    with Qt's defaults, whose narrower fallback font hid a 1,531-pixel window)."""
+    from gui.app import setup_application
+
+    font, style = qapp.font(), qapp.style().name()
+    setup_application()
+    yield
+    qapp.setFont(font)
+    qapp.setStyle(style)
+
+
+@pytest.mark.parametrize("screen", SCREENS)
+def test_every_tab_fits_a_laptop_screen(qtbot, real_look, screen):
+    from PySide6.QtCore import QSize
+
+    from tests.support.sample_shop import sample_shop, settle
+
+    available = QSize(*SCREENS[screen])
+    window = MainWindow(AppContext(sample_shop()))
+    qtbot.addWidget(window)
+    window.show()
+    for index in range(window.tabs.count()):
+        window.tabs.setCurrentIndex(index)
+        settle(qtbot)
+        needed = window.minimumSizeHint() + QSize(*FRAME)
+        assert needed.width() <= available.width(), window.tabs.tabText(index)
+        assert needed.height() <= available.height(), window.tabs.tabText(index)
+
+
+def test_the_first_window_is_sized_from_the_screen(qtbot):
+    from PySide6.QtCore import QSize
+
+    from gui.main_window import FRAME_ROOM, initial_size
+
+    assert FRAME_ROOM == QSize(*FRAME)
+    assert initial_size(QSize(1366, 728)) == QSize(1280, 688)
+    assert initial_size(QSize(1280, 672)) == QSize(1264, 632)
+    assert initial_size(QSize(2560, 1400)) == QSize(1280, 820)
+    window = MainWindow(AppContext(engine_shop()))
+    qtbot.addWidget(window)
+    # The offscreen test screen is 800×800: the window asks for no more than fits
+    # (its minimum size may still make it wider).
+    assert window.height() <= window.screen().availableGeometry().height() - 40
+
+
+def test_cluster_checkboxes_are_never_cut(qtbot, real_look):
+    from tests.support.sample_shop import settle
+
+    window = MainWindow(AppContext(engine_shop()))
+    qtbot.addWidget(window)
+    # As a maximised window on a 1366×768 screen: the window manager, not the layout,
+    # decides the size.
+    window.setFixedSize(1366, 728)
+    window.show()
+    window.tabs.setCurrentWidget(window.tab("印刷"))
+    settle(qtbot)
+    boxes = window.tab("印刷").labels.cluster_boxes
+    assert [box.text() for box in boxes.values()][:2] == ["TOP1%", "TOP10%"]
+    for box in boxes.values():
+        assert box.isVisible() and box.width() >= box.sizeHint().width(), box.text()
