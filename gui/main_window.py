@@ -95,6 +95,9 @@ class MainWindow(QMainWindow):
         ctx.shop_changed.connect(self.build_tabs)
         ctx.data_changed.connect(self.refresh_status)
         self.build_tabs()
+        # The 基準日 field is the first in the window: focused, a stray keystroke
+        # would change every figure.
+        self.tabs.tabBar().setFocus()
         self.refresh_status()
 
     # -- tabs ---------------------------------------------------------------------------

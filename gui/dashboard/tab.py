@@ -29,7 +29,7 @@ KPI_CARDS = [
     ("referral_count", "紹介数", "people", "紹介の記録があるとき"),
 ]
 DECOMPOSITION_COLUMNS = [
-    Column("month", "月", "text", 7),
+    Column("month", "月", "text", 9),
     Column("sales", "売上", "yen", 6),
     Column("buyers", "購入\n者数", "int", 3),
     Column("orders_per_buyer", "購入\n頻度", "ratio", 3),

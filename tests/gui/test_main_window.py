@@ -304,3 +304,12 @@ def test_cluster_checkboxes_are_never_cut(qtbot, real_look):
     assert [box.text() for box in boxes.values()][:2] == ["TOP1%", "TOP10%"]
     for box in boxes.values():
         assert box.isVisible() and box.width() >= box.sizeHint().width(), box.text()
+
+
+def test_the_as_of_date_does_not_take_the_first_keystrokes(qtbot):
+    window = MainWindow(AppContext(engine_shop()))
+    qtbot.addWidget(window)
+    window.show()
+    with qtbot.waitActive(window):
+        window.activateWindow()
+    assert window.focusWidget() is window.tabs.tabBar()
