@@ -93,6 +93,7 @@ def cmd_followups(args) -> int:
 
 
 def cmd_kpi(args) -> int:
+    from engine.analysis.decomposition import INCOMPLETE_MARK
     from engine.analysis.kpi import kpi_lines
     with _open(args) as shop:
         values = shop.analysis.kpis(as_of=args.as_of)
@@ -102,14 +103,15 @@ def cmd_kpi(args) -> int:
     print("\n月別売上（新規 = その顧客の初回注文、リピート = 2回目以降）")
     print("月,売上,新規,リピート,注文数,購入者数")
     for row in monthly.itertuples(index=False):
-        print(f"{row.month},{row.sales},{row.new_sales},{row.repeat_sales},{row.orders},{row.buyers}")
+        month = row.month if row.complete else row.month + INCOMPLETE_MARK
+        print(f"{month},{row.sales},{row.new_sales},{row.repeat_sales},{row.orders},{row.buyers}")
     return 0
 
 
 def cmd_decompose(args) -> int:
     from engine.analysis.decomposition import display_table
     with _open(args) as shop:
-        table = shop.analysis.decompose(args.from_month, args.to_month)
+        table = shop.analysis.decompose(args.from_month, args.to_month, args.as_of)
     _write_table(display_table(table), args.out)
     return 0
 
@@ -266,6 +268,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("decompose", help="月別売上を 購入者数×購入頻度×客単価 に分解し前年と比べる")
     p.add_argument("--from", dest="from_month", required=True, metavar="YYYY-MM", help="最初の月")
     p.add_argument("--to", dest="to_month", required=True, metavar="YYYY-MM", help="最後の月")
+    p.add_argument("--as-of", default=None,
+                   help="基準日 YYYY-MM-DD（既定: 今日）。終わっていない月は「集計中」とし前年比を出さない")
     p.add_argument("--out", type=Path, default=None, help="出力ファイル（.csv / .xlsx）。省略時は標準出力")
     _add_db(p)
     p.set_defaults(func=cmd_decompose)

@@ -3,7 +3,7 @@ the unit of every monthly report. Every date the user types goes through here.""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from engine.errors import InvalidInputError
 
@@ -42,6 +42,15 @@ def month_of(day: date) -> str:
 def first_day(month: str) -> date:
     """The first day of a "YYYY-MM" month."""
     return date(int(month[:4]), int(month[5:7]), 1)
+
+
+def month_complete(month: str, as_of: date) -> bool:
+    """Whether the "YYYY-MM" month is over by the end of ``as_of``: its figures are final.
+
+    A month still running (the as-of month before its last day, or a later one) has
+    only part of its orders, and would read as a collapse next to whole months.
+    """
+    return month_index(month) < month_index(month_of(as_of + timedelta(days=1)))
 
 
 def month_index(month: str) -> int:

@@ -1,6 +1,8 @@
-"""What every tab shares: the open shop, the engine thread, one ``data_changed`` signal."""
+"""What every tab shares: the open shop, the engine thread, one ``data_changed`` signal
+and the as-of date (基準日) every figure is computed for."""
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Signal
@@ -19,14 +21,26 @@ class AppContext(QObject):
 
     The shop was opened on the engine thread (gui/recovery.py) and is only used
     there: through ``run``. Reading plain attributes such as ``shop.path`` is fine.
+
+    ``as_of`` is the one 基準日 of the window (today unless the user picks another
+    day): tabs compute their figures for it and reload on ``as_of_changed``, so no
+    two tabs ever show figures of different days.
     """
 
     data_changed = Signal()
     shop_changed = Signal()
+    as_of_changed = Signal()
 
     def __init__(self, shop, parent: QObject | None = None):
         super().__init__(parent)
         self.shop = shop
+        self.as_of = date.today()
+
+    def set_as_of(self, day: date) -> None:
+        """Compute every figure as of ``day`` from now on."""
+        if day != self.as_of:
+            self.as_of = day
+            self.as_of_changed.emit()
 
     def run(self, parent: QWidget, op: Callable[[Any, Callable, Callable], Any],
             success: Callable[[Any], None] | None = None, *, label: str | None = None,

@@ -9,16 +9,17 @@ from pathlib import Path
 from typing import Callable
 
 import shiboken6
-from PySide6.QtCore import QEvent, QObject, Qt, QUrl
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QMainWindow, QMessageBox,
-                               QTabWidget, QWidget)
+                               QTabWidget, QVBoxLayout, QWidget)
 
 import engine
 from engine.errors import OtokuiError
 from engine.store.paths import log_dir
 from gui.context import AppContext
 from gui.errors import show_error
+from gui.widgets.as_of_bar import AsOfBar
 
 APP_TITLE = "Otokui（お得意様）"
 DB_FILTER = "Otokuiデータベース (*.db);;すべてのファイル (*)"
@@ -48,6 +49,15 @@ CUSTOMERS_SQL = ("SELECT count(*) FROM customers c WHERE c.deleted_at IS NULL AN
                  "(SELECT 1 FROM orders o WHERE o.customer_id = c.id AND o.status = 'valid')")
 ORDERS_SQL = "SELECT count(*) FROM orders WHERE status = 'valid'"
 _DRAG_EVENTS = (QEvent.Type.DragEnter, QEvent.Type.DragMove, QEvent.Type.Drop)
+PREFERRED_SIZE = QSize(1280, 820)
+# availableGeometry leaves out the taskbar but not the window's own title bar and frame.
+FRAME_ROOM = QSize(16, 40)
+
+
+def initial_size(available: QSize) -> QSize:
+    """The preferred size, or less on a small screen (a 1366×768 laptop, or 1920×1080
+    at 150 %, which leaves 1280×672 after the taskbar)."""
+    return PREFERRED_SIZE.boundedTo(available - FRAME_ROOM)
 
 
 def dropped_paths(mime) -> list[Path]:
@@ -63,14 +73,21 @@ class MainWindow(QMainWindow):
         self.ctx = ctx
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
-        self.setCentralWidget(self.tabs)
+        self.as_of_bar = AsOfBar(ctx)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.as_of_bar)
+        layout.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
         self.db_label = QLabel()
         self.db_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.counts_label = QLabel()
         self.statusBar().addWidget(self.db_label, 1)
         self.statusBar().addPermanentWidget(self.counts_label)
         self._build_menus()
-        self.resize(1280, 820)
+        self.resize(initial_size(self.screen().availableGeometry().size()))
         self.setAcceptDrops(True)
         # Widgets that take drops themselves (text fields, lists) would swallow files
         # dropped on them; the filter sends files to the import tab from anywhere.
@@ -78,6 +95,9 @@ class MainWindow(QMainWindow):
         ctx.shop_changed.connect(self.build_tabs)
         ctx.data_changed.connect(self.refresh_status)
         self.build_tabs()
+        # The 基準日 field is the first in the window: focused, a stray keystroke
+        # would change every figure.
+        self.tabs.tabBar().setFocus()
         self.refresh_status()
 
     # -- tabs ---------------------------------------------------------------------------
@@ -104,14 +124,17 @@ class MainWindow(QMainWindow):
 
     # -- status bar ---------------------------------------------------------------------
     def refresh_status(self) -> None:
-        """Customer and order counts, read on the worker so a running job never blocks us."""
+        """Customer and order counts and the newest order's date, read on the worker so
+        a running job never blocks us."""
         def count(shop, progress, cancel):
-            return (shop.db.scalar(CUSTOMERS_SQL), shop.db.scalar(ORDERS_SQL))
+            return (shop.db.scalar(CUSTOMERS_SQL), shop.db.scalar(ORDERS_SQL),
+                    shop.analysis.newest_order_date())
         self.ctx.run(self, count, self._show_counts)
 
-    def _show_counts(self, counts: tuple[int, int]) -> None:
-        customers, orders = counts
+    def _show_counts(self, counts: tuple) -> None:
+        customers, orders, newest = counts
         self.counts_label.setText(f"顧客 {customers:,}人　注文 {orders:,}件")
+        self.as_of_bar.show_newest_order(newest)
 
     # -- drag and drop ------------------------------------------------------------------
     def dragEnterEvent(self, event) -> None:

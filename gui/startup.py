@@ -48,9 +48,9 @@ class WelcomeDialog(QDialog):
         title.setFont(font)
         text = QLabel(
             "まだデータベースがありません。どちらから始めますか？\n\n"
-            "デモのお店には、架空のお客様148人と直近4か月の注文（楽天・Amazon・Shopify・"
-            "BASE・カラーミー・自社Excel）、アンケートとカスタマージャーニーの記入例が"
-            "入っています。すべての画面を気軽に試せます。")
+            "デモのお店には、架空のお客様345人と先月までの27か月分の注文（楽天・Amazon・"
+            "Shopify・BASE・カラーミー・自社Excel）、アンケートとカスタマージャーニーの"
+            "記入例が入っています。前年比や時間軸も含め、すべての画面を気軽に試せます。")
         text.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(title)

@@ -1,9 +1,11 @@
 """One PNG per tab of the main window, showing the demo shop, taken offscreen.
 
-    python packaging/screenshots.py OUT_FOLDER [--size 1280x820]
+    python packaging/screenshots.py OUT_FOLDER [--size 1366x728]
+    QT_SCALE_FACTOR=1.5 python packaging/screenshots.py OUT_FOLDER --size 1280x632
 
 The demo shop is built in a temporary folder (never the user's data); the files
-are named after the tabs' order, e.g. ``1_ダッシュボード.png``.
+are named after the tabs' order, e.g. ``1_ダッシュボード.png``, and
+``1_ダッシュボード_時間軸.png`` shows the dashboard's time axis, computed.
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def take_all(out: Path, size: tuple[int, int] = (1280, 820)) -> list[Path]:
+def take_all(out: Path, size: tuple[int, int] = (1366, 728)) -> list[Path]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     sys.path.insert(0, str(ROOT))
     import engine
@@ -43,9 +45,20 @@ def take_all(out: Path, size: tuple[int, int] = (1280, 820)) -> list[Path]:
             target = out / f"{index + 1}_{window.tabs.tabText(index)}.png"
             window.grab().save(str(target))
             saved.append(target)
+            if index == 0:
+                saved.append(_time_axis(window.tabs.widget(0), app, wait_for_worker,
+                                        out / f"1_{window.tabs.tabText(0)}_時間軸.png"))
         window.close()
         ctx.close()
     return saved
+
+
+def _time_axis(dashboard, app, wait_for_worker, target: Path) -> Path:
+    """The dashboard's time axis is computed on request: compute it and show it."""
+    dashboard.time_axis.compute_button.click()
+    _settle(app, wait_for_worker)
+    dashboard.time_axis.grab().save(str(target))
+    return target
 
 
 def _settle(app, wait_for_worker) -> None:
@@ -59,7 +72,7 @@ def _settle(app, wait_for_worker) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path, help="folder for the PNG files")
-    parser.add_argument("--size", default="1280x820", help="window size WIDTHxHEIGHT")
+    parser.add_argument("--size", default="1366x728", help="window size WIDTHxHEIGHT")
     args = parser.parse_args()
     width, height = (int(v) for v in args.size.lower().split("x"))
     for path in take_all(args.out, (width, height)):

@@ -3,7 +3,9 @@
 Each cell is the share of a cohort who bought again in that month, so new
 acquisition (the cohort sizes), the repeat period and the drop-off read at a
 glance. Month 0 is the first-purchase month itself: a second order within it
-counts. Months after the as-of month are not known yet and are NaN.
+counts. Months after the as-of month are not known yet and are NaN, and so is
+the as-of month itself until it is over: part of a month would read as a
+drop-off (its cohort's size is still given, as counted so far).
 """
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from datetime import date
 
 import pandas as pd
 
-from engine.dates import month_from_index, month_index, month_of
+from engine.dates import month_complete, month_from_index, month_index, month_of
 from engine.store.database import Database
 
 
@@ -40,7 +42,9 @@ def cohorts(db: Database, as_of: date) -> pd.DataFrame:
     counts = (pd.crosstab(first[again], since[again])
               .reindex(index=sizes.index, columns=range(span + 1)).fillna(0))
     shares = counts.div(sizes, axis=0)
-    # A cohort's month k lies after the as-of month when k > last − cohort.
+    # A cohort's month k lies after the last complete month when k > last − cohort.
+    if not month_complete(month_of(as_of), as_of):
+        last -= 1
     open_months = last - sizes.index.to_numpy()
     shares = shares.where(shares.columns.to_numpy()[None, :] <= open_months[:, None])
     table = pd.DataFrame({"cohort": [month_from_index(i) for i in sizes.index],

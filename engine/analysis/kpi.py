@@ -58,8 +58,8 @@ def kpis(metrics: pd.DataFrame, as_of: date) -> dict:
 
 
 def monthly_sales(db: Database, as_of: date, months: int = 24) -> pd.DataFrame:
-    """The ``months`` months up to and including the as-of month:
-    month, sales, new_sales, repeat_sales, orders, buyers."""
+    """The ``months`` months up to and including the as-of month: month, complete
+    (False while the month is not over), sales, new_sales, repeat_sales, orders, buyers."""
     if months < 1:
         raise InvalidInputError("月数は1以上で指定してください。")
     last = month_of(as_of)

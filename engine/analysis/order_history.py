@@ -11,12 +11,8 @@ from datetime import date
 
 import pandas as pd
 
-from engine.dates import month_span
+from engine.dates import month_complete, month_span
 from engine.store.database import Database
-
-# Far enough in the future to mean "no as-of cut-off".
-NO_CUTOFF = "9999-12-31"
-
 
 # A ``WITH`` clause body named ``numbered`` (order_id, customer_id, order_date, amount,
 # purchase_number) taking the named parameter ``:as_of``: numbers every order in one
@@ -40,14 +36,17 @@ _EARLIER_ORDERS = ("FROM orders p WHERE p.customer_id = o.customer_id AND p.stat
 PURCHASE_NUMBER = f"(1 + (SELECT count(*) {_EARLIER_ORDERS}))"
 IS_FIRST_ORDER = f"(NOT EXISTS (SELECT 1 {_EARLIER_ORDERS}))"
 
-MONTHLY_COLUMNS = ["month", "sales", "new_sales", "repeat_sales", "orders", "buyers"]
+MONTHLY_COLUMNS = ["month", "complete", "sales", "new_sales", "repeat_sales", "orders",
+                   "buyers"]
 
 
 def monthly_figures(db: Database, first_month: str, last_month: str,
-                    as_of: date | None = None) -> pd.DataFrame:
+                    as_of: date) -> pd.DataFrame:
     """One row per month from ``first_month`` to ``last_month`` (months without orders
-    give zeros). An order is new when it is its customer's first valid order."""
-    cutoff = as_of.isoformat() if as_of else NO_CUTOFF
+    give zeros), counting orders up to ``as_of``. An order is new when it is its
+    customer's first valid order. ``complete`` is False for a month not over by
+    ``as_of`` (see ``engine.dates.month_complete``): its figures are still growing."""
+    cutoff = as_of.isoformat()
     frame = pd.read_sql_query(
         f"""
         SELECT substr(o.order_date, 1, 7) AS month,
@@ -64,6 +63,14 @@ def monthly_figures(db: Database, first_month: str, last_month: str,
     frame["repeat_sales"] = frame["sales"] - frame["new_sales"]
     months = pd.DataFrame({"month": month_span(first_month, last_month)})
     frame = months.merge(frame, on="month", how="left")
-    counts = MONTHLY_COLUMNS[1:]
+    counts = MONTHLY_COLUMNS[2:]
     frame[counts] = frame[counts].fillna(0).astype("int64")
+    frame["complete"] = [month_complete(month, as_of) for month in frame["month"]]
     return frame[MONTHLY_COLUMNS]
+
+
+def newest_order_date(db: Database) -> date | None:
+    """The date of the newest valid order (None without any): tells whether the
+    monthly import is overdue."""
+    newest = db.scalar("SELECT max(order_date) FROM orders WHERE status = 'valid'")
+    return date.fromisoformat(newest) if newest else None

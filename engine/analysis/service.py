@@ -13,6 +13,7 @@ from engine.analysis.cohorts import cohorts
 from engine.analysis.decomposition import decompose
 from engine.analysis.entry_products import entry_products
 from engine.analysis.kpi import kpis, monthly_sales
+from engine.analysis.order_history import newest_order_date
 from engine.dates import parse_day, parse_month
 
 
@@ -27,20 +28,27 @@ class AnalysisService:
         return kpis(self.shop.segments.metrics(as_of), as_of)
 
     def monthly_sales(self, as_of: date | str | None = None, months: int = 24) -> pd.DataFrame:
-        """[month, sales, new_sales, repeat_sales, orders, buyers] for the last
-        ``months`` months up to the as-of month; an order is new when it is its
-        customer's first valid order."""
+        """[month, complete, sales, new_sales, repeat_sales, orders, buyers] for the
+        last ``months`` months up to the as-of month; an order is new when it is its
+        customer's first valid order; ``complete`` is False for a month not over yet."""
         return monthly_sales(self.db, parse_day(as_of), months)
 
-    def decompose(self, from_month: str, to_month: str) -> pd.DataFrame:
-        """Sales = buyers × orders per buyer × average order value per month, each
-        with its ratio to the same month a year earlier; see ``engine.analysis.decomposition``."""
-        return decompose(self.db, parse_month(from_month), parse_month(to_month))
+    def decompose(self, from_month: str, to_month: str,
+                  as_of: date | str | None = None) -> pd.DataFrame:
+        """Sales = buyers × orders per buyer × average order value per month up to
+        ``as_of`` (default today), each with its ratio to the same month a year
+        earlier; see ``engine.analysis.decomposition``."""
+        return decompose(self.db, parse_month(from_month), parse_month(to_month),
+                         parse_day(as_of))
 
     def cohorts(self, as_of: date | str | None = None) -> pd.DataFrame:
         """First-purchase month × months since: the share of each cohort who bought
         again in that month; see ``engine.analysis.cohorts``."""
         return cohorts(self.db, parse_day(as_of))
+
+    def newest_order_date(self) -> date | None:
+        """The date of the newest valid order, None in a shop without orders."""
+        return newest_order_date(self.db)
 
     def entry_products(self, as_of: date | str | None = None) -> pd.DataFrame:
         """Products of customers' first orders and how those customers went on;

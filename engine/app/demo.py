@@ -2,20 +2,24 @@
 
 A first-time user can try every screen before importing their own orders (a
 survey with answers and a journey map come with it, resources/demo/examples.json). The
-exports cover four months; the demo moves all order dates by whole months so
-that the last month of orders is the month before ``today``, which makes the
-follow-up lists, recency and monthly charts look like a shop in use today.
+exports cover four months; engine/app/demo_history.py adds the 23 months before
+them, so that 前年比 and the time axis have something to show. The demo then moves
+all order dates by whole months so that the last month of orders is the month
+before ``today``, which makes the follow-up lists, recency and monthly charts look
+like a shop in use today.
 """
 from __future__ import annotations
 
 import json
 import os
+import tempfile
 from datetime import date, timedelta
 from importlib.resources import as_file, files
 from pathlib import Path
 
 import pandas as pd
 
+from engine.app.demo_history import HISTORY_MONTHS, read_export, write_history
 from engine.progress import Cancel, Progress, check_cancel, reporter
 from engine.shop import Shop
 from engine.store.paths import user_data_dir
@@ -52,13 +56,23 @@ def build_demo(target: Path | None = None, today: date | None = None,
     building = target.with_name(target.name + ".building")
     _remove(building)
     exports = demo_exports()
+    steps = len(exports) + 2
     try:
-        with Shop(building) as shop:
+        with Shop(building) as shop, tempfile.TemporaryDirectory() as folder:
             for number, entry in enumerate(exports):
                 check_cancel(cancel)
-                report(number / (len(exports) + 1), f"デモのお店を準備しています（{entry.name}）")
+                report(number / steps, f"デモのお店を準備しています（{entry.name}）")
                 with as_file(entry) as path:
                     shop.imports.import_file(path)
+            check_cancel(cancel)
+            report(len(exports) / steps,
+                   f"デモのお店を準備しています（それ以前の{HISTORY_MONTHS}か月）")
+            by_source: dict[str, list] = {}
+            for entry in exports:
+                by_source.setdefault(entry.name.split("_")[0], []).append(
+                    read_export(entry.name, entry.read_bytes()))
+            for path in write_history(shop, by_source, Path(folder)):
+                shop.imports.import_file(path)
             with as_file(files("resources") / "demo" / PRODUCT_LIST) as path:
                 shop.products.import_cycles(path)
             shift_to_recent_months(shop, today or date.today())

@@ -7,6 +7,7 @@ import pandas as pd
 from engine.analysis.rfm import METRIC_COLUMNS
 from engine.customers.eligibility import dm_eligible_sql
 from engine.customers.search import search_ids
+from engine.dates import parse_day
 from engine.errors import InvalidInputError, NotFoundError
 from engine.imports import identity
 from engine.store.database import now_text
@@ -45,7 +46,12 @@ class CustomerService:
         frame = metrics.merge(profiles, on="customer_id", how="left")
         return frame[TABLE_COLUMNS]
 
-    def get(self, customer_id: int) -> dict:
+    def get(self, customer_id: int, as_of=None) -> dict:
+        """The customer's profile, with purchase_count, total_amount, first_purchase and
+        last_purchase over their valid orders on or before ``as_of`` (default: all)."""
+        until, params = "", (customer_id,)
+        if as_of is not None:
+            until, params = " AND order_date <= ?", (customer_id, parse_day(as_of).isoformat())
         rows = self.db.query(
             f"SELECT c.*, {ADDRESS_SQL} AS address, {DM_OK_SQL} AS dm_ok FROM customers c "
             "WHERE c.id = ?", (customer_id,))
@@ -56,8 +62,8 @@ class CustomerService:
         orders = pd.read_sql_query(
             "SELECT count(*) AS purchase_count, coalesce(sum(amount), 0) AS total_amount, "
             "min(order_date) AS first_purchase, max(order_date) AS last_purchase "
-            "FROM orders WHERE customer_id = ? AND status = 'valid'",
-            self.db.conn, params=(customer_id,))
+            "FROM orders WHERE customer_id = ? AND status = 'valid'" + until,
+            self.db.conn, params=params)
         customer.update(orders.iloc[0].to_dict())
         customer["sources"] = [r["source"] for r in self.db.query(
             "SELECT DISTINCT source FROM orders WHERE customer_id = ? ORDER BY source",

@@ -50,17 +50,18 @@ FIGURES = [("purchase_count", "購入回数"), ("total_amount", "累計購入額
            ("segment", "ランク"), ("cluster", "クラスター")]
 
 
-def load_customer(shop, customer_id: int) -> dict:
-    """Everything the detail pane shows, read on the worker thread."""
-    return {"customer": shop.customers.get(customer_id),
+def load_customer(shop, customer_id: int, as_of: date) -> dict:
+    """Everything the detail pane shows, read on the worker thread; the figures count
+    the orders up to the 基準日, the order list shows them all."""
+    return {"customer": shop.customers.get(customer_id, as_of),
             "orders": shop.customers.orders(customer_id),
             "products": shop.customers.product_history(customer_id),
             "touches": shop.touches.for_customer(customer_id),
             "source_labels": shop.formats.source_labels()}
 
 
-def figure_texts(customer: dict, metrics: dict | None, today: date) -> dict[str, str]:
-    """The RFM figures as shown: all-time counts, R value from today, rank from the list."""
+def figure_texts(customer: dict, metrics: dict | None, as_of: date) -> dict[str, str]:
+    """The RFM figures as shown: counts up to and R value from the 基準日, rank from the list."""
     shown = cell_format.text
     count = customer.get("purchase_count") or 0
     first, last = customer.get("first_purchase"), customer.get("last_purchase")
@@ -72,7 +73,7 @@ def figure_texts(customer: dict, metrics: dict | None, today: date) -> dict[str,
     if first and last:
         texts["tenure_days"] = shown("days", (date.fromisoformat(last)
                                               - date.fromisoformat(first)).days)
-        texts["recency_days"] = shown("days", (today - date.fromisoformat(last)).days)
+        texts["recency_days"] = shown("days", (as_of - date.fromisoformat(last)).days)
     if metrics:
         texts["segment"] = shown("cluster", metrics.get("segment")) or "ランク外"
         texts["cluster"] = shown("cluster", metrics.get("cluster"))
@@ -182,8 +183,10 @@ class CustomerDetail(QWidget):
     def show_customer(self, customer_id: int) -> None:
         # Queued on the engine thread before the load, so the memo is stored first.
         self.save_notes_if_edited()
-        self.ctx.run(self, lambda shop, progress, cancel: load_customer(shop, customer_id),
-                     self._show, failure=lambda _exc: self.clear())
+        as_of = self.ctx.as_of
+        self.ctx.run(self, lambda shop, progress, cancel: load_customer(shop, customer_id, as_of),
+                     lambda loaded: self._show(loaded, as_of),
+                     failure=lambda _exc: self.clear())
 
     def clear(self) -> None:
         self.save_notes_if_edited()
@@ -197,7 +200,7 @@ class CustomerDetail(QWidget):
         self._set_notes_text("")
         self._update_enabled()
 
-    def _show(self, loaded: dict) -> None:
+    def _show(self, loaded: dict, as_of: date) -> None:
         customer = loaded["customer"]
         self.customer = customer
         name = customer.get("name") or "（氏名なし）"
@@ -214,7 +217,7 @@ class CustomerDetail(QWidget):
         if sources:
             lines.append(f"購入元: {sources}")
         self.contact.setText("\n".join(lines))
-        texts = figure_texts(customer, self.metrics(int(customer["customer_id"])), date.today())
+        texts = figure_texts(customer, self.metrics(int(customer["customer_id"])), as_of)
         for key, value in self.figures.items():
             value.setText(texts[key])
         self.dm.setChecked(bool(customer["dm_manual"] if customer.get("dm_manual") is not None

@@ -36,7 +36,9 @@ LIST_COLUMNS = [
     Column("due", "フォロー", "yesno", 4),
     Column("dm_ok", "DM可", "yesno", 3),
 ]
-_METRICS = ["cluster", "recency_days", "due"]
+# A search finds customers by their contact details; what they bought is shown as of
+# the 基準日, as in the list (the search's own counts are over all orders).
+_METRICS = ["cluster", "purchase_count", "total_amount", "last_purchase", "recency_days", "due"]
 
 
 # The saved list: Japanese headers, codes as the shop reads them.
@@ -58,10 +60,11 @@ def export_frame(table: pd.DataFrame, customer_ids: list[int]) -> pd.DataFrame:
     return rows[list(EXPORT_COLUMNS)].rename(columns=EXPORT_COLUMNS)
 
 
-def load_customer_list(shop) -> pd.DataFrame:
-    """Every customer with a purchase, with cluster, R value, due flag and DM permission."""
-    table = shop.customers.table()
-    table["due"] = table["customer_id"].isin(shop.products.due_targets()["customer_id"])
+def load_customer_list(shop, as_of) -> pd.DataFrame:
+    """Every customer with a purchase by ``as_of``, with cluster, R value, due flag and
+    DM permission as of then."""
+    table = shop.customers.table(as_of)
+    table["due"] = table["customer_id"].isin(shop.products.due_targets(as_of)["customer_id"])
     return table
 
 
@@ -122,13 +125,14 @@ class CustomersTab(RefreshOnShow, QWidget):
         splitter.setSizes([self.view.horizontalHeader().length() + 24, 440])
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
-        self.watch(ctx)
+        self.watch(ctx, as_of=True)
 
     # --- loading ------------------------------------------------------------------
 
     def refresh(self) -> None:
         """Reload the list (and the open customer) from the database."""
-        self.ctx.run(self, lambda shop, progress, cancel: load_customer_list(shop),
+        as_of = self.ctx.as_of
+        self.ctx.run(self, lambda shop, progress, cancel: load_customer_list(shop, as_of),
                      self._on_loaded)
 
     def _on_loaded(self, table: pd.DataFrame) -> None:
@@ -172,8 +176,11 @@ class CustomersTab(RefreshOnShow, QWidget):
         if self._found is None:
             return self._base
         metrics = self._base.set_index("customer_id")[_METRICS]
-        rows = self._found.join(metrics, on="customer_id")
+        rows = self._found.drop(columns=[c for c in _METRICS if c in self._found.columns])
+        rows = rows.join(metrics, on="customer_id")
         rows["due"] = rows["due"].fillna(False).astype(bool)
+        rows[["purchase_count", "total_amount"]] = (
+            rows[["purchase_count", "total_amount"]].fillna(0).astype("int64"))
         return rows
 
     def apply_filters(self) -> None:

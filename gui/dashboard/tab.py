@@ -4,9 +4,8 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
-from PySide6.QtCore import QDate, Qt
-from PySide6.QtWidgets import QDateEdit, QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, \
-    QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from engine.dates import add_months, month_of
 from gui.dashboard.charts import has_yoy, paint_monthly_sales, paint_yoy
@@ -30,7 +29,7 @@ KPI_CARDS = [
     ("referral_count", "紹介数", "people", "紹介の記録があるとき"),
 ]
 DECOMPOSITION_COLUMNS = [
-    Column("month", "月", "text", 4),
+    Column("month", "月", "text", 9),
     Column("sales", "売上", "yen", 6),
     Column("buyers", "購入\n者数", "int", 3),
     Column("orders_per_buyer", "購入\n頻度", "ratio", 3),
@@ -40,6 +39,8 @@ DECOMPOSITION_COLUMNS = [
     Column("orders_per_buyer_yoy", "購入頻度\n前年比", "percent", 4),
     Column("average_order_value_yoy", "客単価\n前年比", "percent", 4),
 ]
+YOY_COLUMNS = [c.key for c in DECOMPOSITION_COLUMNS if c.key.endswith("_yoy")]
+RUNNING_MONTH = "（集計中）"
 CHART_MONTHS = 24
 DECOMPOSITION_MONTHS = 12
 
@@ -64,7 +65,7 @@ def load_dashboard(shop, as_of: date) -> dict:
                 monthly["month"].iloc[0] if len(monthly) else last)
     return {"kpis": shop.analysis.kpis(as_of), "monthly": monthly,
             "clusters": shop.segments.summary(as_of),
-            "decomposition": shop.analysis.decompose(first, last)}
+            "decomposition": shop.analysis.decompose(first, last, as_of)}
 
 
 class KpiCard(QFrame):
@@ -96,21 +97,6 @@ class DashboardTab(RefreshOnShow, QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.loaded: dict | None = None
-        today = date.today()
-        self.as_of = QDateEdit(QDate(today.year, today.month, today.day))
-        self.as_of.setCalendarPopup(True)
-        self.as_of.setDisplayFormat("yyyy-MM-dd")
-        self.as_of.dateChanged.connect(lambda _d: self.refresh())
-        today_button = QPushButton("今日")
-        today_button.clicked.connect(lambda: self.as_of.setDate(QDate.currentDate()))
-        self.status = QLabel()
-        top = QHBoxLayout()
-        top.addWidget(QLabel("基準日"))
-        top.addWidget(self.as_of)
-        top.addWidget(today_button)
-        top.addStretch(1)
-        top.addWidget(self.status)
-
         self.cards: dict[str, KpiCard] = {}
         cards = QGridLayout()
         for index, (key, caption, _kind, hint) in enumerate(KPI_CARDS):
@@ -130,7 +116,6 @@ class DashboardTab(RefreshOnShow, QWidget):
 
         body = QWidget()
         body_layout = QVBoxLayout(body)
-        body_layout.addLayout(top)
         body_layout.addLayout(cards)
         body_layout.addLayout(charts, 1)
         self.time_axis = TimeAxisPanel()
@@ -144,25 +129,20 @@ class DashboardTab(RefreshOnShow, QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(scroll)
-        self.watch(ctx)
-
-    def as_of_date(self) -> date:
-        return self.as_of.date().toPython()
+        self.watch(ctx, as_of=True)
 
     def refresh(self) -> None:
-        as_of = self.as_of_date()
-        self.status.setText("集計中…")
+        as_of = self.ctx.as_of
         self.ctx.run(self, lambda shop, p, c: load_dashboard(shop, as_of),
                      lambda loaded: self._show(as_of, loaded))
 
     def _show(self, as_of: date, loaded: dict) -> None:
-        if as_of != self.as_of_date():  # the date was changed while this was computed
+        if as_of != self.ctx.as_of:  # the date was changed while this was computed
             return
         self.loaded = loaded
         kpis = loaded["kpis"]
         for key, _caption, kind, _hint in KPI_CARDS:
             self.cards[key].value.setText(kpi_text(kpis.get(key), kind))
-        self.status.setText(f"{as_of.isoformat()} 時点")
         monthly, clusters = loaded["monthly"], loaded["clusters"]
         decomposition = loaded["decomposition"]
         if monthly.empty:
@@ -178,12 +158,12 @@ class DashboardTab(RefreshOnShow, QWidget):
         else:
             self.yoy_chart.show_message("前年の同じ月の売上がないため、前年比はまだ出せません。\n"
                                         "1年分以上のデータを取り込むと表示されます。")
-        self.decomposition.set_frame(_newest_first(decomposition))
+        self.decomposition.set_frame(_newest_first(marked_running(decomposition)))
         self.time_axis.clear()
 
     def load_time_axis(self) -> None:
         """Cohorts and entry products number every order, so they run only when asked."""
-        as_of = self.as_of_date()
+        as_of = self.ctx.as_of
         self.time_axis.compute_button.setEnabled(False)
         self.ctx.run(self, lambda shop, p, c: (shop.analysis.cohorts(as_of),
                                                shop.analysis.entry_products(as_of)),
@@ -191,8 +171,18 @@ class DashboardTab(RefreshOnShow, QWidget):
                      label="時間軸と入口商品を集計しています…")
 
     def _show_time_axis(self, as_of: date, cohorts, entry_products) -> None:
-        if as_of == self.as_of_date():
-            self.time_axis.show_frames(cohorts, entry_products)
+        if as_of == self.ctx.as_of:
+            self.time_axis.show_frames(cohorts, entry_products, as_of)
+
+
+def marked_running(decomposition: pd.DataFrame) -> pd.DataFrame:
+    """The decomposition as the table shows it: a month not over yet is labelled
+    「（集計中）」 and its 前年比 cells say 集計中, never a ratio of half a month."""
+    shown = decomposition.astype({c: object for c in YOY_COLUMNS})
+    running = ~decomposition["complete"].astype(bool)
+    shown.loc[running, "month"] = shown.loc[running, "month"] + RUNNING_MONTH
+    shown.loc[running, YOY_COLUMNS] = cell_format.RUNNING
+    return shown
 
 
 def _newest_first(frame: pd.DataFrame) -> pd.DataFrame:

@@ -1,9 +1,13 @@
 """The time axis on the dashboard: first-purchase cohorts and entry products (SPEC §3)."""
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QWidget
 
+from engine.dates import month_complete, month_index, month_of
+from gui.widgets.cell_format import RUNNING
 from gui.widgets.table_model import Column, TableModel
 from gui.widgets.table_view import apply_widths, table_view
 
@@ -19,12 +23,21 @@ ENTRY_COLUMNS = [
 ]
 
 
-def cohort_frame(cohorts: pd.DataFrame) -> tuple[pd.DataFrame, list[Column]]:
-    """The newest cohorts first, months-since columns renamed for the model."""
+def cohort_frame(cohorts: pd.DataFrame, as_of: date) -> tuple[pd.DataFrame, list[Column]]:
+    """The newest cohorts first, months-since columns renamed for the model. While the
+    as-of month is not over, its cells (which the engine leaves empty) say 集計中 and
+    its own cohort is labelled so: an empty cell there would look like a drop-off."""
     months = [c for c in cohorts.columns if isinstance(c, int) and c < COHORT_MONTHS]
     frame = cohorts[["cohort", "customers", *months]].tail(COHORT_ROWS).iloc[::-1]
+    frame = frame.astype({m: object for m in months})
+    running = month_of(as_of)
+    if not month_complete(running, as_of):
+        since = month_index(running) - frame["cohort"].map(month_index)
+        for m in months:
+            frame.loc[since == m, m] = RUNNING
+        frame.loc[since == 0, "cohort"] = running + "（集計中）"
     frame = frame.rename(columns={m: f"m{m}" for m in months}).reset_index(drop=True)
-    columns = [Column("cohort", "初回購入月", "text", 5), Column("customers", "人数", "int", 3)]
+    columns = [Column("cohort", "初回購入月", "text", 8), Column("customers", "人数", "int", 3)]
     columns += [Column(f"m{m}", "同月" if m == 0 else f"{m}か月後", "percent", 4) for m in months]
     return frame, columns
 
@@ -62,8 +75,9 @@ class TimeAxisPanel(QWidget):
         self.entry.set_frame(pd.DataFrame(columns=[c.key for c in ENTRY_COLUMNS]))
         self.compute_button.setEnabled(True)
 
-    def show_frames(self, cohorts: pd.DataFrame, entry_products: pd.DataFrame) -> None:
-        frame, columns = cohort_frame(cohorts)
+    def show_frames(self, cohorts: pd.DataFrame, entry_products: pd.DataFrame,
+                    as_of: date) -> None:
+        frame, columns = cohort_frame(cohorts, as_of)
         self.cohorts.set_frame(frame, columns)
         apply_widths(self.cohort_view, columns)
         self.entry.set_frame(entry_products.sort_values(

@@ -139,9 +139,11 @@ class RulesPage(QWidget):
         buttons.addStretch(1)
         buttons.addWidget(self.save_button)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("最終購入からの経過日数が範囲に入ったお客様に、月初から指定日数後に"
-                                "フォローします。セルをダブルクリックして編集します。"
-                                "DM不可のお客様にはDMのタスクを作りません。"))
+        intro = QLabel("最終購入からの経過日数が範囲に入ったお客様に、月初から指定日数後に"
+                       "フォローします。セルをダブルクリックして編集します。"
+                       "DM不可のお客様にはDMのタスクを作りません。")
+        intro.setWordWrap(True)  # one line of it would not fit a laptop's screen
+        layout.addWidget(intro)
         layout.addWidget(self.view, 1)
         layout.addLayout(buttons)
         self._update_buttons()

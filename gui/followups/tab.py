@@ -83,7 +83,8 @@ class ClusterPage(QWidget):
         layout.addLayout(body, 1)
 
     def refresh(self) -> None:
-        self.ctx.run(self, lambda shop, p, c: (shop.segments.summary(),
+        as_of = self.ctx.as_of
+        self.ctx.run(self, lambda shop, p, c: (shop.segments.summary(as_of),
                                                shop.segments.percentages()), self._show)
 
     def _show(self, loaded) -> None:
@@ -123,7 +124,9 @@ class Top1Page(QWidget):
         layout.addWidget(self.view, 1)
 
     def refresh(self) -> None:
-        self.ctx.run(self, lambda shop, p, c: shop.followups.top1_list(), self.model.set_frame)
+        as_of = self.ctx.as_of
+        self.ctx.run(self, lambda shop, p, c: shop.followups.top1_list(as_of),
+                     self.model.set_frame)
 
 
 class FollowupTab(RefreshOnShow, QWidget):
@@ -141,7 +144,7 @@ class FollowupTab(RefreshOnShow, QWidget):
         self.pages.addTab(self.rules, "フォロールール")
         layout = QVBoxLayout(self)
         layout.addWidget(self.pages)
-        self.watch(ctx)
+        self.watch(ctx, as_of=True)
 
     def refresh(self) -> None:
         for page in (self.clusters, self.tasks, self.top1, self.rules):

@@ -86,8 +86,11 @@ class LabelTargetsPage(QWidget):
                                       "接触履歴に残し、今月のDMフォローを完了にします。")
         self.record_button.clicked.connect(self.record_sent)
         self.record_button.setEnabled(False)
-        self.outlines = QCheckBox("ラベルの枠線も印刷する（白紙に試し刷りして位置を確かめる用。記録はしません）")
+        self.outlines = QCheckBox("ラベルの枠線も印刷する（試し刷り用）")
+        self.outlines.setToolTip("白紙に試し刷りして、ラベルの位置を確かめるときに使います。"
+                                 "枠線付きの印刷は発送の記録に使えません。")
         self.barcode_note = QLabel()
+        self.barcode_note.setWordWrap(True)
 
         self.model = TableModel(TARGET_COLUMNS, self)
         self.view = table_view(self.model)
@@ -100,37 +103,50 @@ class LabelTargetsPage(QWidget):
         grid.addWidget(self.summary, 1, 0, 1, 3)
         grid.setColumnStretch(1, 1)
 
+        # The choice, the label settings and the list each get a box of their own, the
+        # choice above the other two: side by side they needed a 1,500-pixel window.
         paper = QGroupBox("宛名ラベル")
         grid = QGridLayout(paper)
         grid.addWidget(QLabel("用紙"), 0, 0)
-        grid.addWidget(self.sheet, 0, 1)
-        grid.addWidget(add_sheet, 0, 2)
-        grid.addWidget(QLabel("開始位置"), 0, 3)
-        grid.addWidget(self.start, 0, 4)
-        grid.addWidget(QLabel("印刷位置の補正 横"), 1, 0)
-        grid.addWidget(self.offset_x, 1, 1)
+        grid.addWidget(self.sheet, 0, 1, 1, 3)
+        grid.addWidget(add_sheet, 0, 4)
+        grid.addWidget(QLabel("開始位置"), 0, 5)
+        grid.addWidget(self.start, 0, 6)
+        grid.addWidget(QLabel("印刷位置の補正"), 1, 0)
+        grid.addWidget(QLabel("横"), 1, 1)
+        grid.addWidget(self.offset_x, 1, 2)
         grid.addWidget(QLabel("縦"), 1, 3)
         grid.addWidget(self.offset_y, 1, 4)
-        grid.addWidget(self.barcode_note, 2, 0, 1, 5)
-        grid.addWidget(self.outlines, 3, 0, 1, 5)
-        grid.addWidget(self.record_button, 4, 0, 1, 2)
-        buttons = QHBoxLayout()
-        add_buttons(buttons, [("ラベルの印刷プレビュー…", self.preview_labels),
-                              ("ラベルを印刷…", self.print_labels),
-                              ("ラベルをPDFに保存…", lambda: self.save_labels_pdf())])
-        buttons.addSpacing(24)
-        add_buttons(buttons, [("リストの印刷プレビュー…", self.preview_list),
-                              ("リストをPDFに保存…", lambda: self.save_list_pdf()),
-                              ("リストをExcel・CSVに保存…", lambda: self.export_list())])
-        buttons.addStretch(1)
+        grid.addWidget(self.outlines, 2, 0, 1, 7)
+        grid.addWidget(self.barcode_note, 3, 0, 1, 7)
+        label_buttons = QHBoxLayout()
+        add_buttons(label_buttons, [("印刷プレビュー…", self.preview_labels),
+                                    ("印刷…", self.print_labels),
+                                    ("PDFに保存…", lambda: self.save_labels_pdf())])
+        label_buttons.addStretch(1)
+        label_buttons.addWidget(self.record_button)
+        grid.addLayout(label_buttons, 4, 0, 1, 7)
+        grid.setColumnStretch(7, 1)
+        target_list = QGroupBox("対象者リスト")
+        list_buttons = QVBoxLayout(target_list)
+        add_buttons(list_buttons, [("印刷プレビュー…", self.preview_list),
+                                   ("PDFに保存…", lambda: self.save_list_pdf()),
+                                   ("Excel・CSVに保存…", lambda: self.export_list())])
+        list_buttons.addStretch(1)
 
         layout = QVBoxLayout(self)
-        top = QHBoxLayout()
-        top.addWidget(choose, 3)
-        top.addWidget(paper, 2)
-        layout.addLayout(top)
-        layout.addLayout(buttons)
+        layout.addWidget(choose)
+        below = QHBoxLayout()
+        below.addWidget(paper, 1)
+        below.addWidget(target_list)
+        layout.addLayout(below)
         layout.addWidget(self.view, 1)
+        # Clusters, R values and purchase cycles of the shown targets are as of the 基準日.
+        ctx.as_of_changed.connect(self._as_of_changed)
+
+    def _as_of_changed(self) -> None:
+        if self.selection is not None:
+            self.load_targets()
 
     # --- settings ------------------------------------------------------------------
 
@@ -208,7 +224,8 @@ class LabelTargetsPage(QWidget):
             self.model.set_frame(selection.targets.assign(postal_code=shown_postal))
             self.summary.setText(selection.summary())
 
-        self.ctx.run(self, lambda shop, p, c: shop.printing.targets(**choice), shown,
+        as_of = self.ctx.as_of
+        self.ctx.run(self, lambda shop, p, c: shop.printing.targets(**choice, as_of=as_of), shown,
                      label="対象を選んでいます…")
 
     def _targets(self):

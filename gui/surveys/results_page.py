@@ -49,7 +49,7 @@ class SurveyResultsPage(QWidget):
         layout.addWidget(self.view, 1)
 
     def set_results(self, survey: Survey | None, results: list[QuestionResult]) -> None:
-        """Show ``survey``'s results (clusters as of today), keeping the chosen question."""
+        """Show ``survey``'s results (clusters as of the 基準日), keeping the chosen question."""
         keep = self.question_box.currentIndex()
         self.survey, self.results = survey, results
         self.question_box.blockSignals(True)
@@ -96,15 +96,16 @@ class SurveyResultsPage(QWidget):
         def written(count: int) -> None:
             QMessageBox.information(self, "アンケート",
                                     f"{count}件の回答を書き出しました。\n{target.name}")
+        as_of = self.ctx.as_of
         self.ctx.run(self, lambda shop, progress, cancel: shop.surveys.export_answers(
-            survey_id, target), written)
+            survey_id, target, as_of), written)
 
 
 def _summary(result: QuestionResult) -> str:
     table = result.table
     if result.question.kind == "choice":
         return (f"回答 {table['合計'].iloc[-1]}件。数字は人数、（ ）内はクラスターごとの割合です。"
-                "クラスターは今日時点の購入実績で分けています。")
+                "クラスターは基準日時点の購入実績で分けています。")
     if result.question.kind == "scale":
         q = result.question
         return (f"回答 {table['回答数'].iloc[-1]}件。{q.scale_min}〜{q.scale_max}の平均と、"

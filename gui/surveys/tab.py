@@ -60,8 +60,9 @@ class SurveyPages:
     results: list[QuestionResult] = field(default_factory=list)
 
 
-def load_survey_pages(shop, survey_id: int | None) -> SurveyPages:
-    """On the engine thread: the list, and survey ``survey_id`` (the newest when it is gone)."""
+def load_survey_pages(shop, survey_id: int | None, as_of) -> SurveyPages:
+    """On the engine thread: the list, and survey ``survey_id`` (the newest when it is
+    gone) with its results by the respondents' clusters as of ``as_of``."""
     surveys = shop.surveys.list_surveys()
     ids = [row["id"] for row in surveys]
     if survey_id not in ids:
@@ -69,7 +70,8 @@ def load_survey_pages(shop, survey_id: int | None) -> SurveyPages:
     if survey_id is None:
         return SurveyPages(surveys)
     return SurveyPages(surveys, shop.surveys.get(survey_id),
-                       shop.surveys.answer_counts(survey_id), shop.surveys.results(survey_id))
+                       shop.surveys.answer_counts(survey_id),
+                       shop.surveys.results(survey_id, as_of))
 
 
 class SurveysTab(RefreshOnShow, QWidget):
@@ -128,7 +130,7 @@ class SurveysTab(RefreshOnShow, QWidget):
         splitter.setSizes([260, 900])
         layout = QHBoxLayout(self)
         layout.addWidget(splitter)
-        self.watch(ctx)
+        self.watch(ctx, as_of=True)
 
     def refresh(self) -> None:
         """Reload everything on the engine thread (after an import, an answer, an edit …)."""
@@ -145,7 +147,8 @@ class SurveysTab(RefreshOnShow, QWidget):
 
     def _load(self, survey_id: int | None) -> None:
         self._wanted = survey_id
-        self._loads.run(lambda shop: load_survey_pages(shop, survey_id), self._show)
+        as_of = self.ctx.as_of
+        self._loads.run(lambda shop: load_survey_pages(shop, survey_id, as_of), self._show)
 
     def _show(self, pages: SurveyPages) -> None:
         survey = self.survey = pages.survey

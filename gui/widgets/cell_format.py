@@ -20,7 +20,8 @@ yesno          ○ / ×                       a flag
 cluster …      TOP1%, メール …              a code, shown by its Japanese label
 =============  ==========================  ===========================================
 
-Missing values (None, NaN, pd.NA, NaT) show as "". Numbers are right-aligned,
+Missing values (None, NaN, pd.NA, NaT) show as "". ``RUNNING`` (a figure of a month
+not over yet, which would read as a collapse) shows as 「集計中」. Numbers are right-aligned,
 flags centred, everything else left-aligned. Code kinds sort in the order of their
 labels (TOP1% before TOP10% …), not alphabetically by code.
 """
@@ -72,6 +73,15 @@ class Share(NamedTuple):
     total: int
 
 
+class _Running:
+    def __repr__(self) -> str:
+        return "RUNNING"
+
+
+RUNNING = _Running()
+RUNNING_TEXT = "集計中"
+
+
 def is_missing(value) -> bool:
     return value is None or value is pd.NA or value is pd.NaT \
         or (isinstance(value, (float, np.floating)) and math.isnan(value))
@@ -120,6 +130,8 @@ def text(kind: str, value, labels: Mapping[str, str] | None = None) -> str:
     kind instead of the policy's own (an order's source: the shop's presets)."""
     if is_missing(value):
         return ""
+    if value is RUNNING:
+        return RUNNING_TEXT
     if kind in CODE_LABELS:
         names = CODE_LABELS[kind] if labels is None else labels
         return names.get(value, str(value))

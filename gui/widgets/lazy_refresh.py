@@ -13,8 +13,11 @@ class RefreshOnShow:
 
     _stale = True
 
-    def watch(self, ctx) -> None:
+    def watch(self, ctx, *, as_of: bool = False) -> None:
+        """Reload on ``data_changed``; with ``as_of`` also when the 基準日 changes."""
         ctx.data_changed.connect(self.mark_stale)
+        if as_of:
+            ctx.as_of_changed.connect(self.mark_stale)
 
     def mark_stale(self) -> None:
         self._stale = True

@@ -42,8 +42,9 @@ def test_kpi_prints_japanese_labels_and_months(capsysbinary, db):
     assert "紹介数: 記録なし" in lines
     sales = sample_orders().groupby("month")["amount"].sum()
     rows = lines[lines.index("月,売上,新規,リピート,注文数,購入者数") + 1:]
+    # November has only begun on the as-of date: marked, not shown as a month of no sales.
     assert [r.split(",")[:2] for r in rows] == [[m, str(v)] for m, v in sales.items()] + [
-        ["2025-11", "0"]]
+        ["2025-11（集計中）", "0"]]
 
 
 def test_decompose_csv_with_api_columns(capsysbinary, db, tmp_path):
@@ -51,7 +52,7 @@ def test_decompose_csv_with_api_columns(capsysbinary, db, tmp_path):
                          "--db", db)
     assert (code, err) == (0, "")
     rows = list(csv.DictReader(io.StringIO(out.lstrip("\ufeff"))))
-    assert list(rows[0]) == DECOMPOSITION_COLUMNS
+    assert list(rows[0]) == [c for c in DECOMPOSITION_COLUMNS if c != "complete"]
     expected = sample_orders().groupby("month")["amount"].sum()
     assert [(r["month"], int(r["sales"])) for r in rows] == list(expected.items())
     assert {r["sales_yoy"] for r in rows} == {""} and {r["beat_two_months"] for r in rows} == {"0"}
@@ -60,6 +61,16 @@ def test_decompose_csv_with_api_columns(capsysbinary, db, tmp_path):
                "--out", out_file)[0] == 0
     assert out_file.read_bytes().startswith(b"\xef\xbb\xbf")
     assert len(out_file.read_text(encoding="utf-8-sig").splitlines()) == 3
+
+
+def test_decompose_marks_the_month_not_over_and_gives_it_no_ratio(capsysbinary, db):
+    code, out, err = run(capsysbinary, "decompose", "--from", "2025-10", "--to", "2025-10",
+                         "--as-of", "2025-10-15", "--db", db)
+    assert (code, err) == (0, "")
+    [row] = csv.DictReader(io.StringIO(out.lstrip("\ufeff")))
+    assert row["month"] == "2025-10（集計中）" and row["sales_yoy"] == ""
+    expected = sample_orders().query("'2025-10-01' <= date <= '2025-10-15'")
+    assert int(row["sales"]) == expected["amount"].sum()
 
 
 @pytest.mark.parametrize("argv, message", [

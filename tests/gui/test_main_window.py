@@ -165,3 +165,151 @@ def test_f1_opens_the_monthly_routine_guide(qtbot):
     text = guides[0].text.toPlainText()
     assert "毎月の流れ" in text and "Ctrl+F" in text and "PDFを保存しただけでは" in text
     guides[0].close()
+
+
+def test_one_as_of_date_for_every_tab(qtbot):
+    """The 基準日 above the tabs: each tab's figures follow it, and 今日 brings it back."""
+    from datetime import date
+
+    import pandas as pd
+    from PySide6.QtCore import QDate
+
+    from tests.support.sample_shop import sample_shop, settle
+    from tests.support.snapshot import SAMPLES
+
+    truth = pd.read_csv(SAMPLES / "truth.csv")
+    window = MainWindow(AppContext(sample_shop()))
+    qtbot.addWidget(window)
+    window.resize(1280, 700)
+    window.show()
+    bar = window.as_of_bar
+    assert bar.date_edit.date().toPython() == date.today() == window.ctx.as_of
+    assert not bar.today_button.isEnabled()
+    day = date(2025, 8, 31)
+    with qtbot.waitSignal(window.ctx.as_of_changed):
+        bar.date_edit.setDate(QDate(2025, 8, 31))
+    assert window.ctx.as_of == day and bar.today_button.isEnabled()
+    settle(qtbot)
+    customers = int((truth["first_purchase"] <= day.isoformat()).sum())
+    assert 0 < customers < len(truth)
+    assert window.tab("ダッシュボード").loaded["kpis"]["customers"] == customers
+
+    window.tabs.setCurrentWidget(window.tab("顧客"))
+    settle(qtbot)
+    listed = window.tab("顧客")
+    listed.model.show_all()
+    assert listed.model.rowCount() == customers
+    shop = window.ctx.shop
+    # A customer who also bought after the 基準日: the detail counts only what came before.
+    later = truth[(truth["first_purchase"] <= "2025-08-31") & (truth["last_purchase"] > "2025-08-31")]
+    customer_id = on_engine(lambda: shop.db.scalar(
+        "SELECT customer_id FROM orders WHERE name = ? LIMIT 1", (later.iloc[0]["name"],)))
+    before = on_engine(lambda: shop.db.query(
+        "SELECT count(*) AS n, max(order_date) AS last FROM orders WHERE customer_id = ? "
+        "AND status = 'valid' AND order_date <= '2025-08-31'", (customer_id,)))[0]
+    listed.detail.show_customer(customer_id)
+    settle(qtbot)
+    assert listed.detail.figures["purchase_count"].text() == f"{before['n']}回"
+    recency = (day - date.fromisoformat(before["last"])).days
+    assert listed.detail.figures["recency_days"].text() == f"{recency}日"
+
+    window.tabs.setCurrentWidget(window.tab("セグメント・フォロー"))
+    settle(qtbot)
+    assert int(window.tab("セグメント・フォロー").clusters.model.frame["customers"].sum()) == customers
+
+    printing = window.tab("印刷")
+    window.tabs.setCurrentWidget(printing)
+    labels = printing.labels
+    for box in labels.cluster_boxes.values():
+        box.setChecked(True)
+    labels.load_targets()
+    settle(qtbot)
+    targets_then = labels.model.rowCount()
+    # Back to today: every customer has bought by now, and the shown targets reload.
+    bar.today_button.click()
+    assert window.ctx.as_of == date.today() and not bar.today_button.isEnabled()
+    settle(qtbot)
+    assert labels.model.rowCount() > targets_then
+    window.tabs.setCurrentWidget(window.tab("ダッシュボード"))
+    settle(qtbot)
+    assert window.tab("ダッシュボード").loaded["kpis"]["customers"] == len(truth)
+
+
+# What a window may take: 1366×768 less a 40-pixel taskbar, and 1920×1080 at 150 %
+# less a 72-pixel taskbar (1280×672 in the scaled pixels widgets are laid out in).
+SCREENS = {"1366×768": (1366, 728), "1920×1080 at 150%": (1280, 672)}
+# A title bar and frame around the window.
+FRAME = (16, 40)
+
+
+@pytest.fixture
+def real_look(qapp):
+    """Sizes as the user sees them: the program's font and style (tests otherwise run
+    with Qt's defaults, whose narrower fallback font hid a 1,531-pixel window)."""
+    from gui.app import setup_application
+
+    font, style = qapp.font(), qapp.style().name()
+    setup_application()
+    yield
+    qapp.setFont(font)
+    qapp.setStyle(style)
+
+
+@pytest.mark.parametrize("screen", SCREENS)
+def test_every_tab_fits_a_laptop_screen(qtbot, real_look, screen):
+    from PySide6.QtCore import QSize
+
+    from tests.support.sample_shop import sample_shop, settle
+
+    available = QSize(*SCREENS[screen])
+    window = MainWindow(AppContext(sample_shop()))
+    qtbot.addWidget(window)
+    window.show()
+    for index in range(window.tabs.count()):
+        window.tabs.setCurrentIndex(index)
+        settle(qtbot)
+        needed = window.minimumSizeHint() + QSize(*FRAME)
+        assert needed.width() <= available.width(), window.tabs.tabText(index)
+        assert needed.height() <= available.height(), window.tabs.tabText(index)
+
+
+def test_the_first_window_is_sized_from_the_screen(qtbot):
+    from PySide6.QtCore import QSize
+
+    from gui.main_window import FRAME_ROOM, initial_size
+
+    assert FRAME_ROOM == QSize(*FRAME)
+    assert initial_size(QSize(1366, 728)) == QSize(1280, 688)
+    assert initial_size(QSize(1280, 672)) == QSize(1264, 632)
+    assert initial_size(QSize(2560, 1400)) == QSize(1280, 820)
+    window = MainWindow(AppContext(engine_shop()))
+    qtbot.addWidget(window)
+    # The offscreen test screen is 800×800: the window asks for no more than fits
+    # (its minimum size may still make it wider).
+    assert window.height() <= window.screen().availableGeometry().height() - 40
+
+
+def test_cluster_checkboxes_are_never_cut(qtbot, real_look):
+    from tests.support.sample_shop import settle
+
+    window = MainWindow(AppContext(engine_shop()))
+    qtbot.addWidget(window)
+    # As a maximised window on a 1366×768 screen: the window manager, not the layout,
+    # decides the size.
+    window.setFixedSize(1366, 728)
+    window.show()
+    window.tabs.setCurrentWidget(window.tab("印刷"))
+    settle(qtbot)
+    boxes = window.tab("印刷").labels.cluster_boxes
+    assert [box.text() for box in boxes.values()][:2] == ["TOP1%", "TOP10%"]
+    for box in boxes.values():
+        assert box.isVisible() and box.width() >= box.sizeHint().width(), box.text()
+
+
+def test_the_as_of_date_does_not_take_the_first_keystrokes(qtbot):
+    window = MainWindow(AppContext(engine_shop()))
+    qtbot.addWidget(window)
+    window.show()
+    with qtbot.waitActive(window):
+        window.activateWindow()
+    assert window.focusWidget() is window.tabs.tabBar()

@@ -1,4 +1,6 @@
 """First start: the welcome dialog offers the demo shop, which opens with its data."""
+from datetime import date
+
 import pytest
 
 import engine
@@ -6,7 +8,8 @@ from gui import startup
 from gui.context import AppContext
 from gui.main_window import MainWindow
 from gui.startup import WelcomeDialog, choose_first_database, database_to_open
-from tests.support.engine_side import engine_shop
+from engine.dates import add_months, month_of
+from tests.support.engine_side import engine_shop, on_engine
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 
@@ -33,9 +36,18 @@ def test_first_start_with_the_demo_shop_shows_its_customers(qtbot, home, monkeyp
     assert path == home / "otokui_demo.db" and path.is_file()
     window = MainWindow(AppContext(engine_shop(path)))
     qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: window.counts_label.text() == "顧客 148人　注文 179件", timeout=10000)
+    # The welcome dialog promised these: 345 customers, 27 months up to last month.
+    qtbot.waitUntil(lambda: window.counts_label.text() == "顧客 345人　注文 713件", timeout=10000)
+    assert "架空のお客様345人と先月までの27か月分の注文" in " ".join(
+        label.text() for label in WelcomeDialog().findChildren(startup.QLabel))
+    months = on_engine(lambda: window.ctx.shop.db.query(
+        "SELECT count(DISTINCT substr(order_date, 1, 7)) AS months, "
+        "max(order_date) AS newest FROM orders"))[0]
+    assert months["months"] == 27
+    assert months["newest"][:7] == add_months(month_of(date.today()), -1)
     assert window.windowTitle() == "Otokui（お得意様） — otokui_demo.db"
-    qtbot.waitUntil(lambda: window.tab("取込").history.rowCount() == 24)
+    qtbot.waitUntil(lambda: window.tab("取込").history.rowCount() == 30)
+    assert window.as_of_bar.overdue.text() == ""  # the demo is up to date
     window.ctx.close()
 
 

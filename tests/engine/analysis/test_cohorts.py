@@ -33,9 +33,19 @@ def test_cohort_table_by_hand(table):
     assert table["cohort"].tolist() == ["2025-01", "2025-02", "2025-03"]
     assert table["customers"].tolist() == [3, 1, 1]
     jan, feb, mar = (row[[0, 1, 2]].tolist() for _, row in table.iterrows())
+    # March is not over on the 15th: its cells stay empty rather than read as 0%.
+    assert jan[:2] == pytest.approx([1 / 3, 1 / 3]) and math.isnan(jan[2])
+    assert feb[0] == 0 and math.isnan(feb[1]) and math.isnan(feb[2])
+    assert all(math.isnan(share) for share in mar)
+
+
+def test_the_as_of_month_counts_once_it_is_over(tmp_path):
+    table = tiny_shop(tmp_path, ROWS).analysis.cohorts("2025-03-31")
+    assert table["customers"].tolist() == [3, 1, 2]  # U joins the 2025-03 cohort
+    jan, feb, mar = (row[[0, 1, 2]].tolist() for _, row in table.iterrows())
     assert jan == pytest.approx([1 / 3, 1 / 3, 1 / 3])
     assert feb[:2] == [0, 1] and math.isnan(feb[2])
-    assert mar[0] == 0 and math.isnan(mar[1]) and math.isnan(mar[2])
+    assert mar[0] == 0 and math.isnan(mar[1])
 
 
 def test_later_as_of_opens_later_months(tmp_path):

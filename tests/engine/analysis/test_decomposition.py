@@ -3,7 +3,7 @@ import math
 
 import pytest
 
-from engine.analysis.decomposition import DECOMPOSITION_COLUMNS
+from engine.analysis.decomposition import DECOMPOSITION_COLUMNS, display_table
 from engine.errors import OtokuiError
 from tests.support.tiny_shop import tiny_shop
 
@@ -87,6 +87,24 @@ def test_months_without_a_prior_year_or_without_sales(shop):
     assert (may["sales"], may["buyers"]) == (0, 0)
     assert math.isnan(may["orders_per_buyer"]) and math.isnan(may["average_order_value"])
     assert math.isnan(may["sales_yoy"]) and not may["beat_two_months"]
+
+
+def test_a_month_not_over_has_no_ratio_and_is_marked(shop):
+    """Half of April against the whole April of last year is no 前年比."""
+    table = shop.analysis.decompose("2025-03", "2025-04", as_of="2025-04-15").set_index("month")
+    assert table["complete"].tolist() == [True, False]
+    april = table.loc["2025-04"]
+    assert april["sales"] == 0  # X's order of 04-30 is after the as-of date
+    for column in ("sales_yoy", "buyers_yoy", "orders_per_buyer_yoy", "average_order_value_yoy"):
+        assert math.isnan(april[column]), column
+    assert not april["beat_two_months"]
+    assert table.loc["2025-03", "sales_yoy"] == pytest.approx(16 / 15)
+    shown = display_table(table.reset_index())
+    assert shown["month"].tolist() == ["2025-03", "2025-04（集計中）"]
+    assert "complete" not in shown.columns
+    # Once April is over, its ratio is there (200 against 100).
+    over = shop.analysis.decompose("2025-04", "2025-04", as_of="2025-04-30")
+    assert over["complete"].tolist() == [True] and over["sales_yoy"].tolist() == [2]
 
 
 def test_a_month_without_sales_after_one_with_sales_has_ratio_zero(shop):

@@ -76,8 +76,10 @@ def test_kpis_of_an_empty_shop(tmp_path):
 
 def test_monthly_sales_split_new_and_repeat(shop):
     table = shop.analysis.monthly_sales(AS_OF, months=4)
-    assert list(table.columns) == ["month", "sales", "new_sales", "repeat_sales", "orders", "buyers"]
-    assert table.to_dict("records") == [
+    assert list(table.columns) == ["month", "complete", "sales", "new_sales", "repeat_sales",
+                                   "orders", "buyers"]
+    assert table["complete"].all()  # 2025-06-30 ends June
+    assert table.drop(columns="complete").to_dict("records") == [
         {"month": "2025-03", "sales": 5200, "new_sales": 5200, "repeat_sales": 0,
          "orders": 2, "buyers": 2},
         # G's 08:00 order is the first even though it was listed (and imported) second.
@@ -98,6 +100,15 @@ def test_monthly_sales_default_is_24_months_with_empty_months_zero(shop):
     assert (row["sales"], row["new_sales"], row["repeat_sales"]) == (2000, 0, 2000)
     assert table.set_index("month").loc["2024-02", "sales"] == 0
     assert table["sales"].sum() == 18800
+
+
+def test_the_as_of_month_is_marked_unfinished_until_its_last_day(shop):
+    """Sales so far in the running month are not a collapse: the month says it is not over."""
+    running = shop.analysis.monthly_sales("2025-06-10", months=2)
+    assert running["month"].tolist() == ["2025-05", "2025-06"]
+    assert running["complete"].tolist() == [True, False]
+    assert running["sales"].tolist() == [2000, 3000]  # June so far: A's order of the 1st
+    assert shop.analysis.monthly_sales("2025-06-30", months=1)["complete"].tolist() == [True]
 
 
 def test_monthly_sales_needs_at_least_one_month(shop):

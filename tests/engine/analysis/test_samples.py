@@ -53,7 +53,9 @@ def test_monthly_sales_match_the_files(shop):
     expected["repeat_sales"] = expected["sales"] - expected["new_sales"]
     table = shop.analysis.monthly_sales(AS_OF, months=5).set_index("month")
     assert list(table.index) == MONTHS + ["2025-11"]
-    assert table.loc["2025-11"].tolist() == [0, 0, 0, 0, 0]
+    # As of 2025-11-01 November has just begun: not a month without sales.
+    assert table.loc["2025-11"].tolist() == [False, 0, 0, 0, 0, 0]
+    assert table.loc[MONTHS, "complete"].all()
     for column in ["sales", "new_sales", "repeat_sales", "orders", "buyers"]:
         assert table.loc[MONTHS, column].tolist() == expected.loc[MONTHS, column].tolist(), column
     assert expected["repeat_sales"].sum() > 0
@@ -97,7 +99,8 @@ def test_cohorts_match_the_files(shop):
     assert np.nansum(shares) == pytest.approx(sum(
         people.nunique() / table.loc[c, "customers"]
         for (c, _), people in again.groupby(["cohort", "since"])["person"]))
-    opened = np.arange(5)[None, :] <= (4 - np.arange(4))[:, None]
+    # November (month 4 − cohort) has begun but is not over on 2025-11-01: not opened.
+    opened = np.arange(5)[None, :] <= (3 - np.arange(4))[:, None]
     assert (np.isnan(shares) == ~opened).all()
 
 

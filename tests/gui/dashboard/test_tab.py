@@ -1,9 +1,10 @@
 """ダッシュボード on the sample shop: KPI cards and charts show what the engine computes."""
+import math
 from datetime import date, timedelta
 
 import pandas as pd
 import pytest
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import Qt
 
 from gui.context import AppContext
 from gui.dashboard.tab import KPI_CARDS, DashboardTab, kpi_text
@@ -16,12 +17,13 @@ AS_OF = date.fromisoformat(meta()["as_of"])  # 2025-11-01
 TRUTH = pd.read_csv(SAMPLES / "truth.csv")
 
 
-def make_tab(qtbot, shop):
-    tab = DashboardTab(AppContext(shop))
+def make_tab(qtbot, shop, as_of=AS_OF):
+    ctx = AppContext(shop)
+    ctx.set_as_of(as_of)
+    tab = DashboardTab(ctx)
     qtbot.addWidget(tab)
     tab.resize(1280, 800)
     tab.show()
-    tab.as_of.setDate(QDate(AS_OF.year, AS_OF.month, AS_OF.day))
     settle(qtbot)
     return tab
 
@@ -73,12 +75,14 @@ def test_cluster_chart_and_decomposition_table(tab, qtmodeltester):
     assert sum(p.get_width() for p in share_axes.patches) == pytest.approx(100)
     model = tab.decomposition
     qtmodeltester.check(model)
-    assert model.index(0, 0).data() == "2025-11"  # newest first
+    # newest first; on 2025-11-01 November has only begun
+    assert model.index(0, 0).data() == "2025-11（集計中）"
+    assert [model.index(0, c).data() for c in range(5, 9)] == ["集計中"] * 4
     october = model.frame.index[model.frame["month"] == "2025-10"][0]
     assert model.index(int(october), 1).data() == "¥732,900"
     assert int(model.frame["sales"].sum()) == int(TRUTH["total_amount"].sum())
     # a year earlier there were no sales, so no ratio is claimed
-    assert model.frame["sales_yoy"].isna().all()
+    assert model.frame["sales_yoy"].iloc[1:].isna().all()
     assert "前年比はまだ出せません" in tab.yoy_chart.figure.texts[0].get_text()
 
 
@@ -124,3 +128,42 @@ def test_time_axis_shows_cohorts_and_entry_products(qtbot, tab, qtmodeltester):
     assert panel.entry.data(panel.entry.index(0, 3)) == f"{top['f2_conversion'] * 100:.1f}%"
     qtmodeltester.check(panel.cohorts)
     qtmodeltester.check(panel.entry)
+
+
+def test_the_running_month_is_marked_not_drawn_as_a_collapse(qtbot):
+    """A year after the samples, on 2026-10-05: October 2026 has hardly begun."""
+    tab = make_tab(qtbot, sample_shop(), as_of=date(2026, 10, 5))
+    monthly = tab.loaded["monthly"]
+    assert monthly["month"].iloc[-1] == "2026-10" and not monthly["complete"].iloc[-1]
+    axes = tab.sales_chart.figure.axes[0]
+    months = len(monthly)
+    new_bars, repeat_bars = axes.patches[:months], axes.patches[months:]
+    for bars in (new_bars, repeat_bars):
+        assert bars[-1].get_hatch() == "///" and bars[-1].get_alpha() == 0.35
+        assert all(bar.get_hatch() is None for bar in bars[:-1])
+    assert [text.get_text() for text in axes.texts] == ["集計中"]
+    # 前年比: half-begun October against all of October 2025 is no 0%.
+    model = tab.decomposition
+    assert model.index(0, 0).data() == "2026-10（集計中）"
+    assert [model.index(0, c).data() for c in range(5, 9)] == ["集計中"] * 4
+    september = [model.index(1, c).data() for c in (0, 5)]
+    assert september == ["2026-09", "0.0%"]  # a whole month without orders is a real drop
+    yoy_axes = tab.yoy_chart.figure.axes[0]
+    sales_line = yoy_axes.lines[0]
+    assert math.isnan(sales_line.get_ydata()[-1])
+    assert yoy_axes.get_xticklabels()[-1].get_text() == "26/10\n集計中"
+
+
+def test_time_axis_says_the_running_month_is_still_counted(qtbot, tab):
+    tab.time_axis.compute_button.click()
+    settle(qtbot)
+    panel = tab.time_axis.cohorts
+    frame = panel.frame
+    # Cohorts 2025-07 … 2025-10, newest first: November (the as-of month) lies at months
+    # since 4, 3, 2, 1; it has only begun on 2025-11-01.
+    assert frame["cohort"].tolist() == ["2025-10", "2025-09", "2025-08", "2025-07"]
+    for row, since in enumerate([1, 2, 3, 4]):
+        column = 2 + since
+        assert panel.index(row, column).data() == "集計中"
+        assert panel.index(row, column - 1).data().endswith("%")
+    assert panel.index(0, 3).data() == "集計中"  # never "0.0%"

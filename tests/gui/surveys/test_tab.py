@@ -156,3 +156,25 @@ def test_the_tab_answers_at_once_while_an_import_keeps_the_engine_busy(qtbot, ta
     qtbot.waitUntil(lambda: tab.entry.customer is not None, timeout=int(HOLD * 1000) + 5000)
     assert tab.entry.customer["id"] == 4
     assert tab.entry.customer_label.text() == "顧客ID 4　江藤 四季 様　— 未回答"
+
+
+def test_results_group_the_respondents_by_their_cluster_on_the_as_of_date(qtbot, tab, shop):
+    from datetime import date
+
+    survey = tab.survey
+    reason = survey.questions[0]
+    for customer in (1, 4):
+        on_engine(lambda c=customer: shop.surveys.save_response(
+            survey.id, c, {reason.id: reason.options[1].id}))
+    tab.ctx.set_as_of(date(2025, 1, 1))
+    settle(qtbot)
+    model = tab.results.model
+    headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    assert headers == ["選択肢", "TOP1%", "1回購入", "合計"]
+    # On 2024-04-15 customer 4 (first order 2024-05-01) had not bought yet.
+    tab.ctx.set_as_of(date(2024, 4, 15))
+    settle(qtbot)
+    expected = on_engine(lambda: shop.surveys.results(survey.id, "2024-04-15"))[0].table
+    headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    assert headers == list(expected.columns) and "1回購入" not in headers
+    assert "基準日時点" in tab.results.summary.text()
