@@ -15,6 +15,7 @@ from engine.store.settings import Settings
 if TYPE_CHECKING:
     from engine.analysis.segments import SegmentService
     from engine.analysis.service import AnalysisService
+    from engine.customers.consent import ConsentService
     from engine.customers.privacy import PrivacyService
     from engine.customers.service import CustomerService
     from engine.customers.touches import TouchLog
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from engine.imports.service import ImportService
     from engine.marketing.count_program import CountProgramService
     from engine.marketing.followups import FollowupService
+    from engine.marketing.mail import MailService
     from engine.marketing.products import ProductService
     from engine.printing.service import PrintingService
     from engine.research.journeys import JourneyService
@@ -124,6 +126,13 @@ class Shop:
         return TouchLog(self)
 
     @cached_property
+    def consent(self) -> ConsentService:
+        """The consent ledger: who agreed to (or refused) e-mail, DM and calls, when,
+        and where that came from."""
+        from engine.customers.consent import ConsentService
+        return ConsentService(self)
+
+    @cached_property
     def privacy(self) -> PrivacyService:
         """Erasing a customer's personal data on request, and the retention purge."""
         from engine.customers.privacy import PrivacyService
@@ -142,6 +151,12 @@ class Shop:
         """Follow-up rules, each month's 3-3-2 plan, check-off and the TOP1% list."""
         from engine.marketing.followups import FollowupService
         return FollowupService(self)
+
+    @cached_property
+    def mail(self) -> MailService:
+        """Follow-up e-mail: server settings, templates, preview, sending, lists."""
+        from engine.marketing.mail import MailService
+        return MailService(self)
 
     @cached_property
     def count_program(self) -> CountProgramService:

@@ -13,3 +13,9 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 def user_text(value: object) -> str:
     """``value`` as text without lone surrogates (each becomes U+FFFD), trimmed."""
     return _LONE_SURROGATE.sub("\ufffd", "" if value is None else str(value)).strip()
+
+
+def format_postal(postal: str) -> str:
+    """〒123-4567 from a postal code written any way (as given when not 7 digits)."""
+    digits = re.sub(r"[^0-9]", "", postal or "")
+    return f"〒{digits[:3]}-{digits[3:]}" if len(digits) == 7 else f"〒{postal}"

@@ -129,9 +129,27 @@ def plans_of(rules: list[dict]) -> list[Plan]:
             for (target, low, high), steps in groups.items()]
 
 
-def substitute_for_dm(plan: Plan) -> str:
-    """The medium replacing DM for DM-ineligible customers: one the plan does not use
-    otherwise, so the plan still has at least two media."""
-    used = {s["medium"] for s in plan.steps if s["medium"] != "dm"}
-    return next((m for m in ("email", "insert", "phone") if m not in used), "email")
+# The media a step falls back to when the customer cannot be reached by its own,
+# in order of preference; an insert reaches anyone who orders again.
+SUBSTITUTES = ("email", "dm", "insert", "phone")
 
+
+def adapt_media(plan: Plan, allowed: frozenset[str]) -> list[str] | None:
+    """The plan's step media for a customer reachable only by ``allowed`` (an
+    insert always is): each medium they cannot get is replaced, the same way in
+    every step, by the first allowed one the plan does not use yet, else by the
+    first allowed one. ``None`` when fewer than two media would remain: such a
+    customer cannot get the 3-3-2 rule (three inserts would all go into one parcel).
+    """
+    allowed = allowed | {"insert"}
+    kept = {s["medium"] for s in plan.steps if s["medium"] in allowed}
+    chosen: dict[str, str] = {}
+    for step in plan.steps:
+        medium = step["medium"]
+        if medium in allowed or medium in chosen:
+            continue
+        fresh = [m for m in SUBSTITUTES
+                 if m in allowed and m not in kept and m not in chosen.values()]
+        chosen[medium] = (fresh or [m for m in SUBSTITUTES if m in allowed])[0]
+    media = [chosen.get(s["medium"], s["medium"]) for s in plan.steps]
+    return media if len(set(media)) >= MIN_MEDIA else None

@@ -6,28 +6,36 @@ this module turns them into tasks for a month, vectorised over all customers.
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
 
+from engine.customers.consent import reachable_sql
 from engine.customers.eligibility import dm_eligible_sql
-from engine.dates import add_months, first_day, month_of, parse_day, parse_month
-from engine.errors import NotFoundError, OtokuiError
-from engine.progress import check_cancel, reporter
-from engine.store.database import now_text
-from engine.store.journal import Change
-from engine.marketing.followup_rules import (LATE_DENOMINATOR, LATE_NUMERATOR, default_rules, plans_of,
-                                   substitute_for_dm, validate)
 from engine.customers.touches import MEDIUM_LABELS, check_medium
+from engine.dates import add_months, first_day, month_of, parse_day, parse_month
+from engine.errors import InvalidInputError, NotFoundError, OtokuiError
+from engine.marketing.capacity import LIMITED_MEDIA, SETTING, fit_capacity
+from engine.marketing import worklist
+from engine.marketing.followup_rules import (LATE_DENOMINATOR, LATE_NUMERATOR, MAX_OFFSET_DAYS,
+                                             adapt_media, default_rules, plans_of, validate)
+from engine.progress import check_cancel, reporter
+from engine.store.database import json_list, last_id, now_text
+from engine.store.journal import Change
 from engine.text import user_text
 
 TASK_COLUMNS = ["task_id", "customer_id", "cluster", "due_date", "medium", "action", "status",
                 "done_on", "name", "result"]
 TOP1_COLUMNS = ["customer_id", "name", "kana", "phone", "email", "purchase_count",
                 "total_amount", "last_purchase", "recency_days"]
+LEFT_OUT_COLUMNS = ["customer_id", "name", "cluster", "step", "due_date", "medium", "action",
+                    "reason"]
 # Columns that define a planned task; an open task whose values all still match is kept.
 _PLAN_COLUMNS = ["customer_id", "step", "cluster", "due_date", "planned_medium", "action"]
+_LEFT_COLUMNS = ["customer_id", "step", "cluster", "due_date", "planned_medium", "action",
+                 "reason"]
+UNREACHABLE = "メール・DM・電話のどれも使えないため（次のご注文の同梱物で対応）"
 _SEEDED_KEY = "followup_rules_seeded"
 _DM_OK_SQL = dm_eligible_sql(None)
 
@@ -38,6 +46,30 @@ def _insert_rules(conn, rules: list[dict]) -> None:
         " offset_days) VALUES (?, ?, ?, ?, ?, ?, ?)",
         [(i, r["target"], r["min_days"], r["max_days"], r["medium"], r["action"],
           r["offset_days"]) for i, r in enumerate(rules, start=1)])
+
+
+def _plan_steps(plans) -> pd.DataFrame:
+    """Every plan's steps for each way a customer can be reached (``reach``: 4·e-mail
+    + 2·DM + phone allowed), with media replaced as adapt_media says; a None
+    planned_medium where the plan cannot keep two media."""
+    rows = []
+    for index, plan in enumerate(plans):
+        for reach in range(8):
+            allowed = frozenset(m for m, bit in (("email", 4), ("dm", 2), ("phone", 1))
+                                if reach & bit)
+            media = adapt_media(plan, allowed)
+            for number, rule in enumerate(plan.steps, 1):
+                medium = rule["medium"] if media is None else media[number - 1]
+                action = rule["action"]
+                if medium != rule["medium"]:
+                    action += (f"（{MEDIUM_LABELS[rule['medium']]}不可のため"
+                               f"{MEDIUM_LABELS[medium]}で代替）")
+                rows.append({"plan": index, "reach": reach, "step": number,
+                             "offset_days": rule["offset_days"], "medium": rule["medium"],
+                             "planned_medium": None if media is None else medium,
+                             "action": action})
+    return pd.DataFrame(rows, columns=["plan", "reach", "step", "offset_days", "medium",
+                                       "planned_medium", "action"])
 
 
 class FollowupService:
@@ -90,13 +122,16 @@ class FollowupService:
         """Create the month's tasks (undoable as one operation).
 
         Each targeted customer gets exactly 3 touches due within the 3 months
-        starting with ``month``, over at least 2 media; DM-ineligible customers get
-        another medium instead of DM; opted-out (配信停止) customers and those still
-        in a plan started in either of the two previous months are left out.
+        starting with ``month``, over at least 2 media: a medium the customer
+        cannot get (DM not allowed, no e-mail consent, no phone number …) is
+        replaced by one they can; a customer left with fewer than two media, and
+        tasks beyond the shop's weekly capacity (see capacity.py), are left out and
+        listed (``left_out``). Opted-out (配信停止) customers and those still in a
+        plan started in either of the two previous months are not planned.
         Regenerating keeps checked-off tasks and unchanged open tasks, replaces
         changed ones and removes those no longer planned. ``as_of`` defaults to
         today within the month, else the month's first day.
-        Its ``counts`` are the tasks "created", "kept" and "removed".
+        Its ``counts`` are the tasks "created", "kept", "removed" and "left_out".
         """
         key = parse_month(month)
         start = first_day(key)
@@ -105,29 +140,36 @@ class FollowupService:
         as_of = parse_day(as_of)
         report = reporter(progress)
         report(0.0, "顧客の購入状況を集計しています…")
-        desired = self._planned_tasks(start, as_of)
+        desired, unreachable = self._planned_tasks(start, as_of)
+        check_cancel(cancel)
+        report(0.4, "週ごとの対応可能件数に合わせています…")
+        desired, over = self._fit(key, start, desired)
+        left_out = pd.concat([unreachable, over])[_LEFT_COLUMNS]
         check_cancel(cancel)
         report(0.5, f"{len(desired):,}件のタスクを登録しています…")
         with self.shop.journal.operation("followups", f"{key} のフォロータスク作成") as op:
-            counts = self._reconcile(key, desired)
+            counts = self._reconcile(key, desired[_PLAN_COLUMNS])
+            self._store_left_out(key, left_out)
             check_cancel(cancel)
             self.db.conn.execute(
                 "INSERT INTO followup_plans (month, as_of, generated_at) VALUES (?, ?, ?) "
                 "ON CONFLICT(month) DO UPDATE SET as_of = excluded.as_of, "
                 "generated_at = excluded.generated_at", (key, as_of.isoformat(), now_text()))
         report(1.0, "完了")
-        return Change(op.id, counts=counts)
+        return Change(op.id, counts={**counts, "left_out": len(left_out)})
 
-    def _planned_tasks(self, start: date, as_of: date) -> pd.DataFrame:
+    def _planned_tasks(self, start: date, as_of: date) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """(tasks with a ``priority``, tasks of customers who cannot get 3-3-2)."""
         plans = plans_of(self.rules())
         metrics = self.shop.segments.metrics(as_of)[
             ["customer_id", "cluster", "recency_days", "purchase_count", "tenure_days"]]
+        metrics = metrics.assign(priority=np.arange(len(metrics)))   # best customers first
         month = month_of(start)
         running = (add_months(month, -2), add_months(month, -1))
         people = pd.read_sql_query(
-            f"SELECT id AS customer_id, CASE WHEN {_DM_OK_SQL} THEN 1 ELSE 0 END AS dm_ok "
-            "FROM customers WHERE deleted_at IS NULL AND dm_opt_out = 0 AND id NOT IN "
-            "(SELECT customer_id FROM followup_tasks WHERE month IN (?, ?))",
+            f"SELECT c.id AS customer_id, {reachable_sql('c')} FROM customers c "
+            "WHERE c.deleted_at IS NULL AND c.erased_at IS NULL AND c.dm_opt_out = 0 "
+            "AND c.id NOT IN (SELECT customer_id FROM followup_tasks WHERE month IN (?, ?))",
             self.db.conn, params=running)
         frame = metrics.merge(people, on="customer_id")
         recency = frame["recency_days"].to_numpy()
@@ -140,22 +182,73 @@ class FollowupService:
             match = ((chosen == -1) & frame["cluster"].isin(plan.clusters).to_numpy()
                      & (recency >= plan.min_days) & upper & (late | (not plan.late_only)))
             chosen[match] = index
-        frame = frame.assign(plan=chosen).loc[chosen >= 0]
-        steps = pd.DataFrame(
-            [{"plan": index, "step": number, "offset_days": rule["offset_days"],
-              "medium": rule["medium"], "action": rule["action"],
-              "substitute": substitute_for_dm(plan)}
-             for index, plan in enumerate(plans) for number, rule in enumerate(plan.steps, 1)],
-            columns=["plan", "step", "offset_days", "medium", "action", "substitute"])
-        tasks = frame.merge(steps, on="plan").sort_values(["customer_id", "step"])
-        swap = ((tasks["medium"] == "dm") & (tasks["dm_ok"] == 0)).to_numpy()
-        tasks.loc[swap, "action"] = (tasks.loc[swap, "action"] + "（DM不可のため"
-                                     + tasks.loc[swap, "substitute"].map(MEDIUM_LABELS) + "で代替）")
-        tasks.loc[swap, "medium"] = tasks.loc[swap, "substitute"]
-        tasks["planned_medium"] = tasks["medium"]
+        frame = frame.assign(plan=chosen,
+                             reach=frame["email_ok"] * 4 + frame["dm_ok"] * 2 + frame["phone_ok"])
+        frame = frame.loc[chosen >= 0]
+        tasks = frame.merge(_plan_steps(plans), on=["plan", "reach"])
         tasks["due_date"] = (pd.Timestamp(start) + pd.to_timedelta(tasks["offset_days"], unit="D")
                              ).dt.strftime("%Y-%m-%d")
-        return tasks[_PLAN_COLUMNS].reset_index(drop=True)
+        tasks = tasks.sort_values(["customer_id", "step"]).reset_index(drop=True)
+        reachable = tasks["planned_medium"].notna()
+        unreachable = tasks.loc[~reachable].assign(
+            planned_medium=tasks.loc[~reachable, "medium"], reason=UNREACHABLE)
+        return tasks.loc[reachable], unreachable
+
+    def capacity(self) -> dict[str, int | None]:
+        """Tasks a week the shop can do per medium (phone, dm); None: no limit."""
+        stored = self.shop.settings.get(SETTING) or {}
+        return {m: stored.get(m) for m in LIMITED_MEDIA}
+
+    def set_capacity(self, **per_week: int | None) -> None:
+        """``set_capacity(phone=20, dm=None)``: a medium's tasks a week (None: no limit)."""
+        values = self.capacity()
+        for medium, value in per_week.items():
+            if medium not in LIMITED_MEDIA:
+                raise InvalidInputError(f"対応可能件数を決められるのは電話とDMです（「{medium}」）。")
+            if value is not None and (isinstance(value, bool) or int(value) < 0):
+                raise InvalidInputError("1週間の対応可能件数は0以上の整数にしてください。")
+            values[medium] = None if value is None else int(value)
+        self.shop.settings.set(SETTING, values)
+
+    def _fit(self, month: str, start: date, tasks: pd.DataFrame
+             ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        capacity = self.capacity()
+        if all(v is None for v in capacity.values()) or tasks.empty:
+            return tasks, tasks.iloc[0:0].assign(reason="")
+        # Work already planned in these weeks: other months' plans, and this month's
+        # tasks already done (they stay whatever the new plan says).
+        load = pd.read_sql_query(
+            "SELECT medium, coalesce(done_on, due_date) AS day FROM followup_tasks "
+            "WHERE (month != ? OR status = 'done') AND medium IN ('phone', 'dm')",
+            self.db.conn, params=(month,))
+        done = pd.read_sql_query(
+            "SELECT customer_id, step FROM followup_tasks WHERE month = ? AND status = 'done'",
+            self.db.conn, params=(month,))
+        tasks = tasks.merge(done.assign(_done=True), on=["customer_id", "step"], how="left")
+        settled = tasks["_done"].notna().to_numpy()
+        kept, over = fit_capacity(tasks.loc[~settled], capacity,
+                                  load.assign(day=pd.to_datetime(load["day"])),
+                                  start + timedelta(days=MAX_OFFSET_DAYS))
+        return pd.concat([kept, tasks.loc[settled]]).drop(columns="_done"), over
+
+    def _store_left_out(self, month: str, left_out: pd.DataFrame) -> None:
+        conn = self.db.conn
+        conn.execute("DELETE FROM followup_left_out WHERE month = ?", (month,))
+        conn.executemany(
+            "INSERT INTO followup_left_out (month, customer_id, step, cluster, due_date, medium,"
+            " action, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            zip([month] * len(left_out), left_out["customer_id"].astype("int64").tolist(),
+                left_out["step"].astype("int64").tolist(), left_out["cluster"].tolist(),
+                left_out["due_date"].tolist(), left_out["planned_medium"].tolist(),
+                left_out["action"].tolist(), left_out["reason"].tolist()))
+
+    def left_out(self, month: str) -> pd.DataFrame:
+        """What the month's plan left out, and why (LEFT_OUT_COLUMNS)."""
+        return pd.read_sql_query(
+            "SELECT l.customer_id, c.name, l.cluster, l.step, l.due_date, l.medium, l.action,"
+            " l.reason FROM followup_left_out l JOIN customers c ON c.id = l.customer_id"
+            " WHERE l.month = ? ORDER BY l.due_date, l.customer_id, l.step",
+            self.db.conn, params=(parse_month(month),))
 
     def _reconcile(self, month: str, desired: pd.DataFrame) -> dict:
         conn = self.db.conn
@@ -209,23 +302,60 @@ class FollowupService:
         task = self._task(task_id)
         if task["status"] == "done":
             raise OtokuiError(f"このタスクは {task['done_on']} に完了済みです。")
-        medium = check_medium(medium or task["medium"])
-        if medium == "dm" and not task["dm_ok"]:
+        if (medium or task["medium"]) == "dm" and not task["dm_ok"]:
             raise OtokuiError("この顧客はDM不可（配信停止・Amazonのみの購入など）のため、"
                               "DMでの実施は記録できません。")
-        day = parse_day(done_on, "実施日")
+        return self.check_off_many([task_id], done_on, medium, result,
+                                   label=f"フォロー完了（顧客 {task['customer_id']}・"
+                                         f"{task['action']}）")
+
+    def check_off_many(self, task_ids, done_on=None, medium: str | None = None,
+                       result: str = "", *, label: str | None = None) -> Change:
+        """Check off several tasks at once (まとめて消し込み) as one undoable operation,
+        each with its own planned medium unless ``medium`` is given, and a touch each.
+        Tasks already done, and DM tasks of customers who may no longer get DMs, are
+        skipped. ``counts``: "done", "already_done", "no_dm"."""
+        ids = list(dict.fromkeys(int(i) for i in task_ids))
+        if not ids:
+            raise InvalidInputError("消し込むタスクを選んでください。")
+        if medium is not None:
+            check_medium(medium)
+        day = parse_day(done_on, "実施日").isoformat()
         result = user_text(result)
+        tasks = pd.read_sql_query(
+            f"SELECT t.id, t.customer_id, t.status, t.medium, t.action, "
+            f"CASE WHEN {dm_eligible_sql('c')} THEN 1 ELSE 0 END AS dm_ok "
+            "FROM followup_tasks t JOIN customers c ON c.id = t.customer_id "
+            "WHERE t.id IN (SELECT value FROM json_each(?)) ORDER BY t.id",
+            self.db.conn, params=(json_list(ids),))
+        missing = sorted(set(ids) - set(tasks["id"]))
+        if missing:
+            raise NotFoundError(f"フォロータスク {missing[0]} は見つかりません。")
+        if medium is not None:
+            tasks["medium"] = medium
+        open_ = tasks["status"] == "open"
+        no_dm = open_ & (tasks["medium"] == "dm") & (tasks["dm_ok"] == 0)
+        chosen = tasks.loc[open_ & ~no_dm]
+        counts = {"done": len(chosen), "already_done": int((~open_).sum()),
+                  "no_dm": int(no_dm.sum())}
+        if chosen.empty:
+            return Change(None, counts=counts)
         with self.shop.journal.operation(
-                "followup", f"フォロー完了（顧客 {task['customer_id']}・{task['action']}）") as op:
+                "followup", label or f"フォロー完了 {len(chosen):,}件") as op:
             conn = self.db.conn
-            self.shop.touches.record([task["customer_id"]], medium, task["action"], on=day,
-                                     source="followup", result=result)
-            touch_id = conn.execute("SELECT max(id) FROM touches").fetchone()[0]
-            conn.execute(
+            first = last_id(conn, "touches") + 1
+            created = now_text()
+            conn.executemany(
+                "INSERT INTO touches (customer_id, touched_on, medium, action, result, source,"
+                " created_at) VALUES (?, ?, ?, ?, ?, 'followup', ?)",
+                ((int(c), day, m, a, result, created) for c, m, a in
+                 zip(chosen["customer_id"], chosen["medium"], chosen["action"])))
+            conn.executemany(
                 "UPDATE followup_tasks SET status = 'done', done_on = ?, medium = ?, result = ?,"
                 " touch_id = ? WHERE id = ?",
-                (day.isoformat(), medium, result, touch_id, int(task_id)))
-        return Change(op.id)
+                ((day, m, result, first + n, int(i)) for n, (m, i) in
+                 enumerate(zip(chosen["medium"], chosen["id"]))))
+        return Change(op.id, counts=counts)
 
     def reopen(self, task_id: int) -> Change:
         """Undo a check-off by hand: the task is open again and its touch is removed."""
@@ -240,6 +370,11 @@ class FollowupService:
                 " medium = planned_medium, touch_id = NULL WHERE id = ?", (int(task_id),))
             conn.execute("DELETE FROM touches WHERE id = ?", (task["touch_id"],))
         return Change(op.id)
+
+    def worklist(self, until=None, media=None, clusters=None, rule: str | None = None
+                 ) -> pd.DataFrame:
+        """今日の仕事: open tasks of the running plans due by ``until`` (see worklist.py)."""
+        return worklist.worklist(self.db.conn, until, media, clusters, rule)
 
     # --- TOP1% -----------------------------------------------------------------
 

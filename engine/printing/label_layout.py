@@ -32,6 +32,7 @@ from engine.printing import text_metrics
 from engine.printing.label_sheet import Cell, LabelSheet
 from engine.printing.page import Box, Page, Primitive, text_at
 from engine.progress import Cancel, Progress, check_cancel
+from engine.text import format_postal
 
 # Labels laid out between two progress reports (and cancel checks).
 PROGRESS_EVERY = 500
@@ -75,11 +76,6 @@ class Placement:
     """Where a label goes: page number (0-based) and cell."""
     page: int
     cell: Cell
-
-
-def format_postal(postal: str) -> str:
-    digits = re.sub(r"[^0-9]", "", postal or "")
-    return f"〒{digits[:3]}-{digits[3:]}" if len(digits) == 7 else f"〒{postal}"
 
 
 def address_lines(address1: str, address2: str = "") -> tuple[str, str]:

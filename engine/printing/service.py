@@ -16,7 +16,8 @@ from engine.analysis.rfm import CLUSTER_LABELS
 from engine.errors import InvalidInputError, OtokuiError
 from engine.export import write_csv, write_xlsx
 from engine.marketing import dm_targets
-from engine.printing.label_layout import LabelData, format_postal, layout_pages
+from engine.printing.label_layout import LabelData, layout_pages
+from engine.text import format_postal
 from engine.printing.label_sheet import LabelSheets
 from engine.printing.page import Page
 from engine.printing.table_layout import Column, table_pages

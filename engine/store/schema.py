@@ -305,6 +305,53 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE orders ADD COLUMN raw_digest TEXT;
     """,
+    # 8: carrying the plan out: the consent ledger (per customer and channel, with
+    # date and source), e-mail templates per follow-up action, the log of every
+    # e-mail sent (kept through undo, so a re-run never sends twice) and the
+    # tasks a plan left out for the shop's weekly capacity.
+    """
+    CREATE TABLE consents (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        customer_id INTEGER NOT NULL REFERENCES customers(id),
+        channel TEXT NOT NULL CHECK (channel IN ('email', 'dm', 'phone')),
+        value TEXT NOT NULL CHECK (value IN ('yes', 'no', 'unknown')),
+        recorded_on TEXT NOT NULL,
+        source TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX consents_customer ON consents(customer_id, channel, recorded_on, id);
+    CREATE TABLE mail_templates (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        action TEXT NOT NULL UNIQUE,
+        subject TEXT NOT NULL,
+        body TEXT NOT NULL
+    );
+    CREATE TABLE mail_sends (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        month TEXT NOT NULL,
+        customer_id INTEGER NOT NULL,
+        step INTEGER NOT NULL,
+        address TEXT NOT NULL,
+        subject TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL CHECK (status IN ('sending', 'sent', 'failed')),
+        error TEXT NOT NULL DEFAULT '',
+        message_id TEXT NOT NULL DEFAULT '',
+        attempted_at TEXT NOT NULL
+    );
+    CREATE INDEX mail_sends_task ON mail_sends(month, customer_id, step);
+    CREATE TABLE followup_left_out (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        month TEXT NOT NULL,
+        customer_id INTEGER NOT NULL REFERENCES customers(id),
+        step INTEGER NOT NULL,
+        cluster TEXT NOT NULL,
+        due_date TEXT NOT NULL,
+        medium TEXT NOT NULL,
+        action TEXT NOT NULL,
+        reason TEXT NOT NULL
+    );
+    CREATE INDEX followup_left_out_month ON followup_left_out(month);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -362,4 +409,7 @@ JOURNALED_TABLES: tuple[str, ...] = (
     "touches",
     "followup_tasks",
     "count_program_rules",
+    "consents",
+    "mail_templates",
+    "followup_left_out",
 )

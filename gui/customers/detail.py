@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QAbstractItemView, QCheckBox, QGridLayout, QHBoxLa
     QPlainTextEdit, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
 from engine.imports.normalize import display_phone
-from engine.printing.label_layout import format_postal
+from engine.text import format_postal
 from engine.store.journal import Change
 from gui.customers.merge_dialog import pick_customer
 from gui.widgets import cell_format

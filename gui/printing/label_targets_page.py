@@ -10,7 +10,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QGridLayout
 
 from engine.analysis.rfm import CLUSTER_LABELS, CLUSTERS
 from engine.errors import OtokuiError
-from engine.printing.label_layout import barcode_points, format_postal
+from engine.printing.label_layout import barcode_points
+from engine.text import format_postal
 from gui.errors import show_error
 from gui.printing import label_sheet_dialog
 from gui.printing.dialogs import add_buttons, preview, print_pages, save_pdf
