@@ -17,6 +17,7 @@ from engine.errors import BadFileError
 from engine.imports import normalize
 from engine.imports.formats import FIELDS, JOIN_SEPARATOR, FormatPreset
 from engine.imports.reader import CHUNK_ROWS, OpenedFile, Table
+from engine.imports.timestamps import datetimes_jst
 from engine.store.database import json_list
 
 ORDER_FIELDS = ["ordered_at", "member_id", "name", "kana", "postal_code", "address1",
@@ -390,7 +391,7 @@ _TEXT_FIELDS = {
 
 
 def _datetimes(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    stamps, bad = normalize.datetimes_jst(values)
+    stamps, bad = datetimes_jst(values)
     # Order-level cells may be filled on an order's first row only (Shopify).
     return stamps, bad & (values.str.strip() != "").to_numpy()
 
