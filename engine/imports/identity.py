@@ -20,29 +20,43 @@ from engine.imports import normalize
 from engine.store.database import Database, now_text
 
 def order_keys(orders: pd.DataFrame, source: str) -> pd.DataFrame:
-    """Long frame (pos, key, rank): every identity key of every order.
+    """Long frame (pos, key, rank, stored): every identity key of every order.
 
-    ``orders`` needs member_id, name_key, phone_digits, email, postal_code;
-    ``pos`` is the order's position in ``orders``.
+    ``orders`` needs member_id, name, name_key, phone_digits, email, postal_code;
+    ``pos`` is the order's position in ``orders``. A two-part name also yields its
+    keys with the parts the other way round (山田 太郎 → 太郎山田), not ``stored``:
+    they find a customer whose name was written 名 姓 (or 姓 名) elsewhere, while
+    the keys a customer owns stay those of the name as written.
     """
     pos = np.arange(len(orders))
     phone = orders["phone_digits"]
     email = orders["email"]
     postal = orders["postal_code"]
+    swapped = _swapped_name_keys(orders["name"])
+    has_phone = phone.str.len() >= 10
+    has_postal = postal.str.len() == 7
     candidates = [  # strongest first: the position is the key's rank
-        (orders["member_id"] != "", "m|" + source + "|" + orders["member_id"]),
-        ((phone.str.len() >= 10) & (orders["name_key"] != ""),
-         "p|" + phone + "|" + orders["name_key"]),
-        ((email.str.contains("@", regex=False)) & ~normalize.is_relay_email(email),
-         "e|" + email),
-        ((postal.str.len() == 7) & (orders["name_key"] != ""),
-         "a|" + orders["name_key"] + "|" + postal),
+        [(orders["member_id"] != "", "m|" + source + "|" + orders["member_id"])],
+        [(has_phone & (orders["name_key"] != ""), "p|" + phone + "|" + orders["name_key"]),
+         (has_phone & (swapped != ""), "p|" + phone + "|" + swapped)],
+        [((email.str.contains("@", regex=False)) & ~normalize.is_relay_email(email),
+          "e|" + email)],
+        [(has_postal & (orders["name_key"] != ""), "a|" + orders["name_key"] + "|" + postal),
+         (has_postal & (swapped != ""), "a|" + swapped + "|" + postal)],
     ]
     parts = []
-    for rank, (mask, keys) in enumerate(candidates):
-        mask = mask.to_numpy()
-        parts.append(pd.DataFrame({"pos": pos[mask], "key": keys.to_numpy()[mask], "rank": rank}))
+    for rank, kinds in enumerate(candidates):
+        for variant, (mask, keys) in enumerate(kinds):
+            mask = mask.to_numpy()
+            parts.append(pd.DataFrame({"pos": pos[mask], "key": keys.to_numpy()[mask],
+                                       "rank": rank, "stored": variant == 0}))
     return pd.concat(parts, ignore_index=True)
+
+
+def _swapped_name_keys(names: pd.Series) -> pd.Series:
+    """Each two-part name's key with its parts swapped ('' for any other name)."""
+    parts = names.astype(str).str.extract(r"^(\S+)\s+(\S+)$")
+    return (parts[1] + parts[0]).fillna("").astype(str)
 
 
 def components(n_orders: int, keys: pd.DataFrame, key_owner: pd.Series,

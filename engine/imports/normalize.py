@@ -8,15 +8,15 @@ the column once per step and build an intermediate array each time.
 """
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from functools import cache
-from importlib.resources import files
 from typing import Callable
 
 import numpy as np
 import pandas as pd
+
+from engine.resources import read_json
 
 HYPHENS = "‐−‒–—―－ｰ"
 _HYPHEN_BETWEEN_DIGITS = re.compile(rf"(?<=\d)\s*[{HYPHENS}ー]\s*(?=\d)")
@@ -29,6 +29,11 @@ _HIRAGANA = "".join(chr(c) for c in range(0x3041, 0x3097))
 _KATAKANA = "".join(chr(c + 0x60) for c in range(0x3041, 0x3097))
 _TO_KATAKANA = str.maketrans(_HIRAGANA, _KATAKANA)
 _nfkc = unicodedata.normalize
+_LATIN_START = re.compile(r"[A-Za-zŌō]")
+_CONSENT = {**dict.fromkeys(["yes", "y", "true", "1", "はい", "同意", "同意する", "許可", "希望",
+                             "希望する", "受け取る", "する", "○"], "1"),
+            **dict.fromkeys(["no", "n", "false", "0", "いいえ", "同意しない", "拒否", "不許可",
+                             "希望しない", "受け取らない", "しない", "×"], "0")}
 
 
 def _map(series: pd.Series, function: Callable[[str], str]) -> pd.Series:
@@ -53,9 +58,49 @@ def address(series: pd.Series) -> pd.Series:
     return _map(series, lambda v: _HYPHEN_BETWEEN_DIGITS.sub("-", _text(v)))
 
 
+def address_line(series: pd.Series) -> pd.Series:
+    """An address's first line: ``address`` with a leading prefecture code or
+    romaji name (Shopify's ``JP-13``, ``Tokyo``) written as the prefecture (東京都)."""
+    return _map(series, lambda v: _prefecture_named(_HYPHEN_BETWEEN_DIGITS.sub("-", _text(v))))
+
+
+def _prefecture_named(value: str) -> str:
+    # Most addresses start with a kanji prefecture or city: only Latin ones are looked up.
+    if not _LATIN_START.match(value):
+        return value
+    pattern, names = _prefecture_pattern()
+    match = pattern.match(value)
+    if match is None:
+        return value
+    key = match.group(1).upper()
+    return names[key.removeprefix("JP").strip("-")] + value[match.end():]
+
+
+@cache
+def _prefecture_pattern() -> tuple[re.Pattern, dict[str, str]]:
+    """A pattern for a leading JP-13 / Tokyo / Tokyo-to / Tokyo Prefecture, and the
+    prefecture by code and by upper-case romaji."""
+    names: dict[str, str] = {}
+    for prefecture in read_json("address", "prefectures.json")["prefectures"]:
+        names[prefecture["code"]] = prefecture["name"]
+        names.update((romaji.upper(), prefecture["name"]) for romaji in prefecture["romaji"])
+    romaji = "|".join(sorted((k for k in names if not k.isdigit()), key=len, reverse=True))
+    # Case-blind names, case-aware ends: in "Tokyo-toShibuya" (columns glued) the
+    # suffix ends where a capital begins; "Tokyoshima" is not Tokyo.
+    pattern = re.compile(rf"((?i:JP-?\d{{2}}(?!\d)|{romaji}))(?:[- ](?i:to|fu|ken|do)(?![a-z]))?"
+                         r"(?: (?i:prefecture))?(?![a-z])")
+    return pattern, names
+
+
 def name_key(names: pd.Series) -> pd.Series:
     """Names compared without any whitespace (already NFKC)."""
     return _map(names, lambda v: "".join(v.split()))
+
+
+def consent(series: pd.Series) -> pd.Series:
+    """A yes/no answer ('yes', 'true', '1', '同意する', '希望しない' …) as '1' or '0';
+    '' when the cell is empty or says neither."""
+    return _map(series, lambda v: _CONSENT.get(_text(v).lower().replace(" ", ""), ""))
 
 
 def kana(series: pd.Series) -> pd.Series:
@@ -102,7 +147,7 @@ _SERVICE_GROUPS = (("0120", 10, 4, 3), ("0570", 10, 4, 3), ("0990", 10, 4, 3),
 
 @cache
 def _area_code_lengths() -> dict[str, int]:
-    raw = json.loads((files("resources") / "phone" / "area_codes.json").read_text("utf-8"))
+    raw = read_json("phone", "area_codes.json")
     return {prefix: int(length) for length, prefixes in raw["lengths"].items()
             for prefix in prefixes}
 

@@ -121,3 +121,30 @@ def test_amounts_fast_path_equals_the_cleaning_path(values):
     slow = normalize._messy_amounts(s)
     assert np.array_equal(fast[0], slow[0], equal_nan=True)
     assert fast[1].tolist() == slow[1].tolist()
+
+
+@pytest.mark.parametrize("written, kanji", [
+    ("JP-13渋谷区神宮前１－２－３", "東京都渋谷区神宮前1-2-3"),   # Shopify's Billing Province code
+    ("JP-01札幌市", "北海道札幌市"),
+    ("jp-47那覇市", "沖縄県那覇市"),
+    ("Tokyo渋谷区", "東京都渋谷区"),                      # its romaji name
+    ("OSAKA 北区", "大阪府 北区"),
+    ("Kyoto-fu京都市", "京都府京都市"),
+    ("Hyōgo-ken 神戸市", "兵庫県 神戸市"),
+    ("Osaka Prefecture 北区", "大阪府 北区"),
+    ("Tokyo-toShibuya", "東京都Shibuya"),                 # columns glued: the capital ends it
+    ("TokyoToshima", "東京都Toshima"),
+    ("Tokyoshima 1-1", "Tokyoshima 1-1"),                # not a prefecture
+    ("Naganoya Bldg.", "Naganoya Bldg."),
+    ("東京都港区", "東京都港区"),
+    ("JP13", "東京都"),
+    ("JP130番地", "JP130番地"),
+])
+def test_address_lines_name_the_prefecture_in_kanji(written, kanji):
+    assert normalize.address_line(series(written)).tolist() == [kanji]
+
+
+def test_consent_answers_by_hand():
+    assert normalize.consent(series("yes", "No", "TRUE", "0", "同意する", "希望しない", "",
+                                    "maybe", " Yes ")).tolist() == [
+        "1", "0", "1", "0", "1", "0", "", "", "1"]
