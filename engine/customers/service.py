@@ -182,8 +182,8 @@ class CustomerService:
         orders = pd.read_sql_query(
             f"SELECT source, member_id, name, name_key, phone_digits, email, postal_code FROM orders "
             f"WHERE id IN ({','.join('?' * len(order_ids))})", self.db.conn, params=order_ids)
-        keys = [found.loc[found["stored"], "key"] for found in (
-            identity.order_keys(group, source) for source, group in orders.groupby("source"))]
+        keys = [identity.order_keys(group, source)["key"]
+                for source, group in orders.groupby("source")]
         return pd.concat(keys).unique().tolist() if keys else []
 
     def _refresh_profile(self, customer_id: int) -> None:

@@ -48,7 +48,19 @@ def family_name_first(names: pd.Series) -> pd.Series:
     return pd.Series(result, index=names.index, dtype=str)
 
 
+def surely_family_first(first: str, second: str) -> bool:
+    """Whether a name written ``first second`` is 姓 名 beyond doubt: its first part
+    is a known family name and its second is not."""
+    known = _family_name_set()
+    return first in known and second not in known
+
+
 @cache
 def _family_names() -> np.ndarray:
     lines = read_text("names", "family_names.txt").splitlines()
     return np.array([line.strip() for line in lines if line.strip() and not line.startswith("#")])
+
+
+@cache
+def _family_name_set() -> frozenset[str]:
+    return frozenset(_family_names().tolist())

@@ -429,7 +429,7 @@ class _Writer:
             customer[fresh] = first_new + codes
         work["customer_id"] = customer.astype("int64")
         self._create_customers(work[work["customer_id"] >= first_new])
-        new_keys = keys[keys["stored"] & ~keys["key"].isin(owners.index)].drop_duplicates("key")
+        new_keys = keys[~keys["key"].isin(owners.index)].drop_duplicates("key")
         self.conn.executemany(
             "INSERT OR IGNORE INTO identity_keys (key, customer_id) VALUES (?, ?)",
             zip(new_keys["key"].tolist(), work["customer_id"].to_numpy()[new_keys["pos"].to_numpy()].tolist()))
