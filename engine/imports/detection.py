@@ -15,15 +15,14 @@ import unicodedata
 from dataclasses import dataclass, replace
 
 from engine.errors import BadFileError
-from engine.imports.formats import (FIELDS, AmbiguousFormatError, FilePart, FormatPreset,
+from engine.imports.formats import (BUYER_FIELDS, FIELDS, AmbiguousFormatError, FilePart,
+                                    FormatPreset,
                                     RefusedReportError, RowKinds, UnknownFormatError,
                                     missing_fields)
 
 # Share of a preset's match columns a file must have: a shop's template may leave
 # some out, but a file with fewer than this is another layout.
 MIN_SHARE = 0.6
-# Fields that say who bought: a file with none of them cannot build customers.
-IDENTITY_FIELDS = ("member_id", "name", "phone", "email")
 
 
 def header_key(header: str) -> str:
@@ -95,7 +94,7 @@ def require_columns(file, preset: FormatPreset, bound: FormatPreset) -> None:
     if missing:
         raise BadFileError(file, f"「{preset.label}」の形式に必要な列がありません: "
                                  + "、".join(missing), row=1)
-    if not any(f in bound.fields for f in IDENTITY_FIELDS):
+    if not any(f in bound.fields for f in BUYER_FIELDS):
         raise BadFileError(file, "購入者を表す列（氏名・電話番号・メールアドレス・会員ID）が"
                                  "ひとつもないため、顧客を作れません。", row=1)
 

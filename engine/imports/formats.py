@@ -58,6 +58,8 @@ FIELDS: dict[str, str] = {
 # or, in an export without lines, from the order's goods subtotal.
 REQUIRED = ("order_no", "ordered_at")
 PRICE_FIELDS = ("unit_price", "line_amount", "unit_price_ex_tax")
+# Fields that say who bought: a file with none of them cannot build customers.
+BUYER_FIELDS = ("member_id", "name", "phone", "email")
 # The order fields a charge row (送料, 手数料, 割引 …) can add to.
 CHARGE_FIELDS = ("shipping", "fee", "points", "coupon")
 # How joined columns are glued together; anything else is joined without a gap.
