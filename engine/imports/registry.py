@@ -28,6 +28,11 @@ class FormatRegistry:
         """The presets a file can be imported with (no refused reports)."""
         return [p for p in self.presets() if not p.refuse]
 
+    def download_guides(self) -> list[tuple[str, str]]:
+        """(format label, where its admin screen offers the file) for each built-in
+        format, in plain Japanese for the 取込 tab."""
+        return [(p.label, p.download) for p in self._builtin if p.download and not p.refuse]
+
     def source_labels(self) -> dict[str, str]:
         """Every preset's short label by name: what an order's ``source`` is shown as."""
         return {preset.name: preset.short_label for preset in self.importable()}
