@@ -112,7 +112,10 @@ def _rates(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return np.where(numbers < 1, numbers * 100, numbers), bad
 
 
-def _check_limits(path, table, raw, preset, goods, values) -> None:
+def _check_limits(path: Path, table: Table, raw: RawColumns, preset: FormatPreset,
+                  goods: np.ndarray, values: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+    """No goods line of an impossible size, nor (unless the source writes returns)
+    a negative one."""
     quantity, unit, total = values
     for array, name, limit in ((quantity, "quantity", MAX_NUMBER),
                                (unit, "unit_price", MAX_UNIT_PRICE),

@@ -7,6 +7,7 @@ import json
 import sqlite3
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -203,7 +204,7 @@ def _check_text_lengths(path: Path, table: Table, raw: RawColumns) -> None:
         too_long = raw.apply(field, lambda v: (v.str.len() > MAX_TEXT).to_numpy())
         if too_long.any():
             fail(path, table, too_long, raw.column(field, too_long),
-                  f"{FIELDS[field]}が長すぎます（{MAX_TEXT:,}文字まで）。列がずれていないか確認してください。")
+                 f"{FIELDS[field]}が長すぎます（{MAX_TEXT:,}文字まで）。列がずれていないか確認してください。")
 
 
 def _check_years(path: Path, table: Table, raw: RawColumns, ordered_at: np.ndarray) -> None:
@@ -214,7 +215,7 @@ def _check_years(path: Path, table: Table, raw: RawColumns, ordered_at: np.ndarr
     if impossible.any():
         value = ordered_at[int(np.flatnonzero(impossible)[0])][:10]
         fail(path, table, impossible, raw.column("ordered_at", impossible),
-              f"注文日時「{value}」はありえない日付です（{FIRST_YEAR}年〜{last}年）。")
+             f"注文日時「{value}」はありえない日付です（{FIRST_YEAR}年〜{last}年）。")
 
 
 def _separate_reused_numbers(path: Path, lines: pd.DataFrame, preset: FormatPreset,
@@ -316,12 +317,8 @@ def _datetimes(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
 def _cancelled(raw: RawColumns, preset: FormatPreset, n: int) -> np.ndarray:
     result = np.zeros(n, dtype=bool)
     for rule in preset.cancelled_when:
-        if "column" in rule:
-            def values_of(function, column=rule["column"]):
-                return raw.apply_column(column, function)
-        else:
-            def values_of(function, field=rule["field"]):
-                return raw.apply(field, function)
+        values_of = (partial(raw.apply_column, rule["column"]) if "column" in rule
+                     else partial(raw.apply, rule["field"]))
         if rule.get("not_empty"):
             result |= values_of(normalize.text) != ""
         if "in" in rule:
@@ -341,10 +338,9 @@ def _group(lines: pd.DataFrame, rows_read: int, order_nos: pd.Index,
     """
     codes, numbers = pd.factorize(lines["order_no"].to_numpy(dtype=object))
     lines["line_no"] = lines.groupby(codes).cumcount() + 1
-    text_fields = [f for f in ORDER_FIELDS if f not in ("shipping", "fee", "points", "coupon")]
-    money_fields = ["shipping", "fee", "points", "coupon"]
+    text_fields = [f for f in ORDER_FIELDS if f not in CHARGE_FIELDS]
     orders = lines[text_fields].replace("", np.nan).groupby(codes).first().fillna("")
-    orders = orders.join(lines[money_fields].groupby(codes).first())
+    orders = orders.join(lines[list(CHARGE_FIELDS)].groupby(codes).first())
     grouped = lines[["amount", "cancelled", "row"]].groupby(codes)
     orders["amount"] = grouped["amount"].sum() if with_lines else grouped["amount"].first()
     orders["cancelled"] = grouped["cancelled"].any()
