@@ -148,7 +148,8 @@ class Downloads:
         for part in full.files:
             if part.name not in files:
                 kept = self._kept(full.name, part.name, stack)
-                if kept is not None:
+                # A kept file of another download (another month) waits on.
+                if kept is not None and _shared_orders(full, kept[1], opened):
                     consumed.append(kept[0])
                     files[part.name] = kept[1]
         if len(files) == len(full.files):
@@ -208,6 +209,14 @@ class Downloads:
             "file_name = excluded.file_name, sha256 = excluded.sha256, "
             "content = excluded.content, kept_at = excluded.kept_at",
             (preset, part, opened.path.name, opened.sha256, opened.path.read_bytes(), now_text()))
+
+
+def _shared_orders(preset: FormatPreset, one: OpenedFile, other: OpenedFile) -> bool:
+    """Whether two files of ``preset``'s download have an order number in common."""
+    def numbers(opened: OpenedFile) -> set[str]:
+        column = bind(preset, opened.headers).fields["order_no"][0]
+        return set(next(opened.chunks(None)).frame[column].str.strip())
+    return bool(numbers(one) & numbers(other))
 
 
 def _missing_message(preset: FormatPreset, have: FilePart, need: FilePart) -> str:

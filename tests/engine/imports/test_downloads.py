@@ -124,3 +124,16 @@ def test_a_file_of_another_download_is_not_a_partner():
     with pytest.raises(BadFileError) as caught:
         Shop(":memory:").imports.import_file(ORDERS, partners=[LAYOUTS / "base" / "base_orders.csv"])
     assert caught.value.file == "base_orders.csv"
+
+
+def test_a_kept_file_of_another_download_does_not_hold_up_this_one(tmp_path):
+    other_month = tmp_path / "yahoo_item.csv"
+    other_month.write_bytes(ITEMS.read_bytes().decode("cp932").replace(
+        "example-store-100", "example-store-900").encode("cp932"))
+    shop = Shop(":memory:")
+    with pytest.raises(PartMissingError):
+        shop.imports.import_file(other_month)
+    result = shop.imports.import_file(ORDERS)
+    assert (result.file_name, result.orders_added, result.lines) == ("yahoo_order.csv", 5, 0)
+    assert shop.db.query("SELECT part FROM pending_parts ORDER BY part") == [
+        {"part": "item"}, {"part": "order"}]
