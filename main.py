@@ -5,6 +5,7 @@ The command line is a thin front end over the engine, like the GUI.
 from __future__ import annotations
 
 import argparse
+import os
 import sqlite3
 import sys
 from pathlib import Path
@@ -104,11 +105,84 @@ FOLLOWUP_COLUMNS = ["task_id", "customer_id", "cluster", "due_date", "medium", "
 
 
 def cmd_followups(args) -> int:
+    if args.left_out:
+        return cmd_followups_left_out(args)
     with _open(args) as shop:
         if not shop.followups.generated(args.month):
             shop.followups.generate(args.month, as_of=args.as_of)
         tasks = shop.followups.tasks(args.month)
     _write_table(tasks[FOLLOWUP_COLUMNS], args.out)
+    return 0
+
+
+def cmd_followups_left_out(args) -> int:
+    with _open(args) as shop:
+        table = shop.followups.left_out(args.month)
+    _write_table(table, args.out)
+    return 0
+
+
+WORKLIST_COLUMNS = ["task_id", "due_date", "overdue_days", "medium", "customer_id", "name",
+                    "cluster", "action", "contact"]
+
+
+def cmd_worklist(args) -> int:
+    with _open(args) as shop:
+        table = shop.followups.worklist(args.until, media=args.medium, clusters=args.cluster)
+    _write_table(table[WORKLIST_COLUMNS], args.out)
+    return 0
+
+
+def cmd_consent(args) -> int:
+    from engine.customers.consent import CHANNEL_LABELS, STATE_LABELS
+    with _open(args) as shop:
+        if args.action == "set":
+            shop.consent.set(args.customer, email=args.email, dm=args.dm, phone=args.phone,
+                             **({"source": args.source} if args.source else {}))
+            state = shop.consent.state(args.customer)
+            print(f"顧客 {args.customer}: " + "、".join(
+                f"{CHANNEL_LABELS[c]} {STATE_LABELS[state[c]['value']]}" for c in CHANNEL_LABELS))
+        else:
+            counts = shop.consent.import_list(args.file, args.source).counts
+            print(f"{args.file.name}: {counts['rows']:,}行を読み、{counts['customers']:,}人の"
+                  f"メール同意を記録しました。" + (f"顧客が見つからないアドレス {counts['unmatched']:,}件。"
+                                            if counts["unmatched"] else ""))
+    return 0
+
+
+def cmd_mail(args) -> int:
+    with _open(args) as shop:
+        if args.action == "setup":
+            return _mail_setup(shop, args)
+        if args.action == "test":
+            to = shop.mail.send_test(args.rule or "", args.to)
+            print(f"テストメールを {to} に送りました。届いた文面を確かめてください。")
+            return 0
+        if args.action == "export":
+            count = shop.mail.export_list(args.month, args.out, args.until)
+            print(f"{count:,}人分のメール配信リストを {args.out.name} に保存しました。")
+            return 0
+        report = shop.mail.send(args.month, args.until, dry_run=args.dry_run)
+    print(report.summary())
+    for row in report.failed:
+        print(f"失敗: 顧客 {row['customer_id']} {row['email']}: {row['error']}")
+    return 1 if report.failed else 0
+
+
+def _mail_setup(shop, args) -> int:
+    values = {"host": args.host, "port": args.port, "security": args.security,
+              "user": args.user, "from_address": args.from_address,
+              "sender_name": args.sender_name, "sender_address": args.sender_address,
+              "contact": args.contact, "unsubscribe": args.unsubscribe,
+              "per_minute": args.per_minute}
+    password = None
+    if args.user and sys.stdin.isatty() and not os.environ.get("OTOKUI_SMTP_PASSWORD"):
+        import getpass
+        password = getpass.getpass("メールサーバーのパスワード（このパソコンの資格情報に保存します）: ")
+    settings = shop.mail.setup(password=password or None, **values)
+    missing = settings.missing()
+    print(f"メール設定を保存しました（{settings.host}:{settings.port}）。"
+          + (f"まだ入っていない項目: {'・'.join(missing)}" if missing else ""))
     return 0
 
 
@@ -291,6 +365,64 @@ def build_parser() -> argparse.ArgumentParser:
     _add_as_of_and_out(p, "基準日 YYYY-MM-DD（既定: 今日が対象月内なら今日、それ以外は対象月の1日）")
     _add_db(p)
     p.set_defaults(func=cmd_followups)
+
+    p.add_argument("--left-out", action="store_true",
+                   help="作成済みの計画から外れたタスクと、その理由を出力する")
+
+    p = sub.add_parser("worklist", help="今日の仕事: 期日が来た未完了のフォロータスクを出力する")
+    p.add_argument("--until", default=None, help="この日までが期日のタスク YYYY-MM-DD（既定: 今日）")
+    p.add_argument("--medium", nargs="+", choices=["phone", "dm", "email", "insert"],
+                   metavar="MEDIUM", help="手段で絞る（phone dm email insert）")
+    p.add_argument("--cluster", nargs="+", metavar="NAME", help="クラスターで絞る")
+    p.add_argument("--out", type=Path, default=None, help="出力ファイル（.csv / .xlsx）。省略時は標準出力")
+    _add_db(p)
+    p.set_defaults(func=cmd_worklist)
+
+    p = sub.add_parser("consent", help="お客様の同意（メール・DM・電話）を記録する")
+    actions = p.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser, required=True)
+    q = actions.add_parser("set", help="1人のお客様の同意を記録する")
+    q.add_argument("--customer", type=int, required=True, metavar="ID", help="顧客番号")
+    for channel, label in (("email", "メール"), ("dm", "DM"), ("phone", "電話")):
+        q.add_argument(f"--{channel}", choices=["yes", "no", "unknown"], default=None,
+                       help=f"{label}の同意（yes / no / unknown）")
+    q.add_argument("--source", default=None, help="どこで確かめたか（既定: 手入力）")
+    _add_db(q)
+    q = actions.add_parser("import", help="メール同意のリスト（CSV / .xlsx: email と consent の列）を取り込む")
+    q.add_argument("file", type=Path, metavar="FILE")
+    q.add_argument("--source", default=None, help="記録する出どころ（既定: リスト取込: ファイル名）")
+    _add_db(q)
+    p.set_defaults(func=cmd_consent)
+
+    p = sub.add_parser("mail", help="フォローメールの設定・送信・配信リスト")
+    actions = p.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser, required=True)
+    q = actions.add_parser("setup", help="送信に使うメールサーバーと送信者の表示を設定する")
+    q.add_argument("--host", default=None, help="送信サーバー（SMTP）")
+    q.add_argument("--port", type=int, default=None, help="ポート番号（既定: 587）")
+    q.add_argument("--security", choices=["starttls", "ssl", "none"], default=None,
+                   help="暗号化（既定: starttls）")
+    q.add_argument("--user", default=None, help="ログインのユーザー名（パスワードは資格情報に保存）")
+    q.add_argument("--from", dest="from_address", default=None, help="差出人のメールアドレス")
+    q.add_argument("--sender-name", default=None, help="送信者名（店名）")
+    q.add_argument("--sender-address", default=None, help="送信者の住所")
+    q.add_argument("--contact", default=None, help="お問い合わせ先（電話番号など）")
+    q.add_argument("--unsubscribe", default=None, help="配信停止を受け付けるアドレス（既定: 差出人）")
+    q.add_argument("--per-minute", type=int, default=None, help="1分あたりの送信数の上限（既定: 20）")
+    _add_db(q)
+    q = actions.add_parser("send", help="その月の計画の、期日が来たメールを送る")
+    q.add_argument("--month", required=True, metavar="YYYY-MM", help="フォロー計画の月")
+    q.add_argument("--until", default=None, help="この日までが期日のメール YYYY-MM-DD（既定: 今日）")
+    q.add_argument("--dry-run", action="store_true", help="送らずに、送る相手と送らない理由を表示する")
+    _add_db(q)
+    q = actions.add_parser("test", help="テストメールを店のアドレスに送る")
+    q.add_argument("--rule", default=None, help="文面を使う施策（フォロールールの内容）。省略時は共通の文面")
+    q.add_argument("--to", default=None, help="送り先（既定: 差出人のアドレス）")
+    _add_db(q)
+    q = actions.add_parser("export", help="メール配信サービス用のリスト（同意のあるお客様だけ）を保存する")
+    q.add_argument("--month", required=True, metavar="YYYY-MM", help="フォロー計画の月")
+    q.add_argument("--until", default=None, help="この日までが期日のメール YYYY-MM-DD（既定: 今日）")
+    q.add_argument("--out", type=Path, required=True, help="出力ファイル（.csv / .xlsx）")
+    _add_db(q)
+    p.set_defaults(func=cmd_mail)
 
     p = sub.add_parser("kpi", help="KPI（顧客数・リピート率・F2転換率など）と月別の新規/リピート売上を表示する")
     p.add_argument("--as-of", default=None, help="基準日 YYYY-MM-DD（既定: 今日）")

@@ -15,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
+import numpy as np
 import pandas as pd
 
 from engine.analysis.order_history import PURCHASE_NUMBER
@@ -23,17 +24,19 @@ from engine.imports.order_frame import build_batch
 from engine.imports.reader import read_table
 from engine.progress import Cancel, Progress, check_cancel, reporter, wrap_callback
 from engine.resources import read_json
+from engine.store.database import json_list
 from engine.store.journal import Change
 from engine.text import user_text
 
 PLAN_COLUMNS = ["source", "order_no", "order_date", "customer_id", "name", "postal_code",
-                "address", "purchase_number", "insert_name"]
+                "address", "purchase_number", "insert_name", "count_insert", "task_ids"]
 PLAN_LABELS = {
     "source": "販路", "order_no": "注文番号", "order_date": "注文日", "customer_id": "顧客番号",
     "name": "氏名", "postal_code": "郵便番号", "address": "住所", "purchase_number": "購入回数",
     "insert_name": "同梱物"}
 RULE_KEYS = ("purchase_number", "insert_name", "note")
 _SEEDED = "count_program.seeded"
+_DEFAULT_INSERT = "count_program.default_insert"
 
 
 def default_rules() -> list[dict]:
@@ -102,6 +105,13 @@ class CountProgramService:
         """Back to the bundled defaults (undoable)."""
         return self.save_rules(default_rules())
 
+    def default_insert(self) -> str:
+        """The insert for a purchase number without a rule of its own ('' for none)."""
+        return self.shop.settings.get(_DEFAULT_INSERT) or ""
+
+    def set_default_insert(self, name: str) -> None:
+        self.shop.settings.set(_DEFAULT_INSERT, user_text(name))
+
     def plan(self, files: Sequence[Path | str], progress: Progress | None = None,
              cancel: Cancel | None = None) -> pd.DataFrame:
         """Import the new-order export ``files`` (files imported before are left as
@@ -155,7 +165,28 @@ class CountProgramService:
             ORDER BY k.position, o.ordered_at, o.id
             """, conn)
         conn.execute("DROP TABLE temp.plan_orders")
-        frame["insert_name"] = frame["purchase_number"].map(rules).fillna("")
+        named = frame["purchase_number"].map(rules).astype(object)
+        frame["count_insert"] = named.where(named.notna(), self.default_insert())
+        frame = self._with_followup_inserts(frame)
         return frame[PLAN_COLUMNS]
 
-
+    def _with_followup_inserts(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Open 同梱物 follow-up tasks ride in the customer's next parcel: each goes
+        into the first order of the batch of its customer (``task_ids``), named
+        after the count-program insert in ``insert_name``."""
+        tasks = pd.read_sql_query(
+            "SELECT id, customer_id, action FROM followup_tasks WHERE medium = 'insert' "
+            "AND status = 'open' AND customer_id IN (SELECT value FROM json_each(?)) "
+            "ORDER BY due_date, id", self.db.conn,
+            params=(json_list(frame["customer_id"].unique()),))
+        first = ~frame["customer_id"].duplicated()
+        grouped = tasks.groupby("customer_id").agg(
+            actions=("action", "、".join), ids=("id", lambda ids: ",".join(map(str, ids))))
+        def riding(column: str) -> pd.Series:
+            values = frame["customer_id"].map(grouped[column]).astype(object)
+            return values.where(first & values.notna(), "")
+        carried = riding("actions")
+        frame["task_ids"] = riding("ids")
+        both = (frame["count_insert"] != "") & (carried != "")
+        frame["insert_name"] = (frame["count_insert"] + np.where(both, "、", "") + carried)
+        return frame

@@ -79,11 +79,14 @@ class PrintingService:
                         & tasks["customer_id"].isin(ids)]
             # One check-off per customer: a second DM task of the month stays open.
             first = due.drop_duplicates("customer_id")
-            for task_id in first["task_id"]:
-                self.shop.followups.check_off(int(task_id), on, "dm")
+            done = 0
+            if len(first):
+                done = self.shop.followups.check_off_many(
+                    first["task_id"].tolist(), on, "dm",
+                    label=f"DMの発送（フォロー {len(first):,}件）").counts["done"]
             ids = sorted(set(ids) - set(first["customer_id"]))
-            return len(first) + self.shop.touches.record(ids, "dm", DM_ACTION, on=on,
-                                                         source="labels")
+            return done + self.shop.touches.record(ids, "dm", DM_ACTION, on=on,
+                                                   source="labels")
         return self.shop.touches.record(ids, "dm", DM_ACTION, on=on, source="labels")
 
     # --- target lists --------------------------------------------------------------
@@ -143,9 +146,17 @@ class PrintingService:
         return table_pages("同梱物リスト", subtitle, INSERT_COLUMNS, rows)
 
     def record_inserts(self, plan: pd.DataFrame, on: str | None = None) -> int:
-        """Log an insert touch for each parcel that gets an insert, named after it."""
-        with_insert = plan[plan["insert_name"].fillna("") != ""]
-        return sum(self.shop.touches.record(group["customer_id"].astype(int).tolist(), "insert",
-                                            str(name), on=on, source="inserts")
-                   for name, group in with_insert.groupby("insert_name"))
+        """Log an insert touch for each parcel that gets a count-program insert, named
+        after it, and check off the 同梱物 follow-up tasks that rode along (their own
+        touches); returns how many touches were logged."""
+        with_insert = plan[plan["count_insert"].fillna("") != ""]
+        task_ids = [int(i) for ids in plan["task_ids"].fillna("") for i in ids.split(",") if i]
+        logged = 0
+        if task_ids:
+            logged += self.shop.followups.check_off_many(
+                task_ids, on, "insert", label=f"同梱物の発送（フォロー {len(task_ids)}件）"
+            ).counts["done"]
+        return logged + sum(self.shop.touches.record(
+            group["customer_id"].astype(int).tolist(), "insert", str(name), on=on,
+            source="inserts") for name, group in with_insert.groupby("count_insert"))
 

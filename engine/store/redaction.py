@@ -100,6 +100,12 @@ def redact(conn: sqlite3.Connection, erasure: Erasure) -> None:
         f"({responses[1:-1]} UNION SELECT row_id FROM journal WHERE tbl = 'survey_responses' "
         f"AND json_extract(before, '$.customer_id') IN {ids})",
     ]
+    # The e-mail log keeps each attempt (so nothing is sent twice), not the address;
+    # a backup written before the log existed has none.
+    if conn.execute("SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'mail_sends')"
+                    ).fetchone()[0]:
+        statements.append("UPDATE mail_sends SET address = '', subject = '' "
+                          f"WHERE customer_id IN {ids}")
     for statement in statements:
         conn.execute(statement, {k: v for k, v in params.items() if f":{k}" in statement})
     if _has_pending_parts(conn):

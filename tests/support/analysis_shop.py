@@ -9,12 +9,15 @@ from engine import Shop
 
 
 def add_customer(shop: Shop, cid: int, *, name: str | None = None, dm: int = 1,
-                 email: str = "", phone: str = "", opt_out: int = 0) -> None:
+                 email: str = "", phone: str = "", opt_out: int = 0,
+                 dm_manual: int | None = None) -> None:
+    """``dm``: DM allowed by where they bought (0: Amazon only, no marketing at all);
+    ``dm_manual``: DM allowed or refused by hand."""
     shop.db.execute(
         "INSERT INTO customers (id, name, name_key, email, phone, phone_digits, dm_default,"
-        " dm_opt_out, created_at) VALUES (?,?,?,?,?,?,?,?, '2020-01-01')",
+        " dm_manual, dm_opt_out, created_at) VALUES (?,?,?,?,?,?,?,?,?, '2020-01-01')",
         (cid, name or f"顧客{cid}", name or f"顧客{cid}", email, phone,
-         phone.replace("-", ""), dm, opt_out))
+         phone.replace("-", ""), dm, dm_manual, opt_out))
 
 
 def add_order(shop: Shop, cid: int, day: str, amount: int, *, lines=None,
@@ -33,17 +36,28 @@ def add_order(shop: Shop, cid: int, day: str, amount: int, *, lines=None,
     return order_id
 
 
-def build(orders: dict, customer_options: dict | None = None) -> Shop:
+def build(orders: dict, customer_options: dict | None = None, *,
+          email_consent: bool = False) -> Shop:
     """``orders``: customer id → list of (day, amount) or (day, amount, lines);
-    ``customer_options``: customer id → add_customer keywords."""
+    ``customer_options``: customer id → add_customer keywords. ``email_consent``:
+    every customer has an address (c<id>@example.jp unless given) and agreed to
+    advertising e-mail."""
     customer_options = customer_options or {}
     shop = Shop(":memory:")
-    with shop.db.transaction():
+    with shop.db.transaction() as conn:
         for cid, purchases in orders.items():
-            add_customer(shop, cid, **customer_options.get(cid, {}))
+            options = dict(customer_options.get(cid, {}))
+            if email_consent:
+                options.setdefault("email", f"c{cid}@example.jp")
+            add_customer(shop, cid, **options)
             for purchase in purchases:
                 day, amount, *rest = purchase
                 add_order(shop, cid, day, amount, lines=rest[0] if rest else None)
+        if email_consent:
+            conn.executemany(
+                "INSERT INTO consents (customer_id, channel, value, recorded_on, source,"
+                " created_at) VALUES (?, 'email', 'yes', '2020-01-01', 'テスト', '2020-01-01')",
+                [(cid,) for cid in orders])
     return shop
 
 

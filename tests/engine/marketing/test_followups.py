@@ -7,7 +7,9 @@ import pytest
 
 from engine import OtokuiError, Shop
 from engine.analysis.rfm import CLUSTERS
+from engine.customers.consent import email_block_sql
 from engine.marketing.followup_rules import default_rules
+from engine.marketing.followups import UNREACHABLE
 from tests.support.analysis_shop import build
 from tests.support.snapshot import meta, sample_files
 
@@ -45,7 +47,7 @@ ORDERS = {
     98: [("2025-02-20", 60000)],                        # top10
     99: [("2025-01-01", 50000), ("2025-02-27", 50000)],  # top1
 }
-OPTIONS = {6: {"dm": 0}, 7: {"dm": 0}, 8: {"opt_out": 1},
+OPTIONS = {6: {"dm_manual": 0}, 7: {"dm_manual": 0, "phone": "090-7777-0007"}, 8: {"opt_out": 1},
            99: {"name": "上得 意子", "phone": "090-1111-2222", "email": "tokui@example.jp"}}
 EXPECTED = {  # customer → (cluster, [(due, medium)] × 3)
     1: ("once", [("2025-03-01", "email"), ("2025-03-15", "insert"), ("2025-04-05", "dm")]),
@@ -60,7 +62,7 @@ EXPECTED = {  # customer → (cluster, [(due, medium)] × 3)
 
 @pytest.fixture
 def shop():
-    shop = build(ORDERS, OPTIONS)
+    shop = build(ORDERS, OPTIONS, email_consent=True)
     shop.db.execute("UPDATE customers SET deleted_at = '2025-02-01' WHERE id = 9")
     shop.followups.save_rules(PLAN_A + PLAN_B)
     return shop
@@ -111,7 +113,7 @@ def test_late_target_follows_each_customers_rhythm():
         23: ["2024-12-01", "2024-12-21", "2025-01-10", "2025-01-29"],  # tenure 59, R 31 > 29.5
     }
     shop = build({**{c: [(d, 1000) for d in days] for c, days in every.items()},
-                  99: [("2025-01-01", 100000)]})
+                  99: [("2025-01-01", 100000)]}, email_consent=True)
     plan = [{"target": "repeat4plus_late", "min_days": 0, "max_days": None, "medium": m,
              "action": m, "offset_days": o} for m, o in (("email", 0), ("dm", 10), ("email", 40))]
     shop.followups.save_rules(plan)
@@ -289,10 +291,7 @@ def truth_plan() -> pd.DataFrame:
                      and p["min_days"] <= row.recency_days
                      and (p["max_days"] is None or row.recency_days <= p["max_days"])), None)
         if plan is not None:
-            dm_steps = sum(s["medium"] == "dm" for s in plan["steps"])
-            amazon_only = row.platforms == "amazon"
-            plans.append({"cluster": row.cluster, "dm": 0 if amazon_only else dm_steps,
-                          "amazon_only": amazon_only})
+            plans.append({"cluster": row.cluster, "amazon_only": row.platforms == "amazon"})
     return pd.DataFrame(plans)
 
 
@@ -301,18 +300,26 @@ def test_sample_shop_follow_ups_match_truth():
     for file in sample_files():
         shop.imports.import_file(file)
     month = meta()["as_of"][:7]
-    shop.followups.generate(month, meta()["as_of"])
+    counts = shop.followups.generate(month, meta()["as_of"]).counts
     tasks = shop.followups.tasks(month)
     expected = truth_plan()
-    assert len(tasks) == 3 * len(expected) > 0
+    reachable = expected.loc[~expected["amazon_only"]]
+    assert len(tasks) == 3 * len(reachable) > 0
     found = tasks.groupby("cluster")["customer_id"].nunique()
-    assert found.to_dict() == expected.groupby("cluster").size().to_dict()
+    assert found.to_dict() == reachable.groupby("cluster").size().to_dict()
     assert set(found.index) <= set(CLUSTERS)
-    assert (tasks["medium"] == "dm").sum() == expected["dm"].sum()
+    # Amazon-only buyers may get no marketing at all: they are left out, and said so.
+    left = shop.followups.left_out(month)
+    assert counts["left_out"] == len(left) == 3 * expected["amazon_only"].sum() > 0
+    assert set(left["reason"]) == {UNREACHABLE}
     ineligible = {r["id"] for r in shop.db.query(
         "SELECT id FROM customers WHERE coalesce(dm_manual, dm_default) = 0")}
-    assert len(ineligible & set(tasks["customer_id"])) == expected["amazon_only"].sum() > 0
+    assert set(left["customer_id"]) <= ineligible
     assert_332(tasks, meta()["as_of"], ineligible)
+    # No e-mail task for a customer who may not get advertising e-mail.
+    blocked = {r["id"] for r in shop.db.query(
+        f"SELECT c.id FROM customers c WHERE {email_block_sql('c')} != ''")}
+    assert not blocked & set(tasks.loc[tasks["medium"] == "email", "customer_id"])
 
 
 def test_every_target_has_a_japanese_label():
@@ -362,7 +369,7 @@ def test_default_rules_keep_332_on_a_random_shop(seed):
         orders[cid] = [((pd.Timestamp("2025-03-01") - pd.Timedelta(int(d), "D")).strftime(
             "%Y-%m-%d"), int(rng.choice([980, 2980, 4980, 19800]))) for d in days]
         options[cid] = {"dm": int(rng.random() > 0.2)}
-    shop = build(orders, options)
+    shop = build(orders, options, email_consent=True)
     ineligible = {c for c, o in options.items() if not o["dm"]}
     for month in ("2025-03", "2025-04", "2025-05", "2025-06"):
         shop.followups.generate(month, f"{month}-01")
