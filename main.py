@@ -39,18 +39,38 @@ def _open(args) -> engine.Shop:
 
 
 def cmd_import(args) -> int:
+    from engine.imports.formats import AmbiguousFormatError, UnknownFormatError
     failed = False
     with _open(args) as shop, shop.imports.batch():
-        for file in args.files:
+        for first, *partners in shop.imports.group_downloads(args.files):
             try:
                 result = shop.imports.import_file(
-                    file, format_name=args.format, mapping=args.mapping)
+                    first, format_name=args.format, mapping=args.mapping, partners=partners)
             except OtokuiError as exc:
-                print(f"エラー: {exc}", file=sys.stderr)
+                hint = ""
+                if isinstance(exc, AmbiguousFormatError):
+                    hint = f"（--format {' か --format '.join(exc.candidates)} で形式を指定できます）"
+                elif isinstance(exc, UnknownFormatError):
+                    hint = "（--mapping 対応付けファイル で取り込めます）"
+                print(f"エラー: {exc}{hint}", file=sys.stderr)
                 failed = True
                 continue
             print(result.summary())
     return 1 if failed else 0
+
+
+def cmd_formats(args) -> int:
+    with _open(args) as shop:
+        if args.action == "list":
+            for preset in shop.formats.importable():
+                print(f"{preset.name}\t{preset.label}" + ("\t（保存した対応付け）" if preset.user else ""))
+        elif args.action == "export":
+            path = shop.formats.export_user_preset(args.name, args.file)
+            print(f"対応付け「{shop.formats.by_name(args.name).label}」を {path.name} に書き出しました。")
+        else:
+            preset = shop.formats.import_user_preset(args.file)
+            print(f"対応付け「{preset.label}」を {preset.name} として保存しました。")
+    return 0
 
 
 def cmd_customers(args) -> int:
@@ -232,6 +252,19 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--mapping", type=Path, default=None, help="列の対応付けファイル（JSON）")
     _add_db(p)
     p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("formats", help="取込形式の一覧、保存した列の対応付けの書き出し・読み込み")
+    actions = p.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser, required=True)
+    q = actions.add_parser("list", help="取り込める形式と保存した対応付けの一覧")
+    _add_db(q)
+    q = actions.add_parser("export", help="保存した対応付けをファイルに書き出す（ほかのPCで読み込めます）")
+    q.add_argument("name", metavar="NAME", help="対応付けの名前（formats list の1列目、例: user_1）")
+    q.add_argument("file", type=Path, metavar="FILE", help="書き出すファイル（.json）")
+    _add_db(q)
+    q = actions.add_parser("import", help="書き出した対応付けのファイルを読み込んで保存する")
+    q.add_argument("file", type=Path, metavar="FILE", help="対応付けファイル（.json）")
+    _add_db(q)
+    p.set_defaults(func=cmd_formats)
 
     p = sub.add_parser("customers", help="顧客一覧を出力する")
     _add_as_of_and_out(p)

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from engine.customers.privacy import PrivacyService
     from engine.customers.service import CustomerService
     from engine.customers.touches import TouchLog
-    from engine.imports.formats import FormatRegistry
+    from engine.imports.registry import FormatRegistry
     from engine.imports.service import ImportService
     from engine.marketing.count_program import CountProgramService
     from engine.marketing.followups import FollowupService
@@ -84,7 +84,7 @@ class Shop:
     @cached_property
     def formats(self) -> FormatRegistry:
         """The import format presets and the shop's saved column mappings."""
-        from engine.imports.formats import FormatRegistry
+        from engine.imports.registry import FormatRegistry
         return FormatRegistry(self.settings)
 
     @cached_property

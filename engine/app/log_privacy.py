@@ -75,8 +75,10 @@ def _known_words() -> frozenset[str]:
     from engine.imports.formats import FIELDS, builtin_presets
     words = set(FIELDS.values()) | set(FIELDS)
     for preset in builtin_presets():
-        words.update(column for columns in preset.fields.values() for column in columns)
+        words.update(preset.columns())
         words.update(preset.match)
+        words.update(spelling for spellings in preset.aliases.values() for spelling in spellings)
+        words.update(column for part in preset.files for column in part.match)
     return frozenset(words)
 
 

@@ -186,7 +186,7 @@ class CustomerService:
         if not order_ids:
             return []
         orders = pd.read_sql_query(
-            f"SELECT source, member_id, name_key, phone_digits, email, postal_code FROM orders "
+            f"SELECT source, member_id, name, name_key, phone_digits, email, postal_code FROM orders "
             f"WHERE id IN ({','.join('?' * len(order_ids))})", self.db.conn, params=order_ids)
         keys = [identity.order_keys(group, source)["key"]
                 for source, group in orders.groupby("source")]

@@ -8,15 +8,15 @@ the column once per step and build an intermediate array each time.
 """
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from functools import cache
-from importlib.resources import files
 from typing import Callable
 
 import numpy as np
 import pandas as pd
+
+from engine.resources import read_json
 
 HYPHENS = "‐−‒–—―－ｰ"
 _HYPHEN_BETWEEN_DIGITS = re.compile(rf"(?<=\d)\s*[{HYPHENS}ー]\s*(?=\d)")
@@ -29,6 +29,11 @@ _HIRAGANA = "".join(chr(c) for c in range(0x3041, 0x3097))
 _KATAKANA = "".join(chr(c + 0x60) for c in range(0x3041, 0x3097))
 _TO_KATAKANA = str.maketrans(_HIRAGANA, _KATAKANA)
 _nfkc = unicodedata.normalize
+_LATIN_START = re.compile(r"[A-Za-zŌō]")
+_CONSENT = {**dict.fromkeys(["yes", "y", "true", "1", "はい", "同意", "同意する", "許可", "希望",
+                             "希望する", "受け取る", "する", "○"], "1"),
+            **dict.fromkeys(["no", "n", "false", "0", "いいえ", "同意しない", "拒否", "不許可",
+                             "希望しない", "受け取らない", "しない", "×"], "0")}
 
 
 def _map(series: pd.Series, function: Callable[[str], str]) -> pd.Series:
@@ -53,9 +58,49 @@ def address(series: pd.Series) -> pd.Series:
     return _map(series, lambda v: _HYPHEN_BETWEEN_DIGITS.sub("-", _text(v)))
 
 
+def address_line(series: pd.Series) -> pd.Series:
+    """An address's first line: ``address`` with a leading prefecture code or
+    romaji name (Shopify's ``JP-13``, ``Tokyo``) written as the prefecture (東京都)."""
+    return _map(series, lambda v: _prefecture_named(_HYPHEN_BETWEEN_DIGITS.sub("-", _text(v))))
+
+
+def _prefecture_named(value: str) -> str:
+    # Most addresses start with a kanji prefecture or city: only Latin ones are looked up.
+    if not _LATIN_START.match(value):
+        return value
+    pattern, names = _prefecture_pattern()
+    match = pattern.match(value)
+    if match is None:
+        return value
+    key = match.group(1).upper()
+    return names[key.removeprefix("JP").strip("-")] + value[match.end():]
+
+
+@cache
+def _prefecture_pattern() -> tuple[re.Pattern, dict[str, str]]:
+    """A pattern for a leading JP-13 / Tokyo / Tokyo-to / Tokyo Prefecture, and the
+    prefecture by code and by upper-case romaji."""
+    names: dict[str, str] = {}
+    for prefecture in read_json("address", "prefectures.json")["prefectures"]:
+        names[prefecture["code"]] = prefecture["name"]
+        names.update((romaji.upper(), prefecture["name"]) for romaji in prefecture["romaji"])
+    romaji = "|".join(sorted((k for k in names if not k.isdigit()), key=len, reverse=True))
+    # Case-blind names, case-aware ends: in "Tokyo-toShibuya" (columns glued) the
+    # suffix ends where a capital begins; "Tokyoshima" is not Tokyo.
+    pattern = re.compile(rf"((?i:JP-?\d{{2}}(?!\d)|{romaji}))(?:[- ](?i:to|fu|ken|do)(?![a-z]))?"
+                         r"(?: (?i:prefecture))?(?![a-z])")
+    return pattern, names
+
+
 def name_key(names: pd.Series) -> pd.Series:
     """Names compared without any whitespace (already NFKC)."""
     return _map(names, lambda v: "".join(v.split()))
+
+
+def consent(series: pd.Series) -> pd.Series:
+    """A yes/no answer ('yes', 'true', '1', '同意する', '希望しない' …) as '1' or '0';
+    '' when the cell is empty or says neither."""
+    return _map(series, lambda v: _CONSENT.get(_text(v).lower().replace(" ", ""), ""))
 
 
 def kana(series: pd.Series) -> pd.Series:
@@ -102,7 +147,7 @@ _SERVICE_GROUPS = (("0120", 10, 4, 3), ("0570", 10, 4, 3), ("0990", 10, 4, 3),
 
 @cache
 def _area_code_lengths() -> dict[str, int]:
-    raw = json.loads((files("resources") / "phone" / "area_codes.json").read_text("utf-8"))
+    raw = read_json("phone", "area_codes.json")
     return {prefix: int(length) for length, prefixes in raw["lengths"].items()
             for prefix in prefixes}
 
@@ -167,59 +212,3 @@ def _messy_amounts(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     values = pd.to_numeric(clean.where(clean != ""), errors="coerce")
     bad = values.isna() & (clean != "")
     return values.to_numpy(dtype="float64"), bad.to_numpy()
-
-
-_DATE_PATTERN = (
-    r"^\s*(?P<y>\d{4})\s*[-/年.]\s*(?P<m>\d{1,2})\s*[-/月.]\s*(?P<d>\d{1,2})\s*日?"
-    r"(?:[ T]+(?P<H>\d{1,2}):(?P<M>\d{1,2})(?::(?P<S>\d{1,2}))?(?:\.\d+)?)?"
-    r"\s*(?P<tz>Z|[+-]\d{2}:?\d{2})?\s*$")
-
-
-# Seconds 60 and 61 pass the strict parser (leap seconds) but the general one rolls
-# them over into the next minute, so they are left to the general parser.
-_CANONICAL_STAMP = r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:[0-5]\d"
-
-
-def datetimes_jst(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    """Timestamps as Japan time 'YYYY-MM-DD HH:MM:SS' and a mask of unreadable cells.
-
-    A value with an offset or Z is converted to Asia/Tokyo (UTC+9, no DST)
-    before its date is taken; one without is Japan time already.
-    """
-    series = series.astype(str)
-    # Values already written as 'YYYY-MM-DD HH:MM:SS' (a real date) are kept as
-    # they are; only the others go through the general parser.
-    canonical = series.str.fullmatch(_CANONICAL_STAMP).to_numpy(dtype=bool, copy=True)
-    if canonical.any():
-        parsed = pd.to_datetime(series[canonical], format="%Y-%m-%d %H:%M:%S", errors="coerce")
-        canonical[np.flatnonzero(canonical)[parsed.isna().to_numpy()]] = False
-    if canonical.all():
-        return series.copy(), np.zeros(len(series), dtype=bool)
-    rest = ~canonical
-    stamps, bad = _general_datetimes(series[rest])
-    result = series.to_numpy(dtype=object, copy=True)
-    result[rest] = stamps.to_numpy(dtype=object)
-    flagged = np.zeros(len(series), dtype=bool)
-    flagged[rest] = bad
-    return pd.Series(result, index=series.index, dtype=str), flagged
-
-
-def _general_datetimes(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    clean = series.astype(str).str.normalize("NFKC")
-    parts = clean.str.extract(_DATE_PATTERN)
-    numbers = parts[["y", "m", "d", "H", "M", "S"]].apply(pd.to_numeric, errors="coerce")
-    numbers[["H", "M", "S"]] = numbers[["H", "M", "S"]].fillna(0)
-    stamp = pd.to_datetime(
-        numbers.rename(columns={"y": "year", "m": "month", "d": "day",
-                                "H": "hour", "M": "minute", "S": "second"}),
-        errors="coerce")
-    tz = parts["tz"].fillna("")
-    offset = tz.str.replace(":", "", regex=False).str.replace("Z", "+0000", regex=False)
-    sign = np.where(offset.str.startswith("-"), -1, 1)
-    hours = pd.to_numeric(offset.str.slice(1, 3), errors="coerce").fillna(0)
-    minutes = pd.to_numeric(offset.str.slice(3, 5), errors="coerce").fillna(0)
-    shift = pd.to_timedelta(np.where(tz != "", 9 * 60 - sign * (hours * 60 + minutes), 0),
-                            unit="min")
-    local = stamp + shift
-    bad = local.isna().to_numpy()
-    return local.dt.strftime("%Y-%m-%d %H:%M:%S").fillna(""), bad

@@ -7,6 +7,7 @@ import json
 import sqlite3
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -15,21 +16,20 @@ import pandas as pd
 
 from engine.errors import BadFileError
 from engine.imports import normalize
-from engine.imports.formats import FIELDS, JOIN_SEPARATOR, FormatPreset
+from engine.imports.formats import CHARGE_FIELDS, FIELDS, FormatPreset, missing_fields
+from engine.imports.line_amounts import MAX_NUMBER, row_amounts
+from engine.imports.name_order import family_name_first
+from engine.imports.raw_columns import RawColumns, fail, joined
 from engine.imports.reader import CHUNK_ROWS, OpenedFile, Table
+from engine.imports.timestamps import datetimes_jst
 from engine.store.database import json_list
 
 ORDER_FIELDS = ["ordered_at", "member_id", "name", "kana", "postal_code", "address1",
-                "address2", "phone", "email", "shipping", "fee", "points", "coupon"]
+                "address2", "phone", "email", "email_consent", "shipping", "fee", "points",
+                "coupon"]
 CUSTOMER_FIELDS = ["member_id", "name", "name_key", "kana", "postal_code", "address1",
                    "address2", "phone", "phone_digits", "email"]
 LINE_FIELDS = ["product_code", "product_name", "unit_price", "quantity", "amount"]
-# Larger numbers are typos or garbage, and beyond 2**53 floats would silently
-# round the yen (the hypothesis suite found 133977 × ¥67,229,444,269 off by one).
-MAX_NUMBER = 10 ** 12
-# What no mail-order line can be: a unit price of 1億円 or more, a line of 10億円.
-MAX_UNIT_PRICE = 10 ** 8
-MAX_LINE_AMOUNT = 10 ** 9
 # A name, address or product name is a line of text; a cell of megabytes is not
 # one (a 50 MB name once grew a 250 KB database to 472 MB).
 MAX_TEXT = 1000
@@ -39,7 +39,10 @@ FIRST_YEAR = 1990
 
 # Part of every raw digest: bump it when a normalisation rule changes, so orders
 # stored under the old rules are compared by their normalised content again.
-RULES_VERSION = 1
+RULES_VERSION = 2
+# 2: headers matched whatever their width and case (楽天 通常購入データ's postal codes
+#    and phones were read as empty), Shopify's 名 姓 stored 姓 名, prefecture codes
+#    and romaji written as the prefecture, consent recorded, EC-CUBE 4 fee rows.
 
 
 @dataclass
@@ -79,87 +82,15 @@ class KnownOrders:
         return np.asarray(raw_digests.index.map(stored) == raw_digests.to_numpy(), dtype=bool)
 
 
-def _column(table: Table, preset: FormatPreset, field: str) -> tuple[pd.Series, str | None]:
-    """The field's text: its columns joined (or the first non-empty one)."""
-    columns = [c for c in preset.fields.get(field, []) if c in table.frame.columns]
-    if not columns:
-        return pd.Series("", index=table.frame.index, dtype=str), None
-    return _joined(table.frame, columns, preset.join.get(field) == "first", field), columns[0]
-
-
-def _joined(frame: pd.DataFrame, columns: list[str], first: bool, field: str) -> pd.Series:
-    parts = [frame[c].str.strip() for c in columns]
-    if first or len(parts) == 1:
-        value = parts[0]
-        for part in parts[1:]:
-            value = value.where(value != "", part)
-        return value
-    sep = JOIN_SEPARATOR.get(field, "")
-    value = parts[0]
-    for part in parts[1:]:
-        value = (value + sep + part).where(part != "", value).where(value != "", part)
-    return value
-
-
-class _Raw:
-    """Each field's raw text as distinct values plus a code per line.
-
-    Exports repeat the same customer, product, date and status on many lines,
-    so joining and normalising only the distinct values is several times faster.
-    """
-
-    def __init__(self, table: Table, preset: FormatPreset):
-        self.table, self.preset = table, preset
-        self._cache: dict[str, tuple[np.ndarray, pd.Series, str | None]] = {}
-
-    def column(self, field: str) -> str | None:
-        return self._distinct(field)[2]
-
-    def _distinct(self, field: str) -> tuple[np.ndarray, pd.Series, str | None]:
-        if field not in self._cache:
-            frame = self.table.frame
-            columns = [c for c in self.preset.fields.get(field, []) if c in frame.columns]
-            if not columns:
-                codes = np.zeros(len(frame), dtype="int64")
-                self._cache[field] = codes, pd.Series([""], dtype=str), None
-            else:
-                if len(columns) == 1:
-                    codes, values = pd.factorize(frame[columns[0]])
-                    distinct = pd.DataFrame({columns[0]: pd.Series(values, dtype=str)})
-                else:
-                    # ngroup numbers groups by first appearance, as drop_duplicates keeps them.
-                    codes = frame.groupby(columns, sort=False).ngroup().to_numpy()
-                    distinct = frame[columns].drop_duplicates().reset_index(drop=True)
-                first = self.preset.join.get(field) == "first"
-                self._cache[field] = codes, _joined(distinct, columns, first, field), columns[0]
-        return self._cache[field]
-
-    def apply(self, field: str, function) -> np.ndarray | tuple[np.ndarray, ...]:
-        """``function`` of the field's text, per line (arrays; tuples stay tuples)."""
-        codes, values, _ = self._distinct(field)
-        result = function(values)
-        if isinstance(result, tuple):
-            return tuple(np.asarray(part)[codes] for part in result)
-        return np.asarray(result)[codes]
-
-
-def _fail(path: Path, table: Table, mask: np.ndarray, column: str | None, reason: str):
-    first = int(np.flatnonzero(mask)[0])
-    raise BadFileError(path, reason, row=int(table.rows[first]), column=column)
-
-
 def check_columns(path: Path, headers: list[str], preset: FormatPreset) -> None:
-    """Raise BadFileError when the header row lacks a column the preset needs."""
-    missing = preset.missing_columns(headers)
-    if missing:
-        raise BadFileError(path, f"「{preset.label}」に必要な列がありません: " + "、".join(missing), row=1)
+    """Raise BadFileError when the header row lacks a field an import needs
+    (``preset`` bound to the file: see detection.bind)."""
     present = set(headers)
-    for required in ("order_no", "ordered_at", "quantity"):
-        if not any(c in present for c in preset.fields.get(required, [])):
-            raise BadFileError(path, f"「{FIELDS[required]}」の列がありません。", row=1)
-    if not any(c in present for c in preset.fields.get("line_amount", [])) and not any(
-            c in present for c in preset.fields.get("unit_price", [])):
-        raise BadFileError(path, "「単価」の列がありません。", row=1)
+    found = [f for f, columns in preset.fields.items() if any(c in present for c in columns)]
+    missing = missing_fields(found)
+    if missing:
+        raise BadFileError(path, "「" + "」「".join(FIELDS[m] for m in missing) + "」の列がありません。",
+                           row=1)
 
 
 def iter_batches(opened: OpenedFile, preset: FormatPreset, rows: int | None = CHUNK_ROWS,
@@ -181,26 +112,21 @@ def _carried(opened: OpenedFile, preset: FormatPreset, chunks: Iterator[Table],
     carry: Table | None = None
     for table in chunks:
         if carry is not None:
-            table = Table(table.headers, pd.concat([carry.frame, table.frame], ignore_index=True),
-                          np.concatenate([carry.rows, table.rows]), table.encoding)
+            table = carry.followed_by(table)
             carry = None
         if carry_over:
-            numbers = _column(table, preset, "order_no")[0].to_numpy()
+            columns = [c for c in preset.fields["order_no"] if c in table.frame.columns]
+            numbers = joined(table.frame, columns, False, "").to_numpy()
             other = np.flatnonzero(numbers != numbers[-1])
             cut = other[-1] + 1 if len(other) else 0
-            carry = _take(table, slice(cut, None))
+            carry = table.take(slice(cut, None))
             if cut == 0:
                 continue
-            table = _take(table, slice(0, cut))
+            table = table.take(slice(0, cut))
         yield (build_batch(opened.path, table, preset, known),
                min(1.0, table.rows[-1] / opened.lines))
     if carry is not None:
         yield build_batch(opened.path, carry, preset, known), 1.0
-
-
-def _take(table: Table, rows: slice | np.ndarray) -> Table:
-    return Table(table.headers, table.frame.iloc[rows].reset_index(drop=True),
-                 table.rows[rows], table.encoding)
 
 
 def build_batch(path: Path, table: Table, preset: FormatPreset,
@@ -213,10 +139,10 @@ def build_batch(path: Path, table: Table, preset: FormatPreset,
     """
     check_columns(path, list(table.frame.columns), preset)
     rows_read = len(table.frame)
-    raw = _Raw(table, preset)
+    raw = RawColumns(table, preset)
     order_nos = raw.apply("order_no", normalize.text)
     if (order_nos == "").any():
-        _fail(path, table, order_nos == "", raw.column("order_no"), "注文番号が空です。")
+        fail(path, table, order_nos == "", raw.column("order_no"), "注文番号が空です。")
     raw_digests = _raw_digests(table, preset, order_nos)
     skipped = 0
     if known is not None:
@@ -224,99 +150,72 @@ def build_batch(path: Path, table: Table, preset: FormatPreset,
         skipped = int(unchanged.sum())
         if skipped:
             keep = ~pd.Index(order_nos).isin(raw_digests.index[unchanged])
-            table, order_nos = _take(table, keep), order_nos[keep]
+            table, order_nos = table.take(keep), order_nos[keep]
             if not len(order_nos):
                 return OrderBatch(pd.DataFrame(), pd.DataFrame(), rows_read,
                                   raw_digests.index, skipped)
-            raw = _Raw(table, preset)
+            raw = RawColumns(table, preset)
     _check_text_lengths(path, table, raw)
     lines = pd.DataFrame({"order_no": order_nos}, index=table.frame.index)
     ordered_at, bad = raw.apply("ordered_at", _datetimes)
     if bad.any():
-        _fail(path, table, bad, raw.column("ordered_at"),
-              "日付を読めません（例: 2025-07-01 12:34:56 や 2025/7/1）。")
+        fail(path, table, bad, raw.column("ordered_at", bad),
+             "日付を読めません（例: 2025-07-01 12:34:56 や 2025/7/1、R4.11.30）。")
     _check_years(path, table, raw, ordered_at)
     lines["ordered_at"] = ordered_at
-    quantity, bad = raw.apply("quantity", normalize.amounts)
-    bad = bad | np.isnan(quantity)
-    if bad.any():
-        _fail(path, table, bad, raw.column("quantity"), "数量が数字ではありません。")
-    fraction = quantity != np.round(quantity)
-    if fraction.any():
-        _fail(path, table, fraction, raw.column("quantity"), "数量が整数ではありません。")
-    if raw.column("line_amount") is not None:
-        total, bad = raw.apply("line_amount", normalize.amounts)
-        bad = bad | np.isnan(total)
+    amounts = row_amounts(path, table, raw, preset)
+    lines["unit_price"] = amounts.unit_price
+    lines["quantity"] = amounts.quantity
+    lines["amount"] = amounts.amount
+    for money in CHARGE_FIELDS:
+        values, bad = raw.apply(money, _except(normalize.amounts, preset.blank_values.get(money)))
         if bad.any():
-            _fail(path, table, bad, raw.column("line_amount"), "金額が数字ではありません。")
-        unit = np.divide(total, quantity, out=total.copy(), where=quantity != 0)
-    else:
-        unit, bad = raw.apply("unit_price", normalize.amounts)
-        bad = bad | np.isnan(unit)
-        if bad.any():
-            _fail(path, table, bad, raw.column("unit_price"), "単価が数字ではありません。")
-        total = unit * quantity
-    limits = ((quantity, "quantity", MAX_NUMBER), (unit, "unit_price", MAX_UNIT_PRICE),
-              (total, "line_amount", MAX_LINE_AMOUNT))
-    for values, field, limit in limits:
-        column = raw.column(field) or raw.column("quantity")
-        too_big = ~(np.abs(values) < limit)
-        if too_big.any():
-            _fail(path, table, too_big, column,
-                  f"{FIELDS[field]}が大きすぎます（上限は {limit - 1:,}）。")
-        if not preset.returns:
-            negative = values < 0
-            if negative.any():
-                _fail(path, table, negative, column,
-                      f"{FIELDS[field]}がマイナスです。返品や値引きの行は取り込めません"
-                      "（この形式では返品を書き出しません）。")
-    lines["unit_price"] = np.round(unit).astype("int64")
-    lines["quantity"] = np.round(quantity).astype("int64")
-    lines["amount"] = np.round(total).astype("int64")
-    for money in ("shipping", "fee", "points", "coupon"):
-        values, bad = raw.apply(money, normalize.amounts)
-        if bad.any():
-            _fail(path, table, bad, raw.column(money), f"{FIELDS[money]}が数字ではありません。")
+            fail(path, table, bad, raw.column(money, bad), f"{FIELDS[money]}が数字ではありません。")
         too_big = np.abs(values) >= MAX_NUMBER
         if too_big.any():
-            _fail(path, table, too_big, raw.column(money),
-                  f"{FIELDS[money]}が大きすぎます（上限は {MAX_NUMBER:,}）。")
-        lines[money] = values
-    for field, function in _TEXT_FIELDS.items():
-        lines[field] = raw.apply(field, function)
+            fail(path, table, too_big, raw.column(money, too_big),
+                 f"{FIELDS[money]}が大きすぎます（上限は {MAX_NUMBER:,}）。")
+        lines[money] = amounts.charges.get(money, values)
+    for field, function in _text_fields(preset).items():
+        lines[field] = raw.apply(field, _except(function, preset.blank_values.get(field)))
     lines["cancelled"] = _cancelled(raw, preset, len(lines))
     lines["row"] = table.rows
     lines = _separate_reused_numbers(path, lines, preset, raw.column("order_no"))
-    batch = _group(lines, rows_read, raw_digests.index)
+    charges = (lines.groupby("order_no", sort=False)[list(amounts.charges)].sum()
+               if amounts.charges else None)
+    if amounts.lines and not amounts.goods.all():
+        lines = lines[amounts.goods]
+    batch = _group(lines, rows_read, raw_digests.index, amounts.lines)
+    if charges is not None:
+        batch.orders.update(charges)
     missing = batch.orders["ordered_at"] == ""
     if missing.any():
         first = batch.orders.loc[missing, "row"].iloc[0]
-        raise BadFileError(path, "注文日時が空です。", row=int(first),
-                           column=raw.column("ordered_at"))
+        fail(path, table, table.rows == first, raw.column("ordered_at"), "注文日時が空です。")
     batch.orders["raw_digest"] = raw_digests.reindex(batch.orders.index)
     batch.skipped = skipped
     return batch
 
 
-def _check_text_lengths(path: Path, table: Table, raw: _Raw) -> None:
-    for field in ("order_no", *_TEXT_FIELDS):
+def _check_text_lengths(path: Path, table: Table, raw: RawColumns) -> None:
+    for field in ("order_no", *_TEXT_FUNCTIONS):
         if raw.column(field) is None:
             continue
         too_long = raw.apply(field, lambda v: (v.str.len() > MAX_TEXT).to_numpy())
         if too_long.any():
-            _fail(path, table, too_long, raw.column(field),
-                  f"{FIELDS[field]}が長すぎます（{MAX_TEXT:,}文字まで）。列がずれていないか確認してください。")
+            fail(path, table, too_long, raw.column(field, too_long),
+                 f"{FIELDS[field]}が長すぎます（{MAX_TEXT:,}文字まで）。列がずれていないか確認してください。")
 
 
-def _check_years(path: Path, table: Table, raw: _Raw, ordered_at: np.ndarray) -> None:
+def _check_years(path: Path, table: Table, raw: RawColumns, ordered_at: np.ndarray) -> None:
     """Dates a shop's history cannot hold (0001-01-01, 9999-12-31 as "no date")."""
     years = pd.to_numeric(pd.Series(ordered_at).str.slice(0, 4), errors="coerce").to_numpy()
     last = date.today().year + 1
     impossible = (years < FIRST_YEAR) | (years > last)
     if impossible.any():
         value = ordered_at[int(np.flatnonzero(impossible)[0])][:10]
-        _fail(path, table, impossible, raw.column("ordered_at"),
-              f"注文日時「{value}」はありえない日付です（{FIRST_YEAR}年〜{last}年）。")
+        fail(path, table, impossible, raw.column("ordered_at", impossible),
+             f"注文日時「{value}」はありえない日付です（{FIRST_YEAR}年〜{last}年）。")
 
 
 def _separate_reused_numbers(path: Path, lines: pd.DataFrame, preset: FormatPreset,
@@ -364,7 +263,7 @@ def _raw_digests(table: Table, preset: FormatPreset, order_nos: np.ndarray) -> p
     mapped column of its lines in their order, salted with the mapping and the
     normalisation rules. Equal digests mean equal imported content."""
     frame = table.frame
-    mapped = {c for columns in preset.fields.values() for c in columns}
+    mapped = preset.columns()
     columns = [c for c in frame.columns if c in mapped]
     line_hash = pd.util.hash_pandas_object(frame[columns], index=False).to_numpy()
     codes, numbers = pd.factorize(order_nos)
@@ -377,57 +276,82 @@ def _raw_digests(table: Table, preset: FormatPreset, order_nos: np.ndarray) -> p
 
 def _salt(preset: FormatPreset) -> int:
     rules = json.dumps({"rules": RULES_VERSION, "fields": preset.fields, "join": preset.join,
-                        "cancelled_when": preset.cancelled_when}, sort_keys=True)
+                        "cancelled_when": preset.cancelled_when, "name_order": preset.name_order,
+                        "blank_values": preset.blank_values,
+                        "rows": preset.rows and vars(preset.rows)}, sort_keys=True)
     return int.from_bytes(hashlib.blake2b(rules.encode(), digest_size=8).digest(), "little")
 
 
-_TEXT_FIELDS = {
+_TEXT_FUNCTIONS = {
     "product_code": normalize.text, "product_name": normalize.text, "member_id": normalize.text,
     "name": normalize.text, "kana": normalize.kana, "postal_code": normalize.postal_code,
-    "address1": normalize.address, "address2": normalize.address,
+    "address1": normalize.address_line, "address2": normalize.address,
     "phone": normalize.phone_display, "email": normalize.email,
+    "email_consent": normalize.consent,
 }
 
 
+def _text_fields(preset: FormatPreset) -> dict:
+    """The normalising function of each text field for this preset."""
+    if preset.name_order != "given_first":
+        return _TEXT_FUNCTIONS
+    return {**_TEXT_FUNCTIONS,
+            "name": lambda names: family_name_first(normalize.text(names))}
+
+
+def _except(function, blanks: list[str] | None):
+    """``function`` reading the cells that mean "none" (EC-CUBE 2's 会員ID 0, 楽天's
+    -99999 = 無効値) as empty."""
+    if not blanks:
+        return function
+    meaning_none = set(normalize.text(pd.Series(blanks, dtype=str)))
+    return lambda values: function(values.where(~normalize.text(values).isin(meaning_none), ""))
+
+
 def _datetimes(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
-    stamps, bad = normalize.datetimes_jst(values)
+    stamps, bad = datetimes_jst(values)
     # Order-level cells may be filled on an order's first row only (Shopify).
     return stamps, bad & (values.str.strip() != "").to_numpy()
 
 
-def _cancelled(raw: _Raw, preset: FormatPreset, n: int) -> np.ndarray:
+def _cancelled(raw: RawColumns, preset: FormatPreset, n: int) -> np.ndarray:
     result = np.zeros(n, dtype=bool)
     for rule in preset.cancelled_when:
-        values = raw.apply(rule["field"], normalize.text)
+        values_of = (partial(raw.apply_column, rule["column"]) if "column" in rule
+                     else partial(raw.apply, rule["field"]))
         if rule.get("not_empty"):
-            result |= values != ""
+            result |= values_of(normalize.text) != ""
         if "in" in rule:
             wanted = {v.lower() for v in rule["in"]}
-            result |= raw.apply(rule["field"],
-                                lambda v: normalize.text(v).str.lower().isin(wanted).to_numpy())
+            result |= values_of(lambda v: normalize.text(v).str.lower().isin(wanted).to_numpy())
     return result
 
 
-def _group(lines: pd.DataFrame, rows_read: int, order_nos: pd.Index) -> OrderBatch:
+def _group(lines: pd.DataFrame, rows_read: int, order_nos: pd.Index,
+           with_lines: bool = True) -> OrderBatch:
     """Lines → orders. Order-level fields take the first non-empty value of the order.
+    Without lines (an export of orders only) each order's amount is its own and no
+    line is kept.
 
     Lines are grouped by integer codes of their order number (first appearance
     first), so the strings are hashed once rather than by every groupby.
     """
     codes, numbers = pd.factorize(lines["order_no"].to_numpy(dtype=object))
     lines["line_no"] = lines.groupby(codes).cumcount() + 1
-    text_fields = [f for f in ORDER_FIELDS if f not in ("shipping", "fee", "points", "coupon")]
-    money_fields = ["shipping", "fee", "points", "coupon"]
+    text_fields = [f for f in ORDER_FIELDS if f not in CHARGE_FIELDS]
     orders = lines[text_fields].replace("", np.nan).groupby(codes).first().fillna("")
-    orders = orders.join(lines[money_fields].groupby(codes).first())
+    orders = orders.join(lines[list(CHARGE_FIELDS)].groupby(codes).first())
     grouped = lines[["amount", "cancelled", "row"]].groupby(codes)
-    orders["amount"] = grouped["amount"].sum()
+    orders["amount"] = grouped["amount"].sum() if with_lines else grouped["amount"].first()
     orders["cancelled"] = grouped["cancelled"].any()
     orders["row"] = grouped["row"].first()
     orders.index = pd.Index(numbers, name="order_no", dtype=str)
     orders["name_key"] = normalize.name_key(orders["name"])
     orders["phone_digits"] = normalize.phone_digits(orders["phone"])
     orders["order_date"] = orders["ordered_at"].str.slice(0, 10)
+    if not with_lines:
+        lines = lines.iloc[:0]
+        codes = codes[:0]
     orders["digest"] = _digest(orders, lines, codes)
     return OrderBatch(orders, lines, rows_read, order_nos)
 
@@ -446,4 +370,9 @@ def _digest(orders: pd.DataFrame, lines: pd.DataFrame, codes: np.ndarray) -> pd.
     with np.errstate(over="ignore"):
         np.add.at(line_part, codes, line_hash * weights)
     combined = order_part.to_numpy() ^ line_part
+    # Consent enters only where given, so orders without it keep their old digests.
+    given = (orders["email_consent"] != "").to_numpy()
+    if given.any():
+        combined[given] ^= pd.util.hash_pandas_object(
+            "consent " + orders.loc[given, "email_consent"], index=False).to_numpy()
     return pd.Series([f"{v:016x}" for v in combined.tolist()], index=orders.index)

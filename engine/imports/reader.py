@@ -19,6 +19,15 @@ from engine.errors import BadFileError
 
 
 @dataclass
+class Origin:
+    """Columns a table took from another file (an order file joined to its lines):
+    that file, and the row each of the table's rows came from there."""
+    path: Path
+    columns: frozenset[str]
+    rows: np.ndarray
+
+
+@dataclass
 class Table:
     """All cells as str ('' when empty); ``rows`` holds each data row's row number
     in the file as a spreadsheet would show it (the header is row 1 for CSV)."""
@@ -27,6 +36,27 @@ class Table:
     rows: np.ndarray
     encoding: str
     sha256: str = ""
+    origin: Origin | None = None
+
+    def located(self, path: Path, column: str | None) -> tuple[Path, np.ndarray]:
+        """The file ``column`` was read from and each row's number in it."""
+        if self.origin is not None and column in self.origin.columns:
+            return self.origin.path, self.origin.rows
+        return path, self.rows
+
+    def take(self, rows: slice | np.ndarray) -> "Table":
+        """These rows only (a slice or a boolean mask), renumbered from 0."""
+        origin = self.origin and Origin(self.origin.path, self.origin.columns,
+                                        self.origin.rows[rows])
+        return Table(self.headers, self.frame.iloc[rows].reset_index(drop=True),
+                     self.rows[rows], self.encoding, origin=origin)
+
+    def followed_by(self, other: "Table") -> "Table":
+        """This table's rows, then ``other``'s."""
+        origin = self.origin and Origin(self.origin.path, self.origin.columns,
+                                        np.concatenate([self.origin.rows, other.origin.rows]))
+        return Table(other.headers, pd.concat([self.frame, other.frame], ignore_index=True),
+                     np.concatenate([self.rows, other.rows]), other.encoding, origin=origin)
 
 
 CHUNK_ROWS = 100_000
@@ -89,6 +119,29 @@ def open_file(path: Path | str) -> OpenedFile:
         return OpenedFile(path, scan.digest.hexdigest(), encoding, headers, rows, header_row)
     return OpenedFile(path, scan.digest.hexdigest(), encoding,
                       _read_headers(path, encoding), max(1, scan.newlines))
+
+
+def peek_headers(path: Path | str) -> list[str] | None:
+    """The header row alone, read cheaply (the rest of the file is neither hashed
+    nor checked): enough to tell which files belong together before importing
+    them. None when it cannot be read so; the file's import then says why."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(1 << 16)
+        if head.startswith(b"PK\x03\x04"):
+            return _xlsx_headers(path)[0]
+    except (OSError, BadFileError):
+        return None
+    line = head.split(b"\n", 1)[0].rstrip(b"\r")
+    for encoding in ("utf-8-sig", "cp932"):
+        try:
+            text = line.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        delimiter = "\t" if text.count("\t") > text.count(",") else ","
+        return [h.strip() for h in next(csv.reader([text], delimiter=delimiter), [])]
+    return None
 
 
 def read_table(path: Path | str) -> Table:

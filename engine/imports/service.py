@@ -2,26 +2,26 @@
 from __future__ import annotations
 
 import logging
-from contextlib import closing, contextmanager, suppress
+from contextlib import ExitStack, closing, contextmanager, suppress
 from dataclasses import dataclass
 from itertools import repeat
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
 
 from engine.errors import BadFileError, NotFoundError, OtokuiError
-from engine.imports import identity
+from engine.imports import detection, identity
+from engine.imports.downloads import Assembly, Downloads, JoinedFile, group_downloads
 from engine.imports.formats import FormatPreset, load_mapping_file
+from engine.imports.order_frame import CUSTOMER_FIELDS, KnownOrders, OrderBatch, iter_batches
+from engine.imports.parse_process import (PARALLEL_CHUNK_ROWS, PARALLEL_MIN_LINES,
+                                          ParserProcessLost, parallel_batches)
+from engine.imports.reader import CHUNK_ROWS, OpenedFile, open_file, peek_headers
 from engine.progress import Cancel, Progress, check_cancel, reporter, wrap_callback
 from engine.store.backups import PendingBackup
 from engine.store.database import json_list, last_id, now_text
-from engine.imports.order_frame import (CUSTOMER_FIELDS, KnownOrders, OrderBatch, check_columns,
-                                iter_batches)
-from engine.imports.parse_process import (PARALLEL_CHUNK_ROWS, PARALLEL_MIN_LINES, ParserProcessLost,
-                                  parallel_batches)
-from engine.imports.reader import CHUNK_ROWS, OpenedFile, open_file
 from engine.store.schema import DEFERRABLE_INDEXES, ORDER_PERSONAL_FIELDS, blank_sql
 
 _log = logging.getLogger(__name__)
@@ -64,6 +64,7 @@ class ImportService:
         self.parallel_min_lines = PARALLEL_MIN_LINES
         # Inside batch(): None until the batch's one backup is taken, then True.
         self._batch_backed_up: bool | None = None
+        self.downloads = Downloads(self.db, shop.formats)
 
     @contextmanager
     def batch(self) -> Iterator[None]:
@@ -88,68 +89,95 @@ class ImportService:
 
     def preset_for(self, path: Path, headers: list[str], format_name: str | None = None,
                    mapping: Path | None = None) -> FormatPreset:
-        if mapping is not None:
-            return load_mapping_file(mapping)
-        if format_name:
-            return self.shop.formats.by_name(format_name)
-        return self.shop.formats.detect(path, headers)
+        """The preset for a file with this header row (the one named, the mapping
+        file's, or the one detected), bound to the file; raises BadFileError when
+        the file lacks a column the preset needs."""
+        if mapping is None and not format_name:
+            preset = self.shop.formats.detect(path, headers)
+            unbound = self.shop.formats.by_name(preset.name)
+        else:
+            unbound = (load_mapping_file(mapping) if mapping is not None
+                       else self.shop.formats.by_name(format_name))
+            preset = detection.bind(unbound, headers, detection.part_of(unbound, headers))
+        if preset.part is None:
+            detection.require_columns(path, unbound, preset)
+        return preset
+
+    def group_downloads(self, paths: list[Path | str]) -> list[tuple[Path, ...]]:
+        """``paths`` as import units, in the order given: the two files of a download
+        that comes as two (Yahoo's 注文 and 商品) together, every other file alone.
+        Import each unit with ``import_file(unit[0], partners=unit[1:])``."""
+        return group_downloads(self.shop.formats, list(paths), peek_headers)
 
     def import_file(self, path: Path | str, format_name: str | None = None,
                     mapping: Path | None = None, progress: Progress | None = None,
-                    cancel: Cancel | None = None) -> ImportResult:
-        """Import one export file completely or not at all."""
+                    cancel: Cancel | None = None, partners: Sequence[Path | str] = ()
+                    ) -> ImportResult:
+        """Import one export file completely or not at all; with ``partners``, the
+        other file of its two-file download with it, as one operation.
+
+        One file of a two-file download is joined with its other file kept from an
+        earlier import; without it, an order file imports alone (amounts without
+        lines) and a line file is kept and refused with PartMissingError."""
         path = Path(path)
         report = reporter(progress)
         report(0.0, f"{path.name} を読み込んでいます")
         opened = open_file(path)
         preset = self.preset_for(path, opened.headers, format_name, mapping)
-        check_columns(path, opened.headers, preset)
-        report(0.2, f"{path.name}（{preset.label}）を確認しています")
-        check_cancel(cancel)
-        previous = self._previous_import(opened.sha256)
-        if previous is not None:
-            return ImportResult(None, path.name, preset.name, previous["rows_read"],
-                                orders_unchanged=previous["orders"], already_imported=True,
-                                source_label=preset.label)
-        backup = self._backup_before(path.name)
-        try:
+        with ExitStack() as stack:
+            assembly = self.downloads.assemble(opened, preset, [Path(p) for p in partners], stack)
+            source, preset, name = assembly.source, assembly.preset, assembly.name
+            report(0.2, f"{name}（{preset.label}）を確認しています")
+            check_cancel(cancel)
+            previous = self._previous_import(source.sha256)
+            if previous is not None:
+                return ImportResult(None, name, preset.name, previous["rows_read"],
+                                    orders_unchanged=previous["orders"], already_imported=True,
+                                    source_label=preset.label)
+            backup = self._backup_before(name)
             try:
-                result = self._import(opened, preset, report, cancel, self.chunk_rows, backup,
-                                      parallel=self._parallel(opened))
-            except _OrdersNotAdjacent:
-                # Rolled back; a file that scatters an order's lines is read whole.
-                result = self._import(opened, preset, report, cancel, None, backup)
-            except ParserProcessLost as exc:
-                # Rolled back; the same import again, parsed in this process.
-                _log.warning("%s: 読み込み用のプロセスが止まったため、1つのプロセスで取り込み直しました"
-                             "（%s）", path.name, exc)
-                result = self._import(opened, preset, report, cancel, self.chunk_rows, backup)
-        except BaseException:
-            # The import failed or was cancelled: its backup is still completed
-            # (as it was when backups came first), but its own error is the news.
-            if backup is not None:
-                with suppress(OtokuiError):
-                    backup.finish()
-            raise
+                result = self._import_with_fallbacks(assembly, report, cancel, backup)
+            except BaseException:
+                # The import failed or was cancelled: its backup is still completed
+                # (as it was when backups came first), but its own error is the news.
+                if backup is not None:
+                    with suppress(OtokuiError):
+                        backup.finish()
+                raise
         report(1.0, result.summary())
         return result
 
-    def _parallel(self, opened: OpenedFile) -> bool:
-        """Whether to parse in a second process (big delimited files in a database file)."""
-        return (self.db.path is not None and opened.encoding != "xlsx"
-                and opened.lines >= self.parallel_min_lines)
+    def _import_with_fallbacks(self, assembly: Assembly, report: Progress, cancel: Cancel | None,
+                               backup: PendingBackup | None) -> ImportResult:
+        try:
+            return self._import(assembly, report, cancel, self.chunk_rows, backup,
+                                parallel=self._parallel(assembly.source))
+        except _OrdersNotAdjacent:
+            # Rolled back; a file that scatters an order's lines is read whole.
+            return self._import(assembly, report, cancel, None, backup)
+        except ParserProcessLost as exc:
+            # Rolled back; the same import again, parsed in this process.
+            _log.warning("%s: 読み込み用のプロセスが止まったため、1つのプロセスで取り込み直しました"
+                         "（%s）", assembly.name, exc)
+            return self._import(assembly, report, cancel, self.chunk_rows, backup)
 
-    def _import(self, opened: OpenedFile, preset: FormatPreset, report: Progress,
-                cancel: Cancel | None, rows: int | None, backup: PendingBackup | None,
+    def _parallel(self, source: OpenedFile | JoinedFile) -> bool:
+        """Whether to parse in a second process (big delimited files in a database
+        file; the two files of a download are read together here)."""
+        return (self.db.path is not None and isinstance(source, OpenedFile)
+                and source.encoding != "xlsx" and source.lines >= self.parallel_min_lines)
+
+    def _import(self, assembly: Assembly, report: Progress, cancel: Cancel | None,
+                rows: int | None, backup: PendingBackup | None,
                 parallel: bool = False) -> ImportResult:
-        path = opened.path
+        opened, preset, name = assembly.source, assembly.preset, assembly.name
         with self.db.transaction():
-            with self.shop.journal.operation("import", f"取込: {path.name}") as op:
+            with self.shop.journal.operation("import", f"取込: {name}") as op:
                 cur = self.db.conn.execute(
                     "INSERT INTO imports (op_id, file_name, sha256, source, started_at) "
                     "VALUES (?, ?, ?, ?, ?)",
-                    (op.id, path.name, opened.sha256, preset.name, now_text()))
-                result = ImportResult(cur.lastrowid, path.name, preset.name, 0,
+                    (op.id, name, opened.sha256, preset.name, now_text()))
+                result = ImportResult(cur.lastrowid, name, preset.name, 0,
                                       source_label=preset.label)
                 last_customer = last_id(self.db.conn, "customers")
                 indexes = _DeferredIndexes(self.db.conn, self._bulk, opened.lines)
@@ -159,12 +187,13 @@ class ImportService:
                 else:
                     batches = iter_batches(opened, preset, rows,
                                            KnownOrders(self.db.conn, preset.name))
-                report(0.2, f"{path.name}: 注文データを読み込んでいます")
+                report(0.2, f"{name}: 注文データを読み込んでいます")
                 with closing(batches):
-                    self._write_batches(batches, path, preset, result, report, cancel, indexes)
+                    self._write_batches(batches, name, preset, result, report, cancel, indexes)
+                self.downloads.settle(assembly, preset)
                 if indexes.dropped:
                     check_cancel(cancel)
-                    report(0.98, f"{path.name}: 検索用の索引を作り直しています")
+                    report(0.98, f"{name}: 検索用の索引を作り直しています")
                     indexes.rebuild()
                 result.customers_added = self.db.scalar(
                     "SELECT count(*) FROM customers WHERE id > ?", (last_customer,))
@@ -179,11 +208,11 @@ class ImportService:
             _keep_erased_erased(self.db.conn, result.import_id)
             if backup is not None:
                 # Nothing lands without its backup: a failed backup rolls the import back.
-                report(0.99, f"{path.name}: 取込前のバックアップを仕上げています")
+                report(0.99, f"{name}: 取込前のバックアップを仕上げています")
                 backup.finish()
         return result
 
-    def _write_batches(self, batches, path: Path, preset: FormatPreset, result: ImportResult,
+    def _write_batches(self, batches, name: str, preset: FormatPreset, result: ImportResult,
                        report: Progress, cancel: Cancel | None,
                        indexes: _DeferredIndexes) -> None:
         seen = np.empty(0, dtype="uint64")
@@ -196,7 +225,7 @@ class ImportService:
             done = fraction
             if fraction < 1.0:
                 report(0.2 + 0.78 * done,
-                       f"{path.name}: 続きを読み込んでいます（{result.rows_read:,}行まで済み）")
+                       f"{name}: 続きを読み込んでいます（{result.rows_read:,}行まで済み）")
 
     def _bulk(self, new_lines: float) -> bool:
         """Whether an import adding about ``new_lines`` lines should rebuild the
@@ -278,7 +307,13 @@ class _DeferredIndexes:
             self.conn.execute(sql)
 
 
-_DETAIL_FIELDS = [f for f in CUSTOMER_FIELDS if f != "member_id"]
+# A customer's details: those of their newest order that has each. Consent is
+# NULL in the database until an export gives an answer.
+_DETAIL_FIELDS = [f for f in CUSTOMER_FIELDS if f != "member_id"] + ["email_consent"]
+
+
+def _placeholder(field: str) -> str:
+    return "NULLIF(?, '')" if field == "email_consent" else "?"
 
 
 def _latest_details(work: pd.DataFrame) -> pd.DataFrame:
@@ -455,7 +490,7 @@ class _Writer:
         stamp = now_text()
         self.conn.executemany(
             f"INSERT INTO customers (id, {', '.join(_DETAIL_FIELDS)}, info_at, dm_default, "
-            f"created_at) VALUES (?, {', '.join('?' * len(_DETAIL_FIELDS))}, ?, ?, ?)",
+            f"created_at) VALUES (?, {', '.join(map(_placeholder, _DETAIL_FIELDS))}, ?, ?, ?)",
             zip(latest.index.astype("int64").tolist(),
                 *(latest[f].tolist() for f in _DETAIL_FIELDS), latest["ordered_at"].tolist(),
                 [dm_default] * len(latest), [stamp] * len(latest)))
@@ -465,12 +500,13 @@ class _Writer:
         their ``lines``. Lists go to SQLite column by column (NaN binds as NULL)."""
         import_id = self.result.import_id
         columns = ["ordered_at", "order_date", "status", "customer_id", "amount", "shipping",
-                   "fee", "points", "coupon"] + CUSTOMER_FIELDS + ["digest", "raw_digest"]
+                   "fee", "points", "coupon"] + CUSTOMER_FIELDS + ["email_consent", "digest",
+                                                                   "raw_digest"]
         work = work.assign(status=np.where(work["cancelled"], "cancelled", "valid"))
         is_new = work["order_id"].isna().to_numpy()
         changed = work.loc[~is_new]
         if len(changed):
-            assignments = ", ".join(f"{c} = ?" for c in columns)
+            assignments = ", ".join(f"{c} = {_placeholder(c)}" for c in columns)
             changed_ids = changed["order_id"].astype("int64").tolist()
             self.conn.executemany(
                 f"UPDATE orders SET {assignments}, import_id = ? WHERE id = ?",
@@ -483,7 +519,7 @@ class _Writer:
         if len(added):
             self.conn.executemany(
                 f"INSERT INTO orders (id, source, order_no, {', '.join(columns)}, import_id) "
-                f"VALUES (?, ?, ?, {', '.join('?' * len(columns))}, ?)",
+                f"VALUES (?, ?, ?, {', '.join(map(_placeholder, columns))}, ?)",
                 zip(added_ids.tolist(), repeat(self.source), added.index.tolist(),
                     *(added[c].tolist() for c in columns), repeat(import_id)))
         ids = pd.concat([pd.Series(changed["order_id"].to_numpy(dtype="int64"), index=changed.index),

@@ -102,11 +102,23 @@ def redact(conn: sqlite3.Connection, erasure: Erasure) -> None:
     ]
     for statement in statements:
         conn.execute(statement, {k: v for k, v in params.items() if f":{k}" in statement})
+    if _has_pending_parts(conn):
+        # A kept half of a two-file download may name them among many others; it
+        # goes whole (the shop drops both files again).
+        conn.execute("DELETE FROM pending_parts")
+
+
+def _has_pending_parts(conn: sqlite3.Connection) -> bool:
+    """Whether the database keeps a half of a download (a backup written before the
+    table existed has none)."""
+    return conn.execute("SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'pending_parts')"
+                        ).fetchone()[0] == 1 and conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM pending_parts)").fetchone()[0] == 1
 
 
 def outstanding(conn: sqlite3.Connection, erasure: Erasure) -> bool:
     """Whether the database still holds anything the erasure blanks (cheap: indexes)."""
-    return conn.execute(
+    return _has_pending_parts(conn) or conn.execute(
         "SELECT EXISTS (SELECT 1 FROM customers WHERE id IN (SELECT value FROM json_each(?)) "
         "AND erased_at IS NULL) OR EXISTS (SELECT 1 FROM orders WHERE id IN "
         "(SELECT value FROM json_each(?)) AND (name != '' OR email != '' OR phone != ''))",

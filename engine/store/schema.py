@@ -305,6 +305,26 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE orders ADD COLUMN raw_digest TEXT;
     """,
+    # 8: marketing consent as an export gives it (Shopify's Accepts Marketing): the
+    # order's answer (1 yes, 0 no, NULL not asked) and the customer's latest one.
+    """
+    ALTER TABLE orders ADD COLUMN email_consent INTEGER;
+    ALTER TABLE customers ADD COLUMN email_consent INTEGER;
+    """,
+    # 9: one file of a download that comes as several (Yahoo's 注文 and 商品), kept
+    # until its other file is imported; one per format and part.
+    """
+    CREATE TABLE pending_parts (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        format TEXT NOT NULL,
+        part TEXT NOT NULL,
+        file_name TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        content BLOB NOT NULL,
+        kept_at TEXT NOT NULL,
+        UNIQUE (format, part)
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

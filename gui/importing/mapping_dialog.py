@@ -12,34 +12,36 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout
                                QGroupBox, QHeaderView, QLabel, QLineEdit, QScrollArea,
                                QVBoxLayout, QWidget)
 
-from engine.imports.formats import FIELDS, REQUIRED, FormatPreset
+from engine.imports import formats
+from engine.imports.detection import header_key
+from engine.imports.formats import FIELDS, FormatPreset
 from gui.widgets.table_model import TableModel, columns_of
 from gui.widgets.table_view import table_view
 
 NOT_USED = "（使わない）"
-PRICE_FIELDS = ("unit_price", "line_amount")
+# What a missing price may be filled with, as the dialog says it.
+_MISSING_LABELS = {"unit_price": f"{FIELDS['unit_price']}または{FIELDS['line_amount']}"
+                                 "（明細のない形式では注文の商品合計）"}
 
 
 def guess_fields(headers: list[str], presets: list[FormatPreset]) -> dict[str, str]:
-    """Header → field for headers that a known preset or a field label uses verbatim."""
-    known: dict[str, str] = {label: field for field, label in FIELDS.items()}
+    """Header → field for headers that a known preset or a field label uses, whatever
+    their width, case and spacing."""
+    known: dict[str, str] = {header_key(label): field for field, label in FIELDS.items()}
     for preset in presets:
         for field, columns in preset.fields.items():
             for column in columns:
-                known.setdefault(column, field)
-    guesses = {}
-    for header in headers:
-        field = known.get(header) or known.get(header.strip())
-        if field is not None:
-            guesses[header] = field
-    return guesses
+                known.setdefault(header_key(column), field)
+    return {header: known[header_key(header)] for header in headers
+            if header_key(header) in known}
 
 
 def missing_fields(field_map: dict[str, list[str]]) -> list[str]:
-    """Japanese labels of the required fields not yet mapped."""
-    missing = [FIELDS[f] for f in REQUIRED if f not in field_map]
-    if not any(f in field_map for f in PRICE_FIELDS):
-        missing.append(f"{FIELDS['unit_price']}または{FIELDS['line_amount']}")
+    """Japanese labels of the required fields not yet mapped: order number, date,
+    the amount, and at least one column saying who bought."""
+    missing = [_MISSING_LABELS.get(f, FIELDS[f]) for f in formats.missing_fields(field_map)]
+    if not any(f in field_map for f in formats.BUYER_FIELDS):
+        missing.append("購入者（" + "・".join(FIELDS[f] for f in formats.BUYER_FIELDS) + "のどれか）")
     return missing
 
 

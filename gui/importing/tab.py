@@ -12,12 +12,15 @@ from PySide6.QtWidgets import (QAbstractItemView, QFrame, QGroupBox, QHBoxLayout
                                QVBoxLayout, QWidget)
 
 from engine.errors import CancelledError, OtokuiError
-from engine.imports.formats import UnknownFormatError
+from engine.imports.formats import AmbiguousFormatError, UnknownFormatError
 from engine.imports.reader import read_table
 from gui.context import AppContext
 from gui.errors import show_error
+from gui.importing.download_guide import DownloadGuide
+from gui.importing.format_choice import FormatChoiceDialog
 from gui.importing.mapping_dialog import MappingDialog, guess_fields
 from gui.importing.models import ImportHistoryModel, ImportResultsModel
+from gui.importing.saved_mappings import SavedMappings
 from gui.widgets.confirm import confirm
 from gui.widgets.file_dialogs import open_folder, open_paths
 from gui.widgets.table_view import table_view
@@ -41,13 +44,18 @@ def order_files(paths: list[Path]) -> list[Path]:
     return list(dict.fromkeys(found))
 
 
-def _import_op(path: Path, label: str | None = None, field_map: dict | None = None):
-    """The worker job for one file; with ``field_map`` the mapping is saved as a user
-    preset, and forgotten again when the file does not import with it."""
+def _import_op(unit: tuple[Path, ...], label: str | None = None, field_map: dict | None = None,
+               format_name: str | None = None):
+    """The worker job for one import unit (a file, or the files of one download);
+    with ``field_map`` the mapping is saved as a user preset, and forgotten again
+    when the file does not import with it."""
+    path, partners = unit[0], list(unit[1:])
+
     def op(shop, progress, cancel):
         try:
             if field_map is None:
-                result = shop.imports.import_file(path, progress=progress, cancel=cancel)
+                result = shop.imports.import_file(path, format_name=format_name, progress=progress,
+                                                  cancel=cancel, partners=partners)
             else:
                 preset = shop.formats.save_user_preset(label, read_table(path).headers, field_map)
                 try:
@@ -69,9 +77,12 @@ class ImportTab(QWidget):
     def __init__(self, ctx: AppContext, parent: QWidget | None = None):
         super().__init__(parent)
         self.ctx = ctx
-        self.queue: list[Path] = []
+        self.queue: list[tuple[Path, ...]] = []
         self.running = None
         self.mapping_dialog: MappingDialog | None = None
+        self.choice_dialog: FormatChoiceDialog | None = None
+        # Drops whose files are being grouped into downloads on the engine thread.
+        self.grouping = 0
         self.done_files = 0
         self.total_files = 0
         self.batch = ExitStack()
@@ -85,8 +96,8 @@ class ImportTab(QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.25)
         hint.setFont(font)
         hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        sources = QLabel("楽天・Amazon・Shopify・BASE・カラーミー・Yahoo!・自社のExcel（CSV・TSV・xlsx）。"
-                         "同じファイルを2回取り込んでも重複しません。")
+        sources = QLabel("モール・カートからダウンロードした注文データ（CSV・TSV・xlsx）をそのまま。"
+                         "2つに分かれたダウンロードは一緒にドロップできます。同じファイルを2回取り込んでも重複しません。")
         sources.setAlignment(Qt.AlignmentFlag.AlignCenter)
         sources.setStyleSheet("color: #555;")
         self.pick_files_button = QPushButton("ファイルを選ぶ…")
@@ -103,6 +114,12 @@ class ImportTab(QWidget):
         drop_layout.addWidget(hint)
         drop_layout.addWidget(sources)
         drop_layout.addLayout(buttons)
+
+        self.guide = DownloadGuide()
+        self.saved_mappings = SavedMappings(ctx)
+        help_row = QHBoxLayout()
+        help_row.addWidget(self.guide, 3)
+        help_row.addWidget(self.saved_mappings, 2)
 
         self.progress_label = QLabel()
         self.progress_bar = QProgressBar()
@@ -148,10 +165,13 @@ class ImportTab(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addWidget(drop)
+        layout.addLayout(help_row)
         layout.addWidget(self.progress_box)
         layout.addWidget(splitter, 1)
         ctx.data_changed.connect(self.refresh)
         self.refresh()
+        ctx.run(self, lambda shop, progress, cancel: shop.formats.download_guides(),
+                self.guide.set_guides)
 
     # -- choosing files -------------------------------------------------------------
     def pick_files(self) -> None:
@@ -181,23 +201,35 @@ class ImportTab(QWidget):
             batch = self.batch = ExitStack()
             self.ctx.run(self, lambda shop, progress, cancel: batch.enter_context(
                 shop.imports.batch()))
-        self.queue.extend(files)
         self.total_files += len(files)
-        if not self.busy():
+        # The files of one download (Yahoo's 注文 and 商品) are imported together.
+        self.grouping += 1
+        self.ctx.run(self, lambda shop, progress, cancel: shop.imports.group_downloads(files),
+                     self._grouped, failure=lambda exc: self._grouped([(f,) for f in files]))
+
+    def _grouped(self, units: list[tuple[Path, ...]]) -> None:
+        self.grouping -= 1
+        self.queue.extend(units)
+        if self.running is None and not self._asking():
             self._start_next()
 
     def busy(self) -> bool:
-        return self.running is not None or self.mapping_dialog is not None
+        return self.running is not None or self._asking() or self.grouping > 0
+
+    def _asking(self) -> bool:
+        return self.mapping_dialog is not None or self.choice_dialog is not None
 
     # -- running the queue --------------------------------------------------------------
     def _start_next(self) -> None:
         if not self.queue:
-            self._finish()
+            if not self.grouping:
+                self._finish()
             return
-        path = self.queue.pop(0)
-        self._run(path, _import_op(path))
+        unit = self.queue.pop(0)
+        self._run(unit, _import_op(unit))
 
-    def _run(self, path: Path, op) -> None:
+    def _run(self, unit: tuple[Path, ...], op) -> None:
+        path = unit[0]
         self.progress_box.setVisible(True)
         self.progress_bar.setVisible(True)
         self.cancel_button.setVisible(True)
@@ -205,9 +237,9 @@ class ImportTab(QWidget):
         self.progress_bar.setValue(0)
         self._show_progress(0.0, f"{path.name} を読み込んでいます")
         self.running = self.ctx.run(
-            self, op, self._imported,
-            failure=lambda exc: self._failed(path, exc),
-            cancelled=lambda: self._cancelled(path),
+            self, op, lambda outcome: self._imported(unit, outcome),
+            failure=lambda exc: self._failed(unit, exc),
+            cancelled=lambda: self._cancelled(unit),
             progress=self._show_progress)
 
     def _show_progress(self, fraction: float, message: str) -> None:
@@ -215,35 +247,39 @@ class ImportTab(QWidget):
         self.progress_label.setText(
             f"{self.done_files + 1}/{self.total_files} ファイル目 — {message}")
 
-    def _imported(self, outcome) -> None:
+    def _imported(self, unit: tuple[Path, ...], outcome) -> None:
         result, format_label = outcome
         self.running = None
-        self.done_files += 1
+        self.done_files += len(unit)
         self.results.add_result(result, format_label)
         if not result.already_imported:
             # Before the next file starts, so tabs reload while the engine is idle.
             self.ctx.data_changed.emit()
         self._start_next()
 
-    def _failed(self, path: Path, exc: BaseException) -> None:
+    def _failed(self, unit: tuple[Path, ...], exc: BaseException) -> None:
         self.running = None
+        path = unit[0]
+        if isinstance(exc, AmbiguousFormatError) and hasattr(exc, "presets"):
+            self._ask_format(unit, exc)
+            return
         if isinstance(exc, UnknownFormatError) and hasattr(exc, "preview"):
             self._ask_mapping(path, exc)
             return
-        self.done_files += 1
+        self.done_files += len(unit)
         if isinstance(exc, OtokuiError):
-            self.results.add_error(path.name, exc)
+            self.results.add_error(getattr(exc, "file", path.name), exc)
         else:
             self.results.add_error(path.name, OtokuiError(
                 "予期しないエラーで取り込めませんでした。詳しくはログフォルダの記録をご覧ください。"))
             show_error(self, exc)
         self._start_next()
 
-    def _cancelled(self, path: Path) -> None:
+    def _cancelled(self, unit: tuple[Path, ...]) -> None:
         self.running = None
-        self.results.add_error(path.name, CancelledError())
+        self.results.add_error(_shown(unit), CancelledError())
         for skipped in self.queue:
-            self.results.add_error(skipped.name, CancelledError(
+            self.results.add_error(_shown(skipped), CancelledError(
                 "中止したため取り込んでいません。"))
         self.queue.clear()
         self._finish()
@@ -274,7 +310,32 @@ class ImportTab(QWidget):
     def _mapped(self, path: Path, dialog: MappingDialog) -> None:
         self.mapping_dialog = None
         dialog.deleteLater()
-        self._run(path, _import_op(path, dialog.label(), dialog.field_map()))
+        self._run((path,), _import_op((path,), dialog.label(), dialog.field_map()))
+
+    def _ask_format(self, unit: tuple[Path, ...], exc: AmbiguousFormatError) -> None:
+        """A header row that fits several formats: the user says which it is."""
+        self.progress_label.setText(f"{unit[0].name}: 形式の選択を待っています")
+        self.cancel_button.setVisible(False)
+        labels = {p.name: p.label for p in exc.presets}
+        dialog = FormatChoiceDialog(self, unit[0].name,
+                                    [(name, labels[name]) for name in exc.candidates])
+        self.choice_dialog = dialog
+        dialog.accepted.connect(lambda: self._format_chosen(unit, dialog))
+        dialog.rejected.connect(lambda: self._format_skipped(unit, dialog, exc))
+        dialog.open()
+
+    def _format_chosen(self, unit: tuple[Path, ...], dialog: FormatChoiceDialog) -> None:
+        self.choice_dialog = None
+        dialog.deleteLater()
+        self._run(unit, _import_op(unit, format_name=dialog.chosen()))
+
+    def _format_skipped(self, unit: tuple[Path, ...], dialog: FormatChoiceDialog,
+                        exc: AmbiguousFormatError) -> None:
+        self.choice_dialog = None
+        dialog.deleteLater()
+        self.done_files += len(unit)
+        self.results.add_error(unit[0].name, exc)
+        self._start_next()
 
     def _mapping_skipped(self, path: Path, exc: UnknownFormatError) -> None:
         self.mapping_dialog.deleteLater()
@@ -288,6 +349,7 @@ class ImportTab(QWidget):
         def load(shop, progress, cancel):
             return shop.imports.history(), {p.name: p.label for p in shop.formats.presets()}
         self.ctx.run(self, load, self._show_history)
+        self.saved_mappings.refresh()
 
     def _show_history(self, loaded: tuple[list[dict], dict[str, str]]) -> None:
         selected = self.selected_import()
@@ -318,6 +380,11 @@ class ImportTab(QWidget):
         import_id = row["id"]
         self.ctx.run(self, lambda shop, progress, cancel: shop.imports.undo(import_id),
                      label="取込を取り消しています…", changes_data=True)
+
+
+def _shown(unit: tuple[Path, ...]) -> str:
+    """An import unit as the results show it: its files' names."""
+    return "＋".join(path.name for path in unit)
 
 
 def _table(model) -> QTableView:

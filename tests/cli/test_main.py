@@ -24,7 +24,8 @@ def test_version(capsys):
     assert capsys.readouterr().out.strip() == f"Otokui {engine.__version__}"
 
 
-@pytest.mark.parametrize("command", [[], ["import"], ["customers"], ["barcode"]])
+@pytest.mark.parametrize("command", [[], ["import"], ["customers"], ["barcode"], ["formats"],
+                                     ["formats", "export"]])
 def test_help_on_every_command(capsys, command):
     with pytest.raises(SystemExit) as info:
         main.main(command + ["--help"])

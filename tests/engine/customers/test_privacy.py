@@ -460,3 +460,13 @@ def test_an_erasure_killed_at_any_moment_erases_all_or_nothing_and_spares_the_na
                 assert "hanako1@example.jp" not in all_text(after.db.conn)
                 outcomes.append("after")
     assert len(outcomes) == 12, outcomes
+
+
+def test_an_erasure_drops_the_half_of_a_download_kept_for_its_partner(tmp_path):
+    from tests.support.layouts import LAYOUTS
+    shop = Shop(tmp_path / "shop.db")
+    shop.imports.import_file(LAYOUTS / "yahoo" / "yahoo_order.csv")
+    assert shop.db.scalar("SELECT count(*) FROM pending_parts") == 1
+    shop.privacy.delete_customer(shop.db.scalar("SELECT min(id) FROM customers"))
+    assert shop.db.scalar("SELECT count(*) FROM pending_parts") == 0
+    shop.close()

@@ -17,6 +17,8 @@ from hypothesis import strategies as st
 from engine import Shop
 from engine.errors import OtokuiError
 from engine.imports import normalize
+from engine.imports.name_order import family_name_first
+from engine.imports.timestamps import datetimes_jst
 from tests.support.generated_export import HEADERS, csv_bytes, order_rows
 from tests.support.snapshot import SAMPLES, sample_files, snapshot
 
@@ -138,7 +140,7 @@ def test_generated_orders_import_exactly_or_fail_cleanly(template, scratch, rows
 
 def _possible(row) -> bool:
     quantity, price = float(row["Lineitem quantity"]), float(row["Lineitem price"])
-    year = normalize.datetimes_jst(pd.Series([str(row["Created at"])]))[0].iloc[0][:4]
+    year = datetimes_jst(pd.Series([str(row["Created at"])]))[0].iloc[0][:4]
     return (quantity == int(quantity) and quantity >= 0 and 0 <= price < 10 ** 8
             and price * quantity < 10 ** 9 and len(row["Lineitem name"]) <= 1000
             and (not year or 1990 <= int(year) <= datetime.now().year + 1))
@@ -147,8 +149,13 @@ def _possible(row) -> bool:
 def _expected_orders(rows) -> int:
     """Distinct (number, day, buyer), a line without a day or buyer taking its
     order's previous one: one number reused for another day or buyer is another order."""
-    days = normalize.datetimes_jst(pd.Series([str(r["Created at"]) for r in rows]))[0]
-    buyers = normalize.name_key(normalize.text(pd.Series([r["Billing Name"] for r in rows])))
+    days = datetimes_jst(pd.Series([str(r["Created at"]) for r in rows]))[0]
+    # Shopify writes 名 姓: the file's names are put 姓 名 as the import does, judged
+    # over its distinct names.
+    names = pd.Series([r["Billing Name"] for r in rows], dtype=str)
+    distinct = names.drop_duplicates()
+    ordered = dict(zip(distinct, family_name_first(normalize.text(distinct))))
+    buyers = normalize.name_key(names.map(ordered))
     numbers = normalize.text(pd.Series([r["Name"] for r in rows]))
     last, seen = {}, set()
     for number, day, buyer in zip(numbers, days.str.slice(0, 10), buyers):

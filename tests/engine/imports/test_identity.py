@@ -212,3 +212,63 @@ def test_the_building_goes_with_the_street_it_was_written_with(tmp_path, older, 
         shop.imports.import_file(path)
     stored = shop.db.query("SELECT address1, address2 FROM customers")
     assert stored == [{"address1": newer[0], "address2": newer[1]}]
+
+
+# --- one person whatever the order of 姓 and 名 (Shopify writes 名 姓) ------------------
+
+def test_a_name_written_the_other_way_round_is_the_same_person(shop, tmp_path):
+    shop.imports.import_file(generic(tmp_path, "a.csv", [
+        ("", "1", "2025-01-01", "山田 太郎", "1000001", "090-1111-1111", ""),
+        ("", "2", "2025-01-02", "太郎 山田", "", "090-1111-1111", ""),       # phone + name
+        ("", "3", "2025-01-03", "太郎　山田", "1000001", "", ""),              # name + postal
+        ("", "4", "2025-01-04", "山田太郎", "", "090-1111-1111", ""),          # one part
+        ("", "5", "2025-01-05", "花子 山田", "", "090-1111-1111", ""),         # another person
+    ]))
+    assert customer_of(shop, "1") == customer_of(shop, "2") == customer_of(shop, "3") \
+        == customer_of(shop, "4") != customer_of(shop, "5")
+    # 山田 is a known family name: 山田 太郎 is surely 姓 名 and has no swapped keys;
+    # 太郎 山田 has both ways round.
+    keys = [k for (k,) in shop.db.conn.execute("SELECT key FROM identity_keys ORDER BY key")]
+    assert keys == ["a|太郎山田|1000001", "a|山田太郎|1000001", "p|09011111111|太郎山田",
+                    "p|09011111111|山田太郎", "p|09011111111|山田花子", "p|09011111111|花子山田"]
+
+
+@pytest.mark.parametrize("first, then", [("太郎 山田", "山田 太郎"), ("山田 太郎", "太郎 山田"),
+                                         ("茂木野 健", "健 茂木野")])
+def test_a_swapped_name_finds_a_customer_stored_by_an_earlier_import(shop, tmp_path, first, then):
+    shop.imports.import_file(generic(tmp_path, "a.csv", [
+        ("", "1", "2025-01-01", first, "1000001", "090-1111-1111", "")]))
+    shop.imports.import_file(generic(tmp_path, "b.csv", [
+        ("", "2", "2025-02-01", then, "", "090-1111-1111", "")]))
+    assert customer_of(shop, "1") == customer_of(shop, "2") and count(shop) == 1
+
+
+SHOPIFY = ("Name,Email,Accepts Marketing,Created at,Lineitem quantity,Lineitem name,Lineitem price,"
+           "Billing Name,Billing Zip,Billing Province,Billing City,Billing Address1,Billing Phone\n")
+
+
+def test_shopify_names_addresses_and_consent(shop, tmp_path):
+    path = tmp_path / "orders_export.csv"
+    path.write_text(SHOPIFY + "".join([
+        "#1,t@example.jp,yes,2025-05-02 10:15:30 +0900,1,茶,1000,太郎 山田,'150-0001,JP-13,渋谷区,"
+        "神宮前1-2-3,+819012345678\n",
+        "#2,h@example.jp,no,2025-05-03 10:15:30 +0900,1,茶,1000,花子 佐藤,530-0001,Osaka,"
+        "大阪市北区,梅田2-4-9,080-2345-6789\n",
+        "#3,t@example.jp,,2025-05-04 10:15:30 +0900,1,茶,1000,太郎 山田,'150-0001,JP-13,渋谷区,"
+        "神宮前1-2-3,+819012345678\n",
+        "#4,x@example.jp,no,2025-05-05 10:15:30 +0900,1,茶,1000,Taro Yamada,1500001,Tokyo-to,"
+        "Shibuya,1-2-3,+819011112222\n"]), encoding="utf-8")
+    shop.imports.import_file(path)
+    customers = shop.db.query("SELECT name, postal_code, address1, phone, email_consent "
+                              "FROM customers ORDER BY id")
+    assert customers == [
+        # #3 left Accepts Marketing empty: the yes of #1 stands.
+        {"name": "山田 太郎", "postal_code": "1500001", "address1": "東京都渋谷区神宮前1-2-3",
+         "phone": "+819012345678", "email_consent": 1},
+        {"name": "佐藤 花子", "postal_code": "5300001", "address1": "大阪府大阪市北区梅田2-4-9",
+         "phone": "080-2345-6789", "email_consent": 0},
+        {"name": "Taro Yamada", "postal_code": "1500001", "address1": "東京都Shibuya1-2-3",
+         "phone": "+819011112222", "email_consent": 0}]
+    assert shop.db.query("SELECT order_no, email_consent FROM orders ORDER BY order_no") == [
+        {"order_no": "#1", "email_consent": 1}, {"order_no": "#2", "email_consent": 0},
+        {"order_no": "#3", "email_consent": None}, {"order_no": "#4", "email_consent": 0}]

@@ -318,7 +318,7 @@ def test_a_mapping_whose_import_fails_is_not_kept(qtbot, window, tmp_path):
     drop(window, [path])
     qtbot.waitUntil(lambda: tab.mapping_dialog is not None, timeout=20000)
     dialog = tab.mapping_dialog
-    for header, field in [("伝票番号", "order_no"), ("購入日", "ordered_at"),
+    for header, field in [("伝票番号", "order_no"), ("購入日", "ordered_at"), ("電話", "phone"),
                           ("税込価格", "unit_price"), ("個数", "quantity")]:
         dialog.choose(header, field)
     dialog.accept()
