@@ -310,7 +310,8 @@ class MailService:
             "SELECT t.id, t.customer_id, t.action, substr(m.attempted_at, 1, 10) AS day "
             "FROM followup_tasks t JOIN mail_sends m ON m.month = t.month "
             "AND m.customer_id = t.customer_id AND m.step = t.step AND m.status = 'sent' "
-            "WHERE t.status = 'open' AND t.medium = 'email' GROUP BY t.id", self.db.conn)
+            "AND m.settled = 0 WHERE t.status = 'open' AND t.medium = 'email' GROUP BY t.id",
+            self.db.conn)
         failed = failed or []
         if accepted.empty and not failed:
             return Change()
@@ -333,6 +334,7 @@ class MailService:
                 " touch_id = ? WHERE id = ?",
                 [(r.day, SENT_RESULT, first + n, int(r.id))
                  for n, r in enumerate(accepted.itertuples())])
+            conn.execute("UPDATE mail_sends SET settled = 1 WHERE status = 'sent'")
         return Change(op.id, counts={"sent": len(accepted), "failed": len(failed)})
 
     # --- a list for the shop's mail service ---------------------------------------------

@@ -146,20 +146,11 @@ class Connection:
     def open(self) -> None:
         s = self.settings
         try:
-            if s.security == "ssl":
-                smtp = smtplib.SMTP_SSL(s.host, s.port, timeout=TIMEOUT_SECONDS,
-                                        context=self.context)
-            else:
-                smtp = smtplib.SMTP(s.host, s.port, timeout=TIMEOUT_SECONDS)
-                if s.security == "starttls":
-                    smtp.starttls(context=self.context)
-            if s.user:
-                if not self.password:
-                    smtp.close()
-                    raise OtokuiError(
-                        "メールサーバーのパスワードが保存されていません。メール設定でパスワードを"
-                        f"入力するか、環境変数 {PASSWORD_ENV} に入れてください。")
-                smtp.login(s.user, self.password)
+            self.smtp = self._connect()
+        except UnicodeEncodeError:
+            # smtplib sends the login as ASCII; servers expect nothing else either.
+            raise OtokuiError("メールサーバーのユーザー名かパスワードに全角文字が入っています。"
+                              "半角の英数字と記号で入力し直してください。") from None
         except smtplib.SMTPAuthenticationError:
             raise OtokuiError("メールサーバーにログインできませんでした。ユーザー名とパスワードを"
                               "メール設定で確かめてください。") from None
@@ -167,7 +158,28 @@ class Connection:
             raise OtokuiError(f"メールサーバー {s.host}:{s.port} に接続できませんでした"
                               f"（{describe(exc)}）。サーバー名・ポート・暗号化の方式と、"
                               "インターネットへの接続を確かめてください。") from None
-        self.smtp = smtp
+
+    def _connect(self) -> smtplib.SMTP:
+        """A connected, logged-in session; the socket closed again on any failure."""
+        s = self.settings
+        if s.security == "ssl":
+            smtp = smtplib.SMTP_SSL(s.host, s.port, timeout=TIMEOUT_SECONDS,
+                                    context=self.context)
+        else:
+            smtp = smtplib.SMTP(s.host, s.port, timeout=TIMEOUT_SECONDS)
+        try:
+            if s.security == "starttls":
+                smtp.starttls(context=self.context)
+            if s.user:
+                if not self.password:
+                    raise OtokuiError(
+                        "メールサーバーのパスワードが保存されていません。メール設定でパスワードを"
+                        f"入力するか、環境変数 {PASSWORD_ENV} に入れてください。")
+                smtp.login(s.user, self.password)
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
 
     def send(self, message: EmailMessage) -> None:
         """Hand one message over; raises smtplib's error when the server refuses it."""

@@ -356,7 +356,10 @@ MIGRATIONS: list[str] = [
         status TEXT NOT NULL CHECK (status IN ('sending', 'sent', 'failed')),
         error TEXT NOT NULL DEFAULT '',
         message_id TEXT NOT NULL DEFAULT '',
-        attempted_at TEXT NOT NULL
+        attempted_at TEXT NOT NULL,
+        -- 1 once its task was checked off: an undone check-off is not redone, and the
+        -- status still keeps a second run from sending it again.
+        settled INTEGER NOT NULL DEFAULT 0
     );
     CREATE INDEX mail_sends_task ON mail_sends(month, customer_id, step);
     CREATE TABLE followup_left_out (

@@ -25,7 +25,8 @@ class Received:
 
     @property
     def body(self) -> str:
-        return self.message.get_body(("plain",)).get_content()
+        """The text as a mail client shows it (MIME sends lines ending in CRLF)."""
+        return self.message.get_body(("plain",)).get_content().replace("\r\n", "\n")
 
 
 @dataclass
@@ -70,15 +71,18 @@ class Server:
         elif security == "ssl":
             options.update(ssl_context=server_context)
         if login is not None:
+            # aiosmtpd cannot tell an implicit-SSL connection is encrypted (it would not
+            # offer AUTH), so it is told TLS is not required there; pyproject.toml
+            # silences the warning it gives for every connection about that.
             options.update(authenticator=self._authenticate, auth_required=True,
-                           auth_require_tls=security != "none")
+                           auth_require_tls=security == "starttls")
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port,
                                      server_hostname="localhost", **options)
 
     def _authenticate(self, server, session, envelope, mechanism, auth_data):
         ok = (isinstance(auth_data, LoginPassword)
               and (auth_data.login.decode(), auth_data.password.decode()) == self.login)
-        return AuthResult(success=ok)
+        return AuthResult(success=ok, handled=False)
 
     @property
     def received(self) -> list[Received]:
