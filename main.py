@@ -128,7 +128,8 @@ WORKLIST_COLUMNS = ["task_id", "due_date", "overdue_days", "medium", "customer_i
 
 def cmd_worklist(args) -> int:
     with _open(args) as shop:
-        table = shop.followups.worklist(args.until, media=args.medium, clusters=args.cluster)
+        table = shop.followups.worklist(args.until, media=args.medium, clusters=args.cluster,
+                                        rule=args.rule)
     _write_table(table[WORKLIST_COLUMNS], args.out)
     return 0
 
@@ -374,6 +375,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--medium", nargs="+", choices=["phone", "dm", "email", "insert"],
                    metavar="MEDIUM", help="手段で絞る（phone dm email insert）")
     p.add_argument("--cluster", nargs="+", metavar="NAME", help="クラスターで絞る")
+    p.add_argument("--rule", default=None, metavar="ACTION",
+                   help="フォロールールの内容で絞る（代わりの手段になったタスクも含む）")
     p.add_argument("--out", type=Path, default=None, help="出力ファイル（.csv / .xlsx）。省略時は標準出力")
     _add_db(p)
     p.set_defaults(func=cmd_worklist)
