@@ -112,8 +112,11 @@ def shift_to_recent_months(shop: Shop, today: date) -> int:
 
 
 def add_examples(shop: Shop, today: date) -> None:
-    """A survey answered by the best customers and a filled-in journey map
-    (resources/demo/examples.json), so those screens have something to show."""
+    """A survey answered by the best customers, a filled-in journey map
+    (resources/demo/examples.json), e-mail consent for two in three customers with
+    their own address and this month's follow-up plan, so those screens (今日の仕事
+    first) have something to show."""
+    add_consent_and_plan(shop, today)
     examples = json.loads((files("resources") / "demo" / EXAMPLES).read_text(encoding="utf-8"))
     survey = examples["survey"]
     survey_id = shop.surveys.create_from_template(survey["template"]).created
@@ -130,6 +133,21 @@ def add_examples(shop: Shop, today: date) -> None:
     for stage in layout.stages:
         for row_name, text in journey["cells"].get(stage.name, {}).items():
             shop.journeys.set_cell(stage.id, rows[row_name], text)
+
+
+def add_consent_and_plan(shop: Shop, today: date) -> None:
+    from engine.customers.consent import relay_sql
+    from engine.dates import month_of
+    ids = [row["id"] for row in shop.db.query(
+        f"SELECT id FROM customers WHERE email LIKE '%_@_%' AND NOT {relay_sql('email')} "
+        "ORDER BY id")]
+    with shop.db.transaction() as conn:
+        conn.executemany(
+            "INSERT INTO consents (customer_id, channel, value, recorded_on, source, created_at)"
+            " VALUES (?, 'email', 'yes', ?, 'デモ: メルマガ登録', ?)",
+            [(i, (today - timedelta(days=90)).isoformat(), today.isoformat())
+             for n, i in enumerate(ids) if n % 3 != 2])
+    shop.followups.generate(month_of(today), today)
 
 
 def _answer(question, value):
