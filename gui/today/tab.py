@@ -8,9 +8,22 @@ from datetime import date
 import pandas as pd
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QBrush, QFont
-from PySide6.QtWidgets import QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QDialog, \
-    QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, \
-    QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from engine.analysis.rfm import CLUSTER_LABELS
 from engine.customers.consent import EMAIL_BLOCKS
@@ -33,9 +46,9 @@ COLUMNS = [
     Column("medium", "手段", "medium", 4),
     Column("name", "顧客名", "text", 7),
     Column("action", "施策", "text", 0),
-    Column("contact", "連絡先", "text", 17),
+    Column("contact", "連絡先", "text", 22),
     Column("cluster", "クラスター", "cluster", 6),
-    Column("note", "注意", "text", 12),
+    Column("note", "注意", "text", 10),
 ]
 LATE_COLUMN = 1
 NOTE_COLUMN = len(COLUMNS) - 1
@@ -183,6 +196,8 @@ class TodayTab(RefreshOnShow, QWidget):
         self.rule.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.late_only = QCheckBox("遅れのみ")
+        for combo in (self.medium, self.cluster):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         for combo in (self.medium, self.cluster, self.rule):
             combo.currentIndexChanged.connect(self.apply_filters)
         self.late_only.toggled.connect(self.apply_filters)
@@ -296,10 +311,13 @@ class TodayTab(RefreshOnShow, QWidget):
         return [self.model.row(row) for row in rows]
 
     def mail_tasks(self) -> list[dict]:
-        """The e-mail tasks a send is for: the chosen ones, or (none chosen) all shown."""
-        chosen = self.selected_tasks()
-        tasks = chosen if chosen else self.model.records()
-        return [t for t in tasks if t["medium"] == "email"]
+        """The e-mail tasks a send is for: the chosen ones, or (no e-mail task chosen)
+        all those shown. The count is asked before anything goes."""
+        chosen = [t for t in self.selected_tasks() if t["medium"] == "email"]
+        if chosen:
+            return chosen
+        shown = self.model.frame
+        return shown.loc[shown["medium"] == "email"].to_dict("records")
 
     def _update_buttons(self) -> None:
         chosen = self.selected_tasks()
@@ -308,7 +326,8 @@ class TodayTab(RefreshOnShow, QWidget):
         sendable = [t for t in self.mail_tasks() if not t["email_block"]]
         self.mail_button.setText(f"メールを送る（{len(sendable):,}件）")
         self.mail_button.setEnabled(bool(sendable))
-        self.mail_button.setToolTip("選んだメールの仕事を送ります（選んでいなければ表示中のすべて）。")
+        self.mail_button.setToolTip("選んだメールの仕事を送ります"
+                                    "（メールを選んでいなければ、表示中のメールすべて）。")
         self.undo_button.setEnabled(bool(self._undo))
         self.undo_button.setToolTip(f"取り消す操作: {self._undo[-1][1]}" if self._undo else "")
 

@@ -280,9 +280,12 @@ def test_mail_is_sent_after_a_dry_run_and_a_refusal_stays_with_its_error(
 
 def test_only_the_chosen_mail_tasks_are_sent(qtbot, tab, server, monkeypatch):
     set_up_mail(tab, server)
-    asked, told = answer(monkeypatch)
+    _asked, told = answer(monkeypatch)
     select(tab, [row_of(tab, 4, "email"), row_of(tab, 4, "phone")])
     assert tab.mail_button.text() == "メールを送る（1件）"
+    select(tab, [row_of(tab, 4, "phone")])     # no e-mail chosen: every one shown
+    assert tab.mail_button.text() == "メールを送る（2件）"
+    select(tab, [row_of(tab, 4, "email"), row_of(tab, 4, "phone")])
     tab.mail_button.click()
     settle(qtbot)
     assert [r.recipients for r in server.received] == [["saburo@example.jp"]]
@@ -314,7 +317,7 @@ def test_missing_mail_settings_point_to_the_menu(qtbot, tab, monkeypatch):
 def test_cancel_stops_between_two_messages(qtbot, tab, server, monkeypatch):
     # Six a minute: ten seconds between two messages, time to press 中止.
     set_up_mail(tab, server, per_minute=6)
-    asked, told = answer(monkeypatch)
+    _asked, told = answer(monkeypatch)
     tab.mail_button.click()
     qtbot.waitUntil(lambda: len(server.received) == 1, timeout=10000)
     dialog = tab.send_op.dialog
