@@ -295,6 +295,9 @@ class TodayTab(RefreshOnShow, QWidget):
     def apply_filters(self) -> None:
         rows = self.rows()
         self.model.set_frame(rows)
+        # A day's work is hundreds of rows, not the customer list's thousands: all of
+        # them in the view, so Ctrl+A selects every one.
+        self.model.show_all()
         self.stack.setCurrentWidget(self.empty if self._all.empty else self.view)
         if self._all.empty:
             self.shown_count.setText("")
@@ -308,7 +311,7 @@ class TodayTab(RefreshOnShow, QWidget):
 
     def selected_tasks(self) -> list[dict]:
         rows = sorted({index.row() for index in self.view.selectionModel().selectedRows()})
-        return [self.model.row(row) for row in rows]
+        return self.model.frame.iloc[rows].to_dict("records")
 
     def mail_tasks(self) -> list[dict]:
         """The e-mail tasks a send is for: the chosen ones, or (no e-mail task chosen)

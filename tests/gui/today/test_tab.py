@@ -2,6 +2,7 @@
 and its undo, and e-mail sent through a real SMTP server (aiosmtpd)."""
 from datetime import date
 
+import pandas as pd
 import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import QPushButton
@@ -12,7 +13,7 @@ from gui.today.tab import TodayTab
 from tests.support.analysis_shop import add_order, build
 from tests.support.engine_side import on_engine
 from tests.support.sample_shop import settle
-from tests.support.smtp import Server
+from tests.support.smtp import Server, free_port
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 
@@ -330,3 +331,28 @@ def test_cancel_stops_between_two_messages(qtbot, tab, server, monkeypatch):
     sent_to = {"hanako@example.jp": 1, "saburo@example.jp": 4}[first]
     assert email.loc[sent_to, "status"] == "done"
     assert email.loc[({1, 4} - {sent_to}).pop(), "status"] == "open"
+
+
+def test_an_unreachable_server_is_explained_and_the_tasks_stay_open(
+        qtbot, tab, monkeypatch, error_dialogs):
+    closed = free_port()
+    on_engine(lambda: tab.ctx.shop.mail.setup(**{**SETTINGS, "port": closed}))
+    _asked, told = answer(monkeypatch)
+    tab.mail_button.click()
+    settle(qtbot)
+    assert f"メールサーバー 127.0.0.1:{closed} に接続できませんでした" in error_dialogs[0]
+    error_dialogs.clear()
+    assert told == []
+    email = stored(tab).query("medium == 'email'")
+    assert (email["status"] == "open").all()
+    note = tab.model.index(row_of(tab, 1, "email"), today.NOTE_COLUMN).data()
+    assert note.startswith("前回の送信失敗: メールサーバー 127.0.0.1")
+
+
+def test_select_all_takes_every_row_of_a_long_list(qtbot, tab):
+    many = pd.concat([tab._all] * 40, ignore_index=True)     # 600 rows, more than a chunk
+    tab._all = many
+    tab.apply_filters()
+    tab.view.selectAll()
+    assert len(tab.selected_tasks()) == 600
+    assert tab.check_button.text() == "完了にする（600件）"
