@@ -174,9 +174,12 @@ def _combo_keep(combo: QComboBox, items: list[tuple[str, object]]) -> None:
 
 class TodayTab(RefreshOnShow, QWidget):
     """The first tab: what to do today. ``customer_requested(id)`` asks the window to
-    show a customer (double-click)."""
+    show a customer (double-click), ``mail_settings_requested`` to open the mail
+    settings."""
 
     customer_requested = Signal(int)
+    # The user asked for the mail settings (the window opens them, when it has them).
+    mail_settings_requested = Signal()
 
     def __init__(self, ctx, parent=None):
         super().__init__(parent)
@@ -397,8 +400,10 @@ class TodayTab(RefreshOnShow, QWidget):
         def checked(result) -> None:
             missing, report = result
             if missing:
-                tell(self, "メールを送るには、先にメールの設定が必要です。\n"
-                           f"{sending.MAIL_MENU}で、" + "・".join(missing) + "を入力してください。")
+                if confirm(self, "メールを送るには、先にメールの設定が必要です。\n"
+                                 f"{sending.MAIL_MENU}で、" + "・".join(missing)
+                                 + "を入力してください。", "メールの設定を開く"):
+                    self.mail_settings_requested.emit()
                 return
             if not report.sent:
                 tell(self, "送れるメールはありません。\n" + report.summary() + "。")

@@ -308,11 +308,28 @@ def test_declining_the_dry_run_sends_nothing(qtbot, tab, server, monkeypatch):
 
 def test_missing_mail_settings_point_to_the_menu(qtbot, tab, monkeypatch):
     asked, told = answer(monkeypatch)
-    tab.mail_button.click()
-    settle(qtbot)
-    assert asked == []
-    assert "「ファイル」→「メールの設定…」" in told[0]
-    assert "送信サーバー" in told[0] and "差出人のメールアドレス" in told[0]
+    with qtbot.waitSignal(tab.mail_settings_requested):
+        tab.mail_button.click()
+        settle(qtbot)
+    (text, action), = asked
+    assert action == "メールの設定を開く" and told == []
+    assert "「ファイル」→「メールの設定…」" in text
+    assert "送信サーバー" in text and "差出人のメールアドレス" in text
+
+
+def test_the_window_opens_the_mail_settings_from_its_menu(qtbot):
+    from PySide6.QtGui import QAction
+
+    from gui.main_window import MainWindow
+    window = MainWindow(AppContext(on_engine(make_shop)))
+    qtbot.addWidget(window)
+    opened = []
+    # The menu item as the mail settings dialog adds it.
+    action = QAction("メールの設定…", window)
+    action.triggered.connect(lambda: opened.append(True))
+    window.menuBar().actions()[0].menu().addAction(action)
+    window.tab("今日の仕事").mail_settings_requested.emit()
+    assert opened == [True]
 
 
 def test_cancel_stops_between_two_messages(qtbot, tab, server, monkeypatch):
