@@ -1,4 +1,5 @@
-"""The main window: seven tabs over one shop (SPEC §5), the menus and the status bar.
+"""The main window: 今日の仕事 and the seven tabs over one shop (SPEC §5), the menus and
+the status bar.
 
 Files or folders dropped anywhere on the window go to the 取込 tab.
 """
@@ -25,6 +26,8 @@ APP_TITLE = "Otokui（お得意様）"
 DB_FILTER = "Otokuiデータベース (*.db);;すべてのファイル (*)"
 IMPORT_TAB = "取込"
 CUSTOMERS_TAB = "顧客"
+TODAY_TAB = "今日の仕事"
+MAIL_SETTINGS = "メールの設定"
 
 
 def _lazy(module: str, name: str) -> Callable[[AppContext], QWidget]:
@@ -35,6 +38,7 @@ def _lazy(module: str, name: str) -> Callable[[AppContext], QWidget]:
 
 # (title, factory). Tabs take the AppContext and refresh on ctx.data_changed.
 TABS: list[tuple[str, Callable[[AppContext], QWidget]]] = [
+    (TODAY_TAB, _lazy("gui.today.tab", "TodayTab")),
     ("ダッシュボード", _lazy("gui.dashboard.tab", "DashboardTab")),
     (IMPORT_TAB, _lazy("gui.importing.tab", "ImportTab")),
     (CUSTOMERS_TAB, _lazy("gui.customers.tab", "CustomersTab")),
@@ -110,7 +114,11 @@ class MainWindow(QMainWindow):
             # At once, not deleteLater: the old tabs must not refresh against the closed shop.
             shiboken6.delete(widget)
         for title, factory in TABS:
-            self.tabs.addTab(factory(self.ctx), title)
+            widget = factory(self.ctx)
+            self.tabs.addTab(widget, title)
+            if title == TODAY_TAB:
+                widget.customer_requested.connect(self.show_customer)
+                widget.mail_settings_requested.connect(self.open_mail_settings)
         self.tabs.setCurrentIndex(max(current, 0))
         path = self.ctx.shop.path
         self.setWindowTitle(f"{APP_TITLE} — {path.name if path else 'メモリ上のデータベース'}")
@@ -183,7 +191,7 @@ class MainWindow(QMainWindow):
         help_menu = self.menuBar().addMenu("ヘルプ(&H)")
         self._action(help_menu, "使い方（毎月の流れ）", self.show_guide, QKeySequence.StandardKey.HelpContents)
         self._action(help_menu, "バージョン情報", self.show_about)
-        # Ctrl+1 … Ctrl+7 for the tabs, Ctrl+F for customer search, from anywhere.
+        # Ctrl+1 … Ctrl+8 for the tabs, Ctrl+F for customer search, from anywhere.
         for number in range(1, len(TABS) + 1):
             self._shortcut(f"Ctrl+{number}",
                            lambda _checked=False, index=number - 1: self.tabs.setCurrentIndex(index))
@@ -196,6 +204,22 @@ class MainWindow(QMainWindow):
         action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         action.triggered.connect(slot)
         self.addAction(action)
+
+    def show_customer(self, customer_id: int) -> None:
+        """Open one customer in the 顧客 tab (a double-click in 今日の仕事)."""
+        customers = self.tab(CUSTOMERS_TAB)
+        self.tabs.setCurrentWidget(customers)
+        customers.select_customer(customer_id)
+
+    def open_mail_settings(self) -> None:
+        """The ファイル menu's 「メールの設定…」, for a tab that found the settings missing."""
+        for menu in self.menuBar().actions():
+            for action in menu.menu().actions() if menu.menu() else []:
+                if action.text().startswith(MAIL_SETTINGS):
+                    action.trigger()
+                    return
+        QMessageBox.information(self, "Otokui", f"メールの設定は「ファイル」メニューの"
+                                                f"「{MAIL_SETTINGS}…」で行います。")
 
     def find_customer(self) -> None:
         customers = self.tab(CUSTOMERS_TAB)

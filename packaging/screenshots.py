@@ -4,8 +4,8 @@
     QT_SCALE_FACTOR=1.5 python packaging/screenshots.py OUT_FOLDER --size 1280x632
 
 The demo shop is built in a temporary folder (never the user's data); the files
-are named after the tabs' order, e.g. ``1_ダッシュボード.png``, and
-``1_ダッシュボード_時間軸.png`` shows the dashboard's time axis, computed.
+are named after the tabs' order, e.g. ``2_ダッシュボード.png``, and
+``2_ダッシュボード_時間軸.png`` shows the dashboard's time axis, computed.
 """
 from __future__ import annotations
 
@@ -45,9 +45,10 @@ def take_all(out: Path, size: tuple[int, int] = (1366, 728)) -> list[Path]:
             target = out / f"{index + 1}_{window.tabs.tabText(index)}.png"
             window.grab().save(str(target))
             saved.append(target)
-            if index == 0:
-                saved.append(_time_axis(window.tabs.widget(0), app, wait_for_worker,
-                                        out / f"1_{window.tabs.tabText(0)}_時間軸.png"))
+            title = window.tabs.tabText(index)
+            if title == "ダッシュボード":
+                saved.append(_time_axis(window.tabs.widget(index), app, wait_for_worker,
+                                        out / f"{index + 1}_{title}_時間軸.png"))
         window.close()
         ctx.close()
     return saved

@@ -260,6 +260,9 @@ class MailService:
                 report(number / len(todo), f"{number + 1:,}/{len(todo):,}通目を送っています…")
                 if number:
                     _wait(pause, cancel)
+                    if cancel is not None and cancel():     # pressed during the pause
+                        result.cancelled = True
+                        break
                 self._send_one(connection, settings, row, result)
         finally:
             connection.close()

@@ -8,14 +8,15 @@ from tests.support.engine_side import engine_shop, on_engine
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 
 
-def test_window_has_the_seven_tabs_of_the_spec(qtbot):
+def test_window_opens_on_today_then_the_seven_tabs_of_the_spec(qtbot):
     ctx = AppContext(engine_shop())
     window = MainWindow(ctx)
     qtbot.addWidget(window)
     titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
-    assert titles == ["ダッシュボード", "取込", "顧客", "セグメント・フォロー",
+    assert titles == ["今日の仕事", "ダッシュボード", "取込", "顧客", "セグメント・フォロー",
                       "アンケート", "カスタマージャーニー", "印刷"]
-    assert len(TABS) == 7
+    assert len(TABS) == 8
+    assert window.tabs.currentIndex() == 0
     assert "メモリ上のデータベース" in window.windowTitle()
 
 
@@ -140,7 +141,7 @@ def test_keyboard_shortcuts_switch_tabs_and_find_customers(qtbot):
     window.show()
     with qtbot.waitActive(window):
         window.activateWindow()
-    for number in range(1, 8):
+    for number in range(1, 9):
         qtbot.keyClick(window, Qt.Key(Qt.Key.Key_0 + number), Qt.KeyboardModifier.ControlModifier)
         assert window.tabs.currentIndex() == number - 1
     window.tabs.setCurrentIndex(0)
@@ -192,6 +193,9 @@ def test_one_as_of_date_for_every_tab(qtbot):
     settle(qtbot)
     customers = int((truth["first_purchase"] <= day.isoformat()).sum())
     assert 0 < customers < len(truth)
+    assert window.tab("今日の仕事").summary.text().startswith("2025-08-31 までの仕事")
+    window.tabs.setCurrentWidget(window.tab("ダッシュボード"))
+    settle(qtbot)
     assert window.tab("ダッシュボード").loaded["kpis"]["customers"] == customers
 
     window.tabs.setCurrentWidget(window.tab("顧客"))
