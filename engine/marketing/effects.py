@@ -141,6 +141,10 @@ class EffectService:
             costs[medium] = value
         self.shop.settings.set(COST_SETTING, costs)
 
+    def insert_ab(self, window: int = 90, as_of: date | str | None = None) -> pd.DataFrame:
+        """The count program's insert A/B comparison (see :func:`insert_ab`)."""
+        return insert_ab(self.shop, window, as_of)
+
     def months(self) -> list[str]:
         """Plan months with a comparison group, newest first."""
         return [r["month"] for r in self.db.query(
@@ -209,3 +213,49 @@ class EffectService:
                 row["verdict"] += "（集計期間の途中）"
             rows.append(row)
         return pd.DataFrame(rows, columns=COLUMNS + EXTRA_COLUMNS)
+
+
+AB_COLUMNS = ["purchase_number", "insert_a", "insert_b", "customers_a", "buyers_a",
+              "customers_b", "buyers_b", "rate_a", "rate_b", "diff", "diff_low", "diff_high",
+              "verdict"]
+
+
+def insert_ab(shop, window: int = 90, as_of: date | str | None = None) -> pd.DataFrame:
+    """Insert A/B of the count program: for each purchase number with two inserts,
+    the customers whose parcel got each (the insert touches logged when parcels
+    were packed) and the share who ordered again within ``window`` days after it;
+    the difference B − A with Newcombe's interval (AB_COLUMNS)."""
+    rules = [r for r in shop.count_program.rules() if r["insert_b"]]
+    last = parse_day(as_of, "基準日").isoformat()
+    rows = []
+    for rule in rules:
+        frame = pd.read_sql_query(
+            f"""
+            WITH first_touch AS (
+              SELECT customer_id, action, min(touched_on) AS day FROM touches
+              WHERE medium = 'insert' AND source = 'inserts' AND action IN (?, ?)
+              GROUP BY customer_id, action)
+            SELECT f.customer_id, f.action,
+                   EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = f.customer_id
+                           AND o.status = 'valid' AND o.order_date > f.day
+                           AND o.order_date <= date(f.day, '+{int(window)} days')
+                           AND o.order_date <= ?) AS bought
+            FROM first_touch f
+            """, shop.db.conn, params=(rule["insert_name"], rule["insert_b"], last))
+        a = frame.loc[frame["action"] == rule["insert_name"], "bought"]
+        b = frame.loc[frame["action"] == rule["insert_b"], "bought"]
+        na, nb, ba, bb = len(a), len(b), int(a.sum()), int(b.sum())
+        row = {"purchase_number": rule["purchase_number"], "insert_a": rule["insert_name"],
+               "insert_b": rule["insert_b"], "customers_a": na, "buyers_a": ba,
+               "customers_b": nb, "buyers_b": bb, "rate_a": ba / na if na else None,
+               "rate_b": bb / nb if nb else None, "diff": None, "diff_low": None,
+               "diff_high": None}
+        if na and nb:
+            row["diff"], row["diff_low"], row["diff_high"] = newcombe(bb, nb, ba, na)
+            low, high = row["diff_low"], row["diff_high"]
+            row["verdict"] = ("Bのほうが効果あり" if low > 0 else "Aのほうが効果あり" if high < 0
+                              else verdict(bb, nb, ba, na, low, high))
+        else:
+            row["verdict"] = "まだ配っていないため判断できません"
+        rows.append(row)
+    return pd.DataFrame(rows, columns=AB_COLUMNS)

@@ -121,3 +121,32 @@ def test_the_interval_covers_the_true_difference():
         covered += row["lift_low"] <= 0.12 <= row["lift_high"]
     print(f"coverage {covered / 200:.1%}")
     assert covered >= 180, covered
+
+
+def test_insert_ab_splits_customers_and_compares_their_next_orders(tmp_path):
+    from tests.support.tiny_shop import order_file, tiny_shop
+    members = [f"M{n:03d}" for n in range(200)]
+    shop = tiny_shop(tmp_path, [(m, f"H{m}", "2025-01-10", "S1", 1000, 1) for m in members])
+    shop.count_program.save_rules([
+        {"purchase_number": 2, "insert_name": "お礼状A", "insert_b": "お礼状B（クーポン付き）"}])
+    second = order_file(tmp_path, "new.csv",
+                        [(m, f"N{m}", "2025-03-01", "S1", 1000, 1) for m in members])
+    plan = shop.count_program.plan([second])
+    variants = plan["count_insert"].value_counts()
+    # Every second parcel gets A or B, half and half give or take chance.
+    assert set(variants.index) == {"お礼状A", "お礼状B（クーポン付き）"}
+    assert 70 < variants["お礼状A"] < 130
+    again = shop.count_program.plan([second])
+    assert again["count_insert"].tolist() == plan["count_insert"].tolist()   # reproducible
+    shop.printing.record_inserts(plan, on="2025-03-02")
+    got_b = plan.loc[plan["count_insert"] == "お礼状B（クーポン付き）", "customer_id"].tolist()
+    got_a = plan.loc[plan["count_insert"] == "お礼状A", "customer_id"].tolist()
+    buy(shop, got_b[: len(got_b) // 2], day="2025-04-01")     # half of B reorder
+    buy(shop, got_a[: len(got_a) // 5], day="2025-04-01")     # a fifth of A
+    buy(shop, got_a[len(got_a) // 5:][:5], day="2025-07-01")  # after 90 days: not counted
+    row = shop.effects.insert_ab(window=90, as_of="2025-08-01").iloc[0]
+    assert (row["customers_a"], row["buyers_a"]) == (len(got_a), len(got_a) // 5)
+    assert (row["customers_b"], row["buyers_b"]) == (len(got_b), len(got_b) // 2)
+    assert (row["diff"], row["diff_low"], row["diff_high"]) == pytest.approx(
+        newcombe(len(got_b) // 2, len(got_b), len(got_a) // 5, len(got_a)))
+    assert row["verdict"] == "Bのほうが効果あり"
