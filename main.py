@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import engine
-from engine.errors import OtokuiError
+from engine.errors import InvalidInputError, OtokuiError
 from engine.store.database import storage_error
 
 
@@ -131,8 +131,16 @@ def cmd_holdouts(args) -> int:
 
 def cmd_effects(args) -> int:
     from engine.marketing.effects import COLUMNS
+    if args.inserts:
+        with _open(args) as shop:
+            table = shop.effects.insert_ab(window=args.window or 90, as_of=args.as_of)
+        _write_table(table, args.out)
+        return 0
+    if not args.month:
+        raise InvalidInputError("--month YYYY-MM で効果を見る計画の月を指定してください"
+                                "（同梱物のA/B比較は --inserts）。")
     with _open(args) as shop:
-        table = shop.effects.report(args.month, window=args.window, as_of=args.as_of)
+        table = shop.effects.report(args.month, window=args.window or 60, as_of=args.as_of)
     _write_table(table[COLUMNS], args.out)
     return 0
 
@@ -395,10 +403,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_holdouts)
 
     p = sub.add_parser("effects", help="フォロー計画の効果（お休みした顧客との比較）を出力する")
-    p.add_argument("--month", required=True, nargs="+", metavar="YYYY-MM",
+    p.add_argument("--month", nargs="+", metavar="YYYY-MM",
                    help="フォロー計画の月（複数なら合算）")
-    p.add_argument("--window", type=int, default=60, metavar="DAYS",
-                   help="月初から何日以内の購入を数えるか（既定: 60）")
+    p.add_argument("--inserts", action="store_true",
+                   help="回数フォローの同梱物A/Bを比べる（同梱後の再購入率）")
+    p.add_argument("--window", type=int, default=None, metavar="DAYS",
+                   help="何日以内の購入を数えるか（既定: 計画は月初から60、同梱物は同梱から90）")
     _add_as_of_and_out(p, "基準日 YYYY-MM-DD（この日までの注文を数える。既定: 今日）")
     _add_db(p)
     p.set_defaults(func=cmd_effects)

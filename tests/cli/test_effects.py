@@ -59,3 +59,12 @@ def test_holdout_plan_and_its_effect(capsysbinary, tmp_path):
     code, _, err = run(capsysbinary, "followups", "--month", "2025-04", "--holdout", "0.9",
                        "--db", db)
     assert code == 1 and "0〜0.5" in err
+
+
+def test_effects_needs_a_month_or_inserts(capsysbinary, tmp_path):
+    db = tmp_path / "shop.db"
+    code, _, err = run(capsysbinary, "effects", "--db", db)
+    assert code == 1 and "--month YYYY-MM" in err
+    code, rows, _ = run(capsysbinary, "effects", "--inserts", "--db", db)
+    assert code == 0 and rows[0][:3] == ["purchase_number", "insert_a", "insert_b"]
+    assert len(rows) == 1      # no purchase number has a second insert yet
