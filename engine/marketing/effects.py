@@ -210,7 +210,9 @@ class EffectService:
             row["cost_per_extra_order"] = row["cost"] / extra if extra and extra > 0 else None
             row["window_complete"] = complete
             if not complete:
-                row["verdict"] += "（集計期間の途中）"
+                text = row["verdict"]
+                row["verdict"] = (text[:-1] + "・集計期間の途中）" if text.endswith("）")
+                                  else text + "（集計期間の途中）")
             rows.append(row)
         return pd.DataFrame(rows, columns=COLUMNS + EXTRA_COLUMNS)
 

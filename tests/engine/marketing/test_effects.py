@@ -90,7 +90,7 @@ def test_a_hand_worked_month():
     assert {"rule:全顧客・30〜日", "medium:email", "medium:dm", "medium:insert"} <= set(report.index)
     # The window not over yet: the verdict says so.
     early = shop.effects.report("2025-03", window=60, as_of="2025-03-31").set_index("group")
-    assert early.loc["all", "verdict"].endswith("（集計期間の途中）")
+    assert early.loc["all", "verdict"].endswith("・集計期間の途中）")
     assert early.loc["all", "treated_buyers"] == 8
 
 
