@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import engine
-from engine.errors import OtokuiError
+from engine.errors import InvalidInputError, OtokuiError
 from engine.store.database import storage_error
 
 
@@ -109,7 +109,7 @@ def cmd_followups(args) -> int:
         return cmd_followups_left_out(args)
     with _open(args) as shop:
         if not shop.followups.generated(args.month):
-            shop.followups.generate(args.month, as_of=args.as_of)
+            shop.followups.generate(args.month, as_of=args.as_of, holdout_share=args.holdout)
         tasks = shop.followups.tasks(args.month)
     _write_table(tasks[FOLLOWUP_COLUMNS], args.out)
     return 0
@@ -119,6 +119,29 @@ def cmd_followups_left_out(args) -> int:
     with _open(args) as shop:
         table = shop.followups.left_out(args.month)
     _write_table(table, args.out)
+    return 0
+
+
+def cmd_holdouts(args) -> int:
+    with _open(args) as shop:
+        table = shop.followups.holdouts(args.month)
+    _write_table(table, args.out)
+    return 0
+
+
+def cmd_effects(args) -> int:
+    from engine.marketing.effects import COLUMNS
+    if args.inserts:
+        with _open(args) as shop:
+            table = shop.effects.insert_ab(window=args.window or 90, as_of=args.as_of)
+        _write_table(table, args.out)
+        return 0
+    if not args.month:
+        raise InvalidInputError("--month YYYY-MM で効果を見る計画の月を指定してください"
+                                "（同梱物のA/B比較は --inserts）。")
+    with _open(args) as shop:
+        table = shop.effects.report(args.month, window=args.window or 60, as_of=args.as_of)
+    _write_table(table[COLUMNS], args.out)
     return 0
 
 
@@ -369,6 +392,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     p.add_argument("--left-out", action="store_true",
                    help="作成済みの計画から外れたタスクと、その理由を出力する")
+    p.add_argument("--holdout", type=float, default=None, metavar="SHARE",
+                   help="計画を初めて作るとき、比較用にお休みする顧客の割合（既定: 設定の値、"
+                        "はじめは 0.1。0 でなし）")
+
+    p = sub.add_parser("holdouts", help="その月の計画で比較用にお休みした顧客を出力する")
+    p.add_argument("--month", required=True, metavar="YYYY-MM", help="フォロー計画の月")
+    p.add_argument("--out", type=Path, default=None, help="出力ファイル（.csv / .xlsx）。省略時は標準出力")
+    _add_db(p)
+    p.set_defaults(func=cmd_holdouts)
+
+    p = sub.add_parser("effects", help="フォロー計画の効果（お休みした顧客との比較）を出力する")
+    p.add_argument("--month", nargs="+", metavar="YYYY-MM",
+                   help="フォロー計画の月（複数なら合算）")
+    p.add_argument("--inserts", action="store_true",
+                   help="回数フォローの同梱物A/Bを比べる（同梱後の再購入率）")
+    p.add_argument("--window", type=int, default=None, metavar="DAYS",
+                   help="何日以内の購入を数えるか（既定: 計画は月初から60、同梱物は同梱から90）")
+    _add_as_of_and_out(p, "基準日 YYYY-MM-DD（この日までの注文を数える。既定: 今日）")
+    _add_db(p)
+    p.set_defaults(func=cmd_effects)
 
     p = sub.add_parser("worklist", help="今日の仕事: 期日が来た未完了のフォロータスクを出力する")
     p.add_argument("--until", default=None, help="この日までが期日のタスク YYYY-MM-DD（既定: 今日）")

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from engine.imports.registry import FormatRegistry
     from engine.imports.service import ImportService
     from engine.marketing.count_program import CountProgramService
+    from engine.marketing.effects import EffectService
     from engine.marketing.followups import FollowupService
     from engine.marketing.mail import MailService
     from engine.marketing.products import ProductService
@@ -157,6 +158,12 @@ class Shop:
         """Follow-up e-mail: server settings, templates, preview, sending, lists."""
         from engine.marketing.mail import MailService
         return MailService(self)
+
+    @cached_property
+    def effects(self) -> EffectService:
+        """Did it work? Each plan against its comparison group (効果検証)."""
+        from engine.marketing.effects import EffectService
+        return EffectService(self)
 
     @cached_property
     def count_program(self) -> CountProgramService:

@@ -5,3 +5,13 @@ Tests that do use Qt (the GUI, the printing commands) draw offscreen.
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _plans_hold_no_one_out_unless_asked(monkeypatch):
+    """The hand-computed plans everywhere count every targeted customer as planned;
+    a test of the comparison group (比較用にお休み) asks for a share explicitly."""
+    monkeypatch.setattr("engine.marketing.holdout.DEFAULT_SHARE", 0.0)

@@ -137,7 +137,7 @@ def add_examples(shop: Shop, today: date) -> None:
 
 def add_consent_and_plan(shop: Shop, today: date) -> None:
     from engine.customers.consent import relay_sql
-    from engine.dates import month_of
+    from engine.dates import add_months, first_day, month_of
     ids = [row["id"] for row in shop.db.query(
         f"SELECT id FROM customers WHERE email LIKE '%_@_%' AND NOT {relay_sql('email')} "
         "ORDER BY id")]
@@ -147,6 +147,13 @@ def add_consent_and_plan(shop: Shop, today: date) -> None:
             " VALUES (?, 'email', 'yes', ?, 'デモ: メルマガ登録', ?)",
             [(i, (today - timedelta(days=90)).isoformat(), today.isoformat())
              for n, i in enumerate(ids) if n % 3 != 2])
+    # A plan of three months ago, carried out, with a comparison group: the dashboard's
+    # 施策の効果 has a finished window to show.
+    past = add_months(month_of(today), -3)
+    shop.followups.generate(past, first_day(past), holdout_share=0.2)
+    tasks = shop.followups.tasks(past)
+    if len(tasks):
+        shop.followups.check_off_many(tasks["task_id"], done_on=first_day(past) + timedelta(days=14))
     shop.followups.generate(month_of(today), today)
 
 

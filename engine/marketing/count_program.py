@@ -9,6 +9,11 @@ shop adds a rule for every number it wants covered.
 The rules live in a journaled table, so every save is undoable. A new database
 gets the default rules once, outside any operation (a fresh shop starts there;
 nothing to undo).
+
+A purchase number may have a second insert (``insert_b``) to test which works
+better (A/B): each customer gets one of the two at random, the same one every
+time that number comes round for them (a hash of a seed the shop keeps and the
+customer), and effects.insert_ab compares who ordered again after each.
 """
 from __future__ import annotations
 
@@ -22,6 +27,7 @@ from engine.analysis.order_history import PURCHASE_NUMBER
 from engine.errors import InvalidInputError
 from engine.imports.order_frame import build_batch
 from engine.imports.reader import read_table
+from engine.marketing.holdout import draws, new_seed
 from engine.progress import Cancel, Progress, check_cancel, reporter, wrap_callback
 from engine.resources import read_json
 from engine.store.database import json_list
@@ -34,8 +40,9 @@ PLAN_LABELS = {
     "source": "販路", "order_no": "注文番号", "order_date": "注文日", "customer_id": "顧客番号",
     "name": "氏名", "postal_code": "郵便番号", "address": "住所", "purchase_number": "購入回数",
     "insert_name": "同梱物"}
-RULE_KEYS = ("purchase_number", "insert_name", "note")
+RULE_KEYS = ("purchase_number", "insert_name", "note", "insert_b")
 _SEEDED = "count_program.seeded"
+_AB_SEED = "count_program.ab_seed"
 _DEFAULT_INSERT = "count_program.default_insert"
 
 
@@ -61,9 +68,13 @@ def _validated(rules: Sequence[dict]) -> list[dict]:
         name = user_text(rule.get("insert_name"))
         if not name:
             raise InvalidInputError(f"回数フォロー {row}行目: {number}回目の同梱物の名前が空です。")
+        variant = user_text(rule.get("insert_b"))
+        if variant == name:
+            raise InvalidInputError(f"回数フォロー {row}行目: {number}回目の同梱物Bが同梱物Aと同じです。"
+                                    "比べる別の同梱物を入れるか、空欄にしてください。")
         seen.add(number)
         clean.append({"purchase_number": number, "insert_name": name,
-                      "note": user_text(rule.get("note"))})
+                      "note": user_text(rule.get("note")), "insert_b": variant})
     return sorted(clean, key=lambda r: r["purchase_number"])
 
 
@@ -82,14 +93,15 @@ class CountProgramService:
     @staticmethod
     def _insert(conn, rules: list[dict]) -> None:
         conn.executemany(
-            "INSERT INTO count_program_rules (purchase_number, insert_name, note) VALUES (?, ?, ?)",
-            [tuple(r[k] for k in RULE_KEYS) for r in rules])
+            "INSERT INTO count_program_rules (purchase_number, insert_name, note, insert_b)"
+            " VALUES (?, ?, ?, ?)", [tuple(r.get(k, "") for k in RULE_KEYS) for r in rules])
 
     def rules(self) -> list[dict]:
-        """[{purchase_number, insert_name, note}], lowest purchase number first."""
+        """[{purchase_number, insert_name, note, insert_b}], lowest purchase number
+        first (insert_b '' when the number has no second insert to compare)."""
         self._seed()
         return self.db.query(
-            "SELECT purchase_number, insert_name, note FROM count_program_rules "
+            "SELECT purchase_number, insert_name, note, insert_b FROM count_program_rules "
             "ORDER BY purchase_number")
 
     def save_rules(self, rules: Sequence[dict]) -> Change:
@@ -143,7 +155,7 @@ class CountProgramService:
         return self._numbered(keys)
 
     def _numbered(self, keys: list[tuple[int, str, str]]) -> pd.DataFrame:
-        rules = {r["purchase_number"]: r["insert_name"] for r in self.rules()}
+        rules = self.rules()
         conn = self.db.conn
         conn.execute("CREATE TEMP TABLE IF NOT EXISTS plan_orders "
                      "(position INTEGER, source TEXT, order_no TEXT)")
@@ -165,10 +177,27 @@ class CountProgramService:
             ORDER BY k.position, o.ordered_at, o.id
             """, conn)
         conn.execute("DROP TABLE temp.plan_orders")
-        named = frame["purchase_number"].map(rules).astype(object)
-        frame["count_insert"] = named.where(named.notna(), self.default_insert())
+        frame["count_insert"] = self._inserts(frame, rules)
         frame = self._with_followup_inserts(frame)
         return frame[PLAN_COLUMNS]
+
+    def _ab_seed(self) -> int:
+        seed = self.shop.settings.get(_AB_SEED)
+        if seed is None:
+            seed = new_seed()
+            self.shop.settings.set(_AB_SEED, seed)
+        return int(seed)
+
+    def _inserts(self, frame: pd.DataFrame, rules: list[dict]) -> pd.Series:
+        """Each order's count-program insert: its number's (A or, for half the
+        customers of a number with two, B), else the default insert."""
+        number = frame["purchase_number"]
+        a = number.map({r["purchase_number"]: r["insert_name"] for r in rules}).astype(object)
+        b = number.map({r["purchase_number"]: r["insert_b"] for r in rules if r["insert_b"]})
+        if b.notna().any():
+            keys = frame["customer_id"].to_numpy(np.int64) * 4096 + number.to_numpy(np.int64)
+            a = a.mask(b.notna() & (draws(self._ab_seed(), keys) >= 0.5), b)
+        return a.where(a.notna(), self.default_insert())
 
     def _with_followup_inserts(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Open 同梱物 follow-up tasks ride in the customer's next parcel: each goes

@@ -20,6 +20,7 @@ import pandas as pd
 
 from engine.analysis.rfm import CLUSTERS
 from engine.customers.service import ADDRESS_SQL
+from engine.dates import add_months, month_of, parse_day
 from engine.errors import InvalidInputError
 from engine.imports import normalize
 from engine.store.database import json_list
@@ -36,6 +37,7 @@ REASON_NO_DM = "DM不可"
 REASON_NO_ADDRESS = "住所なし"
 REASON_NO_NAME = "氏名なし"
 REASON_UNKNOWN = "顧客番号が見つかりません"
+REASON_HELD_OUT = "比較用にお休み（効果測定中）"
 REASON_SAME_ADDRESS = ("同じ住所（顧客番号 ", " のラベルにまとめました）")
 # Why "due to buy again" finds nobody in a shop that set no usage cycles yet.
 NO_CYCLES = ("消費サイクル（何日で使い切るか）が登録された商品がないため、買い替え時期のお客様を"
@@ -105,16 +107,20 @@ def address_key(postal: pd.Series, address: pd.Series) -> pd.Series:
     return digits + "|" + text
 
 
-def _profiles(db, ids: list[int]) -> pd.DataFrame:
+def _profiles(db, ids: list[int], running_since: str) -> pd.DataFrame:
     # The ids go in as one JSON parameter: nothing is written, so the figures
     # remembered for this database state stay valid.
     return pd.read_sql_query(
         "SELECT c.id AS customer_id, c.name, c.kana, c.postal_code, c.address1, c.address2, "
         f"{ADDRESS_SQL} AS address, c.phone, "
         "(c.deleted_at IS NOT NULL OR c.erased_at IS NOT NULL) AS deleted, "
-        "c.dm_opt_out AS opted_out, coalesce(c.dm_manual, c.dm_default) AS dm_allowed "
+        "c.dm_opt_out AS opted_out, coalesce(c.dm_manual, c.dm_default) AS dm_allowed, "
+        # Set aside by a running plan (the last three months): a DM would spoil the
+        # comparison that tells whether the plan works.
+        "EXISTS (SELECT 1 FROM followup_targets g WHERE g.customer_id = c.id "
+        "AND g.held_out = 1 AND g.month >= ?) AS held_out "
         "FROM customers c WHERE c.id IN (SELECT value FROM json_each(?)) ORDER BY c.id",
-        db.conn, params=(json_list(ids),))
+        db.conn, params=(running_since, json_list(ids)))
 
 
 def _reason(frame: pd.DataFrame) -> pd.Series:
@@ -123,6 +129,7 @@ def _reason(frame: pd.DataFrame) -> pd.Series:
     checks = [
         (frame["deleted"] == 1, REASON_DELETED),
         (frame["opted_out"] == 1, REASON_OPT_OUT),
+        (frame["held_out"] == 1, REASON_HELD_OUT),
         (frame["dm_allowed"] != 1, REASON_NO_DM),
         ((frame["postal_code"].fillna("").str.strip() == "")
          | (frame["address"].fillna("").str.strip() == ""), REASON_NO_ADDRESS),
@@ -139,7 +146,8 @@ def select(shop, clusters=None, due: bool = False, followup_month: str | None = 
     the module says, with cluster and R/F/M as of ``as_of`` for the target list."""
     table = shop.customers.table(as_of=as_of)
     ids = candidate_ids(shop, clusters, due, followup_month, customer_ids, as_of, table)
-    frame = _profiles(shop.db, ids)
+    day = parse_day(as_of, "基準日")
+    frame = _profiles(shop.db, ids, add_months(month_of(day), -2))
     metrics = table[["customer_id", "cluster", "recency_days", "purchase_count", "total_amount"]]
     frame = frame.merge(metrics, on="customer_id", how="left")
     frame[["purchase_count", "total_amount"]] = (

@@ -60,6 +60,11 @@ class Plan:
     def late_only(self) -> bool:
         return self.target in LATE_TARGETS
 
+    @property
+    def label(self) -> str:
+        """The plan in words: its target and recency band (e.g. 1回購入・30〜60日)."""
+        return f"{TARGET_LABELS[self.target]}・{self.min_days}〜{self.max_days or ''}日"
+
 
 def default_rules() -> list[dict]:
     """The shipped rule set (resources/followups/default_rules.json), flattened."""
@@ -110,7 +115,7 @@ def validate(rules: list[dict]) -> list[dict]:
         cleaned.append({"target": target, "min_days": min_days, "max_days": max_days,
                         "medium": medium, "action": action, "offset_days": offset})
     for plan in plans_of(cleaned):
-        band = f"{TARGET_LABELS[plan.target]}・{plan.min_days}〜{plan.max_days or ''}日"
+        band = plan.label
         if len(plan.steps) != TOUCHES_PER_PLAN:
             raise InvalidInputError(f"{band}のプランは接触が{len(plan.steps)}件です。3-3-2ルールに従い"
                               f"ちょうど{TOUCHES_PER_PLAN}件にしてください。")

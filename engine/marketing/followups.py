@@ -17,7 +17,7 @@ from engine.customers.touches import MEDIUM_LABELS, check_medium
 from engine.dates import add_months, first_day, month_of, parse_day, parse_month
 from engine.errors import InvalidInputError, NotFoundError, OtokuiError
 from engine.marketing.capacity import LIMITED_MEDIA, SETTING, fit_capacity
-from engine.marketing import worklist
+from engine.marketing import holdout, worklist
 from engine.marketing.followup_rules import (LATE_DENOMINATOR, LATE_NUMERATOR, MAX_OFFSET_DAYS,
                                              adapt_media, default_rules, plans_of, validate)
 from engine.progress import check_cancel, reporter
@@ -118,7 +118,8 @@ class FollowupService:
         key = parse_month(month)
         return bool(self.db.scalar("SELECT count(*) FROM followup_plans WHERE month = ?", (key,)))
 
-    def generate(self, month: str, as_of=None, progress=None, cancel=None) -> Change:
+    def generate(self, month: str, as_of=None, progress=None, cancel=None,
+                 holdout_share: float | None = None) -> Change:
         """Create the month's tasks (undoable as one operation).
 
         Each targeted customer gets exactly 3 touches due within the 3 months
@@ -127,7 +128,9 @@ class FollowupService:
         replaced by one they can; a customer left with fewer than two media, and
         tasks beyond the shop's weekly capacity (see capacity.py), are left out and
         listed (``left_out``). Opted-out (配信停止) customers and those still in a
-        plan started in either of the two previous months are not planned.
+        plan started in either of the two previous months are not planned. A share
+        of the targeted customers is held out for comparison (holdout.py):
+        ``holdout_share`` when the month's plan is first created, else the setting.
         Regenerating keeps checked-off tasks and unchanged open tasks, replaces
         changed ones and removes those no longer planned. ``as_of`` defaults to
         today within the month, else the month's first day.
@@ -141,6 +144,8 @@ class FollowupService:
         report = reporter(progress)
         report(0.0, "顧客の購入状況を集計しています…")
         desired, unreachable = self._planned_tasks(start, as_of)
+        share, seed = self._split_of(key, holdout_share)
+        desired, targets = self._hold_out(key, desired, share, seed)
         check_cancel(cancel)
         report(0.4, "週ごとの対応可能件数に合わせています…")
         desired, over = self._fit(key, start, desired)
@@ -150,13 +155,16 @@ class FollowupService:
         with self.shop.journal.operation("followups", f"{key} のフォロータスク作成") as op:
             counts = self._reconcile(key, desired[_PLAN_COLUMNS])
             self._store_left_out(key, left_out)
+            self._store_targets(key, targets)
             check_cancel(cancel)
             self.db.conn.execute(
-                "INSERT INTO followup_plans (month, as_of, generated_at) VALUES (?, ?, ?) "
-                "ON CONFLICT(month) DO UPDATE SET as_of = excluded.as_of, "
-                "generated_at = excluded.generated_at", (key, as_of.isoformat(), now_text()))
+                "INSERT INTO followup_plans (month, as_of, generated_at, holdout_share, seed) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT(month) DO UPDATE SET as_of = excluded.as_of,"
+                " generated_at = excluded.generated_at",
+                (key, as_of.isoformat(), now_text(), share, seed))
         report(1.0, "完了")
-        return Change(op.id, counts={**counts, "left_out": len(left_out)})
+        return Change(op.id, counts={**counts, "left_out": len(left_out),
+                                     "held_out": int(targets["held_out"].sum())})
 
     def _planned_tasks(self, start: date, as_of: date) -> tuple[pd.DataFrame, pd.DataFrame]:
         """(tasks with a ``priority``, tasks of customers who cannot get 3-3-2)."""
@@ -188,11 +196,79 @@ class FollowupService:
         tasks = frame.merge(_plan_steps(plans), on=["plan", "reach"])
         tasks["due_date"] = (pd.Timestamp(start) + pd.to_timedelta(tasks["offset_days"], unit="D")
                              ).dt.strftime("%Y-%m-%d")
+        tasks["rule"] = tasks["plan"].map({i: p.label for i, p in enumerate(plans)})
         tasks = tasks.sort_values(["customer_id", "step"]).reset_index(drop=True)
         reachable = tasks["planned_medium"].notna()
         unreachable = tasks.loc[~reachable].assign(
             planned_medium=tasks.loc[~reachable, "medium"], reason=UNREACHABLE)
         return tasks.loc[reachable], unreachable
+
+    # --- 比較用にお休み (holdout.py) ------------------------------------------------
+
+    def holdout_settings(self) -> dict:
+        """The share held out of new plans, and whether TOP1% customers may be."""
+        return {"share": self.shop.settings.get(holdout.SHARE_SETTING, holdout.DEFAULT_SHARE),
+                "top1": bool(self.shop.settings.get(holdout.TOP1_SETTING, False))}
+
+    def set_holdout(self, share: float | None = None, top1: bool | None = None) -> None:
+        if share is not None:
+            self.shop.settings.set(holdout.SHARE_SETTING, holdout.check_share(share))
+        if top1 is not None:
+            self.shop.settings.set(holdout.TOP1_SETTING, bool(top1))
+
+    def _split_of(self, month: str, share: float | None) -> tuple[float, int]:
+        """A plan keeps the share and seed it was first created with."""
+        rows = self.db.query("SELECT holdout_share, seed FROM followup_plans WHERE month = ?",
+                             (month,))
+        if rows:
+            return float(rows[0]["holdout_share"]), int(rows[0]["seed"])
+        share = holdout.check_share(share if share is not None
+                                    else self.holdout_settings()["share"])
+        return share, holdout.new_seed()
+
+    def _hold_out(self, month: str, tasks: pd.DataFrame, share: float, seed: int
+                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """(the tasks of the customers not held out, one row per targeted customer)."""
+        grouped = tasks.groupby("customer_id", sort=True)
+        targets = grouped.agg(cluster=("cluster", "first"), stratum=("plan", "first"),
+                              rule=("rule", "first")).reset_index()
+        media = grouped["planned_medium"].agg(lambda m: ",".join(sorted(set(m))))
+        targets["media"] = targets["customer_id"].map(media).fillna("")
+        previous = pd.read_sql_query(
+            "SELECT customer_id, held_out FROM followup_targets WHERE month = ?",
+            self.db.conn, params=(month,))
+        targets["held_out"] = holdout.split(targets, share, seed, previous,
+                                            self.holdout_settings()["top1"]).astype(int)
+        away = targets.loc[targets["held_out"] == 1, "customer_id"]
+        return tasks.loc[~tasks["customer_id"].isin(away)], targets
+
+    def _store_targets(self, month: str, targets: pd.DataFrame) -> None:
+        conn = self.db.conn
+        # Customers no longer targeted go, unless the plan already reached them.
+        conn.execute(
+            "DELETE FROM followup_targets WHERE month = ? AND customer_id NOT IN "
+            "(SELECT customer_id FROM followup_tasks WHERE month = ? AND status = 'done')",
+            (month, month))
+        conn.executemany(
+            "INSERT INTO followup_targets (month, customer_id, cluster, rule, media, held_out)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(month, customer_id) DO UPDATE SET"
+            " cluster = excluded.cluster, rule = excluded.rule, media = excluded.media,"
+            " held_out = excluded.held_out",
+            zip([month] * len(targets), targets["customer_id"].astype("int64").tolist(),
+                targets["cluster"].tolist(), targets["rule"].tolist(),
+                targets["media"].tolist(), targets["held_out"].astype(int).tolist()))
+
+    def holdouts(self, month: str) -> pd.DataFrame:
+        """The customers the month's plan held out: customer_id, cluster, rule."""
+        return pd.read_sql_query(
+            "SELECT customer_id, cluster, rule FROM followup_targets WHERE month = ? "
+            "AND held_out = 1 ORDER BY customer_id", self.db.conn, params=(parse_month(month),))
+
+    def held_out_months(self, customer_id: int) -> list[str]:
+        """The plan months that held the customer out (for the customer detail)."""
+        return [r["month"] for r in self.db.query(
+            "SELECT month FROM followup_targets WHERE customer_id = ? AND held_out = 1 "
+            "ORDER BY month", (int(customer_id),))]
 
     def capacity(self) -> dict[str, int | None]:
         """Tasks a week the shop can do per medium (phone, dm); None: no limit."""

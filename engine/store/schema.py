@@ -375,6 +375,26 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX followup_left_out_month ON followup_left_out(month);
     """,
+    # 11: did it work? Every customer a month's plan targeted, with the rule and the
+    # media it meant for them, and whether they were set aside at random as the
+    # comparison group (比較用にお休み); the plan's share and seed make the split
+    # reproducible. Count-program purchase numbers may have a second insert (A/B).
+    """
+    CREATE TABLE followup_targets (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        month TEXT NOT NULL,
+        customer_id INTEGER NOT NULL REFERENCES customers(id),
+        cluster TEXT NOT NULL,
+        rule TEXT NOT NULL,
+        media TEXT NOT NULL,
+        held_out INTEGER NOT NULL DEFAULT 0 CHECK (held_out IN (0, 1)),
+        UNIQUE (month, customer_id)
+    );
+    CREATE INDEX followup_targets_customer ON followup_targets(customer_id);
+    ALTER TABLE followup_plans ADD COLUMN holdout_share REAL NOT NULL DEFAULT 0;
+    ALTER TABLE followup_plans ADD COLUMN seed INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE count_program_rules ADD COLUMN insert_b TEXT NOT NULL DEFAULT '';
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -435,4 +455,5 @@ JOURNALED_TABLES: tuple[str, ...] = (
     "consents",
     "mail_templates",
     "followup_left_out",
+    "followup_targets",
 )

@@ -85,8 +85,8 @@ def test_edited_rules_are_used_and_undoable(shop, tmp_path):
     op = service.save_rules([{"purchase_number": "4", "insert_name": " 4回目の手紙 "},
                              {"purchase_number": 1, "insert_name": "ようこそ", "note": "初回"}]).operation
     assert service.rules() == [
-        {"purchase_number": 1, "insert_name": "ようこそ", "note": "初回"},
-        {"purchase_number": 4, "insert_name": "4回目の手紙", "note": ""}]
+        {"purchase_number": 1, "insert_name": "ようこそ", "note": "初回", "insert_b": ""},
+        {"purchase_number": 4, "insert_name": "4回目の手紙", "note": "", "insert_b": ""}]
     plan = service.plan([order_file(tmp_path, "new.csv", NEW)]).set_index("order_no")
     assert plan["insert_name"].to_dict() == {
         "15": "ようこそ", "16": "", "10": "4回目の手紙", "11": "", "12": "", "13": "ようこそ"}
@@ -109,6 +109,7 @@ def test_reset_restores_defaults_undoably():
     ([{"purchase_number": 2, "insert_name": "x"}, {"purchase_number": 2, "insert_name": "y"}],
      "2行目: 2回目の同梱物がほかの行と重複"),
     ([{"purchase_number": 3, "insert_name": "  "}], "1行目: 3回目の同梱物の名前が空"),
+    ([{"purchase_number": 2, "insert_name": "x", "insert_b": " x"}], "1行目: 2回目の同梱物Bが同梱物Aと同じ"),
 ])
 def test_bad_rules_are_refused_and_change_nothing(rules, message):
     service = Shop(":memory:").count_program
