@@ -99,6 +99,22 @@ def require_columns(file, preset: FormatPreset, bound: FormatPreset) -> None:
                                  "ひとつもないため、顧客を作れません。", row=1)
 
 
+# What only an order export has: an order's number and date, and who bought.
+ORDER_FIELDS = ("order_no", "ordered_at", *BUYER_FIELDS)
+
+
+def order_columns(presets: list[FormatPreset], headers: list[str]) -> set[str]:
+    """The columns of this header row that some preset reads as an order's number
+    or date or as its buyer: a file without any is no order export."""
+    index = HeaderIndex(headers)
+    found: set[str] = set()
+    for preset in presets:
+        bound = bind(preset, index)
+        for field in ORDER_FIELDS:
+            found.update(bound.fields.get(field, ()))
+    return found
+
+
 def part_of(preset: FormatPreset, headers: list[str]) -> str | None:
     """Which file of ``preset``'s download this header row is: None for a one-file
     preset, or for a file with its lines and their dates (the download in one file)."""

@@ -133,14 +133,24 @@ def peek_headers(path: Path | str) -> list[str] | None:
             return _xlsx_headers(path)[0]
     except (OSError, BadFileError):
         return None
-    line = head.split(b"\n", 1)[0].rstrip(b"\r")
+    if head.startswith(_UTF16_BOMS):
+        # Excel's 「Unicode テキスト」 (a character cut at the block's end aside).
+        text = head[:len(head) // 2 * 2].decode("utf-16", errors="replace")
+    else:
+        text = _first_line_text(head.split(b"\n", 1)[0])
+        if text is None:
+            return None
+    line = text.split("\n", 1)[0].rstrip("\r")
+    delimiter = "\t" if line.count("\t") > line.count(",") else ","
+    return [h.strip() for h in next(csv.reader([line], delimiter=delimiter), [])]
+
+
+def _first_line_text(line: bytes) -> str | None:
     for encoding in ("utf-8-sig", "cp932"):
         try:
-            text = line.decode(encoding)
+            return line.decode(encoding)
         except UnicodeDecodeError:
             continue
-        delimiter = "\t" if text.count("\t") > text.count(",") else ","
-        return [h.strip() for h in next(csv.reader([text], delimiter=delimiter), [])]
     return None
 
 

@@ -13,7 +13,8 @@ import pandas as pd
 from engine.dates import parse_day
 from engine.errors import BadFileError, InvalidInputError, NotFoundError
 from engine.imports import normalize
-from engine.imports.reader import read_table
+from engine.imports.detection import order_columns
+from engine.imports.reader import peek_headers, read_table
 from engine.progress import check_cancel, reporter
 from engine.store.journal import Change
 
@@ -28,7 +29,7 @@ OVERDUE_NUMERATOR, OVERDUE_DENOMINATOR = 3, 2
 CODE_HEADERS = ("商品コード", "商品番号", "商品管理番号", "商品id", "品番", "型番", "sku", "code")
 NAME_HEADERS = ("商品名", "品名", "商品名称", "name")
 CYCLE_HEADERS = ("消費サイクル", "消費サイクル日数", "使用サイクル", "使用サイクル日数", "サイクル",
-                 "サイクル日数", "cycle", "cycle_days", "cycledays")
+                 "サイクル日数", "消費日数", "使用日数", "cycle", "cycle_days", "cycledays")
 
 
 def _header_key(header: str) -> str:
@@ -39,6 +40,13 @@ def _header_key(header: str) -> str:
 def _find(headers: list[str], candidates: tuple[str, ...]) -> str | None:
     keys = {_header_key(h): h for h in reversed(headers)}
     return next((keys[c] for c in candidates if c in keys), None)
+
+
+def list_columns(headers: list[str]) -> tuple[str | None, str | None, str | None]:
+    """A product list's code, usage-cycle and name columns in this header row (None
+    for each it lacks)."""
+    return (_find(headers, CODE_HEADERS), _find(headers, CYCLE_HEADERS),
+            _find(headers, NAME_HEADERS))
 
 
 class ProductService:
@@ -87,21 +95,35 @@ class ProductService:
                 f"消費サイクル「{days}」は日数（1〜{MAX_CYCLE_DAYS}の整数）で指定してください。")
         return int(text)
 
+    def is_product_list(self, path: Path | str) -> bool:
+        """Whether the file (CSV/TSV in any encoding the importer reads, or xlsx) is a
+        product list for :meth:`import_cycles` rather than an order export: it has
+        a product code and a usage-cycle column (the headers import_cycles reads)
+        and no column any import format reads as an order number, order date or
+        buyer. Judged from the header row alone; False when that cannot be read."""
+        headers = peek_headers(path)
+        if not headers:
+            return False
+        code, cycle, name = list_columns(headers)
+        if code is None or cycle is None:
+            return False
+        return not order_columns(self.shop.formats.presets(), headers) - {code, cycle, name}
+
     def import_cycles(self, path: Path | str, progress=None, cancel=None) -> Change:
         """Read usage cycles from a CSV/xlsx product list (商品コード, 商品名,
         消費サイクル(日) …) and store them as one undoable operation.
 
         An empty cycle cell clears the cycle. Any bad row raises BadFileError naming
-        the file, row and column, and nothing is changed. ``counts["products"]``
-        is how many products it set.
+        the file, row and column, and nothing is changed. ``counts``: ``products``
+        the list's rows, ``cycles`` those with a cycle; ``set`` products that had no
+        cycle and now have one, ``updated`` those whose cycle changed, ``cleared``
+        those whose cycle the list removed.
         """
         path = Path(path)
         report = reporter(progress)
         report(0.0, f"{path.name} を読み込んでいます…")
         table = read_table(path)
-        code_col = _find(table.headers, CODE_HEADERS)
-        cycle_col = _find(table.headers, CYCLE_HEADERS)
-        name_col = _find(table.headers, NAME_HEADERS)
+        code_col, cycle_col, name_col = list_columns(table.headers)
         if code_col is None or cycle_col is None:
             raise BadFileError(path, "商品リストには「商品コード」（または商品番号）と"
                                      "「消費サイクル(日)」の列が必要です。", row=1)
@@ -118,14 +140,21 @@ class ProductService:
                                row=int(table.rows[repeated.argmax()]), column=code_col)
         check_cancel(cancel)
         report(0.5, f"{len(codes):,}件の消費サイクルを登録しています…")
+        days = [None if pd.isna(c) else int(c) for c in cycles]
         with self.shop.journal.operation("products", f"消費サイクルの取り込み（{path.name}）") as op:
+            before = dict(self.db.conn.execute("SELECT code, cycle_days FROM products"))
             self.db.conn.executemany(
                 "INSERT INTO products (code, name, cycle_days) VALUES (?, ?, ?) "
                 "ON CONFLICT(code) DO UPDATE SET cycle_days = excluded.cycle_days, "
                 "name = CASE WHEN excluded.name != '' THEN excluded.name ELSE products.name END",
-                zip(codes, names, (None if pd.isna(c) else int(c) for c in cycles)))
+                zip(codes, names, days))
         report(1.0, "完了")
-        return Change(op.id, counts={"products": len(codes)})
+        old = [before.get(code) for code in codes]
+        return Change(op.id, counts={
+            "products": len(codes), "cycles": sum(d is not None for d in days),
+            "set": sum(d is not None and o is None for d, o in zip(days, old)),
+            "updated": sum(d is not None and o not in (None, d) for d, o in zip(days, old)),
+            "cleared": sum(d is None and o is not None for d, o in zip(days, old))})
 
     @staticmethod
     def _cycles(path: Path, table, column: str) -> pd.Series:

@@ -41,6 +41,10 @@ LIST_COLUMNS = [
 _METRICS = ["cluster", "purchase_count", "total_amount", "last_purchase", "recency_days", "due"]
 
 
+# Why 要フォローのみ shows nobody in a shop that registered no usage cycle.
+NO_CYCLES_NOTE = ("消費サイクルが登録された商品がないため、要フォローのお客様はいません。"
+                  "商品リスト（商品コード・消費サイクル(日)）を取込タブにドロップして登録してください。")
+
 # The saved list: Japanese headers, codes as the shop reads them.
 EXPORT_COLUMNS = {
     "customer_id": "顧客番号", "name": "氏名", "kana": "フリガナ", "postal_code": "郵便番号",
@@ -76,6 +80,8 @@ class CustomersTab(RefreshOnShow, QWidget):
         self._found: pd.DataFrame | None = None  # search result, None when the box is empty
         self._generation = 0
         self._selected_id: int | None = None
+        # Whether any product has a usage cycle: without one nobody is 要フォロー.
+        self._cycles_known = True
 
         self.search = QLineEdit()
         self.search.setPlaceholderText("氏名・フリガナ・電話番号・メールアドレス・顧客番号で検索")
@@ -95,6 +101,9 @@ class CustomersTab(RefreshOnShow, QWidget):
                        self.dm_only.toggled):
             signal.connect(self.apply_filters)
         self.count = QLabel()
+        self.due_note = QLabel(NO_CYCLES_NOTE)
+        self.due_note.setWordWrap(True)
+        self.due_note.setVisible(False)
         self.export_button = QPushButton("表示中の一覧を保存…")
         self.export_button.setToolTip("いま表示している顧客（検索・絞り込みの結果）を Excel か CSV に保存します。")
         self.export_button.clicked.connect(lambda: self.export_shown())
@@ -117,6 +126,7 @@ class CustomersTab(RefreshOnShow, QWidget):
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(self.search)
         left_layout.addLayout(filters)
+        left_layout.addWidget(self.due_note)
         left_layout.addWidget(self.view, 1)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
@@ -132,11 +142,11 @@ class CustomersTab(RefreshOnShow, QWidget):
     def refresh(self) -> None:
         """Reload the list (and the open customer) from the database."""
         as_of = self.ctx.as_of
-        self.ctx.run(self, lambda shop, progress, cancel: load_customer_list(shop, as_of),
-                     self._on_loaded)
+        self.ctx.run(self, lambda shop, progress, cancel: (
+            load_customer_list(shop, as_of), shop.products.cycles_known()), self._on_loaded)
 
-    def _on_loaded(self, table: pd.DataFrame) -> None:
-        self._base = table
+    def _on_loaded(self, loaded: tuple[pd.DataFrame, bool]) -> None:
+        self._base, self._cycles_known = loaded
         if self.search.text().strip():
             self.run_search()
         else:
@@ -201,6 +211,7 @@ class CustomersTab(RefreshOnShow, QWidget):
             self.count.setText(f"該当 {len(shown):,}人{more}")
         else:
             self.count.setText(f"{total:,}人中 {len(shown):,}人を表示")
+        self.due_note.setVisible(self.due_only.isChecked() and not self._cycles_known)
         self._reselect()
 
     def _reselect(self) -> None:

@@ -10,6 +10,7 @@ RESULT_COLUMNS = [Column("file", "ファイル", "text", 12), Column("format", "
                   Column("added", "新規注文", "int", 4), Column("updated", "更新", "int", 3),
                   Column("unchanged", "変更なし", "int", 4),
                   Column("customers", "新しい顧客", "int", 5), Column("message", "結果", "text", 0)]
+PRODUCT_LIST_FORMAT = "商品リスト（消費サイクル）"
 HISTORY_COLUMNS = [Column("started_at", "取込日時", "datetime", 9),
                    Column("file_name", "ファイル", "text", 12),
                    Column("source", "形式", "source", 12),
@@ -38,14 +39,42 @@ class ImportResultsModel(TableModel):
                       "unchanged": result.orders_unchanged, "customers": result.customers_added,
                       "message": message})
 
+    def add_product_list(self, file_name: str, change) -> None:
+        """A product list's usage cycles were imported (``change`` from
+        ``shop.products.import_cycles``); its line can be undone."""
+        self._append({"file": file_name, "format": PRODUCT_LIST_FORMAT,
+                      "message": product_list_message(change.counts),
+                      "operation": change.operation})
+
+    def undoable_operation(self, row: int) -> int | None:
+        """The journal operation that undoes line ``row`` (a product list not yet undone)."""
+        if not 0 <= row < len(self._lines):
+            return None
+        return self._lines[row].get("operation")
+
+    def mark_undone(self, row: int) -> None:
+        line = self._lines[row]
+        line.update(operation=None, tone="muted",
+                    message=line["message"] + "（取り消しました）")
+        self._append(None)
+
     def add_error(self, file_name: str, exc: BaseException) -> None:
         self._append({"file": file_name, "format": "", "message": error_text(exc),
                       "tone": "muted" if isinstance(exc, CancelledError) else "error"})
 
-    def _append(self, line: dict) -> None:
-        self._lines.append(line)
+    def _append(self, line: dict | None) -> None:
+        if line is not None:
+            self._lines.append(line)
         self.set_frame(pd.DataFrame(self._lines, columns=[*(c.key for c in RESULT_COLUMNS),
                                                           "tone"], dtype=object))
+
+
+def product_list_message(counts) -> str:
+    """What a product list's import did, for the 結果 column."""
+    changes = [f"{label} {counts[key]:,}" for key, label in
+               (("set", "新規"), ("updated", "更新"), ("cleared", "解除")) if counts[key]]
+    return (f"商品リストを取り込みました：消費サイクル {counts['cycles']:,}商品"
+            f"（{'、'.join(changes) or '変更なし'}）")
 
 
 def error_text(exc: BaseException) -> str:

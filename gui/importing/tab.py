@@ -1,9 +1,14 @@
 """The 取込 tab: drop order exports (files or folders) anywhere on the window or pick
 them; each file is imported on the worker thread with its own progress bar and a
-中止 button; one result line per file; the history of imports with 取り消し."""
+中止 button; one result line per file; the history of imports with 取り消し.
+
+A product list (商品コード and 消費サイクル(日) columns, no order columns) dropped
+with them registers usage cycles instead, after the order files; its result line
+can be undone from the results."""
 from __future__ import annotations
 
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -27,6 +32,21 @@ from gui.widgets.table_view import table_view
 
 ORDER_FILE_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm"}
 PREVIEW_ROWS = 5
+
+
+@dataclass(frozen=True)
+class ProductList:
+    """A dropped file that is a product list: its usage cycles are imported."""
+    path: Path
+
+
+def sort_drop(shop, files: list[Path]) -> list:
+    """The import units of dropped files (engine thread): order exports as
+    ``group_downloads`` pairs them, then the product lists — after the orders, so
+    the products they name exist and undoing the list restores exactly."""
+    lists = [f for f in files if shop.products.is_product_list(f)]
+    orders = [f for f in files if f not in lists]
+    return [*shop.imports.group_downloads(orders), *map(ProductList, lists)]
 
 
 def order_files(paths: list[Path]) -> list[Path]:
@@ -97,7 +117,8 @@ class ImportTab(QWidget):
         hint.setFont(font)
         hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         sources = QLabel("モール・カートからダウンロードした注文データ（CSV・TSV・xlsx）をそのまま。"
-                         "2つに分かれたダウンロードは一緒にドロップできます。同じファイルを2回取り込んでも重複しません。")
+                         "2つに分かれたダウンロードは一緒にドロップできます。同じファイルを2回取り込んでも重複しません。\n"
+                         "商品リスト（商品コードと消費サイクル(日)の列）をドロップすると、商品の消費サイクルを登録します。")
         sources.setAlignment(Qt.AlignmentFlag.AlignCenter)
         sources.setStyleSheet("color: #555;")
         self.pick_files_button = QPushButton("ファイルを選ぶ…")
@@ -139,8 +160,19 @@ class ImportTab(QWidget):
         self.results = ImportResultsModel(self)
         self.results_view = _table(self.results)
         self.results.modelReset.connect(lambda: _fit_columns(self.results_view))
+        self.results_view.selectionModel().selectionChanged.connect(self._update_buttons)
+        self.undo_list_button = QPushButton("選んだ商品リストの取込を取り消す…")
+        self.undo_list_button.clicked.connect(self.undo_product_list)
+        self.undo_list_button.setEnabled(False)
+        # Shown once a product list was imported in this session.
+        self.undo_list_button.setVisible(False)
+        results_buttons = QHBoxLayout()
+        results_buttons.addStretch(1)
+        results_buttons.addWidget(self.undo_list_button)
         results_box = QGroupBox("今回の取込結果")
-        QVBoxLayout(results_box).addWidget(self.results_view)
+        results_layout = QVBoxLayout(results_box)
+        results_layout.addWidget(self.results_view)
+        results_layout.addLayout(results_buttons)
 
         self.history = ImportHistoryModel(self)
         self.history_view = _table(self.history)
@@ -175,8 +207,8 @@ class ImportTab(QWidget):
 
     # -- choosing files -------------------------------------------------------------
     def pick_files(self) -> None:
-        paths = open_paths(self, "取り込む注文データを選ぶ",
-                           "注文データ (*.csv *.txt *.tsv *.xlsx *.xlsm);;すべてのファイル (*)")
+        paths = open_paths(self, "取り込む注文データ・商品リストを選ぶ",
+                           "注文データ・商品リスト (*.csv *.txt *.tsv *.xlsx *.xlsm);;すべてのファイル (*)")
         if paths:
             self.import_paths(paths)
 
@@ -202,12 +234,13 @@ class ImportTab(QWidget):
             self.ctx.run(self, lambda shop, progress, cancel: batch.enter_context(
                 shop.imports.batch()))
         self.total_files += len(files)
-        # The files of one download (Yahoo's 注文 and 商品) are imported together.
+        # The files of one download (Yahoo's 注文 and 商品) are imported together,
+        # product lists after the orders.
         self.grouping += 1
-        self.ctx.run(self, lambda shop, progress, cancel: shop.imports.group_downloads(files),
+        self.ctx.run(self, lambda shop, progress, cancel: sort_drop(shop, files),
                      self._grouped, failure=lambda exc: self._grouped([(f,) for f in files]))
 
-    def _grouped(self, units: list[tuple[Path, ...]]) -> None:
+    def _grouped(self, units: list) -> None:
         self.grouping -= 1
         self.queue.extend(units)
         if self.running is None and not self._asking():
@@ -226,9 +259,14 @@ class ImportTab(QWidget):
                 self._finish()
             return
         unit = self.queue.pop(0)
-        self._run(unit, _import_op(unit))
+        if isinstance(unit, ProductList):
+            path = unit.path
+            self._run((path,), lambda shop, progress, cancel: shop.products.import_cycles(
+                path, progress, cancel), lambda change: self._list_imported(path, change))
+        else:
+            self._run(unit, _import_op(unit))
 
-    def _run(self, unit: tuple[Path, ...], op) -> None:
+    def _run(self, unit: tuple[Path, ...], op, done=None) -> None:
         path = unit[0]
         self.progress_box.setVisible(True)
         self.progress_bar.setVisible(True)
@@ -237,7 +275,7 @@ class ImportTab(QWidget):
         self.progress_bar.setValue(0)
         self._show_progress(0.0, f"{path.name} を読み込んでいます")
         self.running = self.ctx.run(
-            self, op, lambda outcome: self._imported(unit, outcome),
+            self, op, done or (lambda outcome: self._imported(unit, outcome)),
             failure=lambda exc: self._failed(unit, exc),
             cancelled=lambda: self._cancelled(unit),
             progress=self._show_progress)
@@ -255,6 +293,14 @@ class ImportTab(QWidget):
         if not result.already_imported:
             # Before the next file starts, so tabs reload while the engine is idle.
             self.ctx.data_changed.emit()
+        self._start_next()
+
+    def _list_imported(self, path: Path, change) -> None:
+        self.running = None
+        self.done_files += 1
+        self.results.add_product_list(path.name, change)
+        self.undo_list_button.setVisible(True)
+        self.ctx.data_changed.emit()
         self._start_next()
 
     def _failed(self, unit: tuple[Path, ...], exc: BaseException) -> None:
@@ -368,6 +414,34 @@ class ImportTab(QWidget):
         row = self.selected_import()
         self.undo_button.setEnabled(
             row is not None and row["undone_at"] is None and row["finished_at"] is not None)
+        self.undo_list_button.setEnabled(self._selected_list() is not None)
+
+    def _selected_list(self) -> tuple[int, int] | None:
+        """The selected result line and its undo operation, when it is a product list
+        whose import can still be undone."""
+        rows = self.results_view.selectionModel().selectedRows()
+        if not rows:
+            return None
+        operation = self.results.undoable_operation(rows[0].row())
+        return None if operation is None else (rows[0].row(), operation)
+
+    def undo_product_list(self) -> None:
+        """Undo a product list's import: the usage cycles are as before it."""
+        selected = self._selected_list()
+        if selected is None or self.busy():
+            return
+        row, operation = selected
+        name = self.results.index(row, 0).data()
+        if not confirm(self, f"商品リスト「{name}」の取込を取り消しますか？\n"
+                             "この取込で登録・変更した消費サイクルが、取込の前の状態に戻ります。",
+                       "取り消す"):
+            return
+
+        def undone(_none) -> None:
+            self.results.mark_undone(row)
+            self._update_buttons()
+        self.ctx.run(self, lambda shop, progress, cancel: shop.journal.undo(operation), undone,
+                     label="商品リストの取込を取り消しています…", changes_data=True)
 
     def undo_selected(self) -> None:
         row = self.selected_import()
@@ -382,8 +456,10 @@ class ImportTab(QWidget):
                      label="取込を取り消しています…", changes_data=True)
 
 
-def _shown(unit: tuple[Path, ...]) -> str:
+def _shown(unit) -> str:
     """An import unit as the results show it: its files' names."""
+    if isinstance(unit, ProductList):
+        return unit.path.name
     return "＋".join(path.name for path in unit)
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QGridLayout, QGroupBox,
                                QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPushButton,
                                QSpinBox, QStackedWidget, QVBoxLayout, QWidget)
 
 from engine.analysis.rfm import CLUSTER_LABELS, CLUSTERS
 from engine.errors import OtokuiError
+from engine.marketing.dm_targets import NO_CYCLES
 from engine.printing.label_layout import barcode_points
 from engine.text import format_postal
 from gui.errors import show_error
@@ -217,17 +219,29 @@ class LabelTargetsPage(QWidget):
             show_error(self, exc)
             return
 
+        def targets(shop, progress, cancel):
+            if choice.get("due") and not shop.products.cycles_known():
+                return None   # nobody can be due: said so below, not as an empty list
+            return shop.printing.targets(**choice, as_of=as_of)
+
         def shown(selection):
             self.selection = selection
             self.selection_month = choice.get("followup_month")
             self.record_button.setEnabled(False)
+            if selection is None:
+                self.model.set_frame(pd.DataFrame(columns=[c.key for c in TARGET_COLUMNS]))
+                self.summary.setText(NO_CYCLES)
+                return
             shown_postal = selection.targets["postal_code"].map(format_postal).str.lstrip("〒")
             self.model.set_frame(selection.targets.assign(postal_code=shown_postal))
-            self.summary.setText(selection.summary())
+            if choice.get("due") and selection.targets.empty and selection.skipped.empty:
+                self.summary.setText(f"基準日（{as_of.year}年{as_of.month}月{as_of.day}日）の時点で、最後に買った商品の"
+                                     "消費サイクルを過ぎたお客様はいません。")
+            else:
+                self.summary.setText(selection.summary())
 
         as_of = self.ctx.as_of
-        self.ctx.run(self, lambda shop, p, c: shop.printing.targets(**choice, as_of=as_of), shown,
-                     label="対象を選んでいます…")
+        self.ctx.run(self, targets, shown, label="対象を選んでいます…")
 
     def _targets(self):
         if self.selection is None or self.selection.targets.empty:

@@ -7,6 +7,7 @@ from openpyxl import Workbook
 
 from engine import BadFileError, OtokuiError
 from tests.support.analysis_shop import build
+from tests.support.layouts import LAYOUTS
 from tests.support.snapshot import SAMPLES, snapshot
 
 AS_OF = "2025-06-30"
@@ -142,3 +143,60 @@ def test_import_is_one_undoable_operation(shop):
     op = shop.db.scalar("SELECT max(id) FROM operations")
     shop.journal.undo(op)
     assert snapshot(shop) == before
+
+
+def test_import_counts_what_changed(shop, tmp_path):
+    # Before: A 30, B 60, C none, D 90, E 60.
+    path = tmp_path / "商品リスト.csv"
+    path.write_text("商品コード,商品名,使用日数\nA,美容液,30\nB,,45\nC,,20\nD,,\nNEW,新商品,14\n",
+                    encoding="cp932")
+    counts = shop.products.import_cycles(path).counts
+    assert dict(counts) == {"products": 5, "cycles": 4, "set": 2, "updated": 1, "cleared": 1}
+
+
+def order_exports() -> list:
+    """Every order export in the test data: the samples and the real layouts."""
+    return sorted(p for folder in (SAMPLES, LAYOUTS) for p in folder.rglob("*")
+                  if p.is_file() and p.suffix.lower() in {".csv", ".txt", ".tsv", ".xlsx"}
+                  and p.name != "products.csv")
+
+
+def test_no_order_export_is_taken_for_a_product_list(shop):
+    exports = order_exports()
+    assert len(exports) > 30
+    assert [p.name for p in exports if shop.products.is_product_list(p)] == []
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-8", "cp932", "utf-16"])
+def test_a_product_list_is_told_from_its_header_in_any_encoding(shop, tmp_path, encoding):
+    assert shop.products.is_product_list(SAMPLES / "products.csv")
+    path = tmp_path / "商品一覧.csv"
+    separator = "\t" if encoding == "utf-16" else ","
+    path.write_text(separator.join(["品番", "商品名", "消費サイクル（日）", "単価"]) + "\n"
+                    + separator.join(["A", "美容液", "30", "4980"]) + "\n", encoding=encoding)
+    assert shop.products.is_product_list(path)
+
+
+def test_a_product_list_workbook_is_told_too(shop, tmp_path):
+    path = write_xlsx(tmp_path / "商品一覧.xlsx", [["SKU", "使用サイクル日数"], ["A", 30]])
+    assert shop.products.is_product_list(path)
+
+
+@pytest.mark.parametrize("header", [
+    "商品コード,商品名,単価",                               # no usage cycle: no product list
+    "注文番号,商品コード,消費サイクル",                      # an order number: orders
+    "商品コード,消費サイクル,氏名,電話番号",                  # a buyer: orders
+    "受注日,品番,サイクル日数",                             # an order date: orders
+])
+def test_a_file_with_order_columns_or_without_cycles_is_no_product_list(shop, tmp_path, header):
+    path = tmp_path / "x.csv"
+    path.write_text(header + "\n" + ",".join("1" * len(header.split(","))) + "\n",
+                    encoding="utf-8")
+    assert not shop.products.is_product_list(path)
+
+
+def test_an_unreadable_file_is_no_product_list(shop, tmp_path):
+    assert not shop.products.is_product_list(tmp_path / "missing.csv")
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    assert not shop.products.is_product_list(empty)

@@ -326,3 +326,18 @@ def test_the_shown_list_is_saved_as_shown_and_formula_safe(qtbot, tab, tmp_path)
     settle(qtbot)
     text = (tmp_path / "top10.csv").read_text(encoding="utf-8-sig")
     assert "'=1+2" in text and "\n=1+2" not in text and ",=1+2" not in text
+
+
+def test_due_filter_without_any_usage_cycle_says_how_to_register_them(qtbot, tab):
+    assert not tab.due_note.isVisibleTo(tab)
+    tab.due_only.setChecked(True)
+    assert tab.model.rowCount() == 0 and tab.count.text() == "148人中 0人を表示"
+    assert tab.due_note.isVisibleTo(tab)
+    assert tab.due_note.text() == ("消費サイクルが登録された商品がないため、要フォローのお客様はいません。"
+                                   "商品リスト（商品コード・消費サイクル(日)）を取込タブにドロップして"
+                                   "登録してください。")
+    shop = tab.ctx.shop
+    on_engine(lambda: shop.products.import_cycles(SAMPLES / "products.csv"))
+    tab.ctx.data_changed.emit()
+    settle(qtbot)
+    assert tab.model.rowCount() > 0 and not tab.due_note.isVisibleTo(tab)

@@ -183,3 +183,32 @@ def test_custom_sheet_from_the_dialog(qtbot, tab, monkeypatch):
     assert names[-1] == "自社 18面"
     shop = tab.ctx.shop
     assert on_engine(lambda: shop.printing.sheets.get("my-18")).cell(4).x == 73.0
+
+
+def test_due_targets_explain_an_empty_result(qtbot, tab):
+    """購入サイクル finding nobody says why: no usage cycle registered (and how to
+    register them), or cycles registered but nobody due as of the 基準日."""
+    from datetime import date
+
+    from engine.marketing.dm_targets import NO_CYCLES
+    page = tab.labels
+    page.way.setCurrentIndex(1)
+    assert page.way.currentData() == "due"
+    page.show_button.click()
+    settle(qtbot)
+    assert page.model.rowCount() == 0 and tab.errors == []
+    assert page.summary.text() == NO_CYCLES
+    assert "商品リスト" in NO_CYCLES and "取込タブにドロップ" in NO_CYCLES
+
+    shop = tab.ctx.shop
+    on_engine(lambda: shop.products.import_cycles(SAMPLES / "products.csv"))
+    tab.ctx.set_as_of(date(2025, 7, 2))   # the first orders are only days old
+    page.show_button.click()
+    settle(qtbot)
+    assert page.model.rowCount() == 0
+    assert page.summary.text() == ("基準日（2025年7月2日）の時点で、最後に買った商品の"
+                                   "消費サイクルを過ぎたお客様はいません。")
+
+    tab.ctx.set_as_of(date.fromisoformat(meta()["as_of"]))
+    settle(qtbot)
+    assert page.model.rowCount() > 0 and page.summary.text().startswith("ラベル ")
