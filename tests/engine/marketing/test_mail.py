@@ -255,3 +255,21 @@ def test_an_erasure_blanks_the_send_log(shop, server):
     shop.privacy.delete_customer(1)
     assert shop.db.query("SELECT address, subject, status FROM mail_sends WHERE customer_id = 1"
                          ) == [{"address": "", "subject": "", "status": "sent"}]
+
+
+def test_recommended_product_is_what_follows_the_last_product():
+    # Three customers bought T2 after T1; customer 4 has just bought T1.
+    orders = {cid: [("2025-01-10", 3000, [("T1", 3000)]), ("2025-02-10", 2000, [("T2", 2000)])]
+              for cid in (1, 2, 3)}
+    orders[4] = [("2025-03-01", 3000, [("T1", 3000)])]
+    shop = build(orders)
+    shop.mail.save_template("クーポン期限のお知らせメール", "{姓}様へ",
+                            "次は「{おすすめ商品}」はいかがですか。")
+    assert shop.mail.preview("クーポン期限のお知らせメール", customer_id=4)["body"].startswith(
+        "次は「商品T2」はいかがですか。\n")
+    # Nothing follows T2 often enough: the field stays empty.
+    assert shop.mail.preview("クーポン期限のお知らせメール", customer_id=1)["body"].startswith(
+        "次は「」はいかがですか。\n")
+    sample = shop.mail.preview("クーポン期限のお知らせメール")
+    assert sample["body"].startswith("次は「詰め替え用パック」")
+    assert "おすすめ商品" in sample["fields"]
