@@ -44,14 +44,17 @@ CYCLE_COLUMNS = ["product_code", "suggested_cycle_days", "repurchases", "buyers"
                  "reorder_share"]
 PAIR_COLUMNS = ["product_code", "customers", "support", "lift"]
 
-# Unix day numbers: integers straight from SQLite, so no date is parsed in Python.
-_DAY = "CAST(julianday({}) - 2440587.5 AS INTEGER)"
-_LINES_SQL = f"""
-    SELECT o.customer_id, o.id AS order_id, {_DAY.format('o.order_date')} AS day,
+# Unix day numbers, integers straight from SQLite: no date is parsed in Python. The
+# lines are read in table order, each finding its order by rowid (CROSS JOIN keeps
+# that order): nearly every line is wanted, and this is three times faster than
+# going from the order-date index to each order's lines. The few deleted customers
+# are one list.
+_LINES_SQL = """
+    SELECT o.customer_id, l.order_id, CAST(julianday(o.order_date) - 2440587.5 AS INTEGER) AS day,
            l.product_code
-    FROM orders o JOIN customers c ON c.id = o.customer_id
-    JOIN order_lines l ON l.order_id = o.id
-    WHERE o.status = 'valid' AND o.order_date <= :as_of AND c.deleted_at IS NULL"""
+    FROM order_lines l CROSS JOIN orders o ON o.id = l.order_id
+    WHERE o.status = 'valid' AND o.order_date <= :as_of
+      AND o.customer_id NOT IN (SELECT id FROM customers WHERE deleted_at IS NOT NULL)"""
 _EPOCH = date(1970, 1, 1)
 
 

@@ -143,3 +143,11 @@ def test_adopting_chosen_codes_makes_products_of_sold_codes():
         == [["A", "商品A", 20]]
     shop.journal.undo(change.operation)
     assert shop.products.table().empty
+
+
+def test_deleted_customers_and_cancelled_orders_are_not_counted(shop):
+    shop.db.execute("UPDATE customers SET deleted_at = '2025-06-01' WHERE id = 3")
+    rows = shop.products.suggest_cycles("2025-12-31").set_index("product_code")
+    assert rows.at["A", "buyers"] == 7 and rows.at["A", "reorder_share"] == pytest.approx(4 / 7)
+    # Customer 4's cancelled C order would otherwise have cut their 60-day interval.
+    assert rows.at["C", "buyers"] == 1
