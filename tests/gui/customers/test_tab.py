@@ -326,3 +326,23 @@ def test_the_shown_list_is_saved_as_shown_and_formula_safe(qtbot, tab, tmp_path)
     settle(qtbot)
     text = (tmp_path / "top10.csv").read_text(encoding="utf-8-sig")
     assert "'=1+2" in text and "\n=1+2" not in text and ",=1+2" not in text
+
+
+def test_list_and_detail_show_where_each_customer_stands_in_their_cycle(qtbot, tab):
+    from tests.support.snapshot import SAMPLES
+    shop = tab.ctx.shop
+    on_engine(lambda: shop.products.import_cycles(SAMPLES / "products.csv"))
+    tab.ctx.data_changed.emit()
+    settle(qtbot)
+    expected = on_engine(lambda: shop.products.cycle_status(tab.ctx.as_of)).set_index(
+        "customer_id")["status"]
+    assert len(expected) > 0
+    listed = tab.model.frame.set_index("customer_id")["cycle_status"]
+    assert listed.loc[expected.index].tolist() == expected.tolist()
+    assert set(listed.drop(expected.index)) <= {""}
+    column = [c.key for c in tab.model.columns].index("cycle_status")
+    row = tab.model.frame.index[tab.model.frame["customer_id"] == expected.index[0]][0]
+    assert tab.model.index(row, column).data() == expected.iloc[0]
+    tab.select_customer(int(expected.index[0]))
+    settle(qtbot)
+    assert tab.detail.figures["cycle_status"].text() == expected.iloc[0]
