@@ -98,7 +98,8 @@ def cmd_products(args) -> int:
         if args.suggest_cycles:
             table = shop.products.suggest_cycles(args.as_of)[SUGGEST_CYCLE_COLUMNS]
         elif args.next:
-            table = shop.products.next_products(args.as_of).round({"support": 4, "lift": 4})
+            table = shop.products.next_products(args.as_of)[NEXT_PRODUCT_COLUMNS].round(
+                {"support": 4, "lift": 4})
         elif args.due:
             table = shop.products.due_targets(args.as_of)
         else:
@@ -109,6 +110,7 @@ def cmd_products(args) -> int:
 
 SUGGEST_CYCLE_COLUMNS = ["product_code", "product_name", "suggested_cycle_days", "repurchases",
                          "current_cycle_days"]
+NEXT_PRODUCT_COLUMNS = ["product_code", "next_product_code", "customers", "support", "lift"]
 
 
 FOLLOWUP_COLUMNS = ["task_id", "customer_id", "cluster", "due_date", "medium", "action",

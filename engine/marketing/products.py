@@ -252,13 +252,23 @@ class ProductService:
     def next_products(self, as_of=None, min_customers: int = MIN_PAIR_CUSTOMERS) -> pd.DataFrame:
         """What customers buy in their next purchase after each product: product_code,
         next_product_code, customers, support, lift (see
-        ``engine.analysis.repurchase.next_pairs``), most customers first."""
-        return next_pairs(purchases(self.db, parse_day(as_of)), min_customers)
+        ``engine.analysis.repurchase.next_pairs``) and next_product_name, most
+        customers first."""
+        return self._named(next_pairs(purchases(self.db, parse_day(as_of)), min_customers),
+                           "next_product")
 
     def bought_together(self, as_of=None, min_customers: int = MIN_PAIR_CUSTOMERS) -> pd.DataFrame:
         """Products bought in the same order as each product: product_code,
-        with_product_code, customers, support, lift, most customers first."""
-        return together_pairs(purchases(self.db, parse_day(as_of)), min_customers)
+        with_product_code, customers, support, lift and with_product_name, most
+        customers first."""
+        return self._named(together_pairs(purchases(self.db, parse_day(as_of)), min_customers),
+                           "with_product")
+
+    def _named(self, pairs: pd.DataFrame, other: str) -> pd.DataFrame:
+        names = product_names(self.db).set_index("product_code")["product_name"]
+        named = names.reindex(pairs[f"{other}_code"]).to_numpy(dtype=object)
+        return pairs.assign(**{f"{other}_name": pd.Series(named, index=pairs.index, dtype=object)
+                               .fillna("")})
 
     def recommended_names(self) -> dict[str, str]:
         """Product code → the name of the product most often bought next after it
@@ -267,5 +277,4 @@ class ProductService:
 
     def _recommended_names(self) -> dict[str, str]:
         top = self.next_products().drop_duplicates("product_code")
-        names = product_names(self.db).set_index("product_code")["product_name"]
-        return dict(zip(top["product_code"], names.reindex(top["next_product_code"]).fillna("")))
+        return dict(zip(top["product_code"], top["next_product_name"]))

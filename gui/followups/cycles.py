@@ -119,13 +119,13 @@ class CyclesPage(QWidget):
         self.pair_title.setText(
             f"「{names.get(code, code)}」を買ったお客様が一緒に・次に買った商品" if code
             else "商品を1つ選ぶと、一緒に・次に買われた商品を表示します")
-        for model, pairs, key in ((self.next_model, self._next, "next_product_code"),
-                                  (self.together_model, self._together, "with_product_code")):
+        for model, pairs, other in ((self.next_model, self._next, "next_product"),
+                                    (self.together_model, self._together, "with_product")):
             if code is None or pairs.empty:
                 model.set_frame(pd.DataFrame(columns=[c.key for c in PAIR_COLUMNS]))
                 continue
-            rows = pairs.loc[pairs["product_code"] == code].rename(columns={key: "other_code"})
-            model.set_frame(rows.assign(other_name=rows["other_code"].map(names).fillna("")))
+            model.set_frame(pairs.loc[pairs["product_code"] == code].rename(columns={
+                f"{other}_code": "other_code", f"{other}_name": "other_name"}))
 
     def adopt(self) -> None:
         codes = self.selected_codes() or None

@@ -94,7 +94,8 @@ def test_status_boundaries_late_and_dormant(shop):
 def test_next_products_support_and_lift_by_hand(shop):
     table = shop.products.next_products(min_customers=1)
     assert table.columns.tolist() == ["product_code", "next_product_code", "customers",
-                                      "support", "lift"]
+                                      "support", "lift", "next_product_name"]
+    assert table["next_product_name"].tolist()[:2] == ["商品B", "商品C"]
     rows = {(r.product_code, r.next_product_code): (r.customers, r.support, r.lift)
             for r in table.itertuples()}
     # Six customers have a next visit. A is followed by something for 4 (1, 2, 4, 6);
@@ -114,7 +115,7 @@ def test_next_products_support_and_lift_by_hand(shop):
 def test_bought_together_by_hand(shop):
     table = shop.products.bought_together(min_customers=1)
     assert table.columns.tolist() == ["product_code", "with_product_code", "customers",
-                                      "support", "lift"]
+                                      "support", "lift", "with_product_name"]
     rows = {(r.product_code, r.with_product_code): (r.customers, r.support, r.lift)
             for r in table.itertuples()}
     # A and B share an order for customers 1 and 11 (customer 2's were two orders);
