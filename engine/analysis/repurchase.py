@@ -81,7 +81,9 @@ def day_number(day: date) -> int:
 
 def purchases(db: Database, as_of: date | None) -> Purchases:
     """The shop's purchases up to ``as_of`` (None: all), remembered until the
-    database changes (callers must not modify them)."""
+    database changes (callers must not modify them): the customer list, the cycles
+    and the product pairs all start from them, and reading them is most of the work.
+    What is learned from them is not remembered: it takes a fraction of that."""
     cutoff = as_of.isoformat() if as_of else "9999-12-31"
     return db.memo(("repurchase.purchases", cutoff), lambda: _purchases(db, cutoff))
 

@@ -240,10 +240,6 @@ class ProductService:
         (予定どおり / そろそろ / 遅れ / 休眠, see ``engine.analysis.repurchase``):
         the shop's cycle where it set one, else the learned one."""
         as_of = parse_day(as_of)
-        return self.db.memo(("cycle_status", as_of.isoformat()),
-                            lambda: self._cycle_status(as_of)).copy()
-
-    def _cycle_status(self, as_of: date) -> pd.DataFrame:
         table = self.suggest_cycles(as_of)
         cycles = table["current_cycle_days"].fillna(table["suggested_cycle_days"])
         return cycle_status(purchases(self.db, as_of),
@@ -273,8 +269,5 @@ class ProductService:
     def recommended_names(self) -> dict[str, str]:
         """Product code → the name of the product most often bought next after it
         (the {おすすめ商品} of mail templates)."""
-        return self.db.memo("recommended_names", self._recommended_names)
-
-    def _recommended_names(self) -> dict[str, str]:
         top = self.next_products().drop_duplicates("product_code")
         return dict(zip(top["product_code"], top["next_product_name"]))
