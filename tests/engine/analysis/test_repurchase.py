@@ -152,3 +152,12 @@ def test_deleted_customers_and_cancelled_orders_are_not_counted(shop):
     assert rows.at["A", "buyers"] == 7 and rows.at["A", "reorder_share"] == pytest.approx(4 / 7)
     # Customer 4's cancelled C order would otherwise have cut their 60-day interval.
     assert rows.at["C", "buyers"] == 1
+
+
+def test_a_shop_without_product_codes_learns_nothing_and_fails_nowhere():
+    shop = build({1: [("2025-01-01", 100), ("2025-02-01", 100)]})   # lines without a code
+    assert shop.products.suggest_cycles().empty
+    assert shop.products.next_products(min_customers=1).empty
+    assert shop.products.bought_together(min_customers=1).empty
+    assert shop.products.cycle_status().empty
+    assert shop.products.adopt_suggested_cycles().counts == {"products": 0}
