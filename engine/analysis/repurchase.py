@@ -42,7 +42,6 @@ MIN_PAIR_CUSTOMERS = 3
 TOP_PAIRS = 10
 CYCLE_COLUMNS = ["product_code", "suggested_cycle_days", "repurchases", "buyers",
                  "reorder_share"]
-PAIR_COLUMNS = ["product_code", "customers", "support", "lift"]
 
 # Unix day numbers, integers straight from SQLite: no date is parsed in Python. The
 # lines are read in table order, each finding its order by rowid (CROSS JOIN keeps
