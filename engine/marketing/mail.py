@@ -35,7 +35,7 @@ SENT_RESULT = "メール送信済み"
 TEST_PREFIX = "【テスト送信】"
 EXPORT_HEADERS = {"email": "メールアドレス", "name": "氏名", "family": "姓", "given": "名",
                   "last_purchase": "最終購入日", "last_product": "最終購入商品",
-                  "purchase_count": "購入回数", "customer_id": "顧客番号", "action": "施策"}
+                  "recommended": "おすすめ商品", "purchase_count": "購入回数", "customer_id": "顧客番号", "action": "施策"}
 SKIP_SENT = "送信済み"
 SKIP_UNKNOWN = "前回の送信が途中で止まり、届いたか不明です（受信側で確かめてください）"
 # A customer's fields for a message (customers ``c``).
@@ -363,7 +363,7 @@ class MailService:
         frame = pd.DataFrame({
             "email": todo["email"], "name": todo["name"], "family": names[0], "given": names[1],
             "last_purchase": todo["last_date"].fillna(""),
-            "last_product": todo["last_product"].fillna(""),
+            "last_product": todo["last_product"].fillna(""), "recommended": todo["recommended"],
             "purchase_count": todo["purchases"].astype("int64"),
             "customer_id": todo["customer_id"].astype("int64"), "action": todo["action"],
         }).drop_duplicates("email").rename(columns=EXPORT_HEADERS)

@@ -238,8 +238,8 @@ def test_a_list_for_the_shops_mail_service_has_the_same_gate(shop, tmp_path):
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     lines = raw.decode("utf-8-sig").splitlines()
-    assert lines[0] == "メールアドレス,氏名,姓,名,最終購入日,最終購入商品,購入回数,顧客番号,施策"
-    assert lines[1].startswith("hanako@example.jp,佐藤 花子,佐藤,花子,2025-01-10,商品T1,1,1,")
+    assert lines[0] == "メールアドレス,氏名,姓,名,最終購入日,最終購入商品,おすすめ商品,購入回数,顧客番号,施策"
+    assert lines[1].startswith("hanako@example.jp,佐藤 花子,佐藤,花子,2025-01-10,商品T1,,1,1,")
     assert len(lines) == 3
     from openpyxl import load_workbook
     xlsx = tmp_path / "配信リスト.xlsx"
