@@ -95,9 +95,22 @@ def cmd_products(args) -> int:
             count = shop.products.import_cycles(args.import_file).counts["products"]
             print(f"{args.import_file.name}: {count}件の商品の消費サイクルを登録しました。")
             return 0
-        table = shop.products.due_targets(args.as_of) if args.due else shop.products.table()
+        if args.suggest_cycles:
+            table = shop.products.suggest_cycles(args.as_of)[SUGGEST_CYCLE_COLUMNS]
+        elif args.next:
+            table = shop.products.next_products(args.as_of)[NEXT_PRODUCT_COLUMNS].round(
+                {"support": 4, "lift": 4})
+        elif args.due:
+            table = shop.products.due_targets(args.as_of)
+        else:
+            table = shop.products.table()
     _write_table(table, args.out)
     return 0
+
+
+SUGGEST_CYCLE_COLUMNS = ["product_code", "product_name", "suggested_cycle_days", "repurchases",
+                         "current_cycle_days"]
+NEXT_PRODUCT_COLUMNS = ["product_code", "next_product_code", "customers", "support", "lift"]
 
 
 FOLLOWUP_COLUMNS = ["task_id", "customer_id", "cluster", "due_date", "medium", "action",
@@ -380,6 +393,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="商品リスト（CSV / .xlsx: 商品コード, 商品名, 消費サイクル(日)）を取り込む")
     group.add_argument("--due", action="store_true",
                        help="消費サイクルを過ぎた顧客（due / overdue）を出力する")
+    group.add_argument("--suggest-cycles", action="store_true",
+                       help="注文データから求めた商品ごとの購入サイクル（再購入した顧客の間隔の中央値）を"
+                            "いまの消費サイクルと並べて出力する")
+    group.add_argument("--next", action="store_true",
+                       help="商品ごとに、同じ顧客が次の注文で買った商品（顧客数・支持度・リフト）を出力する")
     _add_as_of_and_out(p)
     _add_db(p)
     p.set_defaults(func=cmd_products)

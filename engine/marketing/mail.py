@@ -35,7 +35,7 @@ SENT_RESULT = "メール送信済み"
 TEST_PREFIX = "【テスト送信】"
 EXPORT_HEADERS = {"email": "メールアドレス", "name": "氏名", "family": "姓", "given": "名",
                   "last_purchase": "最終購入日", "last_product": "最終購入商品",
-                  "purchase_count": "購入回数", "customer_id": "顧客番号", "action": "施策"}
+                  "recommended": "おすすめ商品", "purchase_count": "購入回数", "customer_id": "顧客番号", "action": "施策"}
 SKIP_SENT = "送信済み"
 SKIP_UNKNOWN = "前回の送信が途中で止まり、届いたか不明です（受信側で確かめてください）"
 # A customer's fields for a message (customers ``c``).
@@ -46,9 +46,12 @@ _PERSON = f"""
     (SELECT count(*) FROM orders o WHERE o.customer_id = c.id AND o.status = 'valid') AS purchases,
     (SELECT l.product_name FROM orders o JOIN order_lines l ON l.order_id = o.id
      WHERE o.customer_id = c.id AND o.status = 'valid' AND l.product_name != ''
-     ORDER BY o.ordered_at DESC, o.id DESC, l.line_no LIMIT 1) AS last_product"""
+     ORDER BY o.ordered_at DESC, o.id DESC, l.line_no LIMIT 1) AS last_product,
+    (SELECT l.product_code FROM orders o JOIN order_lines l ON l.order_id = o.id
+     WHERE o.customer_id = c.id AND o.status = 'valid' AND l.product_code != ''
+     ORDER BY o.ordered_at DESC, o.id DESC, l.line_no LIMIT 1) AS last_product_code"""
 SAMPLE_CUSTOMER = {"name": "山田 花子", "last_date": "2025-04-01", "last_product": "季節の詰め合わせ",
-                   "purchases": 2, "email": "hanako@example.jp"}
+                   "recommended": "詰め替え用パック", "purchases": 2, "email": "hanako@example.jp"}
 
 
 @dataclass
@@ -173,9 +176,14 @@ class MailService:
         """(subject, body with the footer) for one customer (keys of _recipients)."""
         settings = self.settings()
         template = self.template(action)
+        recommended = customer.get("recommended")
+        if recommended is None:
+            code = customer.get("last_product_code")
+            recommended = self.shop.products.recommended_names().get(
+                code if isinstance(code, str) else "", "")
         values = customer_fields(customer.get("name", ""), customer.get("last_date"),
                                  customer.get("last_product"), customer.get("purchases", 0),
-                                 settings.sender_name or "当店")
+                                 settings.sender_name or "当店", recommended)
         body = render(template.body, values) + "\n" + footer(settings.sender)
         return render(template.subject, values), body
 
@@ -224,6 +232,10 @@ class MailService:
             where += " AND t.id IN (SELECT value FROM json_each(?))"
             params += (json_list(task_ids),)
         rows = self._recipients(where, params)
+        # Looked up once here: the send log written between two messages would make
+        # a lookup per message learn the pairs again.
+        rows["recommended"] = rows["last_product_code"].map(
+            self.shop.products.recommended_names()).astype(object).fillna("")
         tried = pd.read_sql_query(
             "SELECT customer_id, step, status FROM mail_sends WHERE month = ? "
             "AND status IN ('sent', 'sending')", self.db.conn, params=(key,))
@@ -354,7 +366,7 @@ class MailService:
         frame = pd.DataFrame({
             "email": todo["email"], "name": todo["name"], "family": names[0], "given": names[1],
             "last_purchase": todo["last_date"].fillna(""),
-            "last_product": todo["last_product"].fillna(""),
+            "last_product": todo["last_product"].fillna(""), "recommended": todo["recommended"],
             "purchase_count": todo["purchases"].astype("int64"),
             "customer_id": todo["customer_id"].astype("int64"), "action": todo["action"],
         }).drop_duplicates("email").rename(columns=EXPORT_HEADERS)

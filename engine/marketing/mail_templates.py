@@ -2,7 +2,7 @@
 per customer, and the footer the law requires on every advertising e-mail.
 
 A template is a subject and a body in which {氏名}, {姓}, {名}, {最終購入日},
-{最終購入商品}, {購入回数} and {店名} are replaced for each customer. Templates
+{最終購入商品}, {おすすめ商品}, {購入回数} and {店名} are replaced for each customer. Templates
 are kept per action (the 内容 of a follow-up rule); the shop edits them, the
 bundled ones (resources/mail/templates.json) are the starting point, and an
 action without a template of its own uses the common one.
@@ -26,6 +26,7 @@ FIELDS = {
     "名": "お客様の名",
     "最終購入日": "最後にご購入いただいた日（例: 2025年3月1日）",
     "最終購入商品": "最後にご購入いただいた商品",
+    "おすすめ商品": "最後にご購入いただいた商品の次によく買われている商品（ない場合は空欄）",
     "購入回数": "これまでのご購入回数",
     "店名": "送信者名（メール設定の店名）",
 }
@@ -87,8 +88,9 @@ def check(subject: str, body: str) -> tuple[str, str]:
 
 
 def customer_fields(name: str, last_date: str | None, last_product: str | None,
-                    purchases: int, shop_name: str) -> dict[str, str]:
-    """The values of FIELDS for one customer (words that read well when empty)."""
+                    purchases: int, shop_name: str, recommended: str = "") -> dict[str, str]:
+    """The values of FIELDS for one customer (words that read well when empty;
+    {おすすめ商品} stays empty: no product name reads well in its place)."""
     name = " ".join((name or "").split())
     family, _, given = name.partition(" ")
     when = ""
@@ -97,7 +99,8 @@ def customer_fields(name: str, last_date: str | None, last_product: str | None,
         when = f"{year}年{month}月{day}日"
     return {"氏名": name or "お客", "姓": family or "お客", "名": given,
             "最終購入日": when or "前回", "最終購入商品": last_product or "ご購入の商品",
-            "購入回数": f"{int(purchases or 0):,}", "店名": shop_name}
+            "おすすめ商品": recommended or "", "購入回数": f"{int(purchases or 0):,}",
+            "店名": shop_name}
 
 
 def render(text: str, values: dict[str, str]) -> str:

@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from engine.analysis.repurchase import (MIN_PAIR_CUSTOMERS, cycle_status, learned_cycles,
+                                       next_pairs, product_names, purchases, together_pairs)
 from engine.dates import parse_day
 from engine.errors import BadFileError, InvalidInputError, NotFoundError
 from engine.imports import normalize
@@ -21,7 +23,12 @@ from engine.store.journal import Change
 PRODUCT_COLUMNS = ["code", "name", "cycle_days", "customers", "last_sold"]
 DUE_COLUMNS = ["customer_id", "name", "product_code", "product_name", "cycle_days",
                "last_purchase", "recency_days", "state"]
+SUGGEST_COLUMNS = ["product_code", "product_name", "suggested_cycle_days", "repurchases",
+                   "buyers", "reorder_share", "current_cycle_days"]
 MAX_CYCLE_DAYS = 3650
+# Sets a product's usage cycle, making a product of a code seen only in order lines.
+_UPSERT_CYCLE = ("INSERT INTO products (code, name, cycle_days) VALUES (?, ?, ?) "
+                 "ON CONFLICT(code) DO UPDATE SET cycle_days = excluded.cycle_days")
 # Overdue beyond 1.5 × cycle, compared in integers: 2·R > 3·cycle.
 OVERDUE_NUMERATOR, OVERDUE_DENOMINATOR = 3, 2
 # Header names a product list may use, compared after NFKC, without spaces,
@@ -79,10 +86,7 @@ class ProductService:
             raise NotFoundError(f"商品コード「{code}」の商品は見つかりません。")
         label = f"消費サイクルの変更（{code}: {cycle if cycle is not None else 'なし'}）"
         with self.shop.journal.operation("products", label) as op:
-            self.db.conn.execute(
-                "INSERT INTO products (code, name, cycle_days) VALUES (?, ?, ?) "
-                "ON CONFLICT(code) DO UPDATE SET cycle_days = excluded.cycle_days",
-                (code, name, cycle))
+            self.db.conn.execute(_UPSERT_CYCLE, (code, name, cycle))
         return Change(op.id)
 
     @staticmethod
@@ -222,3 +226,77 @@ class ProductService:
         best = best.sort_values(["ratio", "customer_id"], ascending=[False, True], kind="mergesort")
         best["cycle_days"] = best["cycle_days"].astype("int64")
         return best[DUE_COLUMNS].reset_index(drop=True)
+
+    # -- cycles learned from the orders -----------------------------------------------
+
+    def suggest_cycles(self, as_of=None) -> pd.DataFrame:
+        """Every product sold or in the catalogue (SUGGEST_COLUMNS, by code): the usage
+        cycle its buyers show (``suggested_cycle_days``, NA on too little evidence),
+        the repurchase intervals and buyers that rests on, the share of buyers who
+        ordered again, and the shop's own cycle. See ``engine.analysis.repurchase``."""
+        learned = learned_cycles(purchases(self.db, parse_day(as_of)))
+        current = pd.read_sql_query(
+            "SELECT code AS product_code, cycle_days AS current_cycle_days FROM products",
+            self.db.conn)
+        table = learned.merge(current, on="product_code", how="outer")
+        table = table.merge(product_names(self.db), on="product_code", how="left")
+        table[["repurchases", "buyers"]] = table[["repurchases", "buyers"]].fillna(0).astype("int64")
+        table["product_name"] = table["product_name"].fillna("")
+        table["current_cycle_days"] = table["current_cycle_days"].astype("Int64")
+        table = table.sort_values("product_code", kind="mergesort")
+        return table[SUGGEST_COLUMNS].reset_index(drop=True)
+
+    def adopt_suggested_cycles(self, codes=None, as_of=None) -> Change:
+        """Make the suggested cycles the shop's own, as one undoable operation: of every
+        product with a suggestion, or only of ``codes``. ``counts["products"]`` is
+        how many cycles changed (None operation when none did)."""
+        table = self.suggest_cycles(as_of).dropna(subset=["suggested_cycle_days"])
+        if codes is not None:
+            table = table.loc[table["product_code"].isin([str(c).strip() for c in codes])]
+        changed = table.loc[table["suggested_cycle_days"].ne(table["current_cycle_days"])
+                            .fillna(True).astype(bool)]
+        if changed.empty:
+            return Change(None, counts={"products": 0})
+        label = f"提案した消費サイクルの採用（{len(changed):,}商品）"
+        with self.shop.journal.operation("products", label) as op:
+            self.db.conn.executemany(_UPSERT_CYCLE, zip(
+                changed["product_code"], changed["product_name"],
+                (int(d) for d in changed["suggested_cycle_days"])))
+        return Change(op.id, counts={"products": len(changed)})
+
+    def cycle_status(self, as_of=None) -> pd.DataFrame:
+        """Where each customer stands against the cycle of their last purchase
+        (予定どおり / そろそろ / 遅れ / 休眠, see ``engine.analysis.repurchase``):
+        the shop's cycle where it set one, else the learned one."""
+        as_of = parse_day(as_of)
+        table = self.suggest_cycles(as_of)
+        cycles = table["current_cycle_days"].fillna(table["suggested_cycle_days"])
+        return cycle_status(purchases(self.db, as_of),
+                            cycles.set_axis(table["product_code"]).dropna(), as_of)
+
+    def next_products(self, as_of=None, min_customers: int = MIN_PAIR_CUSTOMERS) -> pd.DataFrame:
+        """What customers buy in their next purchase after each product: product_code,
+        next_product_code, customers, support, lift (see
+        ``engine.analysis.repurchase.next_pairs``) and next_product_name, most
+        customers first."""
+        return self._named(next_pairs(purchases(self.db, parse_day(as_of)), min_customers),
+                           "next_product")
+
+    def bought_together(self, as_of=None, min_customers: int = MIN_PAIR_CUSTOMERS) -> pd.DataFrame:
+        """Products bought in the same order as each product: product_code,
+        with_product_code, customers, support, lift and with_product_name, most
+        customers first."""
+        return self._named(together_pairs(purchases(self.db, parse_day(as_of)), min_customers),
+                           "with_product")
+
+    def _named(self, pairs: pd.DataFrame, other: str) -> pd.DataFrame:
+        names = product_names(self.db).set_index("product_code")["product_name"]
+        named = names.reindex(pairs[f"{other}_code"]).to_numpy(dtype=object)
+        return pairs.assign(**{f"{other}_name": pd.Series(named, index=pairs.index, dtype=object)
+                               .fillna("")})
+
+    def recommended_names(self) -> dict[str, str]:
+        """Product code → the name of the product most often bought next after it
+        (the {おすすめ商品} of mail templates)."""
+        top = self.next_products().drop_duplicates("product_code")
+        return dict(zip(top["product_code"], top["next_product_name"]))

@@ -47,7 +47,7 @@ TOUCH_COLUMNS = [
 FIGURES = [("purchase_count", "購入回数"), ("total_amount", "累計購入額"),
            ("first_purchase", "初回購入日"), ("last_purchase", "最終購入日"),
            ("tenure_days", "在籍期間"), ("recency_days", "経過日数（R）"),
-           ("segment", "ランク"), ("cluster", "クラスター")]
+           ("segment", "ランク"), ("cluster", "クラスター"), ("cycle_status", "購入サイクル")]
 
 
 def load_customer(shop, customer_id: int, as_of: date) -> dict:
@@ -69,7 +69,8 @@ def figure_texts(customer: dict, metrics: dict | None, as_of: date) -> dict[str,
              "total_amount": shown("yen", customer["total_amount"]),
              "first_purchase": shown("date", first) or "—",
              "last_purchase": shown("date", last) or "—",
-             "tenure_days": "—", "recency_days": "—", "segment": "—", "cluster": "—"}
+             "tenure_days": "—", "recency_days": "—", "segment": "—", "cluster": "—",
+             "cycle_status": "—"}
     if first and last:
         texts["tenure_days"] = shown("days", (date.fromisoformat(last)
                                               - date.fromisoformat(first)).days)
@@ -77,6 +78,7 @@ def figure_texts(customer: dict, metrics: dict | None, as_of: date) -> dict[str,
     if metrics:
         texts["segment"] = shown("cluster", metrics.get("segment")) or "ランク外"
         texts["cluster"] = shown("cluster", metrics.get("cluster"))
+        texts["cycle_status"] = metrics.get("cycle_status") or "—"
     return texts
 
 

@@ -34,11 +34,13 @@ LIST_COLUMNS = [
     Column("last_purchase", "最終購入日", "date", 6),
     Column("recency_days", "経過日数", "days", 4),
     Column("due", "フォロー", "yesno", 4),
+    Column("cycle_status", "サイクル", "text", 5),
     Column("dm_ok", "DM可", "yesno", 3),
 ]
 # A search finds customers by their contact details; what they bought is shown as of
 # the 基準日, as in the list (the search's own counts are over all orders).
-_METRICS = ["cluster", "purchase_count", "total_amount", "last_purchase", "recency_days", "due"]
+_METRICS = ["cluster", "purchase_count", "total_amount", "last_purchase", "recency_days", "due",
+            "cycle_status"]
 
 
 # Why 要フォローのみ shows nobody in a shop that registered no usage cycle.
@@ -50,7 +52,8 @@ EXPORT_COLUMNS = {
     "customer_id": "顧客番号", "name": "氏名", "kana": "フリガナ", "postal_code": "郵便番号",
     "address": "住所", "phone": "電話番号", "email": "メールアドレス", "cluster": "クラスター",
     "purchase_count": "購入回数", "total_amount": "累計購入額", "first_purchase": "初回購入日",
-    "last_purchase": "最終購入日", "recency_days": "経過日数", "due": "要フォロー", "dm_ok": "DM可",
+    "last_purchase": "最終購入日", "recency_days": "経過日数", "due": "要フォロー",
+    "cycle_status": "購入サイクル", "dm_ok": "DM可",
 }
 
 
@@ -65,10 +68,12 @@ def export_frame(table: pd.DataFrame, customer_ids: list[int]) -> pd.DataFrame:
 
 
 def load_customer_list(shop, as_of) -> pd.DataFrame:
-    """Every customer with a purchase by ``as_of``, with cluster, R value, due flag and
-    DM permission as of then."""
+    """Every customer with a purchase by ``as_of``, with cluster, R value, due flag, where
+    they stand against their last product's cycle and DM permission as of then."""
     table = shop.customers.table(as_of)
     table["due"] = table["customer_id"].isin(shop.products.due_targets(as_of)["customer_id"])
+    status = shop.products.cycle_status(as_of).set_index("customer_id")["status"]
+    table["cycle_status"] = table["customer_id"].map(status).astype(object).fillna("")
     return table
 
 

@@ -166,13 +166,14 @@ class DashboardTab(RefreshOnShow, QWidget):
         as_of = self.ctx.as_of
         self.time_axis.compute_button.setEnabled(False)
         self.ctx.run(self, lambda shop, p, c: (shop.analysis.cohorts(as_of),
-                                               shop.analysis.entry_products(as_of)),
+                                               shop.analysis.entry_products(as_of),
+                                               shop.products.next_products(as_of)),
                      lambda frames: self._show_time_axis(as_of, *frames),
                      label="時間軸と入口商品を集計しています…")
 
-    def _show_time_axis(self, as_of: date, cohorts, entry_products) -> None:
+    def _show_time_axis(self, as_of: date, cohorts, entry_products, next_products) -> None:
         if as_of == self.ctx.as_of:
-            self.time_axis.show_frames(cohorts, entry_products, as_of)
+            self.time_axis.show_frames(cohorts, entry_products, next_products, as_of)
 
 
 def marked_running(decomposition: pd.DataFrame) -> pd.DataFrame:

@@ -20,6 +20,7 @@ ENTRY_COLUMNS = [
     Column("f2_conversion", "F2転換率", "percent", 4),
     Column("average_purchase_count", "平均\n購入回数", "ratio", 4),
     Column("average_total_amount", "平均\n累計購入額", "yen", 5),
+    Column("next_product_name", "次によく\n買われる商品", "text", 8),
 ]
 
 
@@ -76,10 +77,16 @@ class TimeAxisPanel(QWidget):
         self.compute_button.setEnabled(True)
 
     def show_frames(self, cohorts: pd.DataFrame, entry_products: pd.DataFrame,
-                    as_of: date) -> None:
+                    next_products: pd.DataFrame, as_of: date) -> None:
+        """``next_products``: shop.products.next_products(); the entry report names
+        the product most often bought next after each entry product."""
         frame, columns = cohort_frame(cohorts, as_of)
         self.cohorts.set_frame(frame, columns)
         apply_widths(self.cohort_view, columns)
+        top = next_products.drop_duplicates("product_code").set_index("product_code")
+        entry_products = entry_products.assign(next_product_name=entry_products["product_code"]
+                                               .map(top["next_product_name"]).astype(object)
+                                               .fillna(""))
         self.entry.set_frame(entry_products.sort_values(
             ["customers", "f2_conversion"], ascending=False, kind="mergesort")
             .reset_index(drop=True))

@@ -1,10 +1,12 @@
-"""セグメント・フォロー: clusters, the month's follow-up tasks, the TOP1% list and the rules."""
+"""セグメント・フォロー: clusters, the month's follow-up tasks, the TOP1% list, the rules
+and the products' purchase cycles."""
 from __future__ import annotations
 
 from PySide6.QtWidgets import QDoubleSpinBox, QGroupBox, QHBoxLayout, QLabel, QPushButton, \
     QTabWidget, QVBoxLayout, QWidget
 
 from engine.analysis.rfm import CLUSTER_LABELS
+from gui.followups.cycles import CyclesPage
 from gui.followups.rules import RulesPage
 from gui.followups.tasks import TasksPage
 from gui.widgets import cell_format
@@ -137,15 +139,17 @@ class FollowupTab(RefreshOnShow, QWidget):
         self.tasks = TasksPage(ctx)
         self.top1 = Top1Page(ctx)
         self.rules = RulesPage(ctx)
+        self.cycles = CyclesPage(ctx)
         self.pages = QTabWidget()
         self.pages.addTab(self.clusters, "クラスター")
         self.pages.addTab(self.tasks, "今月のフォロー")
         self.pages.addTab(self.top1, "TOP1% 個別対応")
         self.pages.addTab(self.rules, "フォロールール")
+        self.pages.addTab(self.cycles, "購入サイクル")
         layout = QVBoxLayout(self)
         layout.addWidget(self.pages)
         self.watch(ctx, as_of=True)
 
     def refresh(self) -> None:
-        for page in (self.clusters, self.tasks, self.top1, self.rules):
+        for page in (self.clusters, self.tasks, self.top1, self.rules, self.cycles):
             page.refresh()

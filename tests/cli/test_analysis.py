@@ -134,3 +134,35 @@ def test_products_bad_list_is_one_line(capsysbinary, sample_db, tmp_path):
     assert code == 1 and out == ""
     assert err.strip() == ("エラー: 商品.csv 2行目「消費サイクル(日)」列: 消費サイクル「三十」は"
                            "日数（1〜3650の整数）で入力してください（なしは空欄）。")
+
+
+def test_products_suggest_cycles_and_next(capsysbinary, tmp_path):
+    from tests.engine.analysis.test_repurchase import ORDERS
+    from tests.support.analysis_shop import build
+    db = tmp_path / "shop.db"
+    shop = build(ORDERS)
+    shop.db.execute("VACUUM INTO ?", (str(db),))
+    shop.close()
+    code, out, err = run(capsysbinary, "products", "--suggest-cycles", "--as-of", "2025-12-31",
+                         "--db", db)
+    rows = rows_of(out)
+    assert (code, err) == (0, "")
+    assert rows[0] == ["product_code", "product_name", "suggested_cycle_days", "repurchases",
+                       "current_cycle_days"]
+    assert rows[1:] == [["A", "商品A", "30", "5", ""], ["B", "商品B", "", "2", ""],
+                        ["C", "商品C", "", "0", ""]]
+    code, out, err = run(capsysbinary, "products", "--next", "--db", db)
+    rows = rows_of(out)
+    assert (code, err) == (0, "")
+    assert rows == [["product_code", "next_product_code", "customers", "support", "lift"],
+                    ["A", "B", "3", "0.5", "0.9"]]
+    out_file = tmp_path / "next.xlsx"
+    assert run(capsysbinary, "products", "--next", "--out", out_file, "--db", db)[0] == 0
+    values = list(load_workbook(out_file).active.iter_rows(values_only=True))
+    assert values[0] == ("product_code", "next_product_code", "customers", "support", "lift")
+
+
+def test_products_modes_are_exclusive(capsys):
+    with pytest.raises(SystemExit) as info:
+        main.main(["products", "--next", "--suggest-cycles"])
+    assert info.value.code == 1 and "--suggest-cycles" in capsys.readouterr().err

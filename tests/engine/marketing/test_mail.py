@@ -238,8 +238,8 @@ def test_a_list_for_the_shops_mail_service_has_the_same_gate(shop, tmp_path):
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     lines = raw.decode("utf-8-sig").splitlines()
-    assert lines[0] == "メールアドレス,氏名,姓,名,最終購入日,最終購入商品,購入回数,顧客番号,施策"
-    assert lines[1].startswith("hanako@example.jp,佐藤 花子,佐藤,花子,2025-01-10,商品T1,1,1,")
+    assert lines[0] == "メールアドレス,氏名,姓,名,最終購入日,最終購入商品,おすすめ商品,購入回数,顧客番号,施策"
+    assert lines[1].startswith("hanako@example.jp,佐藤 花子,佐藤,花子,2025-01-10,商品T1,,1,1,")
     assert len(lines) == 3
     from openpyxl import load_workbook
     xlsx = tmp_path / "配信リスト.xlsx"
@@ -255,3 +255,21 @@ def test_an_erasure_blanks_the_send_log(shop, server):
     shop.privacy.delete_customer(1)
     assert shop.db.query("SELECT address, subject, status FROM mail_sends WHERE customer_id = 1"
                          ) == [{"address": "", "subject": "", "status": "sent"}]
+
+
+def test_recommended_product_is_what_follows_the_last_product():
+    # Three customers bought T2 after T1; customer 4 has just bought T1.
+    orders = {cid: [("2025-01-10", 3000, [("T1", 3000)]), ("2025-02-10", 2000, [("T2", 2000)])]
+              for cid in (1, 2, 3)}
+    orders[4] = [("2025-03-01", 3000, [("T1", 3000)])]
+    shop = build(orders)
+    shop.mail.save_template("クーポン期限のお知らせメール", "{姓}様へ",
+                            "次は「{おすすめ商品}」はいかがですか。")
+    assert shop.mail.preview("クーポン期限のお知らせメール", customer_id=4)["body"].startswith(
+        "次は「商品T2」はいかがですか。\n")
+    # Nothing follows T2 often enough: the field stays empty.
+    assert shop.mail.preview("クーポン期限のお知らせメール", customer_id=1)["body"].startswith(
+        "次は「」はいかがですか。\n")
+    sample = shop.mail.preview("クーポン期限のお知らせメール")
+    assert sample["body"].startswith("次は「詰め替え用パック」")
+    assert "おすすめ商品" in sample["fields"]

@@ -341,3 +341,22 @@ def test_due_filter_without_any_usage_cycle_says_how_to_register_them(qtbot, tab
     tab.ctx.data_changed.emit()
     settle(qtbot)
     assert tab.model.rowCount() > 0 and not tab.due_note.isVisibleTo(tab)
+
+
+def test_list_and_detail_show_where_each_customer_stands_in_their_cycle(qtbot, tab):
+    shop = tab.ctx.shop
+    on_engine(lambda: shop.products.import_cycles(SAMPLES / "products.csv"))
+    tab.ctx.data_changed.emit()
+    settle(qtbot)
+    expected = on_engine(lambda: shop.products.cycle_status(tab.ctx.as_of)).set_index(
+        "customer_id")["status"]
+    assert len(expected) > 0
+    listed = tab.model.frame.set_index("customer_id")["cycle_status"]
+    assert listed.loc[expected.index].tolist() == expected.tolist()
+    assert set(listed.drop(expected.index)) <= {""}
+    column = [c.key for c in tab.model.columns].index("cycle_status")
+    row = tab.model.frame.index[tab.model.frame["customer_id"] == expected.index[0]][0]
+    assert tab.model.index(row, column).data() == expected.iloc[0]
+    tab.select_customer(int(expected.index[0]))
+    settle(qtbot)
+    assert tab.detail.figures["cycle_status"].text() == expected.iloc[0]

@@ -126,6 +126,11 @@ def test_time_axis_shows_cohorts_and_entry_products(qtbot, tab, qtmodeltester):
     assert panel.entry.value(0, "product_code") == top["product_code"]
     assert panel.entry.value(0, "customers") == top["customers"]
     assert panel.entry.data(panel.entry.index(0, 3)) == f"{top['f2_conversion'] * 100:.1f}%"
+    # Each entry product names what its buyers most often bought next.
+    following = on_engine(lambda: shop.products.next_products(AS_OF)).drop_duplicates(
+        "product_code").set_index("product_code")["next_product_name"]
+    shown = panel.entry.frame.set_index("product_code")["next_product_name"]
+    assert shown.to_dict() == {code: following.get(code, "") for code in shown.index}
     qtmodeltester.check(panel.cohorts)
     qtmodeltester.check(panel.entry)
 
