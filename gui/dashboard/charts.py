@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from gui.widgets.charts import PALETTE, YEN
 
@@ -150,6 +150,7 @@ def paint_effects(figure, rows: pd.DataFrame) -> None:
             label.set_fontsize(10)
     axes.set_ylim(-0.7, count - 0.3)
     axes.set_xlim(left - pad, right + pad * 1.6)
+    axes.xaxis.set_major_locator(MaxNLocator(nbins=8, steps=[1, 2, 5, 10], integer=True))
     axes.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:+.0f}" if v else "0"))
     axes.tick_params(axis="x", labelsize=8)
     axes.set_xlabel("購入率の差（フォローしたお客様 − お休みしたお客様、ポイント）と95%区間",

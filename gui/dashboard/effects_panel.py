@@ -40,6 +40,7 @@ COLUMNS = [
     Column("cost_per_extra", "1件あたり\n費用", "text", 5),
     Column("verdict", "判定", "text", 0),
 ]
+UNFINISHED = "（集計期間の途中）"
 NUMBER_COLUMNS = {"people", "rates", "difference", "sales", "extra", "cost_per_extra"}
 
 
@@ -73,9 +74,15 @@ def load_effects(shop, choice: str | None, window: int, as_of: date) -> dict:
     if choice != ALL_MONTHS and choice not in months:
         choice = default_month(months, window, as_of)
     loaded["choice"] = choice
-    loaded["report"] = shop.effects.report(months if choice == ALL_MONTHS else choice,
-                                           window=window, as_of=as_of)
+    loaded["report"] = shop.effects.report(pooled_months(months, as_of) if choice == ALL_MONTHS
+                                           else choice, window=window, as_of=as_of)
     return loaded
+
+
+def pooled_months(months: list[str], as_of: date) -> list[str]:
+    """The months pooled as 「すべての月」: those begun by the 基準日 (a plan for a
+    later month has had no day to work, and would only dilute the figures)."""
+    return [m for m in months if first_day(m) <= as_of] or months
 
 
 def _pair(kind: str, first, second) -> str:
@@ -99,6 +106,8 @@ def shown_rows(report: pd.DataFrame) -> pd.DataFrame:
                      for t, c in zip(rows["sales_per_treated"], rows["sales_per_control"])]
     rows["extra"] = [f"{e:,.1f}件" if pd.notna(e) else "—" for e in rows["extra_orders"]]
     rows["cost_per_extra"] = [cost_text(r) for _i, r in rows.iterrows()]
+    # An unfinished window applies to every row alike: the summary says it once.
+    rows["verdict"] = rows["verdict"].str.removesuffix(UNFINISHED)
     return rows.reset_index(drop=True)
 
 
@@ -309,6 +318,6 @@ def summary_html(row, choice: str, window: int) -> str:
                      f"{points(row['lift_high'])}）。")
     lines.append(f"<span style='color:{colour}; font-weight:bold'>判定: {row['verdict']}</span>")
     if not row["window_complete"]:
-        lines.append(f"集計期間がまだ終わっていません（{window}日後まで）。"
+        lines.append(f"集計期間（{window}日）がまだ終わっていない計画があります。"
                      "購入したお客様は、これから増えることがあります。")
     return "<br>".join(lines)

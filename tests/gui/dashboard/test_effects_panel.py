@@ -154,8 +154,10 @@ def test_pooled_months_and_the_default_month(qtbot):
     assert cells(panel, 0)[1] == f"{pooled['treated']} / {pooled['control']}人"
     assert pooled["treated"] > 16
     assert "すべての月（合算）" in panel.summary.text()
-    assert "集計期間がまだ終わっていません" in panel.summary.text()
-    assert cells(panel, 0)[7].endswith("（集計期間の途中）")
+    # Said once above the table, not on every row.
+    assert "集計期間（60日）がまだ終わっていない計画があります" in panel.summary.text()
+    assert cells(panel, 0)[7].startswith("まだ判断できません")
+    assert "集計期間の途中" not in "".join(panel.model.frame["verdict"])
 
 
 def test_costs_are_set_in_a_dialog(qtbot, monkeypatch):
