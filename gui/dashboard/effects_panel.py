@@ -24,8 +24,11 @@ ALL_MONTHS = "all"
 ALL_MONTHS_TEXT = "すべての月（合算）"
 WINDOWS = (30, 60, 90)
 DEFAULT_WINDOW = 60
-EMPTY_TEXT = ("比較用にお休みする顧客がいる計画がまだありません。フォロータブで計画を作ると、"
-              "既定で10%のお客様が比較用にお休みになります。")
+EMPTY_TEXT = ("比較用にお休みする顧客がいる計画がまだありません。「セグメント・フォロー」タブで"
+              "計画を作ると、既定で10%のお客様が比較用にお休みになります。")
+EMPTY_TEXT_OFF = ("比較用にお休みする顧客がいる計画がまだありません。いまは比較用にお休みする割合が"
+                  "0%です。「セグメント・フォロー」タブの「今月のフォロー」で割合を決めてから"
+                  "計画を作ると、フォローの効果をここで確かめられます。")
 EXPLANATION = ("フォロー計画を作るとき、対象のお客様の一部を無作為に「比較用にお休み」にしています。"
                "フォローしたお客様とお休みしたお客様の購入率を比べると、フォローの効果がわかります。"
                "差の95%区間が0をまたぐうちは、偶然の差と区別できません。")
@@ -68,7 +71,7 @@ def load_effects(shop, choice: str | None, window: int, as_of: date) -> dict:
     (on the worker thread). A choice no longer there falls back to the default."""
     months = shop.effects.months()
     loaded = {"months": months, "choice": None, "window": window, "report": None,
-              "costs": shop.effects.costs()}
+              "costs": shop.effects.costs(), "share": shop.followups.holdout_settings()["share"]}
     if not months:
         return loaded
     if choice != ALL_MONTHS and choice not in months:
@@ -127,6 +130,18 @@ def cost_text(row) -> str:
     return cell_format.text("yen", value)
 
 
+def cost_tooltip(row: dict) -> str:
+    """Why the cost per extra order is what it is (or 「—」)."""
+    if row.get("extra_orders") is None:
+        return "比較できるお客様がいないため、追加の注文は出せません。"
+    if row["extra_orders"] <= 0:
+        return "追加の注文がないため、1件あたりの費用は出せません。"
+    if not row.get("cost"):
+        return "消し込み済みのフォローがないため、費用はまだ0円です。"
+    return (f"消し込み済みのフォローの費用 {cell_format.text('yen', row['cost'])} ÷ "
+            f"追加の注文 {row['extra_orders']:,.1f}件")
+
+
 class EffectsModel(TableModel):
     """Figures right-aligned, the verdict in its colour (効果あり green, 逆効果 red)."""
 
@@ -135,6 +150,8 @@ class EffectsModel(TableModel):
             key = self.columns[index.column()].key
             if role == Qt.ItemDataRole.TextAlignmentRole and key in NUMBER_COLUMNS:
                 return cell_format.RIGHT
+            if role == Qt.ItemDataRole.ToolTipRole and key == "cost_per_extra":
+                return cost_tooltip(self.row(index.row()))
             if role == Qt.ItemDataRole.ForegroundRole and key == "verdict":
                 tone = verdict_tone(self.value(index.row(), "verdict"))
                 return QBrush(QColor(EFFECT_COLOURS[tone]))
@@ -260,6 +277,7 @@ class EffectsPanel(QFrame):
         months = loaded["months"]
         self._fill_months(months, loaded["choice"])
         if not months:
+            self.empty.setText(EMPTY_TEXT if loaded["share"] else EMPTY_TEXT_OFF)
             self.rows = pd.DataFrame()
             self.model.set_frame(pd.DataFrame(columns=[c.key for c in COLUMNS]))
             self._set_empty(True)

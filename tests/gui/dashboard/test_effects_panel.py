@@ -9,7 +9,8 @@ from engine.marketing.effects import newcombe
 from gui.context import AppContext
 from gui.dashboard import effects_panel
 from gui.dashboard.charts import EFFECT_COLOURS
-from gui.dashboard.effects_panel import ALL_MONTHS, ALL_MONTHS_TEXT, EMPTY_TEXT
+from gui.dashboard.effects_panel import ALL_MONTHS, ALL_MONTHS_TEXT, EMPTY_TEXT, \
+    EMPTY_TEXT_OFF
 from gui.dashboard.tab import DashboardTab
 from tests.support.analysis_shop import build
 from tests.support.engine_side import on_engine
@@ -99,6 +100,8 @@ def test_the_panel_shows_the_hand_worked_month(qtbot):
     assert row[:7] == ["全体", "16 / 5人", "50.0% / 20.0%", difference, "¥1,875 / ¥400",
                        "6.8件", "¥59"]
     assert row[7].startswith("まだ判断できません（同じ差が続けば、あと約")
+    assert panel.model.index(0, 6).data(effects_panel.Qt.ItemDataRole.ToolTipRole) == \
+        "消し込み済みのフォローの費用 ¥400 ÷ 追加の注文 6.8件"
     assert "+30.0ポイント" in panel.summary.text() and "16人の購入率 50.0%" in panel.summary.text()
     captions = [cells(panel, r)[0] for r in range(panel.model.rowCount())]
     assert captions == ["全体", "全顧客・30〜日", "手段: メール", "手段: 同梱物", "手段: DM"]
@@ -180,8 +183,15 @@ def test_without_a_comparison_group_the_panel_explains(qtbot):
         shop = build({1: [("2025-01-10", 1000)], 2: [("2025-01-12", 2000)]})
         shop.followups.save_rules(RULES)
         shop.followups.generate("2025-03", "2025-03-01", holdout_share=0)
+        shop.followups.set_holdout(share=0.1)
         return shop
-    tab = make_tab(qtbot, on_engine(make))
+    shop = on_engine(make)
+    tab = make_tab(qtbot, shop)
     panel = tab.effects
     assert panel.empty.isVisibleTo(tab) and panel.empty.text() == EMPTY_TEXT
     assert not panel.body.isVisibleTo(tab) and not panel.controls.isVisibleTo(tab)
+    # With the share set to 0 %, it says so rather than promising 10 %.
+    on_engine(lambda: shop.followups.set_holdout(share=0))
+    tab.ctx.data_changed.emit()
+    settle(qtbot)
+    assert panel.empty.text() == EMPTY_TEXT_OFF
