@@ -29,7 +29,8 @@ EMPTY_TEXT = ("比較用にお休みする顧客がいる計画がまだあり�
 EMPTY_TEXT_OFF = ("比較用にお休みする顧客がいる計画がまだありません。いまは比較用にお休みする割合が"
                   "0%です。「セグメント・フォロー」タブの「今月のフォロー」で割合を決めてから"
                   "計画を作ると、フォローの効果をここで確かめられます。")
-EXPLANATION = ("フォロー計画を作るとき、対象のお客様の一部を無作為に「比較用にお休み」にしています。"
+EXPLANATION = ("フォロー計画を作るとき、対象のお客様の一部を無作為に"
+               "「比較用にお休み」にしています。"
                "フォローしたお客様とお休みしたお客様の購入率を比べると、フォローの効果がわかります。"
                "差の95%区間が0をまたぐうちは、偶然の差と区別できません。")
 COST_MEDIA = ("dm", "insert", "phone", "email")
@@ -101,7 +102,8 @@ def shown_rows(report: pd.DataFrame) -> pd.DataFrame:
     rows["section"] = kind.map({"all": 0, "rule": 1, "medium": 2})
     rows["caption"] = [label if k != "medium" else f"手段: {label}"
                        for k, label in zip(kind, rows["label"])]
-    rows["people"] = [f"{int(t):,} / {int(c):,}人" for t, c in zip(rows["treated"], rows["control"])]
+    rows["people"] = [f"{int(t):,} / {int(c):,}人"
+                      for t, c in zip(rows["treated"], rows["control"])]
     rows["rates"] = [_pair("percent", t, c)
                      for t, c in zip(rows["treated_rate"], rows["control_rate"])]
     rows["difference"] = [difference_text(r) for _i, r in rows.iterrows()]
