@@ -57,7 +57,15 @@ def load_customer(shop, customer_id: int, as_of: date) -> dict:
             "orders": shop.customers.orders(customer_id),
             "products": shop.customers.product_history(customer_id),
             "touches": shop.touches.for_customer(customer_id),
-            "source_labels": shop.formats.source_labels()}
+            "source_labels": shop.formats.source_labels(),
+            "held_out_months": shop.followups.held_out_months(customer_id)}
+
+
+def held_out_text(months: list[str]) -> str:
+    """「比較用にお休み（2025-03 の計画）」, or "" for a customer never held out."""
+    if not months:
+        return ""
+    return f"比較用にお休み（{'、'.join(months)} の計画）"
 
 
 def figure_texts(customer: dict, metrics: dict | None, as_of: date) -> dict[str, str]:
@@ -103,6 +111,11 @@ class CustomerDetail(QWidget):
         self.title.setFont(font)
         self.contact = QLabel()
         self.contact.setWordWrap(True)
+        self.held_out = QLabel()
+        self.held_out.setStyleSheet("color: #8a5a00; font-weight: bold")
+        self.held_out.setToolTip("フォローの効果を測るため、この月の計画では無作為に選ばれて"
+                                 "フォローしないお客様です（タスク・DMラベル・同梱物・メールに出ません）。")
+        self.held_out.hide()
         self.figures: dict[str, QLabel] = {}
         grid = QGridLayout()
         for index, (key, caption) in enumerate(FIGURES):
@@ -174,6 +187,7 @@ class CustomerDetail(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.contact)
+        layout.addWidget(self.held_out)
         layout.addLayout(grid)
         layout.addLayout(dm_row)
         layout.addLayout(buttons)
@@ -195,6 +209,8 @@ class CustomerDetail(QWidget):
         self.customer = None
         self.title.setText("お客様を選んでください")
         self.contact.clear()
+        self.held_out.clear()
+        self.held_out.hide()
         for value in self.figures.values():
             value.setText("—")
         for model in (self.orders, self.products, self.touches):
@@ -219,6 +235,8 @@ class CustomerDetail(QWidget):
         if sources:
             lines.append(f"購入元: {sources}")
         self.contact.setText("\n".join(lines))
+        self.held_out.setText(held_out_text(loaded["held_out_months"]))
+        self.held_out.setVisible(bool(loaded["held_out_months"]))
         texts = figure_texts(customer, self.metrics(int(customer["customer_id"])), as_of)
         for key, value in self.figures.items():
             value.setText(texts[key])

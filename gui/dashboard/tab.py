@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QScrollArea, QVBoxLay
 
 from engine.dates import add_months, month_of
 from gui.dashboard.charts import has_yoy, paint_monthly_sales, paint_yoy
+from gui.dashboard.effects_panel import EffectsPanel
 from gui.dashboard.time_axis_panel import TimeAxisPanel
 from gui.widgets import cell_format
 from gui.widgets.charts import Chart
@@ -118,6 +119,8 @@ class DashboardTab(RefreshOnShow, QWidget):
         body_layout = QVBoxLayout(body)
         body_layout.addLayout(cards)
         body_layout.addLayout(charts, 1)
+        self.effects = EffectsPanel(ctx)
+        body_layout.addWidget(self.effects)
         self.time_axis = TimeAxisPanel()
         self.time_axis.compute_button.clicked.connect(self.load_time_axis)
         body_layout.addWidget(self.time_axis)
@@ -135,6 +138,7 @@ class DashboardTab(RefreshOnShow, QWidget):
         as_of = self.ctx.as_of
         self.ctx.run(self, lambda shop, p, c: load_dashboard(shop, as_of),
                      lambda loaded: self._show(as_of, loaded))
+        self.effects.refresh(as_of)
 
     def _show(self, as_of: date, loaded: dict) -> None:
         if as_of != self.ctx.as_of:  # the date was changed while this was computed

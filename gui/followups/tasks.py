@@ -1,13 +1,14 @@
 """The month's follow-up tasks: generate the plan, then check each task off (消し込み)."""
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pandas as pd
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QDialog, \
-    QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, \
-    QWidget
+    QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, \
+    QVBoxLayout, QWidget
 
 from engine.customers.touches import MEDIA, MEDIUM_LABELS
 from engine.dates import add_months, month_of
@@ -27,7 +28,18 @@ TASK_COLUMNS = [
     Column("done_on", "実施日", "date", 6),
     Column("result", "結果", "text", 10),
 ]
+HOLDOUT_COLUMNS = [
+    Column("customer_id", "顧客番号", "int", 4),
+    Column("name", "氏名", "text", 8),
+    Column("cluster", "クラスター", "cluster", 6),
+    Column("rule", "ルール", "text", 0),
+]
 MONTHS_SHOWN = 18
+HOLDOUT_HINT = ("計画を作るとき、対象のお客様のうちこの割合を無作為に選び、"
+                "その計画ではフォローしません"
+                "（タスク・DMラベル・同梱物・メールのどれも出ません）。お休みしたお客様と比べることで、"
+                "ダッシュボードの「施策の効果」でフォローの効果がわかります。0%にすると比較しません。"
+                "割合は計画を初めて作るときに使われ、作り直してもお休みのお客様は変わりません。")
 
 
 def month_choices(today: date, count: int = MONTHS_SHOWN) -> list[str]:
@@ -73,6 +85,38 @@ class CheckOffDialog(QDialog):
                 self.result.text().strip())
 
 
+def load_holdouts(shop, month: str) -> pd.DataFrame:
+    """The month's held-out customers with their names (HOLDOUT_COLUMNS)."""
+    held = shop.followups.holdouts(month)
+    ids = [int(i) for i in held["customer_id"]]
+    names = {row["id"]: row["name"] for row in shop.db.query(
+        "SELECT id, name FROM customers WHERE id IN (SELECT value FROM json_each(?))",
+        (json.dumps(ids),))}
+    return held.assign(name=[names.get(i) for i in ids])
+
+
+class HoldoutsDialog(QDialog):
+    """比較用にお休み: the customers the month's plan leaves alone, for comparison."""
+
+    def __init__(self, parent, month_text: str, held: pd.DataFrame):
+        super().__init__(parent)
+        self.setWindowTitle(f"{month_text}の計画で比較用にお休みのお客様")
+        self.model = TableModel(HOLDOUT_COLUMNS, self)
+        self.model.set_frame(held)
+        self.view = table_view(self.model)
+        note = QLabel(f"{len(held):,}人。この計画ではフォローしません（タスク・DMラベル・同梱物・"
+                      "メールのどれにも出ません）。ほかのお客様と比べて、フォローの効果を測ります。")
+        note.setWordWrap(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.button(QDialogButtonBox.StandardButton.Close).setText("閉じる")
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(note)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(buttons)
+        self.resize(720, 480)
+
+
 def ask_check_off(parent, task: dict) -> tuple[str, str, str] | None:
     dialog = CheckOffDialog(parent, task, date.today())
     return dialog.values() if dialog.exec() == QDialog.DialogCode.Accepted else None
@@ -93,6 +137,19 @@ class TasksPage(QWidget):
         self.open_only = QCheckBox("未対応のみ")
         self.open_only.toggled.connect(self._show_tasks)
         self.summary = QLabel()
+        self._held = pd.DataFrame(columns=[c.key for c in HOLDOUT_COLUMNS])
+        self.holdout_share = QSpinBox()
+        self.holdout_share.setRange(0, 50)
+        self.holdout_share.setSuffix(" %")
+        self.holdout_share.setKeyboardTracking(False)
+        self.holdout_share.setToolTip(HOLDOUT_HINT)
+        self.holdout_share.valueChanged.connect(self.save_holdout_share)
+        self.holdout_top1 = QCheckBox("TOP1%もお休みの対象にする")
+        self.holdout_top1.setToolTip("TOP1%のお客様は一人ひとりに対応するため、"
+                                     "既定ではお休みにしません。")
+        self.holdout_top1.clicked.connect(self.save_holdout_top1)
+        self.holdouts_button = QPushButton("お休みのお客様を見る…")
+        self.holdouts_button.clicked.connect(self.show_holdouts)
         self.model = TableModel(TASK_COLUMNS, self)
         self.view = table_view(self.model)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -111,6 +168,16 @@ class TasksPage(QWidget):
         top.addWidget(self.open_only)
         top.addStretch(1)
         top.addWidget(self.summary)
+        holdout = QHBoxLayout()
+        holdout_label = QLabel("比較用にお休み:")
+        holdout_label.setToolTip(HOLDOUT_HINT)
+        holdout.addWidget(holdout_label)
+        holdout.addWidget(self.holdout_share)
+        holdout.addWidget(QLabel("のお客様（新しく作る計画から）"))
+        holdout.addSpacing(12)
+        holdout.addWidget(self.holdout_top1)
+        holdout.addStretch(1)
+        holdout.addWidget(self.holdouts_button)
         bottom = QHBoxLayout()
         bottom.addWidget(QLabel("3か月で3回・2種類以上の手段でフォローします（3-3-2ルール）。"
                                 "ダブルクリックで消し込み。"))
@@ -119,6 +186,7 @@ class TasksPage(QWidget):
         bottom.addWidget(self.check_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addLayout(holdout)
         layout.addWidget(self.view, 1)
         layout.addLayout(bottom)
         self._update_buttons()
@@ -128,13 +196,19 @@ class TasksPage(QWidget):
 
     def refresh(self) -> None:
         month = self.selected_month()
-        self.ctx.run(self, lambda shop, p, c: shop.followups.tasks(month),
-                     lambda tasks: self._on_tasks(month, tasks))
+        self.ctx.run(self, lambda shop, p, c: (shop.followups.tasks(month),
+                                               load_holdouts(shop, month),
+                                               shop.followups.holdout_settings()),
+                     lambda loaded: self._on_tasks(month, *loaded))
 
-    def _on_tasks(self, month: str, tasks: pd.DataFrame) -> None:
+    def _on_tasks(self, month: str, tasks: pd.DataFrame, held: pd.DataFrame,
+                  settings: dict) -> None:
+        self._show_settings(settings)
         if month != self.selected_month():
             return
-        self._tasks = tasks
+        self._tasks, self._held = tasks, held
+        self.holdouts_button.setText(f"お休みのお客様を見る（{len(self._held):,}人）…")
+        self.holdouts_button.setEnabled(len(self._held) > 0)
         self.generate_button.setText("フォロー計画を再作成" if len(tasks) else "フォロー計画を作成")
         self._show_tasks()
 
@@ -143,8 +217,11 @@ class TasksPage(QWidget):
         shown = tasks[tasks["status"] == "open"] if self.open_only.isChecked() else tasks
         self.model.set_frame(shown)
         done = int((tasks["status"] == "done").sum())
-        self.summary.setText(f"{len(tasks):,}件中 {done:,}件 済" if len(tasks)
-                             else "この月のフォロー計画はまだありません")
+        text = (f"{len(tasks):,}件中 {done:,}件 済" if len(tasks)
+                else "この月のフォロー計画はまだありません")
+        if len(self._held):
+            text += f"・比較用にお休み {len(self._held):,}人"
+        self.summary.setText(text)
         self._update_buttons()
 
     def generate(self) -> None:
@@ -156,11 +233,33 @@ class TasksPage(QWidget):
 
         def done(change: Change) -> None:
             counts = change.counts
-            tell(self, f"{self.month.currentText()}のフォロー計画: 新規 {counts['created']:,}件、"
-                       f"継続 {counts['kept']:,}件、削除 {counts['removed']:,}件")
+            text = (f"{self.month.currentText()}のフォロー計画: 新規 {counts['created']:,}件、"
+                    f"継続 {counts['kept']:,}件、削除 {counts['removed']:,}件")
+            if counts.get("held_out"):
+                text += (f"\n比較用にお休み {counts['held_out']:,}人"
+                         "（この計画ではフォローせず、効果を測るために比べます）")
+            tell(self, text)
         self.ctx.run(self, lambda shop, progress, cancel: shop.followups.generate(
             month, progress=progress, cancel=cancel), done, label="フォロー計画を作成中…",
             changes_data=True)
+
+    # --- 比較用にお休み -------------------------------------------------------------
+
+    def _show_settings(self, settings: dict) -> None:
+        self.holdout_share.blockSignals(True)
+        self.holdout_share.setValue(round(float(settings["share"]) * 100))
+        self.holdout_share.blockSignals(False)
+        self.holdout_top1.setChecked(bool(settings["top1"]))
+
+    def save_holdout_share(self, percent: int) -> None:
+        share = percent / 100
+        self.ctx.run(self, lambda shop, p, c: shop.followups.set_holdout(share=share))
+
+    def save_holdout_top1(self, checked: bool) -> None:
+        self.ctx.run(self, lambda shop, p, c: shop.followups.set_holdout(top1=checked))
+
+    def show_holdouts(self) -> None:
+        HoldoutsDialog(self, self.month.currentText(), self._held).exec()
 
     def current_task(self) -> dict | None:
         rows = self.view.selectionModel().selectedRows()
