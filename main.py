@@ -138,7 +138,7 @@ def cmd_followups_left_out(args) -> int:
 def cmd_holdouts(args) -> int:
     with _open(args) as shop:
         table = shop.followups.holdouts(args.month)
-    _write_table(table, args.out)
+    _write_table(table[["customer_id", "cluster", "rule"]], args.out)
     return 0
 
 

@@ -26,6 +26,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from engine.analysis.rfm import CLUSTER_LABELS
 from engine.customers.touches import MEDIA, MEDIUM_LABELS
 from engine.dates import first_day, parse_day, parse_month
 from engine.errors import InvalidInputError
@@ -44,6 +45,7 @@ COLUMNS = ["group", "treated", "treated_buyers", "control", "control_buyers", "t
 EXTRA_COLUMNS = ["label", "sales_diff_low", "sales_diff_high", "extra_orders", "cost",
                  "cost_per_extra_order", "window_complete"]
 UNDECIDED = "まだ判断できません"
+UNFINISHED = "集計期間の途中"
 
 
 def wilson(buyers: int, n: int, z: float = Z95) -> tuple[float, float]:
@@ -90,7 +92,9 @@ def more_needed(p1: float, p0: float, n1: int, n0: int) -> int | None:
 
 
 def verdict(b1: int, n1: int, b0: int, n0: int, low: float, high: float) -> str:
-    if n1 == 0 or n0 == 0:
+    if n1 == 0:
+        return "計画どおりにフォローしたお客様がいないため判断できません"
+    if n0 == 0:
         return "比較用のお客様がいないため判断できません"
     if low > 0:
         return "効果あり"
@@ -100,6 +104,16 @@ def verdict(b1: int, n1: int, b0: int, n0: int, low: float, high: float) -> str:
     if more is None:
         return f"{UNDECIDED}（差が見られません）"
     return f"{UNDECIDED}（同じ差が続けば、あと約{more:,}人で判断できます）"
+
+
+def mark_unfinished(text: str) -> str:
+    """The verdict with the note that the window is not over yet."""
+    return text[:-1] + f"・{UNFINISHED}）" if text.endswith("）") else text + f"（{UNFINISHED}）"
+
+
+def unmarked(text: str) -> str:
+    """The verdict without that note (a screen that says it once for all rows)."""
+    return text.replace(f"・{UNFINISHED}）", "）").removesuffix(f"（{UNFINISHED}）")
 
 
 def compare(treated: pd.DataFrame, control: pd.DataFrame) -> dict:
@@ -200,19 +214,20 @@ class EffectService:
             part = frame.loc[frame["media"].str.split(",").apply(lambda m: medium in m)]
             if len(part):
                 groups.append((f"medium:{medium}", MEDIUM_LABELS[medium], part))
-        groups += [(f"cluster:{c}", c, g) for c, g in frame.groupby("cluster", sort=True)]
+        groups += [(f"cluster:{c}", CLUSTER_LABELS.get(c, c), g)
+                   for c, g in frame.groupby("cluster", sort=True)]
         rows = []
         for key, label, part in groups:
             treated, control = part.loc[part["held_out"] == 0], part.loc[part["held_out"] == 1]
             row = {"group": key, "label": label, **compare(treated, control)}
             row["cost"] = float(treated["cost"].sum())
             extra = row["extra_orders"]
-            row["cost_per_extra_order"] = row["cost"] / extra if extra and extra > 0 else None
+            # No cost recorded (no touch checked off yet) is unknown, not free.
+            row["cost_per_extra_order"] = (row["cost"] / extra if row["cost"] and extra
+                                           and extra > 0 else None)
             row["window_complete"] = complete
             if not complete:
-                text = row["verdict"]
-                row["verdict"] = (text[:-1] + "・集計期間の途中）" if text.endswith("）")
-                                  else text + "（集計期間の途中）")
+                row["verdict"] = mark_unfinished(row["verdict"])
             rows.append(row)
         return pd.DataFrame(rows, columns=COLUMNS + EXTRA_COLUMNS)
 

@@ -259,10 +259,11 @@ class FollowupService:
                 targets["media"].tolist(), targets["held_out"].astype(int).tolist()))
 
     def holdouts(self, month: str) -> pd.DataFrame:
-        """The customers the month's plan held out: customer_id, cluster, rule."""
+        """The customers the month's plan held out: customer_id, cluster, rule, name."""
         return pd.read_sql_query(
-            "SELECT customer_id, cluster, rule FROM followup_targets WHERE month = ? "
-            "AND held_out = 1 ORDER BY customer_id", self.db.conn, params=(parse_month(month),))
+            "SELECT g.customer_id, g.cluster, g.rule, c.name FROM followup_targets g "
+            "JOIN customers c ON c.id = g.customer_id WHERE g.month = ? AND g.held_out = 1 "
+            "ORDER BY g.customer_id", self.db.conn, params=(parse_month(month),))
 
     def held_out_months(self, customer_id: int) -> list[str]:
         """The plan months that held the customer out (for the customer detail)."""

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout,
 
 from engine.customers.touches import MEDIUM_LABELS
 from engine.dates import first_day
+from engine.marketing.effects import unmarked
 from gui.context import LatestLoad
 from gui.dashboard.charts import EFFECT_COLOURS, paint_effects, points, verdict_tone
 from gui.widgets import cell_format
@@ -44,7 +45,6 @@ COLUMNS = [
     Column("cost_per_extra", "1件あたり\n費用", "text", 5),
     Column("verdict", "判定", "text", 0),
 ]
-UNFINISHED = "（集計期間の途中）"
 NUMBER_COLUMNS = {"people", "rates", "difference", "sales", "extra", "cost_per_extra"}
 
 
@@ -112,7 +112,7 @@ def shown_rows(report: pd.DataFrame) -> pd.DataFrame:
     rows["extra"] = [f"{e:,.1f}件" if pd.notna(e) else "—" for e in rows["extra_orders"]]
     rows["cost_per_extra"] = [cost_text(r) for _i, r in rows.iterrows()]
     # An unfinished window applies to every row alike: the summary says it once.
-    rows["verdict"] = rows["verdict"].str.removesuffix(UNFINISHED)
+    rows["verdict"] = rows["verdict"].map(unmarked)
     return rows.reset_index(drop=True)
 
 

@@ -1,7 +1,6 @@
 """The month's follow-up tasks: generate the plan, then check each task off (消し込み)."""
 from __future__ import annotations
 
-import json
 from datetime import date
 
 import pandas as pd
@@ -83,16 +82,6 @@ class CheckOffDialog(QDialog):
     def values(self) -> tuple[str, str, str]:
         return (self.done_on.date().toString("yyyy-MM-dd"), self.medium.currentData(),
                 self.result.text().strip())
-
-
-def load_holdouts(shop, month: str) -> pd.DataFrame:
-    """The month's held-out customers with their names (HOLDOUT_COLUMNS)."""
-    held = shop.followups.holdouts(month)
-    ids = [int(i) for i in held["customer_id"]]
-    names = {row["id"]: row["name"] for row in shop.db.query(
-        "SELECT id, name FROM customers WHERE id IN (SELECT value FROM json_each(?))",
-        (json.dumps(ids),))}
-    return held.assign(name=[names.get(i) for i in ids])
 
 
 class HoldoutsDialog(QDialog):
@@ -197,7 +186,7 @@ class TasksPage(QWidget):
     def refresh(self) -> None:
         month = self.selected_month()
         self.ctx.run(self, lambda shop, p, c: (shop.followups.tasks(month),
-                                               load_holdouts(shop, month),
+                                               shop.followups.holdouts(month),
                                                shop.followups.holdout_settings()),
                      lambda loaded: self._on_tasks(month, *loaded))
 

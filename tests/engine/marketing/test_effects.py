@@ -150,3 +150,10 @@ def test_insert_ab_splits_customers_and_compares_their_next_orders(tmp_path):
     assert (row["diff"], row["diff_low"], row["diff_high"]) == pytest.approx(
         newcombe(len(got_b) // 2, len(got_b), len(got_a) // 5, len(got_a)))
     assert row["verdict"] == "Bのほうが効果あり"
+
+
+def test_the_unfinished_note_is_added_and_taken_off_whole():
+    from engine.marketing.effects import mark_unfinished, unmarked
+    for verdict in ("効果あり", "まだ判断できません（差が見られません）"):
+        assert unmarked(mark_unfinished(verdict)) == verdict
+    assert mark_unfinished("効果あり") == "効果あり（集計期間の途中）"
