@@ -24,7 +24,7 @@ SETTING = "followups.capacity_per_week"
 
 def monday(days: pd.Series) -> pd.Series:
     """The Monday of each day's week (datetime64)."""
-    return days - pd.to_timedelta(days.dt.weekday, unit="D")
+    return days - pd.to_timedelta(days.dt.day_of_week, unit="D")
 
 
 def over_capacity_reason(medium: str, per_week: int) -> str:

@@ -6,8 +6,8 @@ from datetime import date
 import pandas as pd
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QDialog, \
-    QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, \
-    QWidget
+    QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, \
+    QVBoxLayout, QWidget
 
 from engine.customers.touches import MEDIA, MEDIUM_LABELS
 from engine.dates import add_months, month_of
@@ -27,7 +27,53 @@ TASK_COLUMNS = [
     Column("done_on", "実施日", "date", 6),
     Column("result", "結果", "text", 10),
 ]
+LEFT_OUT_COLUMNS = [
+    Column("due_date", "予定日", "date", 6),
+    Column("customer_id", "顧客番号", "int", 4),
+    Column("name", "氏名", "text", 7),
+    Column("cluster", "クラスター", "cluster", 6),
+    Column("medium", "手段", "medium", 4),
+    Column("action", "内容", "text", 14),
+    Column("reason", "外した理由", "text", 0),
+]
 MONTHS_SHOWN = 18
+NO_LIMIT = "制限なし"
+CAPACITY_MEDIA = {"phone": "電話", "dm": "DM"}
+
+
+def left_out_label(count: int) -> str:
+    return f"計画から外した顧客（{count:,}件）"
+
+
+def plan_message(month_text: str, counts: dict) -> str:
+    text = (f"{month_text}のフォロー計画: 新規 {counts['created']:,}件、"
+            f"継続 {counts['kept']:,}件、削除 {counts['removed']:,}件")
+    if counts.get("left_out"):
+        text += (f"\n計画から外したタスク: {counts['left_out']:,}件（1週間にできる件数を超えた分、"
+                 "連絡手段がないお客様など。「計画から外した顧客」で理由を確かめられます）")
+    return text
+
+
+class LeftOutDialog(QDialog):
+    """What the month's plan left out, and why (TOP1% were kept first)."""
+
+    def __init__(self, parent, month_text: str, frame: pd.DataFrame):
+        super().__init__(parent)
+        self.setWindowTitle(f"計画から外した顧客 — {month_text}")
+        self.model = TableModel(LEFT_OUT_COLUMNS, self)
+        self.model.set_frame(frame)
+        view = table_view(self.model)
+        note = QLabel("1週間にできる件数を超えた電話・DMは、優先度の低いお客様（TOP1%は最後）から"
+                      "外しています。件数の設定を変えて計画を作り直すと、入れ直せます。")
+        note.setWordWrap(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.button(QDialogButtonBox.StandardButton.Close).setText("閉じる")
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(note)
+        layout.addWidget(view, 1)
+        layout.addWidget(buttons)
+        self.resize(1000, 520)
 
 
 def month_choices(today: date, count: int = MONTHS_SHOWN) -> list[str]:
@@ -93,6 +139,20 @@ class TasksPage(QWidget):
         self.open_only = QCheckBox("未対応のみ")
         self.open_only.toggled.connect(self._show_tasks)
         self.summary = QLabel()
+        self.capacity: dict[str, QSpinBox] = {}
+        for medium in CAPACITY_MEDIA:
+            spin = QSpinBox()
+            spin.setRange(0, 9999)
+            spin.setSpecialValueText(NO_LIMIT)
+            spin.setSuffix(" 件")
+            spin.setToolTip("0 にすると制限なし")
+            self.capacity[medium] = spin
+        self.capacity_button = QPushButton("件数を保存")
+        self.capacity_button.setToolTip("次に計画を作る（作り直す）ときから使います。")
+        self.capacity_button.clicked.connect(self.save_capacity)
+        self._left_out = pd.DataFrame()
+        self.left_out_button = QPushButton(left_out_label(0))
+        self.left_out_button.clicked.connect(self.show_left_out)
         self.model = TableModel(TASK_COLUMNS, self)
         self.view = table_view(self.model)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -111,6 +171,15 @@ class TasksPage(QWidget):
         top.addWidget(self.open_only)
         top.addStretch(1)
         top.addWidget(self.summary)
+        capacity = QHBoxLayout()
+        capacity.addWidget(QLabel("1週間にできる件数:"))
+        for medium, label in CAPACITY_MEDIA.items():
+            capacity.addWidget(QLabel(label))
+            capacity.addWidget(self.capacity[medium])
+        capacity.addWidget(self.capacity_button)
+        capacity.addWidget(QLabel("超えた分は優先度の高いお客様（TOP1%から）を残して外します。"))
+        capacity.addStretch(1)
+        capacity.addWidget(self.left_out_button)
         bottom = QHBoxLayout()
         bottom.addWidget(QLabel("3か月で3回・2種類以上の手段でフォローします（3-3-2ルール）。"
                                 "ダブルクリックで消し込み。"))
@@ -119,6 +188,7 @@ class TasksPage(QWidget):
         bottom.addWidget(self.check_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addLayout(capacity)
         layout.addWidget(self.view, 1)
         layout.addLayout(bottom)
         self._update_buttons()
@@ -128,12 +198,22 @@ class TasksPage(QWidget):
 
     def refresh(self) -> None:
         month = self.selected_month()
-        self.ctx.run(self, lambda shop, p, c: shop.followups.tasks(month),
-                     lambda tasks: self._on_tasks(month, tasks))
+        self.ctx.run(self, lambda shop, p, c: (shop.followups.tasks(month),
+                                               shop.followups.left_out(month),
+                                               shop.followups.capacity()),
+                     lambda loaded: self._on_tasks(month, *loaded))
 
-    def _on_tasks(self, month: str, tasks: pd.DataFrame) -> None:
+    def _on_tasks(self, month: str, tasks: pd.DataFrame, left_out: pd.DataFrame | None = None,
+                  capacity: dict | None = None) -> None:
         if month != self.selected_month():
             return
+        if capacity is not None:
+            for medium, spin in self.capacity.items():
+                spin.setValue(capacity.get(medium) or 0)
+        if left_out is not None:
+            self._left_out = left_out
+            self.left_out_button.setText(left_out_label(len(left_out)))
+            self.left_out_button.setEnabled(len(left_out) > 0)
         self._tasks = tasks
         self.generate_button.setText("フォロー計画を再作成" if len(tasks) else "フォロー計画を作成")
         self._show_tasks()
@@ -155,12 +235,20 @@ class TasksPage(QWidget):
             return
 
         def done(change: Change) -> None:
-            counts = change.counts
-            tell(self, f"{self.month.currentText()}のフォロー計画: 新規 {counts['created']:,}件、"
-                       f"継続 {counts['kept']:,}件、削除 {counts['removed']:,}件")
+            tell(self, plan_message(self.month.currentText(), change.counts))
         self.ctx.run(self, lambda shop, progress, cancel: shop.followups.generate(
             month, progress=progress, cancel=cancel), done, label="フォロー計画を作成中…",
             changes_data=True)
+
+    def save_capacity(self) -> None:
+        """0 is 制限なし (None for the engine)."""
+        values = {medium: spin.value() or None for medium, spin in self.capacity.items()}
+        self.ctx.run(self, lambda shop, p, c: shop.followups.set_capacity(**values),
+                     lambda _r: tell(self, "1週間にできる件数を保存しました。"
+                                           "計画を作り直すと反映されます。"))
+
+    def show_left_out(self) -> None:
+        LeftOutDialog(self, self.month.currentText(), self._left_out).open()
 
     def current_task(self) -> dict | None:
         rows = self.view.selectionModel().selectedRows()
