@@ -63,6 +63,10 @@ class MailSettingsDialog(QDialog):
         self.per_minute.setRange(1, 6000)
         self.per_minute.setValue(20)
         self.per_minute.setSuffix(" 通")
+        self.per_minute.setToolTip("プロバイダーの上限より少なめに（多くの場合 20〜30通）。")
+        per_minute = QHBoxLayout()
+        per_minute.addWidget(self.per_minute)
+        per_minute.addStretch(1)
 
         server = QHBoxLayout()
         server.addWidget(self.texts["host"], 1)
@@ -79,7 +83,7 @@ class MailSettingsDialog(QDialog):
         for key in ("from_address", "sender_name", "sender_address", "contact", "unsubscribe"):
             label = next(text for k, text, _ in TEXT_FIELDS if k == key)
             form.addRow(label, self.texts[key])
-        form.addRow("1分あたりの送信数", self.per_minute)
+        form.addRow("1分あたりの送信数", per_minute)
 
         note = QLabel("パスワードはこのパソコンの資格情報（Windowsの資格情報マネージャーなど）に"
                       "保存され、データベースやバックアップには入りません。\n"

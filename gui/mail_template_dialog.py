@@ -74,6 +74,12 @@ class MailTemplateDialog(QDialog):
         self._previews = LatestLoad(ctx, self)
 
         self.actions = QListWidget()
+        # Actions are long sentences: wrapped, never cut off behind a scroll bar.
+        self.actions.setWordWrap(True)
+        self.actions.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.actions.setSpacing(2)
+        self.actions.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.actions.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.actions.currentItemChanged.connect(self._action_changed)
         self.subject = QLineEdit()
         self.body = QPlainTextEdit()
@@ -150,7 +156,7 @@ class MailTemplateDialog(QDialog):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         for widget in (left, editor, viewer):
             splitter.addWidget(widget)
-        splitter.setSizes([230, 420, 420])
+        splitter.setSizes([310, 390, 400])
         splitter.setChildrenCollapsible(False)
         buttons = QHBoxLayout()
         for button in (self.save_button, self.undo_button, self.reset_button, self.test_button):
@@ -182,6 +188,7 @@ class MailTemplateDialog(QDialog):
             elif template.custom:
                 text += "（編集済み）"
             item = QListWidgetItem(text)
+            item.setToolTip(text)
             item.setData(Qt.ItemDataRole.UserRole, action)
             self.actions.addItem(item)
         actions = list(self.templates)
@@ -210,6 +217,7 @@ class MailTemplateDialog(QDialog):
             return
         self._saved = (template.subject, template.body)
         self.subject.setText(template.subject)
+        self.subject.setCursorPosition(0)
         self.body.setPlainText(template.body)
         if action != COMMON and template.action == COMMON:
             self.custom.setText("この施策は共通の文面を使っています。保存すると、この施策だけの文面になります。")

@@ -16,7 +16,7 @@ from gui.widgets.table_view import table_view
 
 RULE_COLUMNS = [
     Column("purchase_number", "購入回数", "int", 5),
-    Column("insert_name", "同梱物", "text", 22),
+    Column("insert_name", "同梱物", "text", 30),
     Column("note", "メモ（ねらい）", "text", 0),
 ]
 
