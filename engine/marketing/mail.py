@@ -104,7 +104,7 @@ class MailService:
         missing = settings.missing()
         if missing:
             raise InvalidInputError("メール設定に" + "・".join(missing) + "が入っていません。"
-                                    "メール設定（画面の「メール設定」、または mail setup）で入力してください。")
+                                    "メールの設定（画面の「ファイル → メールの設定…」、または mail setup）で入力してください。")
         return settings
 
     def _connection(self, settings: MailSettings) -> mail_server.Connection:

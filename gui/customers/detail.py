@@ -16,6 +16,7 @@ from engine.text import format_postal
 from engine.store.journal import Change
 from gui.customers.consent_panel import ConsentHistoryDialog, ConsentPanel
 from gui.customers.merge_dialog import pick_customer
+from gui.errors import show_error
 from gui.widgets import cell_format
 from gui.widgets.confirm import confirm, tell
 from gui.widgets.table_model import Column, TableModel
@@ -263,7 +264,8 @@ class CustomerDetail(QWidget):
 
     # --- edits ----------------------------------------------------------------------
 
-    def _edit(self, op, label_text: str, after: Callable[[int], None] | None = None) -> None:
+    def _edit(self, op, label_text: str, after: Callable[[int], None] | None = None,
+              **callbacks) -> None:
         """Run an edit (``op`` returns its Change) on the worker, remember it for 元に戻す,
         then reload everything; ``after(created)`` for an edit that made something."""
         def done(change: Change):
@@ -271,7 +273,7 @@ class CustomerDetail(QWidget):
             if after is not None:
                 after(change.created)
             self._update_enabled()
-        self.ctx.run(self, op, done, changes_data=True)
+        self.ctx.run(self, op, done, changes_data=True, **callbacks)
 
     def save_notes(self) -> None:
         self._notes_timer.stop()
@@ -284,8 +286,11 @@ class CustomerDetail(QWidget):
     def _set_consent(self, channel: str, value: str) -> None:
         """Record the customer's answer for one channel (DM: also the DM lists' setting)."""
         customer_id = self.customer["customer_id"]
+        def failed(exc: BaseException) -> None:
+            show_error(self, exc)
+            self.show_customer(customer_id)   # the choices show what is stored again
         self._edit(lambda shop, p, c: shop.consent.set(customer_id, **{channel: value}),
-                   f"同意の変更（{CHANNEL_LABELS[channel]}）")
+                   f"同意の変更（{CHANNEL_LABELS[channel]}）", failure=failed)
 
     def show_consent_history(self) -> None:
         customer_id = self.customer["customer_id"]
