@@ -7,10 +7,9 @@ from dataclasses import asdict
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout,
                                QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
-from engine.errors import OtokuiError
 from engine.marketing.mail_templates import COMMON
 from gui.context import AppContext
-from gui.errors import show_error
+from gui.errors import ERROR_STYLE, error_text, show_error
 
 MENU_LABEL = "メールの設定…"
 SECURITY_CHOICES = [("starttls", "STARTTLS（ポート587など・ふつうはこれ）"),
@@ -28,12 +27,6 @@ TEXT_FIELDS = [  # (key, label, placeholder)
     ("contact", "お問い合わせ先", "例: 03-1234-5678 / info@example.jp"),
     ("unsubscribe", "配信停止の受付アドレス", "空欄なら差出人アドレスで受け付けます"),
 ]
-ERROR_STYLE = "color: #b00020"
-
-
-def error_text(exc: BaseException) -> str | None:
-    """The engine's own Japanese message, or None for an unexpected error."""
-    return str(exc) if isinstance(exc, OtokuiError) else None
 
 
 class MailSettingsDialog(QDialog):

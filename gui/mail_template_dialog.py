@@ -13,8 +13,7 @@ from PySide6.QtWidgets import (QApplication, QDialog, QGridLayout, QGroupBox, QH
 from engine.errors import OtokuiError
 from engine.marketing.mail_templates import COMMON, FIELDS, check, footer
 from gui.context import AppContext, LatestLoad
-from gui.errors import show_error
-from gui.mail_settings import ERROR_STYLE, error_text
+from gui.errors import ERROR_STYLE, error_text, show_error
 from gui.widgets.confirm import confirm
 
 MENU_LABEL = "メールの文面…"

@@ -8,8 +8,7 @@ from PySide6.QtWidgets import (QDialog, QHBoxLayout, QLabel, QLineEdit, QPushBut
                                QStyledItemDelegate, QVBoxLayout, QWidget)
 
 from engine.marketing.count_program import RULE_KEYS
-from gui.mail_settings import ERROR_STYLE, error_text
-from gui.errors import show_error
+from gui.errors import ERROR_STYLE, error_text, show_error
 from gui.widgets.confirm import confirm
 from gui.widgets.table_model import Column, TableModel
 from gui.widgets.table_view import table_view
