@@ -93,7 +93,8 @@ class ConsentPanel(QGroupBox):
         bottom.addStretch(1)
         bottom.addWidget(self.history_button)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 4, 6, 4)
+        layout.setContentsMargins(6, 2, 6, 2)
+        layout.setSpacing(2)
         layout.addLayout(grid)
         layout.addLayout(bottom)
         self._states: dict = {}
