@@ -237,3 +237,33 @@ def test_template_test_send_saves_then_sends_the_edited_text(qtbot, ctx, store):
     assert server.received[0].message["Subject"] == f"{TEST_PREFIX}山田 花子様 テストの件名"
     assert on_engine(lambda: ctx.shop.mail.template(COMMON)).subject == "{氏名}様 テストの件名"
     assert "info@sakura.example.jp にテストメールを送りました" in dialog.status.text()
+
+
+def test_a_field_goes_where_the_cursor_is_in_the_subject_or_body(qtbot, ctx):
+    dialog = template_dialog(qtbot, ctx)
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    dialog.subject.setText("様へ")
+    dialog.subject.setFocus()
+    qtbot.waitUntil(dialog.subject.hasFocus)
+    dialog.subject.setCursorPosition(0)
+    dialog.insert_field("姓")
+    assert dialog.subject.text() == "{姓}様へ"
+    dialog.body.setFocus()
+    qtbot.waitUntil(dialog.body.hasFocus)
+    dialog.body.setPlainText("こんにちは")
+    dialog.body.moveCursor(dialog.body.textCursor().MoveOperation.End)
+    dialog.insert_field("名")
+    assert dialog.body.toPlainText() == "こんにちは{名}"
+
+
+def test_an_unknown_customer_number_is_said_in_the_preview(qtbot, ctx):
+    dialog = template_dialog(qtbot, ctx)
+    dialog.customer.setValue(99_999_999)
+    dialog.refresh_preview()
+    settle(qtbot)
+    assert dialog.preview.toPlainText() == "顧客番号 99999999 は見つかりません。"
+    dialog.customer.setValue(0)
+    dialog.refresh_preview()
+    settle(qtbot)
+    assert "宛先: hanako@example.jp" in dialog.preview.toPlainText()
