@@ -171,7 +171,20 @@ class MailSettingsDialog(QDialog):
         for button in (self.test_button, self.save_button):
             button.setEnabled(not busy)
 
+    def _password_ok(self) -> bool:
+        """Mail servers take only half-width passwords (smtplib cannot even send others):
+        said here, before anything is stored."""
+        if self.password.text().isascii():
+            return True
+        self.error.setText("パスワードに全角の文字が入っています。メールサーバーのパスワードは"
+                           "半角の英数字・記号で入力してください（入力モードを半角にしてください）。")
+        self.error.show()
+        self.status.clear()
+        return False
+
     def save(self) -> None:
+        if not self._password_ok():
+            return
         setup = self._setup_op()
         self.error.hide()
         self._busy(True)
@@ -185,6 +198,8 @@ class MailSettingsDialog(QDialog):
     def send_test(self) -> None:
         """Save what is typed, then send the common message for a sample customer to the
         shop's own address (on the worker: a slow server never freezes the window)."""
+        if not self._password_ok():
+            return
         setup = self._setup_op()
         self.error.hide()
         self.status.setText("送信しています…")

@@ -122,6 +122,18 @@ def test_test_send_logs_in_and_arrives_with_a_japanese_subject(qtbot, ctx, store
     assert dialog.password_state.text() == PASSWORD_SAVED
 
 
+def test_a_full_width_password_is_refused_before_anything_is_stored(qtbot, ctx, store):
+    dialog = settings_dialog(qtbot, ctx)
+    with Server() as server:
+        fill(dialog, server, user="shop")
+        dialog.password.setText("ｓ３ｃｒｅｔ")
+        dialog.test_button.click()
+        settle(qtbot)
+        assert server.received == []
+    assert "パスワードに全角の文字が入っています" in dialog.error.text()
+    assert store.passwords == {} and on_engine(ctx.shop.mail.settings).host == ""
+
+
 # --- templates ------------------------------------------------------------------------
 
 @pytest.fixture(autouse=True)
