@@ -5,6 +5,15 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from engine.errors import OtokuiError
 
+# A message shown in a form, next to what it is about, rather than in a dialog.
+ERROR_STYLE = "color: #b00020"
+
+
+def error_text(exc: BaseException) -> str | None:
+    """The engine's own Japanese message for a known error, None for an unexpected one
+    (which deserves the dialog that points to the log)."""
+    return str(exc) if isinstance(exc, OtokuiError) else None
+
 
 def show_error(parent: QWidget | None, exc: BaseException, details: str = "") -> None:
     box = QMessageBox(parent)

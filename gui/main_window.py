@@ -187,6 +187,10 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "バックアップを作成", self.create_backup)
         self._action(file_menu, "バックアップから復元…", self.restore_backup)
         file_menu.addSeparator()
+        self._action(file_menu, "メールの設定…", self.mail_settings)
+        self._action(file_menu, "メールの文面…", self.mail_templates)
+        self._action(file_menu, "同意リストを取り込む…", self.import_consents)
+        file_menu.addSeparator()
         self._action(file_menu, "終了", self.close, QKeySequence.StandardKey.Quit)
         help_menu = self.menuBar().addMenu("ヘルプ(&H)")
         self._action(help_menu, "使い方（毎月の流れ）", self.show_guide, QKeySequence.StandardKey.HelpContents)
@@ -295,6 +299,18 @@ class MainWindow(QMainWindow):
     def restore_backup(self) -> None:
         from gui.backup_dialog import BackupDialog
         BackupDialog(self, self.ctx).open()
+
+    def mail_settings(self) -> None:
+        from gui.mail_settings import open_mail_settings
+        open_mail_settings(self, self.ctx)
+
+    def mail_templates(self) -> None:
+        from gui.mail_template_dialog import open_mail_templates
+        open_mail_templates(self, self.ctx)
+
+    def import_consents(self) -> None:
+        from gui.consent_import import import_consents
+        import_consents(self, self.ctx)
 
     def show_about(self) -> None:
         import PySide6

@@ -107,7 +107,7 @@ class MailService:
         missing = settings.missing()
         if missing:
             raise InvalidInputError("メール設定に" + "・".join(missing) + "が入っていません。"
-                                    "メール設定（画面の「メール設定」、または mail setup）で入力してください。")
+                                    "メールの設定（画面の「ファイル → メールの設定…」、または mail setup）で入力してください。")
         return settings
 
     def _connection(self, settings: MailSettings) -> mail_server.Connection:
@@ -172,10 +172,14 @@ class MailService:
             f"WHERE {where} ORDER BY t.due_date, t.customer_id, t.step",
             self.db.conn, params=params)
 
-    def message_text(self, action: str, customer: dict) -> tuple[str, str]:
-        """(subject, body with the footer) for one customer (keys of _recipients)."""
+    def message_text(self, action: str, customer: dict,
+                     draft: tuple[str, str] | None = None) -> tuple[str, str]:
+        """(subject, body with the footer) for one customer (keys of _recipients);
+        ``draft`` (subject, body) stands for the action's stored template."""
         settings = self.settings()
         template = self.template(action)
+        if draft is not None:
+            template = Template(template.action, *draft)
         recommended = customer.get("recommended")
         if recommended is None:
             code = customer.get("last_product_code")
@@ -187,9 +191,11 @@ class MailService:
         body = render(template.body, values) + "\n" + footer(settings.sender)
         return render(template.subject, values), body
 
-    def preview(self, action: str, customer_id: int | None = None) -> dict:
+    def preview(self, action: str, customer_id: int | None = None,
+                draft: tuple[str, str] | None = None) -> dict:
         """What the customer (or a sample customer) would receive: to, subject, body,
-        and whether it may be sent to them (``block``: '' or a reason in words)."""
+        and whether it may be sent to them (``block``: '' or a reason in words);
+        ``draft`` (subject, body): text being edited, not yet saved."""
         customer = dict(SAMPLE_CUSTOMER, customer_id=None, email_block="")
         if customer_id is not None:
             rows = pd.read_sql_query(
@@ -198,7 +204,7 @@ class MailService:
             if rows.empty:
                 raise NotFoundError(f"顧客番号 {customer_id} は見つかりません。")
             customer = rows.iloc[0].to_dict()
-        subject, body = self.message_text(action, customer)
+        subject, body = self.message_text(action, customer, draft)
         block = customer.get("email_block") or ""
         return {"to": customer.get("email") or "", "subject": subject, "body": body,
                 "block": EMAIL_BLOCKS.get(block, ""), "fields": dict(FIELDS)}

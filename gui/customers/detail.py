@@ -1,4 +1,5 @@
-"""One customer: figures, orders, products, contact log, notes, DM permission, merge and split."""
+"""One customer: figures, orders, products, contact log, notes, consent (メール・DM・電話)
+and 配信停止, merge and split."""
 from __future__ import annotations
 
 from datetime import date
@@ -6,13 +7,16 @@ from typing import Callable
 
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QAbstractItemView, QCheckBox, QGridLayout, QHBoxLayout, QLabel, \
+from PySide6.QtWidgets import QAbstractItemView, QGridLayout, QHBoxLayout, QLabel, \
     QPlainTextEdit, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
+from engine.customers.consent import CHANNEL_LABELS
 from engine.imports.normalize import display_phone
 from engine.text import format_postal
 from engine.store.journal import Change
+from gui.customers.consent_panel import ConsentHistoryDialog, ConsentPanel
 from gui.customers.merge_dialog import pick_customer
+from gui.errors import show_error
 from gui.widgets import cell_format
 from gui.widgets.confirm import confirm, tell
 from gui.widgets.table_model import Column, TableModel
@@ -57,6 +61,7 @@ def load_customer(shop, customer_id: int, as_of: date) -> dict:
             "orders": shop.customers.orders(customer_id),
             "products": shop.customers.product_history(customer_id),
             "touches": shop.touches.for_customer(customer_id),
+            "consent": shop.consent.state(customer_id),
             "source_labels": shop.formats.source_labels(),
             "held_out_months": shop.followups.held_out_months(customer_id)}
 
@@ -125,12 +130,13 @@ class CustomerDetail(QWidget):
             grid.addWidget(QLabel(caption), index // 4 * 2, index % 4)
             grid.addWidget(value, index // 4 * 2 + 1, index % 4)
 
-        self.dm = QCheckBox("DMを送ってよい")
-        self.dm.clicked.connect(self._set_dm)
-        self.dm_note = QLabel()
-        self.opt_out = QCheckBox("配信停止（お客様のご希望）")
-        self.opt_out.setToolTip("チェックすると、DM・メールなどの配信対象から必ず外れます。")
-        self.opt_out.clicked.connect(self._set_opt_out)
+        # DM permission, e-mail and phone consent and 配信停止 in one panel: the DM
+        # choice is the consent ledger's DM answer (it sets the hand DM setting).
+        self.consent = ConsentPanel()
+        self.consent.consent_chosen.connect(self._set_consent)
+        self.consent.opt_out_chosen.connect(self._set_opt_out)
+        self.consent.history_requested.connect(self.show_consent_history)
+        self.opt_out = self.consent.opt_out
         self.merge_button = QPushButton("別の顧客と統合…")
         self.merge_button.clicked.connect(self.merge)
         self.undo_button = QPushButton("元に戻す")
@@ -173,12 +179,6 @@ class CustomerDetail(QWidget):
         self.pages.addTab(table_view(self.touches, sortable=False), "接触履歴")
         self.pages.addTab(notes_page, "メモ")
 
-        dm_row = QHBoxLayout()
-        dm_row.addWidget(self.dm)
-        dm_row.addWidget(self.dm_note)
-        dm_row.addSpacing(16)
-        dm_row.addWidget(self.opt_out)
-        dm_row.addStretch(1)
         buttons = QHBoxLayout()
         buttons.addWidget(self.merge_button)
         buttons.addWidget(self.erase_button)
@@ -189,7 +189,7 @@ class CustomerDetail(QWidget):
         layout.addWidget(self.contact)
         layout.addWidget(self.held_out)
         layout.addLayout(grid)
-        layout.addLayout(dm_row)
+        layout.addWidget(self.consent)
         layout.addLayout(buttons)
         layout.addWidget(self.pages, 1)
         self._update_enabled()
@@ -216,6 +216,7 @@ class CustomerDetail(QWidget):
         for model in (self.orders, self.products, self.touches):
             model.set_frame(model.frame.iloc[0:0])
         self._set_notes_text("")
+        self.consent.clear()
         self._update_enabled()
 
     def _show(self, loaded: dict, as_of: date) -> None:
@@ -240,11 +241,7 @@ class CustomerDetail(QWidget):
         texts = figure_texts(customer, self.metrics(int(customer["customer_id"])), as_of)
         for key, value in self.figures.items():
             value.setText(texts[key])
-        self.dm.setChecked(bool(customer["dm_manual"] if customer.get("dm_manual") is not None
-                                else customer.get("dm_default")))
-        self.dm_note.setText("（手動で設定）" if customer.get("dm_manual") is not None
-                             else "（取込元の既定）")
-        self.opt_out.setChecked(bool(customer.get("dm_opt_out")))
+        self.consent.show_state(loaded["consent"], customer)
         self.orders.set_labels("source", source_labels)
         self.orders.set_frame(loaded["orders"])
         self.products.set_frame(loaded["products"])
@@ -278,16 +275,17 @@ class CustomerDetail(QWidget):
 
     def _update_enabled(self) -> None:
         has = self.customer is not None
-        for widget in (self.dm, self.opt_out, self.merge_button, self.split_button, self.notes,
-                       self.erase_button):
+        for widget in (self.merge_button, self.split_button, self.notes, self.erase_button):
             widget.setEnabled(has)
+        self.consent.set_enabled(has)
         self._notes_edited()
         self.undo_button.setEnabled(bool(self._undo))
         self.undo_button.setToolTip(f"取り消す操作: {self._undo[-1][1]}" if self._undo else "")
 
     # --- edits ----------------------------------------------------------------------
 
-    def _edit(self, op, label_text: str, after: Callable[[int], None] | None = None) -> None:
+    def _edit(self, op, label_text: str, after: Callable[[int], None] | None = None,
+              **callbacks) -> None:
         """Run an edit (``op`` returns its Change) on the worker, remember it for 元に戻す,
         then reload everything; ``after(created)`` for an edit that made something."""
         def done(change: Change):
@@ -295,7 +293,7 @@ class CustomerDetail(QWidget):
             if after is not None:
                 after(change.created)
             self._update_enabled()
-        self.ctx.run(self, op, done, changes_data=True)
+        self.ctx.run(self, op, done, changes_data=True, **callbacks)
 
     def save_notes(self) -> None:
         self._notes_timer.stop()
@@ -305,10 +303,20 @@ class CustomerDetail(QWidget):
         self._edit(lambda shop, p, c: shop.customers.set_notes(customer_id, text),
                    "メモの保存")
 
-    def _set_dm(self, checked: bool) -> None:
+    def _set_consent(self, channel: str, value: str) -> None:
+        """Record the customer's answer for one channel (DM: also the DM lists' setting)."""
         customer_id = self.customer["customer_id"]
-        self._edit(lambda shop, p, c: shop.customers.set_dm(customer_id, checked),
-                   "DM可否の変更")
+        def failed(exc: BaseException) -> None:
+            show_error(self, exc)
+            self.show_customer(customer_id)   # the choices show what is stored again
+        self._edit(lambda shop, p, c: shop.consent.set(customer_id, **{channel: value}),
+                   f"同意の変更（{CHANNEL_LABELS[channel]}）", failure=failed)
+
+    def show_consent_history(self) -> None:
+        customer_id = self.customer["customer_id"]
+        name = self.customer.get("name") or "（氏名なし）"
+        self.ctx.run(self, lambda shop, p, c: shop.consent.history(customer_id),
+                     lambda history: ConsentHistoryDialog(self, name, history).open())
 
     def _set_opt_out(self, checked: bool) -> None:
         customer_id = self.customer["customer_id"]

@@ -130,12 +130,18 @@ class RulesPage(QWidget):
         self.remove_button.clicked.connect(self.remove_rule)
         self.reset_button = QPushButton("既定に戻す")
         self.reset_button.clicked.connect(self.reset)
+        self.mail_button = QPushButton("メールの文面…")
+        self.mail_button.setToolTip("手段がメールのルールで送る文面（件名・本文）を編集します。"
+                                    "ファイルメニューの「メールの文面…」と同じです。")
+        self.mail_button.clicked.connect(self.edit_mail_texts)
         self.save_button = QPushButton("ルールを保存")
         self.save_button.clicked.connect(self.save)
         self.view.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
         buttons = QHBoxLayout()
         for button in (self.add_button, self.remove_button, self.reset_button):
             buttons.addWidget(button)
+        buttons.addSpacing(16)
+        buttons.addWidget(self.mail_button)
         buttons.addStretch(1)
         buttons.addWidget(self.save_button)
         layout = QVBoxLayout(self)
@@ -151,6 +157,10 @@ class RulesPage(QWidget):
     def refresh(self) -> None:
         if not self.model.dirty:  # never throw away edits the user has not saved yet
             self.ctx.run(self, lambda shop, p, c: shop.followups.rules(), self.model.set_rules)
+
+    def edit_mail_texts(self) -> None:
+        from gui.mail_template_dialog import open_mail_templates
+        open_mail_templates(self, self.ctx)
 
     def _selected_row(self) -> int | None:
         rows = self.view.selectionModel().selectedRows()

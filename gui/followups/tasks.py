@@ -39,6 +39,55 @@ HOLDOUT_HINT = ("計画を作るとき、対象のお客様のうちこの割合
                 "（タスク・DMラベル・同梱物・メールのどれも出ません）。お休みしたお客様と比べることで、"
                 "ダッシュボードの「施策の効果」でフォローの効果がわかります。0%にすると比較しません。"
                 "割合は計画を初めて作るときに使われ、作り直してもお休みのお客様は変わりません。")
+LEFT_OUT_COLUMNS = [
+    Column("due_date", "予定日", "date", 6),
+    Column("customer_id", "顧客番号", "int", 4),
+    Column("name", "氏名", "text", 7),
+    Column("cluster", "クラスター", "cluster", 6),
+    Column("medium", "手段", "medium", 4),
+    Column("action", "内容", "text", 14),
+    Column("reason", "外した理由", "text", 0),
+]
+NO_LIMIT = "制限なし"
+CAPACITY_MEDIA = {"phone": "電話", "dm": "DM"}
+
+
+def left_out_label(count: int) -> str:
+    return f"計画から外した顧客（{count:,}件）"
+
+
+def plan_message(month_text: str, counts: dict) -> str:
+    text = (f"{month_text}のフォロー計画: 新規 {counts['created']:,}件、"
+            f"継続 {counts['kept']:,}件、削除 {counts['removed']:,}件")
+    if counts.get("left_out"):
+        text += (f"\n計画から外したタスク: {counts['left_out']:,}件（1週間にできる件数を超えた分、"
+                 "連絡手段がないお客様など。「計画から外した顧客」で理由を確かめられます）")
+    if counts.get("held_out"):
+        text += (f"\n比較用にお休み {counts['held_out']:,}人"
+                 "（この計画ではフォローせず、効果を測るために比べます）")
+    return text
+
+
+class LeftOutDialog(QDialog):
+    """What the month's plan left out, and why (TOP1% were kept first)."""
+
+    def __init__(self, parent, month_text: str, frame: pd.DataFrame):
+        super().__init__(parent)
+        self.setWindowTitle(f"計画から外した顧客 — {month_text}")
+        self.model = TableModel(LEFT_OUT_COLUMNS, self)
+        self.model.set_frame(frame)
+        view = table_view(self.model)
+        note = QLabel("1週間にできる件数を超えた電話・DMは、優先度の低いお客様（TOP1%は最後）から"
+                      "外しています。件数の設定を変えて計画を作り直すと、入れ直せます。")
+        note.setWordWrap(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.button(QDialogButtonBox.StandardButton.Close).setText("閉じる")
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(note)
+        layout.addWidget(view, 1)
+        layout.addWidget(buttons)
+        self.resize(1000, 520)
 
 
 def month_choices(today: date, count: int = MONTHS_SHOWN) -> list[str]:
@@ -139,6 +188,20 @@ class TasksPage(QWidget):
         self.holdout_top1.clicked.connect(self.save_holdout_top1)
         self.holdouts_button = QPushButton("お休みのお客様を見る…")
         self.holdouts_button.clicked.connect(self.show_holdouts)
+        self.capacity: dict[str, QSpinBox] = {}
+        for medium in CAPACITY_MEDIA:
+            spin = QSpinBox()
+            spin.setRange(0, 9999)
+            spin.setSpecialValueText(NO_LIMIT)
+            spin.setSuffix(" 件")
+            spin.setToolTip("0 にすると制限なし")
+            self.capacity[medium] = spin
+        self.capacity_button = QPushButton("件数を保存")
+        self.capacity_button.setToolTip("次に計画を作る（作り直す）ときから使います。")
+        self.capacity_button.clicked.connect(self.save_capacity)
+        self._left_out = pd.DataFrame()
+        self.left_out_button = QPushButton(left_out_label(0))
+        self.left_out_button.clicked.connect(self.show_left_out)
         self.model = TableModel(TASK_COLUMNS, self)
         self.view = table_view(self.model)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -167,6 +230,15 @@ class TasksPage(QWidget):
         holdout.addWidget(self.holdout_top1)
         holdout.addStretch(1)
         holdout.addWidget(self.holdouts_button)
+        capacity = QHBoxLayout()
+        capacity.addWidget(QLabel("1週間にできる件数:"))
+        for medium, label in CAPACITY_MEDIA.items():
+            capacity.addWidget(QLabel(label))
+            capacity.addWidget(self.capacity[medium])
+        capacity.addWidget(self.capacity_button)
+        capacity.addWidget(QLabel("超えた分は優先度の高いお客様（TOP1%から）を残して外します。"))
+        capacity.addStretch(1)
+        capacity.addWidget(self.left_out_button)
         bottom = QHBoxLayout()
         bottom.addWidget(QLabel("3か月で3回・2種類以上の手段でフォローします（3-3-2ルール）。"
                                 "ダブルクリックで消し込み。"))
@@ -176,6 +248,7 @@ class TasksPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addLayout(holdout)
+        layout.addLayout(capacity)
         layout.addWidget(self.view, 1)
         layout.addLayout(bottom)
         self._update_buttons()
@@ -187,17 +260,23 @@ class TasksPage(QWidget):
         month = self.selected_month()
         self.ctx.run(self, lambda shop, p, c: (shop.followups.tasks(month),
                                                shop.followups.holdouts(month),
-                                               shop.followups.holdout_settings()),
+                                               shop.followups.holdout_settings(),
+                                               shop.followups.left_out(month),
+                                               shop.followups.capacity()),
                      lambda loaded: self._on_tasks(month, *loaded))
 
     def _on_tasks(self, month: str, tasks: pd.DataFrame, held: pd.DataFrame,
-                  settings: dict) -> None:
+                  settings: dict, left_out: pd.DataFrame, capacity: dict) -> None:
         self._show_settings(settings)
+        for medium, spin in self.capacity.items():
+            spin.setValue(capacity.get(medium) or 0)
         if month != self.selected_month():
             return
-        self._tasks, self._held = tasks, held
+        self._tasks, self._held, self._left_out = tasks, held, left_out
         self.holdouts_button.setText(f"お休みのお客様を見る（{len(self._held):,}人）…")
         self.holdouts_button.setEnabled(len(self._held) > 0)
+        self.left_out_button.setText(left_out_label(len(left_out)))
+        self.left_out_button.setEnabled(len(left_out) > 0)
         self.generate_button.setText("フォロー計画を再作成" if len(tasks) else "フォロー計画を作成")
         self._show_tasks()
 
@@ -221,13 +300,7 @@ class TasksPage(QWidget):
             return
 
         def done(change: Change) -> None:
-            counts = change.counts
-            text = (f"{self.month.currentText()}のフォロー計画: 新規 {counts['created']:,}件、"
-                    f"継続 {counts['kept']:,}件、削除 {counts['removed']:,}件")
-            if counts.get("held_out"):
-                text += (f"\n比較用にお休み {counts['held_out']:,}人"
-                         "（この計画ではフォローせず、効果を測るために比べます）")
-            tell(self, text)
+            tell(self, plan_message(self.month.currentText(), change.counts))
         self.ctx.run(self, lambda shop, progress, cancel: shop.followups.generate(
             month, progress=progress, cancel=cancel), done, label="フォロー計画を作成中…",
             changes_data=True)
@@ -249,6 +322,16 @@ class TasksPage(QWidget):
 
     def show_holdouts(self) -> None:
         HoldoutsDialog(self, self.month.currentText(), self._held).exec()
+
+    def save_capacity(self) -> None:
+        """0 is 制限なし (None for the engine)."""
+        values = {medium: spin.value() or None for medium, spin in self.capacity.items()}
+        self.ctx.run(self, lambda shop, p, c: shop.followups.set_capacity(**values),
+                     lambda _r: tell(self, "1週間にできる件数を保存しました。"
+                                           "計画を作り直すと反映されます。"))
+
+    def show_left_out(self) -> None:
+        LeftOutDialog(self, self.month.currentText(), self._left_out).open()
 
     def current_task(self) -> dict | None:
         rows = self.view.selectionModel().selectedRows()

@@ -33,6 +33,9 @@ class InsertListPage(QWidget):
         self.pages = []
         choose = QPushButton("新しい注文のファイルを選んで作成…")
         choose.clicked.connect(lambda: self.make_plan())
+        self.rules_button = QPushButton("回数ごとの同梱物を設定…")
+        self.rules_button.setToolTip("何回目のご購入にどの同梱物を入れるか（回数フォロー）を決めます。")
+        self.rules_button.clicked.connect(self.edit_rules)
         self.summary = QLabel("今日発送する注文の受注ファイルを選ぶと、取り込んだうえで"
                               "お客様の購入回数に合った同梱物を一覧にします。")
         self.summary.setWordWrap(True)
@@ -50,6 +53,7 @@ class InsertListPage(QWidget):
         add_buttons(buttons, [("印刷プレビュー…", self.preview), ("印刷…", self.print),
                               ("PDFに保存…", lambda: self.save_pdf())])
         buttons.addStretch(1)
+        buttons.addWidget(self.rules_button)
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
         layout.addWidget(self.summary)
@@ -77,6 +81,10 @@ class InsertListPage(QWidget):
 
         # Importing the files changes the shop, so every tab refreshes afterwards.
         self.ctx.run(self, op, planned, label="注文を取り込んでいます…", changes_data=True)
+
+    def edit_rules(self) -> None:
+        from gui.printing.count_program_dialog import open_count_program
+        open_count_program(self, self.ctx)
 
     def _ready(self) -> bool:
         if not self.pages:

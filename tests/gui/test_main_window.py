@@ -4,6 +4,7 @@ import engine
 from gui.context import AppContext
 from gui.main_window import MainWindow, TABS
 from tests.support.engine_side import engine_shop, on_engine
+from tests.support.sample_shop import settle
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 
@@ -82,9 +83,22 @@ def menu_texts(window):
 def test_menus_hold_the_file_and_help_commands(window):
     assert menu_texts(window) == {
         "ファイル(&F)": ["データベースを開く…", "新しいデータベース…", "デモのお店を開く",
-                        "バックアップを作成", "バックアップから復元…", "終了"],
+                        "バックアップを作成", "バックアップから復元…", "メールの設定…",
+                        "メールの文面…", "同意リストを取り込む…", "終了"],
         "ヘルプ(&H)": ["使い方（毎月の流れ）", "バージョン情報", "ログフォルダを開く"],
     }
+
+
+def test_the_mail_menu_items_open_their_dialogs(qtbot, window):
+    from gui.mail_settings import MailSettingsDialog
+    from gui.mail_template_dialog import MailTemplateDialog
+    actions = {a.text(): a for a in window.menuBar().actions()[0].menu().actions()}
+    for text, kind in (("メールの設定…", MailSettingsDialog), ("メールの文面…", MailTemplateDialog)):
+        actions[text].trigger()
+        settle(qtbot)
+        dialogs = [d for d in window.findChildren(kind) if d.isVisible()]
+        assert len(dialogs) == 1
+        dialogs[0].done(0)
 
 
 def test_opening_another_database_rebuilds_the_tabs_and_remembers_it(qtbot, window, tmp_path):

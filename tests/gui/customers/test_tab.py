@@ -170,12 +170,16 @@ def test_notes_are_saved_and_can_be_undone(qtbot, tab, monkeypatch):
 def test_dm_permission_and_opt_out_are_stored(qtbot, tab):
     customer_id = open_customer(qtbot, tab, "渡辺 香織")
     detail = tab.detail
-    assert detail.dm.isChecked() and detail.dm_note.text() == "（取込元の既定）"
-    detail.dm.click()
+    dm = detail.consent.combos["dm"]
+    assert dm.currentData() == "unknown"
+    assert detail.consent.recorded["dm"].text() == "記録なし（取込元の既定: 可）"
+    assert detail.consent.effects["dm"].text() == "→ 送れます"
+    dm.setCurrentIndex(dm.findData("no"))
+    dm.activated.emit(dm.currentIndex())
     settle(qtbot)
     stored = stored_customer(tab, customer_id)
     assert stored["dm_manual"] == 0 and stored["dm_ok"] == 0
-    assert not detail.dm.isChecked() and detail.dm_note.text() == "（手動で設定）"
+    assert dm.currentData() == "no" and detail.consent.effects["dm"].text() == "→ 送りません（拒否）"
     detail.opt_out.click()
     settle(qtbot)
     assert stored_customer(tab, customer_id)["dm_opt_out"] == 1

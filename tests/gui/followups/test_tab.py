@@ -95,7 +95,12 @@ def test_generating_the_month_lists_its_tasks(qtbot, tab, monkeypatch, qtmodelte
     told = generate(qtbot, tab, "2025-11", monkeypatch)
     stored = stored_tasks(tab)
     assert len(stored) > 0
-    assert told == [f"2025年11月のフォロー計画: 新規 {len(stored):,}件、継続 0件、削除 0件"]
+    dropped = on_engine(lambda: tab.ctx.shop.followups.left_out("2025-11"))
+    assert len(dropped) > 0   # customers no medium reaches
+    assert told == [f"2025年11月のフォロー計画: 新規 {len(stored):,}件、継続 0件、削除 0件\n"
+                    f"計画から外したタスク: {len(dropped):,}件（1週間にできる件数を超えた分、"
+                    "連絡手段がないお客様など。「計画から外した顧客」で理由を確かめられます）"]
+    assert tab.tasks.left_out_button.text() == f"計画から外した顧客（{len(dropped):,}件）"
     model = tab.tasks.model
     model.show_all()
     assert model.frame["task_id"].tolist() == stored["task_id"].tolist()
@@ -210,3 +215,49 @@ def test_rule_editor_shows_japanese_choices(tab, qtmodeltester):
     assert model.index(0, 3).data() == MEDIUM_LABELS[first["medium"]]
     open_ended = [row for row, rule in enumerate(model.rules) if rule["max_days"] is None]
     assert model.index(open_ended[0], 2).data() == "上限なし"
+
+
+def left_out(tab, month="2025-11"):
+    shop = tab.ctx.shop
+    return on_engine(lambda: shop.followups.left_out(month))
+
+
+def test_weekly_capacity_leaves_tasks_out_and_lists_them(qtbot, tab, monkeypatch):
+    page = tab.tasks
+    assert [page.capacity[m].text() for m in ("phone", "dm")] == ["制限なし", "制限なし"]
+    generate(qtbot, tab, "2025-11", monkeypatch)
+    unlimited = len(left_out(tab))
+    dm_tasks = int((stored_tasks(tab)["medium"] == "dm").sum())
+    assert dm_tasks > 2
+    told = []
+    monkeypatch.setattr(followup_tasks, "tell", lambda parent, text: told.append(text))
+    page.capacity["dm"].setValue(1)
+    page.capacity_button.click()
+    settle(qtbot)
+    shop = tab.ctx.shop
+    assert on_engine(shop.followups.capacity) == {"phone": None, "dm": 1}
+    told = generate(qtbot, tab, "2025-11", monkeypatch)
+    dropped = left_out(tab)
+    assert len(dropped) > unlimited
+    over = dropped[dropped["medium"] == "dm"]
+    assert len(over) > 0 and over["reason"].str.contains("DM").all()
+    assert f"計画から外したタスク: {len(dropped):,}件" in told[0]
+    # No week holds more than one DM now.
+    kept = stored_tasks(tab)
+    weeks = pd.to_datetime(kept.loc[kept["medium"] == "dm", "due_date"]).dt.to_period("W")
+    assert weeks.value_counts().max() == 1
+    assert page.left_out_button.text() == f"計画から外した顧客（{len(dropped):,}件）"
+    assert page.left_out_button.isEnabled()
+    shown = []
+    monkeypatch.setattr(followup_tasks.LeftOutDialog, "open", lambda self: shown.append(self))
+    page.left_out_button.click()
+    frame = shown[0].model.frame
+    assert frame["customer_id"].tolist() == dropped["customer_id"].tolist()
+    assert frame["reason"].tolist() == dropped["reason"].tolist()
+    # 0 is 制限なし again: the plan made again leaves out only what it cannot reach.
+    page.capacity["dm"].setValue(0)
+    page.capacity_button.click()
+    settle(qtbot)
+    assert on_engine(shop.followups.capacity) == {"phone": None, "dm": None}
+    generate(qtbot, tab, "2025-11", monkeypatch)
+    assert len(left_out(tab)) == unlimited
