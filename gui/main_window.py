@@ -27,7 +27,6 @@ DB_FILTER = "Otokuiデータベース (*.db);;すべてのファイル (*)"
 IMPORT_TAB = "取込"
 CUSTOMERS_TAB = "顧客"
 TODAY_TAB = "今日の仕事"
-MAIL_SETTINGS = "メールの設定"
 
 
 def _lazy(module: str, name: str) -> Callable[[AppContext], QWidget]:
@@ -118,7 +117,7 @@ class MainWindow(QMainWindow):
             self.tabs.addTab(widget, title)
             if title == TODAY_TAB:
                 widget.customer_requested.connect(self.show_customer)
-                widget.mail_settings_requested.connect(self.open_mail_settings)
+                widget.mail_settings_requested.connect(self.mail_settings)
         self.tabs.setCurrentIndex(max(current, 0))
         path = self.ctx.shop.path
         self.setWindowTitle(f"{APP_TITLE} — {path.name if path else 'メモリ上のデータベース'}")
@@ -214,16 +213,6 @@ class MainWindow(QMainWindow):
         customers = self.tab(CUSTOMERS_TAB)
         self.tabs.setCurrentWidget(customers)
         customers.select_customer(customer_id)
-
-    def open_mail_settings(self) -> None:
-        """The ファイル menu's 「メールの設定…」, for a tab that found the settings missing."""
-        for menu in self.menuBar().actions():
-            for action in menu.menu().actions() if menu.menu() else []:
-                if action.text().startswith(MAIL_SETTINGS):
-                    action.trigger()
-                    return
-        QMessageBox.information(self, "Otokui", f"メールの設定は「ファイル」メニューの"
-                                                f"「{MAIL_SETTINGS}…」で行います。")
 
     def find_customer(self) -> None:
         customers = self.tab(CUSTOMERS_TAB)

@@ -15,7 +15,8 @@ from gui.widgets.table_view import table_view
 
 RULE_COLUMNS = [
     Column("purchase_number", "購入回数", "int", 5),
-    Column("insert_name", "同梱物", "text", 30),
+    Column("insert_name", "同梱物", "text", 26),
+    Column("insert_b", "同梱物B（A/B比較・任意）", "text", 20),
     Column("note", "メモ（ねらい）", "text", 0),
 ]
 
@@ -46,7 +47,7 @@ class CountRulesModel(TableModel):
         row = self.total_rows()
         self.dirty = True
         self.insert_row(row, {"purchase_number": max(numbers, default=0) + 1,
-                              "insert_name": "", "note": ""})
+                              "insert_name": "", "note": "", "insert_b": ""})
         return row
 
     def remove_rule(self, row: int) -> None:
@@ -117,7 +118,9 @@ class CountProgramDialog(QDialog):
 
         intro = QLabel("お客様の購入回数に合わせて、発送する荷物に入れる同梱物を決めます。"
                        "セルをダブルクリックして編集します。未対応の「同梱物」のフォローは、"
-                       "そのお客様の次の荷物に一緒に入ります。")
+                       "そのお客様の次の荷物に一緒に入ります。「同梱物B」を入れると、その回のお客様を"
+                       "無作為に半分ずつに分けてAとBを入れ、どちらが次の注文につながったかを比べます"
+                       "（コマンド effects --inserts）。")
         intro.setWordWrap(True)
         default_row = QHBoxLayout()
         default_row.addWidget(QLabel("ルールのない回に入れる同梱物"))

@@ -70,7 +70,8 @@ def test_reset_goes_back_to_the_bundled_rules(qtbot, dialog):
                                                       "insert_name": "だけ"}]))
     dialog.load()
     settle(qtbot)
-    assert dialog.model.records() == [{"purchase_number": 2, "insert_name": "だけ", "note": ""}]
+    assert dialog.model.records() == [{"purchase_number": 2, "insert_name": "だけ", "note": "",
+                                       "insert_b": ""}]
     dialog.reset_button.click()
     settle(qtbot)
     assert stored(dialog)[0] == default_rules() and dialog.model.records() == default_rules()

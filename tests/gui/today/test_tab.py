@@ -317,19 +317,19 @@ def test_missing_mail_settings_point_to_the_menu(qtbot, tab, monkeypatch):
     assert "送信サーバー" in text and "差出人のメールアドレス" in text
 
 
-def test_the_window_opens_the_mail_settings_from_its_menu(qtbot):
-    from PySide6.QtGui import QAction
-
+def test_the_window_opens_the_mail_settings_from_its_menu(qtbot, monkeypatch):
+    import gui.mail_settings
     from gui.main_window import MainWindow
     window = MainWindow(AppContext(on_engine(make_shop)))
     qtbot.addWidget(window)
     opened = []
-    # The menu item as the mail settings dialog adds it.
-    action = QAction("メールの設定…", window)
-    action.triggered.connect(lambda: opened.append(True))
-    window.menuBar().actions()[0].menu().addAction(action)
+    monkeypatch.setattr(gui.mail_settings, "open_mail_settings",
+                        lambda parent, ctx: opened.append(parent))
     window.tab("今日の仕事").mail_settings_requested.emit()
-    assert opened == [True]
+    assert opened == [window]
+    file_menu = window.menuBar().actions()[0].menu()
+    next(a for a in file_menu.actions() if a.text() == "メールの設定…").trigger()
+    assert opened == [window, window]
 
 
 def test_cancel_stops_between_two_messages(qtbot, tab, server, monkeypatch):
