@@ -273,3 +273,17 @@ def test_recommended_product_is_what_follows_the_last_product():
     sample = shop.mail.preview("クーポン期限のお知らせメール")
     assert sample["body"].startswith("次は「詰め替え用パック」")
     assert "おすすめ商品" in sample["fields"]
+
+
+def test_japanese_subjects_with_spaces_arrive_as_written():
+    """Every prefix of a long subject (encoded words fold at different places)."""
+    from email import message_from_bytes
+    from email.policy import default
+
+    from engine.marketing.mail_server import MailSettings, compose
+    settings = MailSettings(host="x", from_address="shop@example.jp", sender_name="雑貨さくら")
+    subject = "雑貨さくらより 山田 花子様 いつもご利用ありがとうございます 次回使える クーポン のご案内です"
+    for end in range(1, len(subject) + 1):
+        raw = compose(settings, "a@example.jp", subject[:end], "本文").as_bytes()
+        assert raw.isascii()
+        assert message_from_bytes(raw, policy=default)["Subject"] == subject[:end]
