@@ -27,3 +27,13 @@ def show_error(parent: QWidget | None, exc: BaseException, details: str = "") ->
                     f"詳しい記録はログフォルダにあります: {log_dir()}")
         box.setDetailedText(details or repr(exc))
     box.exec()
+
+
+def show_in_form(parent: QWidget, label, exc: BaseException) -> None:
+    """A known error in ``label`` (a QLabel styled with ERROR_STYLE) under the form it is
+    about; an unexpected one in the dialog that points to the log."""
+    text = error_text(exc)
+    if text is None:
+        show_error(parent, exc)
+    else:
+        label.setText(text)

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (QApplication, QDialog, QGridLayout, QGroupBox, QH
 from engine.errors import OtokuiError
 from engine.marketing.mail_templates import COMMON, FIELDS, check, footer
 from gui.context import AppContext, LatestLoad
-from gui.errors import ERROR_STYLE, error_text, show_error
+from gui.errors import ERROR_STYLE, show_in_form
 from gui.widgets.confirm import confirm
 
 MENU_LABEL = "メールの文面…"
@@ -293,11 +293,7 @@ class MailTemplateDialog(QDialog):
         self.ctx.run(self, op, done, changes_data=True, failure=self._failed)
 
     def _failed(self, exc: BaseException) -> None:
-        text = error_text(exc)
-        if text is None:
-            show_error(self, exc)
-        else:
-            self.error.setText(text)
+        show_in_form(self, self.error, exc)
         self.status.clear()
 
     def save(self) -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pandas as pd
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QGridLayout,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QGridLayout,
                                QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget)
 
 from engine.customers.consent import CHANNEL_LABELS, CHANNELS, EMAIL_BLOCKS, STATE_LABELS, STATES
-from gui.widgets.table_model import Column, TableModel
-from gui.widgets.table_view import table_view
+from gui.widgets.table_dialog import TableDialog
+from gui.widgets.table_model import Column
 
 HISTORY_COLUMNS = [
     Column("recorded_on", "記録日", "date", 6),
@@ -129,20 +129,9 @@ class ConsentPanel(QGroupBox):
             widget.setEnabled(enabled)
 
 
-class ConsentHistoryDialog(QDialog):
+class ConsentHistoryDialog(TableDialog):
     def __init__(self, parent: QWidget | None, name: str, history: pd.DataFrame):
-        super().__init__(parent)
-        self.setWindowTitle(f"同意の履歴 — {name}")
-        self.model = TableModel(HISTORY_COLUMNS, self)
-        self.model.set_frame(history_frame(history))
-        view = table_view(self.model, sortable=False)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.button(QDialogButtonBox.StandardButton.Close).setText("閉じる")
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("新しい順。注文データの取込で得たメールの同意は、"
-                                "ここではなく注文に記録されています。" if len(history)
-                                else "同意の記録はまだありません。"))
-        layout.addWidget(view, 1)
-        layout.addWidget(buttons)
-        self.resize(560, 320)
+        super().__init__(parent, f"同意の履歴 — {name}",
+                         "新しい順。注文データの取込で得たメールの同意は、ここではなく注文に"
+                         "記録されています。" if len(history) else "同意の記録はまだありません。",
+                         HISTORY_COLUMNS, history_frame(history), size=(560, 320), sortable=False)

@@ -1,7 +1,6 @@
 """The follow-up rule editor: who gets which touch, when, by which medium."""
 from __future__ import annotations
 
-import pandas as pd
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, \
     QStyledItemDelegate, QVBoxLayout, QWidget
@@ -9,8 +8,8 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSpin
 from engine.customers.touches import MEDIUM_LABELS
 from engine.marketing.followup_rules import RULE_KEYS, TARGET_LABELS
 from gui.widgets.confirm import confirm
-from gui.widgets.table_model import Column, TableModel
-from gui.widgets.table_view import table_view
+from gui.widgets.editable_model import EditableTableModel, editable_view
+from gui.widgets.table_model import Column
 
 OPEN_END = "上限なし"
 MAX_DAYS = 99999
@@ -26,36 +25,22 @@ CHOICES = {"target": TARGET_LABELS, "medium": MEDIUM_LABELS}
 DAY_KEYS = {c.key for c in RULE_COLUMNS if c.kind == "days"}
 
 
-class RulesModel(TableModel):
+class RulesModel(EditableTableModel):
     """Editable rules; ``max_days`` None means an open-ended band."""
 
     def __init__(self, parent=None):
-        super().__init__(RULE_COLUMNS, parent)
-        self.dirty = False
+        super().__init__(RULE_COLUMNS, ["id", *RULE_KEYS], parent)
 
     @property
     def rules(self) -> list[dict]:
         return self.records()
 
     def set_rules(self, rules: list[dict]) -> None:
-        # Object columns keep the rules' plain ints and None (an open end) as they are.
-        self.set_frame(pd.DataFrame(rules, columns=["id", *RULE_KEYS], dtype=object))
-        self.dirty = False
+        self.set_rows(rules)
 
-    def flags(self, index):
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return super().flags(index) | Qt.ItemFlag.ItemIsEditable
-
-    def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:
-        if not index.isValid() or role != Qt.ItemDataRole.EditRole:
-            return False
-        key = RULE_COLUMNS[index.column()].key
-        if key == "max_days" and value == MAX_DAYS:
-            value = None  # the spin box's top value stands for "no upper limit"
-        self.dirty = True  # before the change is signalled: the page reads it then
-        self.set_value(index.row(), key, value)
-        return True
+    def edited(self, key: str, value):
+        # The spin box's top value stands for "no upper limit".
+        return None if key == "max_days" and value == MAX_DAYS else value
 
     def add_rule(self, after: int | None = None) -> int:
         """A copy of the rule at ``after`` (or a first sensible rule) below it; returns its row."""
@@ -63,14 +48,10 @@ class RulesModel(TableModel):
             "target": "once", "min_days": 30, "max_days": 60, "medium": "email",
             "action": "", "offset_days": 0}
         base.pop("id", None)
-        row = self.total_rows() if after is None else after + 1
-        self.dirty = True
-        self.insert_row(row, base)
-        return row
+        return self.add_row(self.total_rows() if after is None else after + 1, base)
 
     def remove_rule(self, row: int) -> None:
-        self.dirty = True
-        self.remove_row(row)
+        self.remove(row)
 
 
 class RuleDelegate(QStyledItemDelegate):
@@ -116,13 +97,7 @@ class RulesPage(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.model = RulesModel(self)
-        for signal in (self.model.dataChanged, self.model.rowsInserted, self.model.rowsRemoved,
-                       self.model.modelReset):
-            signal.connect(lambda *_: self._update_buttons())
-        self.view = table_view(self.model, sortable=False)
-        self.view.setEditTriggers(self.view.EditTrigger.DoubleClicked
-                                  | self.view.EditTrigger.EditKeyPressed
-                                  | self.view.EditTrigger.AnyKeyPressed)
+        self.view = editable_view(self.model, self._update_buttons)
         self.view.setItemDelegate(RuleDelegate(self.view))
         self.add_button = QPushButton("ルールを追加")
         self.add_button.clicked.connect(self.add_rule)
@@ -136,7 +111,6 @@ class RulesPage(QWidget):
         self.mail_button.clicked.connect(self.edit_mail_texts)
         self.save_button = QPushButton("ルールを保存")
         self.save_button.clicked.connect(self.save)
-        self.view.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
         buttons = QHBoxLayout()
         for button in (self.add_button, self.remove_button, self.reset_button):
             buttons.addWidget(button)

@@ -13,6 +13,7 @@ from engine.customers.touches import MEDIA, MEDIUM_LABELS
 from engine.dates import add_months, month_of
 from engine.store.journal import Change
 from gui.widgets.confirm import confirm, tell
+from gui.widgets.table_dialog import TableDialog
 from gui.widgets.table_model import Column, TableModel
 from gui.widgets.table_view import table_view
 
@@ -68,26 +69,14 @@ def plan_message(month_text: str, counts: dict) -> str:
     return text
 
 
-class LeftOutDialog(QDialog):
+class LeftOutDialog(TableDialog):
     """What the month's plan left out, and why (TOP1% were kept first)."""
 
     def __init__(self, parent, month_text: str, frame: pd.DataFrame):
-        super().__init__(parent)
-        self.setWindowTitle(f"計画から外した顧客 — {month_text}")
-        self.model = TableModel(LEFT_OUT_COLUMNS, self)
-        self.model.set_frame(frame)
-        view = table_view(self.model)
-        note = QLabel("1週間にできる件数を超えた電話・DMは、優先度の低いお客様（TOP1%は最後）から"
-                      "外しています。件数の設定を変えて計画を作り直すと、入れ直せます。")
-        note.setWordWrap(True)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.button(QDialogButtonBox.StandardButton.Close).setText("閉じる")
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(note)
-        layout.addWidget(view, 1)
-        layout.addWidget(buttons)
-        self.resize(1000, 520)
+        super().__init__(parent, f"計画から外した顧客 — {month_text}",
+                         "1週間にできる件数を超えた電話・DMは、優先度の低いお客様（TOP1%は最後）から"
+                         "外しています。件数の設定を変えて計画を作り直すと、入れ直せます。",
+                         LEFT_OUT_COLUMNS, frame, size=(1000, 520))
 
 
 def month_choices(today: date, count: int = MONTHS_SHOWN) -> list[str]:
@@ -133,26 +122,14 @@ class CheckOffDialog(QDialog):
                 self.result.text().strip())
 
 
-class HoldoutsDialog(QDialog):
+class HoldoutsDialog(TableDialog):
     """比較用にお休み: the customers the month's plan leaves alone, for comparison."""
 
     def __init__(self, parent, month_text: str, held: pd.DataFrame):
-        super().__init__(parent)
-        self.setWindowTitle(f"{month_text}の計画で比較用にお休みのお客様")
-        self.model = TableModel(HOLDOUT_COLUMNS, self)
-        self.model.set_frame(held)
-        self.view = table_view(self.model)
-        note = QLabel(f"{len(held):,}人。この計画ではフォローしません（タスク・DMラベル・同梱物・"
-                      "メールのどれにも出ません）。ほかのお客様と比べて、フォローの効果を測ります。")
-        note.setWordWrap(True)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.button(QDialogButtonBox.StandardButton.Close).setText("閉じる")
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(note)
-        layout.addWidget(self.view, 1)
-        layout.addWidget(buttons)
-        self.resize(720, 480)
+        super().__init__(parent, f"{month_text}の計画で比較用にお休みのお客様",
+                         f"{len(held):,}人。この計画ではフォローしません（タスク・DMラベル・同梱物・"
+                         "メールのどれにも出ません）。ほかのお客様と比べて、フォローの効果を測ります。",
+                         HOLDOUT_COLUMNS, held)
 
 
 def ask_check_off(parent, task: dict) -> tuple[str, str, str] | None:

@@ -2,16 +2,15 @@
 the insert for a number without a rule of its own (the 同梱物リスト uses both)."""
 from __future__ import annotations
 
-import pandas as pd
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QDialog, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox,
                                QStyledItemDelegate, QVBoxLayout, QWidget)
 
 from engine.marketing.count_program import RULE_KEYS
-from gui.errors import ERROR_STYLE, error_text, show_error
+from gui.errors import ERROR_STYLE, show_in_form
 from gui.widgets.confirm import confirm
-from gui.widgets.table_model import Column, TableModel
-from gui.widgets.table_view import table_view
+from gui.widgets.editable_model import EditableTableModel, editable_view
+from gui.widgets.table_model import Column
 
 RULE_COLUMNS = [
     Column("purchase_number", "購入回数", "int", 5),
@@ -21,38 +20,21 @@ RULE_COLUMNS = [
 ]
 
 
-class CountRulesModel(TableModel):
+class CountRulesModel(EditableTableModel):
     def __init__(self, parent=None):
-        super().__init__(RULE_COLUMNS, parent)
-        self.dirty = False
+        super().__init__(RULE_COLUMNS, list(RULE_KEYS), parent)
 
     def set_rules(self, rules: list[dict]) -> None:
-        self.set_frame(pd.DataFrame(rules, columns=list(RULE_KEYS), dtype=object))
-        self.dirty = False
-
-    def flags(self, index):
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return super().flags(index) | Qt.ItemFlag.ItemIsEditable
-
-    def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:
-        if not index.isValid() or role != Qt.ItemDataRole.EditRole:
-            return False
-        self.dirty = True
-        self.set_value(index.row(), RULE_COLUMNS[index.column()].key, value)
-        return True
+        self.set_rows(rules)
 
     def add_rule(self) -> int:
         numbers = [int(n) for n in self.frame["purchase_number"] if n is not None]
-        row = self.total_rows()
-        self.dirty = True
-        self.insert_row(row, {"purchase_number": max(numbers, default=0) + 1,
-                              "insert_name": "", "note": "", "insert_b": ""})
-        return row
+        return self.add_row(self.total_rows(), {
+            "purchase_number": max(numbers, default=0) + 1, "insert_name": "", "note": "",
+            "insert_b": ""})
 
     def remove_rule(self, row: int) -> None:
-        self.dirty = True
-        self.remove_row(row)
+        self.remove(row)
 
 
 class NumberDelegate(QStyledItemDelegate):
@@ -85,15 +67,8 @@ class CountProgramDialog(QDialog):
         self._undo: list[int] = []
         self._saved_default = ""
         self.model = CountRulesModel(self)
-        for signal in (self.model.dataChanged, self.model.rowsInserted, self.model.rowsRemoved,
-                       self.model.modelReset):
-            signal.connect(lambda *_: self._update_buttons())
-        self.view = table_view(self.model, sortable=False)
-        self.view.setEditTriggers(self.view.EditTrigger.DoubleClicked
-                                  | self.view.EditTrigger.EditKeyPressed
-                                  | self.view.EditTrigger.AnyKeyPressed)
+        self.view = editable_view(self.model, self._update_buttons)
         self.view.setItemDelegate(NumberDelegate(self.view))
-        self.view.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
         self.default_insert = QLineEdit()
         self.default_insert.setPlaceholderText("空欄なら、ルールのない回には何も入れません")
         self.default_insert.textChanged.connect(lambda _t: self._update_buttons())
@@ -178,11 +153,7 @@ class CountProgramDialog(QDialog):
             self.model.remove_rule(row)
 
     def _failed(self, exc: BaseException) -> None:
-        text = error_text(exc)
-        if text is None:
-            show_error(self, exc)
-        else:
-            self.error.setText(text)
+        show_in_form(self, self.error, exc)
         self.status.clear()
 
     def save(self) -> None:

@@ -7,15 +7,8 @@ import io
 import main
 from engine import Shop
 from tests.support.analysis_shop import add_customer, add_order
+from tests.support.plans import EVERYONE as RULES
 
-RULES = [
-    {"target": "all", "min_days": 30, "max_days": None, "medium": "email",
-     "action": "お礼メール", "offset_days": 0},
-    {"target": "all", "min_days": 30, "max_days": None, "medium": "dm",
-     "action": "DMハガキ", "offset_days": 10},
-    {"target": "all", "min_days": 30, "max_days": None, "medium": "insert",
-     "action": "同梱チラシ", "offset_days": 20},
-]
 HEADER = ("group,treated,treated_buyers,control,control_buyers,treated_rate,control_rate,lift,"
           "lift_low,lift_high,sales_per_treated,sales_per_control,verdict").split(",")
 

@@ -8,15 +8,8 @@ import pytest
 
 from engine.marketing.effects import COLUMNS, more_needed, newcombe, wilson
 from tests.support.analysis_shop import build
+from tests.support.plans import EVERYONE as RULES, buy
 
-RULES = [
-    {"target": "all", "min_days": 30, "max_days": None, "medium": "email",
-     "action": "お礼メール", "offset_days": 0},
-    {"target": "all", "min_days": 30, "max_days": None, "medium": "dm",
-     "action": "DMハガキ", "offset_days": 10},
-    {"target": "all", "min_days": 30, "max_days": None, "medium": "insert",
-     "action": "同梱チラシ", "offset_days": 20},
-]
 
 
 @pytest.mark.parametrize("counts, expected", [
@@ -49,16 +42,6 @@ def plan_shop(people: int, share: float):
     shop.followups.save_rules(RULES)
     shop.followups.generate("2025-03", "2025-03-01", holdout_share=share)
     return shop
-
-
-def buy(shop, customers, day="2025-03-20", amount=3000):
-    number = shop.db.scalar("SELECT count(*) FROM orders")
-    shop.db.conn.executemany(
-        "INSERT INTO orders (source, order_no, ordered_at, order_date, status, customer_id,"
-        " amount, digest) VALUES ('generic', ?, ?, ?, 'valid', ?, ?, '')",
-        [(f"E{number + n}", day + " 10:00:00", day, int(c), amount)
-         for n, c in enumerate(customers)])
-    shop.db.conn.commit()
 
 
 def test_a_hand_worked_month():

@@ -9,15 +9,8 @@ import pytest
 from engine.errors import InvalidInputError
 from engine.marketing import holdout
 from tests.support.analysis_shop import add_order, build
+from tests.support.plans import EVERYONE as RULES
 
-RULES = [
-    {"target": "all", "min_days": 30, "max_days": None, "medium": "email",
-     "action": "お礼メール", "offset_days": 0},
-    {"target": "all", "min_days": 30, "max_days": None, "medium": "dm",
-     "action": "DMハガキ", "offset_days": 10},
-    {"target": "all", "min_days": 30, "max_days": None, "medium": "insert",
-     "action": "同梱チラシ", "offset_days": 20},
-]
 
 
 def test_the_split_is_reproducible_and_stratified():

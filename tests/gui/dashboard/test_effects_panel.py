@@ -15,27 +15,10 @@ from gui.dashboard.tab import DashboardTab
 from tests.support.analysis_shop import build
 from tests.support.engine_side import on_engine
 from tests.support.sample_shop import settle
+from tests.support.plans import EVERYONE as RULES, buy
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 AS_OF = date(2025, 6, 1)
-RULES = [
-    {"target": "all", "min_days": 30, "max_days": None, "medium": "email",
-     "action": "お礼メール", "offset_days": 0},
-    {"target": "all", "min_days": 30, "max_days": None, "medium": "dm",
-     "action": "DMハガキ", "offset_days": 10},
-    {"target": "all", "min_days": 30, "max_days": None, "medium": "insert",
-     "action": "同梱チラシ", "offset_days": 20},
-]
-
-
-def buy(shop, customers, day="2025-03-20", amount=3000):
-    number = shop.db.scalar("SELECT count(*) FROM orders")
-    shop.db.conn.executemany(
-        "INSERT INTO orders (source, order_no, ordered_at, order_date, status, customer_id,"
-        " amount, digest) VALUES ('generic', ?, ?, ?, 'valid', ?, ?, '')",
-        [(f"E{number + n}", day + " 10:00:00", day, int(c), amount)
-         for n, c in enumerate(customers)])
-    shop.db.conn.commit()
 
 
 def plan_shop(people: int, share: float = 0.25):
