@@ -21,6 +21,8 @@ import argparse
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -76,13 +78,16 @@ def timed(label: str, call) -> None:
     start = time.perf_counter()
     result = call()
     seconds = time.perf_counter() - start
-    detail = result if isinstance(result, dict) else f"{len(result):,} rows"
+    detail = (result if isinstance(result, dict) else getattr(result, "counts", None)
+              or f"{len(result):,} rows")
     print(f"{label:<14}{seconds:8.2f} s   {detail}", flush=True)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--customers", type=int, default=100_000)
+@contextmanager
+def bench_shop(description: str, customers: int) -> Iterator[Shop]:
+    """A temporary shop filled by :func:`populate` (``--customers``, ``--seed``)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--customers", type=int, default=customers)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
@@ -91,13 +96,18 @@ def main() -> int:
             orders, lines = populate(shop, args.customers, args.seed)
             print(f"{args.customers:,} customers, {orders:,} orders, {lines:,} lines "
                   f"written in {time.perf_counter() - start:.1f} s")
-            as_of, month = AS_OF.date().isoformat(), AS_OF.strftime("%Y-%m")
-            timed("customers", lambda: shop.customers.table(as_of))
-            timed("segments", lambda: shop.segments.summary(as_of))
-            timed("followups", lambda: shop.followups.generate(month, as_of))
-            timed("regenerate", lambda: shop.followups.generate(month, as_of))
-            timed("tasks", lambda: shop.followups.tasks(month))
-            timed("due_targets", lambda: shop.products.due_targets(as_of))
+            yield shop
+
+
+def main() -> int:
+    with bench_shop(__doc__.splitlines()[0], 100_000) as shop:
+        as_of, month = AS_OF.date().isoformat(), AS_OF.strftime("%Y-%m")
+        timed("customers", lambda: shop.customers.table(as_of))
+        timed("segments", lambda: shop.segments.summary(as_of))
+        timed("followups", lambda: shop.followups.generate(month, as_of))
+        timed("regenerate", lambda: shop.followups.generate(month, as_of))
+        timed("tasks", lambda: shop.followups.tasks(month))
+        timed("due_targets", lambda: shop.products.due_targets(as_of))
     return 0
 
 

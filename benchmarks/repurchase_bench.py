@@ -16,45 +16,32 @@ repeat a step with them remembered, as a second tab or a reload asking would. Pr
 """
 from __future__ import annotations
 
-import argparse
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.analysis_bench import AS_OF, populate, timed  # noqa: E402
-from engine import Shop  # noqa: E402
+from benchmarks.analysis_bench import AS_OF, bench_shop, timed  # noqa: E402
 from engine.analysis.repurchase import purchases  # noqa: E402
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--customers", type=int, default=275_000)
-    parser.add_argument("--seed", type=int, default=7)
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        with Shop(Path(folder) / "bench.db") as shop:
-            start = time.perf_counter()
-            orders, lines = populate(shop, args.customers, args.seed)
-            print(f"{args.customers:,} customers, {orders:,} orders, {lines:,} lines "
-                  f"written in {time.perf_counter() - start:.1f} s")
-            as_of = AS_OF.date()
-            steps = [
-                ("purchases", lambda: purchases(shop.db, as_of).items),
-                ("suggest_cycles", lambda: shop.products.suggest_cycles(as_of)),
-                ("cycle_status", lambda: shop.products.cycle_status(as_of)),
-                ("next_products", lambda: shop.products.next_products(as_of)),
-                ("bought_together", lambda: shop.products.bought_together(as_of)),
-            ]
-            for label, step in steps:
-                shop.db.forget_memos()
-                timed(label, step)
-            timed("suggest_warm", steps[1][1])
-            timed("status_warm", steps[2][1])
-            timed("next_warm", steps[3][1])
+    with bench_shop(__doc__.splitlines()[0], 275_000) as shop:
+        as_of = AS_OF.date()
+        steps = [
+            ("purchases", lambda: purchases(shop.db, as_of).items),
+            ("suggest_cycles", lambda: shop.products.suggest_cycles(as_of)),
+            ("cycle_status", lambda: shop.products.cycle_status(as_of)),
+            ("next_products", lambda: shop.products.next_products(as_of)),
+            ("bought_together", lambda: shop.products.bought_together(as_of)),
+        ]
+        for label, step in steps:
+            shop.db.forget_memos()
+            timed(label, step)
+        timed("suggest_warm", steps[1][1])
+        timed("status_warm", steps[2][1])
+        timed("next_warm", steps[3][1])
     return 0
 
 
