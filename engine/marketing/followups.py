@@ -229,34 +229,62 @@ class FollowupService:
     def _hold_out(self, month: str, tasks: pd.DataFrame, share: float, seed: int
                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
         """(the tasks of the customers not held out, one row per targeted customer)."""
-        grouped = tasks.groupby("customer_id", sort=True)
-        targets = grouped.agg(cluster=("cluster", "first"), stratum=("plan", "first"),
-                              rule=("rule", "first")).reset_index()
-        media = grouped["planned_medium"].agg(lambda m: ",".join(sorted(set(m))))
-        targets["media"] = targets["customer_id"].map(media).fillna("")
+        targets = (tasks.drop_duplicates("customer_id")
+                   .loc[:, ["customer_id", "cluster", "plan", "rule"]]
+                   .rename(columns={"plan": "stratum"})
+                   .sort_values("customer_id").reset_index(drop=True))
+        # The media each customer's steps use, sorted and comma-joined (vectorised: a
+        # plan has tens of thousands of customers).
+        pairs = tasks[["customer_id", "planned_medium"]].drop_duplicates()
+        media = np.full(len(targets), "", dtype=object)
+        for medium in sorted(pairs["planned_medium"].unique()):
+            used = targets["customer_id"].isin(
+                pairs.loc[pairs["planned_medium"] == medium, "customer_id"]).to_numpy()
+            media = media + np.where(used, medium + ",", "")
+        targets["media"] = pd.Series(media, index=targets.index).str.rstrip(",")
         previous = pd.read_sql_query(
-            "SELECT customer_id, held_out FROM followup_targets WHERE month = ?",
-            self.db.conn, params=(month,))
+            "SELECT customer_id, cluster, rule, media, held_out FROM followup_targets"
+            " WHERE month = ?", self.db.conn, params=(month,))
         targets["held_out"] = holdout.split(targets, share, seed, previous,
                                             self.holdout_settings()["top1"]).astype(int)
         away = targets.loc[targets["held_out"] == 1, "customer_id"]
         return tasks.loc[~tasks["customer_id"].isin(away)], targets
 
     def _store_targets(self, month: str, targets: pd.DataFrame) -> None:
+        """Write what changed since the month's last plan (a regeneration mostly
+        changes nothing, and every write is copied into the undo journal)."""
         conn = self.db.conn
+        columns = ["customer_id", "cluster", "rule", "media", "held_out"]
+        stored = pd.read_sql_query(
+            "SELECT customer_id, cluster, rule, media, held_out FROM followup_targets"
+            " WHERE month = ?", conn, params=(month,))
+        reached = {r["customer_id"] for r in self.db.query(
+            "SELECT DISTINCT customer_id FROM followup_tasks WHERE month = ? AND status = 'done'",
+            (month,))}
+        both = targets[columns].merge(stored, on="customer_id", how="outer",
+                                      suffixes=("", "_old"), indicator=True)
         # Customers no longer targeted go, unless the plan already reached them.
-        conn.execute(
-            "DELETE FROM followup_targets WHERE month = ? AND customer_id NOT IN "
-            "(SELECT customer_id FROM followup_tasks WHERE month = ? AND status = 'done')",
-            (month, month))
+        gone = both.loc[(both["_merge"] == "right_only")
+                        & ~both["customer_id"].isin(reached), "customer_id"]
+        changed = both.loc[(both["_merge"] == "both") & (
+            (both["cluster"] != both["cluster_old"]) | (both["rule"] != both["rule_old"])
+            | (both["media"] != both["media_old"])
+            | (both["held_out"] != both["held_out_old"]))]
+        new = both.loc[both["_merge"] == "left_only"]
+        conn.executemany("DELETE FROM followup_targets WHERE month = ? AND customer_id = ?",
+                         [(month, int(i)) for i in gone])
+        conn.executemany(
+            "UPDATE followup_targets SET cluster = ?, rule = ?, media = ?, held_out = ?"
+            " WHERE month = ? AND customer_id = ?",
+            zip(changed["cluster"].tolist(), changed["rule"].tolist(), changed["media"].tolist(),
+                changed["held_out"].astype(int).tolist(), [month] * len(changed),
+                changed["customer_id"].astype("int64").tolist()))
         conn.executemany(
             "INSERT INTO followup_targets (month, customer_id, cluster, rule, media, held_out)"
-            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(month, customer_id) DO UPDATE SET"
-            " cluster = excluded.cluster, rule = excluded.rule, media = excluded.media,"
-            " held_out = excluded.held_out",
-            zip([month] * len(targets), targets["customer_id"].astype("int64").tolist(),
-                targets["cluster"].tolist(), targets["rule"].tolist(),
-                targets["media"].tolist(), targets["held_out"].astype(int).tolist()))
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            zip([month] * len(new), new["customer_id"].astype("int64").tolist(),
+                new["cluster"].tolist(), new["rule"].tolist(), new["media"].tolist(),
+                new["held_out"].astype(int).tolist()))
 
     def holdouts(self, month: str) -> pd.DataFrame:
         """The customers the month's plan held out: customer_id, cluster, rule, name."""
