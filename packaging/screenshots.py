@@ -46,11 +46,29 @@ def take_all(out: Path, size: tuple[int, int] = (1366, 728)) -> list[Path]:
             window.grab().save(str(target))
             saved.append(target)
             title = window.tabs.tabText(index)
+            saved += _pages(window, window.tabs.widget(index), app, wait_for_worker,
+                            out / f"{index + 1}_{title}")
             if title == "ダッシュボード":
                 saved.append(_time_axis(window.tabs.widget(index), app, wait_for_worker,
                                         out / f"{index + 1}_{title}_時間軸.png"))
         window.close()
         ctx.close()
+    return saved
+
+
+def _pages(window, tab, app, wait_for_worker, stem: Path) -> list[Path]:
+    """A tab made of pages (セグメント・フォロー, 印刷): every page after the first."""
+    from PySide6.QtWidgets import QTabWidget
+    pages = tab.findChild(QTabWidget)
+    saved = []
+    for page in range(1, pages.count() if pages is not None else 0):
+        pages.setCurrentIndex(page)
+        _settle(app, wait_for_worker)
+        target = stem.with_name(f"{stem.name}_{pages.tabText(page)}.png")
+        window.grab().save(str(target))
+        saved.append(target)
+    if pages is not None:
+        pages.setCurrentIndex(0)
     return saved
 
 
