@@ -79,7 +79,7 @@ def test_a_damaged_database_without_backups_explains_itself(qapp, tmp_path, show
 
 def test_a_damaged_newest_backup_gives_way_to_the_newest_good_one(qapp, tmp_path, shown):
     path = damaged_database(tmp_path)
-    backups = sorted((tmp_path / "backups").glob("shop-*.db"))
+    backups = sorted((tmp_path / "backups").glob("shop-*.otkb"))
     assert len(backups) == 2
     backups[-1].write_bytes(backups[-1].read_bytes()[:4096])   # the newest is damaged too
     questions = []
