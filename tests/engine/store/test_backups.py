@@ -455,7 +455,14 @@ def test_a_backup_whose_parent_is_gone_or_replaced_is_not_offered(shop, tmp_path
     assert child.path in [b.path for b in usable_backups(tmp_path / "shop.db")]
 
 
-def test_a_backup_while_another_program_reads_still_holds_the_newest_commit(shop, tmp_path):
+def test_a_backup_while_another_program_reads_still_holds_the_newest_commit(
+        shop, tmp_path, monkeypatch):
+    from engine.store import backups
+
+    copied = []
+    original = backups._Snapshot.pages
+    monkeypatch.setattr(backups._Snapshot, "pages",
+                        lambda self: copied.append(self.temp is not None) or original(self))
     shop.imports.import_file(sample_files()[0])
     reader = sqlite3.connect(tmp_path / "shop.db")
     reader.execute("BEGIN")
@@ -466,6 +473,7 @@ def test_a_backup_while_another_program_reads_still_holds_the_newest_commit(shop
         backup = shop.backups.create("手動")
     finally:
         reader.close()
+    assert copied == [False, True]     # the import's backup read the file; this one a copy
     assert restored_content(backup.path) == expected
     assert not list((tmp_path / "backups").glob("*.partial"))
 
