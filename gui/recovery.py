@@ -17,7 +17,7 @@ import threading
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QCoreApplication, QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
 import engine
@@ -25,11 +25,14 @@ from engine.errors import DatabaseCorruptError, OtokuiError
 from engine.store.backups import list_backups, replace_database, usable_backups
 from engine.store.database import check_file
 from engine.store.paths import default_db_path
+from gui.engine_thread import engine_thread
 from gui.errors import show_error
 from gui.widgets.confirm import confirm
 from gui.worker import QueryOp
 
 log = logging.getLogger(__name__)
+# The background check waits for the engine thread's first jobs this long at most.
+IDLE_POLL_MS, IDLE_WAIT_MS = 20, 5000
 
 Opened = Callable[[engine.Shop | None], None]
 
@@ -88,6 +91,19 @@ class BackgroundCheck(QObject):
         self._finished.connect(self._done)
         self.thread = threading.Thread(target=self._run, name="otokui-check", daemon=True)
 
+    def start(self) -> None:
+        """Once the window's first loads are done (they read the same disk), at most
+        a few seconds later."""
+        self._waited = 0
+
+        def when_idle() -> None:
+            if engine_thread().busy() and self._waited < IDLE_WAIT_MS:
+                self._waited += IDLE_POLL_MS
+                QTimer.singleShot(IDLE_POLL_MS, when_idle)
+            else:
+                self.thread.start()
+        when_idle()
+
     def _run(self) -> None:
         try:
             check_file(self.shop.path)
@@ -129,7 +145,7 @@ def check_in_background(ctx, parent: QWidget | None = None,
         return None
     db.check_pending = False
     check = BackgroundCheck(ctx, parent, ask, on_done)
-    check.thread.start()
+    check.start()
     return check
 
 
