@@ -171,8 +171,9 @@ class BackupService:
         ``parent`` (see ``_parent``). Uses no connection of the shop's, so any thread
         may run it."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        # Left behind by a backup that was killed midway.
-        for stale in self.folder.glob(f"{self.db.path.stem}-*.partial"):
+        # Left behind by a backup, or a restore's rebuilt copy, killed midway.
+        stem = self.db.path.stem
+        for stale in [*self.folder.glob(f"{stem}-*.partial"), *self.folder.glob(f"{stem}-*.rebuilt")]:
             if stale != snapshot.temp:
                 stale.unlink(missing_ok=True)
         created = datetime.now()

@@ -240,9 +240,11 @@ def test_a_backup_cut_short_is_never_listed_and_is_cleaned_up(shop, tmp_path):
     folder.mkdir()
     stale = folder / "shop-20250101-000000-000000.db.partial"
     stale.write_bytes(b"half a backup")
+    rebuilt = folder / "shop-20250101-000000-000000.otkb.k2j4x9.rebuilt"   # a restore's, killed
+    rebuilt.write_bytes(b"SQLite format 3\0" + b"\0" * 4080)
     assert shop.backups.list() == []
     shop.backups.create("手動")
-    assert not stale.exists()
+    assert not stale.exists() and not rebuilt.exists()
     assert [b.path.suffix for b in shop.backups.list()] == [".otkb"]
 
 
