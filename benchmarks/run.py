@@ -18,6 +18,14 @@ threads) are printed next to them. Steps:
 - search            customer search per keystroke over typed prefixes of names,
                     kana and phones (seconds = median; p95 in the notes)
 - open              opening a customer: customers.get + customers.orders
+- startup           the desktop program from its start to the first screen loaded
+                    (benchmarks/startup_probe.py), warm (three runs: median, all in the
+                    notes) and, as root, cold (the page cache dropped first)
+- backup            on a copy of the shop: a backup made by hand (every page), then two
+                    monthly imports (generated months of 10,000 lines); the backup
+                    before the second holds the pages the first changed — the disk
+                    one monthly import costs, against the database's size — then the
+                    rotation that rewrites the oldest kept backup in full
 - reimport_same     the same file again (same SHA-256: short-circuits)
 - reimport_nothing_new  a copy with one byte changed in a column we do not
                     import: every order is compared and found unchanged
@@ -42,7 +50,7 @@ sys.path.insert(0, str(ROOT))
 
 AS_OF = "2026-01-01"
 STEPS = ["import", "duckdb", "lifetimes", "customers", "rfm", "search", "open",
-         "reimport_same", "reimport_nothing_new"]
+         "startup", "backup", "reimport_same", "reimport_nothing_new"]
 
 
 class Context:
@@ -190,6 +198,73 @@ def step_open(ctx: Context) -> tuple[float, str]:
             lambda i=i: (shop.customers.get(i), shop.customers.orders(i)) for i in ids)
     median, p95 = _spread(times)
     return median / 1000, f"median {median:.1f} ms, p95 {p95:.1f} ms ({len(times)} customers)"
+
+
+def _probe_start(ctx: Context, cold: bool) -> dict:
+    if cold:
+        subprocess.run(["sync"], check=True)
+        Path("/proc/sys/vm/drop_caches").write_text("3\n")
+    env = dict(os.environ)
+    # Compiled once, as an installed program is: not the interpreter's start-up each time.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(ctx.workdir / "pycache")
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "startup_probe.py"),
+                           str(ctx.db)], capture_output=True, text=True, env=env, cwd=ROOT)
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr.strip().splitlines()[-1])
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def step_startup(ctx: Context) -> tuple[float, str]:
+    _probe_start(ctx, cold=False)   # compiles, and warms the page cache
+    warm = [_probe_start(ctx, cold=False) for _ in range(3)]
+    note = "warm " + ", ".join(f"{r['loaded']:.2f}" for r in warm) + " s"
+    note += " (window " + ", ".join(f"{r['shown']:.2f}" for r in warm) + " s"
+    if all("checked" in r for r in warm):
+        note += "; background check done " + ", ".join(f"{r['checked']:.2f}" for r in warm) + " s"
+    note += ")"
+    if os.access("/proc/sys/vm/drop_caches", os.W_OK):
+        cold = [_probe_start(ctx, cold=True) for _ in range(3)]
+        note += "; cold " + ", ".join(f"{r['loaded']:.2f}" for r in cold) + " s"
+    return statistics.median(r["loaded"] for r in warm), note
+
+
+def step_backup(ctx: Context) -> tuple[float, str]:
+    from benchmarks.generate import generate
+    from engine import Shop
+
+    folder = ctx.workdir / "backup_shop"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    db = folder / "otokui.db"
+    shutil.copyfile(ctx.db, db)
+    months = [ctx.workdir / f"month_10000_{seed}.csv" for seed in (11, 12)]
+    for seed, month in zip((11, 12), months):
+        if not month.exists():   # order numbers of their own: new orders, not clashes
+            generate(month, 10_000, seed=seed, shop_id=f"9999{seed}")
+    try:
+        with Shop(db) as shop:
+            size = db.stat().st_size
+            start = time.perf_counter()
+            full = shop.backups.create("手動で作成")
+            full_seconds = time.perf_counter() - start
+            shop.imports.import_file(months[0])
+            start = time.perf_counter()
+            result = shop.imports.import_file(months[1])
+            import_seconds = time.perf_counter() - start
+            monthly = shop.backups.latest()
+            keep = shop.backups.keep()
+        # A chain of keep() backups: one full, then keep() - 1 of the changed pages.
+        per_import = (full.size_bytes + (keep - 1) * monthly.size_bytes) / keep
+        return import_seconds, (
+            f"database {size / 1e6:,.0f} MB; full backup {full.size_bytes / 1e6:,.0f} MB "
+            f"({size / full.size_bytes:.1f}× smaller) in {full_seconds:.1f} s; monthly import "
+            f"({result.orders_added:,} orders) {import_seconds:.1f} s with its backup of "
+            f"{monthly.size_bytes / 1e6:,.1f} MB = {monthly.size_bytes / size:.1%} of the "
+            f"database; disk per monthly import over a chain of {keep} "
+            f"{per_import / 1e6:,.1f} MB = {per_import / size:.1%}")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _reimport(ctx: Context, path: Path) -> tuple[float, str]:

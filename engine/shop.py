@@ -48,11 +48,13 @@ class Shop:
     journal: Journal
     settings: Settings
 
-    def __init__(self, path: Path | str | None = None, *, single_instance: bool = False):
+    def __init__(self, path: Path | str | None = None, *, single_instance: bool = False,
+                 check: str = "always"):
         """``path``: the database file (created if missing; ``":memory:"`` for a shop
         that is not saved), default the user data folder's otokui.db.
         ``single_instance``: refuse (AlreadyOpenError) when another program that
-        asked the same holds this database — the GUI and the command line do."""
+        asked the same holds this database — the GUI and the command line do.
+        ``check``: when SQLite's check of the whole file runs (see ``Database``)."""
         if path is None:
             path = default_db_path()
         memory = str(path) == ":memory:"
@@ -64,7 +66,7 @@ class Shop:
         try:
             if not memory:
                 refuse_lost_database(Path(path))
-            self.db = Database(None if memory else Path(path), memory=memory)
+            self.db = Database(None if memory else Path(path), memory=memory, check=check)
         except BaseException:
             self._release_lock()
             raise

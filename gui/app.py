@@ -34,7 +34,7 @@ def run(db_path: Path | None = None) -> int:
     from gui.engine_thread import engine_thread
     from gui.first_window import watch_first_window
     from gui.main_window import MainWindow
-    from gui.recovery import open_shop
+    from gui.recovery import check_in_background, open_shop
     from gui.startup import choose_first_database, database_to_open, remember_database
     from gui.worker import wait_for
 
@@ -51,6 +51,7 @@ def run(db_path: Path | None = None) -> int:
     window = MainWindow(ctx)
     window.show()
     watch_first_window(app, started)
+    check_in_background(ctx, window)
     code = app.exec()
     ctx.close()
     engine_thread().stop()

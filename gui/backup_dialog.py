@@ -6,6 +6,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QLa
                                QVBoxLayout, QWidget)
 
 from gui.context import AppContext
+from gui.widgets.cell_format import FORMATS
 from gui.widgets.confirm import confirm
 from gui.widgets.table_model import Column, TableModel
 from gui.widgets.table_view import table_view
@@ -14,15 +15,30 @@ IN_MEMORY = "メモリ上のデータベースにはバックアップがあり�
 
 
 BACKUP_COLUMNS = [Column("created_at", "作成日時", "datetime", 9),
-                  Column("size_bytes", "サイズ", "bytes", 4), Column("reason", "きっかけ", "text", 0)]
+                  Column("size_bytes", "サイズ", "bytes", 4), Column("kind", "内容", "text", 5),
+                  Column("reason", "きっかけ", "text", 0)]
+FULL, CHANGES = "全体", "前回からの変更分"
 
 
 def backup_frame(backups) -> pd.DataFrame:
     """``shop.backups.list()`` as rows, each keeping its BackupInfo under "backup"."""
     return pd.DataFrame({"created_at": [b.created_at for b in backups],
                          "size_bytes": [b.size_bytes for b in backups],
+                         "kind": [FULL if b.full else CHANGES for b in backups],
                          "reason": [b.reason for b in backups], "backup": backups},
                         dtype=object)
+
+
+def disk_text(backups, database_bytes: int) -> str:
+    """What the backups cost on disk, e.g. 「バックアップ 10件・合計 620.0 MB（データベースの 18%）」."""
+    total = sum(b.size_bytes for b in backups)
+    share = f"（データベースの {total / database_bytes:.0%}）" if database_bytes else ""
+    return f"バックアップ {len(backups)}件・合計 {FORMATS['bytes'](total)}{share}"
+
+
+def _listing(shop):
+    path = shop.path
+    return shop.backups.list(), (path.stat().st_size if path is not None and path.exists() else 0)
 
 
 def create_backup(parent: QWidget, ctx: AppContext) -> None:
@@ -68,16 +84,20 @@ class BackupDialog(QDialog):
         self.refresh()
 
     def refresh(self) -> None:
-        self.ctx.run(self, lambda shop, progress, cancel: shop.backups.list(), self._show)
+        self.ctx.run(self, lambda shop, progress, cancel: _listing(shop), self._show)
 
-    def _show(self, backups) -> None:
+    def _show(self, listing) -> None:
+        backups, database_bytes = listing
         self.model.set_frame(backup_frame(backups))
         if self.ctx.shop.path is None:
             self.empty.setText(IN_MEMORY)
         elif not backups:
             self.empty.setText("まだバックアップがありません。取込の前には自動で作成されます。")
         else:
-            self.empty.setText(f"バックアップの保存場所: {backups[0].path.parent}")
+            self.empty.setText(f"{disk_text(backups, database_bytes)}\n"
+                               "取込の前のバックアップは前回からの変更分だけを保存します"
+                               "（復元には、その前のバックアップも使います）。\n"
+                               f"バックアップの保存場所: {backups[0].path.parent}")
         if backups:
             self.view.selectRow(0)
         self._update_buttons()

@@ -261,7 +261,7 @@ class MainWindow(QMainWindow):
     def switch_to(self, path: Path) -> None:
         """Open (or create) the database at ``path`` on the engine thread, then rebuild
         every tab for it (``shop_changed``); the current shop stays if it cannot open."""
-        from gui.recovery import open_shop
+        from gui.recovery import check_in_background, open_shop
         from gui.startup import remember_database
         if self.ctx.shop.path is not None and path.resolve() == self.ctx.shop.path.resolve():
             return
@@ -275,6 +275,7 @@ class MainWindow(QMainWindow):
             if shop is not None:
                 self.ctx.set_shop(shop)
                 remember_database(path)
+                check_in_background(self.ctx, self)
         open_shop(path, self, opened)
 
     def _folder(self) -> str:

@@ -1,9 +1,20 @@
-"""Backups of the shop database: SQLite's online backup API, with rotation.
+"""Backups of the shop database: compressed pages (engine/store/pagefile.py), with rotation.
 
-Backups live in a ``backups`` folder next to the database file, one SQLite file
-per backup named ``<db stem>-YYYYmmdd-HHMMSS-ffffff.db`` plus a small JSON file
-with the reason. A backup is written under a temporary name and renamed when
-complete, so a crash while backing up never leaves a half backup in the list.
+Backups live in a ``backups`` folder next to the database file, one file per
+backup named ``<db stem>-YYYYmmdd-HHMMSS-ffffff.otkb`` plus a small JSON file with
+the reason. The backup before an import (and before a restore) stores only the
+pages changed since the previous backup; a backup made by hand, the first one and
+every ``keep()``-th one store every page, so a hand-made backup can be copied away
+and restored on its own. Rotation keeps ``keep()`` backups, and the older ones
+those build on until no kept backup needs them: at most two chains of ``keep()``.
+Older versions' backups (``.db``, whole SQLite files) are still listed, restored
+and redacted.
+
+A backup is written under a temporary name and renamed when complete, so a crash
+while backing up never leaves a half backup in the list. The pages are read from
+the database file itself after a checkpoint has emptied the WAL, while a read
+transaction keeps any other checkpoint from changing the file (or, when the WAL
+cannot be emptied, from a copy taken through SQLite's backup API).
 """
 from __future__ import annotations
 
@@ -11,6 +22,7 @@ import json
 import logging
 import os
 import sqlite3
+import tempfile
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,6 +30,7 @@ from pathlib import Path
 
 from engine.errors import DatabaseMissingError, InvalidInputError, NotFoundError, OtokuiError
 from engine.progress import Progress, reporter
+from engine.store import pagefile
 from engine.store.database import APPLICATION_ID, connect_read_only
 from engine.store.redaction import Erasure, ErasureLedger, redact_file
 from engine.store.schema import SCHEMA_VERSION
@@ -37,6 +50,58 @@ class BackupInfo:
     created_at: datetime
     size_bytes: int
     reason: str
+    # Every page (restores on its own), or the pages changed since the backup before.
+    full: bool = True
+
+
+class _Snapshot:
+    """The database's committed state as a file of pages to read: the database file
+    itself (the WAL emptied by a checkpoint; a read transaction keeps other
+    checkpoints out until ``close()``), else a copy through the backup API."""
+
+    def __init__(self, db, folder: Path):
+        self.temp: Path | None = None
+        checkpointed = True
+        if db.scalar("PRAGMA journal_mode") == "wal" and db.conn.in_transaction:
+            checkpointed = False
+        elif db.scalar("PRAGMA journal_mode") == "wal":
+            # At once or not at all: another program's reader would make it wait.
+            timeout = db.scalar("PRAGMA busy_timeout")
+            db.execute("PRAGMA busy_timeout = 0")
+            try:
+                checkpointed = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0
+            finally:
+                db.execute(f"PRAGMA busy_timeout = {int(timeout)}")
+        self.reader = connect_read_only(db.path, check_same_thread=False)
+        try:
+            self.reader.execute("BEGIN")
+            self.reader.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            self.page_size = self.reader.execute("PRAGMA page_size").fetchone()[0]
+            self.page_count = self.reader.execute("PRAGMA page_count").fetchone()[0]
+            wal = Path(f"{db.path}-wal")
+            if checkpointed and (not wal.exists() or wal.stat().st_size == 0):
+                self.path = db.path
+            else:
+                self.temp = folder / f"{db.path.stem}-snapshot.partial"
+                self.path = self.temp
+        except BaseException:
+            self.reader.close()
+            raise
+
+    def pages(self):
+        if self.temp is not None and not self.temp.exists():
+            self.temp.parent.mkdir(parents=True, exist_ok=True)
+            dest = sqlite3.connect(self.temp)
+            try:
+                self.reader.backup(dest, pages=_PAGES_PER_STEP)
+            finally:
+                dest.close()
+        return pagefile.read_pages(self.path, self.page_size, self.page_count)
+
+    def close(self) -> None:
+        self.reader.close()
+        if self.temp is not None:
+            self.temp.unlink(missing_ok=True)
 
 
 class BackupService:
@@ -60,16 +125,28 @@ class BackupService:
             raise InvalidInputError("保存するバックアップの数は1以上の整数で指定してください。")
         self.shop.settings.set(KEEP_SETTING, count)
 
-    def create(self, reason: str, progress: Progress | None = None) -> BackupInfo | None:
-        """Copy the whole database into a new backup file; None for an in-memory shop.
+    def create(self, reason: str, progress: Progress | None = None,
+               full: bool = True) -> BackupInfo | None:
+        """A new backup of the database; None for an in-memory shop. ``full``: every
+        page (a file that restores on its own), else the pages changed since the
+        previous backup.
 
         Older backups beyond ``keep()`` are deleted afterwards.
         """
         if self.folder is None:
             return None
-        target = self._write(reason, progress)
+        snapshot = _Snapshot(self.db, self.folder)
+        try:
+            parent = None if full else self._parent(snapshot.page_size)
+            target = self._write(reason, progress, snapshot, parent)
+        finally:
+            snapshot.close()
         self._rotate()
         return _info(target)
+
+    def disk_bytes(self) -> int:
+        """What every backup of this database takes on disk together."""
+        return sum(b.size_bytes for b in self.list())
 
     def start(self, reason: str) -> "PendingBackup | None":
         """Begin a backup of the last committed state on a thread of its own, so the
@@ -88,34 +165,35 @@ class BackupService:
             return None
         return PendingBackup(self, reason)
 
-    def _write(self, reason: str, progress: Progress | None,
-               source: sqlite3.Connection | None = None) -> Path:
-        """The backup file for ``source`` (default: the shop's own connection)."""
+    def _write(self, reason: str, progress: Progress | None, snapshot: _Snapshot,
+               parent: tuple[str, str, bytes] | None) -> Path:
+        """The backup file for ``snapshot``: every page, or those changed since
+        ``parent`` (see ``_parent``). Uses no connection of the shop's, so any thread
+        may run it."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        # Left behind by a backup that was killed midway.
-        for stale in self.folder.glob(f"{self.db.path.stem}-*.db.partial"):
-            stale.unlink(missing_ok=True)
+        # Left behind by a backup, or a restore's rebuilt copy, killed midway.
+        stem = self.db.path.stem
+        for stale in [*self.folder.glob(f"{stem}-*.partial"), *self.folder.glob(f"{stem}-*.rebuilt")]:
+            if stale != snapshot.temp:
+                stale.unlink(missing_ok=True)
         created = datetime.now()
         while (target := self._path_for(created)).exists():
             created += timedelta(microseconds=1)
         partial = target.with_name(target.name + ".partial")
         partial.unlink(missing_ok=True)
+        report = reporter(progress)
 
-        def step(status, remaining, total):
-            if progress is not None and total:
-                progress(1 - remaining / total, "バックアップを作成しています")
+        def pages():
+            for number, page in enumerate(snapshot.pages()):
+                if number % 4096 == 0:
+                    report(number / max(1, snapshot.page_count), "バックアップを作成しています")
+                yield page
 
         try:
-            dest = sqlite3.connect(partial)
-            try:
-                if source is None:
-                    self.db.conn.backup(dest, pages=_PAGES_PER_STEP, progress=step)
-                else:
-                    source.backup(dest, pages=_PAGES_PER_STEP, progress=step)
-                # A backup is a single self-contained file, not a WAL database.
-                dest.execute("PRAGMA journal_mode = DELETE")
-            finally:
-                dest.close()
+            with open(partial, "w+b") as out:
+                pagefile.write(out, pages(), snapshot.page_size, snapshot.page_count, parent)
+                out.flush()
+                os.fsync(out.fileno())
             partial.replace(target)
         except (OSError, sqlite3.Error) as exc:
             partial.unlink(missing_ok=True)
@@ -125,6 +203,22 @@ class BackupService:
             json.dumps({"reason": reason, "created_at": created.isoformat()},
                        ensure_ascii=False), encoding="utf-8")
         return target
+
+    def _parent(self, page_size: int) -> tuple[str, str, bytes] | None:
+        """The newest backup to store only the changes against, if there is one that
+        is sound and its chain is shorter than ``keep()``."""
+        backups = [b for b in self.list() if b.path.suffix == pagefile.SUFFIX]
+        if not backups:
+            return None
+        newest = backups[0].path
+        try:
+            links = pagefile.chain(newest)
+            header = pagefile.read_header(newest)
+            if len(links) >= self.keep() or header.page_size != page_size:
+                return None
+            return newest.name, header.id, pagefile.read_hashes(newest)
+        except (OSError, OtokuiError):
+            return None
 
     def list(self) -> list[BackupInfo]:
         """Every backup of this database, newest first."""
@@ -145,7 +239,12 @@ class BackupService:
         source = validate_backup(path)
         try:
             if self.folder is not None:
-                self._write("復元前の自動バックアップ", None)
+                snapshot = _Snapshot(self.db, self.folder)
+                try:
+                    self._write("復元前の自動バックアップ", None, snapshot,
+                                self._parent(snapshot.page_size))
+                finally:
+                    snapshot.close()
                 self._rotate(spare=path)
             if self.db.conn.in_transaction:
                 raise OtokuiError("処理中のため復元できません。処理が終わってから復元してください。")
@@ -167,49 +266,108 @@ class BackupService:
         backups = self.list()
         report = reporter(progress)
         redacted = deleted = 0
-        for number, backup in enumerate(backups):
+        # Oldest first: each page backup is written again against its parent's redacted
+        # version; the originals stay until the end (the later ones are rebuilt from them).
+        rewritten: dict[str, tuple[str, str, bytes]] = {}
+        replacements: list[tuple[Path, Path]] = []
+        failed: list[Path] = []
+        for number, backup in enumerate(reversed(backups)):
             report(number / len(backups), "バックアップからも削除しています")
             try:
-                redact_file(backup.path, erasure)
-                redacted += 1
-            except (OSError, sqlite3.Error):
-                _log.warning("バックアップ %s を書き換えられないため削除しました", backup.path.name)
-                backup.path.unlink(missing_ok=True)
-                _meta_path(backup.path).unlink(missing_ok=True)
-                deleted += 1
+                if backup.path.suffix == pagefile.SUFFIX:
+                    replacements.append(self._redact_pages(backup.path, erasure, rewritten))
+                else:
+                    redact_file(backup.path, erasure)
+                    redacted += 1
+            except (OSError, sqlite3.Error, OtokuiError):
+                failed.append(backup.path)
+        for partial, original in replacements:
+            os.replace(partial, original)
+            redacted += 1
+        for path in failed:
+            _log.warning("バックアップ %s を書き換えられないため削除しました", path.name)
+            path.unlink(missing_ok=True)
+            _meta_path(path).unlink(missing_ok=True)
+            path.with_name(path.name + ".partial").unlink(missing_ok=True)
+            deleted += 1
         return redacted, deleted
 
+    def _redact_pages(self, path: Path, erasure: Erasure,
+                      rewritten: dict[str, tuple[str, str, bytes]]) -> tuple[Path, Path]:
+        """Rewrite a page backup without the erasure's people: its database is
+        rebuilt (from the backups as they were), redacted with freed bytes
+        overwritten, and stored again — against its parent's redacted version, or
+        in full when the parent could not be rewritten."""
+        header = pagefile.read_header(path)
+        work = path.with_name(path.name + ".redacting.partial")
+        partial = path.with_name(path.name + ".partial")
+        try:
+            pagefile.materialize(path, work)
+            redact_file(work, erasure)
+            conn = sqlite3.connect(work)
+            try:
+                page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+                page_count = conn.execute("PRAGMA page_count").fetchone()[0]
+            finally:
+                conn.close()
+            parent = rewritten.get(header.parent) if header.parent else None
+            with open(partial, "w+b") as out:
+                written = pagefile.write(out, pagefile.read_pages(work, page_size, page_count),
+                                         page_size, page_count, parent)
+                out.flush()
+                os.fsync(out.fileno())
+            hashes = pagefile.read_hashes(partial)
+            # Rewritten later: the originals are needed to rebuild their children.
+            rewritten[path.name] = (path.name, written.id, hashes)
+            return partial, path
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+        finally:
+            work.unlink(missing_ok=True)
+
     def _path_for(self, created: datetime) -> Path:
-        return backup_folder(self.db.path) / f"{self.db.path.stem}-{created.strftime(_STAMP)}.db"
+        return (backup_folder(self.db.path)
+                / f"{self.db.path.stem}-{created.strftime(_STAMP)}{pagefile.SUFFIX}")
 
     def _rotate(self, spare: Path | None = None) -> None:
-        """Delete backups beyond ``keep()``, oldest first, sparing the one being restored."""
+        """Delete backups beyond ``keep()``, oldest first, sparing the one being restored
+        and those a kept backup builds on (they go with the last one needing them)."""
         backups = self.list()
         spared = [b for b in backups if spare is not None and b.path.samefile(spare)]
         others = [b for b in backups if b not in spared]
-        for old in others[max(0, self.keep() - len(spared)):]:
-            old.path.unlink(missing_ok=True)
-            _meta_path(old.path).unlink(missing_ok=True)
+        doomed = others[max(0, self.keep() - len(spared)):]
+        needed: set[str] = set()
+        for info in backups:
+            if info not in doomed and info.path.suffix == pagefile.SUFFIX:
+                try:
+                    needed.update(link.name for link in pagefile.chain(info.path))
+                except (OSError, OtokuiError):
+                    pass
+        for old in doomed:
+            if old.path.name not in needed:
+                old.path.unlink(missing_ok=True)
+                _meta_path(old.path).unlink(missing_ok=True)
 
 
 class PendingBackup:
-    """A backup being written by a thread from a second, read-only connection.
+    """A backup being written by a thread while the shop's connection goes on.
 
-    That connection's read transaction starts before the constructor returns, so
-    the backup holds exactly the state committed then, whatever the shop's
-    connection writes afterwards. SQLite copies pages without holding the GIL.
+    The snapshot (a second, read-only connection's read transaction) is taken
+    before the constructor returns, so the backup holds exactly the state committed
+    then, whatever the shop's connection writes afterwards. Reading, hashing and
+    compressing pages mostly run without the GIL.
     """
 
     def __init__(self, backups: BackupService, reason: str):
         self._backups = backups
         self._error: BaseException | None = None
         self._finished = False
-        self._source = connect_read_only(backups.db.path, check_same_thread=False)
+        self._snapshot = _Snapshot(backups.db, backups.folder)
         try:
-            self._source.execute("BEGIN")
-            self._source.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            self._parent = backups._parent(self._snapshot.page_size)
         except BaseException:
-            self._source.close()
+            self._snapshot.close()
             raise
         self._thread = threading.Thread(target=self._run, args=(reason,),
                                          name="otokui-backup", daemon=True)
@@ -217,11 +375,11 @@ class PendingBackup:
 
     def _run(self, reason: str) -> None:
         try:
-            self._backups._write(reason, None, self._source)
+            self._backups._write(reason, None, self._snapshot, self._parent)
         except BaseException as exc:  # noqa: BLE001 — handed to finish()
             self._error = exc
         finally:
-            self._source.close()
+            self._snapshot.close()
 
     def finish(self) -> None:
         """Wait for the backup; raise its error (OtokuiError) if it failed. Then
@@ -244,7 +402,9 @@ def list_backups(db_path: Path) -> list[BackupInfo]:
     folder = backup_folder(db_path)
     if not folder.is_dir():
         return []
-    infos = [_info(p) for p in folder.glob(f"{Path(db_path).stem}-*.db")]
+    stem = Path(db_path).stem
+    infos = [_info(p) for pattern in (f"{stem}-*.db", f"{stem}-*{pagefile.SUFFIX}")
+             for p in folder.glob(pattern)]
     return sorted((i for i in infos if i is not None), key=lambda i: i.created_at, reverse=True)
 
 
@@ -306,13 +466,54 @@ def replace_database(db_path: Path, backup: Path) -> Path:
     return aside
 
 
+class _RebuiltConnection(sqlite3.Connection):
+    """A connection to a page backup rebuilt as a database file; closing it deletes
+    the file."""
+
+    rebuilt: Path | None = None
+
+    def close(self) -> None:
+        super().close()
+        if self.rebuilt is not None:
+            self.rebuilt.unlink(missing_ok=True)
+
+
+def _rebuild(path: Path) -> _RebuiltConnection:
+    """The database a page backup holds, in a temporary file beside it (else in the
+    temporary folder) that goes when the connection is closed."""
+    try:
+        handle, name = tempfile.mkstemp(prefix=path.name + ".", suffix=".rebuilt",
+                                        dir=path.parent)
+    except OSError:
+        handle, name = tempfile.mkstemp(prefix=path.name + ".", suffix=".rebuilt")
+    os.close(handle)
+    rebuilt = Path(name)
+    try:
+        pagefile.materialize(path, rebuilt)
+        conn = sqlite3.connect(f"{rebuilt.resolve().as_uri()}?mode=ro", uri=True,
+                               factory=_RebuiltConnection)
+    except BaseException:
+        rebuilt.unlink(missing_ok=True)
+        raise
+    conn.rebuilt = rebuilt
+    return conn
+
+
+def open_backup(path: Path) -> sqlite3.Connection:
+    """Any backup, old (.db) or new (.otkb), as a read-only connection to its database."""
+    path = Path(path)
+    if pagefile.is_page_backup(path):
+        return _rebuild(path)
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+
+
 def validate_backup(path: Path) -> sqlite3.Connection:
     """Open a backup read-only after checking it can safely replace the database."""
     if not path.is_file():
         raise NotFoundError(f"{path.name}: バックアップファイルが見つかりません。")
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    except sqlite3.Error as exc:
+        conn = open_backup(path)
+    except (sqlite3.Error, OSError) as exc:
         raise OtokuiError(f"{path.name}: バックアップを開けません（{exc}）。") from exc
     try:
         app_id = conn.execute("PRAGMA application_id").fetchone()[0]
@@ -352,4 +553,10 @@ def _info(path: Path) -> BackupInfo | None:
         reason = json.loads(_meta_path(path).read_text(encoding="utf-8")).get("reason", "")
     except (OSError, ValueError):
         reason = ""
-    return BackupInfo(path, created, size, reason)
+    full = True
+    if path.suffix == pagefile.SUFFIX:
+        try:
+            full = pagefile.read_header(path).full
+        except (OSError, OtokuiError):
+            pass   # damaged: listed, and refused when chosen
+    return BackupInfo(path, created, size, reason, full)

@@ -22,6 +22,11 @@ APPLICATION_ID = 0x4F544B49
 # (page structure and records, no index cross-check).
 FULL_CHECK_MAX_BYTES = 200 * 1024 * 1024
 CACHE_KIB = 256 * 1024
+# Beside the database while a program has it open; still there at the next open
+# means the last session did not close (crash, power cut, killed): that open runs
+# the full check before anything else. See ``Database(check=...)``.
+UNCLOSED_SUFFIX = ".unclosed"
+SQLITE_MAGIC = b"SQLite format 3\0"
 # Results Database.memo keeps (each may be a table of every customer).
 MEMO_ENTRIES = 4
 
@@ -59,12 +64,26 @@ class Database:
     beside an import reads through a second connection of its own.
     """
 
-    def __init__(self, path: Path | str | None = None, *, memory: bool = False):
+    def __init__(self, path: Path | str | None = None, *, memory: bool = False,
+                 check: str = "always"):
+        """``check``: ``"always"`` runs SQLite's integrity check (reading the whole
+        file) before the database is used; ``"after_unclean_exit"`` runs it only
+        when the last program that opened the file did not close it, and otherwise
+        checks the header and the schema only, leaving ``check_pending`` True so
+        the caller runs :func:`check_file` later (the GUI: in the background once
+        the window is up)."""
+        if check not in ("always", "after_unclean_exit"):
+            raise ValueError(check)
         self.path = None if memory else Path(path)
+        # Whether the full check is still to be run by the caller.
+        self.check_pending = False
+        self._damaged = False
         if self.path is not None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         target = ":memory:" if memory else str(self.path)
         self.conn = None
+        if self.path is not None:
+            check_header(self.path)
         try:
             # check_same_thread stays on: the GUI uses its shop on one engine thread only
             # (gui/engine_thread.py), and a call from any other thread must fail at once.
@@ -87,8 +106,16 @@ class Database:
             # deletes fire the undo journal's delete triggers only with it on.
             self.conn.execute("PRAGMA recursive_triggers = ON")
             if not memory:
-                self.check_integrity()
+                if check == "always" or self.unclosed_marker.exists():
+                    self.check_integrity()
+                else:
+                    self.check_pending = True
             self.migrate()
+            if not memory:
+                try:
+                    self.unclosed_marker.touch()
+                except OSError:   # a read-only folder: every open checks in full then
+                    pass
         except BaseException as exc:
             # Closed at once: on Windows an open handle would block moving a
             # damaged file aside for a restore.
@@ -108,16 +135,22 @@ class Database:
                 "別のファイルを選ぶか、バックアップから復元してください。"
             ) from exc
 
+    @property
+    def unclosed_marker(self) -> Path:
+        return Path(f"{self.path}{UNCLOSED_SUFFIX}")
+
     def check_integrity(self) -> None:
         """Raise DatabaseCorruptError unless SQLite's own check passes.
 
         Uses integrity_check up to FULL_CHECK_MAX_BYTES, quick_check above.
         """
-        size = self.path.stat().st_size if self.path.exists() else 0
-        pragma = "integrity_check" if size <= FULL_CHECK_MAX_BYTES else "quick_check"
-        problems = [row[0] for row in self.conn.execute(f"PRAGMA {pragma}(3)")]
-        if problems != ["ok"]:
+        problems = integrity_problems(self.conn, self.path)
+        if problems:
             raise DatabaseCorruptError(self.path, " / ".join(problems))
+
+    def mark_damaged(self) -> None:
+        """A check found the file damaged: the next open checks it again before use."""
+        self._damaged = True
 
     def migrate(self) -> None:
         """Bring the schema up to date; refuse foreign or newer databases."""
@@ -232,6 +265,55 @@ class Database:
 
     def close(self) -> None:
         self.conn.close()
+        if self.path is not None and not self._damaged:
+            self.unclosed_marker.unlink(missing_ok=True)
+
+
+def integrity_problems(conn: sqlite3.Connection, path: Path) -> list[str]:
+    """SQLite's own check of the whole file (empty when it is fine):
+    integrity_check up to FULL_CHECK_MAX_BYTES, quick_check above."""
+    size = path.stat().st_size if path.exists() else 0
+    pragma = "integrity_check" if size <= FULL_CHECK_MAX_BYTES else "quick_check"
+    problems = [row[0] for row in conn.execute(f"PRAGMA {pragma}(3)")]
+    return [] if problems == ["ok"] else problems
+
+
+def check_file(path: Path | str) -> None:
+    """The full check of an open database file through a read-only connection of its
+    own (any thread may call it; SQLite reads without holding the GIL). Raises
+    DatabaseCorruptError when the file is damaged."""
+    path = Path(path)
+    conn = connect_read_only(path)
+    try:
+        problems = integrity_problems(conn, path)
+    except sqlite3.DatabaseError as exc:
+        problems = [str(exc)]
+    finally:
+        conn.close()
+    if problems:
+        raise DatabaseCorruptError(path, " / ".join(problems))
+
+
+def check_header(path: Path) -> None:
+    """The cheap part of the check, reading 100 bytes: the file is an SQLite database
+    no shorter than its header says (a cut-off copy). Pages are not read."""
+    try:
+        with open(path, "rb") as handle:
+            header = handle.read(100)
+        size = path.stat().st_size
+    except OSError:
+        return   # SQLite itself says why it cannot open the file
+    if size == 0:
+        return   # a new database
+    if len(header) < 100 or not header.startswith(SQLITE_MAGIC):
+        raise DatabaseCorruptError(path, "SQLiteのファイルではありません")
+    page_size = int.from_bytes(header[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(header[28:32], "big")
+    # The page count in the header is valid when its change counter matches.
+    if header[24:28] == header[92:96] and size < pages * page_size:
+        raise DatabaseCorruptError(
+            path, f"ファイルが途中で切れています（{size:,} / {pages * page_size:,} バイト）")
 
 
 def storage_error(exc: BaseException, path: Path | None) -> OtokuiError | None:

@@ -110,7 +110,7 @@ def test_a_lost_database_is_refused_and_restored_from_the_newest_good_backup(
     code, _out, err = run(capsysbinary, "customers", "--db", db)
     assert code == 1 and "バックアップは 3件あります" in err and "restore" in err
     assert not db.exists()
-    newest = sorted((tmp_path / "backups").glob("shop-*.db"))[-1]
+    newest = sorted((tmp_path / "backups").glob("shop-*.otkb"))[-1]
     newest.write_bytes(b"SQLite format 3\x00" + b"\x00" * 200)     # damaged
     code, out, _err = run(capsysbinary, "backups", "--db", db)
     assert code == 0 and out.count("\n") == 3 and out.count("（壊れています）") == 1

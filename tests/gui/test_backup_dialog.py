@@ -52,9 +52,16 @@ def test_restore_lists_backups_and_brings_the_data_back(qtbot, qtmodeltester, ct
     qtbot.addWidget(dialog)
     qtbot.waitUntil(lambda: dialog.model.rowCount() == 3)
     qtmodeltester.check(dialog.model)
-    reasons = [dialog.model.index(r, 2).data() for r in range(dialog.model.rowCount())]
+    reasons = [dialog.model.index(r, 3).data() for r in range(dialog.model.rowCount())]
     assert reasons == ["取込前: rakuten_202508.csv", "手動で作成", "取込前: rakuten_202507.csv"]
     assert dialog.model.index(1, 1).data().endswith("KB")
+    kinds = [dialog.model.index(r, 2).data() for r in range(dialog.model.rowCount())]
+    assert kinds == ["前回からの変更分", "全体", "全体"]
+    backups = on_engine(shop.backups.list)
+    total = sum(b.path.stat().st_size for b in backups)
+    share = total / (ctx.shop.path.stat().st_size)
+    assert dialog.empty.text().startswith(
+        f"バックアップ 3件・合計 {max(1, round(total / 1024)):,} KB（データベースの {share:.0%}）")
     dialog.view.selectRow(1)
     questions = []
     monkeypatch.setattr(backup_dialog, "confirm",
@@ -65,7 +72,7 @@ def test_restore_lists_backups_and_brings_the_data_back(qtbot, qtmodeltester, ct
     assert messages == ["バックアップから復元しました。"]
     assert on_engine(lambda: snapshot(shop)) == before
     # The state before the restore was itself backed up.
-    qtbot.waitUntil(lambda: dialog.model.index(0, 2).data() == "復元前の自動バックアップ")
+    qtbot.waitUntil(lambda: dialog.model.index(0, 3).data() == "復元前の自動バックアップ")
 
 
 def test_declining_the_restore_changes_nothing(qtbot, ctx, monkeypatch):

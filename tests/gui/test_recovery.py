@@ -8,7 +8,8 @@ import gui.recovery as recovery
 from engine import Shop
 from engine.errors import AlreadyOpenError, DatabaseCorruptError
 from gui.worker import wait_for
-from tests.engine.store.test_database import damaged_database
+from gui.context import AppContext
+from tests.engine.store.test_database import damage_table, damaged_database, shop_with_two_imports
 from tests.support.engine_side import on_engine
 from tests.support.snapshot import sample_files
 
@@ -78,7 +79,7 @@ def test_a_damaged_database_without_backups_explains_itself(qapp, tmp_path, show
 
 def test_a_damaged_newest_backup_gives_way_to_the_newest_good_one(qapp, tmp_path, shown):
     path = damaged_database(tmp_path)
-    backups = sorted((tmp_path / "backups").glob("shop-*.db"))
+    backups = sorted((tmp_path / "backups").glob("shop-*.otkb"))
     assert len(backups) == 2
     backups[-1].write_bytes(backups[-1].read_bytes()[:4096])   # the newest is damaged too
     questions = []
@@ -106,3 +107,61 @@ def test_a_lost_database_offers_its_backups_instead_of_opening_empty(qapp, tmp_p
     finally:
         on_engine(shop.close)
     assert "見つからないか、空になっています" in questions[0]
+
+
+def check_in_background(qtbot, ctx, ask):
+    finished = []
+    check = recovery.check_in_background(ctx, None, ask, on_done=lambda: finished.append(1))
+    assert check is not None
+    qtbot.waitUntil(lambda: finished == [1], timeout=20000)
+    return check
+
+
+def test_a_clean_start_opens_at_once_and_checks_in_the_background(qtbot, tmp_path, shown):
+    path = shop_with_two_imports(tmp_path)
+    shop = open_shop(path)
+    ctx = AppContext(shop)
+    try:
+        assert shop.db.check_pending
+        check_in_background(qtbot, ctx, ask=lambda parent, text: pytest.fail("asked"))
+        assert not shop.db.check_pending and ctx.shop is shop
+        assert recovery.check_in_background(ctx, None) is None   # once per opening
+    finally:
+        on_engine(shop.close)
+    assert shown == [] and not (tmp_path / "shop.db.unclosed").exists()
+
+
+def test_damage_found_in_the_background_offers_the_restore(qtbot, tmp_path, shown):
+    path = shop_with_two_imports(tmp_path)
+    damage_table(path)
+    shop = open_shop(path)              # a clean exit last time: opens without the check
+    ctx = AppContext(shop)
+    questions = []
+    check_in_background(qtbot, ctx, ask=lambda parent, text: questions.append(text) or True)
+    qtbot.waitUntil(lambda: ctx.shop is not shop, timeout=20000)
+    try:
+        assert "データベースが壊れています" in questions[0]
+        assert f"取込前: {sample_files()[1].name}" in questions[0]
+        # The newest good backup was taken before the second import: the first is in.
+        assert on_engine(lambda: ctx.shop.db.scalar(
+            "SELECT count(DISTINCT import_id) FROM orders")) == 1
+        assert on_engine(lambda: ctx.shop.db.scalar("PRAGMA integrity_check")) == "ok"
+    finally:
+        on_engine(ctx.shop.close)
+    assert len(list(tmp_path.glob("shop.db.corrupt-*"))) == 1
+    assert shown == []
+
+
+def test_a_declined_background_restore_checks_again_at_the_next_start(qtbot, tmp_path, shown):
+    path = shop_with_two_imports(tmp_path)
+    damage_table(path)
+    shop = open_shop(path)
+    ctx = AppContext(shop)
+    questions = []
+    check_in_background(qtbot, ctx, ask=lambda parent, text: questions.append(text) or False)
+    assert len(questions) == 1 and ctx.shop is shop
+    on_engine(shop.close)
+    # Next start: the damage is known, so the open checks before the window.
+    again = []
+    assert open_shop(path, ask=lambda parent, text: again.append(text) or False) is None
+    assert "データベースが壊れています" in again[0]

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from engine import Shop
+from engine.store.backups import open_backup
 from tests.support.generated_export import write_export
 from tests.support.paths import ROOT
 from tests.support.snapshot import DATA_TABLES
@@ -124,8 +125,8 @@ def test_killed_imports_leave_the_before_or_the_after_state(prepared):
         # A backup cut short never shows up in the list.
         with Shop(db) as shop:
             for backup in shop.backups.list():
-                assert backup.path.suffix == ".db"
-                copy = sqlite3.connect(backup.path)
+                assert backup.path.suffix == ".otkb"
+                copy = open_backup(backup.path)
                 assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
                 copy.close()
     print(f"\n{KILLS} kills: {outcomes}, {killed_while_writing} while writing, "

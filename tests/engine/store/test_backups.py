@@ -13,6 +13,8 @@ import pytest
 
 from engine import Shop
 from engine.errors import OtokuiError
+from engine.store import pagefile
+from engine.store.backups import open_backup
 from engine.store.schema import SCHEMA_VERSION
 from tests.support.paths import ROOT
 from tests.support.snapshot import sample_files, snapshot
@@ -35,13 +37,16 @@ def test_create_writes_a_complete_standalone_copy(shop, tmp_path):
     shop.imports.import_file(first)
     info = shop.backups.create("手動バックアップ")
     assert info.path.parent == tmp_path / "backups"
-    assert info.path.name.startswith("shop-") and info.path.suffix == ".db"
+    assert info.path.name.startswith("shop-") and info.path.suffix == ".otkb"
     assert info.reason == "手動バックアップ"
     assert info.size_bytes == info.path.stat().st_size > 0
     assert abs((datetime.now() - info.created_at).total_seconds()) < 60
-    # A plain rollback-journal file: no WAL sidecars, and readable on its own.
-    assert not info.path.with_name(info.path.name + "-wal").exists()
-    with sqlite3.connect(info.path) as copy:
+    # Made by hand: every page, so the file restores on its own (copied anywhere).
+    assert pagefile.read_header(info.path).full
+    alone = tmp_path / "elsewhere" / info.path.name
+    alone.parent.mkdir()
+    shutil.copyfile(info.path, alone)
+    with open_backup(alone) as copy:
         assert copy.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
         assert copy.execute("SELECT count(*) FROM orders").fetchone()[0] == \
             shop.db.scalar("SELECT count(*) FROM orders") > 0
@@ -95,7 +100,8 @@ def test_restore_spares_the_backup_being_restored_from_rotation(shop):
     shop.backups.create("新しい")
     shop.backups.restore(oldest.path)
     assert oldest.path.exists()
-    assert len(shop.backups.list()) == 2
+    # 新しい stays beyond the two kept: the backup before the restore builds on it.
+    assert [b.reason for b in shop.backups.list()] == ["復元前の自動バックアップ", "新しい", "古い"]
 
 
 def test_restore_then_work_continues(shop):
@@ -137,7 +143,9 @@ def test_restore_refuses_a_corrupt_file_and_leaves_the_shop_alone(shop, tmp_path
     shop.imports.import_file(sample_files()[0])
     saved = shop.backups.create("手動")
     before = snapshot(shop)
-    data = bytearray(saved.path.read_bytes())
+    plain = tmp_path / "plain.db"               # a whole SQLite file, as older versions wrote
+    pagefile.materialize(saved.path, plain)
+    data = bytearray(plain.read_bytes())
     # Overwrite the middle pages (table b-trees) but keep the header readable.
     data[8192:len(data) - 4096] = b"\xff" * (len(data) - 4096 - 8192)
     broken = tmp_path / "broken.db"
@@ -166,7 +174,7 @@ def test_every_import_is_preceded_by_a_backup(shop):
     backups = shop.backups.list()
     assert [b.reason for b in backups] == [f"取込前: {second.name}", f"取込前: {first.name}"]
     # The backup before the second file holds exactly the first file's import.
-    with sqlite3.connect(backups[0].path) as copy:
+    with open_backup(backups[0].path) as copy:
         assert copy.execute("SELECT file_name FROM imports").fetchall() == [(first.name,)]
     copy.close()
 
@@ -187,7 +195,7 @@ def test_a_batch_of_imports_takes_one_backup(shop):
     backups = shop.backups.list()
     assert len(files) > 3
     assert [b.reason for b in backups] == [f"取込前: {files[0].name} ほか"]
-    with sqlite3.connect(backups[0].path) as copy:
+    with open_backup(backups[0].path) as copy:
         assert copy.execute("SELECT count(*) FROM orders").fetchone()[0] == 0
     copy.close()
     # After the batch, each import is backed up again.
@@ -232,10 +240,12 @@ def test_a_backup_cut_short_is_never_listed_and_is_cleaned_up(shop, tmp_path):
     folder.mkdir()
     stale = folder / "shop-20250101-000000-000000.db.partial"
     stale.write_bytes(b"half a backup")
+    rebuilt = folder / "shop-20250101-000000-000000.otkb.k2j4x9.rebuilt"   # a restore's, killed
+    rebuilt.write_bytes(b"SQLite format 3\0" + b"\0" * 4080)
     assert shop.backups.list() == []
     shop.backups.create("手動")
-    assert not stale.exists()
-    assert [b.path.suffix for b in shop.backups.list()] == [".db"]
+    assert not stale.exists() and not rebuilt.exists()
+    assert [b.path.suffix for b in shop.backups.list()] == [".otkb"]
 
 
 def test_a_pending_backup_holds_the_state_committed_when_it_started(shop):
@@ -247,7 +257,7 @@ def test_a_pending_backup_holds_the_state_committed_when_it_started(shop):
     pending.finish()  # finishing twice is harmless
     backup = shop.backups.latest()
     assert backup.reason == "手動"
-    with sqlite3.connect(backup.path) as copy:
+    with open_backup(backup.path) as copy:
         assert copy.execute("SELECT count(*) FROM settings WHERE key = 'written_meanwhile'"
                             ).fetchone() == (0,)
         assert copy.execute("SELECT count(*) FROM orders").fetchone()[0] == shop.db.scalar(
@@ -262,7 +272,7 @@ def test_an_import_whose_backup_fails_lands_nothing(shop, monkeypatch):
     shop.imports.import_file(first)
     before = snapshot(shop)
 
-    def disk_full(self, reason, progress, source=None):
+    def disk_full(self, reason, progress, snapshot, parent):
         raise OtokuiError("バックアップを作成できませんでした（disk full）。ディスクの空き容量を確認してください。")
 
     monkeypatch.setattr(BackupService, "_write", disk_full)
@@ -350,3 +360,134 @@ def test_a_restore_killed_at_any_moment_never_leaves_an_empty_shop(tmp_path):
         except DatabaseCorruptError:          # damaged or missing: recovery is offered again
             outcomes.append("offered again")
     assert len(outcomes) == 12, outcomes
+
+
+# --- page backups: the changed pages only, chains, rotation ---------------------------
+
+def content(conn) -> dict:
+    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                         "AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+    return {t: conn.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in tables}
+
+
+def restored_content(path) -> dict:
+    conn = open_backup(path)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        return content(conn)
+    finally:
+        conn.close()
+
+
+def test_an_import_backup_holds_only_the_changed_pages_and_restores_exactly(shop, tmp_path):
+    from tests.support.generated_export import write_export
+
+    shop.imports.import_file(write_export(tmp_path / "years.csv", orders=4000, customers=1500))
+    expected = {}
+    for file in sample_files()[:3]:
+        expected[f"取込前: {file.name}"] = content(shop.db.conn)
+        shop.imports.import_file(file)
+    full = shop.backups.create("手動")
+    expected["手動"] = content(shop.db.conn)
+    backups = shop.backups.list()
+    database = tmp_path / "shop.db"
+    size = database.stat().st_size
+    assert size > 1_000_000
+    by_reason = {b.reason: b for b in backups}
+    for reason in expected:
+        assert restored_content(by_reason[reason].path) == expected[reason], reason
+    # The import backups build on the one before; each is a few per cent of the database.
+    imports = [by_reason[f"取込前: {f.name}"] for f in sample_files()[:3]]
+    for backup in imports[1:]:
+        header = pagefile.read_header(backup.path)
+        assert header.parent is not None
+        assert backup.size_bytes < 0.10 * size, (backup.reason, backup.size_bytes, size)
+    # The one made by hand holds every page, compressed.
+    assert pagefile.read_header(full.path).full
+    assert full.size_bytes < 0.5 * size
+    assert shop.backups.disk_bytes() == sum(b.size_bytes for b in backups) == sum(
+        p.stat().st_size for p in (tmp_path / "backups").glob("*.otkb"))
+
+
+def test_rotation_keeps_what_the_kept_backups_build_on(shop):
+    shop.backups.set_keep(3)
+    shop.backups.create("手動")
+    expected = {"手動": content(shop.db.conn)}
+    files = sample_files()[:5]
+    for file in files[:4]:
+        expected[f"取込前: {file.name}"] = content(shop.db.conn)
+        shop.imports.import_file(file)
+    backups = shop.backups.list()
+    # Chains of at most keep() backups, each on a full one: [full, +, +] [full, +].
+    fulls = [pagefile.read_header(b.path).full for b in backups]
+    assert fulls == [False, True, False, False, True]
+    for backup in backups:
+        assert restored_content(backup.path) == expected[backup.reason], backup.reason
+    # One more: the three newest no longer need the first chain, which goes whole.
+    expected[f"取込前: {files[4].name}"] = content(shop.db.conn)
+    shop.imports.import_file(files[4])
+    kept = shop.backups.list()
+    assert [b.path for b in kept[1:]] == [b.path for b in backups[:2]]
+    assert [pagefile.read_header(b.path).full for b in kept] == [False, False, True]
+    for backup in kept:
+        assert restored_content(backup.path) == expected[backup.reason], backup.reason
+    assert sorted(p.name for p in kept[0].path.parent.iterdir()) == sorted(
+        [b.path.name for b in kept] + [b.path.with_suffix(".json").name for b in kept])
+
+
+def test_a_backup_whose_parent_is_gone_or_replaced_is_not_offered(shop, tmp_path):
+    from engine.store.backups import usable_backups, validate_backup
+
+    shop.imports.import_file(sample_files()[0])
+    base = shop.backups.create("手動")
+    pending = shop.backups.start("取込前")
+    pending.finish()
+    child = shop.backups.latest()
+    assert pagefile.read_header(child.path).parent == base.path.name
+    saved = base.path.read_bytes()
+    replacement = shop.backups.create("手動 2")          # another full backup
+    shutil.copyfile(replacement.path, base.path)          # in the parent's place
+    with pytest.raises(OtokuiError, match="元になるバックアップ .* が書き換えられています"):
+        validate_backup(child.path)
+    base.path.unlink()
+    with pytest.raises(OtokuiError, match="元になるバックアップ .* がありません"):
+        validate_backup(child.path)
+    assert child.path not in [b.path for b in usable_backups(tmp_path / "shop.db")]
+    base.path.write_bytes(saved)
+    assert child.path in [b.path for b in usable_backups(tmp_path / "shop.db")]
+
+
+def test_a_backup_while_another_program_reads_still_holds_the_newest_commit(
+        shop, tmp_path, monkeypatch):
+    from engine.store import backups
+
+    copied = []
+    original = backups._Snapshot.pages
+    monkeypatch.setattr(backups._Snapshot, "pages",
+                        lambda self: copied.append(self.temp is not None) or original(self))
+    shop.imports.import_file(sample_files()[0])
+    reader = sqlite3.connect(tmp_path / "shop.db")
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM orders").fetchone()   # keeps the WAL from emptying
+    try:
+        shop.customers.set_notes(1, "読み込み中に書いたメモ")
+        expected = content(shop.db.conn)
+        backup = shop.backups.create("手動")
+    finally:
+        reader.close()
+    assert copied == [False, True]     # the import's backup read the file; this one a copy
+    assert restored_content(backup.path) == expected
+    assert not list((tmp_path / "backups").glob("*.partial"))
+
+
+def test_a_damaged_page_backup_is_refused(shop, tmp_path):
+    from engine.store.backups import validate_backup
+
+    shop.imports.import_file(sample_files()[0])
+    backup = shop.backups.create("手動")
+    data = bytearray(backup.path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    backup.path.write_bytes(bytes(data))
+    with pytest.raises(OtokuiError, match="壊れて"):
+        validate_backup(backup.path)
+    assert not list((tmp_path / "backups").glob("*.rebuilt"))

@@ -69,6 +69,18 @@ def shop_with_two_imports(tmp_path):
     return path
 
 
+def damage_table(path, table="orders"):
+    """Overwrite the root page of one table: the file opens (its schema is intact)
+    but SQLite's check finds the damage."""
+    conn = sqlite3.connect(path)
+    root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)).fetchone()[0]
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    conn.close()
+    with open(path, "r+b") as handle:
+        handle.seek((root - 1) * page_size + 8)
+        handle.write(b"\x5a" * (page_size - 8))
+
+
 def damaged_database(tmp_path):
     path = shop_with_two_imports(tmp_path)
     _corrupt_middle(path)
@@ -238,3 +250,84 @@ def test_out_of_memory_inside_a_nested_transaction_is_reported_as_such(tmp_path)
                     shop.db.conn.execute("ROLLBACK")   # SQLite gave up the transaction
                     raise MemoryError()
         assert shop.settings.get("a") is None
+
+
+def _count_checks(monkeypatch):
+    import engine.store.database as database
+
+    checks = []
+    original = database.integrity_problems
+    monkeypatch.setattr(database, "integrity_problems",
+                        lambda conn, path: checks.append(path) or original(conn, path))
+    return checks
+
+
+def test_after_a_clean_exit_the_open_leaves_the_full_check_to_the_caller(tmp_path, monkeypatch):
+    from engine.errors import DatabaseCorruptError
+    from engine.store.database import check_file
+
+    path = shop_with_two_imports(tmp_path)
+    marker = tmp_path / "shop.db.unclosed"
+    assert not marker.exists()          # closed cleanly
+    damage_table(path)
+    checks = _count_checks(monkeypatch)
+    db = Database(path, check="after_unclean_exit")
+    try:
+        assert checks == [] and db.check_pending
+        assert marker.exists()          # open now
+        with pytest.raises(DatabaseCorruptError, match="データベースが壊れています"):
+            check_file(path)            # what the window runs in the background
+    finally:
+        db.close()
+    assert checks == [path] and not marker.exists()
+
+
+def test_after_an_unclean_exit_the_open_checks_the_whole_file_first(tmp_path, monkeypatch):
+    from engine.errors import DatabaseCorruptError
+
+    path = shop_with_two_imports(tmp_path)
+    crashed = Database(path, check="after_unclean_exit")
+    crashed.conn.close()                # the program died: close() never ran
+    assert (tmp_path / "shop.db.unclosed").exists()
+    checks = _count_checks(monkeypatch)
+    db = Database(path, check="after_unclean_exit")
+    assert checks == [path] and not db.check_pending
+    db.close()
+    assert not (tmp_path / "shop.db.unclosed").exists()
+    Database(path, check="after_unclean_exit").conn.close()   # another crash
+    damage_table(path)
+    with pytest.raises(DatabaseCorruptError):
+        Database(path, check="after_unclean_exit")
+
+
+def test_a_file_found_damaged_is_checked_first_at_the_next_open(tmp_path):
+    from engine.errors import DatabaseCorruptError
+
+    path = shop_with_two_imports(tmp_path)
+    damage_table(path)
+    db = Database(path, check="after_unclean_exit")
+    db.mark_damaged()                   # the background check found it
+    db.close()
+    assert (tmp_path / "shop.db.unclosed").exists()
+    with pytest.raises(DatabaseCorruptError):
+        Database(path, check="after_unclean_exit")
+
+
+def test_a_cut_off_file_is_refused_without_the_full_check(tmp_path, monkeypatch):
+    from engine.errors import DatabaseCorruptError
+
+    path = shop_with_two_imports(tmp_path)
+    size = path.stat().st_size
+    with open(path, "r+b") as handle:
+        handle.truncate(size // 2)
+    checks = _count_checks(monkeypatch)
+    with pytest.raises(DatabaseCorruptError, match=f"途中で切れています（{size // 2:,} / {size:,} バイト）"):
+        Database(path, check="after_unclean_exit")
+    assert checks == []
+
+
+def test_the_command_line_default_still_checks_at_every_open(tmp_path, monkeypatch):
+    path = shop_with_two_imports(tmp_path)
+    checks = _count_checks(monkeypatch)
+    Database(path).close()
+    assert checks == [path]
