@@ -8,7 +8,6 @@ import hashlib
 import random
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
