@@ -310,10 +310,21 @@ def check_header(path: Path) -> None:
     page_size = int.from_bytes(header[16:18], "big")
     page_size = 65536 if page_size == 1 else page_size
     pages = int.from_bytes(header[28:32], "big")
-    # The page count in the header is valid when its change counter matches.
-    if header[24:28] == header[92:96] and size < pages * page_size:
+    # The page count in the header is valid when its change counter matches. A program
+    # killed during a checkpoint (or with a hot rollback journal) leaves the header
+    # ahead of the file's end: SQLite completes or undoes that on open from the
+    # -wal / -journal file, so the file is only cut off when neither is there.
+    pending = any(_size(Path(f"{path}{suffix}")) for suffix in ("-wal", "-journal"))
+    if header[24:28] == header[92:96] and size < pages * page_size and not pending:
         raise DatabaseCorruptError(
             path, f"ファイルが途中で切れています（{size:,} / {pages * page_size:,} バイト）")
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def storage_error(exc: BaseException, path: Path | None) -> OtokuiError | None:

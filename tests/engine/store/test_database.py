@@ -1,4 +1,5 @@
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -324,6 +325,24 @@ def test_a_cut_off_file_is_refused_without_the_full_check(tmp_path, monkeypatch)
     with pytest.raises(DatabaseCorruptError, match=f"途中で切れています（{size // 2:,} / {size:,} バイト）"):
         Database(path, check="after_unclean_exit")
     assert checks == []
+
+
+@pytest.mark.parametrize("suffix", ["-wal", "-journal"])
+def test_a_header_ahead_of_the_file_with_a_log_beside_it_is_left_to_sqlite(tmp_path, suffix):
+    """A program killed during a checkpoint leaves page 1 (with the new page count)
+    written before the pages after it; the WAL (or a hot journal) beside the file
+    completes or undoes that when SQLite opens it, so it is not a cut-off file."""
+    from engine.store.database import check_header
+
+    path = shop_with_two_imports(tmp_path)
+    size = path.stat().st_size
+    with open(path, "r+b") as handle:
+        handle.truncate(size // 2)
+    Path(f"{path}{suffix}").write_bytes(b"\0" * 32)
+    check_header(path)                          # no error: SQLite will sort it out
+    Path(f"{path}{suffix}").write_bytes(b"")    # an empty log completes nothing
+    with pytest.raises(Exception, match="途中で切れています"):
+        check_header(path)
 
 
 def test_the_command_line_default_still_checks_at_every_open(tmp_path, monkeypatch):
