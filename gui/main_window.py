@@ -2,6 +2,11 @@
 the status bar.
 
 Files or folders dropped anywhere on the window go to the 取込 tab.
+
+A tab is built the first time it is shown (or asked for through ``tab()``): until
+then it is an empty placeholder. The window opens on 今日の仕事, and building the
+others at once would import what only they need (matplotlib for the charts of
+ダッシュボード and セグメント・フォロー, ~0.45 s) before the first screen.
 """
 from __future__ import annotations
 
@@ -76,6 +81,8 @@ class MainWindow(QMainWindow):
         self.ctx = ctx
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
+        self._built: dict[str, QWidget] = {}
+        self.tabs.currentChanged.connect(self._tab_shown)
         self.as_of_bar = AsOfBar(ctx)
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -105,29 +112,69 @@ class MainWindow(QMainWindow):
 
     # -- tabs ---------------------------------------------------------------------------
     def build_tabs(self) -> None:
-        """(Re)create every tab for the current shop, e.g. after opening another file."""
+        """(Re)create the tabs for the current shop, e.g. after opening another file: a
+        placeholder for each, and the real tab for the one on screen."""
         current = self.tabs.currentIndex()
-        while self.tabs.count():
-            widget = self.tabs.widget(0)
-            self.tabs.removeTab(0)
-            # At once, not deleteLater: the old tabs must not refresh against the closed shop.
-            shiboken6.delete(widget)
-        for title, factory in TABS:
-            widget = factory(self.ctx)
-            self.tabs.addTab(widget, title)
-            if title == TODAY_TAB:
-                widget.customer_requested.connect(self.show_customer)
-                widget.mail_settings_requested.connect(self.mail_settings)
-        self.tabs.setCurrentIndex(max(current, 0))
+        blocked = self.tabs.blockSignals(True)
+        try:
+            while self.tabs.count():
+                widget = self.tabs.widget(0)
+                self.tabs.removeTab(0)
+                # At once, not deleteLater: the old tabs must not refresh against the closed shop.
+                shiboken6.delete(widget)
+            self._built.clear()
+            for title, _factory in TABS:
+                self.tabs.addTab(QWidget(), title)
+            self.tabs.setCurrentIndex(max(current, 0))
+        finally:
+            self.tabs.blockSignals(blocked)
+        self._build_at(self.tabs.currentIndex())
         path = self.ctx.shop.path
         self.setWindowTitle(f"{APP_TITLE} — {path.name if path else 'メモリ上のデータベース'}")
         self.db_label.setText(f"データベース: {path or 'メモリ上（保存されません）'}")
 
     def tab(self, title: str) -> QWidget:
-        for index in range(self.tabs.count()):
-            if self.tabs.tabText(index) == title:
-                return self.tabs.widget(index)
+        """The tab called ``title``, built now if it was not yet."""
+        for index, (name, _factory) in enumerate(TABS):
+            if name == title:
+                return self._build_at(index)
         raise KeyError(title)
+
+    def built_tab(self, title: str) -> QWidget | None:
+        """The tab called ``title`` if it was built, else None (without building it)."""
+        return self._built.get(title)
+
+    def _build_at(self, index: int) -> QWidget:
+        """The real tab at ``index``, put in place of its placeholder on first use.
+
+        It is inserted before the placeholder, made current if the placeholder was,
+        and the placeholder removed: no other tab is shown (and refreshed) meanwhile.
+        It loads its data when shown, like any tab (gui/widgets/lazy_refresh.py).
+        """
+        title, factory = TABS[index]
+        if title in self._built:
+            return self._built[title]
+        widget = factory(self.ctx)
+        self._built[title] = widget
+        placeholder = self.tabs.widget(index)
+        current = self.tabs.currentIndex()
+        blocked = self.tabs.blockSignals(True)
+        try:
+            self.tabs.insertTab(index, widget, title)
+            if current == index:
+                self.tabs.setCurrentIndex(index)
+            self.tabs.removeTab(index + 1)
+        finally:
+            self.tabs.blockSignals(blocked)
+        shiboken6.delete(placeholder)
+        if title == TODAY_TAB:
+            widget.customer_requested.connect(self.show_customer)
+            widget.mail_settings_requested.connect(self.mail_settings)
+        return widget
+
+    def _tab_shown(self, index: int) -> None:
+        if index >= 0:
+            self._build_at(index)
 
     # -- status bar ---------------------------------------------------------------------
     def refresh_status(self) -> None:
@@ -173,7 +220,9 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         # At exit the shop closes after the queued engine jobs: a running import stops at
         # its next step (rolled back) rather than keep the program going unseen.
-        self.tab(IMPORT_TAB).cancel()
+        importer = self.built_tab(IMPORT_TAB)
+        if importer is not None:
+            importer.cancel()
         super().closeEvent(event)
 
     # -- menus --------------------------------------------------------------------------
@@ -267,7 +316,8 @@ class MainWindow(QMainWindow):
             return
         # A running import would send its remaining files to the new database; other
         # long jobs keep a modal progress dialog up, which keeps the menu out of reach.
-        if self.tab(IMPORT_TAB).busy():
+        importer = self.built_tab(IMPORT_TAB)
+        if importer is not None and importer.busy():
             show_error(self, OtokuiError("処理中です。終わってから開き直してください。"))
             return
 

@@ -7,7 +7,6 @@ from typing import Callable
 
 from PySide6.QtWidgets import QDialog, QFileDialog, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from engine.app.demo import build_demo, demo_db_path
 from engine.store.paths import default_db_path
 from gui import state
 from gui.errors import show_error
@@ -74,6 +73,9 @@ class WelcomeDialog(QDialog):
 def open_demo(parent: QWidget | None, done: Callable[[Path | None], None]) -> None:
     """``done(path)`` with the demo database, built on the engine thread on first use
     (with a progress dialog); ``done(None)`` when the build was cancelled or failed."""
+    # Imported here, not at the top: the demo and its history (openpyxl) cost ~90 ms
+    # that every start would otherwise pay before the first window.
+    from engine.app.demo import build_demo, demo_db_path
     path = demo_db_path()
     if path.is_file():
         done(path)

@@ -4,8 +4,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlite_utils.db import NotFoundError
-
 from engine.store.database import Database
 
 # Per-source default for DM permission (SPEC §2: Amazon forbids marketing use).
@@ -15,25 +13,28 @@ DEFAULTS: dict[str, Any] = {
 
 
 class Settings:
-    """``shop.settings``: one JSON value per key (sqlite-utils' table API)."""
+    """``shop.settings``: one JSON value per key.
+
+    Plain SQL, not sqlite-utils' table API: every shop opens its settings, and
+    sqlite-utils (with click and pluggy) costs ~35 ms of the desktop program's start.
+    """
 
     def __init__(self, db: Database):
         self.db = db
-        self._table = db.utils["settings"]
 
     def get(self, key: str, default: Any = None) -> Any:
-        try:
-            raw = self._table.get(key)["value"]
-        except NotFoundError:
+        row = self.db.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        if row is None:
             return DEFAULTS.get(key, default) if default is None else default
-        return json.loads(raw)
+        return json.loads(row[0])
 
     def set(self, key: str, value: Any) -> None:
-        with self.db.transaction():
-            self._table.upsert({"key": key, "value": json.dumps(value, ensure_ascii=False)},
-                               pk="key")
+        with self.db.transaction() as conn:
+            conn.execute("INSERT INTO settings (key, value) VALUES (?, ?) "
+                         "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                         (key, json.dumps(value, ensure_ascii=False)))
 
     def delete(self, key: str) -> None:
         """Forget ``key``; ``get`` returns the default again."""
-        with self.db.transaction():
-            self._table.delete_where("key = ?", [key])
+        with self.db.transaction() as conn:
+            conn.execute("DELETE FROM settings WHERE key = ?", (key,))

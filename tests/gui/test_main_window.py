@@ -1,9 +1,14 @@
+import os
+import subprocess
+import sys
+
 import pytest
 
 import engine
 from gui.context import AppContext
 from gui.main_window import MainWindow, TABS
 from tests.support.engine_side import engine_shop, on_engine
+from tests.support.paths import ROOT
 from tests.support.sample_shop import settle
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
@@ -19,6 +24,23 @@ def test_window_opens_on_today_then_the_seven_tabs_of_the_spec(qtbot):
     assert len(TABS) == 8
     assert window.tabs.currentIndex() == 0
     assert "メモリ上のデータベース" in window.windowTitle()
+
+
+def test_a_tab_is_built_when_first_shown_or_asked_for(qtbot):
+    ctx = AppContext(engine_shop())
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    window.show()
+    assert window.built_tab("今日の仕事") is window.tabs.widget(0)
+    assert [window.built_tab(title) for title, _ in TABS[1:]] == [None] * 7
+    ctx.data_changed.emit()
+    assert window.built_tab("ダッシュボード") is None
+    window.tabs.setCurrentIndex(1)
+    dashboard = window.built_tab("ダッシュボード")
+    assert dashboard is not None and window.tabs.currentWidget() is dashboard
+    customers = window.tab("顧客")
+    assert window.tabs.widget(3) is customers and window.tabs.currentIndex() == 1
+    assert window.tabs.tabText(3) == "顧客" and window.tabs.count() == 8
 
 
 def test_worker_runs_op_off_the_ui_thread_and_reports_success(qtbot):
@@ -331,3 +353,35 @@ def test_the_as_of_date_does_not_take_the_first_keystrokes(qtbot):
     with qtbot.waitActive(window):
         window.activateWindow()
     assert window.focusWidget() is window.tabs.tabBar()
+
+
+def test_the_first_screen_does_not_import_matplotlib(tmp_path):
+    """Tabs are built when first shown: the window opens on 今日の仕事 without importing
+    matplotlib (~0.45 s of start-up), which the ダッシュボード's charts then bring in.
+    In a fresh process, as these tests have long imported it."""
+    script = """if True:
+        import sys
+        from PySide6.QtWidgets import QApplication
+        app = QApplication([])
+        from gui.context import AppContext
+        from gui.main_window import MainWindow
+        from tests.support.sample_shop import sample_shop, settle
+
+        class Bot:
+            def wait(self, ms):
+                app.processEvents()
+        window = MainWindow(AppContext(sample_shop()))
+        window.show()
+        settle(Bot())
+        before = 'matplotlib' in sys.modules
+        window.tabs.setCurrentWidget(window.tab('ダッシュボード'))
+        settle(Bot())
+        print(window.tab('今日の仕事').summary.text() != '', before, 'matplotlib' in sys.modules)
+        window.ctx.close()
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    env.update(QT_QPA_PLATFORM="offscreen", OTOKUI_HOME=str(tmp_path / "home"))
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.split()[-3:] == ["True", "False", "True"]
