@@ -111,11 +111,21 @@ class BackgroundCheck(QObject):
             # Damaged: the next start checks before opening, whatever happens now.
             self.shop.db.mark_damaged()
             _find_backups(exc)
-            self._failed.emit(exc)
+            self._tell(self._failed, exc)
         except Exception:  # noqa: BLE001 — a check that cannot run is no finding
             log.exception("background integrity check failed to run")
         finally:
-            self._finished.emit()
+            self._tell(self._finished)
+
+    @staticmethod
+    def _tell(signal, *args) -> None:
+        """Emit from the check's thread; the window (this object's parent) may have
+        been closed while the file was read, and then there is no one to tell (the
+        damage mark stays for the next start)."""
+        try:
+            signal.emit(*args)
+        except RuntimeError:
+            log.info("background check finished after its window closed")
 
     def _offer(self, exc: DatabaseCorruptError) -> None:
         if self.ctx.shop is not self.shop:   # another database was opened meanwhile

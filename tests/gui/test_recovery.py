@@ -165,3 +165,36 @@ def test_a_declined_background_restore_checks_again_at_the_next_start(qtbot, tmp
     again = []
     assert open_shop(path, ask=lambda parent, text: again.append(text) or False) is None
     assert "データベースが壊れています" in again[0]
+
+
+def test_a_window_closed_during_the_background_check_is_no_error(qtbot, tmp_path, monkeypatch):
+    """The check reads the whole file on its own thread; the window (its parent) may be
+    closed meanwhile. The thread then ends quietly (pytest fails a test on any
+    exception left in a thread)."""
+    import threading
+
+    from PySide6.QtWidgets import QWidget
+    path = shop_with_two_imports(tmp_path)
+    shop = open_shop(path)
+    ctx = AppContext(shop)
+    reading, go_on = threading.Event(), threading.Event()
+
+    def slow_check(file):
+        reading.set()
+        go_on.wait(10)
+    monkeypatch.setattr(recovery, "check_file", slow_check)
+    window = QWidget()
+    check = recovery.check_in_background(ctx, window, ask=lambda parent, text: False)
+    qtbot.waitUntil(reading.is_set, timeout=10000)
+    thread = check.thread
+    window.deleteLater()
+    qtbot.waitUntil(lambda: not _alive(window), timeout=5000)
+    go_on.set()
+    thread.join(10)
+    assert not thread.is_alive()
+    on_engine(shop.close)
+
+
+def _alive(widget) -> bool:
+    from shiboken6 import isValid
+    return isValid(widget)
