@@ -364,3 +364,26 @@ def test_list_and_detail_show_where_each_customer_stands_in_their_cycle(qtbot, t
     tab.select_customer(int(expected.index[0]))
     settle(qtbot)
     assert tab.detail.figures["cycle_status"].text() == expected.iloc[0]
+
+
+def test_the_list_shows_before_the_cycle_statuses_are_learned(qtbot, tab, monkeypatch):
+    """Learning the cycles takes seconds on a big shop: the list comes first, the
+    column fills in after."""
+    import threading
+
+    from gui.customers import tab as customers_tab
+    shop = tab.ctx.shop
+    on_engine(lambda: shop.products.import_cycles(SAMPLES / "products.csv"))
+    go_on = threading.Event()
+    original = customers_tab.load_cycle_statuses
+
+    def slow(shop_, as_of):
+        go_on.wait(10)
+        return original(shop_, as_of)
+    monkeypatch.setattr(customers_tab, "load_cycle_statuses", slow)
+    tab.ctx.data_changed.emit()
+    qtbot.waitUntil(lambda: tab.model.rowCount() == 148
+                    and set(tab.model.frame["cycle_status"]) == {""}, timeout=10000)
+    go_on.set()
+    settle(qtbot)
+    assert (tab.model.frame["cycle_status"] != "").sum() > 0
