@@ -121,6 +121,22 @@ def _display_width(text: str) -> int:
     return sum(2 if ord(ch) > 0x2E7F else 1 for ch in str(text))
 
 
+def save_table(frame: pd.DataFrame, path: Path, sheet_title: str = "一覧") -> None:
+    """A list the user saves from a screen: .xlsx (column widths, text cells) or CSV
+    (UTF-8 with BOM) by the file's extension."""
+    try:
+        if path.suffix.lower() == ".xlsx":
+            write_xlsx(frame, path, sheet_title=sheet_title)
+        elif path.suffix.lower() == ".csv":
+            with open(path, "wb") as stream:
+                write_csv(frame, stream)
+        else:
+            raise InvalidInputError(f"{path.name}: 保存できるのは .xlsx と .csv です。")
+    except PermissionError:
+        raise OtokuiError(f"{path.name}: ファイルに書き込めません。Excelで開いている場合は"
+                          "閉じてから、もう一度保存してください。") from None
+
+
 def write_table(frame: pd.DataFrame, out: Path | None, stdout=None) -> None:
     """CSV or .xlsx by the file's extension; CSV to stdout when ``out`` is None."""
     if out is None:

@@ -22,7 +22,7 @@ import pandas as pd
 from engine.customers.consent import EMAIL_BLOCKS, email_block_sql
 from engine.dates import parse_day, parse_month
 from engine.errors import InvalidInputError, NotFoundError, OtokuiError
-from engine.export import write_csv, write_xlsx
+from engine.export import save_table
 from engine.marketing import mail_server
 from engine.marketing.mail_server import MailSettings, clean_settings, compose, describe
 from engine.marketing.mail_templates import (COMMON, FIELDS, Template, base_action, bundled,
@@ -376,17 +376,7 @@ class MailService:
             "purchase_count": todo["purchases"].astype("int64"),
             "customer_id": todo["customer_id"].astype("int64"), "action": todo["action"],
         }).drop_duplicates("email").rename(columns=EXPORT_HEADERS)
-        try:
-            if path.suffix.lower() == ".xlsx":
-                write_xlsx(frame, path, sheet_title="メール配信リスト")
-            elif path.suffix.lower() == ".csv":
-                with open(path, "wb") as stream:
-                    write_csv(frame, stream)
-            else:
-                raise InvalidInputError(f"{path.name}: 保存できるのは .csv と .xlsx です。")
-        except PermissionError:
-            raise OtokuiError(f"{path.name}: ファイルに書き込めません。Excelで開いている場合は"
-                              "閉じてから、もう一度保存してください。") from None
+        save_table(frame, path, sheet_title="メール配信リスト")
         return len(frame)
 
 

@@ -13,8 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from engine.analysis.rfm import CLUSTER_LABELS
-from engine.errors import InvalidInputError, OtokuiError
-from engine.export import write_csv, write_xlsx
+from engine.export import save_table
 from engine.marketing import dm_targets
 from engine.printing.label_layout import LabelData, layout_pages
 from engine.text import format_postal
@@ -102,18 +101,7 @@ class PrintingService:
     def export_target_list(self, targets: pd.DataFrame, path: Path | str) -> None:
         """Save the list as .xlsx (column widths, text cells) or CSV (UTF-8 with BOM)."""
         path = Path(path)
-        frame = self.target_list(targets)
-        try:
-            if path.suffix.lower() == ".xlsx":
-                write_xlsx(frame, path, sheet_title="DM対象者")
-            elif path.suffix.lower() == ".csv":
-                with open(path, "wb") as stream:
-                    write_csv(frame, stream)
-            else:
-                raise InvalidInputError(f"{path.name}: 保存できるのは .xlsx と .csv です。")
-        except PermissionError:
-            raise OtokuiError(f"{path.name}: ファイルに書き込めません。Excelで開いている場合は"
-                              "閉じてから、もう一度保存してください。") from None
+        save_table(self.target_list(targets), path, sheet_title="DM対象者")
 
     def target_list_pages(self, targets: pd.DataFrame, title: str = "DM対象者リスト"
                           ) -> list[Page]:
