@@ -4,6 +4,7 @@ from __future__ import annotations
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout
 
+from gui.widgets.confirm import ok_cancel
 from gui.widgets.table_model import Column, TableModel
 from gui.widgets.table_view import table_view
 
@@ -35,12 +36,7 @@ class MergePickDialog(QDialog):
         self.model = TableModel(PICK_COLUMNS, self)
         self.view = table_view(self.model, sortable=False)
         self.view.doubleClicked.connect(lambda _index: self.accept())
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                        | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("このお客様を選ぶ")
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("やめる")
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = ok_cancel(self, "このお客様を選ぶ")
         self.view.selectionModel().currentRowChanged.connect(lambda *_: self._update_ok())
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("同じ人だと思われるもう一方のお客様を検索して選んでください。"))

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pandas as pd
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QFrame, \
+from PySide6.QtWidgets import QComboBox, QDialog, QFormLayout, QFrame, \
     QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
 from engine.customers.touches import MEDIUM_LABELS
@@ -18,6 +18,7 @@ from gui.context import LatestLoad
 from gui.dashboard.charts import EFFECT_COLOURS, paint_effects, points, verdict_tone
 from gui.widgets import cell_format
 from gui.widgets.charts import Chart
+from gui.widgets.confirm import ok_cancel
 from gui.widgets.table_model import Column, TableModel
 from gui.widgets.table_view import table_view
 
@@ -179,12 +180,7 @@ class CostsDialog(QDialog):
         note = QLabel("追加で1件の注文を得るのにかかった費用の計算に使います。"
                       "消し込み済みのフォローの件数 × 1件の費用で計算します。")
         note.setWordWrap(True)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("保存")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("やめる")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self, "保存")
         layout = QVBoxLayout(self)
         layout.addWidget(note)
         layout.addLayout(form)

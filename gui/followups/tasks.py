@@ -6,13 +6,13 @@ from datetime import date
 import pandas as pd
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QDialog, \
-    QDialogButtonBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, \
+    QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, \
     QVBoxLayout, QWidget
 
 from engine.customers.touches import MEDIA, MEDIUM_LABELS
 from engine.dates import add_months, month_of
 from engine.store.journal import Change
-from gui.widgets.confirm import confirm, tell
+from gui.widgets.confirm import confirm, ok_cancel, tell
 from gui.widgets.table_dialog import TableDialog
 from gui.widgets.table_model import Column, TableModel
 from gui.widgets.table_view import table_view
@@ -99,12 +99,7 @@ class CheckOffDialog(QDialog):
         self.medium.setCurrentIndex(max(0, self.medium.findData(task.get("medium"))))
         self.result = QLineEdit(task.get("result") or "")
         self.result.setPlaceholderText("例: 電話で近況を伺った、クーポンを使って再購入")
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("消し込む")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("やめる")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self, "消し込む")
         form = QFormLayout()
         form.addRow("お客様", QLabel(f"{task.get('name') or '（氏名なし）'}（顧客番号 "
                                      f"{task['customer_id']}）"))

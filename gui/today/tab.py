@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -35,7 +34,7 @@ from engine.store.journal import Change
 from gui.errors import show_error
 from gui.today import sending
 from gui.widgets import cell_format
-from gui.widgets.confirm import confirm, tell
+from gui.widgets.confirm import confirm, ok_cancel, tell
 from gui.widgets.lazy_refresh import RefreshOnShow
 from gui.widgets.table_model import Column, TableModel
 from gui.widgets.table_view import table_view
@@ -134,12 +133,7 @@ class CheckOffManyDialog(QDialog):
         self.done_on.setDisplayFormat("yyyy-MM-dd")
         self.result = QLineEdit()
         self.result.setPlaceholderText("例: 発送済み、留守番電話に伝言（空欄でもかまいません）")
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("完了にする")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("やめる")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self, "完了にする")
         intro = QLabel(f"選んだ {len(tasks):,}件（{parts}）を完了にします。"
                        "\nあとで「元に戻す」で取り消せます。")
         intro.setWordWrap(True)
