@@ -1,16 +1,13 @@
 """A product list (商品コード and 消費サイクル) dropped on the 取込 tab registers usage
 cycles instead of being taken for an order export; alone, with orders, broken, undone."""
-import csv
 
 import pytest
 from PySide6.QtCore import Qt
 
-from gui.context import AppContext
 from gui.importing import tab as import_tab
-from gui.main_window import MainWindow
-from gui.worker import wait_for_worker
+from tests.engine.marketing.test_products import sample_cycles
 from tests.gui.importing.test_tab import cell, counts, drop, stored, tab_of, wait_idle
-from tests.support.engine_side import engine_shop, on_engine
+from tests.support.engine_side import on_engine
 from tests.support.sample_shop import settle
 from tests.support.snapshot import SAMPLES
 
@@ -19,20 +16,6 @@ pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 PRODUCTS = SAMPLES / "products.csv"
 
 
-@pytest.fixture
-def window(qtbot):
-    window = MainWindow(AppContext(engine_shop()))
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    yield window
-    wait_for_worker()
-
-
-def sample_cycles() -> dict:
-    with open(PRODUCTS, encoding="utf-8-sig", newline="") as f:
-        return {r["商品コード"]: int(r["消費サイクル日数"]) if r["消費サイクル日数"] else None
-                for r in csv.DictReader(f)}
 
 
 def stored_cycles(window) -> dict:

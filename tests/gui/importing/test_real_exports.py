@@ -8,7 +8,6 @@ import pytest
 from gui.context import AppContext
 from gui.importing import saved_mappings
 from gui.main_window import MainWindow
-from gui.worker import wait_for_worker
 from tests.gui.importing.test_tab import cell, drop, stored, tab_of, wait_idle
 from tests.support.engine_side import engine_shop, on_engine
 from tests.support.layouts import LAYOUTS
@@ -18,16 +17,6 @@ pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 
 ORDERS = LAYOUTS / "yahoo" / "yahoo_order.csv"
 ITEMS = LAYOUTS / "yahoo" / "yahoo_item.csv"
-
-
-@pytest.fixture
-def window(qtbot):
-    window = MainWindow(AppContext(engine_shop()))
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    yield window
-    wait_for_worker()
 
 
 def test_the_tab_says_where_each_channel_offers_its_file(qtbot, window):

@@ -22,19 +22,6 @@ pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 GENERIC_HEADER = "会員コード,受注番号,受注日,氏名,フリガナ,郵便番号,住所,電話番号,メールアドレス,商品コード,商品名,単価,数量\n"
 
 
-@pytest.fixture
-def window(qtbot):
-    ctx = AppContext(engine_shop())
-    window = MainWindow(ctx)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    yield window
-    wait_for_worker()
-    # Deliver what the worker queued for this window while the window still exists.
-    QApplication.processEvents()
-
-
 def tab_of(window) -> ImportTab:
     return window.tab("取込")
 
