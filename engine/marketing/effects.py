@@ -183,18 +183,15 @@ class EffectService:
                      date(g.month || '-01', '+{int(window)} days') AS end_day
               FROM followup_targets g WHERE g.month IN (SELECT value FROM json_each(?)))
             SELECT g.month, g.customer_id, g.cluster, g.rule, g.media, g.held_out,
-                   (SELECT count(*) FROM orders o WHERE o.customer_id = g.customer_id
-                    AND o.status = 'valid' AND o.order_date >= g.start_day
-                    AND o.order_date < g.end_day AND o.order_date <= ?) AS orders,
-                   (SELECT coalesce(sum(o.amount), 0) FROM orders o
-                    WHERE o.customer_id = g.customer_id AND o.status = 'valid'
-                    AND o.order_date >= g.start_day AND o.order_date < g.end_day
-                    AND o.order_date <= ?) AS sales,
+                   count(o.id) AS orders, coalesce(sum(o.amount), 0) AS sales,
                    (SELECT coalesce(sum({cost_sql}), 0) FROM followup_tasks t
                     WHERE t.month = g.month AND t.customer_id = g.customer_id
                     AND t.status = 'done') AS cost
-            FROM g ORDER BY g.month, g.customer_id
-            """, self.db.conn, params=(json_list(keys), last, last)).assign(
+            FROM g LEFT JOIN orders o ON o.customer_id = g.customer_id
+                 AND o.status = 'valid' AND o.order_date >= g.start_day
+                 AND o.order_date < g.end_day AND o.order_date <= ?
+            GROUP BY g.month, g.customer_id ORDER BY g.month, g.customer_id
+            """, self.db.conn, params=(json_list(keys), last)).assign(
             bought=lambda f: (f["orders"] > 0).astype(int))
 
     def report(self, months, window: int = DEFAULT_WINDOW,
@@ -211,7 +208,8 @@ class EffectService:
         groups = [("all", "全体", frame)]
         groups += [(f"rule:{r}", r, g) for r, g in frame.groupby("rule", sort=True)]
         for medium in MEDIA:
-            part = frame.loc[frame["media"].str.split(",").apply(lambda m: medium in m)]
+            part = frame.loc[("," + frame["media"] + ",").str.contains(f",{medium},",
+                                                                         regex=False)]
             if len(part):
                 groups.append((f"medium:{medium}", MEDIUM_LABELS[medium], part))
         groups += [(f"cluster:{c}", CLUSTER_LABELS.get(c, c), g)

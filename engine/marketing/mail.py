@@ -355,7 +355,7 @@ class MailService:
                 " touch_id = ? WHERE id = ?",
                 [(r.day, SENT_RESULT, first + n, int(r.id))
                  for n, r in enumerate(accepted.itertuples())])
-            conn.execute("UPDATE mail_sends SET settled = 1 WHERE status = 'sent'")
+            conn.execute("UPDATE mail_sends SET settled = 1 WHERE status = 'sent' AND settled = 0")
         return Change(op.id, counts={"sent": len(accepted), "failed": len(failed)})
 
     # --- a list for the shop's mail service ---------------------------------------------
