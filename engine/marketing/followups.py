@@ -145,7 +145,10 @@ class FollowupService:
         report(0.0, "顧客の購入状況を集計しています…")
         desired, unreachable = self._planned_tasks(start, as_of)
         share, seed = self._split_of(key, holdout_share)
-        desired, targets = self._hold_out(key, desired, share, seed)
+        stored = pd.read_sql_query(
+            "SELECT customer_id, cluster, rule, media, held_out FROM followup_targets"
+            " WHERE month = ?", self.db.conn, params=(key,))
+        desired, targets = self._hold_out(desired, share, seed, stored)
         check_cancel(cancel)
         report(0.4, "週ごとの対応可能件数に合わせています…")
         desired, over = self._fit(key, start, desired)
@@ -155,7 +158,7 @@ class FollowupService:
         with self.shop.journal.operation("followups", f"{key} のフォロータスク作成") as op:
             counts = self._reconcile(key, desired[_PLAN_COLUMNS])
             self._store_left_out(key, left_out)
-            self._store_targets(key, targets)
+            self._store_targets(key, targets, stored)
             check_cancel(cancel)
             self.db.conn.execute(
                 "INSERT INTO followup_plans (month, as_of, generated_at, holdout_share, seed) "
@@ -226,7 +229,7 @@ class FollowupService:
                                     else self.holdout_settings()["share"])
         return share, holdout.new_seed()
 
-    def _hold_out(self, month: str, tasks: pd.DataFrame, share: float, seed: int
+    def _hold_out(self, tasks: pd.DataFrame, share: float, seed: int, stored: pd.DataFrame
                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
         """(the tasks of the customers not held out, one row per targeted customer)."""
         targets = (tasks.drop_duplicates("customer_id")
@@ -242,22 +245,17 @@ class FollowupService:
                 pairs.loc[pairs["planned_medium"] == medium, "customer_id"]).to_numpy()
             media = media + np.where(used, medium + ",", "")
         targets["media"] = pd.Series(media, index=targets.index).str.rstrip(",")
-        previous = pd.read_sql_query(
-            "SELECT customer_id, cluster, rule, media, held_out FROM followup_targets"
-            " WHERE month = ?", self.db.conn, params=(month,))
-        targets["held_out"] = holdout.split(targets, share, seed, previous,
+        targets["held_out"] = holdout.split(targets, share, seed, stored,
                                             self.holdout_settings()["top1"]).astype(int)
         away = targets.loc[targets["held_out"] == 1, "customer_id"]
         return tasks.loc[~tasks["customer_id"].isin(away)], targets
 
-    def _store_targets(self, month: str, targets: pd.DataFrame) -> None:
-        """Write what changed since the month's last plan (a regeneration mostly
-        changes nothing, and every write is copied into the undo journal)."""
+    def _store_targets(self, month: str, targets: pd.DataFrame, stored: pd.DataFrame
+                       ) -> None:
+        """Write what changed since the month's last plan (``stored``): a regeneration
+        mostly changes nothing, and every write is copied into the undo journal."""
         conn = self.db.conn
         columns = ["customer_id", "cluster", "rule", "media", "held_out"]
-        stored = pd.read_sql_query(
-            "SELECT customer_id, cluster, rule, media, held_out FROM followup_targets"
-            " WHERE month = ?", conn, params=(month,))
         reached = {r["customer_id"] for r in self.db.query(
             "SELECT DISTINCT customer_id FROM followup_tasks WHERE month = ? AND status = 'done'",
             (month,))}
