@@ -2,21 +2,16 @@
 generating, the month's held-out customers; and the customer detail's note."""
 import pytest
 
-from gui.context import AppContext
 from gui.followups import tasks as followup_tasks
-from gui.followups.tab import FollowupTab
 from tests.support.engine_side import on_engine
-from tests.support.sample_shop import sample_shop, settle
+from tests.support.sample_shop import settle
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 
 
 @pytest.fixture
-def tab(qtbot):
-    tab = FollowupTab(AppContext(sample_shop()))
-    qtbot.addWidget(tab)
-    tab.resize(1280, 800)
-    tab.show()
+def tab(qtbot, tab):
+    """The shared tab, on its 今月のフォロー page."""
     tab.pages.setCurrentWidget(tab.tasks)
     settle(qtbot)
     return tab

@@ -7,26 +7,14 @@ import pytest
 
 from engine.customers.touches import MEDIUM_LABELS
 from engine.marketing.followup_rules import TARGET_LABELS
-from gui.context import AppContext
 from gui.followups import rules as followup_rules
 from gui.followups import tasks as followup_tasks
-from gui.followups.tab import FollowupTab
 from tests.support.engine_side import on_engine
-from tests.support.sample_shop import sample_shop, settle
+from tests.support.sample_shop import settle
 from tests.support.snapshot import SAMPLES
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
 TRUTH = pd.read_csv(SAMPLES / "truth.csv")
-
-
-@pytest.fixture
-def tab(qtbot):
-    tab = FollowupTab(AppContext(sample_shop()))
-    qtbot.addWidget(tab)
-    tab.resize(1280, 800)
-    tab.show()
-    settle(qtbot)
-    return tab
 
 
 def ranked_truth():
