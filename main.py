@@ -306,7 +306,13 @@ def cmd_restore(args) -> int:
 
 
 def cmd_migrate(args) -> int:
+    from engine.store import postgres
     from engine.store.transfer import label, migrate
+    if args.save_password:
+        import getpass
+        for url in (args.source, args.target):
+            if postgres.is_url(url):
+                postgres.store_password(url, getpass.getpass(f"{postgres.describe(url)} のパスワード: "))
     progress = None
     if sys.stderr.isatty():
         def progress(fraction: float, message: str) -> None:
@@ -578,6 +584,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="移行元: データベースファイル、または postgresql://ユーザー@サーバー:ポート/データベース")
     p.add_argument("--to", dest="target", required=True, metavar="TARGET",
                    help="移行先（空であること）: まだないファイル名、または空のPostgreSQLデータベースのURL")
+    p.add_argument("--save-password", action="store_true",
+                   help="サーバーのパスワードを尋ね、このPCの資格情報に保存してから移す（次回からURLに書かずに済みます）")
     p.set_defaults(func=cmd_migrate)
 
     p = sub.add_parser("barcode", help="カスタマバーコードの記号列を表示する")

@@ -49,3 +49,30 @@ def test_migrate_to_a_server_that_is_down(capsys, tmp_path):
     assert (code, out) == (1, "")
     assert err.startswith(f"エラー: PostgreSQLサーバー 127.0.0.1:{port} に接続できません。")
     assert "secret" not in err
+
+
+def test_save_password_keeps_it_in_the_credential_store(capsys, tmp_path, monkeypatch):
+    import getpass
+    import socket
+    stored = {}
+
+    class FakeKeyring:
+        @staticmethod
+        def set_password(service, user, password):
+            stored[(service, user)] = password
+
+        @staticmethod
+        def get_password(service, user):
+            return stored.get((service, user))
+    monkeypatch.setattr(postgres, "_keyring", lambda: FakeKeyring)
+    monkeypatch.setattr(getpass, "getpass", lambda prompt: "pw-" + prompt)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    source = tmp_path / "otokui.db"
+    build_shop(source).close()
+    code, _, err = run(capsys, "migrate", "--save-password", "--from", source,
+                       "--to", f"postgresql://shop@127.0.0.1:{port}/otokui")
+    assert code == 1 and "に接続できません" in err
+    assert stored == {("Otokui PostgreSQL", f"shop@127.0.0.1:{port}/otokui"):
+                      f"pw-postgresql://shop@127.0.0.1:{port}/otokui のパスワード: "}

@@ -263,3 +263,14 @@ def test_the_url_gets_tls_preferred_and_the_password_from_the_credential_store(m
     assert (seen["sslmode"], seen["password"]) == ("require", "given")
     assert postgres.describe("postgresql://shop:given@nas.local:5433/otokui") == \
         "postgresql://shop@nas.local:5433/otokui"
+
+
+def test_without_a_server_the_tests_skip_unless_ci_requires_it(monkeypatch):
+    from tests.support import postgres as support
+    monkeypatch.delenv(support.REQUIRE_ENV, raising=False)
+    with pytest.raises(pytest.skip.Exception, match="no server here"):
+        support.unavailable("no server here")
+    monkeypatch.setenv(support.REQUIRE_ENV, "1")
+    with pytest.raises(pytest.fail.Exception,
+                       match="PostgreSQL is required \\(OTOKUI_REQUIRE_POSTGRES=1\\) but no server here"):
+        support.unavailable("no server here")
