@@ -16,11 +16,11 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import islice
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from engine.errors import OtokuiError
 from engine.progress import Cancel, Progress, check_cancel, reporter

@@ -21,10 +21,10 @@ import shutil
 import socket
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from itertools import count
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -50,12 +50,13 @@ def candidate_bindirs() -> list[Path]:
         found.append(Path(os.path.realpath(on_path)).parent)
     pg_config = shutil.which("pg_config")
     if pg_config:
-        result = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True)
+        result = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True,
+                                check=False)
         if result.returncode == 0 and result.stdout.strip():
             found.append(Path(result.stdout.strip()))
     found += [Path(p) for p in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)]
     try:
-        import pgserver  # noqa: F401 — only its binaries are used
+        import pgserver  # only its binaries are used
         found.append(Path(pgserver.__file__).parent / "pginstall" / "bin")
     except ImportError:
         pass
@@ -107,7 +108,7 @@ def local_server() -> Iterator[str]:
             [str(bindir / "pg_ctl"), "start", "-w", "-t", "60", "-D", str(data),
              "-l", str(folder / "server.log"),
              "-o", f"-p {port} -k {folder} {SERVER_SETTINGS}"],
-            capture_output=True, env=env, cwd=folder, **run_as)
+            check=False, capture_output=True, env=env, cwd=folder, **run_as)
         if result.returncode != 0:
             log = (folder / "server.log").read_text(errors="replace")
             raise RuntimeError(f"pg_ctl start failed: {result.stderr!r}\n{log}")
@@ -116,7 +117,7 @@ def local_server() -> Iterator[str]:
     finally:
         if started:
             subprocess.run([str(bindir / "pg_ctl"), "stop", "-m", "immediate", "-D", str(data)],
-                           capture_output=True, env=env, cwd=folder, **run_as)
+                           check=False, capture_output=True, env=env, cwd=folder, **run_as)
         shutil.rmtree(folder, ignore_errors=True)
 
 

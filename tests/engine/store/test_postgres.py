@@ -234,7 +234,7 @@ def test_a_server_that_is_down_is_named_with_what_to_do(tmp_path):
 
 
 def test_a_missing_database_and_a_missing_source_are_said_plainly(postgres_server, tmp_path):
-    params, target = postgres.parse(postgres_server)
+    _, target = postgres.parse(postgres_server)
     url = f"postgresql://{target.user}@{target.host}:{target.port}/no_such_shop"
     with pytest.raises(postgres.ServerUnavailableError) as caught:
         postgres.connect(url)
