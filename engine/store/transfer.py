@@ -25,7 +25,8 @@ from pathlib import Path
 from engine.errors import OtokuiError
 from engine.progress import Cancel, Progress, check_cancel, reporter
 from engine.store import dialect, postgres
-from engine.store.schema import SCHEMA_VERSION
+from engine.store.database import json_list
+from engine.store.schema import DEFERRABLE_INDEXES, SCHEMA_VERSION
 
 BATCH_ROWS = 10_000
 
@@ -175,6 +176,14 @@ class _SqliteWriter:
         self.conn = sqlite3.connect(str(path), isolation_level=None)
         self.conn.execute("PRAGMA cache_size = -262144")
         self.conn.execute("BEGIN IMMEDIATE")
+        # As a big import does: secondary indexes are built once over the copied
+        # rows (in finish) instead of taking every row one by one.
+        self.deferred = self.conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+            "AND name IN (SELECT value FROM json_each(?))",
+            (json_list(DEFERRABLE_INDEXES),)).fetchall()
+        for name, _ in self.deferred:
+            self.conn.execute(f"DROP INDEX {dialect.quote(name)}")
 
     def write(self, t: dialect.Table, rows: Iterable[tuple], step) -> None:
         sql = (f"INSERT INTO {dialect.quote(t.name)} ({dialect.column_list(t.column_names)}) "
@@ -191,6 +200,8 @@ class _SqliteWriter:
             step(copied)
 
     def finish(self, sequences: dict[str, int]) -> None:
+        for _, sql in self.deferred:
+            self.conn.execute(sql)
         for t in dialect.tables():
             if t.identity is None:
                 continue
