@@ -114,6 +114,19 @@ def _verify(reader, writer, counts: dict[str, int]) -> None:
             f"（顧客ID {', '.join(map(str, changed[:5]))}）。移行先には何も保存していません。")
 
 
+def _handed_out(conn, sequences: dict[str, int]) -> list[tuple[dialect.Table, int]]:
+    """Each table with an identity column and the highest id it has handed out: the
+    source's count, or the highest id copied if that is more (either store's
+    connection: both run this SQL)."""
+    found = []
+    for t in dialect.tables():
+        if t.identity is not None:
+            highest = conn.execute(
+                f"SELECT max({dialect.quote(t.identity)}) FROM {dialect.quote(t.name)}").fetchone()[0]
+            found.append((t, max(sequences.get(t.name, 0), highest or 0)))
+    return found
+
+
 def _plain(row) -> tuple:
     """A result row with PostgreSQL's numeric sums as ints, comparable with SQLite's."""
     return tuple(int(v) if isinstance(v, Decimal) else v for v in row)
@@ -202,12 +215,7 @@ class _SqliteWriter:
     def finish(self, sequences: dict[str, int]) -> None:
         for _, sql in self.deferred:
             self.conn.execute(sql)
-        for t in dialect.tables():
-            if t.identity is None:
-                continue
-            highest = self.conn.execute(
-                f"SELECT max({dialect.quote(t.identity)}) FROM {dialect.quote(t.name)}").fetchone()[0]
-            seq = max(sequences.get(t.name, 0), highest or 0)
+        for t, seq in _handed_out(self.conn, sequences):
             if not seq:
                 continue
             if self.conn.execute("UPDATE sqlite_sequence SET seq = ? WHERE name = ?",
@@ -348,12 +356,7 @@ class _PostgresWriter:
 
     def finish(self, sequences: dict[str, int]) -> None:
         import psycopg
-        for t in dialect.tables():
-            if t.identity is None:
-                continue
-            highest = self.conn.execute(
-                f"SELECT max({dialect.quote(t.identity)}) FROM {dialect.quote(t.name)}").fetchone()[0]
-            seq = max(sequences.get(t.name, 0), highest or 0)
+        for t, seq in _handed_out(self.conn, sequences):
             self.conn.execute("SELECT setval(pg_get_serial_sequence(%s, %s), %s, %s)",
                               (dialect.quote(t.name), t.identity, max(seq, 1), seq > 0))
         for t in dialect.tables():
