@@ -305,6 +305,27 @@ def cmd_restore(args) -> int:
     return 0
 
 
+def cmd_migrate(args) -> int:
+    from engine.store import postgres
+    from engine.store.transfer import label, migrate
+    if args.save_password:
+        import getpass
+        for url in (args.source, args.target):
+            if postgres.is_url(url):
+                postgres.store_password(url, getpass.getpass(f"{postgres.describe(url)} のパスワード: "))
+    progress = None
+    if sys.stderr.isatty():
+        def progress(fraction: float, message: str) -> None:
+            print(f"\r{fraction:4.0%} {message}\033[K", end="", file=sys.stderr, flush=True)
+    try:
+        result = migrate(args.source, args.target, progress=progress)
+    finally:
+        if progress is not None:
+            print(file=sys.stderr)
+    print(result.summary(label(args.source), label(args.target)))
+    return 0
+
+
 def cmd_barcode(args) -> int:
     from engine.printing.barcode import encode
     print(" ".join(encode(args.postal, " ".join(args.address))))
@@ -553,6 +574,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--yes", action="store_true", help="確認なしで復元する")
     _add_db(p)
     p.set_defaults(func=cmd_restore)
+
+    p = sub.add_parser(
+        "migrate", help="お店のデータを別の保存先へ移す（SQLiteファイル ⇔ PostgreSQLサーバー）",
+        description="すべての表を空の移行先へ写し、行数とお客様ごとの購入回数・購入金額・"
+                    "初回/最終購入日が一致することを確かめます。移行元は変更しません。"
+                    "（アプリ本体はまだSQLiteファイルで動きます。）")
+    p.add_argument("--from", dest="source", required=True, metavar="SOURCE",
+                   help="移行元: データベースファイル、または postgresql://ユーザー@サーバー:ポート/データベース")
+    p.add_argument("--to", dest="target", required=True, metavar="TARGET",
+                   help="移行先（空であること）: まだないファイル名、または空のPostgreSQLデータベースのURL")
+    p.add_argument("--save-password", action="store_true",
+                   help="サーバーのパスワードを尋ね、このPCの資格情報に保存してから移す（次回からURLに書かずに済みます）")
+    p.set_defaults(func=cmd_migrate)
 
     p = sub.add_parser("barcode", help="カスタマバーコードの記号列を表示する")
     p.add_argument("postal", metavar="POSTAL", help="郵便番号（例: 100-0013）")

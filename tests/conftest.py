@@ -15,3 +15,20 @@ def _plans_hold_no_one_out_unless_asked(monkeypatch):
     """The hand-computed plans everywhere count every targeted customer as planned;
     a test of the comparison group (比較用にお休み) asks for a share explicitly."""
     monkeypatch.setattr("engine.marketing.holdout.DEFAULT_SHARE", 0.0)
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A real PostgreSQL server for the session (tests/support/postgres.py): its
+    maintenance URL. Skipped without one, unless OTOKUI_REQUIRE_POSTGRES=1."""
+    from tests.support.postgres import server
+    with server() as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url(postgres_server):
+    """The URL of a new, empty database on that server, dropped after the test."""
+    from tests.support.postgres import fresh_database
+    with fresh_database(postgres_server) as url:
+        yield url
