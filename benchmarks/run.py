@@ -15,6 +15,10 @@ threads) are printed next to them. Steps:
                     summary_data_from_transaction_data on the valid lines
 - customers         shop.customers.table() written as CSV (the `customers` command)
 - rfm               RFM + segments + clusters (engine.analysis.rfm.customer_metrics)
+- customer_list     the 顧客 tab's first screen in a fresh process: how many customers,
+                    how many listed and the first 200 rows (seconds); the notes add the
+                    first screen of the TOP10% filter, of the list sorted by name and
+                    the last page
 - search            customer search per keystroke over typed prefixes of names,
                     kana and phones (seconds = median; p95 in the notes)
 - open              opening a customer: customers.get + customers.orders
@@ -49,7 +53,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 AS_OF = "2026-01-01"
-STEPS = ["import", "duckdb", "lifetimes", "customers", "rfm", "search", "open",
+STEPS = ["import", "duckdb", "lifetimes", "customers", "rfm", "customer_list", "search", "open",
          "startup", "backup", "reimport_same", "reimport_nothing_new"]
 
 
@@ -153,6 +157,28 @@ def step_rfm(ctx: Context) -> tuple[float, str]:
         metrics = customer_metrics(shop.db, AS_OF, shop.settings.get("rank_percentages"))
         seconds = time.perf_counter() - start
     return seconds, f"{len(metrics):,} customers ranked"
+
+
+def step_customer_list(ctx: Context) -> tuple[float, str]:
+    from engine import Shop
+    from engine.customers.listing import ListQuery
+
+    def first_screen(listing, query) -> float:
+        start = time.perf_counter()
+        listing.total(AS_OF), listing.count(query, AS_OF), listing.page(query, 0, 200, AS_OF)
+        return time.perf_counter() - start
+
+    with Shop(ctx.db) as shop:
+        listing = shop.customers.listing
+        seconds = first_screen(listing, ListQuery())
+        top10 = first_screen(listing, ListQuery(cluster="top10"))
+        by_name = first_screen(listing, ListQuery(sort="name"))
+        count = listing.count(ListQuery(), AS_OF)
+        start = time.perf_counter()
+        listing.page(ListQuery(), count - 200, 200, AS_OF)
+        last = time.perf_counter() - start
+    return seconds, (f"{count:,} customers; TOP10% {top10 * 1000:.0f} ms, by name "
+                     f"{by_name * 1000:.0f} ms, last page {last * 1000:.0f} ms")
 
 
 def _sample_customers(shop, count: int) -> list[dict]:

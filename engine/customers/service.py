@@ -37,6 +37,15 @@ class CustomerService:
     def __init__(self, shop):
         self.shop = shop
         self.db = shop.db
+        self._listing = None
+
+    @property
+    def listing(self):
+        """The list a screen at a time (engine.customers.listing.CustomerListing)."""
+        if self._listing is None:
+            from engine.customers.listing import CustomerListing
+            self._listing = CustomerListing(self.shop)
+        return self._listing
 
     def table(self, as_of=None) -> pd.DataFrame:
         """One row per customer with a valid order on or before ``as_of`` (SPEC §4),

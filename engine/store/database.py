@@ -98,6 +98,7 @@ class Database:
             self._depth = 0
             self._memos: dict = {}
             self._generation = 0
+            self._scratch_changes = 0
             # Rows an INSERT OR REPLACE deletes fire the undo journal's delete
             # triggers only with it on.
             self.conn.execute("PRAGMA recursive_triggers = ON")
@@ -252,9 +253,19 @@ class Database:
         self._generation += 1
         self._memos.clear()
 
+    @contextmanager
+    def scratch(self) -> Iterator[sqlite3.Connection]:
+        """For writes to TEMP tables that are working copies, not the shop's data
+        (the customer list's figures for an earlier 基準日): they keep the memos."""
+        before = self.conn.total_changes
+        try:
+            yield self.conn
+        finally:
+            self._scratch_changes += self.conn.total_changes - before
+
     def _state(self) -> tuple[int, int, int]:
         data_version = self.conn.execute("PRAGMA data_version").fetchone()[0]
-        return self.conn.total_changes, data_version, self._generation
+        return self.conn.total_changes - self._scratch_changes, data_version, self._generation
 
     def execute(self, sql: str, params=()) -> sqlite3.Cursor:
         return self.conn.execute(sql, params)

@@ -1,22 +1,28 @@
 """顧客: search as you type, a filterable customer list and the customer's detail (SPEC §5)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit, \
     QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from engine.analysis.rfm import CLUSTER_LABELS, CLUSTERS
+from engine.customers.listing import SORTABLE, ListQuery
 from engine.errors import OtokuiError
 from engine.export import write_table
 from engine.imports.normalize import display_phone
+from gui.context import LatestLoad
 from gui.customers.detail import CustomerDetail
 from gui.errors import show_error
 from gui.widgets.file_dialogs import save_path
 from gui.widgets.lazy_refresh import RefreshOnShow
-from gui.widgets.table_model import Column, TableModel
+from gui.widgets.paged_table_model import PAGE, PagedTableModel
+from gui.widgets.table_model import Column
 from gui.widgets.table_view import table_view
 
 SEARCH_LIMIT = 1000
@@ -37,10 +43,6 @@ LIST_COLUMNS = [
     Column("cycle_status", "サイクル", "text", 5),
     Column("dm_ok", "DM可", "yesno", 3),
 ]
-# A search finds customers by their contact details; what they bought is shown as of
-# the 基準日, as in the list (the search's own counts are over all orders).
-_METRICS = ["cluster", "purchase_count", "total_amount", "last_purchase", "recency_days", "due",
-            "cycle_status"]
 
 
 # Why 要フォローのみ shows nobody in a shop that registered no usage cycle.
@@ -57,9 +59,9 @@ EXPORT_COLUMNS = {
 }
 
 
-def export_frame(table: pd.DataFrame, customer_ids: list[int]) -> pd.DataFrame:
-    """The customers ``customer_ids`` (in that order) as the saved list shows them."""
-    rows = table.set_index("customer_id").loc[customer_ids].reset_index()
+def export_frame(rows: pd.DataFrame) -> pd.DataFrame:
+    """The list rows as the saved list shows them."""
+    rows = rows.copy()
     rows["phone"] = rows["phone"].fillna("").map(display_phone)
     rows["cluster"] = rows["cluster"].map(CLUSTER_LABELS).fillna("")
     rows["due"] = rows["due"].map({True: "○", False: ""})
@@ -67,13 +69,10 @@ def export_frame(table: pd.DataFrame, customer_ids: list[int]) -> pd.DataFrame:
     return rows[list(EXPORT_COLUMNS)].rename(columns=EXPORT_COLUMNS)
 
 
-def load_customer_list(shop, as_of) -> pd.DataFrame:
-    """Every customer with a purchase by ``as_of``, with cluster, R value, due flag and
-    DM permission as of then; ``cycle_status`` empty (see :func:`load_cycle_statuses`)."""
-    table = shop.customers.table(as_of)
-    table["due"] = table["customer_id"].isin(shop.products.due_targets(as_of)["customer_id"])
-    table["cycle_status"] = ""
-    return table
+def load_due(shop, as_of) -> pd.Series:
+    """customer_id → True for the customers past their last product's cycle."""
+    due = shop.products.due_targets(as_of)["customer_id"].astype("int64").unique()
+    return pd.Series(True, index=due, dtype=object)
 
 
 def load_cycle_statuses(shop, as_of) -> pd.Series:
@@ -83,16 +82,51 @@ def load_cycle_statuses(shop, as_of) -> pd.Series:
     return shop.products.cycle_status(as_of).set_index("customer_id")["status"]
 
 
+@dataclass(frozen=True)
+class ListSpec:
+    """What the list shows: the engine's query, or — sorted by a column the engine
+    does not hold (要フォロー, サイクル) — every listed id in the order shown."""
+    query: ListQuery
+    as_of: date
+    ids: np.ndarray | None = None
+
+    def count(self, shop) -> int:
+        if self.ids is not None:
+            return len(self.ids)
+        return shop.customers.listing.count(self.query, self.as_of)
+
+    def page(self, shop, offset: int, limit: int) -> pd.DataFrame:
+        listing = shop.customers.listing
+        if self.ids is None:
+            return listing.page(self.query, offset, limit, self.as_of)
+        end = len(self.ids) if limit < 0 else offset + limit
+        return listing.rows_of(self.ids[offset:end], self.as_of)
+
+
+def sorted_by_lookup(shop, spec: ListSpec, values: pd.Series, default,
+                     descending: bool) -> ListSpec:
+    """``spec`` with its ids ordered by ``values`` (stable: ties keep the rank order)."""
+    ids = shop.customers.listing.ids(spec.query, spec.as_of)
+    keys = pd.Series(ids).map(values).astype(object).where(
+        lambda found: found.notna(), default).astype(str)
+    order = keys.sort_values(ascending=not descending, kind="stable").index.to_numpy()
+    return ListSpec(spec.query, spec.as_of, ids[order])
+
+
 class CustomersTab(RefreshOnShow, QWidget):
     def __init__(self, ctx, parent=None):
         super().__init__(parent)
         self.ctx = ctx
-        self._base = pd.DataFrame(columns=[c.key for c in LIST_COLUMNS])
+        self._total = 0                        # customers with a purchase by the 基準日
+        self._spec: ListSpec | None = None     # the list shown when not searching
         self._found: pd.DataFrame | None = None  # search result, None when the box is empty
+        self._due: pd.Series | None = None     # customer_id → True, once learned
+        self._statuses = pd.Series(dtype=object)
         self._generation = 0
         self._selected_id: int | None = None
         # Whether any product has a usage cycle: without one nobody is 要フォロー.
         self._cycles_known = True
+        self._lists = LatestLoad(ctx, self)
 
         self.search = QLineEdit()
         self.search.setPlaceholderText("氏名・フリガナ・電話番号・メールアドレス・顧客番号で検索")
@@ -119,7 +153,11 @@ class CustomersTab(RefreshOnShow, QWidget):
         self.export_button.setToolTip("いま表示している顧客（検索・絞り込みの結果）を Excel か CSV に保存します。")
         self.export_button.clicked.connect(lambda: self.export_shown())
 
-        self.model = TableModel(LIST_COLUMNS, self)
+        self.model = PagedTableModel(LIST_COLUMNS, self)
+        self.model.set_lookup("due", pd.Series(dtype=object), False)
+        self.model.set_lookup("cycle_status", self._statuses, "")
+        self.model.sort_changed.connect(self.apply_filters)
+        self.model.modelReset.connect(self._reselect)
         self.view = table_view(self.model)
         self.view.selectionModel().currentRowChanged.connect(self._on_current)
         self.detail = CustomerDetail(ctx, self, metrics=self.metrics_of)
@@ -151,28 +189,39 @@ class CustomersTab(RefreshOnShow, QWidget):
     # --- loading ------------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Reload the list (and the open customer) from the database."""
+        """Reload the list (and the open customer) from the database: the first screen
+        first, then who is 要フォロー, then where each customer stands in their cycle."""
         as_of = self.ctx.as_of
-        self.ctx.run(self, lambda shop, progress, cancel: (
-            load_customer_list(shop, as_of), shop.products.cycles_known()), self._on_loaded)
-        self.ctx.run(self, lambda shop, progress, cancel: load_cycle_statuses(shop, as_of),
-                     lambda statuses: self._on_statuses(as_of, statuses))
-
-    def _on_loaded(self, loaded: tuple[pd.DataFrame, bool]) -> None:
-        self._base, self._cycles_known = loaded
+        self._due = None
         if self.search.text().strip():
             self.run_search()
         else:
             self.apply_filters()
+        self.ctx.run(self, lambda shop, progress, cancel: (
+            load_due(shop, as_of), shop.products.cycles_known()),
+            lambda loaded: self._on_due(as_of, *loaded))
+        self.ctx.run(self, lambda shop, progress, cancel: load_cycle_statuses(shop, as_of),
+                     lambda statuses: self._on_statuses(as_of, statuses))
         if self._selected_id is not None:
             self.detail.show_customer(self._selected_id)
 
-    def _on_statuses(self, as_of, statuses: pd.Series) -> None:
+    def _on_due(self, as_of, due: pd.Series, cycles_known: bool) -> None:
         if as_of != self.ctx.as_of:     # a newer load is on its way
             return
-        self._base = self._base.assign(cycle_status=self._base["customer_id"].map(
-            statuses).astype(object).fillna(""))
-        self.apply_filters()
+        self._due, self._cycles_known = due, cycles_known
+        self.model.set_lookup("due", due, False)
+        if self.due_only.isChecked() or self._sorted_by_lookup():
+            self.apply_filters()
+        else:
+            self._show_count()
+
+    def _on_statuses(self, as_of, statuses: pd.Series) -> None:
+        if as_of != self.ctx.as_of:
+            return
+        self._statuses = statuses
+        self.model.set_lookup("cycle_status", statuses, "")
+        if self._sorted_by_lookup() == "cycle_status" or self._found is not None:
+            self.apply_filters()
         if self._selected_id is not None:   # the open customer's figure, without a reload
             self.detail.figures["cycle_status"].setText(
                 statuses.get(self._selected_id) or "—")
@@ -187,11 +236,13 @@ class CustomersTab(RefreshOnShow, QWidget):
             self._found = None
             self.apply_filters()
             return
+        as_of = self.ctx.as_of
 
         def op(shop, progress, cancel):
             if generation != self._generation:  # typing went on while this job queued
                 return None
-            return shop.customers.search(text, limit=SEARCH_LIMIT)
+            found = shop.customers.search(text, limit=SEARCH_LIMIT)["customer_id"]
+            return shop.customers.listing.rows_of(found.tolist(), as_of)
 
         def done(found):
             if found is not None and generation == self._generation:
@@ -205,73 +256,120 @@ class CustomersTab(RefreshOnShow, QWidget):
 
     # --- the list -----------------------------------------------------------------
 
-    def _rows(self) -> pd.DataFrame:
-        if self._found is None:
-            return self._base
-        metrics = self._base.set_index("customer_id")[_METRICS]
-        rows = self._found.drop(columns=[c for c in _METRICS if c in self._found.columns])
-        rows = rows.join(metrics, on="customer_id")
-        rows["due"] = rows["due"].fillna(False).astype(bool)
-        rows[["purchase_count", "total_amount"]] = (
-            rows[["purchase_count", "total_amount"]].fillna(0).astype("int64"))
-        return rows
+    def _sorted_by_lookup(self) -> str | None:
+        spec = self.model.sort_spec
+        return spec[0] if spec is not None and spec[0] in ("due", "cycle_status") else None
+
+    def _query(self) -> ListQuery | None:
+        """The engine query for the filters and sort chosen (None: not known yet)."""
+        only_ids = None
+        if self.due_only.isChecked():
+            if self._due is None:
+                return None
+            only_ids = tuple(self._due.index.tolist())
+        sort, descending = self.model.sort_spec or ("rank", False)
+        if sort not in SORTABLE:
+            sort, descending = "rank", False
+        return ListQuery(cluster=self.cluster.currentData(), dm_only=self.dm_only.isChecked(),
+                         only_ids=only_ids, sort=sort, descending=descending)
 
     def apply_filters(self) -> None:
-        rows = self._rows()
+        self.due_note.setVisible(self.due_only.isChecked() and not self._cycles_known)
+        if self._found is not None:
+            self._show_found()
+            return
+        query, as_of = self._query(), self.ctx.as_of
+        if query is None:       # 要フォロー not learned yet: it follows shortly
+            return
+        lookup = self._sorted_by_lookup()
+        values = {"due": (self._due, False), "cycle_status": (self._statuses, "")}.get(lookup)
+        descending = bool(self.model.sort_spec and self.model.sort_spec[1])
+
+        def load(shop):
+            spec = ListSpec(query, as_of)
+            if values is not None and values[0] is not None:
+                spec = sorted_by_lookup(shop, spec, values[0], values[1], descending)
+            return (spec, shop.customers.listing.total(as_of), spec.count(shop),
+                    spec.page(shop, 0, PAGE))
+        self._lists.run(load, self._on_list)
+
+    def _on_list(self, loaded) -> None:
+        self._spec, self._total, count, first = loaded
+        spec = self._spec
+
+        def fetch(offset, limit, deliver):
+            self.ctx.run(self, lambda shop, progress, cancel: spec.page(shop, offset, limit),
+                         deliver)
+        self.model.set_source(count, first, fetch)
+        self._show_count()
+
+    def _show_found(self) -> None:
+        rows = self._found
         mask = pd.Series(True, index=rows.index)
         cluster = self.cluster.currentData()
         if cluster is not None:
             mask &= rows["cluster"] == cluster
         if self.due_only.isChecked():
-            mask &= rows["due"].astype(bool)
+            mask &= rows["customer_id"].isin([] if self._due is None else self._due.index)
         if self.dm_only.isChecked():
             mask &= rows["dm_ok"].astype(bool)
-        shown = rows[mask]
-        self.model.set_frame(shown)
-        total = len(self._base)
+        self.model.set_frame(rows[mask])
+        self._show_count()
+
+    def _show_count(self) -> None:
+        shown = self.model.total_rows()
         if self._found is not None:
             more = "（多いため先頭のみ）" if len(self._found) >= SEARCH_LIMIT else ""
-            self.count.setText(f"該当 {len(shown):,}人{more}")
+            self.count.setText(f"該当 {shown:,}人{more}")
         else:
-            self.count.setText(f"{total:,}人中 {len(shown):,}人を表示")
-        self.due_note.setVisible(self.due_only.isChecked() and not self._cycles_known)
-        self._reselect()
+            self.count.setText(f"{self._total:,}人中 {shown:,}人を表示")
 
     def _reselect(self) -> None:
         if self._selected_id is None:
             return
-        hits = self.model.frame.index[self.model.frame["customer_id"] == self._selected_id]
-        if len(hits) and hits[0] < self.model.rowCount():
-            self.view.selectRow(int(hits[0]))
+        row = self.model.row_of(self._selected_id)
+        if row is not None:
+            self.view.selectRow(row)
 
     def _on_current(self, current, _previous) -> None:
         if not current.isValid():
             return
-        customer_id = int(self.model.value(current.row(), "customer_id"))
-        if customer_id != self._selected_id:
-            self._selected_id = customer_id
-            self.detail.show_customer(customer_id)
+        customer_id = self.model.value(current.row(), "customer_id")
+        if customer_id is not None and int(customer_id) != self._selected_id:
+            self._selected_id = int(customer_id)
+            self.detail.show_customer(self._selected_id)
 
     def export_shown(self, path: Path | None = None) -> None:
         """The shown customers, in the order shown, with their contact details and
         figures, to .xlsx or .csv through the formula-safe writer."""
-        shown = self.model.frame["customer_id"].astype("int64").tolist()
-        if not shown:
+        if not self.model.total_rows():
             show_error(self, OtokuiError("保存する顧客が表示されていません。"))
             return
         target = path or save_path(self, "顧客一覧を保存", "顧客一覧.xlsx",
                                    "Excel (*.xlsx);;CSV (*.csv)")
         if target is None:
             return
-        rows = export_frame(self._base, shown)
-        self.ctx.run(self, lambda shop, p, c: write_table(rows, target),
-                     lambda _none: self.count.setText(
-                         f"{len(rows):,}人を {target.name} に保存しました。"))
+        found, spec = self._found, self._spec
+        shown = self.model.frame if found is not None else None
+        due, statuses = self._due, self._statuses
+
+        def save(shop, progress, cancel):
+            rows = shown if shown is not None else spec.page(shop, 0, -1)
+            rows = rows.assign(
+                due=rows["customer_id"].isin([] if due is None else due.index),
+                cycle_status=rows["customer_id"].map(statuses).astype(object).fillna(""))
+            write_table(export_frame(rows), target)
+            return len(rows)
+        self.ctx.run(self, save, lambda saved: self.count.setText(
+            f"{saved:,}人を {target.name} に保存しました。"))
 
     def metrics_of(self, customer_id: int) -> dict | None:
-        """Rank and cluster of a customer as the list computed them (None: no purchase)."""
-        rows = self._base[self._base["customer_id"] == customer_id]
-        return None if rows.empty else rows.iloc[0].to_dict()
+        """Rank and cluster of a customer as the list shows them (None: not in the
+        rows loaded, or no purchase)."""
+        row = self.model.row_of(customer_id)
+        if row is None or self.model.value(row, "cluster") is None:
+            return None
+        return self.model.row(row)
 
     def select_customer(self, customer_id: int) -> None:
         """Open ``customer_id`` in the detail pane (and select it in the list if shown)."""

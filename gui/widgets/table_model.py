@@ -53,7 +53,7 @@ def columns_of(frame: pd.DataFrame, width: int = 8) -> list[Column]:
     return [Column(key, str(key), kind(frame[key]), width) for key in frame.columns]
 
 
-def _plain(value):
+def plain(value):
     if cell_format.is_missing(value):
         return None
     return value.item() if isinstance(value, np.generic) else value
@@ -121,23 +121,23 @@ class TableModel(QAbstractTableModel):
 
     def row(self, row: int) -> dict:
         """One row of the frame as a dict of plain values (missing ones None)."""
-        return {k: _plain(v) for k, v in self._frame.iloc[row].items()}
+        return {k: plain(v) for k, v in self._frame.iloc[row].items()}
 
     def records(self) -> list[dict]:
         """Every row of the frame, shown yet or not, as :meth:`row` gives it."""
         return [self.row(i) for i in range(len(self._frame))]
 
     def value(self, row: int, key: str):
-        return _plain(self._frame.at[row, key])
+        return plain(self._frame.at[row, key])
 
     def widest_numbers(self) -> dict[int, str]:
         """Per numeric column (by position): the longer text of its largest and its
         smallest value, for widening a column the figures would not fit."""
         widest = {}
         for index, column in enumerate(self.columns):
-            if column.kind not in cell_format.NUMERIC_KINDS or column.key not in self._frame:
+            if column.kind not in cell_format.NUMERIC_KINDS or column.key not in self.frame:
                 continue
-            values = pd.to_numeric(self._frame[column.key], errors="coerce").dropna()
+            values = pd.to_numeric(self.frame[column.key], errors="coerce").dropna()
             if len(values):
                 texts = [cell_format.text(column.kind, v) for v in (values.max(), values.min())]
                 widest[index] = max(texts, key=len)
@@ -203,8 +203,11 @@ class TableModel(QAbstractTableModel):
     def data(self, index: QModelIndex | QPersistentModelIndex, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
-        column = self.columns[index.column()]
-        value = self._arrays[index.column()][index.row()]
+        return self._cell(self.columns[index.column()],
+                          self._arrays[index.column()][index.row()], index.row(), role)
+
+    def _cell(self, column: Column, value, row: int, role):
+        """What ``role`` of a cell of ``column`` holding ``value`` shows."""
         if role == Qt.ItemDataRole.DisplayRole:
             return self._text(column, value)
         if role == Qt.ItemDataRole.TextAlignmentRole:
@@ -212,10 +215,10 @@ class TableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return cell_format.tooltip(column.kind, self._text(column, value), column.width)
         if role == Qt.ItemDataRole.ForegroundRole and self._tones is not None:
-            tone = cell_format.TONES.get(self._tones[index.row()])
+            tone = cell_format.TONES.get(self._tones[row])
             return None if tone is None else QBrush(tone)
         if role in (VALUE_ROLE, Qt.ItemDataRole.EditRole):
-            return _plain(value)
+            return plain(value)
         return None
 
     def _text(self, column: Column, value) -> str:
@@ -243,10 +246,15 @@ class TableModel(QAbstractTableModel):
         self.layoutChanged.emit()
 
     def _apply_sort(self, column: int, order: Qt.SortOrder) -> None:
-        spec = self.columns[column]
-        if spec.key not in self._frame or self._frame.empty:
+        if self.columns[column].key not in self._frame or self._frame.empty:
             return
-        self._frame = self._frame.sort_values(
-            spec.key, ascending=order == Qt.SortOrder.AscendingOrder, kind="mergesort",
-            na_position="last", key=cell_format.sort_key(spec.kind, self._labels.get(spec.kind))
-        ).reset_index(drop=True)
+        self._frame = self._frame.take(self._sort_order(
+            self._frame, column, order == Qt.SortOrder.DescendingOrder)).reset_index(drop=True)
+
+    def _sort_order(self, frame: pd.DataFrame, column: int, descending: bool) -> np.ndarray:
+        """Positions of ``frame``'s rows sorted by ``column`` (stable, missing last)."""
+        spec = self.columns[column]
+        ranked = frame.reset_index(drop=True).sort_values(
+            spec.key, ascending=not descending, kind="mergesort", na_position="last",
+            key=cell_format.sort_key(spec.kind, self._labels.get(spec.kind)))
+        return ranked.index.to_numpy()

@@ -3,6 +3,7 @@ import math
 
 import pandas as pd
 import pytest
+from PySide6.QtCore import Qt
 
 from gui.context import AppContext
 from gui.customers import detail as customer_detail
@@ -118,10 +119,12 @@ def test_a_stale_search_result_is_dropped(qtbot, tab):
 
 def test_filters_by_cluster_and_dm(qtbot, tab):
     tab.cluster.setCurrentIndex(tab.cluster.findData("top1"))
+    settle(qtbot)
     assert tab.model.total_rows() == math.ceil(0.01 * 148)
     assert set(tab.model.frame["cluster"]) == {"top1"}
     tab.cluster.setCurrentIndex(0)
     tab.dm_only.setChecked(True)
+    settle(qtbot)
     dm = on_engine(tab.ctx.shop.customers.table)["dm_ok"]
     assert tab.model.total_rows() == int(dm.sum()) < 148
     assert tab.count.text() == f"148人中 {int(dm.sum())}人を表示"
@@ -237,7 +240,9 @@ def test_due_filter_lists_customers_past_their_product_cycle(qtbot, tab):
     due = set(on_engine(shop.products.due_targets)["customer_id"])
     assert 0 < len(due) < 148
     tab.due_only.setChecked(True)
+    settle(qtbot)
     tab.model.show_all()
+    settle(qtbot)
     assert set(tab.model.frame["customer_id"]) == due
     assert set(tab.model.frame["due"]) == {True}
 
@@ -335,6 +340,7 @@ def test_the_shown_list_is_saved_as_shown_and_formula_safe(qtbot, tab, tmp_path)
 def test_due_filter_without_any_usage_cycle_says_how_to_register_them(qtbot, tab):
     assert not tab.due_note.isVisibleTo(tab)
     tab.due_only.setChecked(True)
+    settle(qtbot)
     assert tab.model.rowCount() == 0 and tab.count.text() == "148人中 0人を表示"
     assert tab.due_note.isVisibleTo(tab)
     assert tab.due_note.text() == ("消費サイクルが登録された商品がないため、要フォローのお客様はいません。"
@@ -387,3 +393,63 @@ def test_the_list_shows_before_the_cycle_statuses_are_learned(qtbot, tab, monkey
     go_on.set()
     settle(qtbot)
     assert (tab.model.frame["cycle_status"] != "").sum() > 0
+
+
+@pytest.fixture
+def small_pages(monkeypatch):
+    """Pages of 20 rows, so the 148 sample customers take eight."""
+    from gui.customers import tab as customers_tab
+    from gui.widgets import paged_table_model
+    monkeypatch.setattr(paged_table_model, "PAGE", 20)
+    monkeypatch.setattr(customers_tab, "PAGE", 20)
+
+
+def test_the_list_loads_a_page_at_a_time_as_it_scrolls(qtbot, small_pages, qtmodeltester):
+    ctx = AppContext(sample_shop())
+    tab = CustomersTab(ctx)
+    qtbot.addWidget(tab)
+    tab.resize(1366, 768)
+    tab.show()
+    settle(qtbot)
+    ranked = on_engine(lambda: ctx.shop.customers.table(ctx.as_of))["customer_id"].tolist()
+    assert tab.model.rowCount() == 148 and tab.count.text() == "148人中 148人を表示"
+    assert tab.model.loaded(0) and not tab.model.loaded(147)
+    tab.view.scrollToBottom()
+    qtbot.wait(50)      # the view asks for the rows it paints
+    settle(qtbot)
+    assert tab.model.loaded(147)
+    assert tab.model.value(147, "customer_id") == ranked[147]
+    assert not tab.model.loaded(70)     # the middle was never shown
+    tab.model.show_all()
+    settle(qtbot)
+    assert tab.model.frame["customer_id"].tolist() == ranked
+    qtmodeltester.check(tab.model)
+
+
+def test_sorting_a_column_asks_the_engine_for_that_order(qtbot, small_pages):
+    ctx = AppContext(sample_shop())
+    tab = CustomersTab(ctx)
+    qtbot.addWidget(tab)
+    tab.show()
+    settle(qtbot)
+    table = on_engine(lambda: ctx.shop.customers.table(ctx.as_of))
+    kana = [c.key for c in tab.model.columns].index("kana")
+    tab.view.sortByColumn(kana, Qt.SortOrder.DescendingOrder)
+    settle(qtbot)
+    tab.model.show_all()
+    settle(qtbot)
+    expected = table.sort_values("kana", ascending=False, kind="stable")["customer_id"]
+    assert tab.model.frame["customer_id"].tolist() == expected.tolist()
+    # A column the engine does not hold (要フォロー) sorts over the whole list too.
+    on_engine(lambda: ctx.shop.products.import_cycles(SAMPLES / "products.csv"))
+    ctx.data_changed.emit()
+    settle(qtbot)
+    due = set(on_engine(ctx.shop.products.due_targets)["customer_id"])
+    tab.view.sortByColumn([c.key for c in tab.model.columns].index("due"),
+                          Qt.SortOrder.DescendingOrder)
+    settle(qtbot)
+    tab.model.show_all()
+    settle(qtbot)
+    shown = tab.model.frame["customer_id"].tolist()
+    assert set(shown[:len(due)]) == due and len(shown) == 148
+    assert tab.count.text() == "148人中 148人を表示"
