@@ -18,10 +18,14 @@ TRUTH = pd.read_csv(SAMPLES / "truth.csv", dtype={"phone": str})
 
 @pytest.fixture
 def tab(qtbot):
+    return shown_tab(qtbot)
+
+
+def shown_tab(qtbot, width=1280, height=800):
     ctx = AppContext(sample_shop())
     tab = CustomersTab(ctx)
     qtbot.addWidget(tab)
-    tab.resize(1280, 800)
+    tab.resize(width, height)
     tab.show()
     settle(qtbot)
     return tab
@@ -405,12 +409,8 @@ def small_pages(monkeypatch):
 
 
 def test_the_list_loads_a_page_at_a_time_as_it_scrolls(qtbot, small_pages, qtmodeltester):
-    ctx = AppContext(sample_shop())
-    tab = CustomersTab(ctx)
-    qtbot.addWidget(tab)
-    tab.resize(1366, 768)
-    tab.show()
-    settle(qtbot)
+    tab = shown_tab(qtbot, 1366, 768)
+    ctx = tab.ctx
     ranked = on_engine(lambda: ctx.shop.customers.table(ctx.as_of))["customer_id"].tolist()
     assert tab.model.rowCount() == 148 and tab.count.text() == "148人中 148人を表示"
     assert tab.model.loaded(0) and not tab.model.loaded(147)
@@ -427,11 +427,8 @@ def test_the_list_loads_a_page_at_a_time_as_it_scrolls(qtbot, small_pages, qtmod
 
 
 def test_sorting_a_column_asks_the_engine_for_that_order(qtbot, small_pages):
-    ctx = AppContext(sample_shop())
-    tab = CustomersTab(ctx)
-    qtbot.addWidget(tab)
-    tab.show()
-    settle(qtbot)
+    tab = shown_tab(qtbot)
+    ctx = tab.ctx
     table = on_engine(lambda: ctx.shop.customers.table(ctx.as_of))
     kana = [c.key for c in tab.model.columns].index("kana")
     tab.view.sortByColumn(kana, Qt.SortOrder.DescendingOrder)
