@@ -24,7 +24,7 @@ from pathlib import Path
 
 from engine.errors import OtokuiError
 from engine.progress import Cancel, Progress, check_cancel, reporter
-from engine.store import dialect, postgres
+from engine.store import dialect, figures, postgres
 from engine.store.database import json_list
 from engine.store.schema import DEFERRABLE_INDEXES, SCHEMA_VERSION
 
@@ -197,6 +197,9 @@ class _SqliteWriter:
             (json_list(DEFERRABLE_INDEXES),)).fetchall()
         for name, _ in self.deferred:
             self.conn.execute(f"DROP INDEX {dialect.quote(name)}")
+        # The summary tables are rebuilt from the copied orders in finish: the
+        # copy brings them along, but a store nobody kept current may have moved.
+        self.figure_triggers = figures.suspend(self.conn)
 
     def write(self, t: dialect.Table, rows: Iterable[tuple], step) -> None:
         sql = (f"INSERT INTO {dialect.quote(t.name)} ({dialect.column_list(t.column_names)}) "
@@ -215,6 +218,7 @@ class _SqliteWriter:
     def finish(self, sequences: dict[str, int]) -> None:
         for _, sql in self.deferred:
             self.conn.execute(sql)
+        figures.resume(self.conn, self.figure_triggers)
         for t, seq in _handed_out(self.conn, sequences):
             if not seq:
                 continue
