@@ -9,7 +9,7 @@ import pytest
 
 from engine.analysis import order_history, rfm
 from engine.analysis.decomposition import decompose
-from engine.analysis.kpi import kpis, monthly_sales
+from engine.analysis.kpi import kpis, kpis_from_figures, monthly_sales
 from engine.analysis.rfm import DEFAULT_RANK_PERCENTAGES
 from engine.store.figures import figures_current
 from tests.support.analysis_shop import add_customer, add_order, build
@@ -36,12 +36,13 @@ def _both_paths(db, as_of: date, monkeypatch) -> tuple[dict, dict]:
         })
         assert used and set(used) == {as_of}
     monkeypatch.undo()
+    results[0]["kpis_sql"] = kpis_from_figures(db, as_of)
     return results[0], results[1]
 
 
 def _assert_same(kept: dict, scanned: dict) -> None:
     pd.testing.assert_frame_equal(kept["metrics"], scanned["metrics"])
-    assert kept["kpis"] == scanned["kpis"]
+    assert kept["kpis"] == scanned["kpis"] == kept["kpis_sql"]
     pd.testing.assert_frame_equal(kept["monthly"], scanned["monthly"])
     pd.testing.assert_frame_equal(kept["decomposition"], scanned["decomposition"])
 
@@ -89,6 +90,18 @@ def test_generated_data_reads_the_same_through_both_paths(monkeypatch):
         "SELECT count(DISTINCT o.customer_id) FROM orders o JOIN customers c "
         "ON c.id = o.customer_id WHERE o.status = 'valid' AND c.deleted_at IS NULL")
     assert kept["monthly"]["new_sales"].sum() > 0 and kept["monthly"]["repeat_sales"].sum() > 0
+    # Some customers on each side of the F2 and activity limits.
+    assert 0 < kept["kpis"]["f2_conversion"] < 1
+    assert 0 < kept["kpis"]["active_customers"] < kept["kpis"]["customers"]
+    assert shop.analysis.kpis(as_of) == kept["kpis"]
+    # An F2 boundary day: first purchase exactly 90 days before as_of counts as waited.
+    for day in ("2025-10-03", "2025-10-04"):
+        kpi_day = date(2026, 1, 1)
+        with shop.db.transaction():
+            add_customer(shop, 1000 + int(day[-1]))
+            add_order(shop, 1000 + int(day[-1]), day, 100)
+        kept, scanned = _both_paths(shop.db, kpi_day, monkeypatch)
+        _assert_same(kept, scanned)
 
 
 def test_an_as_of_date_before_the_newest_order_scans_the_orders(monkeypatch):
