@@ -41,13 +41,34 @@ _CUSTOMER_SELECT = (
     "WHERE o.status = 'valid' AND c.deleted_at IS NULL {where} GROUP BY o.customer_id")
 
 # Joining customer_figures (already current) keeps exactly the valid orders of
-# customers not deleted, and gives each customer's first purchase day.
+# customers not deleted, and gives each customer's first purchase day. The
+# subquery's LIMIT keeps SQLite from flattening it, which would evaluate the
+# first-order test twice per order; ``+o.status`` keeps the planner from building
+# a throwaway index on status instead of reading a month through orders_date.
 _MONTH_SELECT = (
     "SELECT month, sum(amount), count(*), count(DISTINCT customer_id), "
     "sum(CASE WHEN first THEN amount ELSE 0 END), sum(first) FROM ("
     f"SELECT substr(o.order_date, 1, 7) AS month, o.amount, o.customer_id, {_IS_FIRST} AS first "
     "FROM {source} JOIN customer_figures f ON f.customer_id = o.customer_id "
-    "WHERE o.status = 'valid') GROUP BY month")
+    "WHERE +o.status = 'valid' LIMIT -1) GROUP BY month")
+
+# All months at once (a rebuild): the totals in one pass over the orders, and the
+# first orders as one seek per customer on their first purchase day, which is
+# twice as fast over a whole shop as testing every order.
+_ALL_MONTHS_SELECT = """
+    SELECT t.month, t.sales, t.orders, t.buyers, coalesce(n.new_sales, 0),
+           coalesce(n.new_buyers, 0)
+    FROM (SELECT substr(o.order_date, 1, 7) AS month, sum(o.amount) AS sales,
+                 count(*) AS orders, count(DISTINCT o.customer_id) AS buyers
+          FROM orders o JOIN customer_figures f ON f.customer_id = o.customer_id
+          WHERE o.status = 'valid' GROUP BY month) t
+    LEFT JOIN (SELECT substr(f.first_purchase, 1, 7) AS month, count(*) AS new_buyers,
+                      sum((SELECT o.amount FROM orders o
+                           WHERE o.customer_id = f.customer_id AND o.status = 'valid'
+                             AND o.order_date = f.first_purchase
+                           ORDER BY o.ordered_at, o.id LIMIT 1)) AS new_sales
+               FROM customer_figures f GROUP BY month) n ON n.month = t.month
+"""
 
 _INSERT_CUSTOMERS = ("INSERT INTO customer_figures (customer_id, purchase_count, total_amount, "
                      "first_purchase, last_purchase) ")
@@ -95,7 +116,7 @@ def refresh(conn: sqlite3.Connection) -> None:
     conn.execute("DELETE FROM month_figures WHERE month IN (SELECT month FROM figures_dirty_months)")
     # Each dirty month's orders through the order_date index.
     conn.execute(_INSERT_MONTHS + _MONTH_SELECT.format(
-        source="figures_dirty_months d JOIN orders o "
+        source="figures_dirty_months d CROSS JOIN orders o "
                "ON o.order_date >= d.month || '-01' AND o.order_date < d.month || '-32'"))
     _forget_dirty(conn)
 
@@ -105,7 +126,7 @@ def rebuild(conn: sqlite3.Connection) -> None:
     conn.execute("DELETE FROM customer_figures")
     conn.execute(_INSERT_CUSTOMERS + _CUSTOMER_SELECT.format(where=""))
     conn.execute("DELETE FROM month_figures")
-    conn.execute(_INSERT_MONTHS + _MONTH_SELECT.format(source="orders o"))
+    conn.execute(_INSERT_MONTHS + _ALL_MONTHS_SELECT)
     _forget_dirty(conn)
 
 

@@ -278,6 +278,11 @@ def test_hand_written_orders_and_a_new_customer():
         conn.execute("UPDATE orders SET ordered_at = '2024-03-05 08:00:00' WHERE amount = 3000")
     assert kept(shop.db)[1] == [("2024-03", 4000, 2, 1, 3000, 1), ("2024-05", 1200, 2, 2, 700, 1)]
     assert_current(shop.db)
+    # A rebuild (another way to the first orders) finds the same.
+    before = kept(shop.db)
+    with shop.db.transaction() as conn:
+        figures.rebuild(conn)
+    assert kept(shop.db) == before
 
 
 def test_figures_are_not_current_before_the_newest_order_or_during_a_bulk_write(shop):
