@@ -153,6 +153,10 @@ class _SqliteReader:
             self.lock.release()
             raise
         self.conn = self.db.conn
+        # A commit brings the summary tables up to date (a change written outside a
+        # transaction waits for one), so the copy's figures match its orders.
+        with self.db.transaction():
+            pass
         # One read transaction: every table is read as of the same moment.
         self.conn.execute("BEGIN")
 
