@@ -22,8 +22,8 @@ def _both_paths(db, as_of: date, monkeypatch) -> tuple[dict, dict]:
     for current in (True, False):
         used = []
 
-        def spy(db_, as_of_, _current=current):
-            used.append(as_of_)
+        def spy(db_, as_of_, _current=current, _used=used):
+            _used.append(as_of_)
             return _current
         monkeypatch.setattr(rfm, "figures_current", spy)
         monkeypatch.setattr(order_history, "figures_current", spy)
