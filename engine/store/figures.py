@@ -75,22 +75,8 @@ _INSERT_CUSTOMERS = ("INSERT INTO customer_figures (customer_id, purchase_count,
 _INSERT_MONTHS = ("INSERT INTO month_figures (month, sales, orders, buyers, new_sales, "
                   "new_buyers) ")
 
-# Months whose first orders change because a dirty customer's first purchase
-# moved to another month (or the customer came or went): the month it left and
-# the month it went to. Within one month, the order that changed marked it.
-_MARK_FIRST_MONTHS = """
-    WITH moved AS (
-        SELECT substr((SELECT f.first_purchase FROM customer_figures f
-                       WHERE f.customer_id = d.customer_id), 1, 7) AS before,
-               substr((SELECT min(o.order_date) FROM orders o
-                       JOIN customers c ON c.id = o.customer_id
-                       WHERE o.customer_id = d.customer_id AND o.status = 'valid'
-                         AND c.deleted_at IS NULL), 1, 7) AS after
-        FROM figures_dirty_customers d)
-    INSERT OR IGNORE INTO figures_dirty_months (month)
-    SELECT before FROM moved WHERE before IS NOT after AND before IS NOT NULL
-    UNION SELECT after FROM moved WHERE before IS NOT after AND after IS NOT NULL
-"""
+_FIRST_MONTHS = ("SELECT customer_id, substr(first_purchase, 1, 7) FROM customer_figures "
+                 "WHERE customer_id IN (SELECT customer_id FROM figures_dirty_customers)")
 
 
 def _is_dirty(conn: sqlite3.Connection) -> bool:
@@ -108,11 +94,20 @@ def refresh(conn: sqlite3.Connection) -> None:
                     (EVERYTHING,)).fetchone():
         rebuild(conn)
         return
-    conn.execute(_MARK_FIRST_MONTHS)
+    before = dict(conn.execute(_FIRST_MONTHS).fetchall())
     conn.execute("DELETE FROM customer_figures WHERE customer_id IN "
                  "(SELECT customer_id FROM figures_dirty_customers)")
     conn.execute(_INSERT_CUSTOMERS + _CUSTOMER_SELECT.format(
         where="AND o.customer_id IN (SELECT customer_id FROM figures_dirty_customers)"))
+    after = dict(conn.execute(_FIRST_MONTHS).fetchall())
+    # A first purchase that moved to another month (or came or went) changes the
+    # first orders of the month it left and of the month it went to. Within one
+    # month, the order that changed marked it already.
+    moved = {month for customer in before.keys() | after.keys()
+             if before.get(customer) != after.get(customer)
+             for month in (before.get(customer), after.get(customer)) if month is not None}
+    conn.executemany("INSERT OR IGNORE INTO figures_dirty_months (month) VALUES (?)",
+                     [(month,) for month in sorted(moved)])
     conn.execute("DELETE FROM month_figures WHERE month IN (SELECT month FROM figures_dirty_months)")
     # Each dirty month's orders through the order_date index.
     conn.execute(_INSERT_MONTHS + _MONTH_SELECT.format(
