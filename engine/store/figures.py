@@ -2,8 +2,11 @@
 
 ``customer_figures`` holds, per customer not deleted with a valid order, what
 ``rfm`` computes from all their valid orders; ``month_figures`` per calendar month
-(YYYY-MM of order_date) the sales, orders, buyers and first orders of those
-customers. Triggers in the schema (migration 12) note every change that moves a
+(YYYY-MM of order_date) the sales, orders and buyers of those customers, and the
+sales and count of first orders (new_sales, new_buyers: repeat sales are sales −
+new_sales, returning buyers buyers − new_buyers). Cohorts (which months each
+customer came back in) are not kept: a returning customer would touch every
+cohort's row. Triggers in the schema (migration 12) note every change that moves a
 figure — an order inserted, deleted, or changed in status, amount, date, time or
 customer; a customer deleted or brought back — as dirty customers and months.
 ``Database.transaction`` calls :func:`refresh` just before COMMIT, which recomputes
@@ -25,7 +28,7 @@ from datetime import date
 TRIGGERS: tuple[str, ...] = ("figures_order_insert", "figures_order_delete",
                              "figures_order_update", "figures_customer_deleted",
                              "figures_customer_removed")
-# In figures_dirty_months: everything is to be rebuilt (a new schema, a restore).
+# In figures_dirty_months: everything is to be rebuilt (the migration that made the tables).
 EVERYTHING = "*"
 
 # An order ``o`` is its customer's first valid order (order_history.IS_FIRST_ORDER):
