@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from engine import Shop
+from engine.analysis.rfm import customer_metrics
 from engine.store import figures
 from engine.store.database import Database
 from engine.store.figures import figures_current
@@ -400,3 +401,22 @@ def test_a_round_trip_through_postgresql(shop, tmp_path, postgres_url):
     assert kept(db) == kept(shop.db)
     assert_current(db)
     db.close()
+
+
+def test_a_rebuild_keeps_the_ranking_index(shop):
+    def rank_index(conn):
+        return conn.execute("SELECT sql FROM sqlite_master WHERE name = 'customer_figures_rank'"
+                            ).fetchone()
+    before = rank_index(shop.db.conn)
+    assert "total_amount DESC, purchase_count DESC, last_purchase DESC, customer_id" in before[0]
+    with shop.db.transaction() as conn:
+        figures.rebuild(conn)
+    assert rank_index(shop.db.conn) == before
+    top = shop.db.conn.execute(
+        "SELECT customer_id FROM customer_figures INDEXED BY customer_figures_rank "
+        "ORDER BY total_amount DESC, purchase_count DESC, last_purchase DESC, customer_id "
+        "LIMIT 3").fetchall()
+    # The index's order is rfm's ranking.
+    assert [r[0] for r in top] == \
+        customer_metrics(shop.db, FAR_FUTURE)["customer_id"].head(3).tolist()
+    assert_current(shop.db)
