@@ -1,7 +1,7 @@
 """The shop's KPIs as of a date (SPEC §3) and new vs repeat sales by month."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 
@@ -48,6 +48,35 @@ def kpis(metrics: pd.DataFrame, as_of: date) -> dict:
         "active_customers": int((metrics["recency_days"] <= ACTIVE_DAYS).sum()),
         "repeat_rate": _share(int((count >= 2).sum()), customers),
         "f2_conversion": _share(int((count[waited] >= 2).sum()), int(waited.sum())),
+        "average_purchase_count": _share(orders, customers),
+        "average_order_value": _share(sales, orders),
+        "ltv": _share(sales, customers),
+        "referral_count": None,
+        "sales": sales,
+        "orders": orders,
+    }
+
+
+def kpis_from_figures(db: Database, as_of: date) -> dict:
+    """``kpis`` from customer_figures in one aggregate, without building the
+    per-customer frame; only when ``figures_current(db, as_of)`` (the caller checks).
+    The same counts and sums as ``kpis`` takes from the frame, so the same values."""
+    row = db.conn.execute(
+        """
+        SELECT count(*), coalesce(sum(purchase_count), 0), coalesce(sum(total_amount), 0),
+               count(*) FILTER (WHERE last_purchase >= :active_from),
+               count(*) FILTER (WHERE purchase_count >= 2),
+               count(*) FILTER (WHERE first_purchase <= :waited_until),
+               count(*) FILTER (WHERE first_purchase <= :waited_until AND purchase_count >= 2)
+        FROM customer_figures
+        """, {"active_from": (as_of - timedelta(days=ACTIVE_DAYS)).isoformat(),
+              "waited_until": (as_of - timedelta(days=F2_WAIT_DAYS)).isoformat()}).fetchone()
+    customers, orders, sales, active, repeat, waited, converted = row
+    return {
+        "customers": customers,
+        "active_customers": active,
+        "repeat_rate": _share(repeat, customers),
+        "f2_conversion": _share(converted, waited),
         "average_purchase_count": _share(orders, customers),
         "average_order_value": _share(sales, orders),
         "ltv": _share(sales, customers),

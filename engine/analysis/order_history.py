@@ -13,6 +13,7 @@ import pandas as pd
 
 from engine.dates import month_complete, month_span
 from engine.store.database import Database
+from engine.store.figures import figures_current
 
 # A ``WITH`` clause body named ``numbered`` (order_id, customer_id, order_date, amount,
 # purchase_number) taking the named parameter ``:as_of``: numbers every order in one
@@ -46,8 +47,25 @@ def monthly_figures(db: Database, first_month: str, last_month: str,
     give zeros), counting orders up to ``as_of``. An order is new when it is its
     customer's first valid order. ``complete`` is False for a month not over by
     ``as_of`` (see ``engine.dates.month_complete``): its figures are still growing."""
-    cutoff = as_of.isoformat()
-    frame = pd.read_sql_query(
+    if figures_current(db, as_of):
+        frame = pd.read_sql_query(
+            "SELECT month, sales, new_sales, orders, buyers FROM month_figures "
+            "WHERE month BETWEEN ? AND ?", db.conn, params=(first_month, last_month))
+    else:
+        frame = _scan_months(db, first_month, last_month, as_of)
+    frame["repeat_sales"] = frame["sales"] - frame["new_sales"]
+    months = pd.DataFrame({"month": month_span(first_month, last_month)})
+    frame = months.merge(frame, on="month", how="left")
+    counts = MONTHLY_COLUMNS[2:]
+    frame[counts] = frame[counts].fillna(0).astype("int64")
+    frame["complete"] = [month_complete(month, as_of) for month in frame["month"]]
+    return frame[MONTHLY_COLUMNS]
+
+
+def _scan_months(db: Database, first_month: str, last_month: str,
+                 as_of: date) -> pd.DataFrame:
+    """The months' figures straight from the orders (an as-of date before the newest order)."""
+    return pd.read_sql_query(
         f"""
         SELECT substr(o.order_date, 1, 7) AS month,
                sum(o.amount) AS sales,
@@ -58,15 +76,8 @@ def monthly_figures(db: Database, first_month: str, last_month: str,
         WHERE o.status = 'valid' AND c.deleted_at IS NULL
           AND o.order_date >= :first AND o.order_date < :after AND o.order_date <= :as_of
         GROUP BY month
-        """, db.conn, params={"as_of": cutoff, "first": f"{first_month}-01",
+        """, db.conn, params={"as_of": as_of.isoformat(), "first": f"{first_month}-01",
                               "after": f"{last_month}-32"})
-    frame["repeat_sales"] = frame["sales"] - frame["new_sales"]
-    months = pd.DataFrame({"month": month_span(first_month, last_month)})
-    frame = months.merge(frame, on="month", how="left")
-    counts = MONTHLY_COLUMNS[2:]
-    frame[counts] = frame[counts].fillna(0).astype("int64")
-    frame["complete"] = [month_complete(month, as_of) for month in frame["month"]]
-    return frame[MONTHLY_COLUMNS]
 
 
 def newest_order_date(db: Database) -> date | None:

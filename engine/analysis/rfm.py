@@ -9,6 +9,7 @@ import pandas as pd
 
 from engine.dates import parse_day
 from engine.store.database import Database
+from engine.store.figures import figures_current
 
 DEFAULT_RANK_PERCENTAGES = {"top1": 1, "top10": 10, "top20": 20}
 CLUSTERS = ("top1", "top10", "top20", "once", "twice_thrice", "repeat4plus")
@@ -47,14 +48,12 @@ def customer_metrics(db: Database, as_of: date | str | None = None,
 
 
 def _metrics(db: Database, as_of: date, percentages: dict) -> pd.DataFrame:
-    rows = db.conn.execute(
-        """
-        SELECT o.customer_id, count(*) AS purchase_count, sum(o.amount) AS total_amount,
-               min(o.order_date) AS first_purchase, max(o.order_date) AS last_purchase
-        FROM orders o JOIN customers c ON c.id = o.customer_id
-        WHERE o.status = 'valid' AND o.order_date <= ? AND c.deleted_at IS NULL
-        GROUP BY o.customer_id
-        """, (as_of.isoformat(),)).fetchall()
+    if figures_current(db, as_of):
+        rows = db.conn.execute(
+            "SELECT customer_id, purchase_count, total_amount, first_purchase, last_purchase "
+            "FROM customer_figures").fetchall()
+    else:
+        rows = _scan(db, as_of)
     frame = pd.DataFrame.from_records(rows, columns=METRIC_COLUMNS[:5], nrows=len(rows))
     first = frame["first_purchase"].to_numpy(dtype="datetime64[D]")
     last = frame["last_purchase"].to_numpy(dtype="datetime64[D]")
@@ -76,3 +75,15 @@ def _metrics(db: Database, as_of: date, percentages: dict) -> pd.DataFrame:
     frame["segment"] = segment
     frame["cluster"] = cluster
     return frame[METRIC_COLUMNS]
+
+
+def _scan(db: Database, as_of: date) -> list[tuple]:
+    """The figures straight from the orders (an as-of date before the newest order)."""
+    return db.conn.execute(
+        """
+        SELECT o.customer_id, count(*) AS purchase_count, sum(o.amount) AS total_amount,
+               min(o.order_date) AS first_purchase, max(o.order_date) AS last_purchase
+        FROM orders o JOIN customers c ON c.id = o.customer_id
+        WHERE o.status = 'valid' AND o.order_date <= ? AND c.deleted_at IS NULL
+        GROUP BY o.customer_id
+        """, (as_of.isoformat(),)).fetchall()

@@ -12,9 +12,10 @@ import pandas as pd
 from engine.analysis.cohorts import cohorts
 from engine.analysis.decomposition import decompose
 from engine.analysis.entry_products import entry_products
-from engine.analysis.kpi import kpis, monthly_sales
+from engine.analysis.kpi import kpis, kpis_from_figures, monthly_sales
 from engine.analysis.order_history import newest_order_date
 from engine.dates import parse_day, parse_month
+from engine.store.figures import figures_current
 
 
 class AnalysisService:
@@ -25,6 +26,8 @@ class AnalysisService:
     def kpis(self, as_of: date | str | None = None) -> dict:
         """KPIs as of a date (default today); see ``engine.analysis.kpi.kpis``."""
         as_of = parse_day(as_of)
+        if figures_current(self.db, as_of):
+            return kpis_from_figures(self.db, as_of)
         return kpis(self.shop.segments.metrics(as_of), as_of)
 
     def monthly_sales(self, as_of: date | str | None = None, months: int = 24) -> pd.DataFrame:

@@ -20,6 +20,7 @@ from engine.imports.parse_process import (PARALLEL_CHUNK_ROWS, PARALLEL_MIN_LINE
                                           ParserProcessLost, parallel_batches)
 from engine.imports.reader import CHUNK_ROWS, OpenedFile, open_file, peek_headers
 from engine.progress import Cancel, Progress, check_cancel, reporter, wrap_callback
+from engine.store import figures
 from engine.store.backups import PendingBackup
 from engine.store.database import json_list, last_id, now_text
 from engine.store.schema import DEFERRABLE_INDEXES, ORDER_PERSONAL_FIELDS, blank_sql
@@ -288,6 +289,7 @@ class _DeferredIndexes:
     def __init__(self, conn, bulk: Callable[[float], bool], file_lines: int):
         self.conn, self.bulk, self.file_lines = conn, bulk, file_lines
         self.dropped: list[str] = []
+        self.figure_triggers: list[str] = []
 
     def before_writing(self, new_lines: int, rows_read: int) -> None:
         """Called before a chunk writes ``new_lines`` of its ``rows_read`` lines."""
@@ -301,10 +303,13 @@ class _DeferredIndexes:
             for name, _ in rows:
                 self.conn.execute(f"DROP INDEX {name}")
             self.dropped = [sql for _, sql in rows]
+            # The summary tables too: one GROUP BY at the end, not a mark per order.
+            self.figure_triggers = figures.suspend(self.conn)
 
     def rebuild(self) -> None:
         for sql in self.dropped:
             self.conn.execute(sql)
+        figures.resume(self.conn, self.figure_triggers)
 
 
 # A customer's details: those of their newest order that has each. Consent is

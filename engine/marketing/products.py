@@ -18,6 +18,7 @@ from engine.imports import normalize
 from engine.imports.detection import order_columns
 from engine.imports.reader import peek_headers, read_table
 from engine.progress import check_cancel, reporter
+from engine.store.figures import figures_current
 from engine.store.journal import Change
 
 PRODUCT_COLUMNS = ["code", "name", "cycle_days", "customers", "last_sold"]
@@ -194,15 +195,20 @@ class ProductService:
                             lambda: self._due_targets(as_of)).copy()
 
     def _due_targets(self, as_of: date) -> pd.DataFrame:
+        # Each customer's last valid order on or before as_of: kept in
+        # customer_figures when no order is later, else found in the orders.
+        last = ("SELECT customer_id, last_purchase FROM customer_figures"
+                if figures_current(self.db, as_of) else
+                "SELECT o.customer_id, max(o.order_date) AS last_purchase "
+                "FROM orders o JOIN customers c ON c.id = o.customer_id "
+                "WHERE o.status = 'valid' AND o.order_date <= :as_of AND c.deleted_at IS NULL "
+                "GROUP BY o.customer_id")
         lines = pd.read_sql_query(
-            """
+            f"""
             WITH last AS (
-                SELECT o.customer_id, max(o.order_date) AS last_purchase
-                FROM orders o JOIN customers c ON c.id = o.customer_id
-                WHERE o.status = 'valid' AND o.order_date <= :as_of AND c.deleted_at IS NULL
-                  -- Evaluated once: no product with a usage cycle, nobody is due.
-                  AND EXISTS (SELECT 1 FROM products WHERE cycle_days IS NOT NULL)
-                GROUP BY o.customer_id)
+                SELECT * FROM ({last})
+                -- Evaluated once: no product with a usage cycle, nobody is due.
+                WHERE EXISTS (SELECT 1 FROM products WHERE cycle_days IS NOT NULL))
             SELECT last.customer_id, c.name, l.product_code,
                    coalesce(nullif(p.name, ''), l.product_name) AS product_name,
                    p.cycle_days, last.last_purchase

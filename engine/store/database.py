@@ -12,6 +12,7 @@ from typing import Callable, Iterator, TypeVar
 from urllib.parse import quote
 
 from engine.errors import DatabaseCorruptError, DatabaseTooNewError, OtokuiError, StorageError
+from engine.store import figures
 from engine.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 # "OTKI" — marks a file as an Otokui database.
@@ -96,6 +97,8 @@ class Database:
                 # its indexes; the cache only grows as pages are used.
                 self.conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
             self._depth = 0
+            # Whether the schema has the summary tables a commit refreshes (set by migrate).
+            self._keeps_figures = False
             self._memos: dict = {}
             self._generation = 0
             self._scratch_changes = 0
@@ -168,6 +171,7 @@ class Database:
         if version > SCHEMA_VERSION:
             raise DatabaseTooNewError(self.path or ":memory:", version, SCHEMA_VERSION)
         if version == SCHEMA_VERSION:
+            self._keeps_figures = True
             return
         with self.transaction():
             for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
@@ -175,6 +179,8 @@ class Database:
                     self.conn.execute(statement)
                 self.conn.execute(f"PRAGMA user_version = {number}")
             self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            # The commit fills the summary tables a migration created.
+            self._keeps_figures = True
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -212,6 +218,9 @@ class Database:
         self._depth = 1
         try:
             yield self.conn
+            if self._keeps_figures:
+                # In the same transaction as the change (see figures.py).
+                figures.refresh(self.conn)
             self.conn.execute("COMMIT")
         except BaseException as exc:
             if self.conn.in_transaction:

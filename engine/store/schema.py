@@ -395,6 +395,76 @@ MIGRATIONS: list[str] = [
     ALTER TABLE followup_plans ADD COLUMN seed INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE count_program_rules ADD COLUMN insert_b TEXT NOT NULL DEFAULT '';
     """,
+    # 12: summary tables kept current (see figures.py): per-customer figures over
+    # valid orders (ranked as rfm ranks), per-month sales / orders / buyers / first
+    # orders, and the customers and months a change made dirty until the
+    # transaction's refresh. The triggers mark them; "*" asks for a full rebuild,
+    # which the migration's own commit does.
+    """
+    CREATE TABLE customer_figures (
+        customer_id INTEGER PRIMARY KEY,
+        purchase_count INTEGER NOT NULL,
+        total_amount INTEGER NOT NULL,
+        first_purchase TEXT NOT NULL,
+        last_purchase TEXT NOT NULL
+    );
+    CREATE INDEX customer_figures_rank ON customer_figures(
+        total_amount DESC, purchase_count DESC, last_purchase DESC, customer_id);
+    CREATE TABLE month_figures (
+        month TEXT PRIMARY KEY,
+        sales INTEGER NOT NULL,
+        orders INTEGER NOT NULL,
+        buyers INTEGER NOT NULL,
+        new_sales INTEGER NOT NULL,
+        new_buyers INTEGER NOT NULL
+    );
+    CREATE TABLE figures_dirty_customers (customer_id INTEGER PRIMARY KEY);
+    CREATE TABLE figures_dirty_months (month TEXT PRIMARY KEY);
+    INSERT INTO figures_dirty_months (month) VALUES ('*');
+    CREATE TRIGGER figures_order_insert AFTER INSERT ON orders
+    WHEN NEW.status = 'valid' BEGIN
+        INSERT INTO figures_dirty_customers (customer_id) SELECT NEW.customer_id
+        WHERE NOT EXISTS (SELECT 1 FROM figures_dirty_customers
+                          WHERE customer_id = NEW.customer_id);
+        INSERT INTO figures_dirty_months (month) SELECT substr(NEW.order_date, 1, 7)
+        WHERE NOT EXISTS (SELECT 1 FROM figures_dirty_months
+                          WHERE month = substr(NEW.order_date, 1, 7));
+    END;
+    CREATE TRIGGER figures_order_delete AFTER DELETE ON orders
+    WHEN OLD.status = 'valid' BEGIN
+        INSERT INTO figures_dirty_customers (customer_id) SELECT OLD.customer_id
+        WHERE NOT EXISTS (SELECT 1 FROM figures_dirty_customers
+                          WHERE customer_id = OLD.customer_id);
+        INSERT INTO figures_dirty_months (month) SELECT substr(OLD.order_date, 1, 7)
+        WHERE NOT EXISTS (SELECT 1 FROM figures_dirty_months
+                          WHERE month = substr(OLD.order_date, 1, 7));
+    END;
+    CREATE TRIGGER figures_order_update AFTER UPDATE ON orders
+    WHEN (OLD.status = 'valid' OR NEW.status = 'valid')
+     AND (OLD.status IS NOT NEW.status OR OLD.amount IS NOT NEW.amount
+          OR OLD.order_date IS NOT NEW.order_date OR OLD.ordered_at IS NOT NEW.ordered_at
+          OR OLD.customer_id IS NOT NEW.customer_id) BEGIN
+        INSERT INTO figures_dirty_customers (customer_id)
+        SELECT DISTINCT value FROM json_each(json_array(OLD.customer_id, NEW.customer_id))
+        WHERE value NOT IN (SELECT customer_id FROM figures_dirty_customers);
+        INSERT INTO figures_dirty_months (month)
+        SELECT DISTINCT substr(value, 1, 7) FROM json_each(json_array(OLD.order_date, NEW.order_date))
+        WHERE substr(value, 1, 7) NOT IN (SELECT month FROM figures_dirty_months);
+    END;
+    CREATE TRIGGER figures_customer_deleted AFTER UPDATE OF deleted_at ON customers
+    WHEN OLD.deleted_at IS NOT NEW.deleted_at BEGIN
+        INSERT INTO figures_dirty_customers (customer_id) SELECT NEW.id
+        WHERE NOT EXISTS (SELECT 1 FROM figures_dirty_customers WHERE customer_id = NEW.id);
+        INSERT INTO figures_dirty_months (month)
+        SELECT DISTINCT substr(order_date, 1, 7) FROM orders
+        WHERE customer_id = NEW.id AND status = 'valid'
+          AND substr(order_date, 1, 7) NOT IN (SELECT month FROM figures_dirty_months);
+    END;
+    CREATE TRIGGER figures_customer_removed AFTER DELETE ON customers BEGIN
+        INSERT INTO figures_dirty_customers (customer_id) SELECT OLD.id
+        WHERE NOT EXISTS (SELECT 1 FROM figures_dirty_customers WHERE customer_id = OLD.id);
+    END;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from engine.errors import OtokuiError
 from engine.progress import Cancel, Progress, check_cancel, reporter
-from engine.store import dialect, postgres
+from engine.store import dialect, figures, postgres
 from engine.store.database import json_list
 from engine.store.schema import DEFERRABLE_INDEXES, SCHEMA_VERSION
 
@@ -153,6 +153,10 @@ class _SqliteReader:
             self.lock.release()
             raise
         self.conn = self.db.conn
+        # A commit brings the summary tables up to date (a change written outside a
+        # transaction waits for one), so the copy's figures match its orders.
+        with self.db.transaction():
+            pass
         # One read transaction: every table is read as of the same moment.
         self.conn.execute("BEGIN")
 
@@ -197,6 +201,9 @@ class _SqliteWriter:
             (json_list(DEFERRABLE_INDEXES),)).fetchall()
         for name, _ in self.deferred:
             self.conn.execute(f"DROP INDEX {dialect.quote(name)}")
+        # The summary tables are rebuilt from the copied orders in finish: the
+        # copy brings them along, but a store nobody kept current may have moved.
+        self.figure_triggers = figures.suspend(self.conn)
 
     def write(self, t: dialect.Table, rows: Iterable[tuple], step) -> None:
         sql = (f"INSERT INTO {dialect.quote(t.name)} ({dialect.column_list(t.column_names)}) "
@@ -215,6 +222,7 @@ class _SqliteWriter:
     def finish(self, sequences: dict[str, int]) -> None:
         for _, sql in self.deferred:
             self.conn.execute(sql)
+        figures.resume(self.conn, self.figure_triggers)
         for t, seq in _handed_out(self.conn, sequences):
             if not seq:
                 continue

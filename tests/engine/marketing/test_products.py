@@ -200,3 +200,17 @@ def test_an_unreadable_file_is_no_product_list(shop, tmp_path):
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")
     assert not shop.products.is_product_list(empty)
+
+
+def test_due_targets_read_the_same_from_the_summary_table(shop, monkeypatch):
+    from engine.marketing import products
+    from engine.store.figures import figures_current
+    as_of = pd.Timestamp("2025-08-31").date()
+    assert figures_current(shop.db, as_of)
+    kept = shop.products._due_targets(as_of)
+    monkeypatch.setattr(products, "figures_current", lambda db, day: False)
+    scanned = shop.products._due_targets(as_of)
+    pd.testing.assert_frame_equal(kept, scanned)
+    # Customer 8's order of 2025-07-05 (A, 30 days) is the last one read.
+    assert kept.set_index("customer_id").at[8, "last_purchase"] == "2025-07-05"
+    assert len(kept) >= 8

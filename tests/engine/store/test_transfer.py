@@ -27,8 +27,12 @@ def sqlite_rows(path) -> dict[str, list[tuple]]:
     try:
         names = [r[0] for r in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
-        return {name: conn.execute(f'SELECT * FROM "{name}" ORDER BY 1, 2').fetchall()
-                for name in names}
+        rows = {}
+        for name in names:
+            width = len(conn.execute(f'PRAGMA table_info("{name}")').fetchall())
+            order = "1, 2" if width > 1 else "1"
+            rows[name] = conn.execute(f'SELECT * FROM "{name}" ORDER BY {order}').fetchall()
+        return rows
     finally:
         conn.close()
 
@@ -76,8 +80,11 @@ def full_shop(tmp_path_factory):
 def test_round_trip_sqlite_postgresql_sqlite_leaves_every_table_equal(full_shop, postgres_url,
                                                                       tmp_path):
     original = sqlite_rows(full_shop)
-    # Every table of the schema holds rows, so each one is really compared.
-    assert [name for name, rows in original.items() if not rows] == []
+    # Every table of the schema holds rows, so each one is really compared (but
+    # the summary tables' dirty marks, emptied by every commit).
+    assert [name for name, rows in original.items() if not rows] == [
+        "figures_dirty_customers", "figures_dirty_months"]
+    assert len(original["customer_figures"]) > 0 and len(original["month_figures"]) > 0
     there = migrate(full_shop, postgres_url)
     assert there.rows["settings"] == len(original["settings"])
     assert there.total_rows == sum(len(rows) for name, rows in original.items()
