@@ -6,9 +6,9 @@ rows from the n-th on, in which order, with which filter — is one SQL query ov
 the per-customer figures, ordered through their rank index, so the first screen
 of any shop comes back in milliseconds.
 
-The figures are ``customer_figures`` (kept current by every change) when no valid
-order is dated after the 基準日 — then all-time figures are the figures as of
-that day. For an earlier 基準日 they are a TEMP copy of
+The figures are ``customer_figures`` (kept current by every change, see
+engine/store/figures.py) when no valid order is dated after the 基準日 — then
+all-time figures are the figures as of that day. For an earlier 基準日 they are a TEMP copy of
 :func:`engine.analysis.rfm.customer_metrics` for that day, built once per day and
 database state.
 
@@ -29,6 +29,7 @@ from engine.analysis.rfm import CLUSTERS, customer_metrics, top_size
 from engine.customers.service import ADDRESS_SQL, DM_OK_SQL, TABLE_COLUMNS
 from engine.dates import parse_day
 from engine.store.database import json_list
+from engine.store.figures import figures_current
 
 RANK_ORDER = ("f.total_amount DESC, f.purchase_count DESC, f.last_purchase DESC, "
               "f.customer_id")
@@ -145,14 +146,7 @@ class CustomerListing:
         return f"temp.{_COPY_TABLE}"
 
     def _figures_current(self, as_of: date) -> bool:
-        def newest():
-            if not self.db.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' "
-                                        "AND name = 'customer_figures'").fetchone():
-                return None
-            return self.db.conn.execute(
-                "SELECT coalesce(max(last_purchase), '') FROM customer_figures").fetchone()[0]
-        last = self.db.memo(("figures_newest",), newest)
-        return last is not None and last <= as_of.isoformat()
+        return self.db.memo(("figures_current", as_of), lambda: figures_current(self.db, as_of))
 
     def _build_copy(self, as_of: date) -> None:
         metrics = customer_metrics(self.db, as_of)
