@@ -138,6 +138,6 @@ def test_a_change_to_the_data_rebuilds_the_copy(tmp_path):
 def test_a_current_day_reads_the_kept_figures_without_a_copy():
     shop = imported_shop()
     shop.customers.listing.page(ListQuery(cluster="top10"), 0, 10, CURRENT)
-    assert shop.db.scalar("SELECT count(*) FROM sqlite_temp_master WHERE type = 'table'") == 0
+    assert shop.db.scalar("SELECT count(*) FROM sqlite_temp_master WHERE name = 'listing_figures'") == 0
     shop.customers.listing.page(ListQuery(), 0, 10, EARLIER)
-    assert shop.db.scalar("SELECT count(*) FROM sqlite_temp_master WHERE type = 'table'") == 1
+    assert shop.db.scalar("SELECT count(*) FROM sqlite_temp_master WHERE name = 'listing_figures'") == 1
