@@ -90,13 +90,25 @@ def store_targets(conn, month: str, targets: pd.DataFrame) -> None:
 
 
 def store_left_out(conn, month: str, left_out: pd.DataFrame) -> None:
-    """Replace the month's left-out tasks with ``left_out`` (LEFT_OUT_COLUMNS)."""
-    conn.execute("DELETE FROM followup_left_out WHERE month = ?", (month,))
-    if left_out.empty:
-        return
+    """Make the month's left-out tasks ``left_out`` (LEFT_OUT_COLUMNS): rows that are
+    still left out for the same reason stay (a regeneration under a weekly capacity
+    leaves out the same hundred thousand tasks again), the others are replaced."""
     _stage(conn, "plan_left_out", left_out, LEFT_OUT_COLUMNS)
+    conn.execute("CREATE INDEX temp.plan_left_out_step ON plan_left_out (customer_id, step)")
+    same = " AND ".join(f"d.{c} = l.{'medium' if c == 'planned_medium' else c}"
+                        for c in LEFT_OUT_COLUMNS)
+    # The stored rows drive (CROSS JOIN keeps them outside): the table has no index
+    # on customer and step to look them up by, the staged rows do.
+    conn.execute("CREATE TEMP TABLE plan_left_kept AS SELECT d.rowid AS row FROM"
+                 f" followup_left_out l CROSS JOIN temp.plan_left_out d ON {same}"
+                 " WHERE l.month = ?", (month,))
+    conn.execute(
+        "DELETE FROM followup_left_out AS l WHERE month = ? AND NOT EXISTS "
+        f"(SELECT 1 FROM temp.plan_left_out d WHERE {same})", (month,))
     conn.execute(
         "INSERT INTO followup_left_out (month, customer_id, step, cluster, due_date, medium,"
         " action, reason) SELECT ?, customer_id, step, cluster, due_date, planned_medium,"
-        " action, reason FROM temp.plan_left_out ORDER BY rowid", (month,))
+        " action, reason FROM temp.plan_left_out"
+        " WHERE rowid NOT IN (SELECT row FROM temp.plan_left_kept) ORDER BY rowid", (month,))
     conn.execute("DROP TABLE temp.plan_left_out")
+    conn.execute("DROP TABLE temp.plan_left_kept")
