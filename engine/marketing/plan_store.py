@@ -21,7 +21,9 @@ LEFT_OUT_COLUMNS = ["customer_id", "step", "cluster", "due_date", "planned_mediu
                     "reason"]
 
 
-_INTEGERS = frozenset({"customer_id", "step", "held_out"})
+_INTEGERS = frozenset({"customer_id", "step", "held_out", "variant"})
+# What a task is, apart from whose and which step: a plan has few of these.
+_VARIANT_COLUMNS = ["cluster", "due_date", "planned_medium", "action"]
 
 
 def _stage(conn, name: str, frame: pd.DataFrame, columns: list[str]) -> None:
@@ -43,23 +45,34 @@ def store_tasks(conn, month: str, desired: pd.DataFrame) -> dict:
     they are, open tasks that still match are kept, the other open tasks are removed
     and the missing ones created, in ``desired``'s order. Counts "created", "kept"
     (checked-off ones included) and "removed"."""
-    _stage(conn, "plan_tasks", desired, PLAN_COLUMNS)
+    # Staged as (customer, step, variant) numbers plus the few distinct variants:
+    # binding two hundred thousand rows of text was most of the staging.
+    variant = desired.groupby(_VARIANT_COLUMNS, sort=False, dropna=False).ngroup()
+    variants = desired[_VARIANT_COLUMNS].drop_duplicates()   # in ngroup's order
+    _stage(conn, "plan_variants", variants.assign(variant=range(len(variants))),
+           ["variant", *_VARIANT_COLUMNS])
+    conn.execute("CREATE UNIQUE INDEX temp.plan_variants_key ON plan_variants (variant)")
+    _stage(conn, "plan_tasks", desired.assign(variant=variant),
+           ["customer_id", "step", "variant"])
     conn.execute("CREATE INDEX temp.plan_tasks_step ON plan_tasks (customer_id, step)")
-    same = " AND ".join(f"d.{c} = followup_tasks.{c}" for c in PLAN_COLUMNS)
+    planned = "temp.plan_tasks d JOIN temp.plan_variants v ON v.variant = d.variant"
+    same = " AND ".join(f"{'d' if c in _INTEGERS else 'v'}.{c} = followup_tasks.{c}"
+                        for c in PLAN_COLUMNS)
     removed = conn.execute(
         "DELETE FROM followup_tasks WHERE month = ? AND status = 'open' AND NOT EXISTS "
-        f"(SELECT 1 FROM temp.plan_tasks d WHERE {same})", (month,)).rowcount
+        f"(SELECT 1 FROM {planned} WHERE {same})", (month,)).rowcount
     kept = conn.execute("SELECT count(*) FROM followup_tasks WHERE month = ?",
                         (month,)).fetchone()[0]
     # What is left of the month is checked off or kept: every other desired task is new.
     created = conn.execute(
         "INSERT INTO followup_tasks (month, customer_id, step, cluster, due_date,"
-        " planned_medium, medium, action) SELECT ?, d.customer_id, d.step, d.cluster,"
-        " d.due_date, d.planned_medium, d.planned_medium, d.action FROM temp.plan_tasks d"
+        " planned_medium, medium, action) SELECT ?, d.customer_id, d.step, v.cluster,"
+        f" v.due_date, v.planned_medium, v.planned_medium, v.action FROM {planned}"
         " WHERE NOT EXISTS (SELECT 1 FROM followup_tasks t WHERE t.month = ?"
         " AND t.customer_id = d.customer_id AND t.step = d.step) ORDER BY d.rowid",
         (month, month)).rowcount
     conn.execute("DROP TABLE temp.plan_tasks")
+    conn.execute("DROP TABLE temp.plan_variants")
     return {"created": created, "kept": kept, "removed": removed}
 
 
