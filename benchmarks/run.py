@@ -30,6 +30,14 @@ threads) are printed next to them. Steps:
                     before the second holds the pages the first changed — the disk
                     one monthly import costs, against the database's size — then the
                     rotation that rewrites the oldest kept backup in full
+- monthly_import    on a copy of the shop, after one monthly import (generated months of
+                    10,000 lines): a monthly import alone (inside a batch whose backup
+                    is already taken; seconds), one with its before-import backup, and
+                    that backup (the pages changed since the last) on its own
+- followups         on a copy of the shop: the month's follow-up plan (as_of its first
+                    day, 10 % held out; seconds), its regeneration, and both under a
+                    weekly capacity of 20 calls and 60 DMs; the per-customer figures
+                    (rfm.customer_metrics) it starts from are timed on their own too
 - reimport_same     the same file again (same SHA-256: short-circuits)
 - reimport_nothing_new  a copy with one byte changed in a column we do not
                     import: every order is compared and found unchanged
@@ -54,7 +62,8 @@ sys.path.insert(0, str(ROOT))
 
 AS_OF = "2026-01-01"
 STEPS = ["import", "duckdb", "lifetimes", "customers", "rfm", "customer_list", "search", "open",
-         "startup", "backup", "reimport_same", "reimport_nothing_new"]
+         "startup", "backup", "monthly_import", "followups", "reimport_same",
+         "reimport_nothing_new"]
 
 
 class Context:
@@ -291,6 +300,84 @@ def step_backup(ctx: Context) -> tuple[float, str]:
             f"{per_import / 1e6:,.1f} MB = {per_import / size:.1%}")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _months(ctx: Context, seeds: tuple[int, ...]) -> list[Path]:
+    from benchmarks.generate import generate
+
+    months = [ctx.workdir / f"month_10000_{seed}.csv" for seed in seeds]
+    for seed, month in zip(seeds, months):
+        if not month.exists():   # order numbers of their own: new orders, not clashes
+            generate(month, 10_000, seed=seed, shop_id=f"9999{seed}")
+    return months
+
+
+def _shop_copy(ctx: Context, name: str) -> Path:
+    folder = ctx.workdir / name
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    shutil.copyfile(ctx.db, folder / "otokui.db")
+    return folder / "otokui.db"
+
+
+class _Timed:
+    """Wall and CPU seconds (this process, all threads) of one call: on a shared
+    machine the CPU seconds say more than the wall."""
+
+    def __init__(self, call):
+        start, cpu = time.perf_counter(), time.process_time()
+        self.result = call()
+        self.seconds = time.perf_counter() - start
+        self.cpu = time.process_time() - cpu
+
+    def __str__(self) -> str:
+        return f"{self.seconds:.2f} s ({self.cpu:.2f} s CPU)"
+
+
+def step_monthly_import(ctx: Context) -> tuple[float, str]:
+    from engine import Shop
+
+    months = _months(ctx, (11, 12, 13, 14))
+    db = _shop_copy(ctx, "monthly_shop")
+    try:
+        with Shop(db) as shop:
+            shop.imports.import_file(months[0])
+            with_backup = _Timed(lambda: shop.imports.import_file(months[1]))
+            backup = _Timed(lambda: shop.backups.create("手動で作成", full=False))
+            with shop.imports.batch():   # one backup for the batch, taken by its first file
+                shop.imports.import_file(months[2])
+                alone = _Timed(lambda: shop.imports.import_file(months[3]))
+        return alone.seconds, (
+            f"{alone.result.orders_added:,} orders, {alone.result.customers_added:,} new "
+            f"customers: alone {alone}; with its backup {with_backup}; that backup alone "
+            f"{backup} ({backup.result.size_bytes / 1e6:,.1f} MB)")
+    finally:
+        shutil.rmtree(db.parent, ignore_errors=True)
+
+
+def step_followups(ctx: Context) -> tuple[float, str]:
+    from engine import Shop
+
+    db = _shop_copy(ctx, "followup_shop")
+    month = AS_OF[:7]
+    try:
+        with Shop(db) as shop:
+            shop.followups.rules()   # a new shop's rules are seeded once
+            figures = _Timed(lambda: shop.segments.metrics(AS_OF))
+            shop.db.forget_memos()
+            first = _Timed(lambda: shop.followups.generate(month, AS_OF, holdout_share=0.1))
+            again = _Timed(lambda: shop.followups.generate(month, AS_OF))
+            shop.followups.set_capacity(phone=20, dm=60)
+            fitted = _Timed(lambda: shop.followups.generate(month, AS_OF))
+            fitted_again = _Timed(lambda: shop.followups.generate(month, AS_OF))
+        counts = first.result.counts
+        return first.seconds, (
+            f"{counts['created']:,} tasks, {counts['held_out']:,} held out: plan {first}; "
+            f"regenerated {again}; per-customer figures alone {figures}; with capacity "
+            f"{fitted} ({fitted.result.counts['left_out']:,} left out), regenerated "
+            f"{fitted_again}")
+    finally:
+        shutil.rmtree(db.parent, ignore_errors=True)
 
 
 def _reimport(ctx: Context, path: Path) -> tuple[float, str]:

@@ -190,7 +190,8 @@ class ImportService:
                                            KnownOrders(self.db.conn, preset.name))
                 report(0.2, f"{name}: 注文データを読み込んでいます")
                 with closing(batches):
-                    self._write_batches(batches, name, preset, result, report, cancel, indexes)
+                    touched = self._write_batches(batches, name, preset, result, report,
+                                                  cancel, indexes)
                 self.downloads.settle(assembly, preset)
                 if indexes.dropped:
                     check_cancel(cancel)
@@ -206,7 +207,7 @@ class ImportService:
                      result.orders_unchanged, result.lines, result.customers_added, now_text(),
                      result.import_id))
             # Outside the journaled operation: its before-images must not keep the data.
-            _keep_erased_erased(self.db.conn, result.import_id)
+            _keep_erased_erased(self.db.conn, result.import_id, touched)
             if backup is not None:
                 # Nothing lands without its backup: a failed backup rolls the import back.
                 report(0.99, f"{name}: 取込前のバックアップを仕上げています")
@@ -215,18 +216,23 @@ class ImportService:
 
     def _write_batches(self, batches, name: str, preset: FormatPreset, result: ImportResult,
                        report: Progress, cancel: Cancel | None,
-                       indexes: _DeferredIndexes) -> None:
+                       indexes: _DeferredIndexes) -> list[int]:
+        """Write every batch; returns the customers whose orders were written."""
         seen = np.empty(0, dtype="uint64")
         done = 0.0
+        touched = [np.empty(0, dtype="int64")]
         for batch, fraction in batches:
             seen = _remember_orders(seen, batch.order_nos)
             result.rows_read += batch.rows_read
             chunk = wrap_callback(report, 0.2 + 0.78 * done, 0.2 + 0.78 * fraction)
-            _Writer(self.shop, preset, result, batch, chunk, cancel, indexes).run()
+            writer = _Writer(self.shop, preset, result, batch, chunk, cancel, indexes)
+            writer.run()
+            touched.append(writer.customer_ids)
             done = fraction
             if fraction < 1.0:
                 report(0.2 + 0.78 * done,
                        f"{name}: 続きを読み込んでいます（{result.rows_read:,}行まで済み）")
+        return np.unique(np.concatenate(touched)).tolist()
 
     def _bulk(self, new_lines: float) -> bool:
         """Whether an import adding about ``new_lines`` lines should rebuild the
@@ -342,6 +348,8 @@ class _Writer:
         self.indexes = indexes
         self.result, self.batch, self.report, self.cancel = result, batch, report, cancel
         self.source = result.source
+        # The customers whose orders this batch wrote (set once they are resolved).
+        self.customer_ids = np.empty(0, dtype="int64")
 
     def step(self, fraction: float, message: str) -> None:
         check_cancel(self.cancel)
@@ -368,6 +376,7 @@ class _Writer:
         self.indexes.before_writing(len(lines), self.batch.rows_read)
         self.step(0.45, "顧客を名寄せしています")
         first_new = self._resolve_customers(work)
+        self.customer_ids = work["customer_id"].to_numpy(dtype="int64")
         self.step(0.65, "注文を書き込んでいます")
         self._write_orders(work, lines)
         self.step(0.85, "顧客情報を更新しています")
@@ -568,10 +577,18 @@ class _Writer:
             zip(products["product_code"].tolist(), products["product_name"].tolist()))
 
 
-def _keep_erased_erased(conn, import_id: int) -> None:
+def _keep_erased_erased(conn, import_id: int, customer_ids: list[int]) -> None:
     """Keep erased customers erased when an import rewrites one of their orders (an
-    export covering old orders again): blank the copied fields, drop the keys."""
-    erased = "(SELECT id FROM customers WHERE erased_at IS NOT NULL)"
+    export covering old orders again): blank the copied fields, drop the keys.
+    ``customer_ids``: the customers the import wrote orders (and keys) for — the
+    only ones it can have given an erased customer's data back to."""
+    # Looked up by id, not by a scan of every customer; mostly there are none.
+    erased = [row[0] for row in conn.execute(
+        "SELECT id FROM customers WHERE erased_at IS NOT NULL AND id IN "
+        "(SELECT value FROM json_each(?))", (json_list(customer_ids),))]
+    if not erased:
+        return
+    ids = "(SELECT value FROM json_each(?))"
     conn.execute(f"UPDATE orders SET {blank_sql(ORDER_PERSONAL_FIELDS)} "
-                 f"WHERE import_id = ? AND customer_id IN {erased}", (import_id,))
-    conn.execute(f"DELETE FROM identity_keys WHERE customer_id IN {erased}")
+                 f"WHERE import_id = ? AND customer_id IN {ids}", (import_id, json_list(erased)))
+    conn.execute(f"DELETE FROM identity_keys WHERE customer_id IN {ids}", (json_list(erased),))

@@ -17,7 +17,7 @@ from engine.customers.touches import MEDIUM_LABELS, check_medium
 from engine.dates import add_months, first_day, month_of, parse_day, parse_month
 from engine.errors import InvalidInputError, NotFoundError, OtokuiError
 from engine.marketing.capacity import LIMITED_MEDIA, SETTING, fit_capacity
-from engine.marketing import holdout, worklist
+from engine.marketing import holdout, plan_store, worklist
 from engine.marketing.followup_rules import (LATE_DENOMINATOR, LATE_NUMERATOR, MAX_OFFSET_DAYS,
                                              adapt_media, default_rules, plans_of, validate)
 from engine.progress import check_cancel, reporter
@@ -31,10 +31,6 @@ TOP1_COLUMNS = ["customer_id", "name", "kana", "phone", "email", "purchase_count
                 "total_amount", "last_purchase", "recency_days"]
 LEFT_OUT_COLUMNS = ["customer_id", "name", "cluster", "step", "due_date", "medium", "action",
                     "reason"]
-# Columns that define a planned task; an open task whose values all still match is kept.
-_PLAN_COLUMNS = ["customer_id", "step", "cluster", "due_date", "planned_medium", "action"]
-_LEFT_COLUMNS = ["customer_id", "step", "cluster", "due_date", "planned_medium", "action",
-                 "reason"]
 UNREACHABLE = "メール・DM・電話のどれも使えないため（次のご注文の同梱物で対応）"
 _SEEDED_KEY = "followup_rules_seeded"
 _DM_OK_SQL = dm_eligible_sql(None)
@@ -51,13 +47,15 @@ def _insert_rules(conn, rules: list[dict]) -> None:
 def _plan_steps(plans) -> pd.DataFrame:
     """Every plan's steps for each way a customer can be reached (``reach``: 4·e-mail
     + 2·DM + phone allowed), with media replaced as adapt_media says; a None
-    planned_medium where the plan cannot keep two media."""
+    planned_medium where the plan cannot keep two media. ``media``: the media the
+    steps use, sorted and comma-joined (what followup_targets keeps per customer)."""
     rows = []
     for index, plan in enumerate(plans):
         for reach in range(8):
             allowed = frozenset(m for m, bit in (("email", 4), ("dm", 2), ("phone", 1))
                                 if reach & bit)
             media = adapt_media(plan, allowed)
+            used = "" if media is None else ",".join(sorted(set(media)))
             for number, rule in enumerate(plan.steps, 1):
                 medium = rule["medium"] if media is None else media[number - 1]
                 action = rule["action"]
@@ -67,9 +65,9 @@ def _plan_steps(plans) -> pd.DataFrame:
                 rows.append({"plan": index, "reach": reach, "step": number,
                              "offset_days": rule["offset_days"], "medium": rule["medium"],
                              "planned_medium": None if media is None else medium,
-                             "action": action})
+                             "action": action, "media": used})
     return pd.DataFrame(rows, columns=["plan", "reach", "step", "offset_days", "medium",
-                                       "planned_medium", "action"])
+                                       "planned_medium", "action", "media"])
 
 
 class FollowupService:
@@ -146,19 +144,20 @@ class FollowupService:
         desired, unreachable = self._planned_tasks(start, as_of)
         share, seed = self._split_of(key, holdout_share)
         stored = pd.read_sql_query(
-            "SELECT customer_id, cluster, rule, media, held_out FROM followup_targets"
-            " WHERE month = ?", self.db.conn, params=(key,))
+            "SELECT customer_id, held_out FROM followup_targets WHERE month = ?",
+            self.db.conn, params=(key,))
         desired, targets = self._hold_out(desired, share, seed, stored)
         check_cancel(cancel)
         report(0.4, "週ごとの対応可能件数に合わせています…")
         desired, over = self._fit(key, start, desired)
-        left_out = pd.concat([unreachable, over])[_LEFT_COLUMNS]
+        left_out = pd.concat([unreachable, over])[plan_store.LEFT_OUT_COLUMNS]
         check_cancel(cancel)
         report(0.5, f"{len(desired):,}件のタスクを登録しています…")
         with self.shop.journal.operation("followups", f"{key} のフォロータスク作成") as op:
-            counts = self._reconcile(key, desired[_PLAN_COLUMNS])
-            self._store_left_out(key, left_out)
-            self._store_targets(key, targets, stored)
+            conn = self.db.conn
+            counts = plan_store.store_tasks(conn, key, desired[plan_store.PLAN_COLUMNS])
+            plan_store.store_left_out(conn, key, left_out)
+            plan_store.store_targets(conn, key, targets)
             check_cancel(cancel)
             self.db.conn.execute(
                 "INSERT INTO followup_plans (month, as_of, generated_at, holdout_share, seed) "
@@ -172,39 +171,49 @@ class FollowupService:
     def _planned_tasks(self, start: date, as_of: date) -> tuple[pd.DataFrame, pd.DataFrame]:
         """(tasks with a ``priority``, tasks of customers who cannot get 3-3-2)."""
         plans = plans_of(self.rules())
-        metrics = self.shop.segments.metrics(as_of)[
-            ["customer_id", "cluster", "recency_days", "purchase_count", "tenure_days"]]
-        metrics = metrics.assign(priority=np.arange(len(metrics)))   # best customers first
-        month = month_of(start)
-        running = (add_months(month, -2), add_months(month, -1))
-        people = pd.read_sql_query(
-            f"SELECT c.id AS customer_id, {reachable_sql('c')} FROM customers c "
-            "WHERE c.deleted_at IS NULL AND c.erased_at IS NULL AND c.dm_opt_out = 0 "
-            "AND c.id NOT IN (SELECT customer_id FROM followup_tasks WHERE month IN (?, ?))",
-            self.db.conn, params=running)
-        frame = metrics.merge(people, on="customer_id")
-        recency = frame["recency_days"].to_numpy()
-        gaps = frame["purchase_count"].to_numpy() - 1
+        metrics = self.shop.segments.metrics(as_of)   # best customers first
+        recency = metrics["recency_days"].to_numpy()
+        gaps = metrics["purchase_count"].to_numpy() - 1
         late = ((gaps > 0) & (LATE_DENOMINATOR * recency * gaps
-                              > LATE_NUMERATOR * frame["tenure_days"].to_numpy()))
-        chosen = np.full(len(frame), -1)
+                              > LATE_NUMERATOR * metrics["tenure_days"].to_numpy()))
+        chosen = np.full(len(metrics), -1)
         for index, plan in enumerate(plans):   # a handful of plans, vectorised over customers
             upper = recency <= plan.max_days if plan.max_days is not None else True
-            match = ((chosen == -1) & frame["cluster"].isin(plan.clusters).to_numpy()
+            match = ((chosen == -1) & metrics["cluster"].isin(plan.clusters).to_numpy()
                      & (recency >= plan.min_days) & upper & (late | (not plan.late_only)))
             chosen[match] = index
-        frame = frame.assign(plan=chosen,
-                             reach=frame["email_ok"] * 4 + frame["dm_ok"] * 2 + frame["phone_ok"])
-        frame = frame.loc[chosen >= 0]
-        tasks = frame.merge(_plan_steps(plans), on=["plan", "reach"])
-        tasks["due_date"] = (pd.Timestamp(start) + pd.to_timedelta(tasks["offset_days"], unit="D")
-                             ).dt.strftime("%Y-%m-%d")
+        picked = np.flatnonzero(chosen >= 0)
+        frame = pd.DataFrame({"customer_id": metrics["customer_id"].to_numpy()[picked],
+                              "cluster": metrics["cluster"].to_numpy()[picked],
+                              "priority": picked, "plan": chosen[picked]})
+        # How each can be reached is asked only of the customers a plan picked.
+        frame = frame.merge(self._reach(frame["customer_id"], month_of(start)),
+                            on="customer_id")
+        steps = _plan_steps(plans)
+        tasks = (frame.merge(steps, on=["plan", "reach"])
+                 .sort_values(["customer_id", "step"]).reset_index(drop=True))
+        due = {offset: (start + timedelta(days=int(offset))).isoformat()
+               for offset in steps["offset_days"].unique()}
+        tasks["due_date"] = tasks["offset_days"].map(due)
         tasks["rule"] = tasks["plan"].map({i: p.label for i, p in enumerate(plans)})
-        tasks = tasks.sort_values(["customer_id", "step"]).reset_index(drop=True)
         reachable = tasks["planned_medium"].notna()
         unreachable = tasks.loc[~reachable].assign(
             planned_medium=tasks.loc[~reachable, "medium"], reason=UNREACHABLE)
         return tasks.loc[reachable], unreachable
+
+    def _reach(self, customer_ids: pd.Series, month: str) -> pd.DataFrame:
+        """customer_id and ``reach`` (4·e-mail + 2·DM + phone allowed) of those of the
+        customers who may be planned: not deleted, erased or opted out (配信停止), and in
+        no plan started in either of the two months before ``month``."""
+        rows = self.db.conn.execute(
+            "SELECT customer_id, email_ok * 4 + dm_ok * 2 + phone_ok FROM ("
+            f"SELECT c.id AS customer_id, {reachable_sql('c')} FROM customers c "
+            "WHERE c.id IN (SELECT value FROM json_each(?)) AND c.deleted_at IS NULL "
+            "AND c.erased_at IS NULL AND c.dm_opt_out = 0 AND c.id NOT IN "
+            "(SELECT customer_id FROM followup_tasks WHERE month IN (?, ?)))",
+            (json_list(customer_ids), add_months(month, -2), add_months(month, -1))).fetchall()
+        values = np.array(rows, dtype="int64").reshape(-1, 2)
+        return pd.DataFrame({"customer_id": values[:, 0], "reach": values[:, 1]})
 
     # --- 比較用にお休み (holdout.py) ------------------------------------------------
 
@@ -233,56 +242,13 @@ class FollowupService:
                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
         """(the tasks of the customers not held out, one row per targeted customer)."""
         targets = (tasks.drop_duplicates("customer_id")
-                   .loc[:, ["customer_id", "cluster", "plan", "rule"]]
+                   .loc[:, ["customer_id", "cluster", "plan", "rule", "media"]]
                    .rename(columns={"plan": "stratum"})
                    .sort_values("customer_id").reset_index(drop=True))
-        # The media each customer's steps use, sorted and comma-joined (vectorised: a
-        # plan has tens of thousands of customers).
-        pairs = tasks[["customer_id", "planned_medium"]].drop_duplicates()
-        media = np.full(len(targets), "", dtype=object)
-        for medium in sorted(pairs["planned_medium"].unique()):
-            used = targets["customer_id"].isin(
-                pairs.loc[pairs["planned_medium"] == medium, "customer_id"]).to_numpy()
-            media = media + np.where(used, medium + ",", "")
-        targets["media"] = pd.Series(media, index=targets.index).str.rstrip(",")
         targets["held_out"] = holdout.split(targets, share, seed, stored,
                                             self.holdout_settings()["top1"]).astype(int)
         away = targets.loc[targets["held_out"] == 1, "customer_id"]
         return tasks.loc[~tasks["customer_id"].isin(away)], targets
-
-    def _store_targets(self, month: str, targets: pd.DataFrame, stored: pd.DataFrame
-                       ) -> None:
-        """Write what changed since the month's last plan (``stored``): a regeneration
-        mostly changes nothing, and every write is copied into the undo journal."""
-        conn = self.db.conn
-        columns = ["customer_id", "cluster", "rule", "media", "held_out"]
-        reached = {r["customer_id"] for r in self.db.query(
-            "SELECT DISTINCT customer_id FROM followup_tasks WHERE month = ? AND status = 'done'",
-            (month,))}
-        both = targets[columns].merge(stored, on="customer_id", how="outer",
-                                      suffixes=("", "_old"), indicator=True)
-        # Customers no longer targeted go, unless the plan already reached them.
-        gone = both.loc[(both["_merge"] == "right_only")
-                        & ~both["customer_id"].isin(reached), "customer_id"]
-        changed = both.loc[(both["_merge"] == "both") & (
-            (both["cluster"] != both["cluster_old"]) | (both["rule"] != both["rule_old"])
-            | (both["media"] != both["media_old"])
-            | (both["held_out"] != both["held_out_old"]))]
-        new = both.loc[both["_merge"] == "left_only"]
-        conn.executemany("DELETE FROM followup_targets WHERE month = ? AND customer_id = ?",
-                         [(month, int(i)) for i in gone])
-        conn.executemany(
-            "UPDATE followup_targets SET cluster = ?, rule = ?, media = ?, held_out = ?"
-            " WHERE month = ? AND customer_id = ?",
-            zip(changed["cluster"].tolist(), changed["rule"].tolist(), changed["media"].tolist(),
-                changed["held_out"].astype(int).tolist(), [month] * len(changed),
-                changed["customer_id"].astype("int64").tolist()))
-        conn.executemany(
-            "INSERT INTO followup_targets (month, customer_id, cluster, rule, media, held_out)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            zip([month] * len(new), new["customer_id"].astype("int64").tolist(),
-                new["cluster"].tolist(), new["rule"].tolist(), new["media"].tolist(),
-                new["held_out"].astype(int).tolist()))
 
     def holdouts(self, month: str) -> pd.DataFrame:
         """The customers the month's plan held out: customer_id, cluster, rule, name."""
@@ -334,17 +300,6 @@ class FollowupService:
                                   start + timedelta(days=MAX_OFFSET_DAYS))
         return pd.concat([kept, tasks.loc[settled]]).drop(columns="_done"), over
 
-    def _store_left_out(self, month: str, left_out: pd.DataFrame) -> None:
-        conn = self.db.conn
-        conn.execute("DELETE FROM followup_left_out WHERE month = ?", (month,))
-        conn.executemany(
-            "INSERT INTO followup_left_out (month, customer_id, step, cluster, due_date, medium,"
-            " action, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            zip([month] * len(left_out), left_out["customer_id"].astype("int64").tolist(),
-                left_out["step"].astype("int64").tolist(), left_out["cluster"].tolist(),
-                left_out["due_date"].tolist(), left_out["planned_medium"].tolist(),
-                left_out["action"].tolist(), left_out["reason"].tolist()))
-
     def left_out(self, month: str) -> pd.DataFrame:
         """What the month's plan left out, and why (LEFT_OUT_COLUMNS)."""
         return pd.read_sql_query(
@@ -352,31 +307,6 @@ class FollowupService:
             " l.reason FROM followup_left_out l JOIN customers c ON c.id = l.customer_id"
             " WHERE l.month = ? ORDER BY l.due_date, l.customer_id, l.step",
             self.db.conn, params=(parse_month(month),))
-
-    def _reconcile(self, month: str, desired: pd.DataFrame) -> dict:
-        conn = self.db.conn
-        existing = pd.read_sql_query(
-            "SELECT id, customer_id, step, cluster, due_date, planned_medium, action, status "
-            "FROM followup_tasks WHERE month = ?", conn, params=(month,))
-        done = existing.loc[existing["status"] == "done", ["customer_id", "step"]]
-        desired = desired.merge(done, on=["customer_id", "step"], how="left", indicator=True)
-        desired = desired.loc[desired["_merge"] == "left_only", _PLAN_COLUMNS]
-        still = existing.loc[existing["status"] == "open"].merge(
-            desired, on=_PLAN_COLUMNS, how="left", indicator=True)
-        kept = still.loc[still["_merge"] == "both", ["customer_id", "step"]]
-        removed = still.loc[still["_merge"] == "left_only", "id"]
-        new = desired.merge(kept, on=["customer_id", "step"], how="left", indicator=True)
-        new = new.loc[new["_merge"] == "left_only", _PLAN_COLUMNS]
-        conn.executemany("DELETE FROM followup_tasks WHERE id = ?",
-                         ((int(i),) for i in removed))
-        conn.executemany(
-            "INSERT INTO followup_tasks (month, customer_id, step, cluster, due_date,"
-            " planned_medium, medium, action) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            zip([month] * len(new), new["customer_id"].astype("int64").tolist(),
-                new["step"].astype("int64").tolist(), new["cluster"].tolist(),
-                new["due_date"].tolist(), new["planned_medium"].tolist(),
-                new["planned_medium"].tolist(), new["action"].tolist()))
-        return {"created": len(new), "kept": len(kept) + len(done), "removed": len(removed)}
 
     # --- tasks and check-off ---------------------------------------------------
 

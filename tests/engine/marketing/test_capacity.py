@@ -40,6 +40,19 @@ def test_fit_capacity_hand_computed():
     assert len(kept) == len(tasks) - 1
 
 
+def test_a_task_moved_then_left_out_is_listed_with_its_planned_day():
+    tasks = pd.DataFrame([task(c, 1, "2025-03-04", "dm", c) for c in (4, 3, 2, 1)]
+                         + [task(c, 2, "2025-03-20", "email", c) for c in (1, 2, 3, 4)])
+    kept, left = fit_capacity(tasks, {"dm": 1}, pd.DataFrame(
+        {"medium": [], "day": pd.to_datetime([])}), date(2025, 5, 31))
+    # One DM a week: 1 keeps 4 March, 2 gets 10 March, 3 gets 17 March; 4 would need
+    # 24 March, after its e-mail of 20 March.
+    assert kept.loc[kept["step"] == 1, ["customer_id", "due_date"]].values.tolist() == [
+        [1, "2025-03-04"], [2, "2025-03-10"], [3, "2025-03-17"]]
+    assert left[["customer_id", "step", "due_date"]].values.tolist() == [[4, 1, "2025-03-04"]]
+    assert kept.loc[kept["step"] == 2, "due_date"].tolist() == ["2025-03-20"] * 4
+
+
 def test_nothing_moves_past_the_plan():
     tasks = pd.DataFrame([task(c, 3, "2025-05-28", "phone", c) for c in (1, 2)])
     kept, left = fit_capacity(tasks, {"phone": 1}, pd.DataFrame(
