@@ -80,7 +80,7 @@ def migrate(source: str | Path, target: str | Path, progress: Progress | None = 
 
                 def step(copied: int, name=t.name, base=base) -> None:
                     check_cancel(cancel)
-                    report(0.95 * (base + copied) / total,
+                    report(0.95 * ((base + copied) / total),
                            f"{name} を移しています（{base + copied:,} / {total:,}行）")
                 writer.write(t, reader.rows(t), step)
                 done += counts[t.name]

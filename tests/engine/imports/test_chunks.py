@@ -137,7 +137,8 @@ def test_bulk_imports_rebuild_the_indexes_and_match_truth(folder):
     dropped = [s.split()[2] for s in statements if s.startswith("DROP INDEX")]
     rebuilt = [s.split()[2] for s in statements if s.startswith("CREATE INDEX")]
     assert dropped and sorted(dropped) == sorted(rebuilt)
-    assert set(dropped) <= set(DEFERRABLE_INDEXES)
+    # The summary tables' rebuild builds its ranking index once over its new rows too.
+    assert set(dropped) <= set(DEFERRABLE_INDEXES) | {"customer_figures_rank"}
     assert index_definitions(bulk) == index_definitions(normal)
     assert without_stamps(snapshot(bulk)) == without_stamps(snapshot(normal))
     table = bulk.customers.table(as_of=meta(folder)["as_of"])
