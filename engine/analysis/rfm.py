@@ -47,15 +47,15 @@ def customer_metrics(db: Database, as_of: date | str | None = None,
 
 
 def _metrics(db: Database, as_of: date, percentages: dict) -> pd.DataFrame:
-    rows = db.conn.execute(
+    frame = db.read_frame(
         """
         SELECT o.customer_id, count(*) AS purchase_count, sum(o.amount) AS total_amount,
                min(o.order_date) AS first_purchase, max(o.order_date) AS last_purchase
         FROM orders o JOIN customers c ON c.id = o.customer_id
         WHERE o.status = 'valid' AND o.order_date <= ? AND c.deleted_at IS NULL
         GROUP BY o.customer_id
-        """, (as_of.isoformat(),)).fetchall()
-    frame = pd.DataFrame.from_records(rows, columns=METRIC_COLUMNS[:5], nrows=len(rows))
+        """, (as_of.isoformat(),))
+    frame.columns = METRIC_COLUMNS[:5]
     first = frame["first_purchase"].to_numpy(dtype="datetime64[D]")
     last = frame["last_purchase"].to_numpy(dtype="datetime64[D]")
     frame["tenure_days"] = (last - first).astype("int64")
