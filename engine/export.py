@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 import sys
 from pathlib import Path
 from typing import BinaryIO
