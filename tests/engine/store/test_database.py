@@ -404,3 +404,17 @@ def test_read_frame_of_nothing_and_in_memory(tmp_path):
             "customer_id", "name", "kana", "phone", "dm_manual", "label"]
         assert db.read_frame(READ_SQL, (2,))["name"].tolist() == ["髙橋1"]
         db.close()
+
+
+def test_read_frame_through_arrow_finds_a_path_that_needs_quoting(tmp_path, monkeypatch):
+    from engine.store import database
+
+    folder = tmp_path / "お店 #1 100%?"
+    db = Database(folder / "shop.db")
+    _filled(db, 2)
+    read = []
+    real = database._read_arrow
+    monkeypatch.setattr(database, "_read_arrow", lambda *a: read.append(real(*a)) or read[-1])
+    assert db.read_frame(READ_SQL, (1,))["name"].tolist() == ["髙橋0", "髙橋1"]
+    assert read[0] is not None and read[0].num_rows == 2
+    db.close()
