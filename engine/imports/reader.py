@@ -22,7 +22,7 @@ def python_text():
     """While an import runs, pandas keeps text as Python strings (its storage before
     pyarrow was installed): the import's normalising works cell by cell on Python
     strings, and Arrow-backed text would be converted both ways for every column
-    (about a fifth more CPU for a big import)."""
+    (11–20 % more CPU for an import)."""
     return pd.option_context("mode.string_storage", "python")
 
 

@@ -287,9 +287,11 @@ class Database:
 
         Over a file with nothing uncommitted here, the rows are read in C straight
         into Arrow through a second, read-only connection (ADBC): for every customer
-        of a big shop that is ~4× faster than Python's row tuples. A result whose
-        types ADBC cannot settle (it guesses a column's type from its first rows) or
-        that is empty is read the ordinary way.
+        of a big shop that is ~4× faster than Python's row tuples. In a transaction,
+        in memory, for an empty result or one ADBC cannot read, rows come the
+        ordinary way. Only for queries whose every column holds one type (as
+        Otokui's schema keeps them): where SQLite holds text and numbers in one
+        column, ADBC reads the numbers as text.
         """
         if self.path is not None and not self.conn.in_transaction:
             table = _read_arrow(self.path, sql, params)
