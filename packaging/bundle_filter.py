@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 import sys
 
 from PyInstaller.depend import bindepend
@@ -35,20 +36,26 @@ def drop(toc: list[Entry], patterns: list[str],
 
 
 def is_root(entry: Entry) -> bool:
-    """Binaries loaded by Python or Qt themselves, not just linked to by another binary."""
+    """Binaries loaded by Python or Qt themselves, not just linked to by another binary.
+    A Python extension counts by its name too: hooks collecting a package's ``lib*.so``
+    files (pyarrow's) hand ``pyarrow/lib.cpython-….so`` over as a plain library."""
     name = _normal(entry[0])
     base = os.path.basename(name)
     return (entry[2] == "EXTENSION" or "/plugins/" in name
-            or base.startswith(("python3", "libpython3")))
+            or base.startswith(("python3", "libpython3"))
+            or re.search(r"\.(cpython-[^.]+|abi3)\.so$|\.pyd$", base) is not None)
 
 
-def reachable(binaries: list[Entry]) -> tuple[list[Entry], list[Entry]]:
-    """Split ``binaries`` into (linked from a root or a root, unreachable)."""
+def reachable(binaries: list[Entry], loaded: list[str] = ()) -> tuple[list[Entry], list[Entry]]:
+    """Split ``binaries`` into (linked from a root or a root, unreachable); dest names
+    matching a pattern in ``loaded`` are roots too (libraries opened by path at run
+    time, which nothing links to)."""
     by_base: dict[str, list[Entry]] = {}
     for entry in binaries:
         by_base.setdefault(os.path.basename(_normal(entry[0])), []).append(entry)
     seen: set[str] = set()
-    todo = [e for e in binaries if is_root(e)]
+    todo = [e for e in binaries
+            if is_root(e) or any(fnmatch.fnmatch(_normal(e[0]), p) for p in loaded)]
     while todo:
         entry = todo.pop()
         if entry[1] in seen:

@@ -32,6 +32,16 @@ def top_size(n: int, percentage) -> int:
     return int(-(-numerator // 100))
 
 
+# The figures straight from the orders (an as-of date before the newest order).
+_SCAN_SQL = """
+    SELECT o.customer_id, count(*) AS purchase_count, sum(o.amount) AS total_amount,
+           min(o.order_date) AS first_purchase, max(o.order_date) AS last_purchase
+    FROM orders o JOIN customers c ON c.id = o.customer_id
+    WHERE o.status = 'valid' AND o.order_date <= ? AND c.deleted_at IS NULL
+    GROUP BY o.customer_id
+"""
+
+
 def customer_metrics(db: Database, as_of: date | str | None = None,
                      percentages: dict | None = None) -> pd.DataFrame:
     """One row per customer with at least one valid order on or before ``as_of``.
@@ -49,12 +59,12 @@ def customer_metrics(db: Database, as_of: date | str | None = None,
 
 def _metrics(db: Database, as_of: date, percentages: dict) -> pd.DataFrame:
     if figures_current(db, as_of):
-        rows = db.conn.execute(
+        frame = db.read_frame(
             "SELECT customer_id, purchase_count, total_amount, first_purchase, last_purchase "
-            "FROM customer_figures").fetchall()
+            "FROM customer_figures")
     else:
-        rows = _scan(db, as_of)
-    frame = pd.DataFrame.from_records(rows, columns=METRIC_COLUMNS[:5], nrows=len(rows))
+        frame = db.read_frame(_SCAN_SQL, (as_of.isoformat(),))
+    frame.columns = METRIC_COLUMNS[:5]
     first = frame["first_purchase"].to_numpy(dtype="datetime64[D]")
     last = frame["last_purchase"].to_numpy(dtype="datetime64[D]")
     frame["tenure_days"] = (last - first).astype("int64")
@@ -75,15 +85,3 @@ def _metrics(db: Database, as_of: date, percentages: dict) -> pd.DataFrame:
     frame["segment"] = segment
     frame["cluster"] = cluster
     return frame[METRIC_COLUMNS]
-
-
-def _scan(db: Database, as_of: date) -> list[tuple]:
-    """The figures straight from the orders (an as-of date before the newest order)."""
-    return db.conn.execute(
-        """
-        SELECT o.customer_id, count(*) AS purchase_count, sum(o.amount) AS total_amount,
-               min(o.order_date) AS first_purchase, max(o.order_date) AS last_purchase
-        FROM orders o JOIN customers c ON c.id = o.customer_id
-        WHERE o.status = 'valid' AND o.order_date <= ? AND c.deleted_at IS NULL
-        GROUP BY o.customer_id
-        """, (as_of.isoformat(),)).fetchall()

@@ -22,7 +22,7 @@ from typing import Iterator
 from engine.errors import OtokuiError
 from engine.imports.formats import FormatPreset
 from engine.imports.order_frame import KnownOrders, OrderBatch, iter_batches
-from engine.imports.reader import OpenedFile
+from engine.imports.reader import OpenedFile, python_text
 from engine.store.database import connect_read_only
 
 # Below this many lines the second process's start (about a second) is not worth it.
@@ -82,19 +82,20 @@ def _produce(opened: OpenedFile, preset: FormatPreset, db_path: str, rows: int,
     problem with the file, or ("lost", text) for anything else (the writer then
     imports in one process, where a real problem shows up again)."""
     _die_with_parent()
-    try:
-        conn = connect_read_only(db_path)
+    with python_text():
         try:
-            known = KnownOrders(conn, preset.name)
-            for batch, fraction in iter_batches(opened, preset, rows, known):
-                results.put(("batch", _for_writer(batch), fraction))
-        finally:
-            conn.close()
-        results.put(("done",))
-    except OtokuiError as exc:
-        results.put(("error", exc))
-    except BaseException as exc:  # noqa: BLE001 — every other failure: parse in one process
-        results.put(("lost", f"{type(exc).__name__}: {exc}"))
+            conn = connect_read_only(db_path)
+            try:
+                known = KnownOrders(conn, preset.name)
+                for batch, fraction in iter_batches(opened, preset, rows, known):
+                    results.put(("batch", _for_writer(batch), fraction))
+            finally:
+                conn.close()
+            results.put(("done",))
+        except OtokuiError as exc:
+            results.put(("error", exc))
+        except BaseException as exc:  # noqa: BLE001 — every other failure: parse in one process
+            results.put(("lost", f"{type(exc).__name__}: {exc}"))
 
 
 def _die_with_parent() -> None:

@@ -18,7 +18,7 @@ from engine.imports.formats import FormatPreset, load_mapping_file
 from engine.imports.order_frame import CUSTOMER_FIELDS, KnownOrders, OrderBatch, iter_batches
 from engine.imports.parse_process import (PARALLEL_CHUNK_ROWS, PARALLEL_MIN_LINES,
                                           ParserProcessLost, parallel_batches)
-from engine.imports.reader import CHUNK_ROWS, OpenedFile, open_file, peek_headers
+from engine.imports.reader import CHUNK_ROWS, OpenedFile, open_file, peek_headers, python_text
 from engine.progress import Cancel, Progress, check_cancel, reporter, wrap_callback
 from engine.store import figures
 from engine.store.backups import PendingBackup
@@ -172,7 +172,7 @@ class ImportService:
                 rows: int | None, backup: PendingBackup | None,
                 parallel: bool = False) -> ImportResult:
         opened, preset, name = assembly.source, assembly.preset, assembly.name
-        with self.db.transaction():
+        with self.db.transaction(), python_text():
             with self.shop.journal.operation("import", f"取込: {name}") as op:
                 cur = self.db.conn.execute(
                     "INSERT INTO imports (op_id, file_name, sha256, source, started_at) "

@@ -171,7 +171,10 @@ def select(shop, clusters=None, due: bool = False, followup_month: str | None = 
         + REASON_SAME_ADDRESS[1]}))
     together = (kept.sort_values("customer_id").groupby("key")["customer_id"].agg(list)
                 .rename("customer_ids"))
-    targets = kept.loc[kept["customer_id"] == kept["addressee"]].join(together, on="key")
+    targets = kept.loc[kept["customer_id"] == kept["addressee"]]
+    # pandas cannot join on Arrow-backed text when one side has no rows (no chunks).
+    targets = (targets.join(together, on="key") if len(targets)
+               else targets.assign(customer_ids=pd.Series([], dtype=object)))
     targets = targets.sort_values(["key", "customer_id"], kind="stable")
     skipped_frame = pd.concat(skipped, ignore_index=True).sort_values("customer_id")
     return Selection(targets[TARGET_COLUMNS].reset_index(drop=True),

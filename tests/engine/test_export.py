@@ -106,3 +106,97 @@ def test_dates_and_categories_are_written_as_pandas_writes_them():
     write_csv(frame, buffer)
     assert buffer.getvalue() == pandas_csv(frame)
     assert "2025-07-01,'=a\r\n" in buffer.getvalue().decode("utf-8-sig")
+
+
+# --- the Arrow writer writes exactly what the csv module wrote, cell by cell ----------
+
+import csv  # noqa: E402
+
+from engine import export  # noqa: E402
+from engine.export import neutralise  # noqa: E402
+
+
+def csv_module_csv(frame: pd.DataFrame) -> bytes:
+    """The writer before Arrow: the csv module, one formula-safe cell at a time."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["" if c is None else str(c) for c in frame.columns])
+    # A frame without columns was written as its (empty) header alone.
+    for row in frame.itertuples(index=False) if frame.shape[1] else []:
+        writer.writerow(["" if export._missing(v) else neutralise(v) for v in row])
+    return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")
+
+
+TRICKY_TEXT = HOSTILE + FULL_WIDTH + PLAIN + [
+    'say "hi"', '"', '""', "a,b", ",", "line\nbreak", "crlf\r\nend", "tab\tin", " lead",
+    "trail ", "髙橋 﨑山 ①②", "🍣と鮨", "\u3000全角空白", "=髙", "-", "+", "@", "'=x",
+    "x" * 300, "カンマ、読点,半角", None, float("nan"), pd.NA]
+
+
+def tricky_frame() -> pd.DataFrame:
+    n = len(TRICKY_TEXT)
+    cycle = lambda values: [values[i % len(values)] for i in range(n)]  # noqa: E731
+    return pd.DataFrame({
+        "文字列": pd.Series(TRICKY_TEXT, dtype=object),
+        "str型": pd.Series(TRICKY_TEXT, dtype=str),
+        "区分": pd.Series(cycle(["=区分", "通常", None, "a,b"]), dtype="category"),
+        "混在": pd.Series(cycle(["=x", 7, -3, 2.5, True, None, "ok", float("nan")]),
+                        dtype=object),
+        "空": pd.Series([None] * n, dtype=object),
+        "整数": pd.Series(cycle([0, -1, 2 ** 63 - 1, -2 ** 63, 10 ** 12]), dtype="int64"),
+        "符号なし": pd.Series(cycle([0, 2 ** 64 - 1]), dtype="uint64"),
+        "小数": pd.Series(cycle([0.1, -0.0, 1e16, 1.5e-7, float("inf"), float("nan"), 100.0]),
+                        dtype="float64"),
+        "件数": pd.Series(cycle([1, None, -5]), dtype="Int64"),
+        "率": pd.Series(cycle([0.25, None, 3.0]), dtype="Float64"),
+        "可否": pd.Series(cycle([True, False]), dtype=bool),
+        "同意": pd.Series(cycle([True, None, False]), dtype="boolean"),
+        "a,b \"見出し\"": range(n),
+    })
+
+
+@pytest.mark.parametrize("lines_per_write", [3, 65_536])
+def test_tricky_frame_bytes_equal_the_csv_module(monkeypatch, lines_per_write):
+    # A small slice size puts cells of every kind at the start and end of a slice.
+    monkeypatch.setattr(export, "_LINES_PER_WRITE", lines_per_write)
+    frame = tricky_frame()
+    buffer = io.BytesIO()
+    write_csv(frame, buffer)
+    assert buffer.getvalue() == csv_module_csv(frame) == pandas_csv(frame)
+
+
+@pytest.mark.parametrize("frame", [
+    pd.DataFrame({"氏名": ["", None, "a", "=1"]}),                 # a row's only field
+    pd.DataFrame({"": pd.Series([None, ""], dtype=str)}),
+    pd.DataFrame({"氏名": pd.Series([], dtype=str), "n": pd.Series([], dtype="int64")}),
+    pd.DataFrame({None: [1, 2], 3: ["x", "y"]}),
+    pd.DataFrame(index=range(3)),
+], ids=["one-column", "one-str-column", "no-rows", "odd-names", "no-columns"])
+def test_edge_shapes_equal_the_csv_module(frame):
+    buffer = io.BytesIO()
+    write_csv(frame, buffer)
+    assert buffer.getvalue() == csv_module_csv(frame)
+
+
+def test_formula_cells_are_neutralised_wherever_they_are(monkeypatch):
+    monkeypatch.setattr(export, "_LINES_PER_WRITE", 4)
+    names = ["山田"] * 10
+    names[0], names[5], names[9] = "=SUM(A1)", "@cmd", "-1+2"
+    frame = pd.DataFrame({"氏名": pd.Series(names, dtype=str),
+                          "備考": pd.Series(["+81", None] * 5, dtype=object),
+                          "区分": pd.Series(["\t=x", "b"] * 5, dtype="category")})
+    buffer = io.BytesIO()
+    write_csv(frame, buffer)
+    rows = buffer.getvalue().decode("utf-8-sig").split("\r\n")
+    assert rows[0] == "氏名,備考,区分"
+    assert rows[1] == "'=SUM(A1),'+81,'\t=x"
+    assert rows[2] == "山田,,b"
+    assert rows[6] == "'@cmd,,b"
+    assert rows[10] == "'-1+2,,b"
+    assert rows[11] == ""
+
+
+def test_characters_outside_cp932_are_kept_as_utf8():
+    buffer = io.BytesIO()
+    write_csv(pd.DataFrame({"氏名": ["髙﨑①", "🍣"]}), buffer)
+    assert buffer.getvalue() == "\ufeff氏名\r\n髙﨑①\r\n🍣\r\n".encode("utf-8")

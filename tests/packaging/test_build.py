@@ -31,7 +31,9 @@ def test_build_and_smoke_test(tmp_path):
     assert "imported samples: 148 customers match truth.csv" in out
     assert re.search(r"parsed in a second process: \d{6} orders", out)
     size_mb = float(re.search(r"bundle: (\d+) MB", out).group(1))
-    assert 50 < size_mb < 400
+    # pyarrow (arrays, compute: ~97 MB of libraries linked together) and ADBC (~13 MB)
+    # took a ~310 MB bundle to ~420 MB.
+    assert 50 < size_mb < 450
     times = re.search(r"time to first window: ([\d., ]+) s", out).group(1).split(", ")
     assert len(times) == 2 and all(0 < float(t) < 60 for t in times)
     exe = tmp_path / "dist" / "otokui" / ("otokui.exe" if sys.platform == "win32" else "otokui")

@@ -49,6 +49,30 @@ def test_only_libraries_linked_from_python_or_qt_plugins_stay(monkeypatch):
     assert len(kept) == 6
 
 
+def test_a_library_opened_by_path_is_kept_with_what_it_links(monkeypatch):
+    binaries = [("adbc_driver_sqlite/libadbc_driver_sqlite.so", "/s/libadbc_driver_sqlite.so",
+                 "BINARY"),
+                ("libstdc++.so.6", "/s/libstdc++.so.6", "BINARY"),
+                ("libunused.so", "/s/libunused.so", "BINARY")]
+    monkeypatch.setattr(bundle_filter.bindepend, "get_imports", lambda path: {
+        ("libstdc++.so.6", "/s/libstdc++.so.6")} if "adbc" in path else set())
+    kept, unlinked = reachable(binaries, ["adbc_driver_sqlite/*.so"])
+    assert [e[0] for e in kept] == ["adbc_driver_sqlite/libadbc_driver_sqlite.so",
+                                    "libstdc++.so.6"]
+    assert [e[0] for e in unlinked] == ["libunused.so"]
+    assert reachable(binaries)[0] == []
+
+
+def test_python_extensions_handed_over_as_libraries_stay(monkeypatch):
+    binaries = [("pyarrow/lib.cpython-311-x86_64-linux-gnu.so", "/s/lib.so", "BINARY"),
+                ("pyarrow/libarrow.so.2600", "/s/libarrow.so.2600", "BINARY"),
+                ("pyarrow/libarrow_flight.so.2600", "/s/libarrow_flight.so.2600", "BINARY")]
+    monkeypatch.setattr(bundle_filter.bindepend, "get_imports", lambda path: {
+        ("libarrow.so.2600", "/s/libarrow.so.2600")} if path == "/s/lib.so" else set())
+    kept, unlinked = reachable(binaries)
+    assert [e[0] for e in unlinked] == ["pyarrow/libarrow_flight.so.2600"]
+
+
 def test_windows_names_match_case_insensitively(monkeypatch):
     binaries = [("PySide6\\QtCore.pyd", "C:/s/QtCore.pyd", "EXTENSION"),
                 ("PySide6\\Qt6Core.dll", "C:/s/Qt6Core.dll", "BINARY")]

@@ -350,3 +350,71 @@ def test_the_command_line_default_still_checks_at_every_open(tmp_path, monkeypat
     checks = _count_checks(monkeypatch)
     Database(path).close()
     assert checks == [path]
+
+
+# --- read_frame: Arrow through a second connection, the same frame as pandas ---------
+
+READ_SQL = ("SELECT id AS customer_id, name, kana, phone, dm_manual, "
+            "name || '様' AS label FROM customers WHERE id >= ? ORDER BY id")
+
+
+def _filled(db: Database, n: int) -> None:
+    with db.transaction():
+        db.conn.executemany(
+            "INSERT INTO customers (name, kana, phone, dm_manual, created_at) "
+            "VALUES (?, ?, ?, ?, '2025-01-01 00:00:00')",
+            [(f"髙橋{i}", "タカハシ" if i % 3 else "", f"090-{i:04d}", None if i % 2 else 1)
+             for i in range(n)])
+
+
+def test_read_frame_equals_pandas_reading_the_same_rows(tmp_path, monkeypatch):
+    import pandas as pd
+
+    from engine.store import database
+
+    db = Database(tmp_path / "shop.db")
+    _filled(db, 3000)   # beyond ADBC's 1,024-row batches
+    read_through_arrow = []
+    real = database._read_arrow
+    monkeypatch.setattr(database, "_read_arrow",
+                        lambda *a: read_through_arrow.append(1) or real(*a))
+    frame = db.read_frame(READ_SQL, (2,))
+    assert read_through_arrow
+    expected = pd.read_sql_query(READ_SQL, db.conn, params=(2,))
+    pd.testing.assert_frame_equal(frame, expected)
+    assert frame["label"].iloc[0] == "髙橋1様" and len(frame) == 2999
+    assert frame["dm_manual"].isna().sum() == 1500
+    db.close()
+
+
+def test_read_frame_sees_this_connections_uncommitted_rows(tmp_path):
+    db = Database(tmp_path / "shop.db")
+    _filled(db, 2)
+    with db.transaction():
+        db.conn.execute("UPDATE customers SET name = '未確定' WHERE id = 1")
+        # The second connection cannot see the open transaction: read here instead.
+        assert db.read_frame(READ_SQL, (1,))["name"].tolist() == ["未確定", "髙橋1"]
+    db.close()
+
+
+def test_read_frame_of_nothing_and_in_memory(tmp_path):
+    for db in (Database(tmp_path / "shop.db"), Database(memory=True)):
+        _filled(db, 2)
+        assert db.read_frame(READ_SQL, (100,)).columns.tolist() == [
+            "customer_id", "name", "kana", "phone", "dm_manual", "label"]
+        assert db.read_frame(READ_SQL, (2,))["name"].tolist() == ["髙橋1"]
+        db.close()
+
+
+def test_read_frame_through_arrow_finds_a_path_that_needs_quoting(tmp_path, monkeypatch):
+    from engine.store import database
+
+    folder = tmp_path / "お店 #1 100%?"
+    db = Database(folder / "shop.db")
+    _filled(db, 2)
+    read = []
+    real = database._read_arrow
+    monkeypatch.setattr(database, "_read_arrow", lambda *a: read.append(real(*a)) or read[-1])
+    assert db.read_frame(READ_SQL, (1,))["name"].tolist() == ["髙橋0", "髙橋1"]
+    assert read[0] is not None and read[0].num_rows == 2
+    db.close()
