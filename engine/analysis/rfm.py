@@ -59,12 +59,12 @@ def customer_metrics(db: Database, as_of: date | str | None = None,
 
 def _metrics(db: Database, as_of: date, percentages: dict) -> pd.DataFrame:
     if figures_current(db, as_of):
-        frame = db.read_frame(
+        rows = db.conn.execute(
             "SELECT customer_id, purchase_count, total_amount, first_purchase, last_purchase "
-            "FROM customer_figures")
+            "FROM customer_figures").fetchall()
     else:
-        frame = db.read_frame(_SCAN_SQL, (as_of.isoformat(),))
-    frame.columns = METRIC_COLUMNS[:5]
+        rows = db.conn.execute(_SCAN_SQL, (as_of.isoformat(),)).fetchall()
+    frame = pd.DataFrame.from_records(rows, columns=METRIC_COLUMNS[:5], nrows=len(rows))
     first = frame["first_purchase"].to_numpy(dtype="datetime64[D]")
     last = frame["last_purchase"].to_numpy(dtype="datetime64[D]")
     frame["tenure_days"] = (last - first).astype("int64")

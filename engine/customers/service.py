@@ -51,7 +51,7 @@ class CustomerService:
         """One row per customer with a valid order on or before ``as_of`` (SPEC §4),
         best customers first."""
         metrics = self.shop.segments.metrics(as_of)
-        profiles = self.db.read_frame(_PROFILE_SQL + "WHERE c.deleted_at IS NULL")
+        profiles = pd.read_sql_query(_PROFILE_SQL + "WHERE c.deleted_at IS NULL", self.db.conn)
         frame = metrics.merge(profiles, on="customer_id", how="left")
         return frame[TABLE_COLUMNS]
 

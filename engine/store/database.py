@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterator, TypeVar
+from typing import Callable, Iterator, TypeVar
 from urllib.parse import quote
 
 from engine.errors import DatabaseCorruptError, DatabaseTooNewError, OtokuiError, StorageError
@@ -32,10 +32,6 @@ MEMO_ENTRIES = 4
 
 T = TypeVar("T")
 
-if TYPE_CHECKING:
-    import pandas as pd
-    import pyarrow as pa
-
 
 def last_id(conn: sqlite3.Connection, table: str) -> int:
     """The highest id an AUTOINCREMENT table has ever handed out (0 before its first
@@ -53,20 +49,6 @@ def json_list(values) -> str:
 def connect_read_only(path: Path | str, **kwargs) -> sqlite3.Connection:
     """A second, read-only connection to the database file (by URI, so any path works)."""
     return sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, **kwargs)
-
-
-def _read_arrow(path: Path, sql: str, params) -> "pa.Table | None":
-    import adbc_driver_sqlite.dbapi
-
-    with adbc_driver_sqlite.dbapi.connect(f"file:{quote(str(path))}?mode=ro") as conn:
-        with conn.cursor() as cur:
-            # One batch: the column types are guessed from all rows, not the first 1,024.
-            cur.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(1 << 30)})
-            try:
-                cur.execute(sql, params)
-                return cur.fetch_arrow_table()
-            except adbc_driver_sqlite.dbapi.Error:
-                return None
 
 
 def now_text() -> str:
@@ -301,25 +283,6 @@ class Database:
         cur = self.conn.execute(sql, params)
         cols = [d[0] for d in cur.description]
         return [dict(zip(cols, row)) for row in cur.fetchall()]
-
-    def read_frame(self, sql: str, params=()) -> "pd.DataFrame":
-        """A query's rows as a DataFrame, as ``pandas.read_sql_query`` makes it.
-
-        Over a file with nothing uncommitted here, the rows are read in C straight
-        into Arrow through a second, read-only connection (ADBC): for every customer
-        of a big shop that is ~4× faster than Python's row tuples. In a transaction,
-        in memory, for an empty result or one ADBC cannot read, rows come the
-        ordinary way. Only for queries whose every column holds one type (as
-        Otokui's schema keeps them): where SQLite holds text and numbers in one
-        column, ADBC reads the numbers as text.
-        """
-        if self.path is not None and not self.conn.in_transaction:
-            table = _read_arrow(self.path, sql, params)
-            if table is not None and table.num_rows:
-                return table.to_pandas()
-        import pandas as pd
-
-        return pd.read_sql_query(sql, self.conn, params=params)
 
     def scalar(self, sql: str, params=()):
         row = self.conn.execute(sql, params).fetchone()
