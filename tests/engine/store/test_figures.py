@@ -238,9 +238,12 @@ def test_a_deleted_customer_leaves_and_comes_back(shop):
     assert kept(shop.db) == before
 
 
-def test_random_changes_in_transactions_and_outside(shop):
+@pytest.mark.parametrize("whole_months", [0.0, 0.5, 1e9], ids=["always", "most", "never"])
+def test_random_changes_in_transactions_and_outside(shop, monkeypatch, whole_months):
     """Cancel, revalidate, reprice, redate, retime and move orders at random; a
-    change made outside a transaction waits for the next commit."""
+    change made outside a transaction waits for the next commit. Months are
+    recomputed one by one or all at once (when most are dirty): both stay exact."""
+    monkeypatch.setattr(figures, "WHOLE_MONTHS_SHARE", whole_months)
     rng = random.Random(19)
     ids = [r[0] for r in shop.db.conn.execute("SELECT id FROM orders")]
     customers = [r[0] for r in shop.db.conn.execute("SELECT id FROM customers")]
