@@ -15,6 +15,8 @@ threads) are printed next to them. Steps:
                     summary_data_from_transaction_data on the valid lines
 - customers         shop.customers.table() written as CSV (the `customers` command)
 - rfm               RFM + segments + clusters (engine.analysis.rfm.customer_metrics)
+- dashboard         everything the ダッシュボード tab computes (KPIs, 24 months of sales,
+                    the cluster summary, the decomposition) in a fresh process
 - customer_list     the 顧客 tab's first screen in a fresh process: how many customers,
                     how many listed and the first 200 rows (seconds); the notes add the
                     first screen of the TOP10% filter, of the list sorted by name and
@@ -61,8 +63,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 AS_OF = "2026-01-01"
-STEPS = ["import", "duckdb", "lifetimes", "customers", "rfm", "customer_list", "search", "open",
-         "startup", "backup", "monthly_import", "followups", "reimport_same",
+STEPS = ["import", "duckdb", "lifetimes", "customers", "rfm", "dashboard", "customer_list",
+         "search", "open", "startup", "backup", "monthly_import", "followups", "reimport_same",
          "reimport_nothing_new"]
 
 
@@ -166,6 +168,20 @@ def step_rfm(ctx: Context) -> tuple[float, str]:
         metrics = customer_metrics(shop.db, AS_OF, shop.settings.get("rank_percentages"))
         seconds = time.perf_counter() - start
     return seconds, f"{len(metrics):,} customers ranked"
+
+
+def step_dashboard(ctx: Context) -> tuple[float, str]:
+    from datetime import date
+
+    from engine import Shop
+    from gui.dashboard.tab import load_dashboard
+
+    with Shop(ctx.db) as shop:
+        start = time.perf_counter()
+        shown = load_dashboard(shop, date.fromisoformat(AS_OF))
+        seconds = time.perf_counter() - start
+    return seconds, (f"{shown['kpis']['customers']:,} customers, "
+                     f"{len(shown['monthly'])} months, {len(shown['decomposition'])} rows decomposed")
 
 
 def step_customer_list(ctx: Context) -> tuple[float, str]:

@@ -6,8 +6,11 @@ from fractions import Fraction
 
 import pandas as pd
 
-from engine.analysis.rfm import CLUSTER_LABELS, CLUSTERS, DEFAULT_RANK_PERCENTAGES, customer_metrics
+from engine.analysis.rfm import CLUSTER_LABELS, CLUSTERS, DEFAULT_RANK_PERCENTAGES, \
+    customer_metrics, top_size
+from engine.dates import parse_day
 from engine.errors import InvalidInputError
+from engine.store.figures import figures_current
 
 # The settings key shop.customers.table reads too, so both always agree.
 PERCENTAGES_KEY = "rank_percentages"
@@ -52,12 +55,41 @@ class SegmentService:
     def summary(self, as_of=None) -> pd.DataFrame:
         """One row per cluster in rfm.CLUSTERS order: customers, sales (Σ total_amount)
         and share of all sales (0..1; 0 when there are no sales)."""
-        metrics = self.metrics(as_of)
-        grouped = metrics.groupby("cluster").agg(
-            customers=("customer_id", "size"), sales=("total_amount", "sum"))
+        as_of = parse_day(as_of)
+        if figures_current(self.db, as_of):
+            grouped = summary_from_figures(self.db, self.percentages())
+        else:
+            metrics = self.metrics(as_of)
+            grouped = metrics.groupby("cluster").agg(
+                customers=("customer_id", "size"), sales=("total_amount", "sum"))
         frame = grouped.reindex(list(CLUSTERS), fill_value=0).astype("int64")
         total = int(frame["sales"].sum())
         frame["share"] = frame["sales"] / total if total else 0.0
         frame = frame.rename_axis("cluster").reset_index()
         frame["label"] = frame["cluster"].map(CLUSTER_LABELS)
         return frame[SUMMARY_COLUMNS]
+
+
+_RANKED = ("SELECT purchase_count, total_amount FROM customer_figures ORDER BY total_amount DESC, "
+           "purchase_count DESC, last_purchase DESC, customer_id LIMIT ? OFFSET ?")
+
+
+def summary_from_figures(db, percentages: dict) -> pd.DataFrame:
+    """Customers and sales per cluster straight from customer_figures (current
+    figures): TOP1/10/20 are slices of the rank index, the rest are counted by
+    purchases — no frame of every customer (the dashboard on a five-year shop)."""
+    conn = db.conn
+    n = conn.execute("SELECT count(*) FROM customer_figures").fetchone()[0]
+    rows, start = [], 0
+    for name in ("top1", "top10", "top20"):
+        end = top_size(n, percentages[name])
+        customers, sales = conn.execute(
+            f"SELECT count(*), coalesce(sum(total_amount), 0) FROM ({_RANKED})",
+            (end - start, start)).fetchone()
+        rows.append((name, customers, sales))
+        start = end
+    rows += conn.execute(
+        "SELECT CASE WHEN purchase_count >= 4 THEN 'repeat4plus' WHEN purchase_count >= 2 "
+        "THEN 'twice_thrice' ELSE 'once' END AS cluster, count(*), sum(total_amount) "
+        f"FROM ({_RANKED}) GROUP BY cluster", (-1, start)).fetchall()
+    return pd.DataFrame(rows, columns=["cluster", "customers", "sales"]).set_index("cluster")

@@ -124,3 +124,22 @@ def test_a_change_outside_a_transaction_is_read_from_the_orders():
     assert not figures_current(shop.db, as_of)
     assert rfm.customer_metrics(shop.db, as_of)["total_amount"].tolist() == [2500, 1000]
     assert monthly_sales(shop.db, as_of, 13)["sales"].tolist()[:2] == [1000, 2500]
+
+
+@pytest.mark.parametrize("percentages", [None, {"top1": 3, "top10": 7.5, "top20": 33}])
+def test_the_cluster_summary_is_the_same_from_the_figures(monkeypatch, percentages):
+    from engine.analysis import segments
+    shop = imported_shop()
+    if percentages:
+        shop.segments.set_percentages(percentages)
+    as_of = date.fromisoformat(meta()["as_of"])
+    used = []
+    monkeypatch.setattr(segments, "summary_from_figures",
+                        lambda *a, _f=segments.summary_from_figures: used.append(1) or _f(*a))
+    kept = shop.segments.summary(as_of)
+    monkeypatch.setattr(segments, "figures_current", lambda *a: False)
+    scanned = shop.segments.summary(as_of)
+    assert used == [1]
+    pd.testing.assert_frame_equal(kept, scanned)
+    assert kept["customers"].sum() == meta()["customers"]
+    assert (kept["customers"] > 0).sum() >= 4
