@@ -41,13 +41,19 @@ def kpis(metrics: pd.DataFrame, as_of: date) -> dict:
     customers = len(metrics)
     first = pd.to_datetime(metrics["first_purchase"])
     waited = (pd.Timestamp(as_of) - first).dt.days >= F2_WAIT_DAYS
-    orders = int(count.sum())
-    sales = int(metrics["total_amount"].sum())
+    return _values(customers, int(count.sum()), int(metrics["total_amount"].sum()),
+                   int((metrics["recency_days"] <= ACTIVE_DAYS).sum()), int((count >= 2).sum()),
+                   int(waited.sum()), int((count[waited] >= 2).sum()))
+
+
+def _values(customers: int, orders: int, sales: int, active: int, repeat: int, waited: int,
+            converted: int) -> dict:
+    """The KPIs from the counts and sums both ways of computing them share."""
     return {
         "customers": customers,
-        "active_customers": int((metrics["recency_days"] <= ACTIVE_DAYS).sum()),
-        "repeat_rate": _share(int((count >= 2).sum()), customers),
-        "f2_conversion": _share(int((count[waited] >= 2).sum()), int(waited.sum())),
+        "active_customers": active,
+        "repeat_rate": _share(repeat, customers),
+        "f2_conversion": _share(converted, waited),
         "average_purchase_count": _share(orders, customers),
         "average_order_value": _share(sales, orders),
         "ltv": _share(sales, customers),
@@ -71,19 +77,7 @@ def kpis_from_figures(db: Database, as_of: date) -> dict:
         FROM customer_figures
         """, {"active_from": (as_of - timedelta(days=ACTIVE_DAYS)).isoformat(),
               "waited_until": (as_of - timedelta(days=F2_WAIT_DAYS)).isoformat()}).fetchone()
-    customers, orders, sales, active, repeat, waited, converted = row
-    return {
-        "customers": customers,
-        "active_customers": active,
-        "repeat_rate": _share(repeat, customers),
-        "f2_conversion": _share(converted, waited),
-        "average_purchase_count": _share(orders, customers),
-        "average_order_value": _share(sales, orders),
-        "ltv": _share(sales, customers),
-        "referral_count": None,
-        "sales": sales,
-        "orders": orders,
-    }
+    return _values(*row)
 
 
 def monthly_sales(db: Database, as_of: date, months: int = 24) -> pd.DataFrame:
