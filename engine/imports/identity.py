@@ -18,6 +18,7 @@ import pandas as pd
 
 from engine.imports import normalize
 from engine.imports.name_order import surely_family_first
+from engine.store import figures
 from engine.store.database import Database, now_text
 
 def order_keys(orders: pd.DataFrame, source: str) -> pd.DataFrame:
@@ -128,8 +129,10 @@ def separated_pairs(conn: sqlite3.Connection) -> set[frozenset]:
 
 
 def tables_with_customer_id(db: Database) -> list[str]:
-    """Every table that points at customers, including ones later features add."""
-    return [table.name for table in db.utils.tables if "customer_id" in table.columns_dict]
+    """Every table that points at customers, including ones later features add; not
+    the summary tables, which the commit brings up to date from the orders."""
+    return [table.name for table in db.utils.tables if "customer_id" in table.columns_dict
+            and table.name not in figures.DERIVED_TABLES]
 
 
 def merge_customers(db: Database, keep: int, others: list[int], manual: bool) -> None:

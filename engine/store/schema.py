@@ -465,6 +465,21 @@ MIGRATIONS: list[str] = [
         WHERE NOT EXISTS (SELECT 1 FROM figures_dirty_customers WHERE customer_id = OLD.id);
     END;
     """,
+    # 13: each customer's figures per month (sales, orders, their first order), so a
+    # refresh changes month_figures by the dirty customers' difference instead of
+    # recomputing every month they bought in (figures.py); filled by a rebuild.
+    """
+    CREATE TABLE customer_month_figures (
+        customer_id INTEGER NOT NULL,
+        month TEXT NOT NULL,
+        sales INTEGER NOT NULL,
+        orders INTEGER NOT NULL,
+        new_sales INTEGER NOT NULL,
+        new_buyer INTEGER NOT NULL,
+        PRIMARY KEY (customer_id, month)
+    );
+    INSERT OR IGNORE INTO figures_dirty_months (month) VALUES ('*');
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

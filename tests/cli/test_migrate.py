@@ -19,15 +19,15 @@ def test_migrate_to_postgresql_and_back_to_a_file(capsys, postgres_url, tmp_path
     code, out, err = run(capsys, "migrate", "--from", source, "--to", postgres_url)
     assert (code, err) == (0, "")
     # 12 customers, 21 orders and the operations journal of nothing: 33 rows; the
-    # summary tables: 10 buying customers, 10 months.
+    # summary tables: 10 buying customers, 10 months, 10 customer-months.
     assert re.fullmatch(
         rf"otokui\.db から {re.escape(postgres.describe(postgres_url))} へ移しました"
-        r"（36表・53行、[\d.]+秒）。行数と、お客様ごとの購入回数・購入金額・初回/最終購入日が"
+        r"（37表・63行、[\d.]+秒）。行数と、お客様ごとの購入回数・購入金額・初回/最終購入日が"
         r"移行元と一致することを確認しました。\n", out)
     copy = tmp_path / "copy.db"
     code, out, err = run(capsys, "migrate", "--from", postgres_url, "--to", copy)
     assert (code, err) == (0, "")
-    assert out.startswith(f"{postgres.describe(postgres_url)} から copy.db へ移しました（36表・53行、")
+    assert out.startswith(f"{postgres.describe(postgres_url)} から copy.db へ移しました（37表・63行、")
     conn = sqlite3.connect(copy)
     assert conn.execute("SELECT sum(amount) FROM orders WHERE status = 'valid'").fetchone()[0] == \
         100000 + 50000 + 9000 + 8000 + 7000 + 6000 + 5000 + 4000 + 3000 + 2000

@@ -34,9 +34,9 @@ def test_the_postgresql_schema_has_the_tables_and_columns_of_sqlite(postgres_url
     reference.close()
     assert pg_columns.pop("otokui_schema") == ["version"]
     assert pg_columns == sqlite_columns
-    assert len(pg_columns) == 36
+    assert len(pg_columns) == 37
     assert sqlite_indexes <= pg_indexes
-    assert version == SCHEMA_VERSION == 12
+    assert version == SCHEMA_VERSION == 13
     assert identity == ("YES", "bigint")
     assert tail.endswith('USING btree ("right"(phone_digits, 4))')
 
