@@ -6,14 +6,17 @@
 sales and count of first orders (new_sales, new_buyers: repeat sales are sales −
 new_sales, returning buyers buyers − new_buyers). Cohorts (which months each
 customer came back in) are not kept: a returning customer would touch every
-cohort's row. Triggers in the schema (migration 12) note every change that moves a
-figure — an order inserted, deleted, or changed in status, amount, date, time or
-customer; a customer deleted or brought back — as dirty customers and months.
-``Database.transaction`` calls :func:`refresh` just before COMMIT, which recomputes
-only those from the orders, so the tables change in the same transaction as the
-orders do. A big import (and a copy into a new file) drops the triggers and
-rebuilds both tables in one pass at its end instead (:func:`suspend`,
-:func:`rebuild`, :func:`resume`).
+cohort's row. ``customer_month_figures`` (migration 13) holds each customer's
+part of each month: sales, orders and their first order. Triggers in the schema
+(migration 12) note every change that moves a figure — an order inserted,
+deleted, or changed in status, amount, date, time or customer; a customer deleted
+or brought back — as dirty customers (and months, of which only the mark "*",
+rebuild everything, is still read). ``Database.transaction`` calls
+:func:`refresh` just before COMMIT, which recomputes the dirty customers' figures
+and customer-months from their orders and changes month_figures by the difference,
+so the tables change in the same transaction as the orders do. A big import (and a
+copy into a new file) drops the triggers and rebuilds the tables in one pass at its
+end instead (:func:`suspend`, :func:`rebuild`, :func:`resume`).
 
 Readers ask :func:`figures_current` first: nothing dirty, the triggers in place
 and no valid order after the as-of date (then the all-time figures are the
