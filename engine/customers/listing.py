@@ -85,7 +85,9 @@ class CustomerListing:
     def __init__(self, shop):
         self.shop = shop
         self.db = shop.db
-        self._copy: tuple[object, date] | None = None
+        self._copy: tuple[tuple, date] | None = None   # the TEMP copy's state and day
+        self._answers_state: tuple | None = None
+        self._answers: dict = {}
 
     # --- questions ------------------------------------------------------------------
 
@@ -135,18 +137,27 @@ class CustomerListing:
     # --- where the figures come from ------------------------------------------------
 
     def _source(self, as_of: date) -> str:
-        if self._figures_current(as_of):
+        if self._remembered(("figures_current", as_of),
+                            lambda: figures_current(self.db, as_of)):
             return "customer_figures"
-        # A token that changes whenever the database does: the copy is for one
-        # state of the data and one day.
-        token = self.db.memo(("listing_state",), object)
-        if self._copy != (token, as_of):
+        # The copy is for one state of the data and one day.
+        state = self.db.state()
+        if self._copy != (state, as_of):
             self._build_copy(as_of)
-            self._copy = (token, as_of)
+            self._copy = (state, as_of)
         return f"temp.{_COPY_TABLE}"
 
-    def _figures_current(self, as_of: date) -> bool:
-        return self.db.memo(("figures_current", as_of), lambda: figures_current(self.db, as_of))
+    def _remembered(self, key, compute):
+        """A small answer kept while the data stays as it is. Not ``db.memo``: its few
+        places are for tables of every customer, which these would push out."""
+        if self.db.conn.in_transaction:
+            return compute()
+        state = self.db.state()
+        if state != self._answers_state:
+            self._answers_state, self._answers = state, {}
+        if key not in self._answers:
+            self._answers[key] = compute()
+        return self._answers[key]
 
     def _build_copy(self, as_of: date) -> None:
         metrics = customer_metrics(self.db, as_of)
@@ -173,8 +184,8 @@ class _Plan:
         self.as_of = as_of
         self.source = listing._source(as_of)
         percentages = listing.shop.segments.percentages()
-        self.bounds = self.db.memo(
-            ("listing_bounds", self.source, as_of, tuple(sorted(percentages.items()))),
+        self.bounds = listing._remembered(
+            ("bounds", self.source, as_of, tuple(sorted(percentages.items()))),
             lambda: self._bounds(percentages))
         conditions, self.params = ["1"], []
         if query.cluster is not None:

@@ -272,6 +272,11 @@ class Database:
         finally:
             self._scratch_changes += self.conn.total_changes - before
 
+    def state(self) -> tuple[int, int, int]:
+        """What changes whenever the data does, as :meth:`memo` sees it: for a cache of
+        small answers kept beside the memos (whose few places are for big tables)."""
+        return self._state()
+
     def _state(self) -> tuple[int, int, int]:
         data_version = self.conn.execute("PRAGMA data_version").fetchone()[0]
         return self.conn.total_changes - self._scratch_changes, data_version, self._generation
