@@ -282,13 +282,15 @@ class CustomersTab(RefreshOnShow, QWidget):
         if query is None:       # 要フォロー not learned yet: it follows shortly
             return
         lookup = self._sorted_by_lookup()
-        values = {"due": (self._due, False), "cycle_status": (self._statuses, "")}.get(lookup)
+        # By 要フォロー only once it is learned (it reloads the list then).
+        by = None if lookup is None or (lookup == "due" and self._due is None) \
+            else self.model.lookup(lookup)
         descending = bool(self.model.sort_spec and self.model.sort_spec[1])
 
         def load(shop):
             spec = ListSpec(query, as_of)
-            if values is not None and values[0] is not None:
-                spec = sorted_by_lookup(shop, spec, values[0], values[1], descending)
+            if by is not None:
+                spec = sorted_by_lookup(shop, spec, *by, descending)
             return (spec, shop.customers.listing.total(as_of), spec.count(shop),
                     spec.page(shop, 0, PAGE))
         self._lists.run(load, self._on_list)

@@ -76,9 +76,9 @@ class PagedTableModel(TableModel):
         if column is not None and self._total:
             self.dataChanged.emit(self.index(0, column), self.index(self._total - 1, column))
 
-    def lookup(self, key: str) -> pd.Series | None:
-        found = self._lookups.get(key)
-        return None if found is None else found[0]
+    def lookup(self, key: str) -> tuple[pd.Series, object] | None:
+        """The values and default :meth:`set_lookup` gave column ``key``."""
+        return self._lookups.get(key)
 
     @property
     def frame(self) -> pd.DataFrame:
