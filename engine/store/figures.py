@@ -103,8 +103,7 @@ def refresh(conn: sqlite3.Connection) -> None:
         if any(delta):
             changes.append((month, *delta))
     conn.executemany(
-        "INSERT INTO month_figures (month, sales, orders, buyers, new_sales, new_buyers) "
-        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (month) DO UPDATE SET "
+        _INSERT_MONTHS + "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (month) DO UPDATE SET "
         "sales = sales + excluded.sales, orders = orders + excluded.orders, "
         "buyers = buyers + excluded.buyers, new_sales = new_sales + excluded.new_sales, "
         "new_buyers = new_buyers + excluded.new_buyers", changes)
