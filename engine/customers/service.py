@@ -12,6 +12,7 @@ from engine.errors import InvalidInputError, NotFoundError
 from engine.imports import identity
 from engine.store.database import now_text
 from engine.store.journal import Change
+from engine.store.settings import dm_default_of, plain_source_name
 from engine.text import user_text
 
 TABLE_COLUMNS = ["customer_id", "name", "kana", "postal_code", "address", "phone", "email",
@@ -218,19 +219,24 @@ class CustomerService:
             self.shop.settings.set("dm_default_by_source", defaults)
             self.refresh_dm_defaults()
 
-    def refresh_dm_defaults(self, customer_ids: list[int] | None = None) -> None:
+    def refresh_dm_defaults(self, customer_ids: list[int] | None = None,
+                            ordered_from: str | None = None) -> None:
         """A customer may get DMs by default when any of their sources allows it
-        (Amazon buyers alone do not: Amazon forbids marketing use of buyer data)."""
+        (Amazon buyers alone do not: Amazon forbids marketing use of buyer data).
+        ``ordered_from``: a source every one of ``customer_ids`` has an order from
+        (an import's): when it allows DMs their default is 1 without looking further."""
         defaults = self.shop.settings.get("dm_default_by_source") or {}
         case = "CASE o.source " + " ".join(
             f"WHEN '{source}' THEN {int(bool(v))}" for source, v in defaults.items()
-            if source.replace("_", "").isalnum()) + " ELSE 1 END" if defaults else "1"
+            if plain_source_name(source)) + " ELSE 1 END" if defaults else "1"
         sql = (f"UPDATE customers SET dm_default = coalesce((SELECT max({case}) FROM orders o "
                f"WHERE o.customer_id = customers.id), 1)")
         conn = self.db.conn
         if customer_ids is None:
             conn.execute(sql)
             return
+        if ordered_from is not None and dm_default_of(defaults, ordered_from):
+            sql = "UPDATE customers SET dm_default = 1"
         identity_ids = np.unique(np.asarray(customer_ids, dtype="int64")).tolist()
         conn.execute("CREATE TEMP TABLE IF NOT EXISTS stage_dm (value INTEGER PRIMARY KEY)")
         conn.execute("DELETE FROM temp.stage_dm")

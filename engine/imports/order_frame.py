@@ -64,6 +64,12 @@ class OrderBatch:
 KnownFilter = Callable[[pd.Series], np.ndarray]
 
 
+def stored_orders_of(conn: sqlite3.Connection, source: str) -> bool:
+    """Whether the database holds any order of ``source``."""
+    return conn.execute("SELECT 1 FROM orders WHERE source = ? LIMIT 1",
+                        (source,)).fetchone() is not None
+
+
 class KnownOrders:
     """Which orders of a chunk the database holds with the same raw digest
     (imported before from identical cells): those need no normalising at all.
@@ -71,8 +77,13 @@ class KnownOrders:
 
     def __init__(self, conn: sqlite3.Connection, source: str):
         self.conn, self.source = conn, source
+        # A shop's first file of a source has nothing stored to compare with: its
+        # batches skip the lookup (and encoding every order number for it).
+        self.none_stored = not stored_orders_of(conn, source)
 
     def __call__(self, raw_digests: pd.Series) -> np.ndarray:
+        if self.none_stored:
+            return np.zeros(len(raw_digests), dtype=bool)
         stored = dict(self.conn.execute(
             "SELECT order_no, raw_digest FROM orders WHERE source = ? AND raw_digest IS NOT NULL "
             "AND order_no IN (SELECT value FROM json_each(?))",

@@ -15,7 +15,8 @@ from engine.errors import BadFileError, NotFoundError, OtokuiError
 from engine.imports import detection, identity
 from engine.imports.downloads import Assembly, Downloads, JoinedFile, group_downloads
 from engine.imports.formats import FormatPreset, load_mapping_file
-from engine.imports.order_frame import CUSTOMER_FIELDS, KnownOrders, OrderBatch, iter_batches
+from engine.imports.order_frame import (CUSTOMER_FIELDS, KnownOrders, OrderBatch, iter_batches,
+                                        stored_orders_of)
 from engine.imports.parse_process import (PARALLEL_CHUNK_ROWS, PARALLEL_MIN_LINES,
                                           ParserProcessLost, parallel_batches)
 from engine.imports.reader import CHUNK_ROWS, OpenedFile, open_file, peek_headers, python_text
@@ -24,6 +25,7 @@ from engine.store import figures
 from engine.store.backups import PendingBackup
 from engine.store.database import json_list, last_id, now_text
 from engine.store.schema import DEFERRABLE_INDEXES, ORDER_PERSONAL_FIELDS, blank_sql
+from engine.store.settings import dm_default_of
 
 _log = logging.getLogger(__name__)
 
@@ -182,6 +184,10 @@ class ImportService:
                                       source_label=preset.label)
                 last_customer = last_id(self.db.conn, "customers")
                 indexes = _DeferredIndexes(self.db.conn, self._bulk, opened.lines)
+                # Orders of the source stored before this import, to be matched: none
+                # when it is the shop's first file of the source (an order number met
+                # twice in the file itself is _OrdersNotAdjacent's business).
+                matching = stored_orders_of(self.db.conn, preset.name)
                 if parallel:
                     batches = parallel_batches(opened, preset, self.db.path,
                                                min(rows, PARALLEL_CHUNK_ROWS))
@@ -191,7 +197,7 @@ class ImportService:
                 report(0.2, f"{name}: 注文データを読み込んでいます")
                 with closing(batches):
                     touched = self._write_batches(batches, name, preset, result, report,
-                                                  cancel, indexes)
+                                                  cancel, indexes, matching)
                 self.downloads.settle(assembly, preset)
                 if indexes.dropped:
                     check_cancel(cancel)
@@ -216,7 +222,7 @@ class ImportService:
 
     def _write_batches(self, batches, name: str, preset: FormatPreset, result: ImportResult,
                        report: Progress, cancel: Cancel | None,
-                       indexes: _DeferredIndexes) -> list[int]:
+                       indexes: _DeferredIndexes, matching: bool) -> list[int]:
         """Write every batch; returns the customers whose orders were written."""
         seen = np.empty(0, dtype="uint64")
         done = 0.0
@@ -225,7 +231,7 @@ class ImportService:
             seen = _remember_orders(seen, batch.order_nos)
             result.rows_read += batch.rows_read
             chunk = wrap_callback(report, 0.2 + 0.78 * done, 0.2 + 0.78 * fraction)
-            writer = _Writer(self.shop, preset, result, batch, chunk, cancel, indexes)
+            writer = _Writer(self.shop, preset, result, batch, chunk, cancel, indexes, matching)
             writer.run()
             touched.append(writer.customer_ids)
             done = fraction
@@ -343,9 +349,10 @@ class _Writer:
     """Writes one batch inside the import's transaction (set-based where it counts)."""
 
     def __init__(self, shop, preset: FormatPreset, result: ImportResult, batch: OrderBatch,
-                 report: Progress, cancel: Cancel | None, indexes: _DeferredIndexes):
+                 report: Progress, cancel: Cancel | None, indexes: _DeferredIndexes,
+                 matching: bool = True):
         self.shop, self.conn, self.preset = shop, shop.db.conn, preset
-        self.indexes = indexes
+        self.indexes, self.matching = indexes, matching
         self.result, self.batch, self.report, self.cancel = result, batch, report, cancel
         self.source = result.source
         # The customers whose orders this batch wrote (set once they are resolved).
@@ -388,7 +395,7 @@ class _Writer:
             "SELECT order_no, id, digest, customer_id, order_date, "
             "CASE WHEN member_id != '' THEN member_id ELSE name_key END FROM orders "
             "WHERE source = ? AND order_no IN (SELECT value FROM json_each(?))",
-            (self.source, json_list(order_nos))).fetchall()
+            (self.source, json_list(order_nos))).fetchall() if self.matching else []
         return pd.DataFrame(rows, columns=["order_no", "order_id", "old_digest", "old_customer",
                                            "old_date", "old_buyer"]).set_index("order_no")
 
@@ -449,7 +456,8 @@ class _Writer:
             customer[fresh] = first_new + codes
         work["customer_id"] = customer.astype("int64")
         self._create_customers(work[work["customer_id"] >= first_new])
-        new_keys = keys[~keys["key"].isin(owners.index)].drop_duplicates("key")
+        # In key order: SQLite's unique index on the key takes them in one pass.
+        new_keys = keys[~keys["key"].isin(owners.index)].drop_duplicates("key").sort_values("key")
         self.conn.executemany(
             "INSERT OR IGNORE INTO identity_keys (key, customer_id) VALUES (?, ?)",
             zip(new_keys["key"].tolist(), work["customer_id"].to_numpy()[new_keys["pos"].to_numpy()].tolist()))
@@ -500,7 +508,7 @@ class _Writer:
             return
         latest = _latest_details(work)
         defaults = self.shop.settings.get("dm_default_by_source") or {}
-        dm_default = int(bool(defaults.get(self.source, True)))
+        dm_default = int(dm_default_of(defaults, self.source))
         stamp = now_text()
         self.conn.executemany(
             f"INSERT INTO customers (id, {', '.join(_DETAIL_FIELDS)}, info_at, dm_default, "
@@ -566,7 +574,7 @@ class _Writer:
             f"UPDATE customers SET {setters}, info_at = ? WHERE id = ? AND info_at <= ? "
             "AND erased_at IS NULL",
             (tuple(values) + (stamp, cid, stamp) for *values, stamp, cid in zip(*params, stamps, ids)))
-        self.shop.customers.refresh_dm_defaults(latest.index.tolist())
+        self.shop.customers.refresh_dm_defaults(latest.index.tolist(), ordered_from=self.source)
 
     def _update_products(self) -> None:
         lines = self.batch.lines

@@ -12,6 +12,18 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+def plain_source_name(source: str) -> bool:
+    """Whether a source name may be written into SQL (letters, digits and _)."""
+    return source.replace("_", "").isalnum()
+
+
+def dm_default_of(defaults: dict, source: str) -> bool:
+    """Whether an order from ``source`` alone gives a customer DMs by default
+    (``defaults``: the dm_default_by_source setting; a source whose name is not
+    plain counts as allowing, as the SQL that applies the setting treats it)."""
+    return bool(defaults.get(source, True)) or not plain_source_name(source)
+
+
 class Settings:
     """``shop.settings``: one JSON value per key.
 
