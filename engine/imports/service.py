@@ -338,10 +338,21 @@ def _latest_details(work: pd.DataFrame) -> pd.DataFrame:
     building (address2), which goes with the street it belongs to: one export writes
     the building inside 住所, another in a field of its own."""
     ordered = work.sort_values("ordered_at")
-    latest = (ordered[["customer_id", "ordered_at"] + _DETAIL_FIELDS]
-              .replace("", np.nan).groupby("customer_id").last().fillna(""))
-    with_street = ordered[ordered["address1"] != ""].groupby("customer_id").last()
-    latest.loc[with_street.index, "address2"] = with_street["address2"]
+    customers = ordered["customer_id"].to_numpy()
+
+    def last_where(has: np.ndarray, field: str) -> pd.Series:
+        """Per customer, ``field`` of their last row where ``has`` holds."""
+        values = pd.Series(ordered[field].to_numpy()[has], index=customers[has])
+        return values[~values.index.duplicated(keep="last")]
+
+    latest = (ordered[["customer_id", "ordered_at"]].drop_duplicates("customer_id", keep="last")
+              .set_index("customer_id").sort_index())
+    for field in _DETAIL_FIELDS:
+        column = ordered[field]
+        has = (column.notna() & (column != "")).to_numpy()
+        latest[field] = last_where(has, field).reindex(latest.index).fillna("")
+    with_street = last_where((ordered["address1"] != "").to_numpy(), "address2")
+    latest.loc[with_street.index, "address2"] = with_street
     return latest
 
 

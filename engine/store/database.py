@@ -43,6 +43,10 @@ def last_id(conn: sqlite3.Connection, table: str) -> int:
 def json_list(values) -> str:
     """Values as one JSON array, for ``IN (SELECT value FROM json_each(?))``: one
     parameter instead of a temporary table filled row by row."""
+    if hasattr(values, "tolist"):
+        # pandas and numpy arrays give their values as Python objects in C, not
+        # one element at a time through the array's own iteration.
+        values = values.tolist()
     return json.dumps([v if isinstance(v, str) else int(v) for v in values], ensure_ascii=False)
 
 
