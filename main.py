@@ -5,6 +5,7 @@ The command line is a thin front end over the engine, like the GUI.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sqlite3
 import sys
@@ -23,9 +24,18 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(1)
 
 
-def _add_db(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", type=Path, default=None,
-                        help="データベースファイル（既定: ユーザーデータフォルダの otokui.db）")
+def _add_db(parser: argparse.ArgumentParser, server: bool = False) -> None:
+    """``server``: the command works on a shop on a PostgreSQL server too (a URL)."""
+    parser.add_argument("--db", type=_location if server else Path, default=None,
+                        help="データベースファイル（既定: ユーザーデータフォルダの otokui.db）"
+                             + ("、または postgresql://ユーザー@サーバー:ポート/データベース"
+                                if server else ""))
+
+
+def _location(text: str) -> Path | str:
+    """A database file, or a PostgreSQL server's URL as written."""
+    from engine.store import postgres
+    return text if postgres.is_url(text) else Path(text)
 
 
 def _add_as_of_and_out(parser: argparse.ArgumentParser,
@@ -266,19 +276,61 @@ def cmd_privacy(args) -> int:
     return 0
 
 
+def cmd_backup(args) -> int:
+    if isinstance(args.db, str):
+        from engine.store.server_backups import ServerBackups
+        with _terminal_progress() as progress:
+            made = ServerBackups(args.db).create("手動", progress=progress)
+    else:
+        with _open(args) as shop:
+            made = shop.backups.create("手動")
+        if made is None:
+            raise OtokuiError("保存されていないデータベースはバックアップできません。")
+    print(f"バックアップしました: {made.path}（{made.size_bytes / 1e6:,.1f} MB）")
+    return 0
+
+
 def cmd_backups(args) -> int:
-    from engine.store.backups import list_backups, usable_backups
-    from engine.store.paths import default_db_path
-    path = args.db or default_db_path()
-    usable = {b.path for b in usable_backups(path)}
-    for info in list_backups(path):
-        state = "" if info.path in usable else "（壊れています）"
+    if isinstance(args.db, str):
+        from engine.store.server_backups import ServerBackups
+        listed, usable = ServerBackups(args.db).list(), None
+    else:
+        from engine.store.backups import list_backups, usable_backups
+        from engine.store.paths import default_db_path
+        path = args.db or default_db_path()
+        listed, usable = list_backups(path), {b.path for b in usable_backups(path)}
+    for info in listed:
+        state = "" if usable is None or info.path in usable else "（壊れています）"
         print(f"{info.created_at:%Y-%m-%d %H:%M:%S}\t{info.size_bytes / 1e6:,.1f} MB\t"
               f"{info.reason}{state}\t{info.path.name}")
     return 0
 
 
+def _restore_on_server(args) -> int:
+    from engine.store import postgres
+    from engine.store.server_backups import ServerBackups
+    backups = ServerBackups(args.db)
+    where = postgres.describe(args.db)
+    if args.backup is not None:
+        backup = args.backup
+    else:
+        latest = backups.latest()
+        if latest is None:
+            raise OtokuiError(f"{where}: このパソコンに復元できるバックアップがありません"
+                              f"（{backups.folder}）。")
+        backup = latest.path
+    if not args.yes:
+        raise OtokuiError(f"{where} を {backup.name} の内容に戻します（それ以降の変更は、ほかのパソコンで"
+                          "入力したものも含めて失われます）。実行するには --yes を付けてください。")
+    with _terminal_progress() as progress:
+        backups.restore(backup, progress=progress)
+    print(f"{backup.name} から復元しました（復元前の状態もバックアップしています）。")
+    return 0
+
+
 def cmd_restore(args) -> int:
+    if isinstance(args.db, str):
+        return _restore_on_server(args)
     from engine.errors import DatabaseCorruptError
     from engine.store.backups import replace_database, usable_backups
     from engine.store.paths import default_db_path
@@ -313,17 +365,26 @@ def cmd_migrate(args) -> int:
         for url in (args.source, args.target):
             if postgres.is_url(url):
                 postgres.store_password(url, getpass.getpass(f"{postgres.describe(url)} のパスワード: "))
-    progress = None
-    if sys.stderr.isatty():
-        def progress(fraction: float, message: str) -> None:
-            print(f"\r{fraction:4.0%} {message}\033[K", end="", file=sys.stderr, flush=True)
-    try:
+    with _terminal_progress() as progress:
         result = migrate(args.source, args.target, progress=progress)
-    finally:
-        if progress is not None:
-            print(file=sys.stderr)
     print(result.summary(label(args.source), label(args.target)))
     return 0
+
+
+@contextlib.contextmanager
+def _terminal_progress():
+    """A progress callback writing one updating line to a terminal (None when the
+    errors go to a file or a pipe)."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+
+    def progress(fraction: float, message: str) -> None:
+        print(f"\r{fraction:4.0%} {message}\033[K", end="", file=sys.stderr, flush=True)
+    try:
+        yield progress
+    finally:
+        print(file=sys.stderr)
 
 
 def cmd_barcode(args) -> int:
@@ -564,15 +625,19 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(q)
     p.set_defaults(func=cmd_privacy)
 
+    p = sub.add_parser("backup", help="いまの状態をバックアップする（PostgreSQLサーバーのお店はこのパソコンに保存）")
+    _add_db(p, server=True)
+    p.set_defaults(func=cmd_backup)
+
     p = sub.add_parser("backups", help="バックアップの一覧（新しい順）を表示する")
-    _add_db(p)
+    _add_db(p, server=True)
     p.set_defaults(func=cmd_backups)
 
     p = sub.add_parser("restore", help="バックアップから復元する（データベースが開けないときも）")
     p.add_argument("backup", nargs="?", type=Path, default=None, metavar="BACKUP",
                    help="バックアップファイル（省略時は壊れていない最新のもの）")
     p.add_argument("--yes", action="store_true", help="確認なしで復元する")
-    _add_db(p)
+    _add_db(p, server=True)
     p.set_defaults(func=cmd_restore)
 
     p = sub.add_parser(

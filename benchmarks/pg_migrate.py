@@ -1,4 +1,5 @@
-"""Moving a big shop to PostgreSQL and back: ``migrate`` both ways, in seconds.
+"""Moving a big shop to PostgreSQL and back: ``migrate`` both ways, in seconds; on the
+server, a backup (engine/store/server_backups.py) and its restore.
 
     python benchmarks/pg_migrate.py [--csv FILE | --lines 100000] [--db SHOP.db]
                                     [--url postgresql://…] [--workdir DIR]
@@ -32,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from engine import Shop
+    from engine.store.server_backups import ServerBackups
     from engine.store.transfer import migrate
     from tests.support.postgres import fresh_database, server
 
@@ -57,6 +59,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"sqlite→postgres {there.seconds:8.1f} s   ({there.total_rows:,} rows, "
               f"{there.total_rows / there.seconds:,.0f} rows/s; orders {there.rows['orders']:,}, "
               f"order_lines {there.rows['order_lines']:,}, customers {there.rows['customers']:,})")
+        backups = ServerBackups(url, workdir / "server-backups")
+        started = time.perf_counter()
+        made = backups.create("bench")
+        print(f"server backup   {time.perf_counter() - started:8.1f} s   "
+              f"(file {made.size_bytes / 1e6:,.1f} MB on this PC)")
+        started = time.perf_counter()
+        backups.restore(made.path)
+        print(f"server restore  {time.perf_counter() - started:8.1f} s   "
+              "(the backup of the state before included)")
         back_path = workdir / "back.db"
         back_path.unlink(missing_ok=True)
         back = migrate(url, back_path)

@@ -270,7 +270,19 @@ def _pg_figures(conn) -> list[tuple]:
     return [_plain(row) for row in conn.execute(dialect.CUSTOMER_FIGURES_SQL)]
 
 
-class _PostgresReader:
+def set_sequences(conn, sequences: dict[str, int]) -> None:
+    """Each identity of a PostgreSQL shop to go on after the highest id handed out
+    (``sequences``, as a reader's ``sequences()`` gives them, or the highest id
+    stored, if that is more)."""
+    for t, seq in _handed_out(conn, sequences):
+        conn.execute("SELECT setval(pg_get_serial_sequence(%s, %s), %s, %s)",
+                     (dialect.quote(t.name), t.identity, max(seq, 1), seq > 0))
+
+
+class PostgresReader:
+    """A shop on a server read in one snapshot (REPEATABLE READ, read only); refuses
+    a database that is not an Otokui shop of this program's schema version."""
+
     def __init__(self, url: str):
         import psycopg
         self.target = postgres.parse(url)[1]
@@ -364,9 +376,7 @@ class _PostgresWriter:
 
     def finish(self, sequences: dict[str, int]) -> None:
         import psycopg
-        for t, seq in _handed_out(self.conn, sequences):
-            self.conn.execute("SELECT setval(pg_get_serial_sequence(%s, %s), %s, %s)",
-                              (dialect.quote(t.name), t.identity, max(seq, 1), seq > 0))
+        set_sequences(self.conn, sequences)
         for t in dialect.tables():
             for statement in dialect.constraint_sql(t) + dialect.index_sql(t):
                 try:
@@ -398,7 +408,7 @@ class _PostgresWriter:
 
 def _open_reader(location: str | Path):
     text = str(location)
-    return _PostgresReader(text) if postgres.is_url(text) else _SqliteReader(Path(os.fspath(location)))
+    return PostgresReader(text) if postgres.is_url(text) else _SqliteReader(Path(os.fspath(location)))
 
 
 def _open_writer(location: str | Path):

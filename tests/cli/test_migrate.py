@@ -2,6 +2,8 @@
 import re
 import sqlite3
 
+import psycopg
+
 import main
 from engine.store import postgres
 from tests.support.survey_shop import build_shop
@@ -77,3 +79,29 @@ def test_save_password_keeps_it_in_the_credential_store(capsys, tmp_path, monkey
     assert code == 1 and "に接続できません" in err
     assert stored == {("Otokui PostgreSQL", f"shop@127.0.0.1:{port}/otokui"):
                       f"pw-postgresql://shop@127.0.0.1:{port}/otokui のパスワード: "}
+
+
+def test_backup_list_and_restore_of_a_server_shop(capsys, postgres_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("OTOKUI_HOME", str(tmp_path / "home"))
+    source = tmp_path / "otokui.db"
+    build_shop(source).close()
+    assert run(capsys, "migrate", "--from", source, "--to", postgres_url)[0] == 0
+    code, out, err = run(capsys, "backup", "--db", postgres_url)
+    assert (code, err) == (0, "")
+    assert re.fullmatch(r"バックアップしました: .*\.otkpg（[\d.]+ MB）\n", out)
+    with psycopg.connect(postgres_url) as conn:
+        conn.execute("UPDATE orders SET amount = 1 WHERE id = 1")
+    code, out, err = run(capsys, "backups", "--db", postgres_url)
+    assert (code, err) == (0, "") and out.count("\n") == 1 and "\t手動\t" in out
+    # Without --yes: told what would be lost, nothing changed.
+    code, out, err = run(capsys, "restore", "--db", postgres_url)
+    assert (code, out) == (1, "")
+    assert err.startswith(f"エラー: {postgres.describe(postgres_url)} を ")
+    assert "ほかのパソコンで入力したものも含めて失われます" in err
+    code, out, err = run(capsys, "restore", "--db", postgres_url, "--yes")
+    assert (code, err) == (0, "")
+    assert out.endswith("から復元しました（復元前の状態もバックアップしています）。\n")
+    with psycopg.connect(postgres_url) as conn:
+        assert conn.execute("SELECT amount FROM orders WHERE id = 1").fetchone()[0] == 100000
+    code, out, err = run(capsys, "backups", "--db", postgres_url)
+    assert out.count("\n") == 2 and "復元前の自動バックアップ" in out.splitlines()[0]

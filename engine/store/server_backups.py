@@ -1,0 +1,288 @@
+"""Backups of a shop on a PostgreSQL server, kept on this PC.
+
+A backup is one compressed file (a zip archive): every table of the shop as
+PostgreSQL's binary COPY stream, all read in one snapshot (REPEATABLE READ), and
+a manifest — format, schema version, the server it came from, why it was taken,
+each table's row count and the last id each identity handed out. Writing and
+reading it needs neither ``pg_dump`` nor any other program of the server's: the
+same Otokui on any PC of the shop does both.
+
+Backups live in the user data folder, ``backups/<server>_<port>_<database>/``,
+one file per backup named ``<database>-YYYYmmdd-HHMMSS-ffffff.otkpg``, written
+under a temporary name and renamed when complete (a crash never leaves half a
+backup in the list). Rotation keeps the shop's ``backup_keep`` newest.
+
+A restore replaces the content of every table in one transaction: the tables are
+locked (other desktops wait), emptied, filled from the backup, the identities set
+and the row counts compared with the manifest — a damaged file or any failure
+leaves the server as it was. The state before is backed up first, so a restore
+is undone by restoring that backup.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import zipfile
+from datetime import datetime
+from pathlib import Path
+
+from engine.errors import InvalidInputError, NotFoundError, OtokuiError
+from engine.progress import Cancel, Progress, check_cancel, reporter
+from engine.store import dialect, postgres
+from engine.store.backups import DEFAULT_KEEP, KEEP_SETTING, BackupInfo
+from engine.store.paths import user_data_dir
+from engine.store.schema import SCHEMA_VERSION
+from engine.store.transfer import PostgresReader, set_sequences
+
+FORMAT = 1
+SUFFIX = ".otkpg"
+MANIFEST = "manifest.json"
+_STAMP = "%Y%m%d-%H%M%S-%f"
+# Bytes of a COPY stream handed on at a time when restoring.
+_BLOCK = 1 << 20
+# Fast deflate: a backup before every import must not take longer than the import.
+_LEVEL = 1
+
+
+class BackupFileError(OtokuiError):
+    """A file that is not a usable backup of this shop's kind; nothing was changed."""
+
+
+def backup_folder_for(url: str) -> Path:
+    """Where this PC keeps the backups of the shop at ``url``."""
+    target = postgres.parse(url)[1]
+    name = re.sub(r"[^0-9A-Za-z._-]", "_", f"{target.host}_{target.port}_{target.dbname}")
+    return user_data_dir() / "backups" / name
+
+
+class ServerBackups:
+    """Create, list and restore backups of the shop at ``url`` (a postgresql:// URL);
+    the same methods as the file shop's BackupService."""
+
+    def __init__(self, url: str, folder: Path | str | None = None):
+        self.url = url
+        self.target = postgres.parse(url)[1]
+        self.folder = Path(folder) if folder is not None else backup_folder_for(url)
+
+    def keep(self) -> int:
+        """How many backups rotation keeps (the shop's ``backup_keep``, default 10)."""
+        with postgres.connect(self.url) as conn:
+            row = conn.execute("SELECT value FROM settings WHERE key = %s",
+                               (KEEP_SETTING,)).fetchone()
+        return max(1, int(json.loads(row[0]))) if row else DEFAULT_KEEP
+
+    def set_keep(self, count: int) -> None:
+        if not isinstance(count, int) or count < 1:
+            raise InvalidInputError("保存するバックアップの数は1以上の整数で指定してください。")
+        with postgres.connect(self.url) as conn:
+            conn.execute("INSERT INTO settings (key, value) VALUES (%s, %s) "
+                         "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                         (KEEP_SETTING, json.dumps(count)))
+
+    def create(self, reason: str, progress: Progress | None = None,
+               cancel: Cancel | None = None) -> BackupInfo:
+        """A backup of the shop's committed state now; older ones beyond ``keep()``
+        are deleted afterwards."""
+        target = self._write(reason, progress, cancel)
+        self._rotate()
+        return _info(target)
+
+    def list(self) -> list[BackupInfo]:
+        """Every backup of this shop on this PC, newest first."""
+        if not self.folder.is_dir():
+            return []
+        found = [_info(p) for p in self.folder.glob(f"*{SUFFIX}")]
+        return sorted((b for b in found if b is not None), key=lambda b: b.created_at,
+                      reverse=True)
+
+    def latest(self) -> BackupInfo | None:
+        backups = self.list()
+        return backups[0] if backups else None
+
+    def disk_bytes(self) -> int:
+        """What every backup of this shop takes on this PC's disk together."""
+        return sum(b.size_bytes for b in self.list())
+
+    def restore(self, path: Path | str, progress: Progress | None = None,
+                cancel: Cancel | None = None) -> None:
+        """Replace the shop's content with the backup at ``path`` (one transaction).
+
+        The file is checked first (a backup of this format and schema version with
+        every table); the current state is backed up before anything changes."""
+        import psycopg
+
+        path = Path(path)
+        report = reporter(progress)
+        with _open_backup(path) as archive:
+            manifest = _manifest(path, archive)
+            report(0.0, "いまの状態をバックアップしています")
+            self._write("復元前の自動バックアップ", None, cancel)
+            self._rotate(spare=path)
+            tables = dialect.tables()
+            total = max(1, sum(manifest["rows"].values()))
+            done = 0
+            conn = postgres.connect(self.url)
+            try:
+                names = ", ".join(dialect.quote(t.name) for t in tables)
+                conn.execute(f"LOCK TABLE {names} IN ACCESS EXCLUSIVE MODE")
+                triggers = _user_triggers(conn)
+                for table in triggers:
+                    conn.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+                conn.execute(f"TRUNCATE {names} RESTART IDENTITY")
+                for t in tables:
+                    check_cancel(cancel)
+                    report(0.1 + 0.85 * done / total, f"{t.name} を復元しています")
+                    _copy_in(conn, archive, path, t)
+                    done += manifest["rows"][t.name]
+                set_sequences(conn, manifest["sequences"])
+                for table in triggers:
+                    conn.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+                for t in tables:
+                    found = conn.execute(
+                        f"SELECT count(*) FROM {dialect.quote(t.name)}").fetchone()[0]
+                    if found != manifest["rows"][t.name]:
+                        raise BackupFileError(
+                            f"{path.name} の {t.name} が{manifest['rows'][t.name]:,}行のはずが"
+                            f"{found:,}行でした。バックアップが壊れています。何も変更していません。")
+                conn.commit()
+            except psycopg.OperationalError as exc:
+                raise postgres.connection_error(exc, self.target) from None
+            except psycopg.Error as exc:
+                raise BackupFileError(
+                    f"{path.name} から復元できませんでした（{exc}）。何も変更していません。") from exc
+            finally:
+                if not conn.closed:
+                    conn.rollback()
+                    conn.close()
+        report(1.0, f"{path.name} の状態に戻しました")
+
+    def _write(self, reason: str, progress: Progress | None, cancel: Cancel | None) -> Path:
+        import psycopg
+
+        report = reporter(progress)
+        created = datetime.now()
+        self.folder.mkdir(parents=True, exist_ok=True)
+        target = self.folder / f"{_safe(self.target.dbname)}-{created.strftime(_STAMP)}{SUFFIX}"
+        partial = target.with_name(target.name + ".partial")
+        try:
+            reader = PostgresReader(self.url)
+        except psycopg.OperationalError as exc:
+            raise postgres.connection_error(exc, self.target) from None
+        try:
+            tables = dialect.tables()
+            rows = {t.name: reader.count(t.name) for t in tables}
+            total, done = max(1, sum(rows.values())), 0
+            with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED,
+                                 compresslevel=_LEVEL, allowZip64=True) as archive:
+                for t in tables:
+                    check_cancel(cancel)
+                    report(0.95 * done / total, f"{t.name} をバックアップしています")
+                    with archive.open(_member(t.name), "w", force_zip64=True) as out, \
+                            reader.conn.cursor() as cur, cur.copy(_copy_out(t)) as copy:
+                        for block in copy:
+                            out.write(block)
+                    done += rows[t.name]
+                archive.writestr(MANIFEST, json.dumps({
+                    "format": FORMAT, "schema_version": SCHEMA_VERSION,
+                    "server": postgres.describe(self.url), "reason": reason,
+                    "created_at": created.isoformat(timespec="microseconds"),
+                    "rows": rows, "sequences": reader.sequences()}, ensure_ascii=False))
+            with open(partial, "ab") as written:
+                os.fsync(written.fileno())
+            os.replace(partial, target)
+        except psycopg.OperationalError as exc:
+            raise postgres.connection_error(exc, self.target) from None
+        finally:
+            reader.close()
+            partial.unlink(missing_ok=True)
+        report(1.0, f"バックアップしました（{target.name}）")
+        return target
+
+    def _rotate(self, spare: Path | None = None) -> None:
+        """Delete the backups beyond ``keep()``, oldest first, sparing the one being restored."""
+        backups = self.list()
+        spared = [b for b in backups if spare is not None and b.path.resolve() == spare.resolve()]
+        others = [b for b in backups if b not in spared]
+        for old in others[max(0, self.keep() - len(spared)):]:
+            old.path.unlink(missing_ok=True)
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^0-9A-Za-z._-]", "_", name) or "otokui"
+
+
+def _member(table: str) -> str:
+    return f"tables/{table}.copy"
+
+
+def _copy_out(t: dialect.Table) -> str:
+    return (f"COPY (SELECT {dialect.column_list(t.column_names)} FROM {dialect.quote(t.name)} "
+            f"ORDER BY {dialect.column_list(t.primary_key)}) TO STDOUT (FORMAT BINARY)")
+
+
+def _copy_in(conn, archive: zipfile.ZipFile, path: Path, t: dialect.Table) -> None:
+    query = (f"COPY {dialect.quote(t.name)} ({dialect.column_list(t.column_names)}) "
+             "FROM STDIN (FORMAT BINARY)")
+    try:
+        with archive.open(_member(t.name)) as source, conn.cursor() as cur, \
+                cur.copy(query) as copy:
+            while block := source.read(_BLOCK):
+                copy.write(block)
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise BackupFileError(f"{path.name} の {t.name} を読めません（{exc}）。"
+                              "バックアップが壊れています。何も変更していません。") from None
+
+
+def _user_triggers(conn) -> list[str]:
+    """The shop's tables with triggers of their own (not the foreign keys' ones)."""
+    return [row[0] for row in conn.execute(
+        "SELECT DISTINCT tgrelid::regclass::text FROM pg_trigger WHERE NOT tgisinternal "
+        "ORDER BY 1")]
+
+
+def _open_backup(path: Path) -> zipfile.ZipFile:
+    try:
+        return zipfile.ZipFile(path)
+    except FileNotFoundError:
+        raise NotFoundError(f"バックアップ {path.name} が見つかりません。") from None
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise BackupFileError(f"{path.name} はOtokuiのサーバー用バックアップとして読めません"
+                              f"（{exc}）。何も変更していません。") from None
+
+
+def _manifest(path: Path, archive: zipfile.ZipFile) -> dict:
+    """The backup's manifest, checked against this program and its tables."""
+    try:
+        manifest = json.loads(archive.read(MANIFEST))
+    except (KeyError, ValueError, zipfile.BadZipFile) as exc:
+        raise BackupFileError(f"{path.name} はOtokuiのサーバー用バックアップとして読めません"
+                              f"（{exc}）。何も変更していません。") from None
+    if manifest.get("format") != FORMAT:
+        raise BackupFileError(f"{path.name} はこのOtokuiが知らない形式のバックアップです。"
+                              "新しい版のOtokuiで復元してください。")
+    if manifest.get("schema_version") != SCHEMA_VERSION:
+        raise BackupFileError(
+            f"{path.name} は別の版のOtokui（データ形式 {manifest.get('schema_version')}）で作られた"
+            f"バックアップです（この版は {SCHEMA_VERSION}）。同じ版のOtokuiで復元してください。")
+    missing = [t.name for t in dialect.tables()
+               if t.name not in manifest.get("rows", {}) or _member(t.name) not in archive.namelist()]
+    if missing:
+        raise BackupFileError(f"{path.name} には {', '.join(missing[:3])} の表がありません。"
+                              "バックアップが壊れています。何も変更していません。")
+    return manifest
+
+
+def _info(path: Path) -> BackupInfo | None:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            manifest = json.loads(archive.read(MANIFEST))
+        created = datetime.fromisoformat(manifest["created_at"])
+        return BackupInfo(path, created, path.stat().st_size, str(manifest.get("reason", "")))
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        stamp = path.stem.rsplit("-", 3)[-3:]
+        try:
+            created = datetime.strptime("-".join(stamp), _STAMP)
+            return BackupInfo(path, created, path.stat().st_size, "（読めないバックアップ）")
+        except (ValueError, OSError):
+            return None
