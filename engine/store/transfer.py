@@ -336,13 +336,22 @@ class PostgresReader:
         self.conn.close()
 
 
-class _PostgresWriter:
-    def __init__(self, url: str):
+class PostgresWriter:
+    """A shop written into a PostgreSQL database in one transaction: tables first,
+    keys, UNIQUE and indexes once the rows are in (``finish``), then ``commit``.
+    ``replace``: the shop's tables there are dropped first (a restore), else the
+    database must be empty."""
+
+    def __init__(self, url: str, replace: bool = False):
         self.url = url
         self.conn = postgres.connect(url)
         try:
             existing = _user_tables(self.conn)
-            if existing:
+            if replace:
+                names = [t.name for t in dialect.tables()] + [dialect.VERSION_TABLE]
+                self.conn.execute("DROP TABLE IF EXISTS "
+                                  f"{dialect.column_list(names)} CASCADE")
+            elif existing:
                 raise MigrationError(
                     f"移行先のデータベース {postgres.describe(url)} は空ではありません"
                     f"（{', '.join(existing[:3])}{' など' if len(existing) > 3 else ''}の表があります）。"
@@ -373,6 +382,14 @@ class _PostgresWriter:
             raise MigrationError(f"{t.name} を移せませんでした（{exc}）。"
                                  "移行先には何も保存していません。") from exc
         step(copied)
+
+    def write_stream(self, t: dialect.Table, blocks: Iterable[bytes]) -> None:
+        """The table's rows as a binary COPY stream (as a COPY TO gave it)."""
+        query = (f"COPY {dialect.quote(t.name)} ({dialect.column_list(t.column_names)}) "
+                 "FROM STDIN (FORMAT BINARY)")
+        with self.conn.cursor() as cur, cur.copy(query) as copy:
+            for block in blocks:
+                copy.write(block)
 
     def finish(self, sequences: dict[str, int]) -> None:
         import psycopg
@@ -413,4 +430,4 @@ def _open_reader(location: str | Path):
 
 def _open_writer(location: str | Path):
     text = str(location)
-    return _PostgresWriter(text) if postgres.is_url(text) else _SqliteWriter(Path(os.fspath(location)))
+    return PostgresWriter(text) if postgres.is_url(text) else _SqliteWriter(Path(os.fspath(location)))
