@@ -1,7 +1,7 @@
 """Backups of a shop on a PostgreSQL server, kept on this PC.
 
-A backup is one compressed file (a zip archive): every table of the shop as
-PostgreSQL's binary COPY stream, all read in one snapshot (REPEATABLE READ), and
+A backup is one file (a zip archive): every table of the shop as PostgreSQL's
+binary COPY stream compressed with zstd, all read in one snapshot (REPEATABLE READ), and
 a manifest — format, schema version, the server it came from, why it was taken,
 each table's row count and the last id each identity handed out. Writing and
 reading it needs neither ``pg_dump`` nor any other program of the server's: the
@@ -42,8 +42,9 @@ MANIFEST = "manifest.json"
 _STAMP = "%Y%m%d-%H%M%S-%f"
 # Bytes of a COPY stream handed on at a time when restoring.
 _BLOCK = 1 << 20
-# Fast deflate: a backup before every import must not take longer than the import.
-_LEVEL = 1
+# Each table's stream is compressed with zstd (the archive stores it as it is): a
+# backup before every import must cost seconds, not the import's own time.
+CODEC = "zstd"
 
 
 class BackupFileError(OtokuiError):
@@ -171,12 +172,12 @@ class ServerBackups:
             tables = dialect.tables()
             rows = {t.name: reader.count(t.name) for t in tables}
             total, done = max(1, sum(rows.values())), 0
-            with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED,
-                                 compresslevel=_LEVEL, allowZip64=True) as archive:
+            with zipfile.ZipFile(partial, "w", allowZip64=True) as archive:
                 for t in tables:
                     check_cancel(cancel)
                     report(0.95 * done / total, f"{t.name} をバックアップしています")
-                    with archive.open(_member(t.name), "w", force_zip64=True) as out, \
+                    with archive.open(_member(t.name), "w", force_zip64=True) as member, \
+                            _compressed(member) as out, \
                             reader.conn.cursor() as cur, cur.copy(_copy_out(t)) as copy:
                         for block in copy:
                             out.write(block)
@@ -185,7 +186,7 @@ class ServerBackups:
                     "format": FORMAT, "schema_version": SCHEMA_VERSION,
                     "server": postgres.describe(self.url), "reason": reason,
                     "created_at": created.isoformat(timespec="microseconds"),
-                    "rows": rows, "sequences": reader.sequences()}, ensure_ascii=False))
+                    "compression": CODEC, "rows": rows, "sequences": reader.sequences()}, ensure_ascii=False))
             with open(partial, "ab") as written:
                 os.fsync(written.fileno())
             os.replace(partial, target)
@@ -219,13 +220,22 @@ def _copy_out(t: dialect.Table) -> str:
             f"ORDER BY {dialect.column_list(t.primary_key)}) TO STDOUT (FORMAT BINARY)")
 
 
+def _compressed(member):
+    """A zstd stream written into the archive's member (through Arrow's codec, as
+    pyarrow is there anyway: four times the speed of zip's deflate, and smaller)."""
+    import pyarrow as pa
+    return pa.CompressedOutputStream(pa.PythonFile(member, mode="w"), CODEC)
+
+
 def _blocks(archive: zipfile.ZipFile, path: Path, t: dialect.Table) -> Iterator[bytes]:
     """The table's COPY stream from the backup, a block at a time."""
+    import pyarrow as pa
     try:
-        with archive.open(_member(t.name)) as source:
+        with archive.open(_member(t.name)) as member, \
+                pa.CompressedInputStream(pa.PythonFile(member, mode="r"), CODEC) as source:
             while block := source.read(_BLOCK):
                 yield block
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+    except (zipfile.BadZipFile, OSError, EOFError, pa.ArrowException) as exc:
         raise BackupFileError(f"{path.name} の {t.name} を読めません（{exc}）。"
                               "バックアップが壊れています。何も変更していません。") from None
 

@@ -9,12 +9,13 @@ import struct
 import zipfile
 
 import psycopg
+import pyarrow as pa
 import pytest
 
 from engine.errors import CancelledError
 from engine.store import dialect
 from engine.store.schema import SCHEMA_VERSION
-from engine.store.server_backups import (MANIFEST, BackupFileError, ServerBackups,
+from engine.store.server_backups import (CODEC, MANIFEST, BackupFileError, ServerBackups,
                                          backup_folder_for)
 from engine.store.transfer import migrate
 from tests.support.survey_shop import build_shop
@@ -88,15 +89,21 @@ def test_a_damaged_backup_changes_nothing(server_shop, tmp_path):
     made = backups.create("手動")
     change_everything(server_shop)
     changed = server_rows(server_shop)
-    # The orders' stream cut short inside an intact archive: COPY fails half way.
-    damaged = tmp_path / "damaged.otkpg"
-    with zipfile.ZipFile(made.path) as source, zipfile.ZipFile(damaged, "w") as target:
+    # The orders' COPY stream cut in half, compressed well: PostgreSQL refuses it half way.
+    damaged = rewritten(made.path, tmp_path / "damaged.otkpg", "tables/orders.copy",
+                        lambda stream: stream[:len(stream) // 2])
+    with pytest.raises(BackupFileError, match="damaged.otkpg から復元できませんでした"):
+        backups.restore(damaged)
+    assert server_rows(server_shop) == changed
+    # The compressed bytes cut in half: the decompression refuses them.
+    cut = tmp_path / "cut.otkpg"
+    with zipfile.ZipFile(made.path) as source, zipfile.ZipFile(cut, "w") as target:
         for item in source.infolist():
             data = source.read(item)
             target.writestr(item, data[:len(data) // 2] if item.filename == "tables/orders.copy"
                             else data)
-    with pytest.raises(BackupFileError, match="damaged.otkpg から復元できませんでした"):
-        backups.restore(damaged)
+    with pytest.raises(BackupFileError, match="cut.otkpg の orders を読めません"):
+        backups.restore(cut)
     assert server_rows(server_shop) == changed
     # Bytes flipped inside a compressed member: the archive's checksum refuses it.
     flipped = tmp_path / "flipped.otkpg"
@@ -118,18 +125,31 @@ def test_a_damaged_backup_changes_nothing(server_shop, tmp_path):
     assert server_rows(server_shop) == changed
 
 
+def rewritten(backup, target, member: str, change):
+    """A copy of ``backup`` with one member's content changed (uncompressed for the
+    change, compressed again as the backup writes it)."""
+    with zipfile.ZipFile(backup) as source, zipfile.ZipFile(target, "w") as out:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == member:
+                if member == MANIFEST:
+                    data = change(data)
+                else:
+                    plain = pa.CompressedInputStream(pa.BufferReader(data), CODEC).read()
+                    data = pa.compress(change(plain), codec=CODEC, asbytes=True)
+            out.writestr(item, data)
+    return target
+
+
 def test_a_backup_of_another_schema_version_is_refused(server_shop, tmp_path):
     backups = ServerBackups(server_shop, tmp_path / "backups")
     made = backups.create("手動")
-    older = tmp_path / "older.otkpg"
-    with zipfile.ZipFile(made.path) as source, zipfile.ZipFile(older, "w") as target:
-        for item in source.infolist():
-            data = source.read(item)
-            if item.filename == MANIFEST:
-                manifest = json.loads(data)
-                manifest["schema_version"] = SCHEMA_VERSION - 1
-                data = json.dumps(manifest).encode()
-            target.writestr(item, data)
+
+    def older_version(data: bytes) -> bytes:
+        manifest = json.loads(data)
+        manifest["schema_version"] = SCHEMA_VERSION - 1
+        return json.dumps(manifest).encode()
+    older = rewritten(made.path, tmp_path / "older.otkpg", MANIFEST, older_version)
     change_everything(server_shop)
     changed = server_rows(server_shop)
     with pytest.raises(BackupFileError, match=f"データ形式 {SCHEMA_VERSION - 1}"):
