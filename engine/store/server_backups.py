@@ -30,7 +30,7 @@ from typing import Iterator
 
 from engine.errors import InvalidInputError, NotFoundError, OtokuiError
 from engine.progress import Cancel, Progress, check_cancel, reporter
-from engine.store import dialect, postgres
+from engine.store import dialect, pagefile, postgres, server_lock
 from engine.store.backups import DEFAULT_KEEP, KEEP_SETTING, BackupInfo
 from engine.store.paths import user_data_dir
 from engine.store.schema import SCHEMA_VERSION
@@ -112,13 +112,15 @@ class ServerBackups:
 
         The file is checked first (a backup of this format and schema version with
         every table); the current state is backed up before anything changes. The
+        shop's lock for big changes is held throughout: while another desktop
+        imports or restores, BusyError says who. The
         tables are made again as ``migrate`` makes them (keys and indexes once the
         rows are in: far faster than filling indexed tables)."""
         import psycopg
 
         path = Path(path)
         report = reporter(progress)
-        with _open_backup(path) as archive:
+        with _open_backup(path) as archive, server_lock.held(self.url, "復元"):
             manifest = _manifest(path, archive)
             report(0.0, "いまの状態をバックアップしています")
             self._write("復元前の自動バックアップ", None, cancel)
@@ -133,7 +135,7 @@ class ServerBackups:
                 for t in dialect.tables():
                     check_cancel(cancel)
                     report(0.1 + 0.75 * done / total, f"{t.name} を復元しています")
-                    writer.write_stream(t, _blocks(archive, path, t))
+                    writer.write_stream(t, _blocks(archive, path, t, manifest["bytes"][t.name]))
                     done += manifest["rows"][t.name]
                 report(0.9, "索引を作り直しています")
                 writer.finish(manifest["sequences"])
@@ -171,6 +173,7 @@ class ServerBackups:
         try:
             tables = dialect.tables()
             rows = {t.name: reader.count(t.name) for t in tables}
+            sizes: dict[str, int] = {}
             total, done = max(1, sum(rows.values())), 0
             with zipfile.ZipFile(partial, "w", allowZip64=True) as archive:
                 for t in tables:
@@ -179,14 +182,17 @@ class ServerBackups:
                     with archive.open(_member(t.name), "w", force_zip64=True) as member, \
                             _compressed(member) as out, \
                             reader.conn.cursor() as cur, cur.copy(_copy_out(t)) as copy:
+                        sizes[t.name] = 0
                         for block in copy:
                             out.write(block)
+                            sizes[t.name] += len(block)
                     done += rows[t.name]
                 archive.writestr(MANIFEST, json.dumps({
                     "format": FORMAT, "schema_version": SCHEMA_VERSION,
                     "server": postgres.describe(self.url), "reason": reason,
                     "created_at": created.isoformat(timespec="microseconds"),
-                    "compression": CODEC, "rows": rows, "sequences": reader.sequences()}, ensure_ascii=False))
+                    "compression": CODEC, "rows": rows, "bytes": sizes,
+                    "sequences": reader.sequences()}, ensure_ascii=False))
             with open(partial, "ab") as written:
                 os.fsync(written.fileno())
             os.replace(partial, target)
@@ -221,23 +227,30 @@ def _copy_out(t: dialect.Table) -> str:
 
 
 def _compressed(member):
-    """A zstd stream written into the archive's member (through Arrow's codec, as
-    pyarrow is there anyway: four times the speed of zip's deflate, and smaller)."""
-    import pyarrow as pa
-    return pa.CompressedOutputStream(pa.PythonFile(member, mode="w"), CODEC)
+    """A zstd stream written into the archive's member (as the file shop's page
+    backups compress: four times the speed of zip's own deflate, and smaller)."""
+    import zstandard
+    return zstandard.ZstdCompressor(level=pagefile.LEVEL, write_checksum=True).stream_writer(
+        member, closefd=False)
 
 
-def _blocks(archive: zipfile.ZipFile, path: Path, t: dialect.Table) -> Iterator[bytes]:
-    """The table's COPY stream from the backup, a block at a time."""
-    import pyarrow as pa
+def _blocks(archive: zipfile.ZipFile, path: Path, t: dialect.Table, size: int) -> Iterator[bytes]:
+    """The table's COPY stream from the backup, a block at a time; all ``size``
+    bytes of it, or BackupFileError."""
+    import zstandard
+    read = 0
     try:
         with archive.open(_member(t.name)) as member, \
-                pa.CompressedInputStream(pa.PythonFile(member, mode="r"), CODEC) as source:
+                zstandard.ZstdDecompressor().stream_reader(member) as source:
             while block := source.read(_BLOCK):
+                read += len(block)
                 yield block
-    except (zipfile.BadZipFile, OSError, EOFError, pa.ArrowException) as exc:
+    except (zipfile.BadZipFile, OSError, EOFError, zstandard.ZstdError) as exc:
         raise BackupFileError(f"{path.name} の {t.name} を読めません（{exc}）。"
                               "バックアップが壊れています。何も変更していません。") from None
+    if read != size:
+        raise BackupFileError(f"{path.name} の {t.name} が途中で切れています（{size:,}バイトのうち"
+                              f"{read:,}バイト）。バックアップが壊れています。何も変更していません。")
 
 
 def _open_backup(path: Path) -> zipfile.ZipFile:
@@ -265,7 +278,8 @@ def _manifest(path: Path, archive: zipfile.ZipFile) -> dict:
             f"{path.name} は別の版のOtokui（データ形式 {manifest.get('schema_version')}）で作られた"
             f"バックアップです（この版は {SCHEMA_VERSION}）。同じ版のOtokuiで復元してください。")
     missing = [t.name for t in dialect.tables()
-               if t.name not in manifest.get("rows", {}) or _member(t.name) not in archive.namelist()]
+               if t.name not in manifest.get("rows", {}) or t.name not in manifest.get("bytes", {})
+               or _member(t.name) not in archive.namelist()]
     if missing:
         raise BackupFileError(f"{path.name} には {', '.join(missing[:3])} の表がありません。"
                               "バックアップが壊れています。何も変更していません。")

@@ -9,13 +9,13 @@ import struct
 import zipfile
 
 import psycopg
-import pyarrow as pa
 import pytest
+import zstandard
 
 from engine.errors import CancelledError
 from engine.store import dialect
 from engine.store.schema import SCHEMA_VERSION
-from engine.store.server_backups import (CODEC, MANIFEST, BackupFileError, ServerBackups,
+from engine.store.server_backups import (MANIFEST, BackupFileError, ServerBackups,
                                          backup_folder_for)
 from engine.store.transfer import migrate
 from tests.support.survey_shop import build_shop
@@ -89,9 +89,10 @@ def test_a_damaged_backup_changes_nothing(server_shop, tmp_path):
     made = backups.create("手動")
     change_everything(server_shop)
     changed = server_rows(server_shop)
-    # The orders' COPY stream cut in half, compressed well: PostgreSQL refuses it half way.
+    # The orders' COPY stream with a wrong signature, compressed well: PostgreSQL
+    # refuses it after the tables before it were filled.
     damaged = rewritten(made.path, tmp_path / "damaged.otkpg", "tables/orders.copy",
-                        lambda stream: stream[:len(stream) // 2])
+                        lambda stream: b"X" + stream[1:])
     with pytest.raises(BackupFileError, match="damaged.otkpg から復元できませんでした"):
         backups.restore(damaged)
     assert server_rows(server_shop) == changed
@@ -102,7 +103,7 @@ def test_a_damaged_backup_changes_nothing(server_shop, tmp_path):
             data = source.read(item)
             target.writestr(item, data[:len(data) // 2] if item.filename == "tables/orders.copy"
                             else data)
-    with pytest.raises(BackupFileError, match="cut.otkpg の orders を読めません"):
+    with pytest.raises(BackupFileError, match="cut.otkpg の orders が途中で切れています"):
         backups.restore(cut)
     assert server_rows(server_shop) == changed
     # Bytes flipped inside a compressed member: the archive's checksum refuses it.
@@ -135,8 +136,8 @@ def rewritten(backup, target, member: str, change):
                 if member == MANIFEST:
                     data = change(data)
                 else:
-                    plain = pa.CompressedInputStream(pa.BufferReader(data), CODEC).read()
-                    data = pa.compress(change(plain), codec=CODEC, asbytes=True)
+                    plain = zstandard.ZstdDecompressor().stream_reader(data).read()
+                    data = zstandard.ZstdCompressor().compress(change(plain))
             out.writestr(item, data)
     return target
 
