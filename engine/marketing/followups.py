@@ -11,7 +11,6 @@ from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from engine.customers.consent import reachable_sql
 from engine.customers.eligibility import dm_eligible_sql
@@ -46,11 +45,12 @@ def _insert_rules(conn, rules: list[dict]) -> None:
           r["offset_days"]) for i, r in enumerate(rules, start=1)])
 
 
-def _texts(codes: np.ndarray, values: list) -> pd.api.extensions.ExtensionArray:
-    """``values[code]`` for each code, as a text column (None or NaN gives a missing
-    value): built in C by Arrow from the few distinct values."""
-    return pd.array(pa.DictionaryArray.from_arrays(codes.astype("int32"), pa.array(
-        values, pa.string(), from_pandas=True)).cast(pa.string()), dtype="str")
+def _labels(codes: np.ndarray, values) -> pd.Categorical:
+    """``values[code]`` for each code (a missing value for None): a categorical column,
+    so that filtering and joining hundreds of thousands of tasks moves small codes,
+    not text."""
+    positions, names = pd.factorize(np.asarray(values, dtype=object))
+    return pd.Categorical.from_codes(positions[codes], categories=names)
 
 
 def _plan_steps(plans) -> pd.DataFrame:
@@ -213,18 +213,18 @@ class FollowupService:
         texts = {"due_date": [(start + timedelta(days=int(offset))).isoformat()
                               for offset in steps["offset_days"]],
                  "rule": [plans[index].label for index in steps["plan"]],
-                 **{c: steps[c].tolist() for c in ("medium", "planned_medium", "action", "media")}}
+                 **{c: steps[c] for c in ("medium", "planned_medium", "action", "media")}}
 
         def tasks(rows: np.ndarray) -> pd.DataFrame:
             who, what = owner[rows], row[rows]
             return pd.DataFrame({
-                "customer_id": ids[who], "cluster": _texts(clusters[who], cluster_names),
+                "customer_id": ids[who], "cluster": _labels(clusters[who], cluster_names),
                 "priority": picked[who], "plan": plan[who], "reach": reach[who],
                 "step": steps["step"].to_numpy()[what],
                 "offset_days": steps["offset_days"].to_numpy()[what],
-                **{c: _texts(what, texts[c]) for c in ("medium", "planned_medium", "action",
+                **{c: _labels(what, texts[c]) for c in ("medium", "planned_medium", "action",
                                                        "media", "due_date")},
-                "rule": _texts(what, texts["rule"])})
+                "rule": _labels(what, texts["rule"])})
 
         reachable = steps["planned_medium"].notna().to_numpy()[row]
         unreachable = tasks(np.flatnonzero(~reachable))
