@@ -28,6 +28,7 @@ _INTEGERS = frozenset({"customer_id", "step", "held_out", "variant"})
 # What a task is, apart from whose and which step: a plan has few of these.
 _VARIANT_COLUMNS = ["cluster", "due_date", "planned_medium", "action"]
 _TARGET_VARIANT_COLUMNS = ["cluster", "rule", "media"]
+_LEFT_OUT_VARIANT_COLUMNS = ["cluster", "due_date", "planned_medium", "action", "reason"]
 
 
 def _stage(conn, name: str, frame: pd.DataFrame, columns: list[str]) -> None:
@@ -165,22 +166,26 @@ def store_left_out(conn, month: str, left_out: pd.DataFrame) -> None:
     """Make the month's left-out tasks ``left_out`` (LEFT_OUT_COLUMNS): rows that are
     still left out for the same reason stay (a regeneration under a weekly capacity
     leaves out the same hundred thousand tasks again), the others are replaced."""
-    _stage(conn, "plan_left_out", left_out, LEFT_OUT_COLUMNS)
+    _stage_variants(conn, "plan_left_out", left_out, ["customer_id", "step"],
+                    _LEFT_OUT_VARIANT_COLUMNS)
     conn.execute("CREATE INDEX temp.plan_left_out_step ON plan_left_out (customer_id, step)")
-    same = " AND ".join(f"d.{c} = l.{'medium' if c == 'planned_medium' else c}"
+    staged = "temp.plan_left_out d JOIN temp.plan_left_out_variants v ON v.variant = d.variant"
+    same = " AND ".join(f"{'d' if c in _INTEGERS else 'v'}.{c}"
+                        f" = l.{'medium' if c == 'planned_medium' else c}"
                         for c in LEFT_OUT_COLUMNS)
     # The stored rows drive (CROSS JOIN keeps them outside): the table has no index
     # on customer and step to look them up by, the staged rows do.
     conn.execute("CREATE TEMP TABLE plan_left_kept AS SELECT d.rowid AS row FROM"
-                 f" followup_left_out l CROSS JOIN temp.plan_left_out d ON {same}"
-                 " WHERE l.month = ?", (month,))
+                 f" followup_left_out l CROSS JOIN {staged} AND {same} WHERE l.month = ?",
+                 (month,))
     conn.execute(
         "DELETE FROM followup_left_out AS l WHERE month = ? AND NOT EXISTS "
-        f"(SELECT 1 FROM temp.plan_left_out d WHERE {same})", (month,))
+        f"(SELECT 1 FROM {staged} WHERE {same})", (month,))
     conn.execute(
         "INSERT INTO followup_left_out (month, customer_id, step, cluster, due_date, medium,"
-        " action, reason) SELECT ?, customer_id, step, cluster, due_date, planned_medium,"
-        " action, reason FROM temp.plan_left_out"
-        " WHERE rowid NOT IN (SELECT row FROM temp.plan_left_kept) ORDER BY rowid", (month,))
-    conn.execute("DROP TABLE temp.plan_left_out")
+        " action, reason) SELECT ?, d.customer_id, d.step, v.cluster, v.due_date,"
+        f" v.planned_medium, v.action, v.reason FROM {staged}"
+        " WHERE d.rowid NOT IN (SELECT row FROM temp.plan_left_kept) ORDER BY d.rowid",
+        (month,))
+    _drop(conn, "plan_left_out")
     conn.execute("DROP TABLE temp.plan_left_kept")
