@@ -152,9 +152,11 @@ class FollowupService:
         report(0.0, "顧客の購入状況を集計しています…")
         desired, unreachable = self._planned_tasks(start, as_of)
         share, seed = self._split_of(key, holdout_share)
-        stored = pd.read_sql_query(
+        stored = self.db.conn.execute(
             "SELECT customer_id, held_out FROM followup_targets WHERE month = ?",
-            self.db.conn, params=(key,))
+            (key,)).fetchall()
+        stored = pd.DataFrame(np.array(stored, dtype="int64").reshape(-1, 2),
+                              columns=["customer_id", "held_out"])
         desired, targets = self._hold_out(desired, share, seed, stored)
         check_cancel(cancel)
         report(0.4, "週ごとの対応可能件数に合わせています…")
