@@ -53,6 +53,16 @@ def _labels(codes: np.ndarray, values) -> pd.Categorical:
     return pd.Categorical.from_codes(positions[codes], categories=names)
 
 
+def _runs(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rows ``starts[i]`` to ``ends[i]`` (exclusive) one after the other: for each,
+    its ``i`` and its row."""
+    count = ends - starts
+    owner = np.repeat(np.arange(len(starts)), count)
+    # A row's place within its run: its position less the run's first position.
+    return owner, starts[owner] + np.arange(len(owner)) - np.repeat(np.cumsum(count) - count,
+                                                                      count)
+
+
 def _plan_steps(plans) -> pd.DataFrame:
     """Every plan's steps for each way a customer can be reached (``reach``: 4·e-mail
     + 2·DM + phone allowed), with media replaced as adapt_media says; a None
@@ -208,10 +218,8 @@ class FollowupService:
         # those rows are together and in step order.
         steps = _plan_steps(plans)
         key = steps["plan"].to_numpy() * 8 + steps["reach"].to_numpy()
-        first = np.searchsorted(key, plan * 8 + reach)
-        count = np.searchsorted(key, plan * 8 + reach, side="right") - first
-        owner = np.repeat(np.arange(len(ids)), count)
-        row = first[owner] + np.arange(len(owner)) - np.repeat(np.cumsum(count) - count, count)
+        owner, row = _runs(np.searchsorted(key, plan * 8 + reach),
+                           np.searchsorted(key, plan * 8 + reach, side="right"))
         texts = {"due_date": [(start + timedelta(days=int(offset))).isoformat()
                               for offset in steps["offset_days"]],
                  "rule": [plans[index].label for index in steps["plan"]],
