@@ -1,11 +1,13 @@
 """Writing a month's follow-up plan: only what changed since it was last generated.
 
 A big shop's plan has hundreds of thousands of tasks, and a regeneration mostly
-changes nothing. The new plan goes into a temporary table (one bound row per task)
-and SQLite compares it with the stored plan and writes the difference in a few
-set-based statements. Reading the stored plan back into pandas to compare it, or
-inserting into the indexed tables row by row, took about three times as long
-(1M-line shop, 229k tasks).
+changes nothing. The new plan goes into temporary tables and SQLite compares it
+with the stored plan and writes the difference in a few set-based statements; a
+month's first plan has nothing to compare with and is inserted whole. Reading the
+stored plan back into pandas to compare it, or inserting into the indexed tables
+row by row, took about three times as long (1M-line shop, 229k tasks). The staged
+rows are numbers (customer, step, which of the plan's few distinct texts) sent as
+one JSON array, and the distinct texts as a small table of their own.
 
 Every write happens inside the caller's journaled operation, so the undo journal
 sees the same deletes, updates and inserts as before.
