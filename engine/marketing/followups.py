@@ -198,11 +198,13 @@ class FollowupService:
         gaps = metrics["purchase_count"].to_numpy() - 1
         late = ((gaps > 0) & (LATE_DENOMINATOR * recency * gaps
                               > LATE_NUMERATOR * metrics["tenure_days"].to_numpy()))
+        clusters, cluster_names = pd.factorize(metrics["cluster"])
         chosen = np.full(len(metrics), -1)
         for index, plan in enumerate(plans):   # a handful of plans, vectorised over customers
             upper = recency <= plan.max_days if plan.max_days is not None else True
-            match = ((chosen == -1) & metrics["cluster"].isin(plan.clusters).to_numpy()
-                     & (recency >= plan.min_days) & upper & (late | (not plan.late_only)))
+            targeted = np.isin(clusters, np.flatnonzero(cluster_names.isin(plan.clusters)))
+            match = ((chosen == -1) & targeted & (recency >= plan.min_days) & upper
+                     & (late | (not plan.late_only)))
             chosen[match] = index
         # The customers a plan picked, by id; how each can be reached is asked only of them.
         picked = np.flatnonzero(chosen >= 0)
@@ -212,8 +214,7 @@ class FollowupService:
         reach = self._reach(ids, month_of(start))
         plannable = reach >= 0
         picked, ids, reach = picked[plannable], ids[plannable], reach[plannable]
-        plan = chosen[picked]
-        clusters, cluster_names = pd.factorize(metrics["cluster"].to_numpy()[picked])
+        plan, clusters = chosen[picked], clusters[picked]
         # Each customer's tasks are the rows of _plan_steps for their plan and reach:
         # those rows are together and in step order.
         steps = _plan_steps(plans)
