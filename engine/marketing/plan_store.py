@@ -47,48 +47,65 @@ def _stage(conn, name: str, frame: pd.DataFrame, columns: list[str]) -> None:
                      zip(*values))
 
 
-def _stage_numbers(conn, name: str, columns: dict[str, np.ndarray]) -> None:
-    """A temporary table ``name`` of integer ``columns``, its rowid the arrays' order.
-
-    Sent as one JSON array with each row's values packed into one number (the bits
-    each column needs, from its largest value), which SQLite unpacks as it walks the
-    array in order: binding 229k rows one at a time took about five times as long.
-    Values that do not fit in 63 bits together, or negative ones, go row by row."""
-    conn.execute(f"DROP TABLE IF EXISTS temp.{name}")
-    conn.execute(f"CREATE TEMP TABLE {name} ({', '.join(f'{c} INTEGER' for c in columns)})")
+def _packed(columns: dict[str, np.ndarray]) -> tuple[str, str] | None:
+    """Integer ``columns`` as one JSON array with each row's values packed into one
+    number (the bits each column needs, from its largest value), and the SELECT list
+    that unpacks them from json_each's ``value``: SQLite walks the array in order.
+    None when they do not fit in 63 bits together, or a value is negative."""
     arrays = [np.asarray(v, dtype=np.int64) for v in columns.values()]
     widths = [max(int(a.max(initial=0)).bit_length(), 1) for a in arrays]
     if sum(widths) > 63 or any(a.min(initial=0) < 0 for a in arrays):
-        conn.executemany(f"INSERT INTO temp.{name} VALUES ({', '.join('?' * len(arrays))})",
-                         zip(*(a.tolist() for a in arrays)))
-        return
+        return None
     packed = np.zeros(len(arrays[0]), dtype=np.int64)
     unpack, shift = [], 0
-    for array, width in zip(arrays, widths):
+    for name, array, width in zip(columns, arrays, widths):
         packed |= array << shift
-        unpack.append(f"(value >> {shift}) & {(1 << width) - 1}")
+        unpack.append(f"(value >> {shift}) & {(1 << width) - 1} AS {name}")
         shift += width
-    conn.execute(f"INSERT INTO temp.{name} SELECT {', '.join(unpack)} FROM json_each(?)",
-                 (json.dumps(packed.tolist()),))
+    return ", ".join(unpack), json.dumps(packed.tolist())
+
+
+def _stage_numbers(conn, name: str, columns: dict[str, np.ndarray]) -> None:
+    """A temporary table ``name`` of integer ``columns``, its rowid the arrays' order:
+    filled from one packed JSON array (binding 229k rows one at a time took about
+    five times as long), else row by row."""
+    conn.execute(f"DROP TABLE IF EXISTS temp.{name}")
+    conn.execute(f"CREATE TEMP TABLE {name} ({', '.join(f'{c} INTEGER' for c in columns)})")
+    packed = _packed(columns)
+    if packed is None:
+        conn.executemany(f"INSERT INTO temp.{name} VALUES ({', '.join('?' * len(columns))})",
+                         zip(*(np.asarray(v, dtype=np.int64).tolist()
+                               for v in columns.values())))
+        return
+    select, text = packed
+    conn.execute(f"INSERT INTO temp.{name} SELECT {select} FROM json_each(?)", (text,))
 
 
 def _stage_variants(conn, name: str, frame: pd.DataFrame, numbers: list[str],
-                    texts: list[str]) -> None:
-    """``frame`` as the temporary tables ``name`` (its ``numbers`` columns and a
-    ``variant``, rowid the frame's order) and ``name_variants`` (``variant`` and the
-    ``texts`` columns, one row per distinct combination): a plan has few distinct
-    texts, and binding two hundred thousand rows of text was most of the staging."""
+                    texts: list[str], *, table: bool = True) -> tuple[str, tuple]:
+    """``frame`` as the temporary table ``name_variants`` (``variant`` and the ``texts``
+    columns, one row per distinct combination: a plan has few distinct texts, and
+    binding two hundred thousand rows of text was most of the staging) and the
+    ``numbers`` columns plus ``variant``, returned as a FROM source and its
+    parameters: the temporary table ``name`` (rowid the frame's order), or with
+    ``table=False`` the packed JSON array itself, read in the frame's order."""
     variant = frame.groupby(texts, sort=False, dropna=False).ngroup()
     variants = frame[texts].drop_duplicates()   # in ngroup's order
     _stage(conn, f"{name}_variants", variants.assign(variant=range(len(variants))),
            ["variant", *texts])
     conn.execute(f"CREATE UNIQUE INDEX temp.{name}_variants_key ON {name}_variants (variant)")
-    _stage_numbers(conn, name, {**{c: frame[c].to_numpy(dtype=np.int64) for c in numbers},
-                                "variant": variant.to_numpy(dtype=np.int64)})
+    columns = {**{c: frame[c].to_numpy(dtype=np.int64) for c in numbers},
+               "variant": variant.to_numpy(dtype=np.int64)}
+    packed = None if table else _packed(columns)
+    if packed is not None:
+        select, text = packed
+        return f"(SELECT {select} FROM json_each(?))", (text,)
+    _stage_numbers(conn, name, columns)
+    return f"temp.{name}", ()
 
 
 def _drop(conn, name: str) -> None:
-    conn.execute(f"DROP TABLE temp.{name}")
+    conn.execute(f"DROP TABLE IF EXISTS temp.{name}")
     conn.execute(f"DROP TABLE temp.{name}_variants")
 
 
@@ -104,14 +121,16 @@ def store_tasks(conn, month: str, desired: pd.DataFrame) -> dict:
     and the missing ones created, in ``desired``'s order. Counts "created", "kept"
     (checked-off ones included) and "removed"."""
     first = _month_is_empty(conn, "followup_tasks", month)
-    _stage_variants(conn, "plan_tasks", desired, ["customer_id", "step"], _VARIANT_COLUMNS)
-    planned = "temp.plan_tasks d JOIN temp.plan_tasks_variants v ON v.variant = d.variant"
+    source, params = _stage_variants(conn, "plan_tasks", desired, ["customer_id", "step"],
+                                     _VARIANT_COLUMNS, table=not first)
+    planned = f"{source} d CROSS JOIN temp.plan_tasks_variants v ON v.variant = d.variant"
     insert = ("INSERT INTO followup_tasks (month, customer_id, step, cluster, due_date,"
               " planned_medium, medium, action) SELECT ?, d.customer_id, d.step, v.cluster,"
               f" v.due_date, v.planned_medium, v.planned_medium, v.action FROM {planned}")
     if first:
+        # The staged rows drive (CROSS JOIN keeps them outside), in desired's order.
         removed = kept = 0
-        created = conn.execute(insert + " ORDER BY d.rowid", (month,)).rowcount
+        created = conn.execute(insert, (month, *params)).rowcount
     else:
         conn.execute("CREATE INDEX temp.plan_tasks_step ON plan_tasks (customer_id, step)")
         same = " AND ".join(f"{'d' if c in _INTEGERS else 'v'}.{c} = followup_tasks.{c}"
@@ -135,16 +154,17 @@ def store_targets(conn, month: str, targets: pd.DataFrame) -> None:
     what changed; a customer no longer targeted stays if the plan already reached
     them (a task of the month checked off)."""
     first = _month_is_empty(conn, "followup_targets", month)
-    _stage_variants(conn, "plan_targets", targets, ["customer_id", "held_out"],
-                    _TARGET_VARIANT_COLUMNS)
-    conn.execute("CREATE UNIQUE INDEX temp.plan_targets_customer ON plan_targets (customer_id)")
+    targets = targets.sort_values("customer_id", kind="stable")   # written by customer
+    source, params = _stage_variants(conn, "plan_targets", targets, ["customer_id", "held_out"],
+                                     _TARGET_VARIANT_COLUMNS, table=not first)
     insert = ("INSERT INTO followup_targets (month, customer_id, cluster, rule, media, held_out)"
-              " SELECT ?, n.customer_id, v.cluster, v.rule, v.media, n.held_out"
-              " FROM temp.plan_targets n JOIN temp.plan_targets_variants v"
-              " ON v.variant = n.variant")
+              f" SELECT ?, n.customer_id, v.cluster, v.rule, v.media, n.held_out FROM {source} n"
+              " CROSS JOIN temp.plan_targets_variants v ON v.variant = n.variant")
     if first:
-        conn.execute(insert + " ORDER BY n.customer_id", (month,))
+        conn.execute(insert, (month, *params))
     else:
+        conn.execute("CREATE UNIQUE INDEX temp.plan_targets_customer"
+                     " ON plan_targets (customer_id)")
         conn.execute(
             "DELETE FROM followup_targets WHERE month = ?"
             " AND customer_id NOT IN (SELECT customer_id FROM temp.plan_targets)"
