@@ -94,6 +94,7 @@ def _metrics(db: Database, as_of: date, percentages: dict) -> pd.DataFrame:
 
 
 def _texts(codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """Codes into _NAMES as text (built in C by Arrow from the seven names)."""
     return pd.array(pa.DictionaryArray.from_arrays(codes, _NAMES).cast(pa.string()), dtype="str")
 
 
