@@ -364,7 +364,6 @@ def test_progress_is_reported_from_zero_to_one(shop):
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_default_rules_keep_332_on_a_random_shop(seed):
-    import numpy as np
     rng = np.random.default_rng(seed)
     orders, options = {}, {}
     for cid in range(1, 401):
