@@ -6,6 +6,7 @@ from fractions import Fraction
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from engine.dates import parse_day
 from engine.store.database import Database
@@ -22,6 +23,7 @@ CLUSTER_LABELS = {
     "repeat4plus": "4回以上購入",
 }
 
+_NAMES = ("", *CLUSTERS)
 METRIC_COLUMNS = ["customer_id", "purchase_count", "total_amount", "first_purchase",
                   "last_purchase", "tenure_days", "recency_days", "segment", "cluster"]
 
@@ -40,6 +42,15 @@ _SCAN_SQL = """
     WHERE o.status = 'valid' AND o.order_date <= ? AND c.deleted_at IS NULL
     GROUP BY o.customer_id
 """
+_FIGURES_SQL = ("SELECT customer_id, purchase_count, total_amount, first_purchase, last_purchase "
+                "FROM customer_figures")
+# The figures come back as one comma-separated text per column, dates as day numbers
+# (since 1970-01-01): a Python tuple per customer took most of the time (1M-line
+# shop, 331k customers: 0.45 s of 0.7 s; this way 0.13 s).
+_DAY_SQL = "CAST(julianday({}) - 2440587.5 AS INTEGER)"
+_COLUMNS_SQL = ("SELECT group_concat(customer_id), group_concat(purchase_count), "
+                "group_concat(total_amount), group_concat(" + _DAY_SQL.format("first_purchase")
+                + "), group_concat(" + _DAY_SQL.format("last_purchase") + ") FROM ({})")
 
 
 def customer_metrics(db: Database, as_of: date | str | None = None,
@@ -58,30 +69,35 @@ def customer_metrics(db: Database, as_of: date | str | None = None,
 
 
 def _metrics(db: Database, as_of: date, percentages: dict) -> pd.DataFrame:
-    if figures_current(db, as_of):
-        rows = db.conn.execute(
-            "SELECT customer_id, purchase_count, total_amount, first_purchase, last_purchase "
-            "FROM customer_figures").fetchall()
-    else:
-        rows = db.conn.execute(_SCAN_SQL, (as_of.isoformat(),)).fetchall()
-    frame = pd.DataFrame.from_records(rows, columns=METRIC_COLUMNS[:5], nrows=len(rows))
-    first = frame["first_purchase"].to_numpy(dtype="datetime64[D]")
-    last = frame["last_purchase"].to_numpy(dtype="datetime64[D]")
-    frame["tenure_days"] = (last - first).astype("int64")
-    frame["recency_days"] = (np.datetime64(as_of, "D") - last).astype("int64")
+    source = _FIGURES_SQL if figures_current(db, as_of) else _SCAN_SQL
+    params = () if source is _FIGURES_SQL else (as_of.isoformat(),)
+    ids, count, total, first, last = (
+        np.fromstring(text or "", sep=",", dtype=np.int64)
+        for text in db.conn.execute(_COLUMNS_SQL.format(source), params).fetchone())
     # Sorted as numbers (the last key first): dates as day numbers, not text.
-    order = np.lexsort((frame["customer_id"].to_numpy(), -last.astype("int64"),
-                        -frame["purchase_count"].to_numpy(), -frame["total_amount"].to_numpy()))
-    frame = frame.take(order).reset_index(drop=True)
-    n = len(frame)
-    rank = np.arange(1, n + 1)
-    segment = np.full(n, "", dtype=object)
+    order = np.lexsort((ids, -last, -count, -total))
+    ids, count, total, first, last = (c[order] for c in (ids, count, total, first, last))
+    # Codes into _NAMES ("" and CLUSTERS); the rank segments are the first rows.
+    segment = np.zeros(len(ids), dtype=np.int8)
     for name in ("top20", "top10", "top1"):  # tightest last so it wins
-        segment[rank <= top_size(n, percentages[name])] = name
-    count = frame["purchase_count"].to_numpy()
-    cluster = np.where(count >= 4, "repeat4plus",
-                       np.where(count >= 2, "twice_thrice", "once")).astype(object)
-    cluster[segment != ""] = segment[segment != ""]
-    frame["segment"] = segment
-    frame["cluster"] = cluster
-    return frame[METRIC_COLUMNS]
+        segment[:top_size(len(ids), percentages[name])] = _NAMES.index(name)
+    cluster = np.where(segment != 0, segment, np.where(
+        count >= 4, _NAMES.index("repeat4plus"),
+        np.where(count >= 2, _NAMES.index("twice_thrice"), _NAMES.index("once")))).astype(np.int8)
+    return pd.DataFrame({
+        "customer_id": ids, "purchase_count": count, "total_amount": total,
+        "first_purchase": _day_texts(first), "last_purchase": _day_texts(last),
+        "tenure_days": last - first,
+        "recency_days": (np.datetime64(as_of, "D").astype("int64") - last),
+        "segment": _texts(segment), "cluster": _texts(cluster)},
+        columns=METRIC_COLUMNS)
+
+
+def _texts(codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """Codes into _NAMES as text (built in C by Arrow from the seven names)."""
+    return pd.array(pa.DictionaryArray.from_arrays(codes, _NAMES).cast(pa.string()), dtype="str")
+
+
+def _day_texts(days: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """Day numbers as the YYYY-MM-DD text the orders store (formatted in C by Arrow)."""
+    return pd.array(pa.array(days.astype("int32"), pa.date32()).cast(pa.string()), dtype="str")

@@ -6,6 +6,7 @@ this module turns them into tasks for a month, vectorised over all customers.
 """
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 
 import numpy as np
@@ -42,6 +43,24 @@ def _insert_rules(conn, rules: list[dict]) -> None:
         " offset_days) VALUES (?, ?, ?, ?, ?, ?, ?)",
         [(i, r["target"], r["min_days"], r["max_days"], r["medium"], r["action"],
           r["offset_days"]) for i, r in enumerate(rules, start=1)])
+
+
+def _labels(codes: np.ndarray, values) -> pd.Categorical:
+    """``values[code]`` for each code (a missing value for None): a categorical column,
+    so that filtering and joining hundreds of thousands of tasks moves small codes,
+    not text."""
+    positions, names = pd.factorize(np.asarray(values, dtype=object))
+    return pd.Categorical.from_codes(positions[codes], categories=names)
+
+
+def _runs(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rows ``starts[i]`` to ``ends[i]`` (exclusive) one after the other: for each,
+    its ``i`` and its row."""
+    count = ends - starts
+    owner = np.repeat(np.arange(len(starts)), count)
+    # A row's place within its run: its position less the run's first position.
+    return owner, starts[owner] + np.arange(len(owner)) - np.repeat(np.cumsum(count) - count,
+                                                                      count)
 
 
 def _plan_steps(plans) -> pd.DataFrame:
@@ -143,9 +162,11 @@ class FollowupService:
         report(0.0, "顧客の購入状況を集計しています…")
         desired, unreachable = self._planned_tasks(start, as_of)
         share, seed = self._split_of(key, holdout_share)
-        stored = pd.read_sql_query(
+        stored = self.db.conn.execute(
             "SELECT customer_id, held_out FROM followup_targets WHERE month = ?",
-            self.db.conn, params=(key,))
+            (key,)).fetchall()
+        stored = pd.DataFrame(np.array(stored, dtype="int64").reshape(-1, 2),
+                              columns=["customer_id", "held_out"])
         desired, targets = self._hold_out(desired, share, seed, stored)
         check_cancel(cancel)
         report(0.4, "週ごとの対応可能件数に合わせています…")
@@ -169,51 +190,76 @@ class FollowupService:
                                      "held_out": int(targets["held_out"].sum())})
 
     def _planned_tasks(self, start: date, as_of: date) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """(tasks with a ``priority``, tasks of customers who cannot get 3-3-2)."""
+        """(tasks with a ``priority``, tasks of customers who cannot get 3-3-2), each by
+        customer and step."""
         plans = plans_of(self.rules())
         metrics = self.shop.segments.metrics(as_of)   # best customers first
         recency = metrics["recency_days"].to_numpy()
         gaps = metrics["purchase_count"].to_numpy() - 1
         late = ((gaps > 0) & (LATE_DENOMINATOR * recency * gaps
                               > LATE_NUMERATOR * metrics["tenure_days"].to_numpy()))
+        clusters, cluster_names = pd.factorize(metrics["cluster"])
         chosen = np.full(len(metrics), -1)
         for index, plan in enumerate(plans):   # a handful of plans, vectorised over customers
             upper = recency <= plan.max_days if plan.max_days is not None else True
-            match = ((chosen == -1) & metrics["cluster"].isin(plan.clusters).to_numpy()
-                     & (recency >= plan.min_days) & upper & (late | (not plan.late_only)))
+            targeted = np.isin(clusters, np.flatnonzero(cluster_names.isin(plan.clusters)))
+            match = ((chosen == -1) & targeted & (recency >= plan.min_days) & upper
+                     & (late | (not plan.late_only)))
             chosen[match] = index
+        # The customers a plan picked, by id; how each can be reached is asked only of them.
         picked = np.flatnonzero(chosen >= 0)
-        frame = pd.DataFrame({"customer_id": metrics["customer_id"].to_numpy()[picked],
-                              "cluster": metrics["cluster"].to_numpy()[picked],
-                              "priority": picked, "plan": chosen[picked]})
-        # How each can be reached is asked only of the customers a plan picked.
-        frame = frame.merge(self._reach(frame["customer_id"], month_of(start)),
-                            on="customer_id")
+        ids = metrics["customer_id"].to_numpy()[picked]
+        by_id = np.argsort(ids)
+        picked, ids = picked[by_id], ids[by_id]
+        reach = self._reach(ids, month_of(start))
+        plannable = reach >= 0
+        picked, ids, reach = picked[plannable], ids[plannable], reach[plannable]
+        plan, clusters = chosen[picked], clusters[picked]
+        # Each customer's tasks are the rows of _plan_steps for their plan and reach:
+        # those rows are together and in step order.
         steps = _plan_steps(plans)
-        tasks = (frame.merge(steps, on=["plan", "reach"])
-                 .sort_values(["customer_id", "step"]).reset_index(drop=True))
-        due = {offset: (start + timedelta(days=int(offset))).isoformat()
-               for offset in steps["offset_days"].unique()}
-        tasks["due_date"] = tasks["offset_days"].map(due)
-        tasks["rule"] = tasks["plan"].map({i: p.label for i, p in enumerate(plans)})
-        reachable = tasks["planned_medium"].notna()
-        unreachable = tasks.loc[~reachable].assign(
-            planned_medium=tasks.loc[~reachable, "medium"], reason=UNREACHABLE)
-        return tasks.loc[reachable], unreachable
+        key = steps["plan"].to_numpy() * 8 + steps["reach"].to_numpy()
+        owner, row = _runs(np.searchsorted(key, plan * 8 + reach),
+                           np.searchsorted(key, plan * 8 + reach, side="right"))
+        texts = {"due_date": [(start + timedelta(days=int(offset))).isoformat()
+                              for offset in steps["offset_days"]],
+                 "rule": [plans[index].label for index in steps["plan"]],
+                 **{c: steps[c] for c in ("medium", "planned_medium", "action", "media")}}
 
-    def _reach(self, customer_ids: pd.Series, month: str) -> pd.DataFrame:
-        """customer_id and ``reach`` (4·e-mail + 2·DM + phone allowed) of those of the
-        customers who may be planned: not deleted, erased or opted out (配信停止), and in
-        no plan started in either of the two months before ``month``."""
+        def tasks(rows: np.ndarray) -> pd.DataFrame:
+            who, what = owner[rows], row[rows]
+            return pd.DataFrame({
+                "customer_id": ids[who], "cluster": _labels(clusters[who], cluster_names),
+                "priority": picked[who], "plan": plan[who], "reach": reach[who],
+                "step": steps["step"].to_numpy()[what],
+                "offset_days": steps["offset_days"].to_numpy()[what],
+                **{c: _labels(what, texts[c]) for c in ("medium", "planned_medium", "action",
+                                                       "media", "due_date")},
+                "rule": _labels(what, texts["rule"])})
+
+        reachable = steps["planned_medium"].notna().to_numpy()[row]
+        unreachable = tasks(np.flatnonzero(~reachable))
+        unreachable = unreachable.assign(planned_medium=unreachable["medium"],
+                                         reason=UNREACHABLE)
+        return tasks(np.flatnonzero(reachable)), unreachable
+
+    def _reach(self, customer_ids: np.ndarray, month: str) -> np.ndarray:
+        """Per customer (``customer_ids`` ascending) how they can be reached (4·e-mail +
+        2·DM + phone allowed), or -1 for those who may not be planned: deleted, erased,
+        opted out (配信停止), or in a plan started in either of the two months before
+        ``month``."""
         rows = self.db.conn.execute(
             "SELECT customer_id, email_ok * 4 + dm_ok * 2 + phone_ok FROM ("
             f"SELECT c.id AS customer_id, {reachable_sql('c')} FROM customers c "
             "WHERE c.id IN (SELECT value FROM json_each(?)) AND c.deleted_at IS NULL "
             "AND c.erased_at IS NULL AND c.dm_opt_out = 0 AND c.id NOT IN "
             "(SELECT customer_id FROM followup_tasks WHERE month IN (?, ?)))",
-            (json_list(customer_ids), add_months(month, -2), add_months(month, -1))).fetchall()
+            (json.dumps(customer_ids.tolist()), add_months(month, -2),
+             add_months(month, -1))).fetchall()
         values = np.array(rows, dtype="int64").reshape(-1, 2)
-        return pd.DataFrame({"customer_id": values[:, 0], "reach": values[:, 1]})
+        reach = np.full(len(customer_ids), -1)
+        reach[np.searchsorted(customer_ids, values[:, 0])] = values[:, 1]
+        return reach
 
     # --- 比較用にお休み (holdout.py) ------------------------------------------------
 
@@ -240,15 +286,15 @@ class FollowupService:
 
     def _hold_out(self, tasks: pd.DataFrame, share: float, seed: int, stored: pd.DataFrame
                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """(the tasks of the customers not held out, one row per targeted customer)."""
-        targets = (tasks.drop_duplicates("customer_id")
-                   .loc[:, ["customer_id", "cluster", "plan", "rule", "media"]]
-                   .rename(columns={"plan": "stratum"})
-                   .sort_values("customer_id").reset_index(drop=True))
+        """(the tasks of the customers not held out, one row per targeted customer);
+        ``tasks`` go by customer."""
+        _, firsts = np.unique(tasks["customer_id"].to_numpy(), return_index=True)
+        targets = (tasks.iloc[firsts].loc[:, ["customer_id", "cluster", "plan", "rule", "media"]]
+                   .rename(columns={"plan": "stratum"}).reset_index(drop=True))
         targets["held_out"] = holdout.split(targets, share, seed, stored,
                                             self.holdout_settings()["top1"]).astype(int)
-        away = targets.loc[targets["held_out"] == 1, "customer_id"]
-        return tasks.loc[~tasks["customer_id"].isin(away)], targets
+        away = np.repeat(targets["held_out"].to_numpy() == 1, np.diff(firsts, append=len(tasks)))
+        return tasks.loc[~away], targets
 
     def holdouts(self, month: str) -> pd.DataFrame:
         """The customers the month's plan held out: customer_id, cluster, rule, name."""

@@ -143,3 +143,42 @@ def test_the_cluster_summary_is_the_same_from_the_figures(monkeypatch, percentag
     pd.testing.assert_frame_equal(kept, scanned)
     assert kept["customers"].sum() == meta()["customers"]
     assert (kept["customers"] > 0).sum() >= 4
+
+
+@pytest.mark.parametrize("as_of", [date(2026, 1, 1), date(2024, 6, 30)])
+def test_metrics_match_a_recomputation_from_the_orders(as_of):
+    """Every column of every row (values, order and types) as plain Python computes
+    them from the orders: the frame is built from day numbers and codes."""
+    shop = _generated_shop()
+    orders: dict[int, list] = {}
+    for cid, day, amount in shop.db.conn.execute(
+            "SELECT o.customer_id, o.order_date, o.amount FROM orders o JOIN customers c"
+            " ON c.id = o.customer_id WHERE o.status = 'valid' AND c.deleted_at IS NULL"
+            " AND o.order_date <= ?", (as_of.isoformat(),)):
+        orders.setdefault(cid, []).append((day, amount))
+    rows = []
+    for cid, bought in orders.items():
+        first, last = min(d for d, _ in bought), max(d for d, _ in bought)
+        rows.append({"customer_id": cid, "purchase_count": len(bought),
+                     "total_amount": sum(a for _, a in bought), "first_purchase": first,
+                     "last_purchase": last,
+                     "tenure_days": (date.fromisoformat(last) - date.fromisoformat(first)).days,
+                     "recency_days": (as_of - date.fromisoformat(last)).days})
+    rows.sort(key=lambda r: (-r["total_amount"], -r["purchase_count"],
+                             [-ord(ch) for ch in r["last_purchase"]], r["customer_id"]))
+    n = len(rows)
+    for rank, row in enumerate(rows, start=1):
+        row["segment"] = next((name for name in ("top1", "top10", "top20")
+                               if rank <= rfm.top_size(n, DEFAULT_RANK_PERCENTAGES[name])), "")
+        count = row["purchase_count"]
+        row["cluster"] = row["segment"] or ("repeat4plus" if count >= 4 else
+                                            "twice_thrice" if count >= 2 else "once")
+    expected = pd.DataFrame(rows, columns=rfm.METRIC_COLUMNS)
+    assert n > 200 and expected["segment"].eq("top1").sum() == rfm.top_size(n, 1)
+    pd.testing.assert_frame_equal(rfm.customer_metrics(shop.db, as_of), expected)
+
+
+def test_metrics_of_a_shop_without_orders_are_an_empty_frame():
+    shop = build({})
+    metrics = rfm.customer_metrics(shop.db, date(2026, 1, 1))
+    assert metrics.empty and list(metrics.columns) == rfm.METRIC_COLUMNS

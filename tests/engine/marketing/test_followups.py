@@ -1,14 +1,17 @@
 """Follow-up plans: 3-3-2 on every customer, DM exclusion, regeneration, check-off."""
 import json
+from datetime import date, timedelta
 from importlib import resources
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from engine import OtokuiError, Shop
-from engine.analysis.rfm import CLUSTERS
-from engine.customers.consent import email_block_sql
-from engine.marketing.followup_rules import default_rules
+from engine.analysis.rfm import CLUSTERS, customer_metrics
+from engine.customers.consent import email_block_sql, reachable_sql
+from engine.customers.touches import MEDIUM_LABELS
+from engine.marketing.followup_rules import adapt_media, default_rules, plans_of
 from engine.marketing.followups import UNREACHABLE
 from tests.support.analysis_shop import build
 from tests.support.snapshot import meta, sample_files
@@ -361,7 +364,6 @@ def test_progress_is_reported_from_zero_to_one(shop):
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_default_rules_keep_332_on_a_random_shop(seed):
-    import numpy as np
     rng = np.random.default_rng(seed)
     orders, options = {}, {}
     for cid in range(1, 401):
@@ -378,3 +380,72 @@ def test_default_rules_keep_332_on_a_random_shop(seed):
         assert_332(tasks, f"{month}-01", ineligible)
         table = shop.customers.table(f"{month}-01").set_index("customer_id")
         assert (tasks["cluster"] == table.loc[tasks["customer_id"], "cluster"].to_numpy()).all()
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_a_month_matches_a_customer_by_customer_recomputation(seed):
+    """Tasks, left-out tasks and targets as one loop over the customers computes them
+    from the rules (first matching plan, adapt_media on what each customer's own
+    consent query allows), against the vectorised plan."""
+    rng = np.random.default_rng(seed)
+    orders, options = {}, {}
+    for cid in range(1, 301):
+        days = rng.integers(0, 400, rng.geometric(0.4))
+        orders[cid] = [((pd.Timestamp("2025-03-01") - pd.Timedelta(int(d), "D")).strftime(
+            "%Y-%m-%d"), int(rng.choice([980, 2980, 4980, 19800]))) for d in days]
+        options[cid] = {"dm": int(rng.random() > 0.3),
+                        "dm_manual": [None, None, 0, 1][int(rng.integers(4))],
+                        "phone": "090-1234-5678" if rng.random() < 0.4 else "",
+                        "opt_out": int(rng.random() < 0.05),
+                        "email": f"c{cid}@example.jp" if rng.random() < 0.6 else ""}
+    shop = build(orders, options)
+    with shop.db.transaction() as conn:
+        conn.executemany(
+            "INSERT INTO consents (customer_id, channel, value, recorded_on, source, created_at)"
+            " VALUES (?, ?, ?, '2020-01-01', 'テスト', '2020-01-01')",
+            [(cid, channel, "no" if rng.random() < 0.5 else "yes") for cid in orders
+             for channel in ("email", "phone") if rng.random() < 0.5])
+        conn.execute("UPDATE customers SET deleted_at = '2025-01-01' WHERE id % 41 = 0")
+    plans = plans_of(shop.followups.rules())
+    start = date(2025, 3, 1)
+    tasks, left, targets = set(), set(), set()
+    for m in customer_metrics(shop.db, start).itertuples():
+        late = m.purchase_count > 1 and (2 * m.recency_days * (m.purchase_count - 1)
+                                         > 3 * m.tenure_days)
+        plan = next((p for p in plans if m.cluster in p.clusters
+                     and m.recency_days >= p.min_days
+                     and (p.max_days is None or m.recency_days <= p.max_days)
+                     and (late or not p.late_only)), None)
+        row = shop.db.conn.execute(
+            f"SELECT {reachable_sql('c')} FROM customers c WHERE c.id = ?"
+            " AND c.deleted_at IS NULL AND c.erased_at IS NULL AND c.dm_opt_out = 0",
+            (m.customer_id,)).fetchone()
+        if plan is None or row is None:
+            continue
+        allowed = frozenset(medium for medium, ok in zip(("email", "dm", "phone"), row) if ok)
+        media = adapt_media(plan, allowed)
+        for number, rule in enumerate(plan.steps, 1):
+            medium = rule["medium"] if media is None else media[number - 1]
+            action = rule["action"] + ("" if medium == rule["medium"] else
+                                       f"（{MEDIUM_LABELS[rule['medium']]}不可のため"
+                                       f"{MEDIUM_LABELS[medium]}で代替）")
+            due = (start + timedelta(days=rule["offset_days"])).isoformat()
+            task = (m.customer_id, number, m.cluster, due, medium, action)
+            (left if media is None else tasks).add(task)
+        if media is not None:
+            targets.add((m.customer_id, m.cluster, plan.label, ",".join(sorted(set(media)))))
+    shop.followups.generate(MONTH, AS_OF, holdout_share=0)
+    stored = shop.followups.tasks(MONTH)
+    assert set(stored[["customer_id", "step", "cluster", "due_date", "medium", "action"]]
+               .itertuples(index=False, name=None)) == tasks
+    created = stored.sort_values("task_id")
+    order = list(zip(created["customer_id"], created["step"]))
+    assert order == sorted(order)   # created by customer and step
+    out = shop.followups.left_out(MONTH)
+    assert set(out[["customer_id", "step", "cluster", "due_date", "medium", "action"]]
+               .itertuples(index=False, name=None)) == left
+    assert set(out["reason"]) <= {UNREACHABLE}
+    assert {tuple(r) for r in shop.db.conn.execute(
+        "SELECT customer_id, cluster, rule, media FROM followup_targets WHERE month = ?",
+        (MONTH,))} == targets
+    assert len(tasks) > 60 and len(left) > 0 and len({t[4] for t in tasks}) == 4

@@ -109,3 +109,56 @@ def test_left_out_rows_that_stay_keep_their_row(shop):
         plan_store.store_left_out(conn, MONTH, pd.DataFrame(columns=columns))
     assert shop.db.scalar("SELECT count(*) FROM followup_left_out WHERE month = ?",
                           (MONTH,)) == 0
+
+
+def test_a_months_first_plan_is_written_whole_beside_other_months(shop):
+    """The first plan of a month has nothing to compare with: written as it comes, in
+    order, while another month's tasks and targets stay as they are."""
+    april = _tasks([(1, 1, "once", "2025-04-01", "email", "お礼")])
+    with shop.db.transaction() as conn:
+        plan_store.store_tasks(conn, "2025-04", april)
+        plan_store.store_targets(conn, "2025-04", pd.DataFrame(
+            [(1, "once", "A", "email", 0)], columns=plan_store.TARGET_COLUMNS))
+    march = _tasks([(5, 3, "top1", "2025-05-20", "phone", "電話"),
+                    (1, 1, "once", "2025-03-01", "email", "お礼"),
+                    (1, 2, "once", "2025-03-15", "dm", "DM")])
+    targets = pd.DataFrame([(5, "top1", "B", "phone", 1), (1, "once", "A", "dm,email", 0)],
+                           columns=plan_store.TARGET_COLUMNS)
+    with shop.db.transaction() as conn:
+        assert plan_store.store_tasks(conn, MONTH, march) == {
+            "created": 3, "kept": 0, "removed": 0}
+        plan_store.store_targets(conn, MONTH, targets)
+    assert _stored_tasks(shop) == [
+        (2, 5, 3, "top1", "2025-05-20", "phone", "phone", "電話", "open"),
+        (3, 1, 1, "once", "2025-03-01", "email", "email", "お礼", "open"),
+        (4, 1, 2, "once", "2025-03-15", "dm", "dm", "DM", "open")]
+    assert [tuple(r) for r in shop.db.conn.execute(
+        "SELECT id, month, customer_id, cluster, rule, media, held_out FROM followup_targets"
+        " ORDER BY id")] == [(1, "2025-04", 1, "once", "A", "email", 0),
+                             (2, MONTH, 1, "once", "A", "dm,email", 0),   # by customer
+                             (3, MONTH, 5, "top1", "B", "phone", 1)]
+    assert shop.db.scalar("SELECT count(*) FROM followup_tasks WHERE month = '2025-04'") == 1
+    assert shop.db.scalar("SELECT count(*) FROM temp.sqlite_master") == 0
+
+
+@pytest.mark.parametrize("big", [2**61, 2**62 + 12345])
+def test_numbers_too_wide_to_pack_are_staged_row_by_row(shop, big):
+    """Customer ids so large that a row's numbers need more than 63 bits together
+    are staged one bound row at a time: the same rows either way."""
+    with shop.db.transaction() as conn:
+        conn.execute("INSERT INTO customers (id, name, created_at) VALUES (?, '大きい番号', '')",
+                     (big,))
+    first = _tasks([(big, 2, "once", "2025-03-15", "dm", "DM"),
+                    (1, 1, "once", "2025-03-01", "email", "お礼"),
+                    (big, 1, "once", "2025-03-01", "email", "お礼")])
+    with shop.db.transaction() as conn:
+        assert plan_store.store_tasks(conn, MONTH, first) == {
+            "created": 3, "kept": 0, "removed": 0}
+    assert _stored_tasks(shop) == [
+        (1, big, 2, "once", "2025-03-15", "dm", "dm", "DM", "open"),
+        (2, 1, 1, "once", "2025-03-01", "email", "email", "お礼", "open"),
+        (3, big, 1, "once", "2025-03-01", "email", "email", "お礼", "open")]
+    with shop.db.transaction() as conn:
+        assert plan_store.store_tasks(conn, MONTH, first.iloc[1:]) == {
+            "created": 0, "kept": 2, "removed": 1}
+    assert [r[0] for r in _stored_tasks(shop)] == [2, 3]
