@@ -30,7 +30,7 @@ from typing import Iterator
 
 from engine.errors import InvalidInputError, NotFoundError, OtokuiError
 from engine.progress import Cancel, Progress, check_cancel, reporter
-from engine.store import dialect, pagefile, postgres, server_lock
+from engine.store import dialect, pagefile, postgres, server_changes, server_lock
 from engine.store.backups import DEFAULT_KEEP, KEEP_SETTING, BackupInfo
 from engine.store.paths import user_data_dir
 from engine.store.schema import SCHEMA_VERSION
@@ -145,6 +145,8 @@ class ServerBackups:
                         raise BackupFileError(
                             f"{path.name} の {name} が{expected:,}行のはずが{found:,}行でした。"
                             "バックアップが壊れています。何も変更していません。")
+                # The other desktops show the restored state once it is committed.
+                server_changes.announce(writer.conn, "restore", server_lock.staff_name())
                 writer.commit()
             except psycopg.OperationalError as exc:
                 writer.abandon()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import struct
+import time
 import zipfile
 
 import psycopg
@@ -13,10 +14,15 @@ import pytest
 import zstandard
 
 from engine.errors import CancelledError
-from engine.store import dialect
+from engine.store import dialect, server_lock
 from engine.store.schema import SCHEMA_VERSION
-from engine.store.server_backups import (MANIFEST, BackupFileError, ServerBackups,
-                                         backup_folder_for)
+from engine.store.server_backups import (
+    MANIFEST,
+    BackupFileError,
+    ServerBackups,
+    backup_folder_for,
+)
+from engine.store.server_changes import ChangeListener, ChangeNotice
 from engine.store.transfer import migrate
 from tests.support.survey_shop import build_shop
 
@@ -63,7 +69,14 @@ def test_a_restore_brings_back_every_table_and_the_next_ids(server_shop, tmp_pat
     change_everything(server_shop)
     assert server_rows(server_shop) != before
     messages = []
-    backups.restore(made.path, progress=lambda f, m: messages.append((f, m)))
+    heard = []
+    with ChangeListener(server_shop, heard.append, sender="another desktop"):
+        backups.restore(made.path, progress=lambda f, m: messages.append((f, m)))
+        deadline = time.monotonic() + 10
+        while not heard and time.monotonic() < deadline:
+            time.sleep(0.05)
+    # The other desktops are told, once it is committed, to show the restored state.
+    assert heard == [ChangeNotice("restore", server_lock.staff_name())]
     assert server_rows(server_shop) == before
     assert messages[-1] == (1.0, f"{made.path.name} の状態に戻しました")
     with psycopg.connect(server_shop) as conn:

@@ -1,0 +1,82 @@
+"""Other desktops hear of a change on a real PostgreSQL server (LISTEN/NOTIFY,
+engine/store/server_changes.py): when it commits and only then, never their own,
+and after a lost connection as "anything may have changed"."""
+from __future__ import annotations
+
+import multiprocessing
+import queue
+import time
+
+import psycopg
+import pytest
+
+from engine.store.server_changes import ChangeListener, ChangeNotice, announce
+
+
+def _change_elsewhere(url: str, what: str, who: str) -> None:
+    """Another desktop: one change, announced inside its transaction, committed."""
+    with psycopg.connect(url) as conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS memo (body text)")
+        conn.execute("INSERT INTO memo VALUES ('電話しました')")
+        announce(conn, what, who)
+
+
+def heard(received: queue.Queue, seconds: float = 10.0) -> ChangeNotice | None:
+    try:
+        return received.get(timeout=seconds)
+    except queue.Empty:
+        return None
+
+
+@pytest.fixture
+def listener(postgres_url):
+    received: queue.Queue = queue.Queue()
+    with ChangeListener(postgres_url, received.put) as listening:
+        assert listening.listening
+        yield listening, received
+
+
+def test_another_desktops_committed_change_is_heard(postgres_url, listener):
+    listening, received = listener
+    process = multiprocessing.get_context("spawn").Process(
+        target=_change_elsewhere, args=(postgres_url, "tasks", "山田（PC-1）"))
+    process.start()
+    process.join(60)
+    assert process.exitcode == 0
+    assert heard(received) == ChangeNotice("tasks", "山田（PC-1）")
+    assert listening.generation == 1
+
+
+def test_a_rolled_back_change_and_this_desktops_own_are_not_heard(postgres_url, listener):
+    listening, received = listener
+    with psycopg.connect(postgres_url) as conn:
+        announce(conn, "orders", "佐藤")
+        conn.rollback()
+        announce(conn, "orders", "佐藤")      # this program's own notice
+        conn.commit()
+    assert heard(received, 2.0) is None
+    assert listening.generation == 0
+    # The same notice from a program that is not this one is heard.
+    with psycopg.connect(postgres_url) as conn:
+        conn.execute("SELECT pg_notify('otokui_changes', %s)",
+                     ('{"sender": "another", "what": "orders", "who": "佐藤"}',))
+    assert heard(received) == ChangeNotice("orders", "佐藤")
+
+
+def test_a_lost_connection_is_reported_as_anything_may_have_changed(postgres_url, listener):
+    listening, received = listener
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        killed = conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND query LIKE 'LISTEN%%'").fetchall()
+    assert killed == [(True,)]
+    # Connected again after a pause: told that notices may have been missed.
+    assert heard(received, 15.0) == ChangeNotice(reconnected=True)
+    deadline = time.monotonic() + 10
+    while not listening.listening:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    with psycopg.connect(postgres_url) as conn:
+        conn.execute("SELECT pg_notify('otokui_changes', %s)",
+                     ('{"sender": "another", "what": "customers"}',))
+    assert heard(received) == ChangeNotice("customers")
