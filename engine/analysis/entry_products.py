@@ -15,6 +15,7 @@ import pandas as pd
 from engine.analysis.kpi import F2_WAIT_DAYS
 from engine.analysis.order_history import NUMBERED_ORDERS
 from engine.store.database import Database
+from engine.store.figures import FIRST_ORDER_ID, figures_current
 
 ENTRY_COLUMNS = ["product_code", "product_name", "customers", "f2_conversion",
                  "average_purchase_count", "average_total_amount", "f2_base"]
@@ -25,24 +26,38 @@ ENTRY_LABELS = {
     "average_total_amount": "平均累計購入額", "f2_base": "F2判定対象数"}
 
 
+# Each customer's first order's products (a product without a code by its name).
+_ENTRY = ("SELECT DISTINCT {first}.customer_id, l.product_code, "
+          "CASE WHEN l.product_code = '' THEN l.product_name ELSE '' END AS name_key "
+          "FROM {first} JOIN order_lines l ON l.order_id = {first}.order_id")
+_SELECTED = ("SELECT e.product_code, e.name_key, p.purchase_count, p.total_amount, "
+             "p.first_purchase FROM entries e JOIN per_customer p ON p.customer_id = e.customer_id")
+# From the orders up to the as-of date, numbered in purchase order.
+_FROM_ORDERS = f"""
+    WITH {NUMBERED_ORDERS},
+    per_customer AS (
+        SELECT customer_id, count(*) AS purchase_count, sum(amount) AS total_amount,
+               min(order_date) AS first_purchase
+        FROM numbered GROUP BY customer_id),
+    firsts AS (SELECT customer_id, order_id FROM numbered WHERE purchase_number = 1),
+    entries AS ({_ENTRY.format(first="firsts")})
+    {_SELECTED}"""
+# The same from the summary table (current as of that date): each customer's
+# figures and one seek for their first order, instead of numbering every order.
+_FROM_FIGURES = f"""
+    WITH per_customer AS (
+        SELECT f.customer_id, f.purchase_count, f.total_amount, f.first_purchase,
+               {FIRST_ORDER_ID} AS order_id
+        FROM customer_figures f),
+    entries AS ({_ENTRY.format(first="per_customer")})
+    {_SELECTED}"""
+
+
 def entry_products(db: Database, as_of: date) -> pd.DataFrame:
     """Columns ENTRY_COLUMNS (``f2_base`` = customers old enough to count for F2),
     most customers first. Lines without a product code are grouped by name."""
-    frame = pd.read_sql_query(
-        f"""
-        WITH {NUMBERED_ORDERS},
-        per_customer AS (
-            SELECT customer_id, count(*) AS purchase_count, sum(amount) AS total_amount,
-                   min(order_date) AS first_purchase
-            FROM numbered GROUP BY customer_id),
-        entries AS (
-            SELECT DISTINCT n.customer_id, l.product_code,
-                   CASE WHEN l.product_code = '' THEN l.product_name ELSE '' END AS name_key
-            FROM numbered n JOIN order_lines l ON l.order_id = n.order_id
-            WHERE n.purchase_number = 1)
-        SELECT e.product_code, e.name_key, p.purchase_count, p.total_amount, p.first_purchase
-        FROM entries e JOIN per_customer p ON p.customer_id = e.customer_id
-        """, db.conn, params={"as_of": as_of.isoformat()})
+    sql = _FROM_FIGURES if figures_current(db, as_of) else _FROM_ORDERS
+    frame = pd.read_sql_query(sql, db.conn, params={"as_of": as_of.isoformat()})
     names = pd.read_sql_query(
         "SELECT code AS product_code, name AS catalogue_name FROM products", db.conn)
     if frame.empty:

@@ -47,12 +47,13 @@ _CUSTOMER_SELECT = (
 # purchase day, the earliest by time of order, then id) found by one seek per
 # customer. Joining customer_figures (already current) keeps exactly the customers
 # not deleted. ``{where}`` limits it to some customers.
+# The first valid order of customer_figures row ``f``'s customer (one seek).
+FIRST_ORDER_ID = ("(SELECT o.id FROM orders o WHERE o.customer_id = f.customer_id "
+                  "AND o.status = 'valid' AND o.order_date = f.first_purchase "
+                  "ORDER BY o.ordered_at, o.id LIMIT 1)")
 _CUSTOMER_MONTH_SELECT = """
     WITH firsts AS (
-        SELECT f.customer_id,
-               (SELECT o.id FROM orders o WHERE o.customer_id = f.customer_id
-                  AND o.status = 'valid' AND o.order_date = f.first_purchase
-                ORDER BY o.ordered_at, o.id LIMIT 1) AS first_id
+        SELECT f.customer_id, """ + FIRST_ORDER_ID + """ AS first_id
         FROM customer_figures f {where})
     SELECT o.customer_id, substr(o.order_date, 1, 7) AS month, sum(o.amount), count(*),
            sum(CASE WHEN o.id = fi.first_id THEN o.amount ELSE 0 END),

@@ -1,13 +1,13 @@
-"""Customer metrics, KPIs, monthly sales and the decomposition are the same read
-from the summary tables as computed from the orders (rfm._metrics,
-order_history.monthly_figures)."""
+"""Customer metrics, KPIs, monthly sales, the decomposition, the cohorts and the
+entry products are the same read from the summary tables as computed from the
+orders (rfm._metrics, order_history.monthly_figures, cohorts, entry_products)."""
 import random
 from datetime import date
 
 import pandas as pd
 import pytest
 
-from engine.analysis import order_history, rfm
+from engine.analysis import cohorts, entry_products, order_history, rfm
 from engine.analysis.decomposition import decompose
 from engine.analysis.kpi import kpis, kpis_from_figures, monthly_sales
 from engine.analysis.rfm import DEFAULT_RANK_PERCENTAGES
@@ -25,14 +25,16 @@ def _both_paths(db, as_of: date, monkeypatch) -> tuple[dict, dict]:
         def spy(db_, as_of_, _current=current, _used=used):
             _used.append(as_of_)
             return _current
-        monkeypatch.setattr(rfm, "figures_current", spy)
-        monkeypatch.setattr(order_history, "figures_current", spy)
+        for module in (rfm, order_history, cohorts, entry_products):
+            monkeypatch.setattr(module, "figures_current", spy)
         metrics = rfm._metrics(db, as_of, DEFAULT_RANK_PERCENTAGES)
         results.append({
             "metrics": metrics,
             "kpis": kpis(metrics, as_of),
             "monthly": monthly_sales(db, as_of, months=30),
             "decomposition": decompose(db, "2023-01", as_of.isoformat()[:7], as_of),
+            "cohorts": cohorts.cohorts(db, as_of),
+            "entry_products": entry_products.entry_products(db, as_of),
         })
         assert used and set(used) == {as_of}
     monkeypatch.undo()
@@ -45,6 +47,8 @@ def _assert_same(kept: dict, scanned: dict) -> None:
     assert kept["kpis"] == scanned["kpis"] == kept["kpis_sql"]
     pd.testing.assert_frame_equal(kept["monthly"], scanned["monthly"])
     pd.testing.assert_frame_equal(kept["decomposition"], scanned["decomposition"])
+    pd.testing.assert_frame_equal(kept["cohorts"], scanned["cohorts"])
+    pd.testing.assert_frame_equal(kept["entry_products"], scanned["entry_products"])
 
 
 @pytest.fixture(scope="module")
