@@ -23,7 +23,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
 import zipfile
+from contextlib import suppress
 from datetime import datetime
 from pathlib import Path
 from typing import Iterator
@@ -160,25 +162,41 @@ class ServerBackups:
                 raise
         report(1.0, f"{path.name} の状態に戻しました")
 
-    def _write(self, reason: str, progress: Progress | None, cancel: Cancel | None) -> Path:
+    def start(self, reason: str) -> "PendingServerBackup":
+        """Begin a backup of the committed state now on a thread of its own, so the
+        caller can go on writing (uncommitted) meanwhile: an import takes its
+        before-import backup this way. Call ``finish()`` before committing."""
+        return PendingServerBackup(self, reason)
+
+    def _snapshot(self) -> tuple[PostgresReader, dict[str, int]]:
+        """A reader on the committed state now, and each table's rows in it."""
+        import psycopg
+        try:
+            reader = PostgresReader(self.url)
+            try:
+                return reader, {t.name: reader.count(t.name) for t in dialect.tables()}
+            except BaseException:
+                reader.close()
+                raise
+        except psycopg.OperationalError as exc:
+            raise postgres.connection_error(exc, self.target) from None
+
+    def _write(self, reason: str, progress: Progress | None, cancel: Cancel | None,
+               snapshot: tuple[PostgresReader, dict[str, int]] | None = None) -> Path:
+        """The backup file of ``snapshot`` (default: the state now); closes it."""
         import psycopg
 
         report = reporter(progress)
+        reader, rows = snapshot or self._snapshot()
         created = datetime.now()
-        self.folder.mkdir(parents=True, exist_ok=True)
         target = self.folder / f"{_safe(self.target.dbname)}-{created.strftime(_STAMP)}{SUFFIX}"
         partial = target.with_name(target.name + ".partial")
         try:
-            reader = PostgresReader(self.url)
-        except psycopg.OperationalError as exc:
-            raise postgres.connection_error(exc, self.target) from None
-        try:
-            tables = dialect.tables()
-            rows = {t.name: reader.count(t.name) for t in tables}
+            self.folder.mkdir(parents=True, exist_ok=True)
             sizes: dict[str, int] = {}
             total, done = max(1, sum(rows.values())), 0
             with zipfile.ZipFile(partial, "w", allowZip64=True) as archive:
-                for t in tables:
+                for t in dialect.tables():
                     check_cancel(cancel)
                     report(0.95 * done / total, f"{t.name} をバックアップしています")
                     with archive.open(_member(t.name), "w", force_zip64=True) as member, \
@@ -200,9 +218,13 @@ class ServerBackups:
             os.replace(partial, target)
         except psycopg.OperationalError as exc:
             raise postgres.connection_error(exc, self.target) from None
+        except OSError as exc:
+            raise OtokuiError(f"バックアップを保存できませんでした（{exc.strerror or exc}）。"
+                              f"{self.folder} の空き容量と書き込みの許可を確認してください。") from None
         finally:
             reader.close()
-            partial.unlink(missing_ok=True)
+            with suppress(OSError):
+                partial.unlink(missing_ok=True)
         report(1.0, f"バックアップしました（{target.name}）")
         return target
 
@@ -301,3 +323,37 @@ def _info(path: Path) -> BackupInfo | None:
             return BackupInfo(path, created, path.stat().st_size, "（読めないバックアップ）")
         except (ValueError, OSError):
             return None
+
+
+class PendingServerBackup:
+    """A server backup being written by a thread while the shop's connection goes on.
+
+    Its snapshot (a REPEATABLE READ transaction of a connection of its own) is taken
+    before the constructor returns, so the backup holds exactly the state committed
+    then, whatever the caller writes afterwards."""
+
+    def __init__(self, backups: ServerBackups, reason: str):
+        self._backups = backups
+        self._error: BaseException | None = None
+        self._finished = False
+        snapshot = backups._snapshot()
+        self._thread = threading.Thread(target=self._run, args=(reason, snapshot),
+                                        name="otokui-server-backup", daemon=True)
+        self._thread.start()
+
+    def _run(self, reason: str, snapshot) -> None:
+        try:
+            self._backups._write(reason, None, None, snapshot)
+        except BaseException as exc:  # noqa: BLE001 — handed to finish()
+            self._error = exc
+
+    def finish(self) -> None:
+        """Wait for the backup; raise its error if it failed. Then older backups
+        beyond the kept number are deleted."""
+        if self._finished:
+            return
+        self._thread.join()
+        self._finished = True
+        if self._error is not None:
+            raise self._error
+        self._backups._rotate()

@@ -13,7 +13,7 @@ import psycopg
 import pytest
 import zstandard
 
-from engine.errors import CancelledError
+from engine.errors import CancelledError, OtokuiError
 from engine.store import dialect, server_lock
 from engine.store.schema import SCHEMA_VERSION
 from engine.store.server_backups import (
@@ -210,3 +210,25 @@ def test_backups_of_a_server_shop_live_in_a_folder_named_after_it(monkeypatch, t
     assert folder == tmp_path / "backups" / "192.168.1.10_5433___"
     assert ServerBackups("postgresql://shop@nas.local/otokui").folder == (
         tmp_path / "backups" / "nas.local_5432_otokui")
+
+
+def test_a_backup_started_before_writes_holds_the_state_of_its_start(server_shop, tmp_path):
+    """As an import takes its before-import backup: started, then the shop changes
+    (committed even), then finished — the backup has the state at its start."""
+    backups = ServerBackups(server_shop, tmp_path / "backups")
+    before = server_rows(server_shop)
+    pending = backups.start("取込前: テスト")
+    change_everything(server_shop)
+    pending.finish()
+    made = backups.latest()
+    assert made.reason == "取込前: テスト"
+    backups.restore(made.path)
+    assert server_rows(server_shop) == before
+
+
+def test_a_failed_backup_is_reported_by_finish(server_shop, tmp_path):
+    blocked = tmp_path / "a file, not a folder"
+    blocked.write_text("x", encoding="utf-8")
+    pending = ServerBackups(server_shop, blocked / "backups").start("取込前")
+    with pytest.raises(OtokuiError, match="バックアップを保存できませんでした"):
+        pending.finish()
