@@ -80,7 +80,12 @@ class Shop:
 
     @cached_property
     def backups(self) -> BackupService:
-        """Backups of the database file: create, list, restore, rotation."""
+        """Backups of the database file: create, list, restore, rotation; of a shop
+        on a PostgreSQL server, the same kept on this PC (ServerBackups)."""
+        url = getattr(self.db, "url", None)
+        if url is not None:
+            from engine.store.server_backups import ServerBackups
+            return ServerBackups(url)
         from engine.store.backups import BackupService
         return BackupService(self)
 

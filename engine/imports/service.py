@@ -21,7 +21,7 @@ from engine.imports.parse_process import (PARALLEL_CHUNK_ROWS, PARALLEL_MIN_LINE
                                           ParserProcessLost, parallel_batches)
 from engine.imports.reader import CHUNK_ROWS, OpenedFile, open_file, peek_headers, python_text
 from engine.progress import Cancel, Progress, check_cancel, reporter, wrap_callback
-from engine.store import figures
+from engine.store import figures, server_lock
 from engine.store.backups import PendingBackup
 from engine.store.database import json_list, last_id, now_text
 from engine.store.schema import DEFERRABLE_INDEXES, ORDER_PERSONAL_FIELDS, blank_sql
@@ -125,6 +125,23 @@ class ImportService:
         path = Path(path)
         report = reporter(progress)
         report(0.0, f"{path.name} を読み込んでいます")
+        with self._one_import_at_a_time():
+            return self._import_file(path, format_name, mapping, report, cancel, partners)
+
+    @contextmanager
+    def _one_import_at_a_time(self) -> Iterator[None]:
+        """On a PostgreSQL server, the shop's lock for big changes for the length of
+        the import: another desktop importing or restoring is named (BusyError)."""
+        url = getattr(self.db, "url", None)
+        if url is None:
+            yield
+            return
+        with server_lock.held(url, "取込"):
+            yield
+
+    def _import_file(self, path: Path, format_name: str | None, mapping: Path | None,
+                     report: Progress, cancel: Cancel | None,
+                     partners: Sequence[Path | str]) -> ImportResult:
         opened = open_file(path)
         preset = self.preset_for(path, opened.headers, format_name, mapping)
         with ExitStack() as stack:

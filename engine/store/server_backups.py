@@ -168,6 +168,15 @@ class ServerBackups:
         before-import backup this way. Call ``finish()`` before committing."""
         return PendingServerBackup(self, reason)
 
+    def redact(self, erasure, progress: Progress | None = None) -> tuple[int, int]:
+        """After an erasure (engine/customers/privacy.py): the backups on this PC were
+        all taken before it and hold the erased people; they are deleted, not
+        rewritten (the next import takes a new one). Returns (0, backups deleted)."""
+        backups = self.list()
+        for backup in backups:
+            backup.path.unlink(missing_ok=True)
+        return 0, len(backups)
+
     def _snapshot(self) -> tuple[PostgresReader, dict[str, int]]:
         """A reader on the committed state now, and each table's rows in it."""
         import psycopg

@@ -37,10 +37,13 @@ def other_desktop(postgres_url):
     process.start()
     assert ready.wait(60), "the other desktop never took the lock"
     yield process, release
-    release.set()
-    process.join(10)
+    if process.is_alive():
+        # (Never after a kill: the event's own lock may have died with the process.)
+        release.set()
+        process.join(10)
     if process.is_alive():
         process.kill()
+    process.join(10)
 
 
 def test_the_second_desktop_is_told_who_does_what_since_when(postgres_url, other_desktop):
