@@ -52,7 +52,7 @@ class CustomerService:
         """One row per customer with a valid order on or before ``as_of`` (SPEC §4),
         best customers first."""
         metrics = self.shop.segments.metrics(as_of)
-        profiles = pd.read_sql_query(_PROFILE_SQL + "WHERE c.deleted_at IS NULL", self.db.conn)
+        profiles = self.db.frame(_PROFILE_SQL + "WHERE c.deleted_at IS NULL")
         frame = metrics.merge(profiles, on="customer_id", how="left")
         return frame[TABLE_COLUMNS]
 
@@ -238,10 +238,8 @@ class CustomerService:
         if ordered_from is not None and dm_default_of(defaults, ordered_from):
             sql = "UPDATE customers SET dm_default = 1"
         identity_ids = np.unique(np.asarray(customer_ids, dtype="int64")).tolist()
-        conn.execute("CREATE TEMP TABLE IF NOT EXISTS stage_dm (value INTEGER PRIMARY KEY)")
-        conn.execute("DELETE FROM temp.stage_dm")
-        conn.executemany("INSERT INTO temp.stage_dm VALUES (?)", ((i,) for i in identity_ids))
-        conn.execute(sql + " WHERE id IN (SELECT value FROM temp.stage_dm)")
+        staged, params = self.db.dialect.staged_ids(conn, "stage_dm", identity_ids)
+        conn.execute(sql + f" WHERE id IN {staged}", params)
 
 
 __all__ = ["CustomerService", "TABLE_COLUMNS", "METRIC_COLUMNS"]

@@ -1,0 +1,168 @@
+"""A shop on a PostgreSQL server: ``Database``'s interface over one psycopg connection.
+
+``Shop("postgresql://user@host:port/db")`` opens one of these instead of a
+SQLite file. An empty database gets the schema (dialect.schema_sql, the trigger
+functions of pg_triggers.py and the summary tables marked for their first
+rebuild), as a new SQLite file gets its migrations; a database of another
+schema version is refused. Transactions, savepoints and the summary tables'
+refresh before COMMIT work as in ``Database``.
+
+Remembered results (:meth:`memo`) are kept for one state of the server: the
+current snapshot (``pg_current_snapshot()``) changes whenever any transaction
+gets an id or ends, so another desktop's commit forgets them too.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Callable, Iterator, TypeVar
+
+from engine.errors import DatabaseTooNewError, OtokuiError
+from engine.store import dialect as pg_schema
+from engine.store import figures, pg_triggers, postgres
+from engine.store.dialects import POSTGRES
+from engine.store.pg_connection import PgConnection
+from engine.store.schema import SCHEMA_VERSION
+
+T = TypeVar("T")
+# Results memo keeps (as Database.MEMO_ENTRIES).
+MEMO_ENTRIES = 4
+
+
+class PostgresDatabase:
+    """One connection to one PostgreSQL database, autocommit with explicit transactions."""
+
+    dialect = POSTGRES
+    # No file: no backups beside it, no integrity check of pages, no parallel parser.
+    path = None
+    check_pending = False
+
+    def __init__(self, url: str):
+        self.url = url
+        self.where = postgres.describe(url)
+        self.conn = PgConnection(postgres.connect(url, autocommit=True))
+        self._depth = 0
+        self._memos: dict = {}
+        self._generation = 0
+        try:
+            self.migrate()
+        except BaseException:
+            self.conn.close()
+            raise
+
+    def migrate(self) -> None:
+        """Create the schema in an empty database; refuse another version or a
+        database of something else."""
+        tables = [row[0] for row in self.conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")]
+        if not tables:
+            with self.transaction() as conn:
+                for statement in pg_schema.schema_sql():
+                    conn.execute(statement)
+                pg_triggers.install(conn)
+                # The first commit fills the summary tables (empty), as migration 12 asks.
+                conn.execute("INSERT INTO figures_dirty_months (month) VALUES (?)",
+                             (figures.EVERYTHING,))
+            return
+        if pg_schema.VERSION_TABLE not in tables:
+            raise OtokuiError(
+                f"{self.where} はOtokuiのデータベースではありません（ほかの表があります）。"
+                "空のデータベースを指定してください。")
+        version = self.conn.execute(
+            f"SELECT version FROM {pg_schema.quote(pg_schema.VERSION_TABLE)}").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise DatabaseTooNewError(self.where, version, SCHEMA_VERSION)
+        if version < SCHEMA_VERSION:
+            raise OtokuiError(
+                f"{self.where} のデータ形式（{version}）は古い版のOtokuiのものです。"
+                "PostgreSQLのデータベースの更新にはまだ対応していません。")
+        if not pg_triggers.installed(self.conn):
+            # A shop copied by ``migrate``: tables and rows, no triggers yet.
+            with self.transaction() as conn:
+                pg_triggers.install(conn)
+
+    @contextmanager
+    def transaction(self) -> Iterator[PgConnection]:
+        """BEGIN … COMMIT, or ROLLBACK on any exception. Nests via savepoints.
+        The summary tables are brought up to date just before COMMIT."""
+        if self._depth:
+            name = f"sp{self._depth}"
+            self.conn.execute(f"SAVEPOINT {name}")
+            self._depth += 1
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
+                self.conn.execute(f"RELEASE SAVEPOINT {name}")
+                raise
+            else:
+                self.conn.execute(f"RELEASE SAVEPOINT {name}")
+            finally:
+                self._depth -= 1
+            return
+        self.conn.execute("BEGIN")
+        self._depth = 1
+        try:
+            yield self.conn
+            figures.refresh(self.conn, self.dialect)
+            self.conn.execute("COMMIT")
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        finally:
+            self._depth = 0
+
+    def columns(self, table: str) -> list[str]:
+        """The table's column names (the schema is the current one)."""
+        return pg_schema.table(table).column_names
+
+    def table_columns(self) -> dict[str, list[str]]:
+        """Every table's column names, by table (the schema is the current one)."""
+        return {t.name: t.column_names for t in pg_schema.tables()}
+
+    def memo(self, key, compute: Callable[[], T]) -> T:
+        """``compute()``, remembered while the server's state stays (see the module)."""
+        if self.conn.in_transaction:
+            return compute()
+        state = self._state()
+        remembered = self._memos.get(key)
+        if remembered is not None and remembered[0] == state:
+            return remembered[1]
+        value = compute()
+        self._memos.pop(key, None)
+        self._memos[key] = (state, value)
+        while len(self._memos) > MEMO_ENTRIES:
+            self._memos.pop(next(iter(self._memos)))
+        return value
+
+    def forget_memos(self) -> None:
+        self._generation += 1
+        self._memos.clear()
+
+    def state(self) -> tuple:
+        return self._state()
+
+    def _state(self) -> tuple:
+        snapshot = self.conn.execute("SELECT pg_current_snapshot()::text").fetchone()[0]
+        return self.conn.total_changes, snapshot, self._generation
+
+    def execute(self, sql: str, params=()):
+        return self.conn.execute(sql, params)
+
+    def query(self, sql: str, params=()) -> list[dict]:
+        cur = self.conn.execute(sql, params)
+        cols = [d[0] for d in cur.description]
+        return [dict(zip(cols, row)) for row in cur.fetchall()]
+
+    def scalar(self, sql: str, params=()):
+        row = self.conn.execute(sql, params).fetchone()
+        return None if row is None else row[0]
+
+    def frame(self, sql: str, params=()):
+        """The query's rows as a DataFrame (pandas reads only sqlite3 connections)."""
+        import pandas as pd
+        cur = self.conn.execute(sql, params)
+        return pd.DataFrame.from_records(cur.fetchall(), columns=[d[0] for d in cur.description])
+
+    def close(self) -> None:
+        self.conn.close()
