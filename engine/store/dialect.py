@@ -205,11 +205,17 @@ def index_sql(t: Table) -> list[str]:
     return [translate_index(text) for _, text in t.indexes]
 
 
+def spelled(sql: str) -> str:
+    """SQLite's text functions in PostgreSQL's names (``instr`` → ``strpos``,
+    ``substr(x, -n)`` → ``right(x, n)``): for indexes, and for queries that must
+    match an index's expression."""
+    text = re.sub(r"\binstr\(", "strpos(", sql, flags=re.IGNORECASE)
+    return re.sub(r"\bsubstr\((\w+),\s*-(\d+)\)", r"right(\1, \2)", text, flags=re.IGNORECASE)
+
+
 def translate_index(sqlite_text: str) -> str:
     """An SQLite CREATE INDEX in PostgreSQL's words."""
-    text = " ".join(sqlite_text.split())
-    text = re.sub(r"\binstr\(", "strpos(", text, flags=re.IGNORECASE)
-    text = re.sub(r"\bsubstr\((\w+),\s*-(\d+)\)", r"right(\1, \2)", text, flags=re.IGNORECASE)
+    text = spelled(" ".join(sqlite_text.split()))
     match = re.match(r"CREATE (UNIQUE )?INDEX (\w+) ON (\w+)\s*\((.*)$", text, flags=re.IGNORECASE)
     if match is None:
         raise ValueError(f"cannot translate index: {sqlite_text}")

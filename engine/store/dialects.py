@@ -48,6 +48,15 @@ class SqliteDialect:
         """A parameter for an INTEGER column given as text, '' meaning NULL."""
         return "NULLIF(?, '')"
 
+    def group_concat(self, expression: str, separator: str) -> str:
+        """The aggregate joining ``expression``'s texts with ``separator`` (SQL)."""
+        return f"group_concat({expression}, {separator})"
+
+    def spelled(self, sql: str) -> str:
+        """``sql`` with SQLite's names of text functions in this store's: for queries
+        that must match an index's expression (search as you type)."""
+        return sql
+
     def last_id(self, conn, table: str) -> int:
         """The highest id an AUTOINCREMENT table has ever handed out (0 before its
         first row); ids above it are free while we hold the write transaction."""
@@ -138,6 +147,12 @@ class PostgresDialect(SqliteDialect):
 
     def integer_or_blank(self) -> str:
         return "NULLIF(?, '')::bigint"
+
+    def group_concat(self, expression: str, separator: str) -> str:
+        return f"string_agg(({expression})::text, {separator})"
+
+    def spelled(self, sql: str) -> str:
+        return pg_schema.spelled(sql)
 
     def last_id(self, conn, table: str) -> int:
         # Rows inserted with ids given by hand do not move the sequence; until
