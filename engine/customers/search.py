@@ -60,15 +60,15 @@ def search_ids(conn: sqlite3.Connection, text: str, limit: int,
     for expression, condition, value in lookups:
         if len(found) >= limit:
             break
-        for (customer_id,) in _lookup(conn, dialect, expression, condition, value, limit):
+        for (customer_id,) in _lookup(conn, expression, condition, value, limit, dialect):
             found.setdefault(customer_id, None)
     if not found and len(key) >= 3:
-        for (customer_id,) in _anywhere(conn, dialect, key, kana, words, limit):
+        for (customer_id,) in _anywhere(conn, key, kana, words, limit, dialect):
             found.setdefault(customer_id, None)
     return list(found)[:limit]
 
 
-def _lookup(conn, dialect, expression: str, condition: str, value: str, limit: int):
+def _lookup(conn, expression: str, condition: str, value: str, limit: int, dialect=SQLITE):
     if expression == _KEY:
         return conn.execute(
             "SELECT k.customer_id FROM identity_keys k JOIN customers c ON c.id = k.customer_id "
@@ -89,7 +89,7 @@ def _lookup(conn, dialect, expression: str, condition: str, value: str, limit: i
         f"ORDER BY {order} LIMIT ?"), params + [limit]).fetchall()
 
 
-def _anywhere(conn, dialect, key: str, kana: str, words: str, limit: int):
+def _anywhere(conn, key: str, kana: str, words: str, limit: int, dialect=SQLITE):
     """The slow path: a scan for the text inside names, kana, phones and emails."""
     clauses = ["instr(name_key, ?) > 0", "instr(replace(kana, ' ', ''), ?) > 0",
                "instr(email, ?) > 0"]
