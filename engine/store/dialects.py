@@ -48,6 +48,10 @@ class SqliteDialect:
         """A parameter for an INTEGER column given as text, '' meaning NULL."""
         return "NULLIF(?, '')"
 
+    def count_true(self, condition: str) -> str:
+        """The aggregate counting the rows where ``condition`` holds."""
+        return f"sum({condition})"
+
     def group_concat(self, expression: str, separator: str) -> str:
         """The aggregate joining ``expression``'s texts with ``separator`` (SQL)."""
         return f"group_concat({expression}, {separator})"
@@ -147,6 +151,9 @@ class PostgresDialect(SqliteDialect):
 
     def integer_or_blank(self) -> str:
         return "NULLIF(?, '')::bigint"
+
+    def count_true(self, condition: str) -> str:
+        return f"count(*) FILTER (WHERE {condition})"
 
     def group_concat(self, expression: str, separator: str) -> str:
         return f"string_agg(({expression})::text, {separator})"

@@ -58,7 +58,7 @@ _CUSTOMER_MONTH_SELECT = """
         FROM customer_figures f {where})
     SELECT o.customer_id, substr(o.order_date, 1, 7) AS month, sum(o.amount), count(*),
            sum(CASE WHEN o.id = fi.first_id THEN o.amount ELSE 0 END),
-           sum(CASE WHEN o.id = fi.first_id THEN 1 ELSE 0 END)
+           {first_order_count}
     FROM firsts fi JOIN orders o ON o.customer_id = fi.customer_id
     WHERE o.status = 'valid' GROUP BY o.customer_id, month
 """
@@ -73,6 +73,11 @@ _INSERT_CUSTOMERS = ("INSERT INTO customer_figures (customer_id, purchase_count,
                      "first_purchase, last_purchase) ")
 _INSERT_MONTHS = ("INSERT INTO month_figures (month, sales, orders, buyers, new_sales, "
                   "new_buyers) ")
+
+def _customer_months(where: str, dialect) -> str:
+    return _CUSTOMER_MONTH_SELECT.format(
+        where=where, first_order_count=dialect.count_true("o.id = fi.first_id"))
+
 
 def _is_dirty(conn: sqlite3.Connection) -> bool:
     return conn.execute(
@@ -96,7 +101,7 @@ def refresh(conn: sqlite3.Connection, dialect=SQLITE) -> None:
     where = "WHERE " + _DIRTY
     before = {row[0]: row[1:] for row in conn.execute(_MONTH_TOTALS.format(where=where))}
     conn.execute("DELETE FROM customer_month_figures " + where)
-    conn.execute(_INSERT_CUSTOMER_MONTHS + _CUSTOMER_MONTH_SELECT.format(where="WHERE f." + _DIRTY))
+    conn.execute(_INSERT_CUSTOMER_MONTHS + _customer_months("WHERE f." + _DIRTY, dialect))
     after = {row[0]: row[1:] for row in conn.execute(_MONTH_TOTALS.format(where=where))}
     nothing = (0, 0, 0, 0, 0)
     changes = []
@@ -126,7 +131,7 @@ def rebuild(conn: sqlite3.Connection, dialect=SQLITE) -> None:
     for _, sql in rank:
         conn.execute(sql)
     conn.execute("DELETE FROM customer_month_figures")
-    conn.execute(_INSERT_CUSTOMER_MONTHS + _CUSTOMER_MONTH_SELECT.format(where=""))
+    conn.execute(_INSERT_CUSTOMER_MONTHS + _customer_months("", dialect))
     conn.execute("DELETE FROM month_figures")
     conn.execute(_INSERT_MONTHS + _MONTH_TOTALS.format(where=""))
     _forget_dirty(conn)
