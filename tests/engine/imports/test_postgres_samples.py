@@ -8,6 +8,8 @@ import pandas as pd
 import pytest
 
 from engine import Shop
+from engine.store import pg_triggers
+from engine.store.schema import DEFERRABLE_INDEXES
 from tests.support.layouts import AS_OF, DROPS, import_dropped, paths
 from tests.support.snapshot import SAMPLES, figures, meta, sample_files
 
@@ -103,3 +105,23 @@ def test_undo_of_each_import_in_reverse_restores_every_postgresql_state(folder, 
         first = shop.db.scalar("SELECT min(id) FROM orders")
         assert first > max(r["id"] for r in states[-1]["orders"])
         assert again.orders_added == shop.db.scalar("SELECT count(*) FROM orders")
+
+
+def test_bulk_imports_in_small_chunks_give_the_same_on_postgresql(postgres_url):
+    """The path of a big file: indexes and the summary tables' triggers dropped
+    and rebuilt at the end (bulk from the first line here), read in chunks of a
+    few rows (a file whose orders straddle chunks is read again whole)."""
+    lite = Shop(":memory:")
+    with Shop(postgres_url) as server:
+        for shop in (server, lite):
+            shop.imports.bulk_min_lines = 1
+            shop.imports.chunk_rows = 7
+        for path in sample_files():
+            assert server.imports.import_file(path).summary() == \
+                lite.imports.import_file(path).summary()
+        assert state(server) == state(lite)
+        indexes = server.db.dialect.index_definitions(server.db.conn, DEFERRABLE_INDEXES)
+        assert [name for name, _ in indexes] == sorted(DEFERRABLE_INDEXES)
+        assert pg_triggers.installed(server.db.conn)
+        pd.testing.assert_frame_equal(server.customers.table(as_of=meta()["as_of"]),
+                                      lite.customers.table(as_of=meta()["as_of"]))
