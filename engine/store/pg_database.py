@@ -7,16 +7,26 @@ rebuild), as a new SQLite file gets its migrations; a database of another
 schema version is refused. Transactions, savepoints and the summary tables'
 refresh before COMMIT work as in ``Database``.
 
+Writes are serialized as SQLite's BEGIN IMMEDIATE serializes them: every
+transaction first takes one transaction-level advisory lock (waiting up to
+``busy_seconds``, as SQLite's busy_timeout, then a Japanese StorageError). An
+import chooses the ids of its new rows itself (above the highest in use), which
+two writers at once would both choose.
+
 Remembered results (:meth:`memo`) are kept for one state of the server: the
 current snapshot (``pg_current_snapshot()``) changes whenever any transaction
 gets an id or ends, so another desktop's commit forgets them too.
+
+A connection lost mid-way (server stopped, network down) is a Japanese
+ServerUnavailableError; the transaction is rolled back by the server.
 """
 from __future__ import annotations
 
+import time
 from contextlib import contextmanager
 from typing import Callable, Iterator, TypeVar
 
-from engine.errors import DatabaseTooNewError, OtokuiError
+from engine.errors import DatabaseTooNewError, OtokuiError, StorageError
 from engine.store import dialect as pg_schema
 from engine.store import figures, pg_triggers, postgres
 from engine.store.dialects import POSTGRES
@@ -26,6 +36,10 @@ from engine.store.schema import SCHEMA_VERSION
 T = TypeVar("T")
 # Results memo keeps (as Database.MEMO_ENTRIES).
 MEMO_ENTRIES = 4
+# The advisory lock every write transaction holds ("OTKI", as SQLite's application id).
+WRITE_LOCK = 0x4F544B49
+BUSY_SECONDS = 5.0
+_BUSY_POLL_SECONDS = 0.05
 
 
 class PostgresDatabase:
@@ -41,6 +55,7 @@ class PostgresDatabase:
         self.where = postgres.describe(url)
         self.conn = PgConnection(postgres.connect(url, autocommit=True))
         self._depth = 0
+        self.busy_seconds = BUSY_SECONDS
         self._memos: dict = {}
         self._generation = 0
         try:
@@ -99,18 +114,42 @@ class PostgresDatabase:
             finally:
                 self._depth -= 1
             return
-        self.conn.execute("BEGIN")
+        self._begin()
         self._depth = 1
         try:
             yield self.conn
             figures.refresh(self.conn, self.dialect)
             self.conn.execute("COMMIT")
-        except BaseException:
-            if self.conn.in_transaction:
+        except BaseException as exc:
+            if not self.conn.raw.closed and self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
+            self._raise_friendly(exc)
             raise
         finally:
             self._depth = 0
+
+    def _begin(self) -> None:
+        """BEGIN, then the write lock (see the module)."""
+        deadline = time.monotonic() + self.busy_seconds
+        try:
+            self.conn.execute("BEGIN")
+            while not self.conn.execute("SELECT pg_try_advisory_xact_lock(?)",
+                                        (WRITE_LOCK,)).fetchone()[0]:
+                if time.monotonic() >= deadline:
+                    self.conn.execute("ROLLBACK")
+                    raise StorageError(
+                        f"{self.where}: 別のパソコンかプログラムがデータベースに書き込み中のため、"
+                        "処理できませんでした。データは変更されていません。その処理が終わってから、"
+                        "もう一度お試しください。")
+                time.sleep(_BUSY_POLL_SECONDS)
+        except BaseException as exc:
+            self._raise_friendly(exc)
+            raise
+
+    def _raise_friendly(self, exc: BaseException) -> None:
+        import psycopg
+        if isinstance(exc, psycopg.OperationalError):
+            raise postgres.connection_error(exc, postgres.parse(self.url)[1]) from exc
 
     def columns(self, table: str) -> list[str]:
         """The table's column names (the schema is the current one)."""

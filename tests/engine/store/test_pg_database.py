@@ -9,8 +9,8 @@ import psycopg
 import pytest
 
 from engine import Shop
-from engine.errors import DatabaseTooNewError, OtokuiError
-from engine.store import dialect, figures, pg_triggers
+from engine.errors import DatabaseTooNewError, OtokuiError, StorageError
+from engine.store import dialect, figures, pg_triggers, postgres
 from engine.store.schema import SCHEMA_VERSION
 from engine.store.transfer import migrate
 from tests.support.snapshot import SAMPLES, sample_files
@@ -94,3 +94,32 @@ def test_a_migrated_shop_gets_its_triggers_and_works_as_in_sqlite(postgres_url, 
         for sql in compared:
             assert server.db.query(sql) == lite.db.query(sql), sql
         assert figures.figures_current(server.db, date(2026, 1, 1))
+
+
+def test_writers_take_turns_and_a_busy_one_is_told_in_japanese(postgres_url):
+    with Shop(postgres_url) as first, Shop(postgres_url) as second:
+        second.db.busy_seconds = 0.2
+        with first.db.transaction() as conn:
+            conn.execute("INSERT INTO settings (key, value) VALUES ('a', '1')")
+            with pytest.raises(StorageError, match="別のパソコンかプログラムがデータベースに書き込み中"):
+                second.settings.set("b", 2)
+            assert not second.db.conn.in_transaction
+        second.settings.set("b", 2)
+        assert first.settings.get("b") == 2 and second.settings.get("a") == 1
+
+
+def test_what_another_desktop_commits_is_seen_by_remembered_tables(postgres_url):
+    with Shop(postgres_url) as first, Shop(postgres_url) as second:
+        first.imports.import_file(SAMPLES / "base" / "base_202507.csv")
+        assert len(first.customers.table(as_of="2025-11-01")) == 5
+        second.imports.import_file(SAMPLES / "colorme" / "colorme_202507.csv")
+        assert len(first.customers.table(as_of="2025-11-01")) == 8
+
+
+def test_a_lost_connection_is_said_in_japanese(postgres_url):
+    with Shop(postgres_url) as shop:
+        pid = shop.db.scalar("SELECT pg_backend_pid()")
+        with psycopg.connect(postgres_url, autocommit=True) as other:
+            other.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        with pytest.raises(postgres.ServerUnavailableError, match="に接続できません"):
+            shop.settings.set("a", 1)
