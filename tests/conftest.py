@@ -32,3 +32,11 @@ def postgres_url(postgres_server):
     from tests.support.postgres import fresh_database
     with fresh_database(postgres_server) as url:
         yield url
+
+
+@pytest.fixture(scope="module")
+def postgres_module_url(postgres_server):
+    """A new, empty database for a module's tests to share, dropped after them."""
+    from tests.support.postgres import fresh_database
+    with fresh_database(postgres_server) as url:
+        yield url

@@ -33,6 +33,9 @@ def _plain_list(values) -> list:
 
 class SqliteDialect:
     name = "sqlite"
+    # Conditions that always / never hold.
+    true = "1"
+    false = "0"
 
     def in_list(self, column: str, values) -> tuple[str, object]:
         """``column`` is one of ``values``: the SQL condition and its one parameter."""
@@ -47,6 +50,25 @@ class SqliteDialect:
     def integer_or_blank(self) -> str:
         """A parameter for an INTEGER column given as text, '' meaning NULL."""
         return "NULLIF(?, '')"
+
+    def limit(self, count: int) -> int | None:
+        """The parameter of ``LIMIT ?`` for at most ``count`` rows (-1: all)."""
+        return count
+
+    def holds(self, flag: str) -> str:
+        """A condition from an expression that is 1 or 0."""
+        return flag
+
+    def day_number(self, day: str) -> str:
+        """A 'YYYY-MM-DD' text as a number of days (differences are days apart)."""
+        return f"julianday({day})"
+
+    def temp(self, name: str) -> str:
+        """The name of this connection's TEMP table ``name``, qualified."""
+        return f"temp.{name}"
+
+    def create_temp_index(self, name: str, table: str, columns: str) -> str:
+        return f"CREATE INDEX temp.{name} ON {table} ({columns})"
 
     def count_true(self, condition: str) -> str:
         """The aggregate counting the rows where ``condition`` holds."""
@@ -140,6 +162,8 @@ class SqliteDialect:
 
 class PostgresDialect(SqliteDialect):
     name = "postgresql"
+    true = "TRUE"
+    false = "FALSE"
 
     def in_list(self, column: str, values) -> tuple[str, object]:
         return f"{column} = ANY(?)", _plain_list(values)
@@ -151,6 +175,21 @@ class PostgresDialect(SqliteDialect):
 
     def integer_or_blank(self) -> str:
         return "NULLIF(?, '')::bigint"
+
+    def limit(self, count: int) -> int | None:
+        return None if count < 0 else count
+
+    def holds(self, flag: str) -> str:
+        return f"({flag}) = 1"
+
+    def day_number(self, day: str) -> str:
+        return f"({day}::date - date '1970-01-01')"
+
+    def temp(self, name: str) -> str:
+        return f"pg_temp.{name}"
+
+    def create_temp_index(self, name: str, table: str, columns: str) -> str:
+        return f"CREATE INDEX {name} ON pg_temp.{table} ({columns})"
 
     def count_true(self, condition: str) -> str:
         return f"count(*) FILTER (WHERE {condition})"

@@ -104,8 +104,6 @@ class PgConnection:
         self.raw = raw
         # Identity sequences by table (dialects._sequence).
         self.sequences: dict[str, str] = {}
-        # Statements that may have written, as sqlite3's total_changes counts rows.
-        self.total_changes = 0
         _load_numeric_as_numbers(raw)
 
     @property
@@ -120,9 +118,7 @@ class PgConnection:
         if returning:
             text += " RETURNING id"
         cursor = self.raw.cursor()
-        cursor.execute(text, _params(params) if params else None, prepare=None)
-        if not _is_read(sql):
-            self.total_changes += 1
+        cursor.execute(text, _params(params) if params else None)
         if returning:
             rows = cursor.fetchall()
             return PgCursor(cursor, rows[-1][0] if rows else None)
@@ -137,7 +133,6 @@ class PgConnection:
         batch = [_params(first)]
         batch.extend(_params(row) for row in rows)
         cursor.executemany(translate(sql, named), batch)
-        self.total_changes += 1
         return PgCursor(cursor)
 
     def cursor(self):
@@ -145,10 +140,6 @@ class PgConnection:
 
     def close(self) -> None:
         self.raw.close()
-
-
-def _is_read(sql: str) -> bool:
-    return sql.lstrip()[:6].upper() in ("SELECT", "WITH R", "WITH ") and "INSERT" not in sql.upper()
 
 
 def _load_numeric_as_numbers(raw) -> None:

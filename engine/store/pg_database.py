@@ -14,8 +14,10 @@ import chooses the ids of its new rows itself (above the highest in use), which
 two writers at once would both choose.
 
 Remembered results (:meth:`memo`) are kept for one state of the server: the
-current snapshot (``pg_current_snapshot()``) changes whenever any transaction
-gets an id or ends, so another desktop's commit forgets them too.
+current snapshot (``pg_current_snapshot()``: the next transaction id and those in
+progress) changes whenever any transaction that writes starts or ends, so
+another desktop's commit forgets them too. Writes to TEMP working copies
+(:meth:`scratch`) get transaction ids as well; they are counted and left out.
 
 A connection lost mid-way (server stopped, network down) is a Japanese
 ServerUnavailableError; the transaction is rolled back by the server.
@@ -58,6 +60,7 @@ class PostgresDatabase:
         self.busy_seconds = BUSY_SECONDS
         self._memos: dict = {}
         self._generation = 0
+        self._scratch_ids = 0
         try:
             self.migrate()
         except BaseException:
@@ -178,12 +181,32 @@ class PostgresDatabase:
         self._generation += 1
         self._memos.clear()
 
+    @contextmanager
+    def scratch(self) -> Iterator[PgConnection]:
+        """For writes to TEMP tables that are working copies, not the shop's data:
+        one transaction of their own, whose id :meth:`state` does not count."""
+        if self.conn.in_transaction:
+            yield self.conn
+            return
+        self.conn.execute("BEGIN")
+        try:
+            yield self.conn
+            assigned = self.conn.execute("SELECT pg_current_xact_id_if_assigned()").fetchone()[0]
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        if assigned is not None:
+            self._scratch_ids += 1
+
     def state(self) -> tuple:
+        """What changes whenever the data does, as :meth:`memo` sees it."""
         return self._state()
 
     def _state(self) -> tuple:
         snapshot = self.conn.execute("SELECT pg_current_snapshot()::text").fetchone()[0]
-        return self.conn.total_changes, snapshot, self._generation
+        _, next_id, running = snapshot.split(":")
+        return int(next_id) - self._scratch_ids, running, self._generation
 
     def execute(self, sql: str, params=()):
         return self.conn.execute(sql, params)
