@@ -18,7 +18,6 @@ Bulk writes go through psycopg's ``executemany`` (pipelined); COPY is for later.
 """
 from __future__ import annotations
 
-import math
 import re
 from functools import lru_cache
 
@@ -56,14 +55,11 @@ def _returning(sql: str) -> bool:
             and "RETURNING" not in sql.upper())
 
 
-def _bindable(value):
-    return None if isinstance(value, float) and math.isnan(value) else value
-
-
 def _params(params):
+    # ``v != v`` holds for NaN alone (sqlite3's binding of it is NULL).
     if isinstance(params, dict):
-        return {k: _bindable(v) for k, v in params.items()}
-    return [_bindable(v) for v in params]
+        return {k: None if v != v else v for k, v in params.items()}
+    return [None if v != v else v for v in params]
 
 
 class PgCursor:
