@@ -520,12 +520,12 @@ class _Writer:
         defaults = self.shop.settings.get("dm_default_by_source") or {}
         dm_default = int(dm_default_of(defaults, self.source))
         stamp = now_text()
-        self.conn.executemany(
-            f"INSERT INTO customers (id, {', '.join(_DETAIL_FIELDS)}, info_at, dm_default, "
-            f"created_at) VALUES (?, {', '.join((_placeholder(f, self.dialect) for f in _DETAIL_FIELDS))}, ?, ?, ?)",
+        self.dialect.insert_rows(
+            self.conn, "customers", ["id", *_DETAIL_FIELDS, "info_at", "dm_default", "created_at"],
             zip(latest.index.astype("int64").tolist(),
                 *(latest[f].tolist() for f in _DETAIL_FIELDS), latest["ordered_at"].tolist(),
-                [dm_default] * len(latest), [stamp] * len(latest)))
+                [dm_default] * len(latest), [stamp] * len(latest)),
+            ["?", *(_placeholder(f, self.dialect) for f in _DETAIL_FIELDS), "?", "?", "?"])
 
     def _write_orders(self, work: pd.DataFrame, lines: pd.DataFrame) -> None:
         """Insert new orders (with ids given here) and rewrite changed ones; then
@@ -549,16 +549,17 @@ class _Writer:
         first_id = self.dialect.last_id(self.conn, "orders") + 1
         added_ids = np.arange(first_id, first_id + len(added), dtype="int64")
         if len(added):
-            self.conn.executemany(
-                f"INSERT INTO orders (id, source, order_no, {', '.join(columns)}, import_id) "
-                f"VALUES (?, ?, ?, {', '.join((_placeholder(c, self.dialect) for c in columns))}, ?)",
+            self.dialect.insert_rows(
+                self.conn, "orders", ["id", "source", "order_no", *columns, "import_id"],
                 zip(added_ids.tolist(), repeat(self.source), added.index.tolist(),
-                    *(added[c].tolist() for c in columns), repeat(import_id)))
+                    *(added[c].tolist() for c in columns), repeat(import_id)),
+                ["?", "?", "?", *(_placeholder(c, self.dialect) for c in columns), "?"])
         ids = pd.concat([pd.Series(changed["order_id"].to_numpy(dtype="int64"), index=changed.index),
                          pd.Series(added_ids, index=added.index)])
-        self.conn.executemany(
-            "INSERT INTO order_lines (order_id, line_no, product_code, product_name, "
-            "unit_price, quantity, amount) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        self.dialect.insert_rows(
+            self.conn, "order_lines",
+            ["order_id", "line_no", "product_code", "product_name", "unit_price", "quantity",
+             "amount"],
             zip(ids.reindex(lines["order_no"]).to_numpy().tolist(), lines["line_no"].tolist(),
                 lines["product_code"].tolist(), lines["product_name"].tolist(),
                 lines["unit_price"].tolist(),

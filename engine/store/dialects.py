@@ -51,6 +51,14 @@ class SqliteDialect:
         """A parameter for an INTEGER column given as text, '' meaning NULL."""
         return "NULLIF(?, '')"
 
+    def insert_rows(self, conn, table: str, columns: list[str], rows: Iterable,
+                    marks: list[str] | None = None) -> None:
+        """Insert many rows of ``columns``; ``marks``: each column's parameter SQL
+        (``?``, or :meth:`integer_or_blank`), all ``?`` by default. NaN is NULL."""
+        marks = marks or ["?"] * len(columns)
+        conn.executemany(f"INSERT INTO {table} ({', '.join(columns)}) "
+                         f"VALUES ({', '.join(marks)})", rows)
+
     def limit(self, count: int) -> int | None:
         """The parameter of ``LIMIT ?`` for at most ``count`` rows (-1: all)."""
         return count
@@ -176,6 +184,19 @@ class PostgresDialect(SqliteDialect):
     def integer_or_blank(self) -> str:
         return "NULLIF(?, '')::bigint"
 
+    def insert_rows(self, conn, table: str, columns: list[str], rows: Iterable,
+                    marks: list[str] | None = None) -> None:
+        # COPY, with each value made what the column takes (COPY does not cast
+        # as INSERT does: 500.0 is no bigint to it).
+        marks = marks or ["?"] * len(columns)
+        types = {c.name: c.type for c in pg_schema.table(table).columns}
+        convert = [_to_integer_or_blank if mark == self.integer_or_blank()
+                   else _COPY_VALUE[types[column]] for column, mark in zip(columns, marks)]
+        with conn.raw.cursor() as cursor, cursor.copy(
+                f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([f(v) for f, v in zip(convert, row)])
+
     def limit(self, count: int) -> int | None:
         return None if count < 0 else count
 
@@ -278,6 +299,27 @@ class PostgresDialect(SqliteDialect):
         except psycopg.errors.ForeignKeyViolation:
             return True
         return False
+
+
+def _to_integer(value):
+    if value is None or value != value:
+        return None
+    return int(round(value)) if isinstance(value, float) else int(value)
+
+
+def _to_integer_or_blank(value):
+    return None if value == "" else _to_integer(value)
+
+
+def _to_float(value):
+    return None if value is None or value != value else float(value)
+
+
+def _to_text(value):
+    return None if value is None or value != value else value
+
+
+_COPY_VALUE = {"INTEGER": _to_integer, "REAL": _to_float, "TEXT": _to_text, "BLOB": _to_text}
 
 
 def _sequence(conn, table: str) -> str:
