@@ -1,6 +1,6 @@
 """A shop on a real PostgreSQL server (engine/store/pg_database.py): an empty database
 gets the schema, a reopened one keeps its data, a foreign or newer one is refused,
-a shop copied there by ``migrate`` gets its triggers on opening and then imports,
+a shop copied there by ``migrate`` has its triggers (or gets them on opening) and imports,
 undoes and keeps its summary tables as SQLite does; a failed transaction leaves
 nothing behind."""
 from datetime import date
@@ -11,7 +11,9 @@ import pytest
 from engine import Shop
 from engine.errors import DatabaseTooNewError, OtokuiError, StorageError
 from engine.store import dialect, figures, pg_triggers, postgres
-from engine.store.schema import SCHEMA_VERSION
+from engine.store.pg_connection import PgConnection
+from engine.store.schema import JOURNALED_TABLES, SCHEMA_VERSION
+from engine.store.server_backups import ServerBackups
 from engine.store.transfer import migrate
 from tests.support.snapshot import SAMPLES, sample_files
 
@@ -73,9 +75,12 @@ def test_a_migrated_shop_gets_its_triggers_and_works_as_in_sqlite(postgres_url, 
         for file in files[:12]:
             lite.imports.import_file(file)
     migrate(path, postgres_url)
-    with psycopg.connect(postgres_url) as conn:
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        # migrate made the triggers; a copy of an older program's (none) gets them
+        # when a shop opens it.
         assert conn.execute("SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'journal_%'"
-                            ).fetchone()[0] == 0
+                            ).fetchone()[0] == len(JOURNALED_TABLES)
+        conn.execute("DROP TRIGGER journal_orders ON orders")
     with Shop(postgres_url) as server, Shop(path) as lite:
         assert pg_triggers.installed(server.db.conn)
         for file in files[12:]:
@@ -123,3 +128,23 @@ def test_a_lost_connection_is_said_in_japanese(postgres_url):
             other.execute("SELECT pg_terminate_backend(%s)", (pid,))
         with pytest.raises(postgres.ServerUnavailableError, match="に接続できません"):
             shop.settings.set("a", 1)
+
+
+def test_a_shop_restored_from_a_server_backup_keeps_its_triggers_and_undo(postgres_url,
+                                                                        tmp_path):
+    files = sample_files()[:3]
+    with Shop(postgres_url) as shop:
+        first = shop.imports.import_file(files[0])
+        after_first = shop.db.query("SELECT * FROM orders ORDER BY id")
+        second = shop.imports.import_file(files[1])
+        after_second = shop.db.query("SELECT * FROM customer_figures ORDER BY customer_id")
+        backup = ServerBackups(postgres_url, tmp_path / "backups").create("テスト")
+        shop.imports.import_file(files[2])
+    ServerBackups(postgres_url, tmp_path / "backups").restore(backup.path)
+    with psycopg.connect(postgres_url) as conn:
+        assert pg_triggers.installed(PgConnection(conn))
+    with Shop(postgres_url) as shop:
+        assert shop.db.query("SELECT * FROM customer_figures ORDER BY customer_id") == after_second
+        shop.imports.undo(second.import_id)
+        assert shop.db.query("SELECT * FROM orders ORDER BY id") == after_first
+        assert first.import_id == shop.db.scalar("SELECT max(id) FROM imports WHERE undone_at IS NULL")
