@@ -466,7 +466,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("segments", help="クラスター別の顧客数・売上・売上構成比を出力する")
     _add_as_of_and_out(p)
-    _add_db(p)
+    _add_db(p, server=True)
     p.set_defaults(func=cmd_segments)
 
     p = sub.add_parser("products", help="商品と消費サイクルの一覧・取り込み、買い替え時期の顧客を出力する")

@@ -1,5 +1,5 @@
-"""``otokui import`` and ``otokui customers`` with ``--db postgresql://…``: the same
-summaries and the same customer list as with a database file."""
+"""``otokui import``, ``customers`` and ``segments`` with ``--db postgresql://…``: the
+same summaries, customer list and cluster summary as with a database file."""
 import main
 from tests.support.snapshot import SAMPLES, meta, sample_files
 
@@ -20,9 +20,11 @@ def test_import_and_customers_on_a_server_as_in_a_file(capsys, postgres_url, tmp
         code, _, err = run(capsys, "customers", "--as-of", meta()["as_of"], "--out", out,
                            "--db", db)
         assert (code, err) == (0, "")
-        outputs[name] = (imported, out.read_bytes())
+        code, segments, err = run(capsys, "segments", "--as-of", meta()["as_of"], "--db", db)
+        assert (code, err) == (0, "")
+        outputs[name] = (imported, out.read_bytes(), segments)
     assert outputs["server"] == outputs["file"]
-    imported, table = outputs["server"]
+    imported, table, _ = outputs["server"]
     assert imported.count("\n") == len(files)
     assert table.decode("utf-8-sig").count("\n") == meta()["customers"] + 1
     # Once more: every file is known.

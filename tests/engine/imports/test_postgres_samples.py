@@ -61,6 +61,8 @@ def test_samples_import_into_postgresql_as_into_sqlite(folder, postgres_url):
         # An earlier day: the figures come from the orders, not the summary tables.
         pd.testing.assert_frame_equal(server.customers.table(as_of="2025-09-15"),
                                       lite.customers.table(as_of="2025-09-15"))
+        for day in (as_of, "2025-09-15"):
+            pd.testing.assert_frame_equal(server.segments.summary(day), lite.segments.summary(day))
 
 
 def test_the_same_files_again_change_nothing_on_postgresql(postgres_url):
