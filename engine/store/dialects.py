@@ -253,7 +253,7 @@ class PostgresDialect(SqliteDialect):
                              (keep, other))
 
     def staged_ids(self, conn, name: str, ids: list[int]) -> tuple[str, list]:
-        return "(SELECT unnest(?::bigint[]))", [_plain_list(ids)]
+        return "(SELECT unnest(?::bigint[]) AS value)", [_plain_list(ids)]
 
     def index_definitions(self, conn, names: Iterable[str]) -> list[tuple[str, str]]:
         return conn.execute(

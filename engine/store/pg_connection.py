@@ -6,8 +6,9 @@ iteration / ``description``, ``lastrowid`` after an INSERT, ``rowcount`` and
 ``in_transaction``. :class:`PgConnection` gives the same over psycopg 3 in
 autocommit mode (``Database``-style explicit BEGIN … COMMIT):
 
-* ``?`` becomes ``%s``, ``:name`` ``%(name)s`` and a literal ``%`` ``%%``,
-  outside quoted strings (translated once per SQL text);
+* ``?`` becomes ``%s`` and ``:name`` ``%(name)s`` outside quoted strings; every
+  ``%`` of the text (quoted ones too: psycopg reads them all) ``%%``; translated
+  once per SQL text, and only when there are parameters;
 * an INSERT into a table with an identity id gets ``RETURNING id`` for
   ``lastrowid``;
 * float NaN binds as NULL (as sqlite3 binds it: pandas' missing numbers);
@@ -38,7 +39,7 @@ def translate(sql: str, named: bool = False) -> str:
             return "%%"
         if match.group(1) is not None:
             return f"%({match.group(1)})s" if named else text
-        return text
+        return text.replace("%", "%%")
     return _TOKENS.sub(mark, sql)
 
 
@@ -108,8 +109,8 @@ class PgConnection:
         return self.raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
 
     def execute(self, sql: str, params=()) -> PgCursor:
-        named = isinstance(params, dict)
-        text = translate(sql, named)
+        # Without parameters psycopg sends the text as it is (no marks, no %% to undo).
+        text = translate(sql, isinstance(params, dict)) if params else sql
         returning = _returning(sql)
         if returning:
             text += " RETURNING id"

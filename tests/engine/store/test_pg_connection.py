@@ -12,7 +12,7 @@ from engine.store.pg_connection import PgConnection, translate
 @pytest.mark.parametrize("sql, named, expected", [
     ("SELECT ? + ?", False, "SELECT %s + %s"),
     ("SELECT '?', \"a?\", ? WHERE x LIKE 'a%' AND y = '%'", False,
-     "SELECT '?', \"a?\", %s WHERE x LIKE 'a%' AND y = '%'"),
+     "SELECT '?', \"a?\", %s WHERE x LIKE 'a%%' AND y = '%%'"),
     ("SELECT 'it''s ?', ?", False, "SELECT 'it''s ?', %s"),
     ("SELECT 5 % 3, ?", False, "SELECT 5 %% 3, %s"),
     ("SELECT * FROM t WHERE a = :op AND b = :op", True,
@@ -32,6 +32,12 @@ def conn(postgres_url):
                        "PRIMARY KEY, kind text, amount bigint, share double precision)")
     yield connection
     connection.close()
+
+
+def test_percent_signs_in_quoted_text_reach_the_server_as_written(conn):
+    conn.execute("INSERT INTO operations (kind) VALUES ('10%_off'), ('plain')")
+    assert conn.execute("SELECT kind FROM operations WHERE kind LIKE '%\\%%' ESCAPE '\\' "
+                        "AND kind LIKE ?", ("10%",)).fetchall() == [("10%_off",)]
 
 
 def test_an_insert_reports_its_id_and_nan_binds_as_null(conn):
