@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from engine import Shop
+from engine.errors import CancelledError
 from engine.store import pg_triggers
 from engine.store.schema import DEFERRABLE_INDEXES
 from tests.support.layouts import AS_OF, DROPS, import_dropped, paths
@@ -127,3 +128,23 @@ def test_bulk_imports_in_small_chunks_give_the_same_on_postgresql(postgres_url):
         assert pg_triggers.installed(server.db.conn)
         pd.testing.assert_frame_equal(server.customers.table(as_of=meta()["as_of"]),
                                       lite.customers.table(as_of=meta()["as_of"]))
+
+
+def test_a_cancelled_import_leaves_the_postgresql_shop_as_it_was(postgres_url):
+    files = sample_files()
+    with Shop(postgres_url) as shop:
+        shop.imports.import_file(files[0])
+        before = state(shop)
+        asked = []
+
+        def cancel() -> bool:
+            # The fifth check comes once the orders and lines are written (before
+            # the customers' details are updated).
+            asked.append(shop.db.scalar("SELECT count(*) FROM orders"))
+            return len(asked) >= 5
+        with pytest.raises(CancelledError):
+            shop.imports.import_file(files[1], cancel=cancel)
+        assert asked[-1] > asked[0]
+        assert state(shop) == before and not shop.db.conn.in_transaction
+        assert shop.db.scalar("SELECT count(*) FROM imports") == 1
+        assert shop.imports.import_file(files[1]).orders_added > 0
