@@ -82,9 +82,17 @@ class SqliteDialect:
         """The aggregate counting the rows where ``condition`` holds."""
         return f"sum({condition})"
 
-    def group_concat(self, expression: str, separator: str) -> str:
-        """The aggregate joining ``expression``'s texts with ``separator`` (SQL)."""
-        return f"group_concat({expression}, {separator})"
+    def group_concat(self, expression: str, separator: str | None = None,
+                     order: str | None = None) -> str:
+        """The aggregate joining ``expression``'s texts with ``separator`` (SQL; None:
+        a comma). ``order``: the rows' order where the store needs one to keep
+        several such aggregates of one query aligned (SQLite's all follow its scan)."""
+        return (f"group_concat({expression})" if separator is None
+                else f"group_concat({expression}, {separator})")
+
+    def unix_day(self, day: str) -> str:
+        """A 'YYYY-MM-DD' text as an integer: days since 1970-01-01."""
+        return f"CAST(julianday({day}) - 2440587.5 AS INTEGER)"
 
     def spelled(self, sql: str) -> str:
         """``sql`` with SQLite's names of text functions in this store's: for queries
@@ -215,8 +223,14 @@ class PostgresDialect(SqliteDialect):
     def count_true(self, condition: str) -> str:
         return f"count(*) FILTER (WHERE {condition})"
 
-    def group_concat(self, expression: str, separator: str) -> str:
-        return f"string_agg(({expression})::text, {separator})"
+    def group_concat(self, expression: str, separator: str | None = None,
+                     order: str | None = None) -> str:
+        by = f" ORDER BY {order}" if order else ""
+        separator = separator or "','"
+        return f"string_agg(({expression})::text, {separator}{by})"
+
+    def unix_day(self, day: str) -> str:
+        return f"({day}::date - date '1970-01-01')"
 
     def spelled(self, sql: str) -> str:
         return pg_schema.spelled(sql)
