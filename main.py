@@ -443,7 +443,7 @@ def build_parser() -> argparse.ArgumentParser:
     group = p.add_mutually_exclusive_group()
     group.add_argument("--format", default=None, help="形式名（rakuten, amazon, …）。省略時は自動判定")
     group.add_argument("--mapping", type=Path, default=None, help="列の対応付けファイル（JSON）")
-    _add_db(p)
+    _add_db(p, server=True)
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("formats", help="取込形式の一覧、保存した列の対応付けの書き出し・読み込み")
@@ -461,12 +461,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("customers", help="顧客一覧を出力する")
     _add_as_of_and_out(p)
-    _add_db(p)
+    _add_db(p, server=True)
     p.set_defaults(func=cmd_customers)
 
     p = sub.add_parser("segments", help="クラスター別の顧客数・売上・売上構成比を出力する")
     _add_as_of_and_out(p)
-    _add_db(p)
+    _add_db(p, server=True)
     p.set_defaults(func=cmd_segments)
 
     p = sub.add_parser("products", help="商品と消費サイクルの一覧・取り込み、買い替え時期の顧客を出力する")

@@ -9,6 +9,7 @@ from engine.store.backups import refuse_lost_database
 from engine.store.database import Database
 from engine.store.journal import Journal
 from engine.store.paths import default_db_path
+from engine.store.postgres import is_url
 from engine.store.redaction import ErasureLedger
 from engine.store.settings import Settings
 
@@ -43,7 +44,7 @@ class Shop:
     that can be undone are recorded by ``journal``.
     """
 
-    db: Database
+    db: Database   # or PostgresDatabase, which offers the same
     path: Path | None
     journal: Journal
     settings: Settings
@@ -51,14 +52,28 @@ class Shop:
     def __init__(self, path: Path | str | None = None, *, single_instance: bool = False,
                  check: str = "always"):
         """``path``: the database file (created if missing; ``":memory:"`` for a shop
-        that is not saved), default the user data folder's otokui.db.
+        that is not saved), default the user data folder's otokui.db; or the URL
+        of a shop on a PostgreSQL server (``postgresql://user@host:port/db``, its
+        schema created in an empty database; see engine/store/pg_database.py).
         ``single_instance``: refuse (AlreadyOpenError) when another program that
         asked the same holds this database — the GUI and the command line do.
         ``check``: when SQLite's check of the whole file runs (see ``Database``)."""
         if path is None:
             path = default_db_path()
-        memory = str(path) == ":memory:"
         self._instance_lock: InstanceLock | None = None
+        if is_url(str(path)):
+            from engine.store.pg_database import PostgresDatabase
+            self.db = PostgresDatabase(str(path))
+        else:
+            self.db = self._open_file(path, single_instance, check)
+        self.path = self.db.path
+        self.journal = Journal(self.db)
+        self.settings = Settings(self.db)
+        if self.path is not None:
+            self._complete_erasures()
+
+    def _open_file(self, path: Path | str, single_instance: bool, check: str) -> Database:
+        memory = str(path) == ":memory:"
         if single_instance and not memory:
             from engine.store.instance_lock import InstanceLock
             self._instance_lock = InstanceLock(Path(path))
@@ -66,15 +81,10 @@ class Shop:
         try:
             if not memory:
                 refuse_lost_database(Path(path))
-            self.db = Database(None if memory else Path(path), memory=memory, check=check)
+            return Database(None if memory else Path(path), memory=memory, check=check)
         except BaseException:
             self._release_lock()
             raise
-        self.path = self.db.path
-        self.journal = Journal(self.db)
-        self.settings = Settings(self.db)
-        if self.path is not None:
-            self._complete_erasures()
 
     # -- store ------------------------------------------------------------------
 

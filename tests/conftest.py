@@ -32,3 +32,23 @@ def postgres_url(postgres_server):
     from tests.support.postgres import fresh_database
     with fresh_database(postgres_server) as url:
         yield url
+
+
+@pytest.fixture(scope="module")
+def postgres_module_url(postgres_server):
+    """A new, empty database for a module's tests to share, dropped after them."""
+    from tests.support.postgres import fresh_database
+    with fresh_database(postgres_server) as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_shop(request):
+    """An empty shop in each store (SQLite in memory; PostgreSQL: a new database on
+    the test server), for the engine tests that must hold in both."""
+    from engine import Shop
+    if request.param == "sqlite":
+        yield Shop(":memory:")
+        return
+    with Shop(request.getfixturevalue("postgres_url")) as shop:
+        yield shop

@@ -47,10 +47,13 @@ _FIGURES_SQL = ("SELECT customer_id, purchase_count, total_amount, first_purchas
 # The figures come back as one comma-separated text per column, dates as day numbers
 # (since 1970-01-01): a Python tuple per customer took most of the time (1M-line
 # shop, 331k customers: 0.45 s of 0.7 s; this way 0.13 s).
-_DAY_SQL = "CAST(julianday({}) - 2440587.5 AS INTEGER)"
-_COLUMNS_SQL = ("SELECT group_concat(customer_id), group_concat(purchase_count), "
-                "group_concat(total_amount), group_concat(" + _DAY_SQL.format("first_purchase")
-                + "), group_concat(" + _DAY_SQL.format("last_purchase") + ") FROM ({})")
+def _columns_sql(dialect, source: str) -> str:
+    """``source``'s five columns as five comma-separated texts (in one row order)."""
+    day = dialect.unix_day
+    texts = ["customer_id", "purchase_count", "total_amount", day("first_purchase"),
+             day("last_purchase")]
+    return ("SELECT " + ", ".join(dialect.group_concat(t, order="customer_id") for t in texts)
+            + f" FROM ({source}) AS figures")
 
 
 def customer_metrics(db: Database, as_of: date | str | None = None,
@@ -73,7 +76,7 @@ def _metrics(db: Database, as_of: date, percentages: dict) -> pd.DataFrame:
     params = () if source is _FIGURES_SQL else (as_of.isoformat(),)
     ids, count, total, first, last = (
         np.fromstring(text or "", sep=",", dtype=np.int64)
-        for text in db.conn.execute(_COLUMNS_SQL.format(source), params).fetchone())
+        for text in db.conn.execute(_columns_sql(db.dialect, source), params).fetchone())
     # Sorted as numbers (the last key first): dates as day numbers, not text.
     order = np.lexsort((ids, -last, -count, -total))
     ids, count, total, first, last = (c[order] for c in (ids, count, total, first, last))

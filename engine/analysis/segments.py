@@ -84,12 +84,12 @@ def summary_from_figures(db, percentages: dict) -> pd.DataFrame:
     for name in ("top1", "top10", "top20"):
         end = top_size(n, percentages[name])
         customers, sales = conn.execute(
-            f"SELECT count(*), coalesce(sum(total_amount), 0) FROM ({_RANKED})",
+            f"SELECT count(*), coalesce(sum(total_amount), 0) FROM ({_RANKED}) AS ranked",
             (end - start, start)).fetchone()
         rows.append((name, customers, sales))
         start = end
     rows += conn.execute(
         "SELECT CASE WHEN purchase_count >= 4 THEN 'repeat4plus' WHEN purchase_count >= 2 "
         "THEN 'twice_thrice' ELSE 'once' END AS cluster, count(*), sum(total_amount) "
-        f"FROM ({_RANKED}) GROUP BY cluster", (-1, start)).fetchall()
+        f"FROM ({_RANKED}) AS ranked GROUP BY cluster", (db.dialect.limit(-1), start)).fetchall()
     return pd.DataFrame(rows, columns=["cluster", "customers", "sales"]).set_index("cluster")

@@ -25,7 +25,7 @@ from engine.dates import parse_day
 from engine.errors import InvalidInputError, NotFoundError
 from engine.imports.normalize import RELAY_EMAIL_DOMAINS
 from engine.imports.reader import read_table
-from engine.store.database import json_list, now_text
+from engine.store.database import now_text
 from engine.store.journal import Change
 from engine.text import user_text
 
@@ -163,9 +163,9 @@ class ConsentService:
 
     def history(self, customer_id: int) -> pd.DataFrame:
         """Every ledger row of the customer, newest first (HISTORY_COLUMNS)."""
-        return pd.read_sql_query(
+        return self.db.frame(
             "SELECT recorded_on, channel, value, source FROM consents WHERE customer_id = ? "
-            "ORDER BY recorded_on DESC, id DESC", self.db.conn, params=(int(customer_id),))
+            "ORDER BY recorded_on DESC, id DESC", (int(customer_id),))
 
     def set(self, customer_id: int, *, email: str | None = None, dm: str | None = None,
             phone: str | None = None, source: str = HAND_SOURCE,
@@ -226,14 +226,14 @@ class ConsentService:
             answers.append((address, answer))
         latest = dict(answers)    # a later row for the same address wins
         conn = self.db.conn
-        matched = pd.read_sql_query(
+        by_email, emails = self.db.dialect.in_list("lower(c.email)", latest)
+        by_key, keys = self.db.dialect.in_list("k.key", [f"e|{a}" for a in latest])
+        matched = self.db.frame(
             "SELECT lower(c.email) AS address, c.id AS customer_id FROM customers c "
-            "WHERE c.deleted_at IS NULL AND c.erased_at IS NULL AND lower(c.email) IN "
-            "(SELECT value FROM json_each(?)) UNION "
+            f"WHERE c.deleted_at IS NULL AND c.erased_at IS NULL AND {by_email} UNION "
             "SELECT substr(k.key, 3), k.customer_id FROM identity_keys k "
             "JOIN customers c ON c.id = k.customer_id AND c.deleted_at IS NULL "
-            "AND c.erased_at IS NULL WHERE k.key IN (SELECT 'e|' || value FROM json_each(?))",
-            conn, params=(json_list(latest),) * 2)
+            f"AND c.erased_at IS NULL WHERE {by_key}", (emails, keys))
         matched = matched.drop_duplicates("customer_id")
         rows = [(int(i), "email", latest[a]) for a, i in zip(matched["address"],
                                                              matched["customer_id"])]

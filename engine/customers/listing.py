@@ -28,7 +28,6 @@ import pandas as pd
 from engine.analysis.rfm import CLUSTERS, customer_metrics, top_size
 from engine.customers.service import ADDRESS_SQL, DM_OK_SQL, TABLE_COLUMNS
 from engine.dates import parse_day
-from engine.store.database import json_list
 from engine.store.figures import figures_current
 
 RANK_ORDER = ("f.total_amount DESC, f.purchase_count DESC, f.last_purchase DESC, "
@@ -50,10 +49,8 @@ _SORT_SQL = {
     "total_amount": "f.total_amount",
     "first_purchase": "f.first_purchase",
     "last_purchase": "f.last_purchase",
-    "tenure_days": "julianday(f.last_purchase) - julianday(f.first_purchase)",
-    "recency_days": "-julianday(f.last_purchase)",
 }
-SORTABLE = frozenset(_SORT_SQL) | {"rank", "cluster", "segment"}
+SORTABLE = frozenset(_SORT_SQL) | {"tenure_days", "recency_days", "rank", "cluster", "segment"}
 
 _COPY_TABLE = "listing_figures"
 
@@ -110,7 +107,7 @@ class CustomerListing:
         plan = _Plan(self, parse_day(as_of), query)
         chosen = (f"SELECT f.customer_id FROM {plan.source} f {plan.join} WHERE {plan.where} "
                   f"ORDER BY {plan.order} LIMIT ? OFFSET ?")
-        return plan.rows(f"f.customer_id IN ({chosen})", [*plan.params, int(limit), int(offset)],
+        return plan.rows(f"f.customer_id IN ({chosen})", [*plan.params, self.db.dialect.limit(int(limit)), int(offset)],
                          plan.order)
 
     def ids(self, query: ListQuery, as_of=None) -> np.ndarray:
@@ -126,8 +123,8 @@ class CustomerListing:
         bought nothing by ``as_of`` has zero purchases and no cluster."""
         ids = [int(i) for i in customer_ids]
         plan = _Plan(self, parse_day(as_of), ListQuery())
-        frame = plan.rows("c.id IN (SELECT value FROM json_each(?))", [json_list(ids)],
-                          "c.id", everyone=True)
+        listed, param = self.db.dialect.in_list("c.id", ids)
+        frame = plan.rows(listed, [param], "c.id", everyone=True)
         frame = frame.set_index("customer_id").reindex(ids).reset_index()
         frame = frame[frame["name"].notna()].reset_index(drop=True)
         counts = ["purchase_count", "total_amount", "dm_ok"]
@@ -145,7 +142,7 @@ class CustomerListing:
         if self._copy != (state, as_of):
             self._build_copy(as_of)
             self._copy = (state, as_of)
-        return f"temp.{_COPY_TABLE}"
+        return self.db.dialect.temp(_COPY_TABLE)
 
     def _remembered(self, key, compute):
         """A small answer kept while the data stays as it is. Not ``db.memo``: its few
@@ -163,16 +160,18 @@ class CustomerListing:
         metrics = customer_metrics(self.db, as_of)
         columns = ["customer_id", "purchase_count", "total_amount", "first_purchase",
                    "last_purchase"]
+        dialect = self.db.dialect
+        copy = dialect.temp(_COPY_TABLE)
         with self.db.scratch() as conn:
-            conn.execute(f"DROP TABLE IF EXISTS temp.{_COPY_TABLE}")
+            conn.execute(f"DROP TABLE IF EXISTS {copy}")
             conn.execute(f"CREATE TEMP TABLE {_COPY_TABLE} (customer_id INTEGER PRIMARY KEY, "
                          "purchase_count INTEGER, total_amount INTEGER, first_purchase TEXT, "
                          "last_purchase TEXT)")
-            conn.executemany(f"INSERT INTO temp.{_COPY_TABLE} VALUES (?, ?, ?, ?, ?)",
+            conn.executemany(f"INSERT INTO {copy} VALUES (?, ?, ?, ?, ?)",
                              metrics[columns].itertuples(index=False, name=None))
-            conn.execute(f"CREATE INDEX temp.{_COPY_TABLE}_rank ON {_COPY_TABLE} "
-                         "(total_amount DESC, purchase_count DESC, last_purchase DESC, "
-                         "customer_id)")
+            conn.execute(dialect.create_temp_index(
+                f"{_COPY_TABLE}_rank", _COPY_TABLE,
+                "total_amount DESC, purchase_count DESC, last_purchase DESC, customer_id"))
 
 
 class _Plan:
@@ -181,22 +180,24 @@ class _Plan:
 
     def __init__(self, listing: CustomerListing, as_of: date, query: ListQuery):
         self.db = listing.db
+        self.dialect = listing.db.dialect
         self.as_of = as_of
         self.source = listing._source(as_of)
         percentages = listing.shop.segments.percentages()
         self.bounds = listing._remembered(
             ("bounds", self.source, as_of, tuple(sorted(percentages.items()))),
             lambda: self._bounds(percentages))
-        conditions, self.params = ["1"], []
+        conditions, self.params = [self.dialect.true], []
         if query.cluster is not None:
             sql, params = self._in_cluster(query.cluster)
             conditions.append(sql)
             self.params += params
         if query.dm_only:
-            conditions.append(DM_OK_SQL)
+            conditions.append(self.dialect.holds(DM_OK_SQL))
         if query.only_ids is not None:
-            conditions.append("f.customer_id IN (SELECT value FROM json_each(?))")
-            self.params.append(json_list([int(i) for i in query.only_ids]))
+            listed, param = self.dialect.in_list("f.customer_id", query.only_ids)
+            conditions.append(listed)
+            self.params.append(param)
         self.where = " AND ".join(conditions)
         self.order = self._order(query)
         needs_customers = query.dm_only or "c." in _SORT_SQL.get(query.sort, "")
@@ -218,7 +219,7 @@ class _Plan:
         """SQL true for a customer ranked at or before the last of ``name``."""
         bound = self.bounds[name]
         if bound is None:
-            return "0", []
+            return self.dialect.false, []
         t, p, last, cid = bound
         sql = ("(f.total_amount > ? OR (f.total_amount = ? AND (f.purchase_count > ? OR "
                "(f.purchase_count = ? AND (f.last_purchase > ? OR (f.last_purchase = ? AND "
@@ -256,6 +257,10 @@ class _Plan:
                             for i, n in enumerate(("top1", "top10", "top20")))
             key = (f"CASE {tops} WHEN f.purchase_count >= 4 THEN 5 "
                    "WHEN f.purchase_count >= 2 THEN 4 ELSE 3 END")
+        elif query.sort in ("tenure_days", "recency_days"):
+            last = self.dialect.day_number("f.last_purchase")
+            key = (f"{last} - {self.dialect.day_number('f.first_purchase')}"
+                   if query.sort == "tenure_days" else f"-{last}")
         else:
             key = _SORT_SQL[query.sort]
         return f"{key} {'DESC' if query.descending else ''}, {RANK_ORDER}"
@@ -274,13 +279,14 @@ class _Plan:
              everyone: bool = False) -> pd.DataFrame:
         """TABLE_COLUMNS of the customers ``condition`` picks, in ``order``."""
         clusters, cluster_params = self._cluster_sql()
+        day = self.dialect.day_number
         join = "LEFT JOIN" if everyone else "JOIN"
         sql = (
             f"SELECT c.id AS customer_id, c.name, c.kana, c.postal_code, {ADDRESS_SQL} AS "
             f"address, c.phone, c.email, {DM_OK_SQL} AS dm_ok, f.purchase_count, "
             "f.total_amount, f.first_purchase, f.last_purchase, "
-            "CAST(julianday(f.last_purchase) - julianday(f.first_purchase) AS INTEGER) "
-            "AS tenure_days, CAST(julianday(?) - julianday(f.last_purchase) AS INTEGER) "
+            f"CAST({day('f.last_purchase')} - {day('f.first_purchase')} AS INTEGER) "
+            f"AS tenure_days, CAST({day('?')} - {day('f.last_purchase')} AS INTEGER) "
             f"AS recency_days, CASE {clusters} ELSE '' END AS segment, "
             f"CASE WHEN f.customer_id IS NULL THEN NULL {clusters} "
             "WHEN f.purchase_count >= 4 THEN 'repeat4plus' "

@@ -16,6 +16,7 @@ import sqlite3
 import pandas as pd
 
 from engine.imports import normalize
+from engine.store.dialects import SQLITE
 from engine.text import user_text
 
 _TOP = "\U0010ffff"  # above every character: prefix p covers [p, p + _TOP)
@@ -27,7 +28,8 @@ _GIVEN_KANA = "substr(kana, instr(kana, ' ') + 1)"
 _KEY = "identity_keys.key"
 
 
-def search_ids(conn: sqlite3.Connection, text: str, limit: int) -> list[int]:
+def search_ids(conn: sqlite3.Connection, text: str, limit: int,
+               dialect=SQLITE) -> list[int]:
     """Ids of customers matching ``text``, strongest matches first, at most ``limit``."""
     words = normalize.text(pd.Series([user_text(text)])).iloc[0]
     if not words:
@@ -58,15 +60,15 @@ def search_ids(conn: sqlite3.Connection, text: str, limit: int) -> list[int]:
     for expression, condition, value in lookups:
         if len(found) >= limit:
             break
-        for (customer_id,) in _lookup(conn, expression, condition, value, limit):
+        for (customer_id,) in _lookup(conn, expression, condition, value, limit, dialect):
             found.setdefault(customer_id, None)
     if not found and len(key) >= 3:
-        for (customer_id,) in _anywhere(conn, key, kana, words, limit):
+        for (customer_id,) in _anywhere(conn, key, kana, words, limit, dialect):
             found.setdefault(customer_id, None)
     return list(found)[:limit]
 
 
-def _lookup(conn, expression: str, condition: str, value: str, limit: int):
+def _lookup(conn, expression: str, condition: str, value: str, limit: int, dialect=SQLITE):
     if expression == _KEY:
         return conn.execute(
             "SELECT k.customer_id FROM identity_keys k JOIN customers c ON c.id = k.customer_id "
@@ -82,12 +84,12 @@ def _lookup(conn, expression: str, condition: str, value: str, limit: int):
         order = f"{expression}, id"
     if condition:
         where += f" AND {condition}"
-    return conn.execute(
+    return conn.execute(dialect.spelled(
         f"SELECT id FROM customers WHERE {where} AND deleted_at IS NULL "
-        f"ORDER BY {order} LIMIT ?", params + [limit]).fetchall()
+        f"ORDER BY {order} LIMIT ?"), params + [limit]).fetchall()
 
 
-def _anywhere(conn, key: str, kana: str, words: str, limit: int):
+def _anywhere(conn, key: str, kana: str, words: str, limit: int, dialect=SQLITE):
     """The slow path: a scan for the text inside names, kana, phones and emails."""
     clauses = ["instr(name_key, ?) > 0", "instr(replace(kana, ' ', ''), ?) > 0",
                "instr(email, ?) > 0"]
@@ -96,6 +98,6 @@ def _anywhere(conn, key: str, kana: str, words: str, limit: int):
     if len(digits) >= 3 and _PHONE_LIKE.fullmatch(words):
         clauses.append("instr(phone_digits, ?) > 0")
         params.append(digits)
-    return conn.execute(
+    return conn.execute(dialect.spelled(
         f"SELECT id FROM customers WHERE ({' OR '.join(clauses)}) AND deleted_at IS NULL "
-        "ORDER BY id LIMIT ?", params + [limit]).fetchall()
+        "ORDER BY id LIMIT ?"), params + [limit]).fetchall()

@@ -52,7 +52,7 @@ class CustomerService:
         """One row per customer with a valid order on or before ``as_of`` (SPEC §4),
         best customers first."""
         metrics = self.shop.segments.metrics(as_of)
-        profiles = pd.read_sql_query(_PROFILE_SQL + "WHERE c.deleted_at IS NULL", self.db.conn)
+        profiles = self.db.frame(_PROFILE_SQL + "WHERE c.deleted_at IS NULL")
         frame = metrics.merge(profiles, on="customer_id", how="left")
         return frame[TABLE_COLUMNS]
 
@@ -69,11 +69,10 @@ class CustomerService:
             raise NotFoundError(f"顧客番号 {customer_id} は見つかりません。")
         customer = rows[0]
         customer["customer_id"] = customer["id"]
-        orders = pd.read_sql_query(
+        orders = self.db.frame(
             "SELECT count(*) AS purchase_count, coalesce(sum(amount), 0) AS total_amount, "
             "min(order_date) AS first_purchase, max(order_date) AS last_purchase "
-            "FROM orders WHERE customer_id = ? AND status = 'valid'" + until,
-            self.db.conn, params=params)
+            "FROM orders WHERE customer_id = ? AND status = 'valid'" + until, params)
         customer.update(orders.iloc[0].to_dict())
         customer["sources"] = [r["source"] for r in self.db.query(
             "SELECT DISTINCT source FROM orders WHERE customer_id = ? ORDER BY source",
@@ -82,23 +81,22 @@ class CustomerService:
 
     def orders(self, customer_id: int) -> pd.DataFrame:
         """The customer's orders, newest first, with a short item list."""
-        return pd.read_sql_query(
+        items = self.db.dialect.group_concat("l.product_name || ' ×' || l.quantity", "'、'")
+        return self.db.frame(
             "SELECT o.id AS order_id, o.source, o.order_no, o.order_date, o.status, o.amount, "
-            "(SELECT group_concat(l.product_name || ' ×' || l.quantity, '、') "
-            " FROM order_lines l WHERE l.order_id = o.id) AS items "
+            f"(SELECT {items} FROM order_lines l WHERE l.order_id = o.id) AS items "
             "FROM orders o WHERE o.customer_id = ? ORDER BY o.ordered_at DESC, o.id DESC",
-            self.db.conn, params=(customer_id,))
+            (customer_id,))
 
     def product_history(self, customer_id: int) -> pd.DataFrame:
         """Sales by product for one customer (顧客別商品別売上), valid orders only."""
-        return pd.read_sql_query(
+        return self.db.frame(
             "SELECT l.product_code, max(l.product_name) AS product_name, "
             "sum(l.quantity) AS quantity, sum(l.amount) AS amount, "
             "count(DISTINCT o.id) AS orders, max(o.order_date) AS last_order "
             "FROM order_lines l JOIN orders o ON o.id = l.order_id "
             "WHERE o.customer_id = ? AND o.status = 'valid' "
-            "GROUP BY l.product_code ORDER BY amount DESC", self.db.conn,
-            params=(customer_id,))
+            "GROUP BY l.product_code ORDER BY amount DESC", (customer_id,))
 
     def search(self, text: str, limit: int = 200) -> pd.DataFrame:
         """Customers matching the text typed so far (see engine.customers.search for
@@ -106,14 +104,15 @@ class CustomerService:
         # One query and one frame per keystroke: pandas' per-call overhead, not
         # SQLite, is what a keystroke would otherwise wait for.
         if str(text or "").strip():
-            ids = search_ids(self.db.conn, text, int(limit))
+            ids = search_ids(self.db.conn, text, int(limit), self.db.dialect)
         else:
             ids = [r[0] for r in self.db.conn.execute(
                 "SELECT id FROM customers WHERE deleted_at IS NULL ORDER BY id LIMIT ?",
                 (int(limit),))]
+        # (PostgreSQL has no empty IN list.)
         rows = self.db.conn.execute(
             _SEARCH_SQL + f"WHERE c.id IN ({','.join('?' * len(ids))}) GROUP BY c.id",
-            ids).fetchall()
+            ids).fetchall() if ids else []
         order = {customer_id: position for position, customer_id in enumerate(ids)}
         rows.sort(key=lambda row: order[row[0]])
         return pd.DataFrame.from_records(rows, columns=SEARCH_COLUMNS).astype(
@@ -195,9 +194,9 @@ class CustomerService:
     def _keys_of_orders(self, order_ids: list[int]) -> list[str]:
         if not order_ids:
             return []
-        orders = pd.read_sql_query(
+        orders = self.db.frame(
             f"SELECT source, member_id, name, name_key, phone_digits, email, postal_code FROM orders "
-            f"WHERE id IN ({','.join('?' * len(order_ids))})", self.db.conn, params=order_ids)
+            f"WHERE id IN ({','.join('?' * len(order_ids))})", order_ids)
         keys = [identity.order_keys(group, source)["key"]
                 for source, group in orders.groupby("source")]
         return pd.concat(keys).unique().tolist() if keys else []
@@ -238,10 +237,8 @@ class CustomerService:
         if ordered_from is not None and dm_default_of(defaults, ordered_from):
             sql = "UPDATE customers SET dm_default = 1"
         identity_ids = np.unique(np.asarray(customer_ids, dtype="int64")).tolist()
-        conn.execute("CREATE TEMP TABLE IF NOT EXISTS stage_dm (value INTEGER PRIMARY KEY)")
-        conn.execute("DELETE FROM temp.stage_dm")
-        conn.executemany("INSERT INTO temp.stage_dm VALUES (?)", ((i,) for i in identity_ids))
-        conn.execute(sql + " WHERE id IN (SELECT value FROM temp.stage_dm)")
+        staged, params = self.db.dialect.staged_ids(conn, "stage_dm", identity_ids)
+        conn.execute(sql + f" WHERE id IN {staged}", params)
 
 
 __all__ = ["CustomerService", "TABLE_COLUMNS", "METRIC_COLUMNS"]

@@ -54,18 +54,15 @@ class TouchLog:
                 ((int(i), day, medium, action, result, source, created) for i in ids))
         return len(ids)
 
-    @staticmethod
-    def _missing(conn, ids: np.ndarray) -> list[int]:
-        conn.execute("CREATE TEMP TABLE IF NOT EXISTS stage_touch (value INTEGER PRIMARY KEY)")
-        conn.execute("DELETE FROM temp.stage_touch")
-        conn.executemany("INSERT INTO temp.stage_touch VALUES (?)", ((int(i),) for i in ids))
+    def _missing(self, conn, ids: np.ndarray) -> list[int]:
+        staged, params = self.db.dialect.staged_ids(conn, "stage_touch", ids.tolist())
         return [r[0] for r in conn.execute(
-            "SELECT value FROM temp.stage_touch WHERE value NOT IN "
-            "(SELECT id FROM customers WHERE deleted_at IS NULL) ORDER BY value")]
+            f"SELECT value FROM {staged} AS staged WHERE value NOT IN "
+            "(SELECT id FROM customers WHERE deleted_at IS NULL) ORDER BY value", params)]
 
     def for_customer(self, customer_id: int) -> pd.DataFrame:
         """The customer's touches, newest first: date, medium, action, result, source."""
-        return pd.read_sql_query(
+        return self.db.frame(
             "SELECT touched_on AS date, medium, action, result, source FROM touches "
             "WHERE customer_id = ? ORDER BY touched_on DESC, id DESC",
-            self.db.conn, params=(int(customer_id),))[HISTORY_COLUMNS]
+            (int(customer_id),))[HISTORY_COLUMNS]

@@ -131,8 +131,8 @@ def separated_pairs(conn: sqlite3.Connection) -> set[frozenset]:
 def tables_with_customer_id(db: Database) -> list[str]:
     """Every table that points at customers, including ones later features add; not
     the summary tables, which the commit brings up to date from the orders."""
-    return [table.name for table in db.utils.tables if "customer_id" in table.columns_dict
-            and table.name not in figures.DERIVED_TABLES]
+    return [name for name, columns in db.table_columns().items() if "customer_id" in columns
+            and name not in figures.DERIVED_TABLES]
 
 
 def merge_customers(db: Database, keep: int, others: list[int], manual: bool) -> None:
@@ -146,8 +146,7 @@ def merge_customers(db: Database, keep: int, others: list[int], manual: bool) ->
     conn = db.conn
     marks = ",".join("?" * len(others))
     for table in tables_with_customer_id(db):
-        conn.execute(f"UPDATE OR IGNORE {table} SET customer_id = ? WHERE customer_id IN ({marks})",
-                     [keep, *others])
+        db.dialect.reassign(conn, table, "customer_id", keep, others)
         conn.execute(f"DELETE FROM {table} WHERE customer_id IN ({marks})", others)
     for column in ("customer_a", "customer_b"):
         conn.execute(f"UPDATE identity_separations SET {column} = ? WHERE {column} IN ({marks})",

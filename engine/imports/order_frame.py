@@ -22,7 +22,7 @@ from engine.imports.name_order import family_name_first
 from engine.imports.raw_columns import RawColumns, fail, joined
 from engine.imports.reader import CHUNK_ROWS, OpenedFile, Table
 from engine.imports.timestamps import datetimes_jst
-from engine.store.database import json_list
+from engine.store.dialects import SQLITE
 
 ORDER_FIELDS = ["ordered_at", "member_id", "name", "kana", "postal_code", "address1",
                 "address2", "phone", "email", "email_consent", "shipping", "fee", "points",
@@ -75,8 +75,8 @@ class KnownOrders:
     (imported before from identical cells): those need no normalising at all.
     Called with each order's raw digest (index order_no); a boolean per order."""
 
-    def __init__(self, conn: sqlite3.Connection, source: str):
-        self.conn, self.source = conn, source
+    def __init__(self, conn: sqlite3.Connection, source: str, dialect=SQLITE):
+        self.conn, self.source, self.dialect = conn, source, dialect
         # A shop's first file of a source has nothing stored to compare with: its
         # batches skip the lookup (and encoding every order number for it).
         self.none_stored = not stored_orders_of(conn, source)
@@ -84,10 +84,10 @@ class KnownOrders:
     def __call__(self, raw_digests: pd.Series) -> np.ndarray:
         if self.none_stored:
             return np.zeros(len(raw_digests), dtype=bool)
+        listed, order_nos = self.dialect.in_list("order_no", raw_digests.index)
         stored = dict(self.conn.execute(
             "SELECT order_no, raw_digest FROM orders WHERE source = ? AND raw_digest IS NOT NULL "
-            "AND order_no IN (SELECT value FROM json_each(?))",
-            (self.source, json_list(raw_digests.index))).fetchall())
+            f"AND {listed}", (self.source, order_nos)).fetchall())
         if not stored:
             return np.zeros(len(raw_digests), dtype=bool)
         return np.asarray(raw_digests.index.map(stored) == raw_digests.to_numpy(), dtype=bool)

@@ -23,7 +23,7 @@ from engine.imports.reader import CHUNK_ROWS, OpenedFile, open_file, peek_header
 from engine.progress import Cancel, Progress, check_cancel, reporter, wrap_callback
 from engine.store import figures, server_lock
 from engine.store.backups import PendingBackup
-from engine.store.database import json_list, last_id, now_text
+from engine.store.database import now_text
 from engine.store.schema import DEFERRABLE_INDEXES, ORDER_PERSONAL_FIELDS, blank_sql
 from engine.store.settings import dm_default_of
 
@@ -199,8 +199,8 @@ class ImportService:
                     (op.id, name, opened.sha256, preset.name, now_text()))
                 result = ImportResult(cur.lastrowid, name, preset.name, 0,
                                       source_label=preset.label)
-                last_customer = last_id(self.db.conn, "customers")
-                indexes = _DeferredIndexes(self.db.conn, self._bulk, opened.lines)
+                last_customer = self.db.dialect.last_id(self.db.conn, "customers")
+                indexes = _DeferredIndexes(self.db.conn, self.db.dialect, self._bulk, opened.lines)
                 # Orders of the source stored before this import, to be matched: none
                 # when it is the shop's first file of the source (an order number met
                 # twice in the file itself is _OrdersNotAdjacent's business).
@@ -210,7 +210,7 @@ class ImportService:
                                                min(rows, PARALLEL_CHUNK_ROWS))
                 else:
                     batches = iter_batches(opened, preset, rows,
-                                           KnownOrders(self.db.conn, preset.name))
+                                           KnownOrders(self.db.conn, preset.name, self.db.dialect))
                 report(0.2, f"{name}: 注文データを読み込んでいます")
                 with closing(batches):
                     touched = self._write_batches(batches, name, preset, result, report,
@@ -230,7 +230,7 @@ class ImportService:
                      result.orders_unchanged, result.lines, result.customers_added, now_text(),
                      result.import_id))
             # Outside the journaled operation: its before-images must not keep the data.
-            _keep_erased_erased(self.db.conn, result.import_id, touched)
+            _keep_erased_erased(self.db.conn, self.db.dialect, result.import_id, touched)
             if backup is not None:
                 # Nothing lands without its backup: a failed backup rolls the import back.
                 report(0.99, f"{name}: 取込前のバックアップを仕上げています")
@@ -261,7 +261,7 @@ class ImportService:
         """Whether an import adding about ``new_lines`` lines should rebuild the
         secondary indexes rather than update them line by line: at least
         ``bulk_min_lines`` new lines, more than a fifth of all lines after it."""
-        existing = last_id(self.db.conn, "order_lines")
+        existing = self.db.dialect.last_id(self.db.conn, "order_lines")
         return new_lines >= self.bulk_min_lines and new_lines * 5 > existing + new_lines
 
     def _previous_import(self, sha256: str) -> dict | None:
@@ -315,8 +315,8 @@ class _DeferredIndexes:
     transaction, so a failed or cancelled import gets them back untouched; an
     import that finds everything known never drops them."""
 
-    def __init__(self, conn, bulk: Callable[[float], bool], file_lines: int):
-        self.conn, self.bulk, self.file_lines = conn, bulk, file_lines
+    def __init__(self, conn, dialect, bulk: Callable[[float], bool], file_lines: int):
+        self.conn, self.dialect, self.bulk, self.file_lines = conn, dialect, bulk, file_lines
         self.dropped: list[str] = []
         self.figure_triggers: list[str] = []
 
@@ -325,20 +325,17 @@ class _DeferredIndexes:
         if self.dropped or not new_lines:
             return
         if self.bulk(self.file_lines * new_lines / max(rows_read, 1)):
-            marks = ", ".join("?" * len(DEFERRABLE_INDEXES))
-            rows = self.conn.execute(
-                f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND name IN ({marks})",
-                DEFERRABLE_INDEXES).fetchall()
+            rows = self.dialect.index_definitions(self.conn, DEFERRABLE_INDEXES)
             for name, _ in rows:
-                self.conn.execute(f"DROP INDEX {name}")
+                self.dialect.drop_index(self.conn, name)
             self.dropped = [sql for _, sql in rows]
             # The summary tables too: one GROUP BY at the end, not a mark per order.
-            self.figure_triggers = figures.suspend(self.conn)
+            self.figure_triggers = figures.suspend(self.conn, self.dialect)
 
     def rebuild(self) -> None:
         for sql in self.dropped:
             self.conn.execute(sql)
-        figures.resume(self.conn, self.figure_triggers)
+        figures.resume(self.conn, self.figure_triggers, self.dialect)
 
 
 # A customer's details: those of their newest order that has each. Consent is
@@ -346,8 +343,8 @@ class _DeferredIndexes:
 _DETAIL_FIELDS = [f for f in CUSTOMER_FIELDS if f != "member_id"] + ["email_consent"]
 
 
-def _placeholder(field: str) -> str:
-    return "NULLIF(?, '')" if field == "email_consent" else "?"
+def _placeholder(field: str, dialect) -> str:
+    return dialect.integer_or_blank() if field == "email_consent" else "?"
 
 
 def _latest_details(work: pd.DataFrame) -> pd.DataFrame:
@@ -380,6 +377,7 @@ class _Writer:
                  report: Progress, cancel: Cancel | None, indexes: _DeferredIndexes,
                  matching: bool = True):
         self.shop, self.conn, self.preset = shop, shop.db.conn, preset
+        self.dialect = shop.db.dialect
         self.indexes, self.matching = indexes, matching
         self.result, self.batch, self.report, self.cancel = result, batch, report, cancel
         self.source = result.source
@@ -419,11 +417,12 @@ class _Writer:
         self._update_products()
 
     def _existing(self, order_nos: pd.Index) -> pd.DataFrame:
+        listed, order_nos = self.dialect.in_list("order_no", order_nos)
         rows = self.conn.execute(
             "SELECT order_no, id, digest, customer_id, order_date, "
             "CASE WHEN member_id != '' THEN member_id ELSE name_key END FROM orders "
-            "WHERE source = ? AND order_no IN (SELECT value FROM json_each(?))",
-            (self.source, json_list(order_nos))).fetchall() if self.matching else []
+            f"WHERE source = ? AND {listed}",
+            (self.source, order_nos)).fetchall() if self.matching else []
         return pd.DataFrame(rows, columns=["order_no", "order_id", "old_digest", "old_customer",
                                            "old_date", "old_buyer"]).set_index("order_no")
 
@@ -465,9 +464,9 @@ class _Writer:
         """Set ``work["customer_id"]``, creating the customers first met here;
         returns the first new customer id (every id from it on is new)."""
         keys = identity.order_keys(work, self.source)
+        listed, known = self.dialect.in_list("key", keys["key"].unique())
         rows = self.conn.execute(
-            "SELECT key, customer_id FROM identity_keys WHERE key IN "
-            "(SELECT value FROM json_each(?))", (json_list(keys["key"].unique()),)).fetchall()
+            f"SELECT key, customer_id FROM identity_keys WHERE {listed}", (known,)).fetchall()
         owners = pd.DataFrame(rows, columns=["key", "customer_id"]).set_index("key")["customer_id"]
         order_owner = work["old_customer"].fillna(0).to_numpy(dtype="int64")
         labels, linked = identity.components(len(work), keys, owners, order_owner)
@@ -477,7 +476,7 @@ class _Writer:
             in_constrained = np.isin(labels, list(constrained))
             customer[in_constrained] = self._assign_constrained(
                 keys, owners, order_owner, np.flatnonzero(in_constrained))
-        first_new = last_id(self.conn, "customers") + 1
+        first_new = self.dialect.last_id(self.conn, "customers") + 1
         fresh = np.isnan(customer)
         if fresh.any():
             _, codes = np.unique(labels[fresh], return_inverse=True)
@@ -487,7 +486,7 @@ class _Writer:
         # In key order: SQLite's unique index on the key takes them in one pass.
         new_keys = keys[~keys["key"].isin(owners.index)].drop_duplicates("key").sort_values("key")
         self.conn.executemany(
-            "INSERT OR IGNORE INTO identity_keys (key, customer_id) VALUES (?, ?)",
+            self.dialect.insert_or_ignore("identity_keys", ("key", "customer_id")),
             zip(new_keys["key"].tolist(), work["customer_id"].to_numpy()[new_keys["pos"].to_numpy()].tolist()))
         return first_new
 
@@ -538,12 +537,12 @@ class _Writer:
         defaults = self.shop.settings.get("dm_default_by_source") or {}
         dm_default = int(dm_default_of(defaults, self.source))
         stamp = now_text()
-        self.conn.executemany(
-            f"INSERT INTO customers (id, {', '.join(_DETAIL_FIELDS)}, info_at, dm_default, "
-            f"created_at) VALUES (?, {', '.join(map(_placeholder, _DETAIL_FIELDS))}, ?, ?, ?)",
+        self.dialect.insert_rows(
+            self.conn, "customers", ["id", *_DETAIL_FIELDS, "info_at", "dm_default", "created_at"],
             zip(latest.index.astype("int64").tolist(),
                 *(latest[f].tolist() for f in _DETAIL_FIELDS), latest["ordered_at"].tolist(),
-                [dm_default] * len(latest), [stamp] * len(latest)))
+                [dm_default] * len(latest), [stamp] * len(latest)),
+            ["?", *(_placeholder(f, self.dialect) for f in _DETAIL_FIELDS), "?", "?", "?"])
 
     def _write_orders(self, work: pd.DataFrame, lines: pd.DataFrame) -> None:
         """Insert new orders (with ids given here) and rewrite changed ones; then
@@ -556,27 +555,28 @@ class _Writer:
         is_new = work["order_id"].isna().to_numpy()
         changed = work.loc[~is_new]
         if len(changed):
-            assignments = ", ".join(f"{c} = {_placeholder(c)}" for c in columns)
+            assignments = ", ".join(f"{c} = {_placeholder(c, self.dialect)}" for c in columns)
             changed_ids = changed["order_id"].astype("int64").tolist()
             self.conn.executemany(
                 f"UPDATE orders SET {assignments}, import_id = ? WHERE id = ?",
                 zip(*(changed[c].tolist() for c in columns), repeat(import_id), changed_ids))
-            self.conn.execute("DELETE FROM order_lines WHERE order_id IN "
-                              "(SELECT value FROM json_each(?))", (json_list(changed_ids),))
+            listed, changed_ids = self.dialect.in_list("order_id", changed_ids)
+            self.conn.execute(f"DELETE FROM order_lines WHERE {listed}", (changed_ids,))
         added = work.loc[is_new]
-        first_id = last_id(self.conn, "orders") + 1
+        first_id = self.dialect.last_id(self.conn, "orders") + 1
         added_ids = np.arange(first_id, first_id + len(added), dtype="int64")
         if len(added):
-            self.conn.executemany(
-                f"INSERT INTO orders (id, source, order_no, {', '.join(columns)}, import_id) "
-                f"VALUES (?, ?, ?, {', '.join(map(_placeholder, columns))}, ?)",
+            self.dialect.insert_rows(
+                self.conn, "orders", ["id", "source", "order_no", *columns, "import_id"],
                 zip(added_ids.tolist(), repeat(self.source), added.index.tolist(),
-                    *(added[c].tolist() for c in columns), repeat(import_id)))
+                    *(added[c].tolist() for c in columns), repeat(import_id)),
+                ["?", "?", "?", *(_placeholder(c, self.dialect) for c in columns), "?"])
         ids = pd.concat([pd.Series(changed["order_id"].to_numpy(dtype="int64"), index=changed.index),
                          pd.Series(added_ids, index=added.index)])
-        self.conn.executemany(
-            "INSERT INTO order_lines (order_id, line_no, product_code, product_name, "
-            "unit_price, quantity, amount) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        self.dialect.insert_rows(
+            self.conn, "order_lines",
+            ["order_id", "line_no", "product_code", "product_name", "unit_price", "quantity",
+             "amount"],
             zip(ids.reindex(lines["order_no"]).to_numpy().tolist(), lines["line_no"].tolist(),
                 lines["product_code"].tolist(), lines["product_name"].tolist(),
                 lines["unit_price"].tolist(),
@@ -591,7 +591,10 @@ class _Writer:
         latest = _latest_details(work)
         # A field is replaced when the newer order has it; the building when the newer
         # order has a street (its building may be empty, or written inside the street).
-        setters = ", ".join(f"{f} = CASE WHEN ? != '' THEN ? ELSE {f} END" for f in _DETAIL_FIELDS)
+        # (PostgreSQL types the new value's parameter even where its branch is not
+        # taken: email_consent's '' must be readable as a number, hence _placeholder.)
+        setters = ", ".join(f"{f} = CASE WHEN ? != '' THEN {_placeholder(f, self.dialect)} "
+                            f"ELSE {f} END" for f in _DETAIL_FIELDS)
         params = []
         for field in _DETAIL_FIELDS:
             params.append(latest["address1" if field == "address2" else field].tolist())
@@ -609,22 +612,22 @@ class _Writer:
         products = (lines[lines["product_code"] != ""]
                     .drop_duplicates("product_code", keep="last"))
         self.conn.executemany(
-            "INSERT OR IGNORE INTO products (code, name) VALUES (?, ?)",
+            self.dialect.insert_or_ignore("products", ("code", "name")),
             zip(products["product_code"].tolist(), products["product_name"].tolist()))
 
 
-def _keep_erased_erased(conn, import_id: int, customer_ids: list[int]) -> None:
+def _keep_erased_erased(conn, dialect, import_id: int, customer_ids: list[int]) -> None:
     """Keep erased customers erased when an import rewrites one of their orders (an
     export covering old orders again): blank the copied fields, drop the keys.
     ``customer_ids``: the customers the import wrote orders (and keys) for — the
     only ones it can have given an erased customer's data back to."""
     # Looked up by id, not by a scan of every customer; mostly there are none.
+    listed, customer_ids = dialect.in_list("id", customer_ids)
     erased = [row[0] for row in conn.execute(
-        "SELECT id FROM customers WHERE erased_at IS NOT NULL AND id IN "
-        "(SELECT value FROM json_each(?))", (json_list(customer_ids),))]
+        f"SELECT id FROM customers WHERE erased_at IS NOT NULL AND {listed}", (customer_ids,))]
     if not erased:
         return
-    ids = "(SELECT value FROM json_each(?))"
+    listed, erased = dialect.in_list("customer_id", erased)
     conn.execute(f"UPDATE orders SET {blank_sql(ORDER_PERSONAL_FIELDS)} "
-                 f"WHERE import_id = ? AND customer_id IN {ids}", (import_id, json_list(erased)))
-    conn.execute(f"DELETE FROM identity_keys WHERE customer_id IN {ids}", (json_list(erased),))
+                 f"WHERE import_id = ? AND {listed}", (import_id, erased))
+    conn.execute(f"DELETE FROM identity_keys WHERE {listed}", (erased,))

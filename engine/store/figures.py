@@ -24,9 +24,10 @@ as-of figures); otherwise they scan the orders as before.
 """
 from __future__ import annotations
 
-import json
 import sqlite3
 from datetime import date
+
+from engine.store.dialects import SQLITE
 
 TRIGGERS: tuple[str, ...] = ("figures_order_insert", "figures_order_delete",
                              "figures_order_update", "figures_customer_deleted",
@@ -57,7 +58,7 @@ _CUSTOMER_MONTH_SELECT = """
         FROM customer_figures f {where})
     SELECT o.customer_id, substr(o.order_date, 1, 7) AS month, sum(o.amount), count(*),
            sum(CASE WHEN o.id = fi.first_id THEN o.amount ELSE 0 END),
-           sum(o.id = fi.first_id)
+           {first_order_count}
     FROM firsts fi JOIN orders o ON o.customer_id = fi.customer_id
     WHERE o.status = 'valid' GROUP BY o.customer_id, month
 """
@@ -73,20 +74,25 @@ _INSERT_CUSTOMERS = ("INSERT INTO customer_figures (customer_id, purchase_count,
 _INSERT_MONTHS = ("INSERT INTO month_figures (month, sales, orders, buyers, new_sales, "
                   "new_buyers) ")
 
+def _customer_months(where: str, dialect) -> str:
+    return _CUSTOMER_MONTH_SELECT.format(
+        where=where, first_order_count=dialect.count_true("o.id = fi.first_id"))
+
+
 def _is_dirty(conn: sqlite3.Connection) -> bool:
     return conn.execute(
         "SELECT EXISTS (SELECT 1 FROM figures_dirty_customers) "
         "OR EXISTS (SELECT 1 FROM figures_dirty_months)").fetchone()[0] == 1
 
 
-def refresh(conn: sqlite3.Connection) -> None:
+def refresh(conn: sqlite3.Connection, dialect=SQLITE) -> None:
     """Bring the dirty customers' and months' figures up to date from the orders
     and forget them (called inside the write transaction, before COMMIT)."""
     if not _is_dirty(conn):
         return
     if conn.execute("SELECT 1 FROM figures_dirty_months WHERE month = ?",
                     (EVERYTHING,)).fetchone():
-        rebuild(conn)
+        rebuild(conn, dialect)
         return
     conn.execute("DELETE FROM customer_figures WHERE " + _DIRTY)
     conn.execute(_INSERT_CUSTOMERS + _CUSTOMER_SELECT.format(where="AND o." + _DIRTY))
@@ -95,7 +101,7 @@ def refresh(conn: sqlite3.Connection) -> None:
     where = "WHERE " + _DIRTY
     before = {row[0]: row[1:] for row in conn.execute(_MONTH_TOTALS.format(where=where))}
     conn.execute("DELETE FROM customer_month_figures " + where)
-    conn.execute(_INSERT_CUSTOMER_MONTHS + _CUSTOMER_MONTH_SELECT.format(where="WHERE f." + _DIRTY))
+    conn.execute(_INSERT_CUSTOMER_MONTHS + _customer_months("WHERE f." + _DIRTY, dialect))
     after = {row[0]: row[1:] for row in conn.execute(_MONTH_TOTALS.format(where=where))}
     nothing = (0, 0, 0, 0, 0)
     changes = []
@@ -105,26 +111,27 @@ def refresh(conn: sqlite3.Connection) -> None:
             changes.append((month, *delta))
     conn.executemany(
         _INSERT_MONTHS + "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (month) DO UPDATE SET "
-        "sales = sales + excluded.sales, orders = orders + excluded.orders, "
-        "buyers = buyers + excluded.buyers, new_sales = new_sales + excluded.new_sales, "
-        "new_buyers = new_buyers + excluded.new_buyers", changes)
+        "sales = month_figures.sales + excluded.sales, "
+        "orders = month_figures.orders + excluded.orders, "
+        "buyers = month_figures.buyers + excluded.buyers, "
+        "new_sales = month_figures.new_sales + excluded.new_sales, "
+        "new_buyers = month_figures.new_buyers + excluded.new_buyers", changes)
     conn.execute("DELETE FROM month_figures WHERE orders = 0")
     _forget_dirty(conn)
 
 
-def rebuild(conn: sqlite3.Connection) -> None:
+def rebuild(conn: sqlite3.Connection, dialect=SQLITE) -> None:
     """Both tables from scratch, in one pass over the orders each."""
     # The ranking index built once over the new rows, as a big import builds its own.
-    rank = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'index' "
-                        "AND name = 'customer_figures_rank'").fetchone()
-    if rank is not None:
-        conn.execute("DROP INDEX customer_figures_rank")
+    rank = dialect.index_definitions(conn, ["customer_figures_rank"])
+    for name, _ in rank:
+        dialect.drop_index(conn, name)
     conn.execute("DELETE FROM customer_figures")
     conn.execute(_INSERT_CUSTOMERS + _CUSTOMER_SELECT.format(where=""))
-    if rank is not None:
-        conn.execute(rank[0])
+    for _, sql in rank:
+        conn.execute(sql)
     conn.execute("DELETE FROM customer_month_figures")
-    conn.execute(_INSERT_CUSTOMER_MONTHS + _CUSTOMER_MONTH_SELECT.format(where=""))
+    conn.execute(_INSERT_CUSTOMER_MONTHS + _customer_months("", dialect))
     conn.execute("DELETE FROM month_figures")
     conn.execute(_INSERT_MONTHS + _MONTH_TOTALS.format(where=""))
     _forget_dirty(conn)
@@ -135,20 +142,18 @@ def _forget_dirty(conn: sqlite3.Connection) -> None:
     conn.execute("DELETE FROM figures_dirty_months")
 
 
-def suspend(conn: sqlite3.Connection) -> list[str]:
+def suspend(conn: sqlite3.Connection, dialect=SQLITE) -> list[str]:
     """Drop the triggers for a bulk write inside the caller's transaction; returns
     their SQL for :func:`resume`. Until then the figures count as not current."""
-    rows = conn.execute(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-        "AND name IN (SELECT value FROM json_each(?))", (json.dumps(TRIGGERS),)).fetchall()
+    rows = dialect.trigger_definitions(conn, TRIGGERS)
     for name, _ in rows:
-        conn.execute(f"DROP TRIGGER {name}")
+        dialect.drop_trigger(conn, name)
     return [sql for _, sql in rows]
 
 
-def resume(conn: sqlite3.Connection, triggers: list[str]) -> None:
+def resume(conn: sqlite3.Connection, triggers: list[str], dialect=SQLITE) -> None:
     """Rebuild both tables and put the triggers :func:`suspend` dropped back."""
-    rebuild(conn)
+    rebuild(conn, dialect)
     for sql in triggers:
         conn.execute(sql)
 
@@ -160,10 +165,7 @@ def figures_current(db, as_of: date) -> bool:
     conn = db.conn
     if _is_dirty(conn):
         return False
-    triggers = conn.execute(
-        "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
-        "AND name IN (SELECT value FROM json_each(?))", (json.dumps(TRIGGERS),)).fetchone()[0]
-    if triggers != len(TRIGGERS):
+    if len(db.dialect.trigger_definitions(conn, TRIGGERS)) != len(TRIGGERS):
         return False
     later = conn.execute("SELECT EXISTS (SELECT 1 FROM orders WHERE order_date > ? "
                          "AND status = 'valid')", (as_of.isoformat(),)).fetchone()[0]

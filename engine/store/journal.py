@@ -1,7 +1,9 @@
 """Undo for whole operations (an import, a merge, a split …).
 
-While an operation runs, temporary triggers copy the before-image of every
-pre-existing row it updates or deletes into ``journal``; rows it inserts are
+While an operation runs, triggers copy the before-image of every pre-existing
+row it updates or deletes into ``journal`` (SQLite: TEMP triggers made for the
+operation; PostgreSQL: lasting ones that record while the transaction names an
+operation, see pg_triggers.py); rows it inserts are
 recorded as id ranges (all journaled tables use AUTOINCREMENT, so ids only grow).
 Undo deletes the inserted ranges and writes the before-images back, so the
 database returns exactly to its earlier state. An operation whose rows a later,
@@ -15,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Iterator, Mapping
 
 from engine.errors import NotFoundError, OtokuiError, UndoBlockedError
-from engine.store.database import Database, last_id, now_text
+from engine.store.database import Database, now_text
 from engine.store.schema import JOURNALED_TABLES
 
 
@@ -47,56 +49,34 @@ class Journal:
 
     def columns(self, table: str) -> list[str]:
         if table not in self._columns:
-            # PRAGMA table_info, not sqlite-utils: importing that took ~35 ms of the
-            # first undoable operation of a session.
-            self._columns[table] = [row[1] for row in
-                                    self.db.conn.execute(f"PRAGMA table_info({table})")]
+            self._columns[table] = self.db.columns(table)
         return self._columns[table]
 
     @contextmanager
     def operation(self, kind: str, label: str) -> Iterator[Operation]:
         """Run the body as one undoable operation inside one transaction."""
+        dialect = self.db.dialect
         with self.db.transaction() as conn:
             cur = conn.execute(
                 "INSERT INTO operations (kind, label, started_at) VALUES (?, ?, ?)",
                 (kind, label, now_text()))
             op = Operation(cur.lastrowid, kind, label)
-            starts = {t: last_id(conn, t) for t in JOURNALED_TABLES}
-            self._create_triggers(op.id, starts)
+            starts = {t: dialect.last_id(conn, t) for t in JOURNALED_TABLES}
+            dialect.begin_journal(conn, op.id, starts,
+                                  {t: self.columns(t) for t in JOURNALED_TABLES})
             try:
                 yield op
             finally:
-                self._drop_triggers()
+                dialect.end_journal(conn, JOURNALED_TABLES)
             for table, start in starts.items():
-                end = last_id(conn, table)
+                end = dialect.last_id(conn, table)
                 if end > start:
+                    dialect.claim_ids(conn, table, end)
                     conn.execute(
                         "INSERT INTO op_ranges (op_id, tbl, first_id, last_id) VALUES (?,?,?,?)",
                         (op.id, table, start + 1, end))
             conn.execute("UPDATE operations SET finished_at = ? WHERE id = ?",
                          (now_text(), op.id))
-
-    def _create_triggers(self, op_id: int, starts: dict[str, int]) -> None:
-        conn = self.db.conn
-        for table in JOURNALED_TABLES:
-            image = "json_object(" + ", ".join(
-                f"'{c}', OLD.{c}" for c in self.columns(table)) + ")"
-            body = (
-                f"INSERT INTO journal (op_id, seq, tbl, row_id, before) "
-                f"SELECT {op_id}, (SELECT coalesce(max(seq), 0) + 1 FROM journal "
-                f"WHERE op_id = {op_id}), '{table}', OLD.id, {image} "
-                f"WHERE NOT EXISTS (SELECT 1 FROM journal WHERE tbl = '{table}' "
-                f"AND row_id = OLD.id AND op_id = {op_id});")
-            for event in ("UPDATE", "DELETE"):
-                conn.execute(
-                    f"CREATE TEMP TRIGGER journal_{table}_{event.lower()} "
-                    f"BEFORE {event} ON main.{table} WHEN OLD.id <= {starts[table]} "
-                    f"BEGIN {body} END")
-
-    def _drop_triggers(self) -> None:
-        for table in JOURNALED_TABLES:
-            for event in ("update", "delete"):
-                self.db.conn.execute(f"DROP TRIGGER IF EXISTS temp.journal_{table}_{event}")
 
     def blockers(self, op_id: int) -> list[int]:
         """Later active operations that changed rows this one wrote."""
@@ -125,7 +105,7 @@ class Journal:
         if blocking:
             raise UndoBlockedError(self._blocked_message(blocking))
         with self.db.transaction() as conn:
-            conn.execute("PRAGMA defer_foreign_keys = ON")
+            self.db.dialect.defer_foreign_keys(conn)
             ranges = conn.execute(
                 "SELECT tbl, first_id, last_id FROM op_ranges WHERE op_id = ?",
                 (op_id,)).fetchall()
@@ -143,8 +123,7 @@ class Journal:
                     f"VALUES ({', '.join('?' * len(cols))}) "
                     f"ON CONFLICT(id) DO UPDATE SET {updates}",
                     [tuple(r.get(c) for c in cols) for r in rows])
-            violations = conn.execute("PRAGMA foreign_key_check").fetchall()
-            if violations:
+            if self.db.dialect.foreign_keys_broken(conn):
                 raise UndoBlockedError(
                     "このあとに行った操作がこのデータを使っているため取り消せません。"
                     "新しい操作から順に取り消してください。")

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from engine.errors import OtokuiError
 from engine.progress import Cancel, Progress, check_cancel, reporter
-from engine.store import dialect, figures, postgres
+from engine.store import dialect, figures, pg_triggers, postgres
 from engine.store.database import json_list
 from engine.store.schema import DEFERRABLE_INDEXES, SCHEMA_VERSION
 
@@ -404,6 +404,8 @@ class PostgresWriter:
                         "移行先には何も保存していません。") from exc
         for statement in dialect.version_table_sql():
             self.conn.execute(statement)
+        # The undo journal's and the summary tables' triggers, as Shop makes them.
+        pg_triggers.install(self.conn)
 
     def count(self, name: str) -> int:
         return self.conn.execute(f"SELECT count(*) FROM {dialect.quote(name)}").fetchone()[0]

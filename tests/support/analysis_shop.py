@@ -37,13 +37,14 @@ def add_order(shop: Shop, cid: int, day: str, amount: int, *, lines=None,
 
 
 def build(orders: dict, customer_options: dict | None = None, *,
-          email_consent: bool = False) -> Shop:
+          email_consent: bool = False, location: str = ":memory:") -> Shop:
     """``orders``: customer id → list of (day, amount) or (day, amount, lines);
     ``customer_options``: customer id → add_customer keywords. ``email_consent``:
     every customer has an address (c<id>@example.jp unless given) and agreed to
-    advertising e-mail."""
+    advertising e-mail. ``location``: an empty PostgreSQL database's URL, for a shop
+    on the server."""
     customer_options = customer_options or {}
-    shop = Shop(":memory:")
+    shop = Shop(location)
     with shop.db.transaction() as conn:
         for cid, purchases in orders.items():
             options = dict(customer_options.get(cid, {}))

@@ -31,10 +31,11 @@ def snapshot(shop) -> dict:
     return {t: shop.db.query(f"SELECT * FROM {t} ORDER BY 1") for t in DATA_TABLES}
 
 
-def imported_shop(folder: Path = SAMPLES):
-    """A fresh in-memory shop with every sample file of ``folder`` imported."""
+def imported_shop(folder: Path = SAMPLES, location: str = ":memory:"):
+    """A fresh shop (in memory, or at ``location``: an empty PostgreSQL database's
+    URL) with every sample file of ``folder`` imported."""
     from engine import Shop
-    shop = Shop(":memory:")
+    shop = Shop(location)
     for path in sample_files(folder):
         shop.imports.import_file(path)
     return shop

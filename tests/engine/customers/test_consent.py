@@ -19,9 +19,13 @@ PEOPLE = {
 }
 
 
-@pytest.fixture
-def shop():
-    return build(ORDERS, PEOPLE)
+@pytest.fixture(params=["sqlite", "postgresql"])
+def shop(request):
+    location = (":memory:" if request.param == "sqlite"
+                else request.getfixturevalue("postgres_url"))
+    shop = build(ORDERS, PEOPLE, location=location)
+    yield shop
+    shop.close()
 
 
 def email_blocks(shop) -> dict[int, str]:

@@ -15,9 +15,14 @@ CURRENT = date(2026, 1, 1)   # after every sample order: the kept figures
 EARLIER = date(2025, 9, 15)  # some orders later than this: a copy for that day
 
 
-@pytest.fixture(scope="module")
-def shop():
-    return imported_shop()
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def shop(request):
+    """The sample shop in each store: the list reads the same from both."""
+    if request.param == "sqlite":
+        yield imported_shop()
+        return
+    with imported_shop(location=request.getfixturevalue("postgres_module_url")) as server:
+        yield server
 
 
 def expected(shop, as_of, query: ListQuery) -> pd.DataFrame:

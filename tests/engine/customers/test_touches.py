@@ -5,9 +5,14 @@ from engine import OtokuiError
 from tests.support.analysis_shop import build
 
 
-@pytest.fixture
-def shop():
-    return build({1: [("2025-01-01", 1000)], 2: [("2025-01-02", 2000)], 3: []})
+@pytest.fixture(params=["sqlite", "postgresql"])
+def shop(request):
+    location = (":memory:" if request.param == "sqlite"
+                else request.getfixturevalue("postgres_url"))
+    shop = build({1: [("2025-01-01", 1000)], 2: [("2025-01-02", 2000)], 3: []},
+                 location=location)
+    yield shop
+    shop.close()
 
 
 def test_record_many_customers_once_each(shop):

@@ -17,10 +17,10 @@ SHOPIFY = SAMPLES / "shopify" / "shopify_202507.csv"
 
 
 @pytest.fixture
-def shop():
-    shop = Shop(":memory:")
-    shop.imports.import_file(SAMPLES / "base" / "base_202507.csv")
-    return shop
+def shop(empty_shop):
+    """A shop in each store with one file imported: a refused file leaves it as it was."""
+    empty_shop.imports.import_file(SAMPLES / "base" / "base_202507.csv")
+    return empty_shop
 
 
 def rewrite(source, target, row, column, value, encoding):

@@ -15,8 +15,8 @@ LINES = "SELECT o.order_no, l.product_code, l.unit_price, l.quantity, l.amount F
 YAHOO = {person: [figures] for person, figures in expected("yahoo").items()}
 
 
-def test_files_dropped_together_are_grouped_in_the_order_given():
-    shop = Shop(":memory:")
+def test_files_dropped_together_are_grouped_in_the_order_given(empty_shop):
+    shop = empty_shop
     other = LAYOUTS / "base" / "base_orders.csv"
     assert shop.imports.group_downloads([ITEMS, other, ORDERS]) == [(ITEMS, ORDERS), (other,)]
     assert shop.imports.group_downloads([ORDERS, ITEMS, ORDERS]) == [(ORDERS, ITEMS), (ORDERS,)]
@@ -24,8 +24,8 @@ def test_files_dropped_together_are_grouped_in_the_order_given():
 
 @pytest.mark.parametrize("first, second", [(ORDERS, ITEMS), (ITEMS, ORDERS)],
                          ids=["orders-first", "items-first"])
-def test_two_files_together_are_one_import_with_lines(first, second):
-    shop = Shop(":memory:")
+def test_two_files_together_are_one_import_with_lines(empty_shop, first, second):
+    shop = empty_shop
     result = shop.imports.import_file(first, partners=[second])
     assert (result.file_name, result.orders_added, result.lines) == (
         "yahoo_order.csv＋yahoo_item.csv", 5, 6)
@@ -42,8 +42,8 @@ def test_two_files_together_are_one_import_with_lines(first, second):
     assert shop.imports.import_file(second, partners=[first]).already_imported
 
 
-def test_a_lone_line_file_is_kept_and_answered_with_the_file_to_add():
-    shop = Shop(":memory:")
+def test_a_lone_line_file_is_kept_and_answered_with_the_file_to_add(empty_shop):
+    shop = empty_shop
     before = snapshot(shop)
     with pytest.raises(PartMissingError) as caught:
         shop.imports.import_file(ITEMS)
@@ -62,8 +62,8 @@ def test_a_lone_line_file_is_kept_and_answered_with_the_file_to_add():
     assert shop.db.scalar("SELECT count(*) FROM pending_parts") == 0
 
 
-def test_an_order_file_alone_imports_its_subtotals_and_its_lines_come_later():
-    shop = Shop(":memory:")
+def test_an_order_file_alone_imports_its_subtotals_and_its_lines_come_later(empty_shop):
+    shop = empty_shop
     alone = shop.imports.import_file(ORDERS)
     assert (alone.orders_added, alone.lines) == (5, 0)
     assert figures_by_person(shop) == YAHOO
@@ -76,8 +76,8 @@ def test_an_order_file_alone_imports_its_subtotals_and_its_lines_come_later():
     assert shop.db.scalar("SELECT count(*) FROM pending_parts") == 0
 
 
-def test_undoing_the_pair_returns_to_the_order_file_alone():
-    shop = Shop(":memory:")
+def test_undoing_the_pair_returns_to_the_order_file_alone(empty_shop):
+    shop = empty_shop
     shop.imports.import_file(ORDERS)
     alone = snapshot(shop)
     later = shop.imports.import_file(ITEMS)
@@ -85,11 +85,11 @@ def test_undoing_the_pair_returns_to_the_order_file_alone():
     assert snapshot(shop) == alone
 
 
-def test_files_of_different_downloads_are_refused_naming_the_row(tmp_path):
+def test_files_of_different_downloads_are_refused_naming_the_row(empty_shop, tmp_path):
     items = tmp_path / "yahoo_item.csv"
     text = ITEMS.read_bytes().decode("cp932").replace("example-store-10005", "example-store-99999")
     items.write_bytes(text.encode("cp932"))
-    shop = Shop(":memory:")
+    shop = empty_shop
     before = snapshot(shop)
     with pytest.raises(BadFileError) as caught:
         shop.imports.import_file(ORDERS, partners=[items])
@@ -126,11 +126,11 @@ def test_a_file_of_another_download_is_not_a_partner():
     assert caught.value.file == "base_orders.csv"
 
 
-def test_a_kept_file_of_another_download_does_not_hold_up_this_one(tmp_path):
+def test_a_kept_file_of_another_download_does_not_hold_up_this_one(empty_shop, tmp_path):
     other_month = tmp_path / "yahoo_item.csv"
     other_month.write_bytes(ITEMS.read_bytes().decode("cp932").replace(
         "example-store-100", "example-store-900").encode("cp932"))
-    shop = Shop(":memory:")
+    shop = empty_shop
     with pytest.raises(PartMissingError):
         shop.imports.import_file(other_month)
     result = shop.imports.import_file(ORDERS)

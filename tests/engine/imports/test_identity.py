@@ -28,9 +28,14 @@ def count(shop):
     return shop.db.scalar("SELECT count(*) FROM customers")
 
 
-@pytest.fixture
-def shop():
-    return Shop(":memory:")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def shop(request):
+    """An empty shop in each store: identity and its undo work the same in both."""
+    if request.param == "sqlite":
+        yield Shop(":memory:")
+        return
+    with Shop(request.getfixturevalue("postgres_url")) as server:
+        yield server
 
 
 def test_same_name_alone_never_merges(shop, tmp_path):

@@ -1,4 +1,5 @@
-"""A later export of the same order updates it; the latest import wins (SPEC §2)."""
+"""A later export of the same order updates it; the latest import wins (SPEC §2).
+Tests that import into one shop run in both stores (``empty_shop``)."""
 import json
 
 from engine import BadFileError, Shop
@@ -10,12 +11,12 @@ import pytest
 RAKUTEN_SEP = SAMPLES / "rakuten" / "rakuten_202509.csv"
 
 
-def test_a_later_export_with_a_changed_status_updates_the_order(tmp_path):
+def test_a_later_export_with_a_changed_status_updates_the_order(empty_shop, tmp_path):
     text = RAKUTEN_SEP.read_bytes().decode("cp932")
     assert text.count("キャンセル確定") >= 1
     earlier = tmp_path / "rakuten_early.csv"
     earlier.write_bytes(text.replace("キャンセル確定", "発送済").encode("cp932"))
-    shop = Shop(":memory:")
+    shop = empty_shop
     first = shop.imports.import_file(earlier)
     cancelled_no = next(line.split(",")[0].strip('"') for line in text.splitlines()
                         if "キャンセル確定" in line)
@@ -33,11 +34,11 @@ def test_a_later_export_with_a_changed_status_updates_the_order(tmp_path):
     assert snapshot(shop) == before
 
 
-def test_undo_is_refused_while_a_later_import_changed_the_same_orders(tmp_path):
+def test_undo_is_refused_while_a_later_import_changed_the_same_orders(empty_shop, tmp_path):
     text = RAKUTEN_SEP.read_bytes().decode("cp932")
     earlier = tmp_path / "early.csv"
     earlier.write_bytes(text.replace("キャンセル確定", "発送済").encode("cp932"))
-    shop = Shop(":memory:")
+    shop = empty_shop
     first = shop.imports.import_file(earlier)
     shop.imports.import_file(RAKUTEN_SEP)
     history = {r["id"]: r for r in shop.imports.history()}
@@ -54,12 +55,12 @@ MAPPING = {"label": "自社POS", "fields": {
     "unit_price": "金額", "quantity": "個数"}}
 
 
-def test_mapping_file_imports_an_unknown_layout(tmp_path):
+def test_mapping_file_imports_an_unknown_layout(empty_shop, tmp_path):
     path = tmp_path / "pos.csv"
     path.write_text(CUSTOM, encoding="cp932")
     mapping = tmp_path / "pos.json"
     mapping.write_text(json.dumps(MAPPING, ensure_ascii=False), encoding="utf-8")
-    shop = Shop(":memory:")
+    shop = empty_shop
     with pytest.raises(UnknownFormatError):
         shop.imports.import_file(path)
     result = shop.imports.import_file(path, mapping=mapping)
@@ -68,10 +69,10 @@ def test_mapping_file_imports_an_unknown_layout(tmp_path):
         {"amount": 3800, "order_date": "2025-07-01"}]
 
 
-def test_a_saved_user_preset_is_recognised_next_time(tmp_path):
+def test_a_saved_user_preset_is_recognised_next_time(empty_shop, tmp_path):
     path = tmp_path / "pos.csv"
     path.write_text(CUSTOM, encoding="utf-8")
-    shop = Shop(":memory:")
+    shop = empty_shop
     fields = {k: [v] for k, v in MAPPING["fields"].items()}
     shop.formats.save_user_preset("自社POS", CUSTOM.splitlines()[0].split(","), fields)
     result = shop.imports.import_file(path)
@@ -79,8 +80,8 @@ def test_a_saved_user_preset_is_recognised_next_time(tmp_path):
     assert "自社POS" in [p.label for p in shop.formats.presets()]
 
 
-def test_saving_a_preset_again_keeps_its_name_and_a_forgotten_one_leaves_no_trace():
-    shop = Shop(":memory:")
+def test_saving_a_preset_again_keeps_its_name_and_a_forgotten_one_leaves_no_trace(empty_shop):
+    shop = empty_shop
     headers = CUSTOM.splitlines()[0].split(",")
     fields = {k: [v] for k, v in MAPPING["fields"].items()}
     first = shop.formats.save_user_preset("A", headers, fields)
@@ -95,7 +96,7 @@ def test_saving_a_preset_again_keeps_its_name_and_a_forgotten_one_leaves_no_trac
     assert shop.db.query("SELECT * FROM settings WHERE key = 'user_formats'") == []
 
 
-def test_legacy_rakuten_and_yahoo_presets(tmp_path):
+def test_legacy_rakuten_and_yahoo_presets(empty_shop, tmp_path):
     legacy = tmp_path / "legacy.csv"
     legacy.write_text(
         "受注番号,受注ステータス,注文日,注文時間,注文者名字,注文者名前,注文者名字フリガナ,"
@@ -111,7 +112,7 @@ def test_legacy_rakuten_and_yahoo_presets(tmp_path):
         "BillAddress1,BillAddress2,BillPhoneNumber,BillMailAddress,ItemId,Title,UnitPrice,Quantity\n"
         "y-1,2024-03-02 10:00:00,森,花,1000001,東京都,千代田区,1-1,,0312345678,M@Example.jp,T1,茶,500,1\n",
         encoding="utf-8")
-    shop = Shop(":memory:")
+    shop = empty_shop
     assert shop.imports.import_file(legacy).source == "rakuten_legacy"
     assert shop.imports.import_file(yahoo).source == "yahoo"
     assert shop.db.scalar("SELECT count(DISTINCT customer_id) FROM orders") == 1
@@ -158,8 +159,8 @@ def normalised_texts(monkeypatch) -> list[int]:
 
 
 def test_a_copy_with_only_unmapped_cells_changed_normalises_nothing_but_order_numbers(
-        tmp_path, monkeypatch):
-    shop = Shop(":memory:")
+        empty_shop, tmp_path, monkeypatch):
+    shop = empty_shop
     first = shop.imports.import_file(RAKUTEN_SEP)
     before = snapshot(shop)
     seen = normalised_texts(monkeypatch)
@@ -172,8 +173,8 @@ def test_a_copy_with_only_unmapped_cells_changed_normalises_nothing_but_order_nu
     assert snapshot(shop) == before
 
 
-def test_one_changed_mapped_cell_updates_exactly_that_order(tmp_path):
-    shop = Shop(":memory:")
+def test_one_changed_mapped_cell_updates_exactly_that_order(empty_shop, tmp_path):
+    shop = empty_shop
     first = shop.imports.import_file(RAKUTEN_SEP)
     changed, order_no = with_first_row_cell(tmp_path, "個数", lambda cell: '"9"', "changed.csv")
     again = shop.imports.import_file(changed)
@@ -184,10 +185,10 @@ def test_one_changed_mapped_cell_updates_exactly_that_order(tmp_path):
         "WHERE o.order_no = ? AND l.line_no = 1", (order_no,)) == 9
 
 
-def test_orders_stored_without_a_raw_digest_are_compared_by_content(tmp_path):
+def test_orders_stored_without_a_raw_digest_are_compared_by_content(empty_shop, tmp_path):
     # A database from before raw digests: every order is normalised and found unchanged,
     # and an unchanged order is left exactly as it was (no digest written into it).
-    shop = Shop(":memory:")
+    shop = empty_shop
     first = shop.imports.import_file(RAKUTEN_SEP)
     shop.db.conn.execute("UPDATE orders SET raw_digest = NULL")
     before = snapshot(shop)
@@ -247,8 +248,8 @@ YEAR_2024 = [(str(i), f"2024-0{i}-10", f"田中 {i}郎", f"t{i}@example.jp", 100
 YEAR_2025 = [(str(i), f"2025-0{i}-12", f"鈴木 {i}子", f"s{i}@example.jp", 2000, 1) for i in range(1, 6)]
 
 
-def test_own_numbering_restarting_each_year_keeps_both_years(tmp_path):
-    shop = Shop(":memory:")
+def test_own_numbering_restarting_each_year_keeps_both_years(empty_shop, tmp_path):
+    shop = empty_shop
     shop.imports.import_file(generic(tmp_path / "2024.csv", YEAR_2024))
     before = shop.db.query("SELECT order_no, order_date, amount, c.name FROM orders o "
                            "JOIN customers c ON c.id = o.customer_id ORDER BY o.id")
@@ -264,8 +265,8 @@ def test_own_numbering_restarting_each_year_keeps_both_years(tmp_path):
     assert (again.orders_added, again.orders_updated, again.orders_unchanged) == (1, 0, 5)
 
 
-def test_two_buyers_under_one_number_in_one_file_are_both_kept(tmp_path):
-    shop = Shop(":memory:")
+def test_two_buyers_under_one_number_in_one_file_are_both_kept(empty_shop, tmp_path):
+    shop = empty_shop
     result = shop.imports.import_file(generic(tmp_path / "mixed.csv", [
         ("7", "2025-01-05", "佐藤 一", "a@example.jp", 1000, 1),
         ("7", "2025-01-05", "佐藤 一", "a@example.jp", 500, 2),    # a second line of it
@@ -275,8 +276,8 @@ def test_two_buyers_under_one_number_in_one_file_are_both_kept(tmp_path):
         {"order_no": "7", "amount": 2000}, {"order_no": "7（2025-03-01）", "amount": 3000}]
 
 
-def test_a_marketplace_number_used_twice_is_an_error_naming_the_rows(tmp_path):
-    shop = Shop(":memory:")
+def test_a_marketplace_number_used_twice_is_an_error_naming_the_rows(empty_shop, tmp_path):
+    shop = empty_shop
     shop.imports.import_file(RAKUTEN_SEP)
     before = snapshot(shop)
     text = RAKUTEN_SEP.read_bytes().decode("cp932").splitlines()
@@ -295,14 +296,14 @@ def test_a_marketplace_number_used_twice_is_an_error_naming_the_rows(tmp_path):
         Shop(":memory:").imports.import_file(within)
 
 
-def test_files_of_two_shopify_stores_sharing_order_numbers_keep_both(tmp_path):
+def test_files_of_two_shopify_stores_sharing_order_numbers_keep_both(empty_shop, tmp_path):
     from tests.support.generated_export import csv_bytes, order_rows
 
     store_a, store_b = order_rows(20, 8, seed=1), order_rows(20, 8, seed=2)
     for row in store_b:   # the second store's buyers are other people
         row[1] = row[1].replace("@", ".b@")
         row[8] = row[8].replace(" ", " 別")
-    shop = Shop(":memory:")
+    shop = empty_shop
     for name, rows in (("a.csv", store_a), ("b.csv", store_b)):
         (tmp_path / name).write_bytes(csv_bytes(rows))
         shop.imports.import_file(tmp_path / name)

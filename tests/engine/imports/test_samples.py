@@ -64,8 +64,8 @@ def test_amazon_only_customers_are_dm_ineligible(sample_shop):
     assert any(r["sources"] == "amazon" for r in rows)
 
 
-def test_importing_everything_twice_changes_nothing():
-    shop = Shop(":memory:")
+def test_importing_everything_twice_changes_nothing(empty_shop):
+    shop = empty_shop
     import_all(shop, sample_files())
     before = snapshot(shop)
     table = shop.customers.table(as_of=meta()["as_of"])
@@ -75,8 +75,8 @@ def test_importing_everything_twice_changes_nothing():
     pd.testing.assert_frame_equal(shop.customers.table(as_of=meta()["as_of"]), table)
 
 
-def test_undo_of_each_import_in_reverse_restores_every_state():
-    shop = Shop(":memory:")
+def test_undo_of_each_import_in_reverse_restores_every_state(empty_shop):
+    shop = empty_shop
     states = [snapshot(shop)]
     results = []
     for path in sample_files():
@@ -88,8 +88,8 @@ def test_undo_of_each_import_in_reverse_restores_every_state():
     assert shop.db.scalar("SELECT count(*) FROM customers") == 0
 
 
-def test_undo_of_an_earlier_import_keeps_later_unrelated_ones():
-    shop = Shop(":memory:")
+def test_undo_of_an_earlier_import_keeps_later_unrelated_ones(empty_shop):
+    shop = empty_shop
     first = shop.imports.import_file(SAMPLES / "base" / "base_202507.csv")
     before_second = snapshot(shop)
     second = shop.imports.import_file(SAMPLES / "colorme" / "colorme_202507.csv")
@@ -101,8 +101,8 @@ def test_undo_of_an_earlier_import_keeps_later_unrelated_ones():
     assert before_second["orders"]  # the first import had written orders
 
 
-def test_history_marks_undone_imports():
-    shop = Shop(":memory:")
+def test_history_marks_undone_imports(empty_shop):
+    shop = empty_shop
     result = shop.imports.import_file(SAMPLES / "base" / "base_202507.csv")
     shop.imports.undo(result.import_id)
     (row,) = shop.imports.history()
@@ -110,8 +110,8 @@ def test_history_marks_undone_imports():
     assert row["orders_added"] == 5 and row["rows_read"] == 5
 
 
-def test_per_source_dm_default_can_be_changed():
-    shop = Shop(":memory:")
+def test_per_source_dm_default_can_be_changed(empty_shop):
+    shop = empty_shop
     shop.imports.import_file(SAMPLES / "amazon" / "amazon_202507.txt")
     table = shop.customers.table(as_of="2025-08-01")
     assert set(table["dm_ok"]) == {0}

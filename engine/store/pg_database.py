@@ -1,0 +1,230 @@
+"""A shop on a PostgreSQL server: ``Database``'s interface over one psycopg connection.
+
+``Shop("postgresql://user@host:port/db")`` opens one of these instead of a
+SQLite file. An empty database gets the schema (dialect.schema_sql, the trigger
+functions of pg_triggers.py and the summary tables marked for their first
+rebuild), as a new SQLite file gets its migrations; a database of another
+schema version is refused. Transactions, savepoints and the summary tables'
+refresh before COMMIT work as in ``Database``.
+
+Writes are serialized as SQLite's BEGIN IMMEDIATE serializes them: every
+transaction first takes one transaction-level advisory lock (waiting up to
+``busy_seconds``, as SQLite's busy_timeout, then a Japanese StorageError). An
+import chooses the ids of its new rows itself (above the highest in use), which
+two writers at once would both choose.
+
+Remembered results (:meth:`memo`) are kept for one state of the server: the
+current snapshot (``pg_current_snapshot()``: the next transaction id and those in
+progress) changes whenever any transaction that writes starts or ends, so
+another desktop's commit forgets them too. Writes to TEMP working copies
+(:meth:`scratch`) get transaction ids as well; they are counted and left out.
+
+A connection lost mid-way (server stopped, network down) is a Japanese
+ServerUnavailableError; the transaction is rolled back by the server.
+"""
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from typing import Callable, Iterator, TypeVar
+
+from engine.errors import DatabaseTooNewError, OtokuiError, StorageError
+from engine.store import dialect as pg_schema
+from engine.store import figures, pg_triggers, postgres
+from engine.store.dialects import POSTGRES
+from engine.store.pg_connection import PgConnection
+from engine.store.schema import SCHEMA_VERSION
+
+T = TypeVar("T")
+# Results memo keeps (as Database.MEMO_ENTRIES).
+MEMO_ENTRIES = 4
+# The advisory lock every write transaction holds ("OTKI", as SQLite's application id).
+WRITE_LOCK = 0x4F544B49
+BUSY_SECONDS = 5.0
+_BUSY_POLL_SECONDS = 0.05
+
+
+class PostgresDatabase:
+    """One connection to one PostgreSQL database, autocommit with explicit transactions."""
+
+    dialect = POSTGRES
+    # No file: no backups beside it, no integrity check of pages, no parallel parser.
+    path = None
+    check_pending = False
+
+    def __init__(self, url: str):
+        self.url = url
+        self.where = postgres.describe(url)
+        self.conn = PgConnection(postgres.connect(url, autocommit=True))
+        self._depth = 0
+        self.busy_seconds = BUSY_SECONDS
+        self._memos: dict = {}
+        self._generation = 0
+        self._scratch_ids = 0
+        try:
+            self.migrate()
+        except BaseException:
+            self.conn.close()
+            raise
+
+    def migrate(self) -> None:
+        """Create the schema in an empty database; refuse another version or a
+        database of something else."""
+        tables = [row[0] for row in self.conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")]
+        if not tables:
+            with self.transaction() as conn:
+                for statement in pg_schema.schema_sql():
+                    conn.execute(statement)
+                pg_triggers.install(conn)
+                # The first commit fills the summary tables (empty), as migration 12 asks.
+                conn.execute("INSERT INTO figures_dirty_months (month) VALUES (?)",
+                             (figures.EVERYTHING,))
+            return
+        if pg_schema.VERSION_TABLE not in tables:
+            raise OtokuiError(
+                f"{self.where} はOtokuiのデータベースではありません（ほかの表があります）。"
+                "空のデータベースを指定してください。")
+        version = self.conn.execute(
+            f"SELECT version FROM {pg_schema.quote(pg_schema.VERSION_TABLE)}").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise DatabaseTooNewError(self.where, version, SCHEMA_VERSION)
+        if version < SCHEMA_VERSION:
+            raise OtokuiError(
+                f"{self.where} のデータ形式（{version}）は古い版のOtokuiのものです。"
+                "PostgreSQLのデータベースの更新にはまだ対応していません。")
+        if not pg_triggers.installed(self.conn):
+            # A shop copied by ``migrate``: tables and rows, no triggers yet.
+            with self.transaction() as conn:
+                pg_triggers.install(conn)
+
+    @contextmanager
+    def transaction(self) -> Iterator[PgConnection]:
+        """BEGIN … COMMIT, or ROLLBACK on any exception. Nests via savepoints.
+        The summary tables are brought up to date just before COMMIT."""
+        if self._depth:
+            name = f"sp{self._depth}"
+            self.conn.execute(f"SAVEPOINT {name}")
+            self._depth += 1
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
+                self.conn.execute(f"RELEASE SAVEPOINT {name}")
+                raise
+            else:
+                self.conn.execute(f"RELEASE SAVEPOINT {name}")
+            finally:
+                self._depth -= 1
+            return
+        self._begin()
+        self._depth = 1
+        try:
+            yield self.conn
+            figures.refresh(self.conn, self.dialect)
+            self.conn.execute("COMMIT")
+        except BaseException as exc:
+            if not self.conn.raw.closed and self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            self._raise_friendly(exc)
+            raise
+        finally:
+            self._depth = 0
+
+    def _begin(self) -> None:
+        """BEGIN, then the write lock (see the module)."""
+        deadline = time.monotonic() + self.busy_seconds
+        try:
+            self.conn.execute("BEGIN")
+            while not self.conn.execute("SELECT pg_try_advisory_xact_lock(?)",
+                                        (WRITE_LOCK,)).fetchone()[0]:
+                if time.monotonic() >= deadline:
+                    self.conn.execute("ROLLBACK")
+                    raise StorageError(
+                        f"{self.where}: 別のパソコンかプログラムがデータベースに書き込み中のため、"
+                        "処理できませんでした。データは変更されていません。その処理が終わってから、"
+                        "もう一度お試しください。")
+                time.sleep(_BUSY_POLL_SECONDS)
+        except BaseException as exc:
+            self._raise_friendly(exc)
+            raise
+
+    def _raise_friendly(self, exc: BaseException) -> None:
+        import psycopg
+        if isinstance(exc, psycopg.OperationalError):
+            raise postgres.connection_error(exc, postgres.parse(self.url)[1]) from exc
+
+    def columns(self, table: str) -> list[str]:
+        """The table's column names (the schema is the current one)."""
+        return pg_schema.table(table).column_names
+
+    def table_columns(self) -> dict[str, list[str]]:
+        """Every table's column names, by table (the schema is the current one)."""
+        return {t.name: t.column_names for t in pg_schema.tables()}
+
+    def memo(self, key, compute: Callable[[], T]) -> T:
+        """``compute()``, remembered while the server's state stays (see the module)."""
+        if self.conn.in_transaction:
+            return compute()
+        state = self._state()
+        remembered = self._memos.get(key)
+        if remembered is not None and remembered[0] == state:
+            return remembered[1]
+        value = compute()
+        self._memos.pop(key, None)
+        self._memos[key] = (state, value)
+        while len(self._memos) > MEMO_ENTRIES:
+            self._memos.pop(next(iter(self._memos)))
+        return value
+
+    def forget_memos(self) -> None:
+        self._generation += 1
+        self._memos.clear()
+
+    @contextmanager
+    def scratch(self) -> Iterator[PgConnection]:
+        """For writes to TEMP tables that are working copies, not the shop's data:
+        one transaction of their own, whose id :meth:`state` does not count."""
+        if self.conn.in_transaction:
+            yield self.conn
+            return
+        self.conn.execute("BEGIN")
+        try:
+            yield self.conn
+            assigned = self.conn.execute("SELECT pg_current_xact_id_if_assigned()").fetchone()[0]
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        if assigned is not None:
+            self._scratch_ids += 1
+
+    def state(self) -> tuple:
+        """What changes whenever the data does, as :meth:`memo` sees it."""
+        return self._state()
+
+    def _state(self) -> tuple:
+        snapshot = self.conn.execute("SELECT pg_current_snapshot()::text").fetchone()[0]
+        _, next_id, running = snapshot.split(":")
+        return int(next_id) - self._scratch_ids, running, self._generation
+
+    def execute(self, sql: str, params=()):
+        return self.conn.execute(sql, params)
+
+    def query(self, sql: str, params=()) -> list[dict]:
+        cur = self.conn.execute(sql, params)
+        cols = [d[0] for d in cur.description]
+        return [dict(zip(cols, row)) for row in cur.fetchall()]
+
+    def scalar(self, sql: str, params=()):
+        row = self.conn.execute(sql, params).fetchone()
+        return None if row is None else row[0]
+
+    def frame(self, sql: str, params=()):
+        """The query's rows as a DataFrame (pandas reads only sqlite3 connections)."""
+        import pandas as pd
+        cur = self.conn.execute(sql, params)
+        return pd.DataFrame.from_records(cur.fetchall(), columns=[d[0] for d in cur.description])
+
+    def close(self) -> None:
+        self.conn.close()
