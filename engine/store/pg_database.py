@@ -30,7 +30,7 @@ from typing import Callable, Iterator, TypeVar
 
 from engine.errors import DatabaseTooNewError, OtokuiError, StorageError
 from engine.store import dialect as pg_schema
-from engine.store import figures, pg_triggers, postgres
+from engine.store import figures, pg_triggers, postgres, server_changes, server_lock
 from engine.store.dialects import POSTGRES
 from engine.store.pg_connection import PgConnection
 from engine.store.schema import SCHEMA_VERSION
@@ -55,6 +55,8 @@ class PostgresDatabase:
     def __init__(self, url: str):
         self.url = url
         self.where = postgres.describe(url)
+        # Who works here, for the other desktops' notices (see server_changes).
+        self.staff = server_lock.staff_name()
         self.conn = PgConnection(postgres.connect(url, autocommit=True))
         self._depth = 0
         self.busy_seconds = BUSY_SECONDS
@@ -122,6 +124,8 @@ class PostgresDatabase:
         try:
             yield self.conn
             figures.refresh(self.conn, self.dialect)
+            # The other desktops hear of it when (and only if) it commits.
+            server_changes.announce(self.conn.raw, "", self.staff)
             self.conn.execute("COMMIT")
         except BaseException as exc:
             if not self.conn.raw.closed and self.conn.in_transaction:

@@ -80,3 +80,28 @@ def test_a_lost_connection_is_reported_as_anything_may_have_changed(postgres_url
         conn.execute("SELECT pg_notify('otokui_changes', %s)",
                      ('{"sender": "another", "what": "customers"}',))
     assert heard(received) == ChangeNotice("customers")
+
+
+def test_a_shops_committed_writes_are_heard_by_the_other_desktops(postgres_url, tmp_path,
+                                                                   monkeypatch):
+    """Every write transaction of a shop on the server announces itself on commit,
+    naming who; one that fails (a refused file) is never heard."""
+    from engine import Shop
+    from engine.errors import BadFileError
+    from engine.store import server_lock
+    from tests.support.snapshot import SAMPLES
+
+    monkeypatch.setenv("OTOKUI_HOME", str(tmp_path))
+    received: queue.Queue = queue.Queue()
+    with Shop(postgres_url) as shop, \
+            ChangeListener(postgres_url, received.put, sender="another desktop"):
+        while not received.empty():       # opening a new shop wrote its schema
+            received.get()
+        bad = tmp_path / "bad.csv"
+        bad.write_bytes(b"\x00\x01\x02 not an export")
+        with pytest.raises(BadFileError):
+            shop.imports.import_file(bad)
+        assert heard(received, 2.0) is None
+        shop.imports.import_file(SAMPLES / "rakuten" / "rakuten_202507.csv")
+        notice = heard(received)
+        assert notice == ChangeNotice("", server_lock.staff_name())
