@@ -27,7 +27,7 @@ CACHE_KIB = 256 * 1024
 # the full check before anything else. See ``Database(check=...)``.
 UNCLOSED_SUFFIX = ".unclosed"
 SQLITE_MAGIC = b"SQLite format 3\0"
-# Results Database.memo keeps (each may be a table of every customer).
+# Results memo() keeps (each may be a table of every customer).
 MEMO_ENTRIES = 4
 
 T = TypeVar("T")
@@ -49,7 +49,47 @@ def now_text() -> str:
     return datetime.now().strftime("%Y-%m-%d %H:%M:%S")
 
 
-class Database:
+class RememberedResults:
+    """``memo()`` for a database class: results remembered while its ``_state()``
+    (what changes whenever the data may have) stays the same. The class sets
+    ``_memos = {}`` and ``_generation = 0`` and has ``conn.in_transaction``."""
+
+    _memos: dict
+    _generation: int
+
+    def memo(self, key, compute: Callable[[], T]) -> T:
+        """``compute()``, remembered for as long as the database does not change
+        (see the class's ``_state``). Inside a transaction nothing is remembered: a
+        rollback would not count as a change. Callers must not modify what they get
+        back (copy it first)."""
+        if self.conn.in_transaction:
+            return compute()
+        state = self._state()
+        remembered = self._memos.get(key)
+        if remembered is not None and remembered[0] == state:
+            return remembered[1]
+        value = compute()
+        self._memos.pop(key, None)
+        self._memos[key] = (state, value)
+        while len(self._memos) > MEMO_ENTRIES:
+            self._memos.pop(next(iter(self._memos)))
+        return value
+
+    def forget_memos(self) -> None:
+        """For writes the state does not see (a restore through the backup API)."""
+        self._generation += 1
+        self._memos.clear()
+
+    def state(self) -> tuple:
+        """What changes whenever the data does, as :meth:`memo` sees it: for a cache of
+        small answers kept beside the memos (whose few places are for big tables)."""
+        return self._state()
+
+    def _state(self) -> tuple:
+        raise NotImplementedError
+
+
+class Database(RememberedResults):
     """One connection to one SQLite file, in autocommit mode with explicit transactions.
 
     The connection belongs to the thread that opened it (SQLite's check_same_thread):
@@ -241,33 +281,6 @@ class Database:
         if friendly is not None:
             raise friendly from exc
 
-    def memo(self, key, compute: Callable[[], T]) -> T:
-        """``compute()``, remembered for as long as the database does not change.
-
-        A change is any row written through this connection (SQLite's
-        total_changes, rolled-back writes included), a commit by any other
-        connection (``PRAGMA data_version``) or ``forget_memos()``. Inside a
-        transaction nothing is remembered: a rollback would not count as a change.
-        Callers must not modify what they get back (copy it first).
-        """
-        if self.conn.in_transaction:
-            return compute()
-        state = self._state()
-        remembered = self._memos.get(key)
-        if remembered is not None and remembered[0] == state:
-            return remembered[1]
-        value = compute()
-        self._memos.pop(key, None)
-        self._memos[key] = (state, value)
-        while len(self._memos) > MEMO_ENTRIES:
-            self._memos.pop(next(iter(self._memos)))
-        return value
-
-    def forget_memos(self) -> None:
-        """For writes total_changes does not see (a restore through the backup API)."""
-        self._generation += 1
-        self._memos.clear()
-
     @contextmanager
     def scratch(self) -> Iterator[sqlite3.Connection]:
         """For writes to TEMP tables that are working copies, not the shop's data
@@ -278,12 +291,10 @@ class Database:
         finally:
             self._scratch_changes += self.conn.total_changes - before
 
-    def state(self) -> tuple[int, int, int]:
-        """What changes whenever the data does, as :meth:`memo` sees it: for a cache of
-        small answers kept beside the memos (whose few places are for big tables)."""
-        return self._state()
-
     def _state(self) -> tuple[int, int, int]:
+        """Any row written through this connection (SQLite's total_changes, rolled-back
+        writes included, TEMP scratch writes left out), a commit by any other
+        connection (``PRAGMA data_version``) or ``forget_memos()``."""
         data_version = self.conn.execute("PRAGMA data_version").fetchone()[0]
         return self.conn.total_changes - self._scratch_changes, data_version, self._generation
 

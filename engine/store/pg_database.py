@@ -26,25 +26,23 @@ from __future__ import annotations
 
 import time
 from contextlib import contextmanager
-from typing import Callable, Iterator, TypeVar
+from typing import Iterator
 
 from engine.errors import DatabaseTooNewError, OtokuiError, StorageError
 from engine.store import dialect as pg_schema
 from engine.store import figures, pg_triggers, postgres, server_changes, server_lock
+from engine.store.database import RememberedResults
 from engine.store.dialects import POSTGRES
 from engine.store.pg_connection import PgConnection
 from engine.store.schema import SCHEMA_VERSION
 
-T = TypeVar("T")
-# Results memo keeps (as Database.MEMO_ENTRIES).
-MEMO_ENTRIES = 4
 # The advisory lock every write transaction holds ("OTKI", as SQLite's application id).
 WRITE_LOCK = 0x4F544B49
 BUSY_SECONDS = 5.0
 _BUSY_POLL_SECONDS = 0.05
 
 
-class PostgresDatabase:
+class PostgresDatabase(RememberedResults):
     """One connection to one PostgreSQL database, autocommit with explicit transactions."""
 
     dialect = POSTGRES
@@ -166,25 +164,6 @@ class PostgresDatabase:
         """Every table's column names, by table (the schema is the current one)."""
         return {t.name: t.column_names for t in pg_schema.tables()}
 
-    def memo(self, key, compute: Callable[[], T]) -> T:
-        """``compute()``, remembered while the server's state stays (see the module)."""
-        if self.conn.in_transaction:
-            return compute()
-        state = self._state()
-        remembered = self._memos.get(key)
-        if remembered is not None and remembered[0] == state:
-            return remembered[1]
-        value = compute()
-        self._memos.pop(key, None)
-        self._memos[key] = (state, value)
-        while len(self._memos) > MEMO_ENTRIES:
-            self._memos.pop(next(iter(self._memos)))
-        return value
-
-    def forget_memos(self) -> None:
-        self._generation += 1
-        self._memos.clear()
-
     @contextmanager
     def scratch(self) -> Iterator[PgConnection]:
         """For writes to TEMP tables that are working copies, not the shop's data:
@@ -203,11 +182,10 @@ class PostgresDatabase:
         if assigned is not None:
             self._scratch_ids += 1
 
-    def state(self) -> tuple:
-        """What changes whenever the data does, as :meth:`memo` sees it."""
-        return self._state()
-
     def _state(self) -> tuple:
+        """The server's next transaction id (another desktop's commit moves it; this
+        desktop's scratch transactions are left out), the transactions running, and
+        ``forget_memos()``."""
         snapshot = self.conn.execute("SELECT pg_current_snapshot()::text").fetchone()[0]
         _, next_id, running = snapshot.split(":")
         return int(next_id) - self._scratch_ids, running, self._generation
