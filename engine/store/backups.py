@@ -27,6 +27,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Callable
 
 from engine.errors import DatabaseMissingError, InvalidInputError, NotFoundError, OtokuiError
 from engine.progress import Progress, reporter
@@ -350,36 +351,23 @@ class BackupService:
                 _meta_path(old.path).unlink(missing_ok=True)
 
 
-class PendingBackup:
-    """A backup being written by a thread while the shop's connection goes on.
+class BackupThread:
+    """A backup written by ``write`` on a thread of its own while the caller goes on;
+    ``finish()`` waits for it, raises its error if it failed, then lets rotation
+    delete the backups beyond the kept number (``backups._rotate()``)."""
 
-    The snapshot (a second, read-only connection's read transaction) is taken
-    before the constructor returns, so the backup holds exactly the state committed
-    then, whatever the shop's connection writes afterwards. Reading, hashing and
-    compressing pages mostly run without the GIL.
-    """
-
-    def __init__(self, backups: BackupService, reason: str):
+    def __init__(self, backups, write: Callable[[], object], name: str):
         self._backups = backups
         self._error: BaseException | None = None
         self._finished = False
-        self._snapshot = _Snapshot(backups.db, backups.folder)
-        try:
-            self._parent = backups._parent(self._snapshot.page_size)
-        except BaseException:
-            self._snapshot.close()
-            raise
-        self._thread = threading.Thread(target=self._run, args=(reason,),
-                                         name="otokui-backup", daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(write,), name=name, daemon=True)
         self._thread.start()
 
-    def _run(self, reason: str) -> None:
+    def _run(self, write: Callable[[], object]) -> None:
         try:
-            self._backups._write(reason, None, self._snapshot, self._parent)
+            write()
         except BaseException as exc:  # noqa: BLE001 — handed to finish()
             self._error = exc
-        finally:
-            self._snapshot.close()
 
     def finish(self) -> None:
         """Wait for the backup; raise its error (OtokuiError) if it failed. Then
@@ -391,6 +379,31 @@ class PendingBackup:
         if self._error is not None:
             raise self._error
         self._backups._rotate()
+
+
+class PendingBackup(BackupThread):
+    """A backup being written by a thread while the shop's connection goes on.
+
+    The snapshot (a second, read-only connection's read transaction) is taken
+    before the constructor returns, so the backup holds exactly the state committed
+    then, whatever the shop's connection writes afterwards. Reading, hashing and
+    compressing pages mostly run without the GIL.
+    """
+
+    def __init__(self, backups: BackupService, reason: str):
+        snapshot = _Snapshot(backups.db, backups.folder)
+        try:
+            parent = backups._parent(snapshot.page_size)
+        except BaseException:
+            snapshot.close()
+            raise
+
+        def write() -> None:
+            try:
+                backups._write(reason, None, snapshot, parent)
+            finally:
+                snapshot.close()
+        super().__init__(backups, write, "otokui-backup")
 
 
 def backup_folder(db_path: Path) -> Path:

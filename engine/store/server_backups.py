@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import threading
 import zipfile
 from contextlib import suppress
 from datetime import datetime
@@ -33,7 +32,7 @@ from typing import Iterator
 from engine.errors import InvalidInputError, NotFoundError, OtokuiError
 from engine.progress import Cancel, Progress, check_cancel, reporter
 from engine.store import dialect, pagefile, postgres, server_changes, server_lock
-from engine.store.backups import DEFAULT_KEEP, KEEP_SETTING, BackupInfo
+from engine.store.backups import DEFAULT_KEEP, KEEP_SETTING, BackupInfo, BackupThread
 from engine.store.paths import user_data_dir
 from engine.store.schema import SCHEMA_VERSION
 from engine.store.transfer import MigrationError, PostgresReader, PostgresWriter
@@ -334,7 +333,7 @@ def _info(path: Path) -> BackupInfo | None:
             return None
 
 
-class PendingServerBackup:
+class PendingServerBackup(BackupThread):
     """A server backup being written by a thread while the shop's connection goes on.
 
     Its snapshot (a REPEATABLE READ transaction of a connection of its own) is taken
@@ -342,27 +341,6 @@ class PendingServerBackup:
     then, whatever the caller writes afterwards."""
 
     def __init__(self, backups: ServerBackups, reason: str):
-        self._backups = backups
-        self._error: BaseException | None = None
-        self._finished = False
         snapshot = backups._snapshot()
-        self._thread = threading.Thread(target=self._run, args=(reason, snapshot),
-                                        name="otokui-server-backup", daemon=True)
-        self._thread.start()
-
-    def _run(self, reason: str, snapshot) -> None:
-        try:
-            self._backups._write(reason, None, None, snapshot)
-        except BaseException as exc:  # noqa: BLE001 — handed to finish()
-            self._error = exc
-
-    def finish(self) -> None:
-        """Wait for the backup; raise its error if it failed. Then older backups
-        beyond the kept number are deleted."""
-        if self._finished:
-            return
-        self._thread.join()
-        self._finished = True
-        if self._error is not None:
-            raise self._error
-        self._backups._rotate()
+        super().__init__(backups, lambda: backups._write(reason, None, None, snapshot),
+                         "otokui-server-backup")
