@@ -10,6 +10,7 @@ from engine.store.database import Database
 from engine.store.journal import Journal
 from engine.store.paths import default_db_path
 from engine.store.postgres import is_url
+from engine.store import server_lock
 from engine.store.redaction import ErasureLedger
 from engine.store.settings import Settings
 
@@ -50,14 +51,16 @@ class Shop:
     settings: Settings
 
     def __init__(self, path: Path | str | None = None, *, single_instance: bool = False,
-                 check: str = "always"):
+                 check: str = "always", staff: str | None = None):
         """``path``: the database file (created if missing; ``":memory:"`` for a shop
         that is not saved), default the user data folder's otokui.db; or the URL
         of a shop on a PostgreSQL server (``postgresql://user@host:port/db``, its
         schema created in an empty database; see engine/store/pg_database.py).
         ``single_instance``: refuse (AlreadyOpenError) when another program that
         asked the same holds this database — the GUI and the command line do.
-        ``check``: when SQLite's check of the whole file runs (see ``Database``)."""
+        ``check``: when SQLite's check of the whole file runs (see ``Database``).
+        ``staff``: who works at this desktop, named on what they do (on a server
+        the other desktops see it); default the computer's user and name."""
         if path is None:
             path = default_db_path()
         self._instance_lock: InstanceLock | None = None
@@ -67,6 +70,8 @@ class Shop:
         else:
             self.db = self._open_file(path, single_instance, check)
         self.path = self.db.path
+        self.staff = staff.strip() if staff and staff.strip() else server_lock.staff_name()
+        self.db.staff = self.staff
         self.journal = Journal(self.db)
         self.settings = Settings(self.db)
         if self.path is not None:
@@ -95,7 +100,7 @@ class Shop:
         url = getattr(self.db, "url", None)
         if url is not None:
             from engine.store.server_backups import ServerBackups
-            return ServerBackups(url)
+            return ServerBackups(url, staff=self.staff)
         from engine.store.backups import BackupService
         return BackupService(self)
 

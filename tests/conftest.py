@@ -48,7 +48,46 @@ def empty_shop(request):
     the test server), for the engine tests that must hold in both."""
     from engine import Shop
     if request.param == "sqlite":
+        if request.config.getoption("--store") == "postgresql":
+            pytest.skip("the run on PostgreSQL opens every shop there")
         yield Shop(":memory:")
         return
     with Shop(request.getfixturevalue("postgres_url")) as shop:
         yield shop
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "sqlite_only(reason): the test is about the SQLite file itself (pages, "
+                   "PRAGMAs, the file's backups); skipped when the suite runs on PostgreSQL")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--store") != "postgresql":
+        return
+    for item in items:
+        marker = item.get_closest_marker("sqlite_only")
+        if marker is not None:
+            reason = marker.args[0] if marker.args else marker.kwargs.get("reason", "")
+            item.add_marker(pytest.mark.skip(reason=f"SQLite only: {reason}"))
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--store", choices=("sqlite", "postgresql"), default="sqlite",
+        help="the store the engine tests' shops live in: SQLite in memory (default) or, "
+             "with postgresql, a new database on the test server for every Shop(':memory:')")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _shops_on_the_chosen_store(request):
+    """With ``--store postgresql`` every ``Shop(":memory:")`` of the tests opens a new,
+    empty database on the test server instead (created from a template that already
+    holds the schema), so the whole engine suite runs on the PostgreSQL store."""
+    if request.config.getoption("--store") != "postgresql":
+        yield
+        return
+    from tests.support.postgres import ServerShops
+    server_url = request.getfixturevalue("postgres_server")
+    with ServerShops(server_url).redirecting_memory_shops():
+        yield

@@ -136,7 +136,7 @@ class ImportService:
         if url is None:
             yield
             return
-        with server_lock.held(url, "取込"):
+        with server_lock.held(url, "取込", self.shop.staff):
             yield
 
     def _import_file(self, path: Path, format_name: str | None, mapping: Path | None,

@@ -63,8 +63,10 @@ class ServerBackups:
     """Create, list and restore backups of the shop at ``url`` (a postgresql:// URL);
     the same methods as the file shop's BackupService."""
 
-    def __init__(self, url: str, folder: Path | str | None = None):
+    def __init__(self, url: str, folder: Path | str | None = None, staff: str | None = None):
         self.url = url
+        # Who restores, named to the other desktops (default: this computer's user).
+        self.staff = staff or server_lock.staff_name()
         self.target = postgres.parse(url)[1]
         self.folder = Path(folder) if folder is not None else backup_folder_for(url)
 
@@ -121,7 +123,7 @@ class ServerBackups:
 
         path = Path(path)
         report = reporter(progress)
-        with _open_backup(path) as archive, server_lock.held(self.url, "復元"):
+        with _open_backup(path) as archive, server_lock.held(self.url, "復元", self.staff):
             manifest = _manifest(path, archive)
             report(0.0, "いまの状態をバックアップしています")
             self._write("復元前の自動バックアップ", None, cancel)
@@ -147,7 +149,7 @@ class ServerBackups:
                             f"{path.name} の {name} が{expected:,}行のはずが{found:,}行でした。"
                             "バックアップが壊れています。何も変更していません。")
                 # The other desktops show the restored state once it is committed.
-                server_changes.announce(writer.conn, "restore", server_lock.staff_name())
+                server_changes.announce(writer.conn, "restore", self.staff)
                 writer.commit()
             except psycopg.OperationalError as exc:
                 writer.abandon()

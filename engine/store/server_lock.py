@@ -52,8 +52,8 @@ class Holder:
 
 
 def staff_name() -> str:
-    """Who works at this desktop, until the shop names its staff: the computer's
-    user and the computer's name."""
+    """Who works at this desktop when no name was given (``Shop(staff=…)``): the
+    computer's user and the computer's name."""
     try:
         user = getpass.getuser()
     except Exception:   # noqa: BLE001 — no user name in the environment

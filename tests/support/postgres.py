@@ -32,7 +32,7 @@ URL_ENV = "OTOKUI_TEST_POSTGRES"
 REQUIRE_ENV = "OTOKUI_REQUIRE_POSTGRES"
 PROGRAMS = ("initdb", "pg_ctl", "postgres")
 SERVER_SETTINGS = ("-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-                   "-c listen_addresses=127.0.0.1")
+                   "-c listen_addresses=127.0.0.1 -c max_connections=400")
 _names = count(1)
 
 
@@ -168,3 +168,57 @@ def _as_url(conninfo: str) -> str:
         params["host"] = host
     query = ("?" + urlencode(params)) if params else ""
     return f"postgresql://{netloc}/{quote(dbname, safe='')}{query}"
+
+
+class ServerShops:
+    """Opens every ``Shop(":memory:")`` on the test server instead (``--store
+    postgresql``): each a new database copied from a template with the schema
+    (CREATE DATABASE … TEMPLATE, much faster than creating the schema), dropped
+    when the shop is closed or at the end of the session."""
+
+    TEMPLATE = f"otokui_template_{os.getpid()}"
+
+    def __init__(self, server_url: str):
+        self.server_url = server_url
+        self.made: list[str] = []
+
+    def _url(self, name: str) -> str:
+        from psycopg.conninfo import conninfo_to_dict, make_conninfo
+        params = conninfo_to_dict(self.server_url)
+        params["dbname"] = name
+        return _as_url(make_conninfo(**params))
+
+    def _admin(self, *statements: str) -> None:
+        import psycopg
+        with psycopg.connect(self.server_url, autocommit=True) as conn:
+            for statement in statements:
+                conn.execute(statement)
+
+    def new_database(self) -> str:
+        name = f"otokui_shop_{os.getpid()}_{next(_names)}"
+        self._admin(f'CREATE DATABASE "{name}" TEMPLATE "{self.TEMPLATE}"')
+        self.made.append(name)
+        return self._url(name)
+
+    @contextmanager
+    def redirecting_memory_shops(self) -> Iterator[None]:
+        from engine import shop as shop_module
+        from engine.store.pg_database import PostgresDatabase
+        self._admin(f'DROP DATABASE IF EXISTS "{self.TEMPLATE}"',
+                    f'CREATE DATABASE "{self.TEMPLATE}" ENCODING \'UTF8\' TEMPLATE template0')
+        PostgresDatabase(self._url(self.TEMPLATE)).close()
+        original = shop_module.Shop.__init__
+        servers = self
+
+        def __init__(self, path=None, **kwargs):
+            if str(path) == ":memory:":
+                path = servers.new_database()
+            original(self, path, **kwargs)
+
+        shop_module.Shop.__init__ = __init__
+        try:
+            yield
+        finally:
+            shop_module.Shop.__init__ = original
+            for name in [*self.made, self.TEMPLATE]:
+                self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
