@@ -66,7 +66,7 @@ class Shop:
         self._instance_lock: InstanceLock | None = None
         if is_url(str(path)):
             from engine.store.pg_database import PostgresDatabase
-            self.db = PostgresDatabase(str(path))
+            self.db = PostgresDatabase(str(path), staff)
         else:
             self.db = self._open_file(path, single_instance, check)
         self.path = self.db.path

@@ -30,7 +30,7 @@ from typing import Iterator
 
 from engine.errors import DatabaseTooNewError, OtokuiError, StorageError
 from engine.store import dialect as pg_schema
-from engine.store import figures, pg_triggers, postgres, server_changes, server_lock
+from engine.store import figures, pg_triggers, pg_upgrade, postgres, server_changes, server_lock
 from engine.store.database import RememberedResults
 from engine.store.dialects import POSTGRES
 from engine.store.pg_connection import PgConnection
@@ -50,11 +50,11 @@ class PostgresDatabase(RememberedResults):
     path = None
     check_pending = False
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, staff: str | None = None):
         self.url = url
         self.where = postgres.describe(url)
         # Who works here, for the other desktops' notices (see server_changes).
-        self.staff = server_lock.staff_name()
+        self.staff = staff or server_lock.staff_name()
         self.conn = PgConnection(postgres.connect(url, autocommit=True))
         self._depth = 0
         self.busy_seconds = BUSY_SECONDS
@@ -68,8 +68,8 @@ class PostgresDatabase(RememberedResults):
             raise
 
     def migrate(self) -> None:
-        """Create the schema in an empty database; refuse another version or a
-        database of something else."""
+        """Create the schema in an empty database, bring an older version up to date
+        (pg_upgrade.py); refuse a newer version or a database of something else."""
         tables = [row[0] for row in self.conn.execute(
             "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")]
         if not tables:
@@ -85,18 +85,34 @@ class PostgresDatabase(RememberedResults):
             raise OtokuiError(
                 f"{self.where} はOtokuiのデータベースではありません（ほかの表があります）。"
                 "空のデータベースを指定してください。")
-        version = self.conn.execute(
-            f"SELECT version FROM {pg_schema.quote(pg_schema.VERSION_TABLE)}").fetchone()[0]
+        version = self._version()
         if version > SCHEMA_VERSION:
             raise DatabaseTooNewError(self.where, version, SCHEMA_VERSION)
         if version < SCHEMA_VERSION:
-            raise OtokuiError(
-                f"{self.where} のデータ形式（{version}）は古い版のOtokuiのものです。"
-                "PostgreSQLのデータベースの更新にはまだ対応していません。")
-        if not pg_triggers.installed(self.conn):
+            self._upgrade()
+        elif not pg_triggers.installed(self.conn):
             # A shop copied by ``migrate``: tables and rows, no triggers yet.
             with self.transaction() as conn:
                 pg_triggers.install(conn)
+
+    def _version(self) -> int:
+        return self.conn.execute(
+            f"SELECT version FROM {pg_schema.quote(pg_schema.VERSION_TABLE)}").fetchone()[0]
+
+    def _upgrade(self) -> None:
+        """The schema of an older Otokui brought up to date, in one transaction while
+        holding the lock for big changes (two desktops starting the new version at
+        once: the second waits, then finds the work done)."""
+        with server_lock.held(self.url, "データ形式の更新", self.staff, wait=True):
+            with self.transaction() as conn:
+                version = self._version()
+                if version >= SCHEMA_VERSION:
+                    return
+                for statement in pg_upgrade.upgrade_sql(version):
+                    conn.execute(statement)
+                pg_triggers.install(conn)
+                conn.execute("INSERT INTO figures_dirty_months (month) VALUES (?) "
+                             "ON CONFLICT DO NOTHING", (figures.EVERYTHING,))
 
     @contextmanager
     def transaction(self) -> Iterator[PgConnection]:
