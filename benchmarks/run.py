@@ -43,6 +43,13 @@ threads) are printed next to them. Steps:
 - reimport_same     the same file again (same SHA-256: short-circuits)
 - reimport_nothing_new  a copy with one byte changed in a column we do not
                     import: every order is compared and found unchanged
+- pg_import, pg_customers, pg_customer_list, pg_search, pg_open
+                    the same steps on the PostgreSQL store: the import into a new,
+                    empty database on the server, the others on that shop. The server
+                    is ``--pg-url`` (a maintenance URL of a server where the user may
+                    create databases), else a throwaway local cluster for the run with
+                    PostgreSQL's default durability (fsync and synchronous commit on).
+                    The summary puts each beside its SQLite step.
 """
 from __future__ import annotations
 
@@ -57,6 +64,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,6 +74,11 @@ AS_OF = "2026-01-01"
 STEPS = ["import", "duckdb", "lifetimes", "customers", "rfm", "dashboard", "customer_list",
          "search", "open", "startup", "backup", "monthly_import", "followups", "reimport_same",
          "reimport_nothing_new"]
+# The steps that also run on the PostgreSQL store, as pg_<step>.
+SERVER_STEPS = ["import", "customers", "customer_list", "search", "open"]
+STEPS += [f"pg_{name}" for name in SERVER_STEPS]
+SERVER_ENV = "OTOKUI_BENCH_SERVER"
+SERVER_DATABASE = "otokui_bench"
 
 
 class Context:
@@ -73,6 +86,13 @@ class Context:
         self.workdir = workdir
         self.csv = csv_path
         self.db = workdir / "otokui.db"
+        # Where the shop of the steps lives: the file, or (pg_ steps) the server's database.
+        self.shop = self.db
+
+    def on_server(self) -> Context:
+        from tests.support.postgres import database_url
+        self.shop = database_url(os.environ[SERVER_ENV], SERVER_DATABASE)
+        return self
 
 
 # --- steps (each returns seconds and a note) ----------------------------------
@@ -80,11 +100,15 @@ class Context:
 def step_import(ctx: Context) -> tuple[float, str]:
     from engine import Shop
 
-    # A new shop: its backups go too (a lost database with backups is not opened empty).
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(ctx.db) + suffix).unlink(missing_ok=True)
-    shutil.rmtree(ctx.db.parent / "backups", ignore_errors=True)
-    with Shop(ctx.db) as shop:
+    if ctx.shop is ctx.db:
+        # A new shop: its backups go too (a lost database with backups is not opened empty).
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(ctx.db) + suffix).unlink(missing_ok=True)
+        shutil.rmtree(ctx.db.parent / "backups", ignore_errors=True)
+    else:
+        from tests.support.postgres import empty_database
+        empty_database(os.environ[SERVER_ENV], SERVER_DATABASE)
+    with Shop(ctx.shop) as shop:
         start = time.perf_counter()
         result = shop.imports.import_file(ctx.csv)
         seconds = time.perf_counter() - start
@@ -151,7 +175,7 @@ def step_customers(ctx: Context) -> tuple[float, str]:
     from engine import Shop
     from engine.export import write_table
 
-    with Shop(ctx.db) as shop:
+    with Shop(ctx.shop) as shop:
         start = time.perf_counter()
         table = shop.customers.table(AS_OF)
         write_table(table, ctx.workdir / "customers.csv")
@@ -193,7 +217,7 @@ def step_customer_list(ctx: Context) -> tuple[float, str]:
         listing.total(AS_OF), listing.count(query, AS_OF), listing.page(query, 0, 200, AS_OF)
         return time.perf_counter() - start
 
-    with Shop(ctx.db) as shop:
+    with Shop(ctx.shop) as shop:
         listing = shop.customers.listing
         seconds = first_screen(listing, ListQuery())
         top10 = first_screen(listing, ListQuery(cluster="top10"))
@@ -229,7 +253,7 @@ def _spread(times: list[float]) -> tuple[float, float]:
 def step_search(ctx: Context) -> tuple[float, str]:
     from engine import Shop
 
-    with Shop(ctx.db) as shop:
+    with Shop(ctx.shop) as shop:
         typed = []
         for row in _sample_customers(shop, 30):
             for text in (row["name"], row["kana"], row["phone"]):
@@ -243,7 +267,7 @@ def step_search(ctx: Context) -> tuple[float, str]:
 def step_open(ctx: Context) -> tuple[float, str]:
     from engine import Shop
 
-    with Shop(ctx.db) as shop:
+    with Shop(ctx.shop) as shop:
         ids = [row["id"] for row in _sample_customers(shop, 100)]
         times = _latencies(
             lambda i=i: (shop.customers.get(i), shop.customers.orders(i)) for i in ids)
@@ -432,6 +456,14 @@ def step_reimport_nothing_new(ctx: Context) -> tuple[float, str]:
         copy.unlink()
 
 
+def _on_server(step):
+    return lambda ctx: step(ctx.on_server())
+
+
+for _name in SERVER_STEPS:
+    globals()[f"step_pg_{_name}"] = _on_server(globals()[f"step_{_name}"])
+
+
 # --- driver -------------------------------------------------------------------
 
 def run_step(name: str, workdir: Path, csv_path: Path) -> None:
@@ -446,7 +478,7 @@ def run_step(name: str, workdir: Path, csv_path: Path) -> None:
            + children.ru_utime + children.ru_stime)
     mb = (usage.ru_maxrss + children.ru_maxrss) / 1024
     if children.ru_maxrss:
-        note += f" (parser process {children.ru_maxrss / 1024:.0f} MB)"
+        note += f" (processes it started: {children.ru_maxrss / 1024:.0f} MB)"
     print(json.dumps({"seconds": seconds, "cpu": cpu, "mb": mb, "note": note}))
 
 
@@ -471,6 +503,12 @@ def print_table(results: dict[str, dict]) -> None:
         cpu_ratio = row["cpu"] / base_cpu if base_cpu else float("nan")
         print(f"{name:<22} {row['seconds']:>9.3f} {ratio:>8.2f} {row['cpu']:>8.1f} "
               f"{cpu_ratio:>10.2f} {row['mb']:>7.0f}  {row['note']}")
+    pairs = [(n, f"pg_{n}") for n in SERVER_STEPS if n in results and f"pg_{n}" in results]
+    if pairs:
+        print(f"\n{'step':<16} {'SQLite s':>9} {'PostgreSQL s':>13} {'PostgreSQL/SQLite':>18}")
+        for sqlite_step, server_step in pairs:
+            a, b = results[sqlite_step]["seconds"], results[server_step]["seconds"]
+            print(f"{sqlite_step:<16} {a:>9.3f} {b:>13.3f} {b / a if a else float('nan'):>18.2f}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -481,10 +519,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, help="keep files here (default: a temp folder)")
     parser.add_argument("--steps", nargs="+", choices=STEPS, default=STEPS)
     parser.add_argument("--step", choices=STEPS, help=argparse.SUPPRESS)
+    parser.add_argument("--pg-url", help="the PostgreSQL server of the pg_ steps (default: a "
+                                         "throwaway local cluster)")
     args = parser.parse_args(argv)
     if args.step:
         run_step(args.step, args.workdir, args.csv)
         return 0
+    server = nullcontext(args.pg_url)
+    if args.pg_url is None and any(name.startswith("pg_") for name in args.steps):
+        from tests.support.postgres import server as local_server
+        server = local_server(durable=True)
+    with server as url:
+        if url:
+            os.environ[SERVER_ENV] = url
+        return _run(args)
+
+
+def _run(args) -> int:
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="otokui-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     try:

@@ -31,8 +31,9 @@ import pytest
 URL_ENV = "OTOKUI_TEST_POSTGRES"
 REQUIRE_ENV = "OTOKUI_REQUIRE_POSTGRES"
 PROGRAMS = ("initdb", "pg_ctl", "postgres")
-SERVER_SETTINGS = ("-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-                   "-c listen_addresses=127.0.0.1 -c max_connections=400")
+SERVER_SETTINGS = "-c listen_addresses=127.0.0.1 -c max_connections=400"
+# Tests need no durability; benchmarks keep PostgreSQL's (as a shop's server runs).
+FAST_SETTINGS = " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
 _names = count(1)
 
 
@@ -82,8 +83,9 @@ def _free_port() -> int:
 
 
 @contextmanager
-def local_server() -> Iterator[str]:
-    """Start a throwaway cluster; yield the URL of its ``postgres`` database."""
+def local_server(durable: bool = False) -> Iterator[str]:
+    """Start a throwaway cluster; yield the URL of its ``postgres`` database.
+    ``durable``: with PostgreSQL's default fsync and commit settings (benchmarks)."""
     bindirs = candidate_bindirs()
     if not bindirs:
         unavailable("no PostgreSQL server programs (initdb, pg_ctl) were found")
@@ -107,7 +109,8 @@ def local_server() -> Iterator[str]:
         result = subprocess.run(
             [str(bindir / "pg_ctl"), "start", "-w", "-t", "60", "-D", str(data),
              "-l", str(folder / "server.log"),
-             "-o", f"-p {port} -k {folder} {SERVER_SETTINGS}"],
+             "-o", f"-p {port} -k {folder} {SERVER_SETTINGS}"
+                   + ("" if durable else FAST_SETTINGS)],
             check=False, capture_output=True, env=env, cwd=folder, **run_as)
         if result.returncode != 0:
             log = (folder / "server.log").read_text(errors="replace")
@@ -122,12 +125,12 @@ def local_server() -> Iterator[str]:
 
 
 @contextmanager
-def server() -> Iterator[str]:
+def server(durable: bool = False) -> Iterator[str]:
     """The server's maintenance URL: from OTOKUI_TEST_POSTGRES, or a local cluster."""
     if os.environ.get(URL_ENV):
         yield os.environ[URL_ENV]
         return
-    with local_server() as url:
+    with local_server(durable) as url:
         yield url
 
 
@@ -135,18 +138,30 @@ def server() -> Iterator[str]:
 def fresh_database(server_url: str) -> Iterator[str]:
     """A new, empty database on the server (dropped afterwards); yields its URL."""
     import psycopg
-    from psycopg.conninfo import conninfo_to_dict, make_conninfo
     name = f"otokui_test_{os.getpid()}_{next(_names)}"
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}" ENCODING \'UTF8\' TEMPLATE template0')
-    params = conninfo_to_dict(server_url)
-    params["dbname"] = name
+    url = empty_database(server_url, name)
     try:
-        yield _as_url(make_conninfo(**params))
+        yield url
     finally:
         with psycopg.connect(server_url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def empty_database(server_url: str, name: str) -> str:
+    """The database ``name`` on the server made again, empty; its URL."""
+    import psycopg
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}" ENCODING \'UTF8\' TEMPLATE template0')
+    return database_url(server_url, name)
+
+
+def database_url(server_url: str, name: str) -> str:
+    """The URL of the database ``name`` on the server of ``server_url``."""
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+    params = conninfo_to_dict(server_url)
+    params["dbname"] = name
+    return _as_url(make_conninfo(**params))
 
 
 def _as_url(conninfo: str) -> str:
@@ -183,10 +198,7 @@ class ServerShops:
         self.made: list[str] = []
 
     def _url(self, name: str) -> str:
-        from psycopg.conninfo import conninfo_to_dict, make_conninfo
-        params = conninfo_to_dict(self.server_url)
-        params["dbname"] = name
-        return _as_url(make_conninfo(**params))
+        return database_url(self.server_url, name)
 
     def _admin(self, *statements: str) -> None:
         import psycopg
