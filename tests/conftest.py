@@ -85,9 +85,18 @@ def _shops_on_the_chosen_store(request):
     empty database on the test server instead (created from a template that already
     holds the schema), so the whole engine suite runs on the PostgreSQL store."""
     if request.config.getoption("--store") != "postgresql":
-        yield
+        yield None
         return
     from tests.support.postgres import ServerShops
     server_url = request.getfixturevalue("postgres_server")
-    with ServerShops(server_url).redirecting_memory_shops():
-        yield
+    with ServerShops(server_url).redirecting_memory_shops() as shops:
+        yield shops
+
+
+@pytest.fixture(autouse=True)
+def _drop_the_databases_of_shops_let_go(_shops_on_the_chosen_store):
+    """With ``--store postgresql``: after each test, the databases of the shops that
+    nothing holds any more are dropped (the server's disk stays small)."""
+    yield
+    if _shops_on_the_chosen_store is not None:
+        _shops_on_the_chosen_store.drop_unused()

@@ -226,3 +226,10 @@ class PostgresDatabase(RememberedResults):
 
     def close(self) -> None:
         self.conn.close()
+
+    def __del__(self) -> None:
+        # A shop let go without close() ends its server connection as a SQLite
+        # connection ends with its object (psycopg would warn and keep it until then).
+        conn = getattr(self, "conn", None)
+        if conn is not None and not conn.raw.closed:
+            conn.raw.close()

@@ -188,14 +188,17 @@ def _as_url(conninfo: str) -> str:
 class ServerShops:
     """Opens every ``Shop(":memory:")`` on the test server instead (``--store
     postgresql``): each a new database copied from a template with the schema
-    (CREATE DATABASE … TEMPLATE, much faster than creating the schema), dropped
-    when the shop is closed or at the end of the session."""
+    (CREATE DATABASE … TEMPLATE, much faster than creating the schema). A shop's
+    database is dropped after the test in which the shop was let go (``drop_unused``),
+    the rest at the end of the session."""
 
     TEMPLATE = f"otokui_template_{os.getpid()}"
 
     def __init__(self, server_url: str):
         self.server_url = server_url
         self.made: list[str] = []
+        self.unused: list[str] = []
+        self.opened_since_drop = 0
 
     def _url(self, name: str) -> str:
         return database_url(self.server_url, name)
@@ -210,10 +213,24 @@ class ServerShops:
         name = f"otokui_shop_{os.getpid()}_{next(_names)}"
         self._admin(f'CREATE DATABASE "{name}" TEMPLATE "{self.TEMPLATE}"')
         self.made.append(name)
-        return self._url(name)
+        self.opened_since_drop += 1
+        return name
+
+    def drop_unused(self) -> None:
+        """Drop the databases of the shops no longer held by anything."""
+        if not self.opened_since_drop:
+            return
+        import gc
+        gc.collect()   # a shop and its services refer to each other
+        names, self.unused = self.unused, []
+        self.opened_since_drop = 0
+        self._admin(*(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in names))
+        self.made = [name for name in self.made if name not in names]
 
     @contextmanager
-    def redirecting_memory_shops(self) -> Iterator[None]:
+    def redirecting_memory_shops(self) -> Iterator[ServerShops]:
+        import weakref
+
         from engine import shop as shop_module
         from engine.store.pg_database import PostgresDatabase
         self._admin(f'DROP DATABASE IF EXISTS "{self.TEMPLATE}"',
@@ -224,12 +241,14 @@ class ServerShops:
 
         def __init__(self, path=None, **kwargs):
             if str(path) == ":memory:":
-                path = servers.new_database()
+                name = servers.new_database()
+                weakref.finalize(self, servers.unused.append, name)
+                path = servers._url(name)
             original(self, path, **kwargs)
 
         shop_module.Shop.__init__ = __init__
         try:
-            yield
+            yield self
         finally:
             shop_module.Shop.__init__ = original
             for name in [*self.made, self.TEMPLATE]:
