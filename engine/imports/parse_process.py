@@ -4,7 +4,8 @@ Parsing (CSV, normalising, digests) and writing to SQLite each take about half o
 a big import and both are CPU-bound Python, so on two cores they overlap only in
 two processes. The parsing process reads the database (read-only, its last
 committed state: the state before this import) to leave out orders already
-stored unchanged, and sends the finished batches through a bounded queue.
+stored unchanged, and sends the finished batches through a bounded queue. A shop
+on a PostgreSQL server is read the same way, over a connection of the parser's own.
 
 The process is started with ``spawn`` on every platform (Windows has nothing
 else), which imports the main module again: a script that imports big files
@@ -40,10 +41,11 @@ class ParserProcessLost(Exception):
     """The parsing process could not start or ended without a word."""
 
 
-def parallel_batches(opened: OpenedFile, preset: FormatPreset, db_path: Path,
+def parallel_batches(opened: OpenedFile, preset: FormatPreset, db_path: Path | str,
                      rows: int = PARALLEL_CHUNK_ROWS) -> Iterator[tuple[OrderBatch, float]]:
     """The same batches as ``iter_batches(opened, preset, rows, KnownOrders(…))``,
-    produced by a second process. Close the iterator to stop that process."""
+    produced by a second process. ``db_path``: the database file, or the URL of a
+    shop on a PostgreSQL server. Close the iterator to stop that process."""
     context = multiprocessing.get_context("spawn")
     results = context.Queue(maxsize=_AHEAD)
     process = context.Process(target=_produce, args=(opened, preset, str(db_path), rows, results),
@@ -84,9 +86,9 @@ def _produce(opened: OpenedFile, preset: FormatPreset, db_path: str, rows: int,
     _die_with_parent()
     with python_text():
         try:
-            conn = connect_read_only(db_path)
+            conn, dialect = _read_only(db_path)
             try:
-                known = KnownOrders(conn, preset.name)
+                known = KnownOrders(conn, preset.name, dialect)
                 for batch, fraction in iter_batches(opened, preset, rows, known):
                     results.put(("batch", _for_writer(batch), fraction))
             finally:
@@ -96,6 +98,17 @@ def _produce(opened: OpenedFile, preset: FormatPreset, db_path: str, rows: int,
             results.put(("error", exc))
         except BaseException as exc:  # noqa: BLE001 — every other failure: parse in one process
             results.put(("lost", f"{type(exc).__name__}: {exc}"))
+
+
+def _read_only(location: str):
+    """A connection that reads the shop's last committed state, and its dialect."""
+    from engine.store import postgres
+    if postgres.is_url(location):
+        from engine.store.dialects import POSTGRES
+        from engine.store.pg_connection import PgConnection
+        return PgConnection(postgres.connect(location, autocommit=True)), POSTGRES
+    from engine.store.dialects import SQLITE
+    return connect_read_only(location), SQLITE
 
 
 def _die_with_parent() -> None:

@@ -183,8 +183,9 @@ class ImportService:
 
     def _parallel(self, source: OpenedFile | JoinedFile) -> bool:
         """Whether to parse in a second process (big delimited files in a database
-        file; the two files of a download are read together here)."""
-        return (self.db.path is not None and isinstance(source, OpenedFile)
+        file or on a server; the two files of a download are read together here)."""
+        where = self.db.path if self.db.path is not None else getattr(self.db, "url", None)
+        return (where is not None and isinstance(source, OpenedFile)
                 and source.encoding != "xlsx" and source.lines >= self.parallel_min_lines)
 
     def _import(self, assembly: Assembly, report: Progress, cancel: Cancel | None,
@@ -206,8 +207,9 @@ class ImportService:
                 # twice in the file itself is _OrdersNotAdjacent's business).
                 matching = stored_orders_of(self.db.conn, preset.name)
                 if parallel:
-                    batches = parallel_batches(opened, preset, self.db.path,
-                                               min(rows, PARALLEL_CHUNK_ROWS))
+                    batches = parallel_batches(
+                        opened, preset, self.db.path if self.db.path is not None else self.db.url,
+                        min(rows, PARALLEL_CHUNK_ROWS))
                 else:
                     batches = iter_batches(opened, preset, rows,
                                            KnownOrders(self.db.conn, preset.name, self.db.dialect))

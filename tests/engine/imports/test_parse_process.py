@@ -197,3 +197,31 @@ def _alive(pid: int) -> bool:
     # A zombie (dead, not yet reaped by init) counts as gone.
     status = Path(f"/proc/{pid}/status")
     return not (status.exists() and "State:\tZ" in status.read_text())
+
+
+def test_a_server_shop_parses_in_a_second_process_too(postgres_url, tmp_path, monkeypatch,
+                                                      caplog):
+    """On a PostgreSQL server the parser reads the shop over its own connection: the
+    same rows as one process gives, orders stored unchanged found known."""
+    import engine.imports.service
+    monkeypatch.setenv("OTOKUI_HOME", str(tmp_path))
+    started = []
+
+    def spy(*args, **kwargs):
+        started.append(args[2])
+        return parallel_batches(*args, **kwargs)
+
+    monkeypatch.setattr(engine.imports.service, "parallel_batches", spy)
+    copy = same_orders_copy(tmp_path, "copy.csv")
+    with file_shop(postgres_url, True) as server, file_shop(":memory:", False) as single:
+        results = [[shop.imports.import_file(path) for path in (RAKUTEN, copy)]
+                   for shop in (server, single)]
+        assert [(r.orders_added, r.orders_unchanged, r.lines, r.customers_added)
+                for r in results[0]] == [(r.orders_added, r.orders_unchanged, r.lines,
+                                          r.customers_added) for r in results[1]]
+        assert results[0][1].orders_unchanged > 0 and results[0][1].orders_added == 0
+        if single.db.dialect.name == "sqlite":
+            assert without_stamps(snapshot(server)) == without_stamps(snapshot(single))
+    assert started == [postgres_url, postgres_url]
+    assert "1つのプロセスで取り込み直しました" not in caplog.text
+    assert not multiprocessing.active_children()
