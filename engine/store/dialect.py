@@ -233,6 +233,14 @@ def translate_index(sqlite_text: str) -> str:
     return f"CREATE {unique or ''}INDEX {quote(name)} ON {quote(on)} ({rest}"
 
 
+def stored_version(conn) -> int | None:
+    """The schema version of the Otokui shop in the connected PostgreSQL database
+    (a psycopg connection or PgConnection); None when it holds none."""
+    if not conn.execute(f"SELECT to_regclass('{quote(VERSION_TABLE)}') IS NOT NULL").fetchone()[0]:
+        return None
+    return conn.execute(f"SELECT version FROM {quote(VERSION_TABLE)}").fetchone()[0]
+
+
 def version_table_sql(version: int = SCHEMA_VERSION) -> list[str]:
     return [f"CREATE TABLE {quote(VERSION_TABLE)} (version integer NOT NULL)",
             f"INSERT INTO {quote(VERSION_TABLE)} (version) VALUES ({version})"]

@@ -81,11 +81,11 @@ class PostgresDatabase(RememberedResults):
                 conn.execute("INSERT INTO figures_dirty_months (month) VALUES (?)",
                              (figures.EVERYTHING,))
             return
-        if pg_schema.VERSION_TABLE not in tables:
+        version = pg_schema.stored_version(self.conn)
+        if version is None:
             raise OtokuiError(
                 f"{self.where} はOtokuiのデータベースではありません（ほかの表があります）。"
                 "空のデータベースを指定してください。")
-        version = self._version()
         if version > SCHEMA_VERSION:
             raise DatabaseTooNewError(self.where, version, SCHEMA_VERSION)
         if version < SCHEMA_VERSION:
@@ -95,17 +95,13 @@ class PostgresDatabase(RememberedResults):
             with self.transaction() as conn:
                 pg_triggers.install(conn)
 
-    def _version(self) -> int:
-        return self.conn.execute(
-            f"SELECT version FROM {pg_schema.quote(pg_schema.VERSION_TABLE)}").fetchone()[0]
-
     def _upgrade(self) -> None:
         """The schema of an older Otokui brought up to date, in one transaction while
         holding the lock for big changes (two desktops starting the new version at
         once: the second waits, then finds the work done)."""
         with server_lock.held(self.url, "データ形式の更新", self.staff, wait=True):
             with self.transaction() as conn:
-                version = self._version()
+                version = pg_schema.stored_version(conn)
                 if version >= SCHEMA_VERSION:
                     return
                 for statement in pg_upgrade.upgrade_sql(version):

@@ -291,13 +291,11 @@ class PostgresReader:
             # One snapshot for the whole copy, read only.
             self.conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
             self.conn.read_only = True
-            tables = _user_tables(self.conn)
-            if dialect.VERSION_TABLE not in tables:
+            version = dialect.stored_version(self.conn)
+            if version is None:
                 raise MigrationError(
                     f"{postgres.describe(url)} はOtokuiのデータベースではありません"
                     "（移行で作ったデータベースを指定してください）。")
-            version = self.conn.execute(
-                f"SELECT version FROM {dialect.quote(dialect.VERSION_TABLE)}").fetchone()[0]
             if version != SCHEMA_VERSION:
                 raise MigrationError(
                     f"{postgres.describe(url)} のデータ形式（{version}）はこのOtokui（{SCHEMA_VERSION}）と"
