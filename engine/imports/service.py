@@ -487,8 +487,8 @@ class _Writer:
         self._create_customers(work[work["customer_id"] >= first_new])
         # In key order: SQLite's unique index on the key takes them in one pass.
         new_keys = keys[~keys["key"].isin(owners.index)].drop_duplicates("key").sort_values("key")
-        self.conn.executemany(
-            self.dialect.insert_or_ignore("identity_keys", ("key", "customer_id")),
+        self.dialect.insert_rows_or_ignore(
+            self.conn, "identity_keys", ["key", "customer_id"],
             zip(new_keys["key"].tolist(), work["customer_id"].to_numpy()[new_keys["pos"].to_numpy()].tolist()))
         return first_new
 
@@ -613,8 +613,8 @@ class _Writer:
         lines = self.batch.lines
         products = (lines[lines["product_code"] != ""]
                     .drop_duplicates("product_code", keep="last"))
-        self.conn.executemany(
-            self.dialect.insert_or_ignore("products", ("code", "name")),
+        self.dialect.insert_rows_or_ignore(
+            self.conn, "products", ["code", "name"],
             zip(products["product_code"].tolist(), products["product_name"].tolist()))
 
 

@@ -59,6 +59,11 @@ class SqliteDialect:
         conn.executemany(f"INSERT INTO {table} ({', '.join(columns)}) "
                          f"VALUES ({', '.join(marks)})", rows)
 
+
+    def insert_rows_or_ignore(self, conn, table: str, columns: list[str], rows: Iterable) -> None:
+        """Insert many rows; those a unique key already holds (or an earlier row of
+        ``rows``) are left out, as :meth:`insert_or_ignore` does one at a time."""
+        conn.executemany(self.insert_or_ignore(table, columns), rows)
     def limit(self, count: int) -> int | None:
         """The parameter of ``LIMIT ?`` for at most ``count`` rows (-1: all)."""
         return count
@@ -196,14 +201,32 @@ class PostgresDialect(SqliteDialect):
                     marks: list[str] | None = None) -> None:
         # COPY, with each value made what the column takes (COPY does not cast
         # as INSERT does: 500.0 is no bigint to it).
+        self._copy(conn, table, table, columns, rows, marks)
+
+    def _copy(self, conn, target: str, table: str, columns: list[str], rows: Iterable,
+              marks: list[str] | None = None) -> None:
+        """COPY ``rows`` into ``target``, whose ``columns`` are ``table``'s."""
         marks = marks or ["?"] * len(columns)
         types = {c.name: c.type for c in pg_schema.table(table).columns}
         convert = [_to_integer_or_blank if mark == self.integer_or_blank()
                    else _COPY_VALUE[types[column]] for column, mark in zip(columns, marks)]
         with conn.raw.cursor() as cursor, cursor.copy(
-                f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                f"COPY {target} ({', '.join(columns)}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row([f(v) for f, v in zip(convert, row)])
+
+    def insert_rows_or_ignore(self, conn, table: str, columns: list[str], rows: Iterable) -> None:
+        # COPY into a working copy, then one INSERT that leaves out what a key holds.
+        listed = ", ".join(columns)
+        staging = f"pg_temp.ignoring_{table}"
+        conn.execute(f"CREATE TEMP TABLE ignoring_{table} AS SELECT {listed} FROM {table} "
+                     "WITH NO DATA")
+        try:
+            self._copy(conn, staging, table, columns, rows)
+            conn.execute(f"INSERT INTO {table} ({listed}) SELECT {listed} FROM {staging} "
+                         "ON CONFLICT DO NOTHING")
+        finally:
+            conn.execute(f"DROP TABLE {staging}")
 
     def limit(self, count: int) -> int | None:
         return None if count < 0 else count

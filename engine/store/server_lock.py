@@ -85,7 +85,13 @@ def held(url: str, activity: str, who: str | None = None, wait: bool = False,
             check_cancel(cancel)
         yield
     finally:
-        # Closing the connection frees the lock (also when the work failed).
+        # Closing the connection frees the lock (also when the work failed), but only
+        # once the server's process for it has ended, after close() returns: let it go
+        # first, or this desktop's next import could find it still held by itself.
+        try:
+            conn.execute("SELECT pg_advisory_unlock_all()")
+        except Exception:   # noqa: BLE001 — a lost connection: the server frees the lock
+            pass
         conn.close()
 
 

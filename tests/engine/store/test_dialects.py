@@ -56,3 +56,23 @@ def test_lists_insert_or_ignore_and_the_last_id(shop):
         staged, params = dialect.staged_ids(conn, "stage_test", [3, 1])
         assert [r[0] for r in conn.execute(
             f"SELECT name FROM customers WHERE id IN {staged} ORDER BY id", params)] == ["客1", "客3"]
+
+
+def test_many_rows_inserted_leaving_out_those_a_key_holds(shop):
+    """(COPY and one INSERT on PostgreSQL; SQLite's INSERT OR IGNORE row by row.)"""
+    dialect, conn = shop.db.dialect, shop.db.conn
+    with shop.db.transaction():
+        conn.execute("INSERT INTO products (code, name) VALUES ('A', '茶')")
+        dialect.insert_rows_or_ignore(conn, "products", ["code", "name"],
+                                      iter([("B", "菓子"), ("A", "別の茶"), ("C", "器"),
+                                            ("B", "別の菓子")]))
+        dialect.insert_rows_or_ignore(conn, "identity_keys", ["key", "customer_id"],
+                                      [("tel:0901", 1), ("tel:0902", 2), ("tel:0901", 3)])
+    assert shop.db.query("SELECT code, name FROM products ORDER BY code") == [
+        {"code": "A", "name": "茶"}, {"code": "B", "name": "菓子"}, {"code": "C", "name": "器"}]
+    assert shop.db.query("SELECT key, customer_id FROM identity_keys ORDER BY key") == [
+        {"key": "tel:0901", "customer_id": 1}, {"key": "tel:0902", "customer_id": 2}]
+    # Nothing of the working copy is left behind.
+    with shop.db.transaction():
+        dialect.insert_rows_or_ignore(conn, "products", ["code", "name"], [("D", "皿")])
+    assert shop.db.scalar("SELECT count(*) FROM products") == 4

@@ -125,3 +125,13 @@ def test_any_staff_name_travels_intact(postgres_url):
     assert (found.activity, found.who) == ("取込", name)
     with psycopg.connect(postgres_url) as conn:
         assert server_lock.holder(conn) is None
+
+
+def test_the_lock_is_free_the_moment_the_work_ends(postgres_url):
+    """One desktop importing file after file: the next import never finds the lock
+    still held by the last (whose server process may outlive close() a moment)."""
+    for _ in range(30):
+        with held(postgres_url, "取込", "山田（PC-1）"):
+            pass
+        with held(postgres_url, "取込", "山田（PC-1）"):
+            pass
