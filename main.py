@@ -24,12 +24,11 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(1)
 
 
-def _add_db(parser: argparse.ArgumentParser, server: bool = False) -> None:
-    """``server``: the command works on a shop on a PostgreSQL server too (a URL)."""
-    parser.add_argument("--db", type=_location if server else Path, default=None,
-                        help="データベースファイル（既定: ユーザーデータフォルダの otokui.db）"
-                             + ("、または postgresql://ユーザー@サーバー:ポート/データベース"
-                                if server else ""))
+def _add_db(parser: argparse.ArgumentParser) -> None:
+    """Every command works on a database file or a shop on a PostgreSQL server (a URL)."""
+    parser.add_argument("--db", type=_location, default=None,
+                        help="データベースファイル（既定: ユーザーデータフォルダの otokui.db）、"
+                             "または postgresql://ユーザー@サーバー:ポート/データベース")
 
 
 def _location(text: str) -> Path | str:
@@ -443,7 +442,7 @@ def build_parser() -> argparse.ArgumentParser:
     group = p.add_mutually_exclusive_group()
     group.add_argument("--format", default=None, help="形式名（rakuten, amazon, …）。省略時は自動判定")
     group.add_argument("--mapping", type=Path, default=None, help="列の対応付けファイル（JSON）")
-    _add_db(p, server=True)
+    _add_db(p)
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("formats", help="取込形式の一覧、保存した列の対応付けの書き出し・読み込み")
@@ -461,12 +460,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("customers", help="顧客一覧を出力する")
     _add_as_of_and_out(p)
-    _add_db(p, server=True)
+    _add_db(p)
     p.set_defaults(func=cmd_customers)
 
     p = sub.add_parser("segments", help="クラスター別の顧客数・売上・売上構成比を出力する")
     _add_as_of_and_out(p)
-    _add_db(p, server=True)
+    _add_db(p)
     p.set_defaults(func=cmd_segments)
 
     p = sub.add_parser("products", help="商品と消費サイクルの一覧・取り込み、買い替え時期の顧客を出力する")
@@ -626,18 +625,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_privacy)
 
     p = sub.add_parser("backup", help="いまの状態をバックアップする（PostgreSQLサーバーのお店はこのパソコンに保存）")
-    _add_db(p, server=True)
+    _add_db(p)
     p.set_defaults(func=cmd_backup)
 
     p = sub.add_parser("backups", help="バックアップの一覧（新しい順）を表示する")
-    _add_db(p, server=True)
+    _add_db(p)
     p.set_defaults(func=cmd_backups)
 
     p = sub.add_parser("restore", help="バックアップから復元する（データベースが開けないときも）")
     p.add_argument("backup", nargs="?", type=Path, default=None, metavar="BACKUP",
                    help="バックアップファイル（省略時は壊れていない最新のもの）")
     p.add_argument("--yes", action="store_true", help="確認なしで復元する")
-    _add_db(p, server=True)
+    _add_db(p)
     p.set_defaults(func=cmd_restore)
 
     p = sub.add_parser(
