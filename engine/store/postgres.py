@@ -127,6 +127,11 @@ def connection_error(exc: Exception, target: Target) -> ServerUnavailableError:
         return ServerUnavailableError(
             f"PostgreSQLサーバー {target.where} にデータベース「{target.dbname}」がありません。"
             "サーバーで作成してから（例: createdb）、もう一度お試しください。")
+    if "does not support ssl" in lower:
+        return ServerUnavailableError(
+            f"PostgreSQLサーバー {target.where} は暗号化（TLS）した接続に対応していません。"
+            "サーバーでTLSを有効にする（postgresql.conf の ssl = on と証明書）か、店内のネットワーク"
+            "だけで使うサーバーなら「暗号化して接続する」をオフにしてから、もう一度お試しください。")
     return ServerUnavailableError(
         f"PostgreSQLサーバー {target.where} に接続できません。サーバーが起動しているか、"
         "サーバー名とポート番号、ファイアウォールの設定を確認してから、もう一度お試しください。"
