@@ -102,14 +102,6 @@ def keyring_works() -> bool:
     return not isinstance(backend, (fail.Keyring, null.Keyring))
 
 
-def password_known(url: str) -> bool:
-    """Whether connecting to ``url`` needs no password typed (stored, or in PGPASSWORD)."""
-    import os
-    params, target = postgres.parse(url)
-    return bool(params.get("password") or os.environ.get("PGPASSWORD")
-                or postgres.stored_password(target))
-
-
 def forget_password(place: ServerPlace) -> None:
     try:
         import keyring

@@ -74,18 +74,20 @@ def ask_server_down(parent: QWidget | None, text: str) -> str:
 def open_server_at_start(url: str, parent: QWidget | None = None,
                          ask: Callable[[QWidget | None, str], str] = ask_server_down,
                          ) -> tuple[engine.Shop, str] | None:
-    """Connect again to the shared shop used last: the connection dialog when its
-    password is not stored; when the server cannot be reached, 再試行 / ローカルの
-    データベースを開く (None) / 接続の設定…. (shop, url to remember) once connected."""
-    from gui.server_connect import (ask_and_connect, connect_in_background, password_known,
-                                    remembered_staff)
-    if not password_known(url):
-        return ask_and_connect(parent, url, "パスワードを入力してください。")
+    """Connect again to the shared shop used last: the connection dialog when the
+    server wants a password not stored on this PC (or refuses the stored one); when
+    the server cannot be reached, 再試行 / ローカルのデータベースを開く (None) / 接続の
+    設定…. (shop, url to remember) once connected."""
+    from gui.server_connect import ask_and_connect, connect_in_background, remembered_staff
     while True:
         result = wait_for(lambda done: connect_in_background(
             parent, url, remembered_staff(), "", False, done, done))
         if isinstance(result, engine.Shop):
             return result, url
+        if isinstance(result, postgres.PasswordRefusedError):
+            stored = postgres.stored_password(postgres.parse(url)[1])
+            return ask_and_connect(parent, url, str(result) if stored
+                                   else "パスワードを入力してください。")
         if not isinstance(result, postgres.ServerUnavailableError):
             show_error(parent, result)
             return None

@@ -211,8 +211,8 @@ def test_a_wrong_password_is_said_in_japanese_and_the_right_one_connects(
 
 
 def test_the_next_start_connects_again_with_the_stored_password_or_asks_for_it(
-        qtbot, postgres_url, credentials, monkeypatch):
-    place = ServerPlace.of(postgres_url)
+        qtbot, password_user, credentials, monkeypatch):
+    place, password = password_user
     url = place.url()
     startup.remember_database(url)
     state.remember(staff=STAFF)
@@ -220,22 +220,27 @@ def test_the_next_start_connects_again_with_the_stored_password_or_asks_for_it(
     asked = []
 
     def closed(dialog):
-        asked.append(dialog.error.text())
+        asked.append((dialog.error.text(), dialog.user.text(), dialog.password.hasFocus()
+                      or dialog.focusWidget() is dialog.password))
         return QDialog.DialogCode.Rejected
     monkeypatch.setattr(ConnectDialog, "exec", closed)
+    # No password stored: asked for, with the fields filled in.
     assert startup.open_server_at_start(url) is None
-    assert asked == ["パスワードを入力してください。"]
+    assert asked == [("パスワードを入力してください。", place.user, True)]
+    # A stored one the server refuses: the dialog says why.
+    postgres.store_password(url, "古いpw")
+    assert startup.open_server_at_start(url) is None
+    assert f"ユーザー「{place.user}」のパスワードが違うか" in asked[1][0]
 
-    postgres.store_password(url, "保存したpw")
+    postgres.store_password(url, password)
     shop, remembered = startup.open_server_at_start(url)
     assert remembered == url and shop.staff == STAFF
-    assert on_engine(lambda: shop.db.scalar("SELECT current_database()")) == place.dbname
+    assert on_engine(lambda: shop.db.scalar("SELECT current_user")) == place.user
     on_engine(shop.close)
-    assert len(asked) == 1
+    assert len(asked) == 2
 
     # The server cannot be reached: 再試行, then ローカルのデータベースを開く.
     down = ServerPlace("127.0.0.1", free_port(), place.dbname, place.user, tls=False).url()
-    postgres.store_password(down, "pw")
     answers = iter([startup.RETRY, startup.LOCAL])
     questions = []
 
