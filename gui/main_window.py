@@ -100,7 +100,11 @@ class MainWindow(QMainWindow):
         self.db_label = QLabel()
         self.db_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.counts_label = QLabel()
+        # Who on another PC changed the shared database (gui/server_link.py).
+        self.notice_label = QLabel()
+        self.notice_label.setContentsMargins(0, 0, 16, 0)
         self.statusBar().addWidget(self.db_label, 1)
+        self.statusBar().addPermanentWidget(self.notice_label)
         self.statusBar().addPermanentWidget(self.counts_label)
         self._build_menus()
         self.resize(initial_size(self.screen().availableGeometry().size()))
@@ -165,7 +169,7 @@ class MainWindow(QMainWindow):
         """A ServerLink for a shop on a server (gui/server_link.py); none for a file."""
         self.stop_watching_server()
         if self.ctx.on_server:
-            self.server_link = ServerLink(self.ctx, self, self.banner, self.statusBar()).start()
+            self.server_link = ServerLink(self.ctx, self, self.banner, self.notice_label).start()
 
     def stop_watching_server(self) -> None:
         if self.server_link is not None:

@@ -17,7 +17,7 @@ so what the user typed stays in its field; once connected, everything reloads.
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, QTimer, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QStatusBar, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from engine.store.server_changes import ChangeListener, ChangeNotice
 from gui.worker import QueryOp
@@ -27,7 +27,8 @@ BACK_TEXT = "サーバーにつなぎ直しました。最新のデータを読�
 FIRST_RETRY_MS, LONGEST_RETRY_MS = 1000, 30000
 # Notices this close together make one reload (an import's steps, a burst of check-offs).
 GATHER_MS = 300
-STATUS_MS = 15000
+# How long the status bar says who changed the data.
+NOTICE_MS = 60000
 
 
 def changed_text(who: list[str]) -> str:
@@ -64,9 +65,11 @@ class ServerLink(QObject):
     _notice = Signal(object)
     _listener_lost = Signal()
 
-    def __init__(self, ctx, parent: QWidget, banner: ConnectionBanner, status: QStatusBar):
+    def __init__(self, ctx, parent: QWidget, banner: ConnectionBanner, notice: QLabel):
+        """``notice``: the status bar's place for who changed what (beside the shop's
+        name, which a temporary status message would hide)."""
         super().__init__(parent)
-        self.ctx, self.parent_widget, self.banner, self.status = ctx, parent, banner, status
+        self.ctx, self.parent_widget, self.banner, self.notice = ctx, parent, banner, notice
         self.shop = ctx.shop
         self.delay_ms = FIRST_RETRY_MS
         self._checking = False
@@ -75,6 +78,8 @@ class ServerLink(QObject):
         self._retry.timeout.connect(self.check_now)
         self._gather = QTimer(self, singleShot=True, interval=GATHER_MS)
         self._gather.timeout.connect(self._reload_for_others)
+        self._clear_notice = QTimer(self, singleShot=True, interval=NOTICE_MS)
+        self._clear_notice.timeout.connect(notice.clear)
         self._notice.connect(self._heard)
         self._listener_lost.connect(self.check_now)
         ctx.server_lost.connect(self.lost)
@@ -91,6 +96,8 @@ class ServerLink(QObject):
         """Stop listening (another database opened, or the window closes)."""
         self._retry.stop()
         self._gather.stop()
+        self._clear_notice.stop()
+        self.notice.clear()
         self.listener.on_change = self.listener.on_lost = None
         self.listener.stop()
 
@@ -113,7 +120,7 @@ class ServerLink(QObject):
         self._gather.start()
 
     def _reload_for_others(self) -> None:
-        self.status.showMessage(changed_text(self._who), STATUS_MS)
+        self._say(changed_text(self._who))
         self._who.clear()
         self.ctx.data_changed.emit()
 
@@ -147,5 +154,9 @@ class ServerLink(QObject):
         if not self.lost_shown:
             return
         self.banner.hide()
-        self.status.showMessage(BACK_TEXT, STATUS_MS)
+        self._say(BACK_TEXT)
         self.ctx.data_changed.emit()
+
+    def _say(self, text: str) -> None:
+        self.notice.setText(text)
+        self._clear_notice.start()

@@ -314,8 +314,9 @@ def test_a_change_from_another_pc_reloads_the_tab_on_screen_and_names_who(
         people = conn.execute("SELECT count(DISTINCT customer_id) FROM orders "
                               "WHERE status = 'valid'").fetchone()[0]
     assert people == 5
-    qtbot.waitUntil(lambda: window.statusBar().currentMessage()
-                    == "山田（PC-1）がデータを更新しました", timeout=15000)
+    qtbot.waitUntil(lambda: window.notice_label.text() == "山田（PC-1）がデータを更新しました",
+                    timeout=15000)
+    assert window.db_label.isVisible() and "担当: 佐藤（PC-2）" in window.db_label.text()
     qtbot.waitUntil(lambda: window.counts_label.text() == f"顧客 {people}人　注文 {orders}件")
     qtbot.waitUntil(lambda: importer.history.rowCount() == 1)
     close_window(window)
@@ -363,7 +364,7 @@ def test_a_lost_server_shows_the_banner_keeps_the_typed_memo_and_saves_it_once_b
         admin.execute(f'ALTER DATABASE "{dbname}" ALLOW_CONNECTIONS true')
     window.banner.retry_button.click()
     qtbot.waitUntil(lambda: not window.server_link.lost_shown, timeout=15000)
-    assert window.statusBar().currentMessage() == BACK_TEXT
+    assert window.notice_label.text() == BACK_TEXT
     # Reloaded after the reconnection: the memo typed meanwhile is stored, and still shown.
     with psycopg.connect(postgres_url) as conn:
         qtbot.waitUntil(lambda: conn.execute("SELECT notes FROM customers WHERE id = %s",
@@ -371,4 +372,23 @@ def test_a_lost_server_shows_the_banner_keeps_the_typed_memo_and_saves_it_once_b
                         timeout=10000)
     assert detail.notes.toPlainText() == memo
     assert on_engine(lambda: shop.db.scalar("SELECT pg_backend_pid()")) != pid
+    close_window(window)
+
+
+def test_when_only_the_change_listener_lost_its_connection_everything_reloads_without_a_banner(
+        qtbot, postgres_url, credentials):
+    window = server_window(qtbot, postgres_url, "取込")
+    wait_for_worker()
+    reloads = []
+    window.ctx.data_changed.connect(lambda: reloads.append(window.server_link.lost_shown))
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        killed = conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND query LIKE 'LISTEN%%'").fetchall()
+    assert killed == [(True,)]
+    # Notices may have been missed meanwhile: once listening again, everything reloads;
+    # the shop's own connection was fine all along, so no banner.
+    qtbot.waitUntil(lambda: bool(reloads), timeout=20000)
+    assert reloads == [False] and not window.server_link.lost_shown
+    qtbot.waitUntil(lambda: window.server_link.listener.listening, timeout=10000)
     close_window(window)
