@@ -71,18 +71,20 @@ class ServerPlace:
                    params.get("sslmode") not in ("prefer", "allow", "disable"))
 
 
+def with_password(url: str, password: str | None) -> str:
+    """``url`` carrying ``password`` (None: none, what may be kept in gui.json); its
+    other parts as they are."""
+    parts = urlsplit(url)
+    user, at, host = parts.netloc.rpartition("@")
+    user = user.split(":", 1)[0]
+    if password:
+        user += ":" + quote(password, safe="")
+    return urlunsplit(parts._replace(netloc=f"{user}{at or ('@' if user else '')}{host}"))
+
+
 def without_password(url: str) -> str:
     """``url`` with any password taken out (what may be kept in gui.json)."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.rsplit("@", 1)[1]
-    user = parts.netloc.rsplit("@", 1)[0].split(":", 1)[0]
-    return urlunsplit(parts._replace(netloc=f"{user}@{netloc}"))
-
-
-def is_server_shop(shop) -> bool:
-    return getattr(shop.db, "url", None) is not None
+    return with_password(url, None)
 
 
 def remembered_staff() -> str:
@@ -115,7 +117,7 @@ def open_server_shop(url: str, staff: str, password: str = "", save_password: bo
     """On the engine thread: the shop at ``url`` as ``staff``; the password kept in the
     credential store, or forgotten there, as the user chose."""
     place = ServerPlace.of(url)
-    shop = engine.Shop(place.url(password) if password else url, staff=staff)
+    shop = engine.Shop(with_password(url, password) if password else url, staff=staff)
     if password and save_password:
         try:
             postgres.store_password(url, password)
