@@ -29,30 +29,42 @@ def setup_application():
 def run(db_path: Path | None = None) -> int:
     started = time.perf_counter()
     from engine.app.logs import setup_logging
+    from engine.store.postgres import is_url
     from gui import crash
     from gui.context import AppContext
     from gui.engine_thread import engine_thread
     from gui.first_window import watch_first_window
     from gui.main_window import MainWindow
     from gui.recovery import check_in_background, open_shop
-    from gui.startup import choose_first_database, database_to_open, remember_database
+    from gui.startup import (choose_first_database, database_to_open, local_database,
+                             open_server_at_start, remember_database)
     from gui.worker import wait_for
 
     crash.install(setup_logging())
     app = setup_application()
-    path = db_path or database_to_open() or choose_first_database()
-    if path is None:
-        return 0
-    shop = wait_for(lambda done: open_shop(path, None, done))
+    location = db_path or database_to_open()
+    shop = None
+    if location is not None and is_url(str(location)):
+        opened = open_server_at_start(str(location))
+        if opened is not None:
+            shop, location = opened
+        else:   # ローカルのデータベースを開く, or the dialog was closed
+            location = local_database()
     if shop is None:
-        return 1
-    remember_database(path)
+        location = location or choose_first_database()
+        if location is None:
+            return 0
+        shop = wait_for(lambda done: open_shop(location, None, done))
+        if shop is None:
+            return 1
+    remember_database(location)
     ctx = AppContext(shop)
     window = MainWindow(ctx)
     window.show()
     watch_first_window(app, started)
     check_in_background(ctx, window)
     code = app.exec()
+    window.stop_watching_server()
     ctx.close()
     engine_thread().stop()
     return code

@@ -37,13 +37,15 @@ def disk_text(backups, database_bytes: int) -> str:
 
 
 def _listing(shop):
+    """The backups and the database file's size (0 for a shop on a server: its
+    backups are kept on this PC, of a database whose size is the server's)."""
     path = shop.path
     return shop.backups.list(), (path.stat().st_size if path is not None and path.exists() else 0)
 
 
 def create_backup(parent: QWidget, ctx: AppContext) -> None:
     """Back up the open database on the worker and say where the copy is."""
-    if ctx.shop.path is None:
+    if ctx.shop.path is None and not ctx.on_server:
         QMessageBox.information(parent, "Otokui", IN_MEMORY)
         return
 
@@ -89,7 +91,7 @@ class BackupDialog(QDialog):
     def _show(self, listing) -> None:
         backups, database_bytes = listing
         self.model.set_frame(backup_frame(backups))
-        if self.ctx.shop.path is None:
+        if self.ctx.shop.path is None and not self.ctx.on_server:
             self.empty.setText(IN_MEMORY)
         elif not backups:
             self.empty.setText("まだバックアップがありません。取込の前には自動で作成されます。")

@@ -2,13 +2,16 @@
 and the as-of date (基準日) every figure is computed for."""
 from __future__ import annotations
 
+import traceback
 from datetime import date
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
 
+from engine.store.postgres import ServerUnavailableError
 from gui.engine_thread import engine_thread
+from gui.errors import show_error
 from gui.worker import QueryOp
 
 
@@ -25,11 +28,16 @@ class AppContext(QObject):
     ``as_of`` is the one 基準日 of the window (today unless the user picks another
     day): tabs compute their figures for it and reload on ``as_of_changed``, so no
     two tabs ever show figures of different days.
+
+    A job that fails because the shared database's server cannot be reached emits
+    ``server_lost`` (the window shows a banner and connects again, gui/server_link.py)
+    instead of an error dialog for every job; a job's own ``failure`` still runs.
     """
 
     data_changed = Signal()
     shop_changed = Signal()
     as_of_changed = Signal()
+    server_lost = Signal(object)
 
     def __init__(self, shop, parent: QObject | None = None):
         super().__init__(parent)
@@ -55,10 +63,27 @@ class AppContext(QObject):
             if changes_data:
                 self.data_changed.emit()
 
-        query = QueryOp(parent, self.shop, op, success=done, **callbacks)
+        failure = callbacks.pop("failure", None)
+
+        def failed(exc: BaseException) -> None:
+            if isinstance(exc, ServerUnavailableError):
+                self.server_lost.emit(exc)
+                if failure is None:
+                    return
+            if failure is not None:
+                failure(exc)
+            else:
+                show_error(parent, exc, "".join(traceback.format_exception(exc)))
+
+        query = QueryOp(parent, self.shop, op, success=done, failure=failed, **callbacks)
         if label is not None:
             query.with_progress(label)
         return query.run_in_background()
+
+    @property
+    def on_server(self) -> bool:
+        """Whether the shop is a shared one on a PostgreSQL server (it has no file)."""
+        return getattr(self.shop.db, "url", None) is not None
 
     def set_shop(self, shop) -> None:
         """Use ``shop`` from now on; the old one is closed once the jobs queued for it ran."""

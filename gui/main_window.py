@@ -23,8 +23,12 @@ from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QMainWindow, Q
 import engine
 from engine.errors import OtokuiError
 from engine.store.paths import log_dir
+from gui import state
 from gui.context import AppContext
 from gui.errors import show_error
+from gui.server_connect import MENU_LABEL as SERVER_MENU_LABEL
+from gui.server_connect import ServerPlace
+from gui.server_link import ConnectionBanner, ServerLink
 from gui.widgets.as_of_bar import AsOfBar
 
 APP_TITLE = "Otokui（お得意様）"
@@ -88,13 +92,19 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
+        self.banner = ConnectionBanner()
+        layout.addWidget(self.banner)
         layout.addWidget(self.as_of_bar)
         layout.addWidget(self.tabs, 1)
         self.setCentralWidget(central)
         self.db_label = QLabel()
         self.db_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.counts_label = QLabel()
+        # Who on another PC changed the shared database (gui/server_link.py).
+        self.notice_label = QLabel()
+        self.notice_label.setContentsMargins(0, 0, 16, 0)
         self.statusBar().addWidget(self.db_label, 1)
+        self.statusBar().addPermanentWidget(self.notice_label)
         self.statusBar().addPermanentWidget(self.counts_label)
         self._build_menus()
         self.resize(initial_size(self.screen().availableGeometry().size()))
@@ -104,6 +114,9 @@ class MainWindow(QMainWindow):
         QApplication.instance().installEventFilter(self)
         ctx.shop_changed.connect(self.build_tabs)
         ctx.data_changed.connect(self.refresh_status)
+        self.server_link: ServerLink | None = None
+        ctx.shop_changed.connect(self._watch_server)
+        self._watch_server()
         self.build_tabs()
         # The 基準日 field is the first in the window: focused, a stray keystroke
         # would change every figure.
@@ -129,9 +142,56 @@ class MainWindow(QMainWindow):
         finally:
             self.tabs.blockSignals(blocked)
         self._build_at(self.tabs.currentIndex())
-        path = self.ctx.shop.path
+        self._show_location()
+
+    def _show_location(self) -> None:
+        """The window title and the status bar name the database (and on a shared one,
+        who works here)."""
+        shop = self.ctx.shop
+        if self.ctx.on_server:
+            place = ServerPlace.of(shop.db.url)
+            self.setWindowTitle(f"{APP_TITLE} — 共有: {place.title}（{shop.staff}）")
+            self.db_label.setText(f"共有データベース: {place.host}:{place.port}/{place.dbname}"
+                                  f"　担当: {shop.staff}")
+            return
+        path = shop.path
         self.setWindowTitle(f"{APP_TITLE} — {path.name if path else 'メモリ上のデータベース'}")
         self.db_label.setText(f"データベース: {path or 'メモリ上（保存されません）'}")
+
+    def location_text(self) -> str:
+        if self.ctx.on_server:
+            place = ServerPlace.of(self.ctx.shop.db.url)
+            return f"共有: {place.host}:{place.port}/{place.dbname}"
+        return str(self.ctx.shop.path or "メモリ上")
+
+    # -- a shared database --------------------------------------------------------------
+    def _watch_server(self) -> None:
+        """A ServerLink for a shop on a server (gui/server_link.py); none for a file."""
+        self.stop_watching_server()
+        if self.ctx.on_server:
+            self.server_link = ServerLink(self.ctx, self, self.banner, self.notice_label).start()
+
+    def stop_watching_server(self) -> None:
+        if self.server_link is not None:
+            self.server_link.stop()
+            self.server_link.deleteLater()
+            self.server_link = None
+        self.banner.hide()
+
+    def connect_server(self) -> None:
+        """ファイル → 共有データベースに接続…: the dialog; once connected, its shop in
+        the window, and the one opened at the next start."""
+        from gui.server_connect import ask_and_connect
+        from gui.startup import remember_database
+        if self._importing():
+            return
+        # The fields filled in for the shop open now, or the one used last.
+        url = self.ctx.shop.db.url if self.ctx.on_server else state.load().get("server")
+        connected = ask_and_connect(self, url)
+        if connected is not None:
+            shop, url = connected
+            self.ctx.set_shop(shop)
+            remember_database(url)
 
     def tab(self, title: str) -> QWidget:
         """The tab called ``title``, built now if it was not yet."""
@@ -223,6 +283,7 @@ class MainWindow(QMainWindow):
         importer = self.built_tab(IMPORT_TAB)
         if importer is not None:
             importer.cancel()
+        self.stop_watching_server()
         super().closeEvent(event)
 
     # -- menus --------------------------------------------------------------------------
@@ -231,6 +292,7 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "データベースを開く…", self.open_database, QKeySequence.StandardKey.Open)
         self._action(file_menu, "新しいデータベース…", self.new_database, QKeySequence.StandardKey.New)
         self._action(file_menu, "デモのお店を開く", self.open_demo)
+        self._action(file_menu, SERVER_MENU_LABEL, self.connect_server)
         file_menu.addSeparator()
         self._action(file_menu, "バックアップを作成", self.create_backup)
         self._action(file_menu, "バックアップから復元…", self.restore_backup)
@@ -314,11 +376,7 @@ class MainWindow(QMainWindow):
         from gui.startup import remember_database
         if self.ctx.shop.path is not None and path.resolve() == self.ctx.shop.path.resolve():
             return
-        # A running import would send its remaining files to the new database; other
-        # long jobs keep a modal progress dialog up, which keeps the menu out of reach.
-        importer = self.built_tab(IMPORT_TAB)
-        if importer is not None and importer.busy():
-            show_error(self, OtokuiError("処理中です。終わってから開き直してください。"))
+        if self._importing():
             return
 
         def opened(shop) -> None:
@@ -327,6 +385,16 @@ class MainWindow(QMainWindow):
                 remember_database(path)
                 check_in_background(self.ctx, self)
         open_shop(path, self, opened)
+
+    def _importing(self) -> bool:
+        """A running import would send its remaining files to the new database (said to
+        the user); other long jobs keep a modal progress dialog up, which keeps the menu
+        out of reach."""
+        importer = self.built_tab(IMPORT_TAB)
+        if importer is not None and importer.busy():
+            show_error(self, OtokuiError("処理中です。終わってから開き直してください。"))
+            return True
+        return False
 
     def _folder(self) -> str:
         path = self.ctx.shop.path
@@ -358,7 +426,7 @@ class MainWindow(QMainWindow):
             self, "バージョン情報",
             f"<b>{APP_TITLE}</b> バージョン {engine.__version__}<br>"
             "通販ショップのための顧客管理（既存顧客CRM）<br><br>"
-            f"データベース: {self.ctx.shop.path or 'メモリ上'}<br>"
+            f"データベース: {self.location_text()}<br>"
             f"Qt {PySide6.__version__}・フォント IPAexゴシック（IPAフォントライセンス）")
 
     def open_log_folder(self) -> None:

@@ -1,34 +1,102 @@
-"""Which database the app opens: the one used last, or on a first start the
-user's choice between the demo shop, a new database and an existing file."""
+"""Which database the app opens: the one used last (a file, or a shared one on a
+PostgreSQL server), or on a first start the user's choice between the demo shop,
+a new database and an existing file."""
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtWidgets import QDialog, QFileDialog, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QDialog, QFileDialog, QLabel, QMessageBox, QPushButton, QVBoxLayout,
+                               QWidget)
 
+import engine
+from engine.store import postgres
 from engine.store.paths import default_db_path
 from gui import state
 from gui.errors import show_error
 from gui.worker import QueryOp, wait_for
 
-def last_database() -> Path | None:
-    """The database opened last, if it still exists."""
-    path = Path(state.load().get("database", "") or "")
-    return path if str(path) not in ("", ".") and path.is_file() else None
+Location = Path | str   # a database file, or a shared shop's postgresql:// URL
+RETRY, LOCAL, SETTINGS = "retry", "local", "settings"
 
 
-def remember_database(path: Path) -> None:
-    state.remember(database=str(Path(path).resolve()))
+def last_database() -> Location | None:
+    """The database opened last: its URL if it was a shared one, else the file if it
+    still exists."""
+    location = str(state.load().get("database", "") or "")
+    if postgres.is_url(location):
+        return location
+    path = Path(location)
+    return path if location not in ("", ".") and path.is_file() else None
 
 
-def database_to_open() -> Path | None:
-    """The last database, else the default one if it exists; None on a first start."""
-    last = last_database()
-    if last is not None:
-        return last
+def remember_database(location: Location) -> None:
+    """Open ``location`` at the next start; a file is also the one ローカルのデータベース
+    goes back to. A URL is kept without its password."""
+    if postgres.is_url(str(location)):
+        from gui.server_connect import without_password
+        url = without_password(str(location))
+        state.remember(database=url, server=url)
+        return
+    path = str(Path(location).resolve())
+    state.remember(database=path, local_database=path)
+
+
+def local_database() -> Path | None:
+    """The database file opened last, else the default one if it exists."""
+    path = Path(state.load().get("local_database", "") or "")
+    if str(path) not in ("", ".") and path.is_file():
+        return path
     default = default_db_path()
     return default if default.is_file() else None
+
+
+def database_to_open() -> Location | None:
+    """The last database, else the default one if it exists; None on a first start."""
+    return last_database() or local_database()
+
+
+def ask_server_down(parent: QWidget | None, text: str) -> str:
+    """The shared database cannot be reached at start: RETRY, LOCAL or SETTINGS."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle("Otokui")
+    box.setText(text)
+    retry = box.addButton("再試行", QMessageBox.ButtonRole.AcceptRole)
+    local = box.addButton("ローカルのデータベースを開く", QMessageBox.ButtonRole.RejectRole)
+    box.addButton("接続の設定…", QMessageBox.ButtonRole.ActionRole)
+    box.setDefaultButton(retry)
+    box.exec()
+    clicked = box.clickedButton()
+    return RETRY if clicked is retry else LOCAL if clicked is local else SETTINGS
+
+
+def open_server_at_start(url: str, parent: QWidget | None = None,
+                         ask: Callable[[QWidget | None, str], str] = ask_server_down,
+                         ) -> tuple[engine.Shop, str] | None:
+    """Connect again to the shared shop used last: the connection dialog when the
+    server wants a password not stored on this PC (or refuses the stored one); when
+    the server cannot be reached, 再試行 / ローカルのデータベースを開く (None) / 接続の
+    設定…. (shop, url to remember) once connected."""
+    from gui.server_connect import ask_and_connect, connect_in_background, remembered_staff
+    while True:
+        result = wait_for(lambda done: connect_in_background(
+            parent, url, remembered_staff(), "", False, done, done))
+        if isinstance(result, engine.Shop):
+            return result, url
+        if isinstance(result, postgres.PasswordRefusedError):
+            stored = postgres.stored_password(postgres.parse(url)[1])
+            return ask_and_connect(parent, url, str(result) if stored
+                                   else "パスワードを入力してください。")
+        if not isinstance(result, postgres.ServerUnavailableError):
+            show_error(parent, result)
+            return None
+        choice = ask(parent, f"{result}\n\n共有データベースにつながるまで待つか、"
+                             "このパソコンのデータベースを開くか選んでください。")
+        if choice == SETTINGS:
+            return ask_and_connect(parent, url, str(result))
+        if choice == LOCAL:
+            return None
 
 
 class WelcomeDialog(QDialog):

@@ -16,11 +16,18 @@ autocommit mode (``Database``-style explicit BEGIN … COMMIT):
   as SQLite's ``sum`` of integers is one.
 
 Bulk writes go through psycopg's ``executemany`` (pipelined); COPY is for later.
+
+A connection the server dropped (stopped, restarted, the backend terminated) is
+replaced on the next use when the owner gave a ``reopen``, and the error of the
+statement that found it dropped is the owner's ``lost(exc)`` (PostgresDatabase:
+a Japanese ServerUnavailableError, and no new connection inside a transaction).
 """
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from functools import lru_cache
+from typing import Any, Callable, Iterator
 
 from engine.store import dialect as pg_schema
 
@@ -97,8 +104,10 @@ class PgCursor:
 class PgConnection:
     """sqlite3.Connection's interface over one psycopg connection (autocommit)."""
 
-    def __init__(self, raw):
+    def __init__(self, raw, reopen: Callable[[], Any] | None = None,
+                 lost: Callable[[Exception], Exception] | None = None):
         self.raw = raw
+        self.reopen, self.lost = reopen, lost
         # Identity sequences by table (dialects._sequence).
         self.sequences: dict[str, str] = {}
         _load_numeric_as_numbers(raw)
@@ -106,7 +115,25 @@ class PgConnection:
     @property
     def in_transaction(self) -> bool:
         import psycopg
-        return self.raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
+        # A dropped connection holds no transaction: the server rolled it back.
+        return (not self.raw.closed
+                and self.raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE)
+
+    def _live(self):
+        """The connection, a new one if the server dropped the last (see the module)."""
+        if self.raw.closed and self.reopen is not None:
+            self.raw = self.reopen()
+            _load_numeric_as_numbers(self.raw)
+        return self.raw
+
+    @contextmanager
+    def _reporting_loss(self) -> Iterator[None]:
+        try:
+            yield
+        except Exception as exc:
+            if self.lost is not None and self.raw.closed:
+                raise self.lost(exc) from exc
+            raise
 
     def execute(self, sql: str, params=()) -> PgCursor:
         # Without parameters psycopg sends the text as it is (no marks, no %% to undo).
@@ -114,26 +141,28 @@ class PgConnection:
         returning = _returning(sql)
         if returning:
             text += " RETURNING id"
-        cursor = self.raw.cursor()
-        cursor.execute(text, _params(params) if params else None)
+        cursor = self._live().cursor()
+        with self._reporting_loss():
+            cursor.execute(text, _params(params) if params else None)
         if returning:
             rows = cursor.fetchall()
             return PgCursor(cursor, rows[-1][0] if rows else None)
         return PgCursor(cursor)
 
     def executemany(self, sql: str, rows) -> PgCursor:
-        cursor = self.raw.cursor()
+        cursor = self._live().cursor()
         first = next(iter(rows := iter(rows)), None)
         if first is None:
             return PgCursor(cursor)
         named = isinstance(first, dict)
         batch = [_params(first)]
         batch.extend(_params(row) for row in rows)
-        cursor.executemany(translate(sql, named), batch)
+        with self._reporting_loss():
+            cursor.executemany(translate(sql, named), batch)
         return PgCursor(cursor)
 
     def cursor(self):
-        return self.raw.cursor()
+        return self._live().cursor()
 
     def close(self) -> None:
         self.raw.close()

@@ -20,7 +20,10 @@ another desktop's commit forgets them too. Writes to TEMP working copies
 (:meth:`scratch`) get transaction ids as well; they are counted and left out.
 
 A connection lost mid-way (server stopped, network down) is a Japanese
-ServerUnavailableError; the transaction is rolled back by the server.
+ServerUnavailableError; the transaction is rolled back by the server. The next
+use outside a transaction connects again (a front end retries with :meth:`ping`);
+inside one it does not: what the transaction wrote before is gone, and carrying
+on in a new connection would commit the rest alone.
 """
 from __future__ import annotations
 
@@ -34,6 +37,7 @@ from engine.store import figures, pg_triggers, pg_upgrade, postgres, server_chan
 from engine.store.database import RememberedResults
 from engine.store.dialects import POSTGRES
 from engine.store.pg_connection import PgConnection
+from engine.store.postgres import ServerUnavailableError
 from engine.store.schema import SCHEMA_VERSION
 
 # The advisory lock every write transaction holds ("OTKI", as SQLite's application id).
@@ -55,7 +59,8 @@ class PostgresDatabase(RememberedResults):
         self.where = postgres.describe(url)
         # Who works here, for the other desktops' notices (see server_changes).
         self.staff = staff or server_lock.staff_name()
-        self.conn = PgConnection(postgres.connect(url, autocommit=True))
+        self.conn = PgConnection(postgres.connect(url, autocommit=True),
+                                 reopen=self._reopen, lost=self._lost)
         self._depth = 0
         self.busy_seconds = BUSY_SECONDS
         self._memos: dict = {}
@@ -167,6 +172,33 @@ class PostgresDatabase(RememberedResults):
         import psycopg
         if isinstance(exc, psycopg.OperationalError):
             raise postgres.connection_error(exc, postgres.parse(self.url)[1]) from exc
+
+    def _reopen(self):
+        """A new connection for the one the server dropped (see the module)."""
+        if self._depth:
+            raise self._lost(None)
+        raw = postgres.connect(self.url, autocommit=True)
+        # Another desktop may have written meanwhile, and this connection's TEMP
+        # working copies are gone with the old one.
+        self.forget_memos()
+        return raw
+
+    def _lost(self, exc: Exception | None) -> ServerUnavailableError:
+        return ServerUnavailableError(
+            f"PostgreSQLサーバー {self.where} との接続が切れました。処理は完了していません"
+            "（途中の変更は取り消されています）。サーバーが動いていれば、次の操作でつなぎ直します。"
+            + (f"（{' '.join(str(exc).split())}）" if exc is not None else ""))
+
+    def ping(self) -> None:
+        """Check the connection, connecting again if the server dropped it; a
+        ServerUnavailableError while the server cannot be reached."""
+        try:
+            self.conn.execute("SELECT 1")
+        except ServerUnavailableError:
+            if not self.conn.raw.closed or self._depth:
+                raise
+            # The drop was found just now: the next statement connects again.
+            self.conn.execute("SELECT 1")
 
     def columns(self, table: str) -> list[str]:
         """The table's column names (the schema is the current one)."""

@@ -23,6 +23,10 @@ class ServerUnavailableError(OtokuiError):
     """The PostgreSQL server cannot be reached or refuses the connection."""
 
 
+class PasswordRefusedError(ServerUnavailableError):
+    """The server refuses this user: a wrong or missing password, or no permission."""
+
+
 def is_url(location: str) -> bool:
     return str(location).startswith(URL_PREFIXES)
 
@@ -119,7 +123,7 @@ def connection_error(exc: Exception, target: Target) -> ServerUnavailableError:
     code = getattr(exc, "sqlstate", None) or ""
     if code in ("28P01", "28000") or "password authentication failed" in lower \
             or "no password supplied" in lower:
-        return ServerUnavailableError(
+        return PasswordRefusedError(
             f"PostgreSQLサーバー {target.where} に接続できません: ユーザー「{target.user}」の"
             "パスワードが違うか、接続が許可されていません。ユーザー名とパスワード、サーバーの"
             f"接続許可の設定（pg_hba.conf）を確認してください。（{detail}）")
@@ -127,6 +131,11 @@ def connection_error(exc: Exception, target: Target) -> ServerUnavailableError:
         return ServerUnavailableError(
             f"PostgreSQLサーバー {target.where} にデータベース「{target.dbname}」がありません。"
             "サーバーで作成してから（例: createdb）、もう一度お試しください。")
+    if "does not support ssl" in lower:
+        return ServerUnavailableError(
+            f"PostgreSQLサーバー {target.where} は暗号化（TLS）した接続に対応していません。"
+            "サーバーでTLSを有効にする（postgresql.conf の ssl = on と証明書）か、店内のネットワーク"
+            "だけで使うサーバーなら「暗号化して接続する」をオフにしてから、もう一度お試しください。")
     return ServerUnavailableError(
         f"PostgreSQLサーバー {target.where} に接続できません。サーバーが起動しているか、"
         "サーバー名とポート番号、ファイアウォールの設定を確認してから、もう一度お試しください。"

@@ -10,7 +10,9 @@ on SQLite follow ``PRAGMA data_version``) are dropped.
 
 Notices are not kept by the server for a desktop that is not listening: when the
 listener's connection is lost it connects again and reports a change of unknown
-extent ("reconnected"), so nothing missed in between is shown stale.
+extent ("reconnected"), so nothing missed in between is shown stale. It calls
+``on_lost()`` when it loses (or cannot make) its connection, once until it is
+back: a front end can tell the user the server is gone before they try anything.
 """
 from __future__ import annotations
 
@@ -59,8 +61,9 @@ class ChangeListener:
     kept a figure at one generation knows it is stale at another."""
 
     def __init__(self, url: str, on_change: Callable[[ChangeNotice], None] | None = None,
-                 sender: str = SENDER):
+                 sender: str = SENDER, on_lost: Callable[[], None] | None = None):
         self.url, self.on_change, self.sender = url, on_change, sender
+        self.on_lost = on_lost
         self.generation = 0
         self._stop = threading.Event()
         self._listening = threading.Event()
@@ -103,6 +106,8 @@ class ChangeListener:
                             self._received(notify.payload)
             except Exception as exc:   # noqa: BLE001 — a lost server: try again, never die
                 self._listening.clear()
+                if not reconnect and not self._stop.is_set():
+                    self._call(self.on_lost)
                 reconnect = True
                 _log.warning("変更の通知を受け取る接続が切れました。%s秒後につなぎ直します（%s）",
                              _RETRY_SECONDS, type(exc).__name__)
@@ -119,8 +124,12 @@ class ChangeListener:
 
     def _changed(self, notice: ChangeNotice) -> None:
         self.generation += 1
-        if self.on_change is not None:
+        self._call(self.on_change, notice)
+
+    @staticmethod
+    def _call(callback: Callable | None, *args) -> None:
+        if callback is not None:
             try:
-                self.on_change(notice)
+                callback(*args)
             except Exception:   # noqa: BLE001 — a front end's failure must not stop listening
                 _log.exception("変更の通知の処理に失敗しました")

@@ -14,6 +14,7 @@ from engine.customers.consent import CHANNEL_LABELS
 from engine.imports.normalize import display_phone
 from engine.text import format_postal
 from engine.store.journal import Change
+from engine.store.postgres import ServerUnavailableError
 from gui.customers.consent_panel import ConsentHistoryDialog, ConsentPanel
 from gui.customers.merge_dialog import pick_customer
 from gui.errors import show_error
@@ -201,8 +202,13 @@ class CustomerDetail(QWidget):
         self.save_notes_if_edited()
         as_of = self.ctx.as_of
         self.ctx.run(self, lambda shop, progress, cancel: load_customer(shop, customer_id, as_of),
-                     lambda loaded: self._show(loaded, as_of),
-                     failure=lambda _exc: self.clear())
+                     lambda loaded: self._show(loaded, as_of), failure=self._load_failed)
+
+    def _load_failed(self, exc: BaseException) -> None:
+        # A shared database's server gone for a moment: what is shown stays (a memo
+        # being typed too) and reloads once it is back (gui/server_link.py).
+        if not isinstance(exc, ServerUnavailableError):
+            self.clear()
 
     def clear(self) -> None:
         self.save_notes_if_edited()
@@ -298,10 +304,21 @@ class CustomerDetail(QWidget):
     def save_notes(self) -> None:
         self._notes_timer.stop()
         customer_id, text = self.customer["customer_id"], self.notes.toPlainText()
+        stored = self._saved_notes
         self._saved_notes = text   # what the engine will store; the button goes grey at once
         self._notes_edited()
+
+        def failed(exc: BaseException) -> None:
+            # Not stored: the memo counts as edited again, and is saved with the next
+            # reload (after a lost server, once it is back) — not by the typing
+            # pause's timer, which would try again and again meanwhile.
+            if self._notes_customer == customer_id and self._saved_notes == text:
+                self._saved_notes = stored
+                self.save_notes_button.setEnabled(self._notes_dirty())
+            if not isinstance(exc, ServerUnavailableError):
+                show_error(self, exc)
         self._edit(lambda shop, p, c: shop.customers.set_notes(customer_id, text),
-                   "メモの保存")
+                   "メモの保存", failure=failed)
 
     def _set_consent(self, channel: str, value: str) -> None:
         """Record the customer's answer for one channel (DM: also the DM lists' setting)."""

@@ -314,9 +314,10 @@ class SurveyEntryPage(QWidget):
         at once."""
         if self.survey is None or self.customer is None:
             return
-        survey_id, customer_id, name = self.survey.id, self.customer["id"], self.customer["name"]
+        customer = self.customer
+        survey_id, customer_id, name = self.survey.id, customer["id"], customer["name"]
         answers = self.answers()
-        answered_on = self.answered_on.date().toString("yyyy-MM-dd")
+        answered_on = self.answered_on.date()
         answered = sum(1 for v in answers.values() if v not in (None, ""))
 
         def saved(_response_id) -> None:
@@ -324,12 +325,27 @@ class SurveyEntryPage(QWidget):
 
         def failed(exc: BaseException) -> None:
             self.status.setText(f"{name} 様の回答は保存できませんでした。")
+            # Unless the next customer was begun, the answers are back in the form, to
+            # save again (e.g. once a lost server is back).
+            if (self.customer is None and not self.search.text() and self.survey is not None
+                    and self.survey.id == survey_id):
+                self._show_unsaved(customer, answers, answered_on)
             show_error(self, exc)
         self.ctx.run(self, lambda shop, progress, cancel: shop.surveys.save_response(
-            survey_id, customer_id, answers, answered_on=answered_on),
+            survey_id, customer_id, answers, answered_on=answered_on.toString("yyyy-MM-dd")),
             saved, failure=failed, changes_data=True)
         self.status.setText(f"{name} 様の回答を保存しています…")
         self.next_customer()
+
+    def _show_unsaved(self, customer: dict, answers: dict[int, object], answered_on) -> None:
+        self.choose_customer(customer)
+        for question_id, editor in self.editors.items():
+            value = answers.get(question_id)
+            if isinstance(editor, AnswerBox):
+                editor.set_value(value)
+            else:
+                editor.setText(value or "")
+        self.answered_on.setDate(answered_on)
 
     def next_customer(self) -> None:
         """Clear the form and put the cursor back in the customer field."""

@@ -121,13 +121,51 @@ def test_what_another_desktop_commits_is_seen_by_remembered_tables(postgres_url)
         assert len(first.customers.table(as_of="2025-11-01")) == 8
 
 
-def test_a_lost_connection_is_said_in_japanese(postgres_url):
+def _terminate(url: str, pid: int) -> None:
+    with psycopg.connect(url, autocommit=True) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", (pid,))
+
+
+def test_a_lost_connection_is_said_in_japanese_and_the_next_use_connects_again(postgres_url):
     with Shop(postgres_url) as shop:
+        shop.settings.set("a", 1)
         pid = shop.db.scalar("SELECT pg_backend_pid()")
-        with psycopg.connect(postgres_url, autocommit=True) as other:
-            other.execute("SELECT pg_terminate_backend(%s)", (pid,))
-        with pytest.raises(postgres.ServerUnavailableError, match="に接続できません"):
-            shop.settings.set("a", 1)
+        _terminate(postgres_url, pid)
+        with pytest.raises(postgres.ServerUnavailableError, match="との接続が切れました"):
+            shop.settings.set("a", 2)
+        # The next use outside a transaction is on a new connection; the failed write
+        # left nothing.
+        assert shop.settings.get("a") == 1
+        assert shop.db.scalar("SELECT pg_backend_pid()") != pid
+        shop.settings.set("a", 3)
+        assert shop.settings.get("a") == 3
+        # ping() finds a drop and connects again in one call.
+        _terminate(postgres_url, shop.db.scalar("SELECT pg_backend_pid()"))
+        shop.db.ping()
+        assert shop.settings.get("a") == 3
+
+
+def test_a_connection_lost_inside_a_transaction_is_not_replaced_until_it_ends(postgres_url):
+    with Shop(postgres_url) as shop:
+        shop.settings.set("a", 1)
+        with pytest.raises(postgres.ServerUnavailableError):
+            with shop.db.transaction() as conn:
+                conn.execute("UPDATE settings SET value = '5' WHERE key = 'a'")
+                _terminate(postgres_url, shop.db.scalar("SELECT pg_backend_pid()"))
+                try:
+                    conn.execute("UPDATE settings SET value = '6' WHERE key = 'a'")
+                except postgres.ServerUnavailableError:
+                    pass
+                # Carrying on after the loss would commit only what follows it.
+                conn.execute("UPDATE settings SET value = '7' WHERE key = 'a'")
+        assert shop.settings.get("a") == 1
+
+
+def test_a_server_without_tls_is_named_when_tls_is_required(postgres_url):
+    url = postgres_url.replace("sslmode=disable", "sslmode=require")
+    assert "sslmode=require" in url
+    with pytest.raises(postgres.ServerUnavailableError, match="暗号化（TLS）した接続に対応していません"):
+        Shop(url)
 
 
 def test_a_shop_restored_from_a_server_backup_keeps_its_triggers_and_undo(postgres_url,

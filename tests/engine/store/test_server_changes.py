@@ -82,6 +82,19 @@ def test_a_lost_connection_is_reported_as_anything_may_have_changed(postgres_url
     assert heard(received) == ChangeNotice("customers")
 
 
+def test_losing_the_connection_is_told_once_until_it_is_back(postgres_url):
+    received: queue.Queue = queue.Queue()
+    with ChangeListener(postgres_url, received.put,
+                        on_lost=lambda: received.put("lost")) as listening:
+        assert listening.listening
+        with psycopg.connect(postgres_url, autocommit=True) as conn:
+            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                         "WHERE datname = current_database() AND query LIKE 'LISTEN%%'")
+        assert heard(received) == "lost"
+        assert heard(received, 15.0) == ChangeNotice(reconnected=True)
+    assert received.empty()
+
+
 def test_a_shops_committed_writes_are_heard_by_the_other_desktops(postgres_url, tmp_path,
                                                                    monkeypatch):
     """Every write transaction of a shop on the server announces itself on commit,

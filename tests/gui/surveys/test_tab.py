@@ -178,3 +178,34 @@ def test_results_group_the_respondents_by_their_cluster_on_the_as_of_date(qtbot,
     headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
     assert headers == list(expected.columns) and "1回購入" not in headers
     assert "基準日時点" in tab.results.summary.text()
+
+
+def test_answers_that_could_not_be_saved_come_back_into_the_form(qtbot, tab, shop, monkeypatch,
+                                                                 error_dialogs):
+    from engine.store.postgres import ServerUnavailableError
+    survey = tab.survey
+    reason, product, again, contact, wish = survey.questions
+    real_save = shop.surveys.save_response
+
+    def server_gone(*args, **kwargs):
+        raise ServerUnavailableError("PostgreSQLサーバー 192.168.1.10:5432 との接続が切れました。")
+    monkeypatch.setattr(shop.surveys, "save_response", server_gone)
+    tab.entry.search.setFocus()
+    type_into_focus(qtbot, ["あおき", Qt.Key.Key_Return])
+    settle(qtbot)
+    type_into_focus(qtbot, ["2", Qt.Key.Key_Tab, "4", Qt.Key.Key_Tab, Qt.Key.Key_Tab,
+                            Qt.Key.Key_Tab, "定期便がほしい", Qt.Key.Key_Return])
+    settle(qtbot)
+    assert error_dialogs == ["PostgreSQLサーバー 192.168.1.10:5432 との接続が切れました。"]
+    error_dialogs.clear()
+    assert tab.entry.customer["id"] == 1
+    assert tab.entry.answers() == {reason.id: reason.options[1].id, product.id: 4,
+                                   again.id: None, contact.id: None, wish.id: "定期便がほしい"}
+    assert tab.entry.status.text().startswith("青木")
+    assert tab.entry.status.text().endswith("様の回答は保存できませんでした。")
+    # Saved once the store answers again.
+    monkeypatch.setattr(shop.surveys, "save_response", real_save)
+    tab.entry.save()
+    settle(qtbot)
+    assert on_engine(lambda: shop.surveys.response(survey.id, 1)).answers == {
+        reason.id: reason.options[1].id, product.id: 4, wish.id: "定期便がほしい"}
