@@ -452,7 +452,7 @@ class FollowupService:
     def worklist(self, until=None, media=None, clusters=None, rule: str | None = None
                  ) -> pd.DataFrame:
         """今日の仕事: open tasks of the running plans due by ``until`` (see worklist.py)."""
-        return worklist.worklist(self.db.conn, until, media, clusters, rule)
+        return worklist.worklist(self.db, until, media, clusters, rule)
 
     # --- TOP1% -----------------------------------------------------------------
 

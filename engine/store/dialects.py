@@ -167,6 +167,21 @@ class SqliteDialect:
         select, text = packed
         conn.execute(f"INSERT INTO temp.{name} SELECT {select} FROM json_each(?)", (text,))
 
+    def staged_rows(self, conn, name: str, columns: Mapping[str, str],
+                    rows: list[tuple]) -> tuple[str, tuple]:
+        """A FROM source of ``rows`` (``columns``: name → SQLite's declared type) and
+        its parameters: in SQLite the TEMP table ``name``, filled row by row (drop it
+        with :meth:`drop_staged`)."""
+        conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} ("
+                     + ", ".join(f"{c} {t}" for c, t in columns.items()) + ")")
+        conn.execute(f"DELETE FROM temp.{name}")
+        conn.executemany(f"INSERT INTO temp.{name} VALUES ({', '.join('?' * len(columns))})",
+                         rows)
+        return f"temp.{name}", ()
+
+    def drop_staged(self, conn, name: str) -> None:
+        conn.execute(f"DROP TABLE temp.{name}")
+
     def temp_tables(self, conn) -> list[str]:
         """The names of this connection's TEMP tables."""
         return [r[0] for r in conn.execute(
@@ -343,6 +358,17 @@ class PostgresDialect(SqliteDialect):
                      + ", ".join(f"{c} bigint" for c in columns) + ", rowid bigint)")
         select, params = self.numbers_source(columns)
         conn.execute(f"INSERT INTO pg_temp.{name} SELECT * FROM {select} s", params)
+
+    def staged_rows(self, conn, name: str, columns: Mapping[str, str],
+                    rows: list[tuple]) -> tuple[str, tuple]:
+        # One array per column, unnested side by side: nothing is written.
+        arrays = [list(values) for values in zip(*rows)] if rows else [[] for _ in columns]
+        unnest = ", ".join(f"?::{pg_schema.TYPES[t]}[]" for t in columns.values())
+        return (f"(SELECT * FROM unnest({unnest}) AS {name}({', '.join(columns)}))",
+                tuple(arrays))
+
+    def drop_staged(self, conn, name: str) -> None:
+        pass
 
     def temp_tables(self, conn) -> list[str]:
         return [r[0] for r in conn.execute(
