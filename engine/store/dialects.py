@@ -182,6 +182,10 @@ class SqliteDialect:
     def drop_staged(self, conn, name: str) -> None:
         conn.execute(f"DROP TABLE temp.{name}")
 
+    def day_after(self, day: str, days: int) -> str:
+        """The 'YYYY-MM-DD' text ``days`` days after the one of ``day`` (SQL)."""
+        return f"date({day}, '+{int(days)} days')"
+
     def temp_tables(self, conn) -> list[str]:
         """The names of this connection's TEMP tables."""
         return [r[0] for r in conn.execute(
@@ -369,6 +373,9 @@ class PostgresDialect(SqliteDialect):
 
     def drop_staged(self, conn, name: str) -> None:
         pass
+
+    def day_after(self, day: str, days: int) -> str:
+        return f"to_char(({day})::date + {int(days)}, 'YYYY-MM-DD')"
 
     def temp_tables(self, conn) -> list[str]:
         return [r[0] for r in conn.execute(
