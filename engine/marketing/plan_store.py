@@ -92,7 +92,7 @@ def store_tasks(conn, month: str, desired: pd.DataFrame) -> dict:
     first = _month_is_empty(conn, "followup_tasks", month)
     source, params = _stage_variants(conn, "plan_tasks", desired, ["customer_id", "step"],
                                      _VARIANT_COLUMNS, table=not first)
-    planned = (f"{source} d {dialect.outer_first_join} {dialect.temp('plan_tasks_variants')} v"
+    planned = (f"{source} d {dialect.join_in_order} {dialect.temp('plan_tasks_variants')} v"
                " ON v.variant = d.variant")
     insert = ("INSERT INTO followup_tasks (month, customer_id, step, cluster, due_date,"
               " planned_medium, medium, action) SELECT ?, d.customer_id, d.step, v.cluster,"
@@ -133,7 +133,7 @@ def store_targets(conn, month: str, targets: pd.DataFrame) -> None:
     staged, variants = dialect.temp("plan_targets"), dialect.temp("plan_targets_variants")
     insert = ("INSERT INTO followup_targets (month, customer_id, cluster, rule, media, held_out)"
               f" SELECT ?, n.customer_id, v.cluster, v.rule, v.media, n.held_out FROM {source} n"
-              f" {dialect.outer_first_join} {variants} v ON v.variant = n.variant")
+              f" {dialect.join_in_order} {variants} v ON v.variant = n.variant")
     if first:
         conn.execute(insert + dialect.in_source_order("n.customer_id"), (month, *params))
     else:

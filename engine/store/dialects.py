@@ -31,6 +31,25 @@ def _plain_list(values) -> list:
     return [v if isinstance(v, str) else int(v) for v in values]
 
 
+def _packed(columns: Mapping[str, object]) -> tuple[str, str] | None:
+    """Integer ``columns`` as one JSON array with each row's values packed into one
+    number (the bits each column needs, from its largest value), and the SELECT list
+    that unpacks them from json_each's ``value``: SQLite walks the array in order.
+    None when they do not fit in 63 bits together, or a value is negative."""
+    import numpy as np
+    arrays = [np.asarray(v, dtype=np.int64) for v in columns.values()]
+    widths = [max(int(a.max(initial=0)).bit_length(), 1) for a in arrays]
+    if sum(widths) > 63 or any(a.min(initial=0) < 0 for a in arrays):
+        return None
+    packed = np.zeros(len(arrays[0]), dtype=np.int64)
+    unpack, shift = [], 0
+    for name, array, width in zip(columns, arrays, widths):
+        packed |= array << shift
+        unpack.append(f"(value >> {shift}) & {(1 << width) - 1} AS {name}")
+        shift += width
+    return ", ".join(unpack), json.dumps(packed.tolist())
+
+
 class SqliteDialect:
     name = "sqlite"
     # Conditions that always / never hold.
@@ -125,9 +144,6 @@ class SqliteDialect:
         return f"(SELECT value FROM temp.{name})", []
 
     # --- rows staged in order (marketing/plan_store.py) ----------------------
-    # A join whose left side SQLite keeps in the outer loop (its planner's hint).
-    outer_first_join = "CROSS JOIN"
-
     def create_temp_table(self, name: str, columns: Mapping[str, str]) -> str:
         """CREATE TEMP TABLE ``name`` of ``columns`` (name → SQLite's declared type)."""
         return (f"CREATE TEMP TABLE {name} ("
@@ -138,7 +154,7 @@ class SqliteDialect:
 
     def in_source_order(self, order: str) -> str:
         """What ends a SELECT whose rows must come in ``order`` where SQLite's outer
-        loop (see ``outer_first_join``) already gives them in it."""
+        loop (see ``join_in_order``) already gives them in it."""
         return ""
 
     def numbers_source(self, columns: Mapping[str, object]) -> tuple[str, tuple] | None:
@@ -243,6 +259,10 @@ class SqliteDialect:
         """Whether a row points at a row that is not there (after deferring)."""
         return bool(conn.execute("PRAGMA foreign_key_check").fetchall())
 
+    # A join whose tables are read in the order written: SQLite's planner keeps a
+    # CROSS JOIN's order; PostgreSQL's plans every join itself.
+    join_in_order = "CROSS JOIN"
+
 
 class PostgresDialect(SqliteDialect):
     name = "postgresql"
@@ -337,8 +357,6 @@ class PostgresDialect(SqliteDialect):
     def staged_ids(self, conn, name: str, ids: list[int]) -> tuple[str, list]:
         return "(SELECT unnest(?::bigint[]) AS value)", [_plain_list(ids)]
 
-    outer_first_join = "JOIN"
-
     def create_temp_table(self, name: str, columns: Mapping[str, str]) -> str:
         return (f"CREATE TEMP TABLE {name} ("
                 + ", ".join(f"{c} {pg_schema.TYPES[t]}" for c, t in columns.items()) + ")")
@@ -428,24 +446,7 @@ class PostgresDialect(SqliteDialect):
             return True
         return False
 
-
-def _packed(columns: Mapping[str, object]) -> tuple[str, str] | None:
-    """Integer ``columns`` as one JSON array with each row's values packed into one
-    number (the bits each column needs, from its largest value), and the SELECT list
-    that unpacks them from json_each's ``value``: SQLite walks the array in order.
-    None when they do not fit in 63 bits together, or a value is negative."""
-    import numpy as np
-    arrays = [np.asarray(v, dtype=np.int64) for v in columns.values()]
-    widths = [max(int(a.max(initial=0)).bit_length(), 1) for a in arrays]
-    if sum(widths) > 63 or any(a.min(initial=0) < 0 for a in arrays):
-        return None
-    packed = np.zeros(len(arrays[0]), dtype=np.int64)
-    unpack, shift = [], 0
-    for name, array, width in zip(columns, arrays, widths):
-        packed |= array << shift
-        unpack.append(f"(value >> {shift}) & {(1 << width) - 1} AS {name}")
-        shift += width
-    return ", ".join(unpack), json.dumps(packed.tolist())
+    join_in_order = "JOIN"
 
 
 def _to_integer(value):

@@ -3,7 +3,6 @@ for their difference, the verdict, and an interval that covers the truth."""
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from engine.marketing.effects import COLUMNS, more_needed, newcombe, wilson
