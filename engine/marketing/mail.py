@@ -234,7 +234,7 @@ class MailService:
         where, params = ("t.month = ? AND t.medium = 'email' AND t.status = 'open' "
                          "AND t.due_date <= ?"), (key, day)
         if task_ids is not None:
-            listed, param = self.db.dialect.in_list("t.id", [int(i) for i in task_ids])
+            listed, param = self.db.dialect.in_list("t.id", task_ids)
             where += f" AND {listed}"
             params += (param,)
         rows = self._recipients(where, params)
@@ -244,7 +244,7 @@ class MailService:
             self.shop.products.recommended_names()).astype(object).fillna("")
         tried = self.db.frame(
             "SELECT customer_id, step, status FROM mail_sends WHERE month = ? "
-            "AND status IN ('sent', 'sending')", (key,))
+            "AND status IN ('sent', 'sending') ORDER BY id", (key,))
         rows = rows.merge(tried.drop_duplicates(["customer_id", "step"]),
                           on=["customer_id", "step"], how="left")
         reason = rows["email_block"].map(EMAIL_BLOCKS).fillna("")
