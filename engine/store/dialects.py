@@ -207,7 +207,6 @@ class SqliteDialect:
         return [r[0] for r in conn.execute(
             "SELECT name FROM temp.sqlite_master WHERE type = 'table' ORDER BY name")]
 
-
     def index_definitions(self, conn, names: Iterable[str]) -> list[tuple[str, str]]:
         """(name, CREATE INDEX text) of those of ``names`` that exist."""
         names = list(names)
@@ -403,7 +402,6 @@ class PostgresDialect(SqliteDialect):
         return [r[0] for r in conn.execute(
             "SELECT relname::text FROM pg_class WHERE relnamespace = pg_my_temp_schema()"
             " AND relkind = 'r' ORDER BY relname")]
-
 
     def index_definitions(self, conn, names: Iterable[str]) -> list[tuple[str, str]]:
         return conn.execute(
