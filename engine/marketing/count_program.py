@@ -30,7 +30,6 @@ from engine.imports.reader import read_table
 from engine.marketing.holdout import draws, new_seed
 from engine.progress import Cancel, Progress, check_cancel, reporter, wrap_callback
 from engine.resources import read_json
-from engine.store.database import json_list
 from engine.store.journal import Change
 from engine.text import user_text
 
@@ -156,12 +155,11 @@ class CountProgramService:
 
     def _numbered(self, keys: list[tuple[int, str, str]]) -> pd.DataFrame:
         rules = self.rules()
-        conn = self.db.conn
-        conn.execute("CREATE TEMP TABLE IF NOT EXISTS plan_orders "
-                     "(position INTEGER, source TEXT, order_no TEXT)")
-        conn.execute("DELETE FROM temp.plan_orders")
-        conn.executemany("INSERT INTO temp.plan_orders VALUES (?, ?, ?)", keys)
-        frame = pd.read_sql_query(
+        conn, dialect = self.db.conn, self.db.dialect
+        staged, params = dialect.staged_rows(
+            conn, "plan_orders", {"position": "INTEGER", "source": "TEXT", "order_no": "TEXT"},
+            keys)
+        frame = self.db.frame(
             f"""
             SELECT o.source, o.order_no, o.order_date, o.customer_id,
                    coalesce(nullif(o.name, ''), c.name) AS name,
@@ -170,13 +168,13 @@ class CountProgramService:
                         THEN trim(o.address1 || ' ' || o.address2)
                         ELSE trim(c.address1 || ' ' || c.address2) END AS address,
                    {PURCHASE_NUMBER} AS purchase_number
-            FROM temp.plan_orders k
+            FROM {staged} k
             JOIN orders o ON o.source = k.source AND o.order_no = k.order_no
             JOIN customers c ON c.id = o.customer_id
             WHERE o.status = 'valid'
             ORDER BY k.position, o.ordered_at, o.id
-            """, conn)
-        conn.execute("DROP TABLE temp.plan_orders")
+            """, params)
+        dialect.drop_staged(conn, "plan_orders")
         frame["count_insert"] = self._inserts(frame, rules)
         frame = self._with_followup_inserts(frame)
         return frame[PLAN_COLUMNS]
@@ -203,11 +201,10 @@ class CountProgramService:
         """Open 同梱物 follow-up tasks ride in the customer's next parcel: each goes
         into the first order of the batch of its customer (``task_ids``), named
         after the count-program insert in ``insert_name``."""
-        tasks = pd.read_sql_query(
+        listed, param = self.db.dialect.in_list("customer_id", frame["customer_id"].unique())
+        tasks = self.db.frame(
             "SELECT id, customer_id, action FROM followup_tasks WHERE medium = 'insert' "
-            "AND status = 'open' AND customer_id IN (SELECT value FROM json_each(?)) "
-            "ORDER BY due_date, id", self.db.conn,
-            params=(json_list(frame["customer_id"].unique()),))
+            f"AND status = 'open' AND {listed} ORDER BY due_date, id", (param,))
         first = ~frame["customer_id"].duplicated()
         grouped = tasks.groupby("customer_id").agg(
             actions=("action", "、".join), ids=("id", lambda ids: ",".join(map(str, ids))))

@@ -23,7 +23,6 @@ from engine.customers.service import ADDRESS_SQL
 from engine.dates import add_months, month_of, parse_day
 from engine.errors import InvalidInputError
 from engine.imports import normalize
-from engine.store.database import json_list
 
 TARGET_COLUMNS = ["customer_id", "name", "kana", "postal_code", "address1", "address2",
                   "address", "phone", "cluster", "recency_days", "purchase_count",
@@ -110,7 +109,8 @@ def address_key(postal: pd.Series, address: pd.Series) -> pd.Series:
 def _profiles(db, ids: list[int], running_since: str) -> pd.DataFrame:
     # The ids go in as one JSON parameter: nothing is written, so the figures
     # remembered for this database state stay valid.
-    return pd.read_sql_query(
+    listed, param = db.dialect.in_list("c.id", ids)
+    return db.frame(
         "SELECT c.id AS customer_id, c.name, c.kana, c.postal_code, c.address1, c.address2, "
         f"{ADDRESS_SQL} AS address, c.phone, "
         "(c.deleted_at IS NOT NULL OR c.erased_at IS NOT NULL) AS deleted, "
@@ -119,8 +119,7 @@ def _profiles(db, ids: list[int], running_since: str) -> pd.DataFrame:
         # comparison that tells whether the plan works.
         "EXISTS (SELECT 1 FROM followup_targets g WHERE g.customer_id = c.id "
         "AND g.held_out = 1 AND g.month >= ?) AS held_out "
-        "FROM customers c WHERE c.id IN (SELECT value FROM json_each(?)) ORDER BY c.id",
-        db.conn, params=(running_since, json_list(ids)))
+        f"FROM customers c WHERE {listed} ORDER BY c.id", (running_since, param))
 
 
 def _reason(frame: pd.DataFrame) -> pd.Series:

@@ -30,7 +30,6 @@ from engine.analysis.rfm import CLUSTER_LABELS
 from engine.customers.touches import MEDIA, MEDIUM_LABELS
 from engine.dates import first_day, parse_day, parse_month
 from engine.errors import InvalidInputError
-from engine.store.database import json_list
 
 Z95 = 1.959963984540054
 Z_POWER80 = 0.8416212335729143
@@ -175,13 +174,15 @@ class EffectService:
         costs = self.costs()
         cost_sql = "CASE t.medium " + " ".join(
             f"WHEN '{m}' THEN {float(costs[m])}" for m in MEDIA) + " ELSE 0 END"
-        return pd.read_sql_query(
+        dialect = self.db.dialect
+        listed, param = dialect.in_list("g.month", keys)
+        return self.db.frame(
             f"""
             WITH g AS (
               SELECT g.month, g.customer_id, g.cluster, g.rule, g.media, g.held_out,
                      g.month || '-01' AS start_day,
-                     date(g.month || '-01', '+{int(window)} days') AS end_day
-              FROM followup_targets g WHERE g.month IN (SELECT value FROM json_each(?)))
+                     {dialect.day_after("g.month || '-01'", window)} AS end_day
+              FROM followup_targets g WHERE {listed})
             SELECT g.month, g.customer_id, g.cluster, g.rule, g.media, g.held_out,
                    count(o.id) AS orders, coalesce(sum(o.amount), 0) AS sales,
                    (SELECT coalesce(sum({cost_sql}), 0) FROM followup_tasks t
@@ -190,8 +191,9 @@ class EffectService:
             FROM g LEFT JOIN orders o ON o.customer_id = g.customer_id
                  AND o.status = 'valid' AND o.order_date >= g.start_day
                  AND o.order_date < g.end_day AND o.order_date <= ?
-            GROUP BY g.month, g.customer_id ORDER BY g.month, g.customer_id
-            """, self.db.conn, params=(json_list(keys), last)).assign(
+            GROUP BY g.month, g.customer_id, g.cluster, g.rule, g.media, g.held_out
+            ORDER BY g.month, g.customer_id
+            """, (param, last)).assign(
             bought=lambda f: (f["orders"] > 0).astype(int))
 
     def report(self, months, window: int = DEFAULT_WINDOW,
@@ -244,7 +246,7 @@ def insert_ab(shop, window: int = 90, as_of: date | str | None = None) -> pd.Dat
     last = parse_day(as_of, "基準日").isoformat()
     rows = []
     for rule in rules:
-        frame = pd.read_sql_query(
+        frame = shop.db.frame(
             f"""
             WITH first_touch AS (
               SELECT customer_id, action, min(touched_on) AS day FROM touches
@@ -253,10 +255,10 @@ def insert_ab(shop, window: int = 90, as_of: date | str | None = None) -> pd.Dat
             SELECT f.customer_id, f.action,
                    EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = f.customer_id
                            AND o.status = 'valid' AND o.order_date > f.day
-                           AND o.order_date <= date(f.day, '+{int(window)} days')
+                           AND o.order_date <= {shop.db.dialect.day_after("f.day", window)}
                            AND o.order_date <= ?) AS bought
             FROM first_touch f
-            """, shop.db.conn, params=(rule["insert_name"], rule["insert_b"], last))
+            """, (rule["insert_name"], rule["insert_b"], last))
         a = frame.loc[frame["action"] == rule["insert_name"], "bought"]
         b = frame.loc[frame["action"] == rule["insert_b"], "bought"]
         na, nb, ba, bb = len(a), len(b), int(a.sum()), int(b.sum())

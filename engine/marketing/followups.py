@@ -6,7 +6,6 @@ this module turns them into tasks for a month, vectorised over all customers.
 """
 from __future__ import annotations
 
-import json
 from datetime import date, timedelta
 
 import numpy as np
@@ -22,7 +21,7 @@ from engine.marketing import holdout, plan_store, worklist
 from engine.marketing.followup_rules import (LATE_DENOMINATOR, LATE_NUMERATOR, MAX_OFFSET_DAYS,
                                              adapt_media, default_rules, plans_of, validate)
 from engine.progress import check_cancel, reporter
-from engine.store.database import json_list, last_id, now_text
+from engine.store.database import now_text
 from engine.store.journal import Change
 from engine.text import user_text
 
@@ -248,14 +247,14 @@ class FollowupService:
         2·DM + phone allowed), or -1 for those who may not be planned: deleted, erased,
         opted out (配信停止), or in a plan started in either of the two months before
         ``month``."""
+        listed, param = self.db.dialect.in_list("c.id", customer_ids)
         rows = self.db.conn.execute(
             "SELECT customer_id, email_ok * 4 + dm_ok * 2 + phone_ok FROM ("
             f"SELECT c.id AS customer_id, {reachable_sql('c')} FROM customers c "
-            "WHERE c.id IN (SELECT value FROM json_each(?)) AND c.deleted_at IS NULL "
+            f"WHERE {listed} AND c.deleted_at IS NULL "
             "AND c.erased_at IS NULL AND c.dm_opt_out = 0 AND c.id NOT IN "
-            "(SELECT customer_id FROM followup_tasks WHERE month IN (?, ?)))",
-            (json.dumps(customer_ids.tolist()), add_months(month, -2),
-             add_months(month, -1))).fetchall()
+            "(SELECT customer_id FROM followup_tasks WHERE month IN (?, ?))) r",
+            (param, add_months(month, -2), add_months(month, -1))).fetchall()
         values = np.array(rows, dtype="int64").reshape(-1, 2)
         reach = np.full(len(customer_ids), -1)
         reach[np.searchsorted(customer_ids, values[:, 0])] = values[:, 1]
@@ -298,10 +297,10 @@ class FollowupService:
 
     def holdouts(self, month: str) -> pd.DataFrame:
         """The customers the month's plan held out: customer_id, cluster, rule, name."""
-        return pd.read_sql_query(
+        return self.db.frame(
             "SELECT g.customer_id, g.cluster, g.rule, c.name FROM followup_targets g "
             "JOIN customers c ON c.id = g.customer_id WHERE g.month = ? AND g.held_out = 1 "
-            "ORDER BY g.customer_id", self.db.conn, params=(parse_month(month),))
+            "ORDER BY g.customer_id", (parse_month(month),))
 
     def held_out_months(self, customer_id: int) -> list[str]:
         """The plan months that held the customer out (for the customer detail)."""
@@ -332,13 +331,13 @@ class FollowupService:
             return tasks, tasks.iloc[0:0].assign(reason="")
         # Work already planned in these weeks: other months' plans, and this month's
         # tasks already done (they stay whatever the new plan says).
-        load = pd.read_sql_query(
+        load = self.db.frame(
             "SELECT medium, coalesce(done_on, due_date) AS day FROM followup_tasks "
             "WHERE (month != ? OR status = 'done') AND medium IN ('phone', 'dm')",
-            self.db.conn, params=(month,))
-        done = pd.read_sql_query(
+            (month,))
+        done = self.db.frame(
             "SELECT customer_id, step FROM followup_tasks WHERE month = ? AND status = 'done'",
-            self.db.conn, params=(month,))
+            (month,))
         tasks = tasks.merge(done.assign(_done=True), on=["customer_id", "step"], how="left")
         settled = tasks["_done"].notna().to_numpy()
         kept, over = fit_capacity(tasks.loc[~settled], capacity,
@@ -348,22 +347,22 @@ class FollowupService:
 
     def left_out(self, month: str) -> pd.DataFrame:
         """What the month's plan left out, and why (LEFT_OUT_COLUMNS)."""
-        return pd.read_sql_query(
+        return self.db.frame(
             "SELECT l.customer_id, c.name, l.cluster, l.step, l.due_date, l.medium, l.action,"
             " l.reason FROM followup_left_out l JOIN customers c ON c.id = l.customer_id"
             " WHERE l.month = ? ORDER BY l.due_date, l.customer_id, l.step",
-            self.db.conn, params=(parse_month(month),))
+            (parse_month(month),))
 
     # --- tasks and check-off ---------------------------------------------------
 
     def tasks(self, month: str) -> pd.DataFrame:
         """The month's tasks by due date: TASK_COLUMNS plus ``step`` (1–3)."""
         key = parse_month(month)
-        return pd.read_sql_query(
+        return self.db.frame(
             "SELECT t.id AS task_id, t.customer_id, t.cluster, t.due_date, t.medium, t.action,"
             " t.status, t.done_on, c.name, t.result, t.step FROM followup_tasks t"
             " JOIN customers c ON c.id = t.customer_id WHERE t.month = ?"
-            " ORDER BY t.due_date, t.customer_id, t.step", self.db.conn, params=(key,))
+            " ORDER BY t.due_date, t.customer_id, t.step", (key,))
 
     def _task(self, task_id: int) -> dict:
         rows = self.db.query(
@@ -401,12 +400,12 @@ class FollowupService:
             check_medium(medium)
         day = parse_day(done_on, "実施日").isoformat()
         result = user_text(result)
-        tasks = pd.read_sql_query(
+        listed, param = self.db.dialect.in_list("t.id", ids)
+        tasks = self.db.frame(
             f"SELECT t.id, t.customer_id, t.status, t.medium, t.action, "
             f"CASE WHEN {dm_eligible_sql('c')} THEN 1 ELSE 0 END AS dm_ok "
             "FROM followup_tasks t JOIN customers c ON c.id = t.customer_id "
-            "WHERE t.id IN (SELECT value FROM json_each(?)) ORDER BY t.id",
-            self.db.conn, params=(json_list(ids),))
+            f"WHERE {listed} ORDER BY t.id", (param,))
         missing = sorted(set(ids) - set(tasks["id"]))
         if missing:
             raise NotFoundError(f"フォロータスク {missing[0]} は見つかりません。")
@@ -422,7 +421,7 @@ class FollowupService:
         with self.shop.journal.operation(
                 "followup", label or f"フォロー完了 {len(chosen):,}件") as op:
             conn = self.db.conn
-            first = last_id(conn, "touches") + 1
+            first = self.db.dialect.last_id(conn, "touches") + 1
             created = now_text()
             conn.executemany(
                 "INSERT INTO touches (customer_id, touched_on, medium, action, result, source,"
@@ -453,7 +452,7 @@ class FollowupService:
     def worklist(self, until=None, media=None, clusters=None, rule: str | None = None
                  ) -> pd.DataFrame:
         """今日の仕事: open tasks of the running plans due by ``until`` (see worklist.py)."""
-        return worklist.worklist(self.db.conn, until, media, clusters, rule)
+        return worklist.worklist(self.db, until, media, clusters, rule)
 
     # --- TOP1% -----------------------------------------------------------------
 
@@ -461,8 +460,8 @@ class FollowupService:
         """TOP1% customers for individual handling, best first, with contact details."""
         metrics = self.shop.segments.metrics(as_of)
         top = metrics.loc[metrics["segment"] == "top1"]
-        people = pd.read_sql_query(
+        people = self.db.frame(
             "SELECT id AS customer_id, name, kana, phone, email FROM customers "
-            "WHERE deleted_at IS NULL", self.db.conn)
+            "WHERE deleted_at IS NULL")
         return top.merge(people, on="customer_id", how="left")[TOP1_COLUMNS].reset_index(drop=True)
 

@@ -28,7 +28,7 @@ from engine.marketing.mail_server import MailSettings, clean_settings, compose, 
 from engine.marketing.mail_templates import (COMMON, FIELDS, Template, base_action, bundled,
                                              check, customer_fields, footer, render)
 from engine.progress import reporter
-from engine.store.database import json_list, last_id, now_text
+from engine.store.database import now_text
 from engine.store.journal import Change
 
 SENT_RESULT = "メール送信済み"
@@ -166,11 +166,10 @@ class MailService:
     # --- one message ----------------------------------------------------------------
 
     def _recipients(self, where: str, params: tuple) -> pd.DataFrame:
-        return pd.read_sql_query(
+        return self.db.frame(
             f"SELECT t.id AS task_id, t.month, t.step, t.action, t.due_date, {_PERSON} "
             f"FROM followup_tasks t JOIN customers c ON c.id = t.customer_id "
-            f"WHERE {where} ORDER BY t.due_date, t.customer_id, t.step",
-            self.db.conn, params=params)
+            f"WHERE {where} ORDER BY t.due_date, t.customer_id, t.step", params)
 
     def message_text(self, action: str, customer: dict,
                      draft: tuple[str, str] | None = None) -> tuple[str, str]:
@@ -198,9 +197,9 @@ class MailService:
         ``draft`` (subject, body): text being edited, not yet saved."""
         customer = dict(SAMPLE_CUSTOMER, customer_id=None, email_block="")
         if customer_id is not None:
-            rows = pd.read_sql_query(
+            rows = self.db.frame(
                 f"SELECT {_PERSON} FROM customers c WHERE c.id = ? AND c.deleted_at IS NULL",
-                self.db.conn, params=(int(customer_id),))
+                (int(customer_id),))
             if rows.empty:
                 raise NotFoundError(f"顧客番号 {customer_id} は見つかりません。")
             customer = rows.iloc[0].to_dict()
@@ -235,16 +234,17 @@ class MailService:
         where, params = ("t.month = ? AND t.medium = 'email' AND t.status = 'open' "
                          "AND t.due_date <= ?"), (key, day)
         if task_ids is not None:
-            where += " AND t.id IN (SELECT value FROM json_each(?))"
-            params += (json_list(task_ids),)
+            listed, param = self.db.dialect.in_list("t.id", task_ids)
+            where += f" AND {listed}"
+            params += (param,)
         rows = self._recipients(where, params)
         # Looked up once here: the send log written between two messages would make
         # a lookup per message learn the pairs again.
         rows["recommended"] = rows["last_product_code"].map(
             self.shop.products.recommended_names()).astype(object).fillna("")
-        tried = pd.read_sql_query(
+        tried = self.db.frame(
             "SELECT customer_id, step, status FROM mail_sends WHERE month = ? "
-            "AND status IN ('sent', 'sending')", self.db.conn, params=(key,))
+            "AND status IN ('sent', 'sending') ORDER BY id", (key,))
         rows = rows.merge(tried.drop_duplicates(["customer_id", "step"]),
                           on=["customer_id", "step"], how="left")
         reason = rows["email_block"].map(EMAIL_BLOCKS).fillna("")
@@ -327,12 +327,11 @@ class MailService:
     def settle(self, failed: list[dict] | None = None) -> Change:
         """Check off every open e-mail task whose message the server accepted, and log
         ``failed`` sends as touches: one undoable operation."""
-        accepted = pd.read_sql_query(
-            "SELECT t.id, t.customer_id, t.action, substr(m.attempted_at, 1, 10) AS day "
+        accepted = self.db.frame(
+            "SELECT t.id, t.customer_id, t.action, min(substr(m.attempted_at, 1, 10)) AS day "
             "FROM followup_tasks t JOIN mail_sends m ON m.month = t.month "
             "AND m.customer_id = t.customer_id AND m.step = t.step AND m.status = 'sent' "
-            "AND m.settled = 0 WHERE t.status = 'open' AND t.medium = 'email' GROUP BY t.id",
-            self.db.conn)
+            "AND m.settled = 0 WHERE t.status = 'open' AND t.medium = 'email' GROUP BY t.id")
         failed = failed or []
         if accepted.empty and not failed:
             return Change()
@@ -340,7 +339,7 @@ class MailService:
             f"・失敗 {len(failed):,}件）" if failed else "）")
         with self.shop.journal.operation("mail", label) as op:
             conn = self.db.conn
-            first = last_id(conn, "touches") + 1
+            first = self.db.dialect.last_id(conn, "touches") + 1
             created = now_text()
             conn.executemany(
                 "INSERT INTO touches (customer_id, touched_on, medium, action, result, source,"

@@ -14,10 +14,10 @@ sees the same deletes, updates and inserts as before.
 """
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pandas as pd
+
+from engine.store import dialects
 
 # Columns that define a planned task; an open task whose values all still match is kept.
 PLAN_COLUMNS = ["customer_id", "step", "cluster", "due_date", "planned_medium", "action"]
@@ -34,51 +34,17 @@ _LEFT_OUT_VARIANT_COLUMNS = ["cluster", "due_date", "planned_medium", "action", 
 
 
 def _stage(conn, name: str, frame: pd.DataFrame, columns: list[str]) -> None:
-    """A temporary table ``name`` holding ``frame[columns]``, its rowid the frame's order.
-    Its columns have the stored tables' types: a comparison with them can then use an
-    index on the temporary table."""
-    conn.execute(f"DROP TABLE IF EXISTS temp.{name}")
-    conn.execute(f"CREATE TEMP TABLE {name} ("
-                 + ", ".join(f"{c} {'INTEGER' if c in _INTEGERS else 'TEXT'}" for c in columns)
-                 + ")")
+    """A temporary table ``name`` holding ``frame[columns]``. Its columns have the
+    stored tables' types: a comparison with them can then use an index on the
+    temporary table."""
+    dialect = dialects.of(conn)
+    conn.execute(f"DROP TABLE IF EXISTS {dialect.temp(name)}")
+    conn.execute(dialect.create_temp_table(
+        name, {c: "INTEGER" if c in _INTEGERS else "TEXT" for c in columns}))
     values = [frame[c].astype("int64").tolist() if c in _INTEGERS else frame[c].tolist()
               for c in columns]
-    conn.executemany(f"INSERT INTO temp.{name} VALUES ({', '.join('?' * len(columns))})",
+    conn.executemany(f"INSERT INTO {dialect.temp(name)} VALUES ({', '.join('?' * len(columns))})",
                      zip(*values))
-
-
-def _packed(columns: dict[str, np.ndarray]) -> tuple[str, str] | None:
-    """Integer ``columns`` as one JSON array with each row's values packed into one
-    number (the bits each column needs, from its largest value), and the SELECT list
-    that unpacks them from json_each's ``value``: SQLite walks the array in order.
-    None when they do not fit in 63 bits together, or a value is negative."""
-    arrays = [np.asarray(v, dtype=np.int64) for v in columns.values()]
-    widths = [max(int(a.max(initial=0)).bit_length(), 1) for a in arrays]
-    if sum(widths) > 63 or any(a.min(initial=0) < 0 for a in arrays):
-        return None
-    packed = np.zeros(len(arrays[0]), dtype=np.int64)
-    unpack, shift = [], 0
-    for name, array, width in zip(columns, arrays, widths):
-        packed |= array << shift
-        unpack.append(f"(value >> {shift}) & {(1 << width) - 1} AS {name}")
-        shift += width
-    return ", ".join(unpack), json.dumps(packed.tolist())
-
-
-def _stage_numbers(conn, name: str, columns: dict[str, np.ndarray]) -> None:
-    """A temporary table ``name`` of integer ``columns``, its rowid the arrays' order:
-    filled from one packed JSON array (binding 229k rows one at a time took about
-    five times as long), else row by row."""
-    conn.execute(f"DROP TABLE IF EXISTS temp.{name}")
-    conn.execute(f"CREATE TEMP TABLE {name} ({', '.join(f'{c} INTEGER' for c in columns)})")
-    packed = _packed(columns)
-    if packed is None:
-        conn.executemany(f"INSERT INTO temp.{name} VALUES ({', '.join('?' * len(columns))})",
-                         zip(*(np.asarray(v, dtype=np.int64).tolist()
-                               for v in columns.values())))
-        return
-    select, text = packed
-    conn.execute(f"INSERT INTO temp.{name} SELECT {select} FROM json_each(?)", (text,))
 
 
 def _stage_variants(conn, name: str, frame: pd.DataFrame, numbers: list[str],
@@ -87,26 +53,28 @@ def _stage_variants(conn, name: str, frame: pd.DataFrame, numbers: list[str],
     columns, one row per distinct combination: a plan has few distinct texts, and
     binding two hundred thousand rows of text was most of the staging) and the
     ``numbers`` columns plus ``variant``, returned as a FROM source and its
-    parameters: the temporary table ``name`` (rowid the frame's order), or with
-    ``table=False`` the packed JSON array itself, read in the frame's order."""
+    parameters: the temporary table ``name`` (``rowid`` the frame's order), or with
+    ``table=False`` the numbers themselves, read in the frame's order."""
+    dialect = dialects.of(conn)
     variant = frame.groupby(texts, sort=False, dropna=False).ngroup()
     variants = frame[texts].drop_duplicates()   # in ngroup's order
     _stage(conn, f"{name}_variants", variants.assign(variant=range(len(variants))),
            ["variant", *texts])
-    conn.execute(f"CREATE UNIQUE INDEX temp.{name}_variants_key ON {name}_variants (variant)")
+    conn.execute(dialect.create_temp_unique_index(f"{name}_variants_key", f"{name}_variants",
+                                                  "variant"))
     columns = {**{c: frame[c].to_numpy(dtype=np.int64) for c in numbers},
                "variant": variant.to_numpy(dtype=np.int64)}
-    packed = None if table else _packed(columns)
-    if packed is not None:
-        select, text = packed
-        return f"(SELECT {select} FROM json_each(?))", (text,)
-    _stage_numbers(conn, name, columns)
-    return f"temp.{name}", ()
+    source = None if table else dialect.numbers_source(columns)
+    if source is not None:
+        return source
+    dialect.stage_numbers(conn, name, columns)
+    return dialect.temp(name), ()
 
 
 def _drop(conn, name: str) -> None:
-    conn.execute(f"DROP TABLE IF EXISTS temp.{name}")
-    conn.execute(f"DROP TABLE temp.{name}_variants")
+    dialect = dialects.of(conn)
+    conn.execute(f"DROP TABLE IF EXISTS {dialect.temp(name)}")
+    conn.execute(f"DROP TABLE {dialect.temp(name + '_variants')}")
 
 
 def _month_is_empty(conn, table: str, month: str) -> bool:
@@ -120,19 +88,23 @@ def store_tasks(conn, month: str, desired: pd.DataFrame) -> dict:
     they are, open tasks that still match are kept, the other open tasks are removed
     and the missing ones created, in ``desired``'s order. Counts "created", "kept"
     (checked-off ones included) and "removed"."""
+    dialect = dialects.of(conn)
     first = _month_is_empty(conn, "followup_tasks", month)
     source, params = _stage_variants(conn, "plan_tasks", desired, ["customer_id", "step"],
                                      _VARIANT_COLUMNS, table=not first)
-    planned = f"{source} d CROSS JOIN temp.plan_tasks_variants v ON v.variant = d.variant"
+    planned = (f"{source} d {dialect.join_in_order} {dialect.temp('plan_tasks_variants')} v"
+               " ON v.variant = d.variant")
     insert = ("INSERT INTO followup_tasks (month, customer_id, step, cluster, due_date,"
               " planned_medium, medium, action) SELECT ?, d.customer_id, d.step, v.cluster,"
               f" v.due_date, v.planned_medium, v.planned_medium, v.action FROM {planned}")
     if first:
         # The staged rows drive (CROSS JOIN keeps them outside), in desired's order.
         removed = kept = 0
-        created = conn.execute(insert, (month, *params)).rowcount
+        created = conn.execute(insert + dialect.in_source_order("d.rowid"),
+                               (month, *params)).rowcount
     else:
-        conn.execute("CREATE INDEX temp.plan_tasks_step ON plan_tasks (customer_id, step)")
+        conn.execute(dialect.create_temp_index("plan_tasks_step", "plan_tasks",
+                                               "customer_id, step"))
         same = " AND ".join(f"{'d' if c in _INTEGERS else 'v'}.{c} = followup_tasks.{c}"
                             for c in PLAN_COLUMNS)
         removed = conn.execute(
@@ -153,26 +125,28 @@ def store_targets(conn, month: str, targets: pd.DataFrame) -> None:
     """Make the month's targeted customers ``targets`` (TARGET_COLUMNS), writing only
     what changed; a customer no longer targeted stays if the plan already reached
     them (a task of the month checked off)."""
+    dialect = dialects.of(conn)
     first = _month_is_empty(conn, "followup_targets", month)
     targets = targets.sort_values("customer_id", kind="stable")   # written by customer
     source, params = _stage_variants(conn, "plan_targets", targets, ["customer_id", "held_out"],
                                      _TARGET_VARIANT_COLUMNS, table=not first)
+    staged, variants = dialect.temp("plan_targets"), dialect.temp("plan_targets_variants")
     insert = ("INSERT INTO followup_targets (month, customer_id, cluster, rule, media, held_out)"
               f" SELECT ?, n.customer_id, v.cluster, v.rule, v.media, n.held_out FROM {source} n"
-              " CROSS JOIN temp.plan_targets_variants v ON v.variant = n.variant")
+              f" {dialect.join_in_order} {variants} v ON v.variant = n.variant")
     if first:
-        conn.execute(insert, (month, *params))
+        conn.execute(insert + dialect.in_source_order("n.customer_id"), (month, *params))
     else:
-        conn.execute("CREATE UNIQUE INDEX temp.plan_targets_customer"
-                     " ON plan_targets (customer_id)")
+        conn.execute(dialect.create_temp_unique_index("plan_targets_customer", "plan_targets",
+                                                      "customer_id"))
         conn.execute(
             "DELETE FROM followup_targets WHERE month = ?"
-            " AND customer_id NOT IN (SELECT customer_id FROM temp.plan_targets)"
+            f" AND customer_id NOT IN (SELECT customer_id FROM {staged})"
             " AND customer_id NOT IN (SELECT customer_id FROM followup_tasks"
             " WHERE month = ? AND status = 'done')", (month, month))
         conn.execute(
             "UPDATE followup_targets SET cluster = v.cluster, rule = v.rule, media = v.media,"
-            " held_out = n.held_out FROM temp.plan_targets n JOIN temp.plan_targets_variants v"
+            f" held_out = n.held_out FROM {staged} n JOIN {variants} v"
             " ON v.variant = n.variant WHERE followup_targets.month = ?"
             " AND followup_targets.customer_id = n.customer_id AND ("
             + " OR ".join(f"followup_targets.{c} != {'n' if c in _INTEGERS else 'v'}.{c}"
@@ -188,18 +162,21 @@ def store_left_out(conn, month: str, left_out: pd.DataFrame) -> None:
     """Make the month's left-out tasks ``left_out`` (LEFT_OUT_COLUMNS): rows that are
     still left out for the same reason stay (a regeneration under a weekly capacity
     leaves out the same hundred thousand tasks again), the others are replaced."""
+    dialect = dialects.of(conn)
     _stage_variants(conn, "plan_left_out", left_out, ["customer_id", "step"],
                     _LEFT_OUT_VARIANT_COLUMNS)
-    conn.execute("CREATE INDEX temp.plan_left_out_step ON plan_left_out (customer_id, step)")
-    staged = "temp.plan_left_out d JOIN temp.plan_left_out_variants v ON v.variant = d.variant"
+    conn.execute(dialect.create_temp_index("plan_left_out_step", "plan_left_out",
+                                           "customer_id, step"))
+    staged = (f"{dialect.temp('plan_left_out')} d JOIN {dialect.temp('plan_left_out_variants')}"
+              " v ON v.variant = d.variant")
     same = " AND ".join(f"{'d' if c in _INTEGERS else 'v'}.{c}"
                         f" = l.{'medium' if c == 'planned_medium' else c}"
                         for c in LEFT_OUT_COLUMNS)
     # The stored rows drive (CROSS JOIN keeps them outside): the table has no index
     # on customer and step to look them up by, the staged rows do.
     conn.execute("CREATE TEMP TABLE plan_left_kept AS SELECT d.rowid AS row FROM"
-                 f" followup_left_out l CROSS JOIN {staged} AND {same} WHERE l.month = ?",
-                 (month,))
+                 f" followup_left_out l CROSS JOIN {staged} AND {same}"
+                 " WHERE l.month = ?", (month,))
     conn.execute(
         "DELETE FROM followup_left_out AS l WHERE month = ? AND NOT EXISTS "
         f"(SELECT 1 FROM {staged} WHERE {same})", (month,))
@@ -207,7 +184,7 @@ def store_left_out(conn, month: str, left_out: pd.DataFrame) -> None:
         "INSERT INTO followup_left_out (month, customer_id, step, cluster, due_date, medium,"
         " action, reason) SELECT ?, d.customer_id, d.step, v.cluster, v.due_date,"
         f" v.planned_medium, v.action, v.reason FROM {staged}"
-        " WHERE d.rowid NOT IN (SELECT row FROM temp.plan_left_kept) ORDER BY d.rowid",
-        (month,))
+        f" WHERE d.rowid NOT IN (SELECT row FROM {dialect.temp('plan_left_kept')})"
+        " ORDER BY d.rowid", (month,))
     _drop(conn, "plan_left_out")
-    conn.execute("DROP TABLE temp.plan_left_kept")
+    conn.execute(f"DROP TABLE {dialect.temp('plan_left_kept')}")

@@ -65,12 +65,12 @@ class ProductService:
     def table(self) -> pd.DataFrame:
         """Every product by code: name, usage cycle (None = none), how many customers
         bought it and when it last sold (valid orders)."""
-        frame = pd.read_sql_query(
+        frame = self.db.frame(
             "SELECT p.code, p.name, p.cycle_days, count(DISTINCT o.customer_id) AS customers,"
             " max(o.order_date) AS last_sold FROM products p"
             " LEFT JOIN order_lines l ON l.product_code = p.code"
             " LEFT JOIN orders o ON o.id = l.order_id AND o.status = 'valid'"
-            " GROUP BY p.id ORDER BY p.code", self.db.conn)
+            " GROUP BY p.id ORDER BY p.code")
         frame["cycle_days"] = frame["cycle_days"].astype("Int64")
         return frame[PRODUCT_COLUMNS]
 
@@ -203,10 +203,10 @@ class ProductService:
                 "FROM orders o JOIN customers c ON c.id = o.customer_id "
                 "WHERE o.status = 'valid' AND o.order_date <= :as_of AND c.deleted_at IS NULL "
                 "GROUP BY o.customer_id")
-        lines = pd.read_sql_query(
+        lines = self.db.frame(
             f"""
             WITH last AS (
-                SELECT * FROM ({last})
+                SELECT * FROM ({last}) f
                 -- Evaluated once: no product with a usage cycle, nobody is due.
                 WHERE EXISTS (SELECT 1 FROM products WHERE cycle_days IS NOT NULL))
             SELECT last.customer_id, c.name, l.product_code,
@@ -218,7 +218,7 @@ class ProductService:
             JOIN order_lines l ON l.order_id = o.id
             JOIN products p ON p.code = l.product_code AND p.cycle_days IS NOT NULL
             JOIN customers c ON c.id = last.customer_id
-            """, self.db.conn, params={"as_of": as_of.isoformat()})
+            """, {"as_of": as_of.isoformat()})
         best = (lines.sort_values(["customer_id", "cycle_days", "product_code"],
                                   ascending=[True, False, True], kind="mergesort")
                 .drop_duplicates("customer_id"))
@@ -241,9 +241,8 @@ class ProductService:
         the repurchase intervals and buyers that rests on, the share of buyers who
         ordered again, and the shop's own cycle. See ``engine.analysis.repurchase``."""
         learned = learned_cycles(purchases(self.db, parse_day(as_of)))
-        current = pd.read_sql_query(
-            "SELECT code AS product_code, cycle_days AS current_cycle_days FROM products",
-            self.db.conn)
+        current = self.db.frame(
+            "SELECT code AS product_code, cycle_days AS current_cycle_days FROM products")
         table = learned.merge(current, on="product_code", how="outer")
         table = table.merge(product_names(self.db), on="product_code", how="left")
         table[["repurchases", "buyers"]] = table[["repurchases", "buyers"]].fillna(0).astype("int64")

@@ -16,7 +16,6 @@ from engine.customers.consent import EMAIL_BLOCKS, email_block_sql
 from engine.customers.touches import MEDIA, MEDIUM_LABELS
 from engine.dates import add_months, month_of, parse_day
 from engine.imports.normalize import display_phone
-from engine.store.database import json_list
 from engine.text import format_postal
 
 # The order the work is shown in: calls and letters need people, e-mail and
@@ -28,7 +27,7 @@ COLUMNS = ["task_id", "month", "step", "due_date", "overdue_days", "medium", "cu
 PLAN_MONTHS = 3
 
 
-def worklist(conn, until: date | str | None = None, media=None, clusters=None,
+def worklist(db, until: date | str | None = None, media=None, clusters=None,
              rule: str | None = None) -> pd.DataFrame:
     """Open tasks of the running plans due on or before ``until`` (default today),
     filtered by media, clusters and rule (a rule's action; its substituted tasks
@@ -45,12 +44,13 @@ def worklist(conn, until: date | str | None = None, media=None, clusters=None,
                        "c.deleted_at IS NULL"], [day.isoformat(), oldest]
     for column, values in (("t.medium", media), ("t.cluster", clusters)):
         if values:
-            clauses.append(f"{column} IN (SELECT value FROM json_each(?))")
-            params.append(json_list(values))
+            listed, param = db.dialect.in_list(column, values)
+            clauses.append(listed)
+            params.append(param)
     if rule:
         clauses.append("(t.action = ? OR substr(t.action, 1, length(?) + 1) = ? || '（')")
         params += [rule, rule, rule]
-    frame = pd.read_sql_query(
+    frame = db.frame(
         f"""
         SELECT t.id AS task_id, t.month, t.step, t.due_date, t.medium, t.customer_id,
                c.name, t.cluster, t.action, c.phone, c.postal_code,
@@ -66,7 +66,7 @@ def worklist(conn, until: date | str | None = None, media=None, clusters=None,
                   ORDER BY m.id DESC LIMIT 1) END AS last_error
         FROM followup_tasks t JOIN customers c ON c.id = t.customer_id
         WHERE {' AND '.join(clauses)}
-        """, conn, params=params)
+        """, params)
     frame["overdue_days"] = (pd.Timestamp(day) - pd.to_datetime(frame["due_date"])).dt.days
     frame["contact"] = _contact(frame)
     frame["order_no"] = frame["order_no"].fillna("")

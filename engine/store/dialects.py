@@ -31,6 +31,25 @@ def _plain_list(values) -> list:
     return [v if isinstance(v, str) else int(v) for v in values]
 
 
+def _packed(columns: Mapping[str, object]) -> tuple[str, str] | None:
+    """Integer ``columns`` as one JSON array with each row's values packed into one
+    number (the bits each column needs, from its largest value), and the SELECT list
+    that unpacks them from json_each's ``value``: SQLite walks the array in order.
+    None when they do not fit in 63 bits together, or a value is negative."""
+    import numpy as np
+    arrays = [np.asarray(v, dtype=np.int64) for v in columns.values()]
+    widths = [max(int(a.max(initial=0)).bit_length(), 1) for a in arrays]
+    if sum(widths) > 63 or any(a.min(initial=0) < 0 for a in arrays):
+        return None
+    packed = np.zeros(len(arrays[0]), dtype=np.int64)
+    unpack, shift = [], 0
+    for name, array, width in zip(columns, arrays, widths):
+        packed |= array << shift
+        unpack.append(f"(value >> {shift}) & {(1 << width) - 1} AS {name}")
+        shift += width
+    return ", ".join(unpack), json.dumps(packed.tolist())
+
+
 class SqliteDialect:
     name = "sqlite"
     # Conditions that always / never hold.
@@ -129,6 +148,70 @@ class SqliteDialect:
         conn.executemany(f"INSERT INTO temp.{name} VALUES (?)", ((i,) for i in ids))
         return f"(SELECT value FROM temp.{name})", []
 
+    # --- rows staged in order (marketing/plan_store.py) ----------------------
+    def create_temp_table(self, name: str, columns: Mapping[str, str]) -> str:
+        """CREATE TEMP TABLE ``name`` of ``columns`` (name → SQLite's declared type)."""
+        return (f"CREATE TEMP TABLE {name} ("
+                + ", ".join(f"{c} {t}" for c, t in columns.items()) + ")")
+
+    def create_temp_unique_index(self, name: str, table: str, columns: str) -> str:
+        return f"CREATE UNIQUE INDEX temp.{name} ON {table} ({columns})"
+
+    def in_source_order(self, order: str) -> str:
+        """What ends a SELECT whose rows must come in ``order`` where SQLite's outer
+        loop (see ``join_in_order``) already gives them in it."""
+        return ""
+
+    def numbers_source(self, columns: Mapping[str, object]) -> tuple[str, tuple] | None:
+        """Integer ``columns`` (equally long arrays) as a FROM source of their rows in
+        order, and its parameters: one JSON array with each row's values packed into
+        one number, unpacked as json_each walks it (binding 229k rows one at a time
+        took about five times as long). None when they do not fit (see _packed)."""
+        packed = _packed(columns)
+        if packed is None:
+            return None
+        select, text = packed
+        return f"(SELECT {select} FROM json_each(?))", (text,)
+
+    def stage_numbers(self, conn, name: str, columns: Mapping[str, object]) -> None:
+        """A TEMP table ``name`` of integer ``columns`` whose ``rowid`` is the arrays'
+        order: filled from one packed JSON array, else bound row by row."""
+        import numpy as np
+        conn.execute(f"DROP TABLE IF EXISTS temp.{name}")
+        conn.execute(f"CREATE TEMP TABLE {name} ({', '.join(f'{c} INTEGER' for c in columns)})")
+        packed = _packed(columns)
+        if packed is None:
+            conn.executemany(f"INSERT INTO temp.{name} VALUES ({', '.join('?' * len(columns))})",
+                             zip(*(np.asarray(v, dtype=np.int64).tolist()
+                                   for v in columns.values())))
+            return
+        select, text = packed
+        conn.execute(f"INSERT INTO temp.{name} SELECT {select} FROM json_each(?)", (text,))
+
+    def staged_rows(self, conn, name: str, columns: Mapping[str, str],
+                    rows: list[tuple]) -> tuple[str, tuple]:
+        """A FROM source of ``rows`` (``columns``: name → SQLite's declared type) and
+        its parameters: in SQLite the TEMP table ``name``, filled row by row (drop it
+        with :meth:`drop_staged`)."""
+        conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} ("
+                     + ", ".join(f"{c} {t}" for c, t in columns.items()) + ")")
+        conn.execute(f"DELETE FROM temp.{name}")
+        conn.executemany(f"INSERT INTO temp.{name} VALUES ({', '.join('?' * len(columns))})",
+                         rows)
+        return f"temp.{name}", ()
+
+    def drop_staged(self, conn, name: str) -> None:
+        conn.execute(f"DROP TABLE temp.{name}")
+
+    def day_after(self, day: str, days: int) -> str:
+        """The 'YYYY-MM-DD' text ``days`` days after the one of ``day`` (SQL)."""
+        return f"date({day}, '+{int(days)} days')"
+
+    def temp_tables(self, conn) -> list[str]:
+        """The names of this connection's TEMP tables."""
+        return [r[0] for r in conn.execute(
+            "SELECT name FROM temp.sqlite_master WHERE type = 'table' ORDER BY name")]
+
     def index_definitions(self, conn, names: Iterable[str]) -> list[tuple[str, str]]:
         """(name, CREATE INDEX text) of those of ``names`` that exist."""
         names = list(names)
@@ -179,6 +262,10 @@ class SqliteDialect:
     def foreign_keys_broken(self, conn) -> bool:
         """Whether a row points at a row that is not there (after deferring)."""
         return bool(conn.execute("PRAGMA foreign_key_check").fetchall())
+
+    # A join whose tables are read in the order written: SQLite's planner keeps a
+    # CROSS JOIN's order; PostgreSQL's plans every join itself.
+    join_in_order = "CROSS JOIN"
 
 
 class PostgresDialect(SqliteDialect):
@@ -292,6 +379,53 @@ class PostgresDialect(SqliteDialect):
     def staged_ids(self, conn, name: str, ids: list[int]) -> tuple[str, list]:
         return "(SELECT unnest(?::bigint[]) AS value)", [_plain_list(ids)]
 
+    def create_temp_table(self, name: str, columns: Mapping[str, str]) -> str:
+        return (f"CREATE TEMP TABLE {name} ("
+                + ", ".join(f"{c} {pg_schema.TYPES[t]}" for c, t in columns.items()) + ")")
+
+    def create_temp_unique_index(self, name: str, table: str, columns: str) -> str:
+        return f"CREATE UNIQUE INDEX {name} ON pg_temp.{table} ({columns})"
+
+    def in_source_order(self, order: str) -> str:
+        return f" ORDER BY {order}"
+
+    def numbers_source(self, columns: Mapping[str, object]) -> tuple[str, tuple] | None:
+        # One bigint array per column, WITH ORDINALITY numbering the rows as SQLite's
+        # rowid. Each array goes as its text ('{1,2,3}'): psycopg's dumping of a list
+        # looks at every element (a third of a second for a big shop's plan).
+        import numpy as np
+        names = ", ".join(columns)
+        arrays = ", ".join("?::bigint[]" for _ in columns)
+        return (f"(SELECT * FROM unnest({arrays}) WITH ORDINALITY AS u({names}, rowid))",
+                tuple("{" + ",".join(map(str, np.asarray(v, dtype=np.int64).tolist())) + "}"
+                      for v in columns.values()))
+
+    def stage_numbers(self, conn, name: str, columns: Mapping[str, object]) -> None:
+        conn.execute(f"DROP TABLE IF EXISTS pg_temp.{name}")
+        conn.execute(f"CREATE TEMP TABLE {name} ("
+                     + ", ".join(f"{c} bigint" for c in columns) + ", rowid bigint)")
+        select, params = self.numbers_source(columns)
+        conn.execute(f"INSERT INTO pg_temp.{name} SELECT * FROM {select} s", params)
+
+    def staged_rows(self, conn, name: str, columns: Mapping[str, str],
+                    rows: list[tuple]) -> tuple[str, tuple]:
+        # One array per column, unnested side by side: nothing is written.
+        arrays = [list(values) for values in zip(*rows)] if rows else [[] for _ in columns]
+        unnest = ", ".join(f"?::{pg_schema.TYPES[t]}[]" for t in columns.values())
+        return (f"(SELECT * FROM unnest({unnest}) AS {name}({', '.join(columns)}))",
+                tuple(arrays))
+
+    def drop_staged(self, conn, name: str) -> None:
+        pass
+
+    def day_after(self, day: str, days: int) -> str:
+        return f"to_char(({day})::date + {int(days)}, 'YYYY-MM-DD')"
+
+    def temp_tables(self, conn) -> list[str]:
+        return [r[0] for r in conn.execute(
+            "SELECT relname::text FROM pg_class WHERE relnamespace = pg_my_temp_schema()"
+            " AND relkind = 'r' ORDER BY relname")]
+
     def index_definitions(self, conn, names: Iterable[str]) -> list[tuple[str, str]]:
         return conn.execute(
             "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
@@ -337,6 +471,8 @@ class PostgresDialect(SqliteDialect):
             return True
         return False
 
+    join_in_order = "JOIN"
+
 
 def _to_integer(value):
     if value is None or value != value:
@@ -370,3 +506,9 @@ def _sequence(conn, table: str) -> str:
 
 SQLITE = SqliteDialect()
 POSTGRES = PostgresDialect()
+
+
+def of(conn) -> SqliteDialect:
+    """The dialect of a connection (for functions handed ``conn`` alone)."""
+    from engine.store.pg_connection import PgConnection
+    return POSTGRES if isinstance(conn, PgConnection) else SQLITE

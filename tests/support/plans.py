@@ -16,9 +16,9 @@ EVERYONE = [
 def buy(shop, customers, day: str = "2025-03-20", amount: int = 3000) -> None:
     """One valid order each for ``customers`` on ``day`` (order numbers E…)."""
     number = shop.db.scalar("SELECT count(*) FROM orders")
-    shop.db.conn.executemany(
-        "INSERT INTO orders (source, order_no, ordered_at, order_date, status, customer_id,"
-        " amount, digest) VALUES ('generic', ?, ?, ?, 'valid', ?, ?, '')",
-        [(f"E{number + n}", day + " 10:00:00", day, int(c), amount)
-         for n, c in enumerate(customers)])
-    shop.db.conn.commit()
+    with shop.db.transaction() as conn:
+        conn.executemany(
+            "INSERT INTO orders (source, order_no, ordered_at, order_date, status, customer_id,"
+            " amount, digest) VALUES ('generic', ?, ?, ?, 'valid', ?, ?, '')",
+            [(f"E{number + n}", day + " 10:00:00", day, int(c), amount)
+             for n, c in enumerate(customers)])

@@ -49,11 +49,11 @@ def sample_shop():
 
 def test_hand_picked_list_is_cleaned_merged_and_sorted():
     shop = build_shop()
-    changes = shop.db.conn.total_changes
+    state = shop.db.state()
     selection = dm_targets.select(shop, customer_ids=list(PEOPLE) + [99], as_of="2025-07-01")
     # Choosing writes nothing (not even a staging table), so the per-customer
     # figures remembered for this database state stay valid.
-    assert shop.db.conn.total_changes == changes
+    assert shop.db.state() == state
     targets = selection.targets
     # 2 outspends 1 at the same address, so the label is hers and covers both.
     assert targets["customer_id"].tolist() == [3, 2, 4]

@@ -3,7 +3,6 @@ for their difference, the verdict, and an interval that covers the truth."""
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from engine.marketing.effects import COLUMNS, more_needed, newcombe, wilson
@@ -92,8 +91,7 @@ def test_the_interval_covers_the_true_difference():
     months the reported 95 % interval covers the true 12 points at least 90 % of the
     time (Newcombe's reaches about 95 %)."""
     shop = plan_shop(300, 0.3)
-    groups = pd.read_sql_query("SELECT customer_id, held_out FROM followup_targets",
-                               shop.db.conn)
+    groups = shop.db.frame("SELECT customer_id, held_out FROM followup_targets")
     rate = np.where(groups["held_out"] == 1, 0.20, 0.32)
     covered = 0
     for seed in range(200):

@@ -57,7 +57,7 @@ def test_tasks_first_written_in_order_then_only_the_difference(shop):
     with shop.db.transaction() as conn:
         assert plan_store.store_tasks(conn, MONTH, second) == {
             "created": 0, "kept": 4, "removed": 0}
-    assert shop.db.scalar("SELECT count(*) FROM temp.sqlite_master") == 0
+    assert shop.db.dialect.temp_tables(shop.db.conn) == []
 
 
 def test_targets_change_only_where_they_differ_and_reached_customers_stay(shop):
@@ -138,7 +138,7 @@ def test_a_months_first_plan_is_written_whole_beside_other_months(shop):
                              (2, MONTH, 1, "once", "A", "dm,email", 0),   # by customer
                              (3, MONTH, 5, "top1", "B", "phone", 1)]
     assert shop.db.scalar("SELECT count(*) FROM followup_tasks WHERE month = '2025-04'") == 1
-    assert shop.db.scalar("SELECT count(*) FROM temp.sqlite_master") == 0
+    assert shop.db.dialect.temp_tables(shop.db.conn) == []
 
 
 @pytest.mark.parametrize("big", [2**61, 2**62 + 12345])
