@@ -45,7 +45,7 @@ def _add_as_of_and_out(parser: argparse.ArgumentParser,
 
 
 def _open(args) -> engine.Shop:
-    return engine.Shop(args.db, single_instance=True)
+    return engine.Shop(args.db, single_instance=True, staff=args.staff)
 
 
 def cmd_import(args) -> int:
@@ -345,7 +345,7 @@ def cmd_restore(args) -> int:
         raise OtokuiError(f"{path.name} を {backup.name} の内容に戻します（それ以降の変更は失われます）。"
                           "実行するには --yes を付けてください。")
     try:
-        shop = engine.Shop(path, single_instance=True)
+        shop = engine.Shop(path, single_instance=True, staff=args.staff)
     except DatabaseCorruptError:
         aside = replace_database(path, backup)
         print(f"{backup.name} から復元しました（開けなかったファイルは {aside.name} として残しています）。")
@@ -435,6 +435,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="otokui", description="Otokui（お得意様）— 通販ショップのための顧客管理")
     parser.add_argument("--version", action="version", version=f"Otokui {engine.__version__}")
+    parser.add_argument("--staff", default=None, metavar="NAME",
+                        help="作業する人の名前（接触履歴・消し込み・メモ・取込履歴に記録。"
+                             "既定: このパソコンのユーザー名とコンピューター名）")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     p = sub.add_parser("import", help="注文データを取り込む")

@@ -61,6 +61,20 @@ class StorageError(OtokuiError):
     another program's lock, out of memory); nothing was changed."""
 
 
+class ConflictError(OtokuiError):
+    """Someone else (another desktop) changed what the user was working on since
+    they saw it: a task checked off, a note edited, a customer merged away. Nothing
+    was written; the message says who did what and what to do next. ``current``:
+    what is stored now, where the front end can show it (a note's text)."""
+
+    def __init__(self, message: str, current: str | None = None):
+        self.current = current
+        super().__init__(message)
+
+    def __reduce__(self):
+        return type(self), (str(self), self.current)
+
+
 class UndoBlockedError(OtokuiError):
     """An operation cannot be undone because later work builds on it."""
 

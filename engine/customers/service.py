@@ -1,6 +1,8 @@
 """Customers: the SPEC §4 table, search, detail, and hand edits (merge, split, DM)."""
 from __future__ import annotations
 
+from typing import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -8,11 +10,12 @@ from engine.analysis.rfm import METRIC_COLUMNS
 from engine.customers.eligibility import dm_eligible_sql
 from engine.customers.search import search_ids
 from engine.dates import parse_day
-from engine.errors import InvalidInputError, NotFoundError
+from engine.errors import ConflictError, InvalidInputError, NotFoundError
 from engine.imports import identity
 from engine.store.database import now_text
 from engine.store.journal import Change
 from engine.store.settings import dm_default_of, plain_source_name
+from engine.store.staff import notes_conflict, when_text
 from engine.text import user_text
 
 TABLE_COLUMNS = ["customer_id", "name", "kana", "postal_code", "address", "phone", "email",
@@ -127,10 +130,26 @@ class CustomerService:
             self.db.conn.execute(sql, params)
         return Change(op.id)
 
-    def set_notes(self, customer_id: int, notes: str) -> Change:
-        return self._edit(customer_id, f"メモ編集（顧客 {customer_id}）",
-                          "UPDATE customers SET notes = ? WHERE id = ?",
-                          (user_text(notes), customer_id))
+    def set_notes(self, customer_id: int, notes: str, seen: str | None = None) -> Change:
+        """Save the customer's note, naming this desktop's staff and the time
+        (``notes_by``, ``notes_at``). Undoable.
+
+        ``seen``: the note as the editor started from it. When the stored note is
+        different by now (another desktop saved theirs meanwhile) nothing is
+        overwritten: ConflictError names who changed it and when, with ``current``
+        the stored text, so the front end can show both and lose no input."""
+        text = user_text(notes)
+        with self.db.transaction() as conn:
+            row = conn.execute("SELECT notes, notes_by, notes_at FROM customers WHERE id = ?",
+                               (int(customer_id),)).fetchone()
+            if row is None:
+                raise NotFoundError(f"顧客番号 {customer_id} は見つかりません。")
+            if seen is not None and row[0] != user_text(seen):
+                raise ConflictError(notes_conflict(row[1], row[2]), current=row[0])
+            with self.shop.journal.operation("edit", f"メモ編集（顧客 {customer_id}）") as op:
+                conn.execute("UPDATE customers SET notes = ?, notes_by = ?, notes_at = ? "
+                             "WHERE id = ?", (text, self.shop.staff, now_text(), int(customer_id)))
+        return Change(op.id)
 
     def set_dm(self, customer_id: int, allowed: bool | None) -> Change:
         """Allow or forbid DM by hand; ``None`` returns to the per-source default."""
@@ -144,19 +163,47 @@ class CustomerService:
                           "UPDATE customers SET dm_opt_out = ? WHERE id = ?",
                           (int(bool(opted_out)), customer_id))
 
-    def merge(self, keep_id: int, other_id: int) -> Change:
-        """Merge ``other_id`` into ``keep_id`` by hand."""
+    def version(self, customer_id: int) -> str:
+        """What a merge checks the customer against (``merge(seen=…)``): it changes
+        when the customer is merged away, split or erased."""
+        return _version(self.db.conn, int(customer_id))
+
+    def merge(self, keep_id: int, other_id: int, seen: Mapping[int, str] | None = None
+              ) -> Change:
+        """Merge ``other_id`` into ``keep_id`` by hand.
+
+        ``seen``: each customer's ``version()`` when the user chose them. One merged
+        away, split or erased since (on another desktop, or by an import) is a
+        ConflictError naming who did what; nothing is changed. Without ``seen``
+        only customers merged away or erased are refused."""
         if keep_id == other_id:
             raise InvalidInputError("同じ顧客どうしは統合できません。")
-        self.get(keep_id), self.get(other_id)
-        with self.shop.journal.operation("merge", f"顧客統合 {other_id} → {keep_id}") as op:
-            conn = self.db.conn
-            conn.execute("DELETE FROM identity_separations WHERE (customer_a = ? AND customer_b = ?) "
-                         "OR (customer_a = ? AND customer_b = ?)",
-                         (keep_id, other_id, other_id, keep_id))
-            identity.merge_customers(self.db, keep_id, [other_id], manual=True)
-            self.refresh_dm_defaults([keep_id])
+        with self.db.transaction() as conn:
+            for customer_id in (keep_id, other_id):
+                self._check_unchanged(conn, int(customer_id), (seen or {}).get(customer_id))
+            with self.shop.journal.operation("merge", f"顧客統合 {other_id} → {keep_id}") as op:
+                conn.execute("DELETE FROM identity_separations WHERE (customer_a = ? AND "
+                             "customer_b = ?) OR (customer_a = ? AND customer_b = ?)",
+                             (keep_id, other_id, other_id, keep_id))
+                identity.merge_customers(self.db, keep_id, [other_id], manual=True)
+                self.refresh_dm_defaults([keep_id])
         return Change(op.id)
+
+    def _check_unchanged(self, conn, customer_id: int, seen: str | None) -> None:
+        """ConflictError when the customer is gone, erased, or (``seen``) changed
+        since the user chose them; NotFoundError when there never was one."""
+        version = _version(conn, customer_id)
+        if version and not version.startswith("erased") and seen in (None, version):
+            return
+        by, at, label = _last_change(conn, customer_id)
+        if by is None and not version and not conn.execute(
+                "SELECT 1 FROM customer_merges WHERE merged_id = ?", (customer_id,)).fetchone():
+            raise NotFoundError(f"顧客番号 {customer_id} は見つかりません。")
+        what = f"「{label}」を行っています" if label else "変更しています"
+        raise ConflictError(
+            f"顧客 {customer_id} は、選んだあとで{by + 'さん' if by else 'ほかの方'}が"
+            f"{when_text(at) + 'に' if at else ''}{what}。統合は行っていません。"
+            "顧客一覧を更新し、お客様を選び直してください。")
 
     def split(self, customer_id: int, order_ids: list[int]) -> Change:
         """Move the given orders to a new customer and keep the two apart from now on.
@@ -239,6 +286,28 @@ class CustomerService:
         identity_ids = np.unique(np.asarray(customer_ids, dtype="int64")).tolist()
         staged, params = self.db.dialect.staged_ids(conn, "stage_dm", identity_ids)
         conn.execute(sql + f" WHERE id IN {staged}", params)
+
+
+def _version(conn, customer_id: int) -> str:
+    """'' for no such customer; else its erasure and its latest separation (a split
+    adds one, a merge moves them)."""
+    row = conn.execute(
+        "SELECT c.erased_at, (SELECT max(s.id) FROM identity_separations s WHERE "
+        "s.customer_a = c.id OR s.customer_b = c.id) FROM customers c WHERE c.id = ?",
+        (customer_id,)).fetchone()
+    if row is None:
+        return ""
+    return f"erased {row[0]}" if row[0] else f"split {row[1] or 0}"
+
+
+def _last_change(conn, customer_id: int) -> tuple[str | None, str | None, str | None]:
+    """Who changed the customer's row last (an operation still in force), when, and
+    what the operation was."""
+    row = conn.execute(
+        "SELECT o.staff, o.finished_at, o.label FROM journal j JOIN operations o "
+        "ON o.id = j.op_id WHERE j.tbl = 'customers' AND j.row_id = ? "
+        "AND o.undone_at IS NULL ORDER BY o.id DESC LIMIT 1", (customer_id,)).fetchone()
+    return (row[0], row[1], row[2]) if row else (None, None, None)
 
 
 __all__ = ["CustomerService", "TABLE_COLUMNS", "METRIC_COLUMNS"]

@@ -14,7 +14,7 @@ from engine.text import user_text
 
 MEDIA = ("email", "insert", "dm", "phone")
 MEDIUM_LABELS = {"email": "メール", "insert": "同梱物", "dm": "DM", "phone": "電話"}
-HISTORY_COLUMNS = ["date", "medium", "action", "result", "source"]
+HISTORY_COLUMNS = ["date", "medium", "action", "result", "source", "staff"]
 
 
 def check_medium(medium: str) -> str:
@@ -32,7 +32,8 @@ class TouchLog:
 
     def record(self, customer_ids, medium: str, action: str, on: date | str | None = None,
                source: str = "", result: str = "") -> int:
-        """Log one touch per customer (one transaction); returns how many were logged.
+        """Log one touch per customer (one transaction), naming this desktop's staff;
+        returns how many were logged.
 
         Runs inside the caller's journal operation when there is one, so e.g. a
         follow-up check-off and its touch are undone together.
@@ -50,8 +51,9 @@ class TouchLog:
             created = now_text()
             conn.executemany(
                 "INSERT INTO touches (customer_id, touched_on, medium, action, result, source,"
-                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                ((int(i), day, medium, action, result, source, created) for i in ids))
+                " created_at, staff) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                ((int(i), day, medium, action, result, source, created, self.shop.staff)
+                 for i in ids))
         return len(ids)
 
     def _missing(self, conn, ids: np.ndarray) -> list[int]:
@@ -61,8 +63,10 @@ class TouchLog:
             "(SELECT id FROM customers WHERE deleted_at IS NULL) ORDER BY value", params)]
 
     def for_customer(self, customer_id: int) -> pd.DataFrame:
-        """The customer's touches, newest first: date, medium, action, result, source."""
+        """The customer's touches, newest first: date, medium, action, result, source
+        and the staff member who recorded it ('' before names were recorded)."""
         return self.db.frame(
-            "SELECT touched_on AS date, medium, action, result, source FROM touches "
+            "SELECT touched_on AS date, medium, action, result, source,"
+            " coalesce(staff, '') AS staff FROM touches "
             "WHERE customer_id = ? ORDER BY touched_on DESC, id DESC",
             (int(customer_id),))[HISTORY_COLUMNS]

@@ -275,9 +275,11 @@ class ImportService:
         return rows[0] if rows else None
 
     def history(self) -> list[dict]:
-        """Every import, newest first, with whether it can be undone now."""
+        """Every import, newest first, with whether it can be undone now and who
+        ran it (``staff``, '' before names were recorded)."""
         rows = self.db.query(
-            "SELECT i.*, o.id AS op FROM imports i LEFT JOIN operations o ON o.id = i.op_id "
+            "SELECT i.*, o.id AS op, coalesce(o.staff, '') AS staff FROM imports i "
+            "LEFT JOIN operations o ON o.id = i.op_id "
             "ORDER BY i.id DESC")
         for row in rows:
             row["can_undo"] = bool(row["undone_at"] is None and row["op"] is not None

@@ -15,13 +15,14 @@ from engine.customers.consent import reachable_sql
 from engine.customers.eligibility import dm_eligible_sql
 from engine.customers.touches import MEDIUM_LABELS, check_medium
 from engine.dates import add_months, first_day, month_of, parse_day, parse_month
-from engine.errors import InvalidInputError, NotFoundError, OtokuiError
+from engine.errors import ConflictError, InvalidInputError, NotFoundError, OtokuiError
 from engine.marketing.capacity import LIMITED_MEDIA, SETTING, fit_capacity
 from engine.marketing import holdout, plan_store, worklist
 from engine.marketing.followup_rules import (LATE_DENOMINATOR, LATE_NUMERATOR, MAX_OFFSET_DAYS,
                                              adapt_media, default_rules, plans_of, validate)
 from engine.progress import check_cancel, reporter
 from engine.store.database import now_text
+from engine.store.staff import done_conflict
 from engine.store.journal import Change
 from engine.text import user_text
 
@@ -376,23 +377,32 @@ class FollowupService:
     def check_off(self, task_id: int, done_on=None, medium: str | None = None,
                   result: str = "") -> Change:
         """Mark a task done (消し込み) on ``done_on`` (default today) with the medium
-        actually used and its result; logs a touch. Undoable."""
+        actually used and its result; logs a touch, both naming this desktop's staff.
+        Undoable. The caller saw the task open: when it is done by now (another
+        desktop checked it off) a ConflictError says who did and when, and nothing
+        is recorded."""
         task = self._task(task_id)
         if task["status"] == "done":
-            raise OtokuiError(f"このタスクは {task['done_on']} に完了済みです。")
+            raise ConflictError(done_conflict(task))
         if (medium or task["medium"]) == "dm" and not task["dm_ok"]:
             raise OtokuiError("この顧客はDM不可（配信停止・Amazonのみの購入など）のため、"
                               "DMでの実施は記録できません。")
-        return self.check_off_many([task_id], done_on, medium, result,
+        return self.check_off_many([task_id], done_on, medium, result, seen_open=True,
                                    label=f"フォロー完了（顧客 {task['customer_id']}・"
                                          f"{task['action']}）")
 
     def check_off_many(self, task_ids, done_on=None, medium: str | None = None,
-                       result: str = "", *, label: str | None = None) -> Change:
+                       result: str = "", *, label: str | None = None,
+                       seen_open: bool = False) -> Change:
         """Check off several tasks at once (まとめて消し込み) as one undoable operation,
         each with its own planned medium unless ``medium`` is given, and a touch each.
         Tasks already done, and DM tasks of customers who may no longer get DMs, are
-        skipped. ``counts``: "done", "already_done", "no_dm"."""
+        skipped. ``counts``: "done", "already_done", "no_dm".
+
+        Whether a task is still open is decided inside the write transaction, so two
+        desktops checking off the same task record it once. ``seen_open``: the
+        caller showed the tasks open; one done meanwhile is then a ConflictError
+        (who, when) and nothing is recorded, instead of being skipped."""
         ids = list(dict.fromkeys(int(i) for i in task_ids))
         if not ids:
             raise InvalidInputError("消し込むタスクを選んでください。")
@@ -400,53 +410,66 @@ class FollowupService:
             check_medium(medium)
         day = parse_day(done_on, "実施日").isoformat()
         result = user_text(result)
-        listed, param = self.db.dialect.in_list("t.id", ids)
-        tasks = self.db.frame(
-            f"SELECT t.id, t.customer_id, t.status, t.medium, t.action, "
-            f"CASE WHEN {dm_eligible_sql('c')} THEN 1 ELSE 0 END AS dm_ok "
-            "FROM followup_tasks t JOIN customers c ON c.id = t.customer_id "
-            f"WHERE {listed} ORDER BY t.id", (param,))
-        missing = sorted(set(ids) - set(tasks["id"]))
-        if missing:
-            raise NotFoundError(f"フォロータスク {missing[0]} は見つかりません。")
-        if medium is not None:
-            tasks["medium"] = medium
-        open_ = tasks["status"] == "open"
-        no_dm = open_ & (tasks["medium"] == "dm") & (tasks["dm_ok"] == 0)
-        chosen = tasks.loc[open_ & ~no_dm]
-        counts = {"done": len(chosen), "already_done": int((~open_).sum()),
-                  "no_dm": int(no_dm.sum())}
-        if chosen.empty:
-            return Change(None, counts=counts)
-        with self.shop.journal.operation(
-                "followup", label or f"フォロー完了 {len(chosen):,}件") as op:
-            conn = self.db.conn
-            first = self.db.dialect.last_id(conn, "touches") + 1
-            created = now_text()
-            conn.executemany(
-                "INSERT INTO touches (customer_id, touched_on, medium, action, result, source,"
-                " created_at) VALUES (?, ?, ?, ?, ?, 'followup', ?)",
-                ((int(c), day, m, a, result, created) for c, m, a in
-                 zip(chosen["customer_id"], chosen["medium"], chosen["action"])))
-            conn.executemany(
-                "UPDATE followup_tasks SET status = 'done', done_on = ?, medium = ?, result = ?,"
-                " touch_id = ? WHERE id = ?",
-                ((day, m, result, first + n, int(i)) for n, (m, i) in
-                 enumerate(zip(chosen["medium"], chosen["id"]))))
+        with self.db.transaction() as conn:
+            chosen, counts = self._open_tasks(conn, ids, medium, seen_open)
+            if chosen.empty:
+                return Change(None, counts=counts)
+            with self.shop.journal.operation(
+                    "followup", label or f"フォロー完了 {len(chosen):,}件") as op:
+                first = self.db.dialect.last_id(conn, "touches") + 1
+                created, staff = now_text(), self.shop.staff
+                conn.executemany(
+                    "INSERT INTO touches (customer_id, touched_on, medium, action, result,"
+                    " source, created_at, staff) VALUES (?, ?, ?, ?, ?, 'followup', ?, ?)",
+                    ((int(c), day, m, a, result, created, staff) for c, m, a in
+                     zip(chosen["customer_id"], chosen["medium"], chosen["action"])))
+                conn.executemany(
+                    "UPDATE followup_tasks SET status = 'done', done_on = ?, medium = ?,"
+                    " result = ?, touch_id = ?, done_by = ?, done_at = ? WHERE id = ?",
+                    ((day, m, result, first + n, staff, created, int(i)) for n, (m, i) in
+                     enumerate(zip(chosen["medium"], chosen["id"]))))
         return Change(op.id, counts=counts)
 
+    def _open_tasks(self, conn, ids: list[int], medium: str | None, seen_open: bool
+                    ) -> tuple[pd.DataFrame, dict]:
+        """The tasks of ``ids`` to check off now (inside the write transaction) and
+        the counts of those skipped."""
+        condition, param = self.db.dialect.in_list("t.id", ids)
+        tasks = self.db.frame(
+            "SELECT t.id, t.customer_id, t.status, t.medium, t.action, t.done_on, t.done_by,"
+            f" t.done_at, CASE WHEN {dm_eligible_sql('c')} THEN 1 ELSE 0 END AS dm_ok "
+            "FROM followup_tasks t JOIN customers c ON c.id = t.customer_id "
+            f"WHERE {condition} ORDER BY t.id", (param,))
+        missing = sorted(set(ids) - set(tasks["id"].tolist()))
+        if missing:
+            raise NotFoundError(f"フォロータスク {missing[0]} は見つかりません。")
+        open_ = tasks["status"] == "open"
+        if seen_open and not open_.all():
+            raise ConflictError(done_conflict(tasks.loc[~open_].iloc[0].to_dict()))
+        if medium is not None:
+            tasks["medium"] = medium
+        no_dm = open_ & (tasks["medium"] == "dm") & (tasks["dm_ok"] == 0)
+        counts = {"done": int((open_ & ~no_dm).sum()), "already_done": int((~open_).sum()),
+                  "no_dm": int(no_dm.sum())}
+        return tasks.loc[open_ & ~no_dm], counts
+
     def reopen(self, task_id: int) -> Change:
-        """Undo a check-off by hand: the task is open again and its touch is removed."""
+        """Undo a check-off by hand: the task is open again and its touch is removed.
+        When another desktop reopened it already: ConflictError, nothing changed."""
         task = self._task(task_id)
-        if task["status"] != "done":
-            raise OtokuiError("このタスクはまだ完了していません。")
         with self.shop.journal.operation(
                 "followup", f"フォロー完了の取り消し（顧客 {task['customer_id']}）") as op:
             conn = self.db.conn
+            touch = conn.execute("SELECT touch_id FROM followup_tasks WHERE id = ? AND"
+                                 " status = 'done'", (int(task_id),)).fetchone()
+            if touch is None:
+                raise ConflictError("この対応はまだ完了していないか、ほかの方がすでに未対応に"
+                                    "戻しています。一覧を更新して確認してください。")
             conn.execute(
                 "UPDATE followup_tasks SET status = 'open', done_on = NULL, result = '',"
-                " medium = planned_medium, touch_id = NULL WHERE id = ?", (int(task_id),))
-            conn.execute("DELETE FROM touches WHERE id = ?", (task["touch_id"],))
+                " medium = planned_medium, touch_id = NULL, done_by = NULL, done_at = NULL"
+                " WHERE id = ?", (int(task_id),))
+            conn.execute("DELETE FROM touches WHERE id = ?", (touch[0],))
         return Change(op.id)
 
     def worklist(self, until=None, media=None, clusters=None, rule: str | None = None

@@ -341,18 +341,19 @@ class MailService:
             conn = self.db.conn
             first = self.db.dialect.last_id(conn, "touches") + 1
             created = now_text()
+            staff = self.shop.staff
             conn.executemany(
                 "INSERT INTO touches (customer_id, touched_on, medium, action, result, source,"
-                " created_at) VALUES (?, ?, 'email', ?, ?, ?, ?)",
-                [(int(r.customer_id), r.day, r.action, SENT_RESULT, "followup", created)
+                " created_at, staff) VALUES (?, ?, 'email', ?, ?, ?, ?, ?)",
+                [(int(r.customer_id), r.day, r.action, SENT_RESULT, "followup", created, staff)
                  for r in accepted.itertuples()]
                 + [(int(r["customer_id"]), date.today().isoformat(), r["action"],
-                    f"送信できませんでした: {r['error']}", "mail_failed", created)
+                    f"送信できませんでした: {r['error']}", "mail_failed", created, staff)
                    for r in failed])
             conn.executemany(
                 "UPDATE followup_tasks SET status = 'done', done_on = ?, result = ?,"
-                " touch_id = ? WHERE id = ?",
-                [(r.day, SENT_RESULT, first + n, int(r.id))
+                " touch_id = ?, done_by = ?, done_at = ? WHERE id = ?",
+                [(r.day, SENT_RESULT, first + n, staff, created, int(r.id))
                  for n, r in enumerate(accepted.itertuples())])
             conn.execute("UPDATE mail_sends SET settled = 1 WHERE status = 'sent' AND settled = 0")
         return Change(op.id, counts={"sent": len(accepted), "failed": len(failed)})

@@ -99,6 +99,8 @@ class Database(RememberedResults):
 
     # The SQL that differs from PostgreSQL's (engine/store/dialects.py).
     dialect = SQLITE
+    # Who works at this desktop (the Shop sets it): named on each operation.
+    staff: str | None = None
 
     def __init__(self, path: Path | str | None = None, *, memory: bool = False,
                  check: str = "always"):

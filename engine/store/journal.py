@@ -54,12 +54,13 @@ class Journal:
 
     @contextmanager
     def operation(self, kind: str, label: str) -> Iterator[Operation]:
-        """Run the body as one undoable operation inside one transaction."""
+        """Run the body as one undoable operation inside one transaction, naming
+        the database's staff member (who works at this desktop)."""
         dialect = self.db.dialect
         with self.db.transaction() as conn:
             cur = conn.execute(
-                "INSERT INTO operations (kind, label, started_at) VALUES (?, ?, ?)",
-                (kind, label, now_text()))
+                "INSERT INTO operations (kind, label, started_at, staff) VALUES (?, ?, ?, ?)",
+                (kind, label, now_text(), self.db.staff))
             op = Operation(cur.lastrowid, kind, label)
             starts = {t: dialect.last_id(conn, t) for t in JOURNALED_TABLES}
             dialect.begin_journal(conn, op.id, starts,

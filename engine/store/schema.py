@@ -480,6 +480,18 @@ MIGRATIONS: list[str] = [
     );
     INSERT OR IGNORE INTO figures_dirty_months (month) VALUES ('*');
     """,
+    # 14: who did it, when several desktops work on one shop: the staff member on
+    # each touch, on a follow-up check-off (and when it was done), on a customer's
+    # note (who last edited it, when) and on each undoable operation. Rows from
+    # before stay NULL (shown blank).
+    """
+    ALTER TABLE touches ADD COLUMN staff TEXT;
+    ALTER TABLE followup_tasks ADD COLUMN done_by TEXT;
+    ALTER TABLE followup_tasks ADD COLUMN done_at TEXT;
+    ALTER TABLE customers ADD COLUMN notes_by TEXT;
+    ALTER TABLE customers ADD COLUMN notes_at TEXT;
+    ALTER TABLE operations ADD COLUMN staff TEXT;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
