@@ -27,7 +27,7 @@ from engine.store.journal import Change
 from engine.text import user_text
 
 TASK_COLUMNS = ["task_id", "customer_id", "cluster", "due_date", "medium", "action", "status",
-                "done_on", "name", "result"]
+                "done_on", "name", "result", "done_by"]
 TOP1_COLUMNS = ["customer_id", "name", "kana", "phone", "email", "purchase_count",
                 "total_amount", "last_purchase", "recency_days"]
 LEFT_OUT_COLUMNS = ["customer_id", "name", "cluster", "step", "due_date", "medium", "action",
@@ -357,11 +357,13 @@ class FollowupService:
     # --- tasks and check-off ---------------------------------------------------
 
     def tasks(self, month: str) -> pd.DataFrame:
-        """The month's tasks by due date: TASK_COLUMNS plus ``step`` (1–3)."""
+        """The month's tasks by due date: TASK_COLUMNS plus ``step`` (1–3);
+        ``done_by`` who checked a task off ('' when open or not recorded)."""
         key = parse_month(month)
         return self.db.frame(
             "SELECT t.id AS task_id, t.customer_id, t.cluster, t.due_date, t.medium, t.action,"
-            " t.status, t.done_on, c.name, t.result, t.step FROM followup_tasks t"
+            " t.status, t.done_on, c.name, t.result, coalesce(t.done_by, '') AS done_by, t.step"
+            " FROM followup_tasks t"
             " JOIN customers c ON c.id = t.customer_id WHERE t.month = ?"
             " ORDER BY t.due_date, t.customer_id, t.step", (key,))
 

@@ -11,12 +11,15 @@ from PySide6.QtWidgets import QAbstractItemView, QGridLayout, QHBoxLayout, QLabe
     QPlainTextEdit, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
 from engine.customers.consent import CHANNEL_LABELS
+from engine.errors import ConflictError
 from engine.imports.normalize import display_phone
 from engine.text import format_postal
 from engine.store.journal import Change
 from engine.store.postgres import ServerUnavailableError
+from engine.store.staff import stamp_text
 from gui.customers.consent_panel import ConsentHistoryDialog, ConsentPanel
 from gui.customers.merge_dialog import pick_customer
+from gui.customers.notes_conflict import NotesConflictDialog
 from gui.errors import show_error
 from gui.widgets import cell_format
 from gui.widgets.confirm import confirm, tell
@@ -48,6 +51,7 @@ TOUCH_COLUMNS = [
     Column("action", "内容", "text", 0),
     Column("result", "結果", "text", 8),
     Column("source", "経路", "touch_source", 5),
+    Column("staff", "担当", "text", 6),
 ]
 FIGURES = [("purchase_count", "購入回数"), ("total_amount", "累計購入額"),
            ("first_purchase", "初回購入日"), ("last_purchase", "最終購入日"),
@@ -64,7 +68,14 @@ def load_customer(shop, customer_id: int, as_of: date) -> dict:
             "touches": shop.touches.for_customer(customer_id),
             "consent": shop.consent.state(customer_id),
             "source_labels": shop.formats.source_labels(),
-            "held_out_months": shop.followups.held_out_months(customer_id)}
+            "held_out_months": shop.followups.held_out_months(customer_id),
+            "version": shop.customers.version(customer_id)}
+
+
+def notes_stamp(customer: dict) -> str:
+    """「最終更新: 山田 12/07 14:02」, '' for a note no one named has saved."""
+    stamp = stamp_text(customer.get("notes_by"), customer.get("notes_at"))
+    return f"最終更新: {stamp}" if stamp else ""
 
 
 def held_out_text(months: list[str]) -> str:
@@ -109,6 +120,13 @@ class CustomerDetail(QWidget):
         self._undo: list[tuple[int, str]] = []
         self._saved_notes = ""
         self._notes_customer: int | None = None
+        # Another desktop saved the note meanwhile: the user's text is not saved by
+        # itself until they chose (see NotesConflictDialog).
+        self._notes_held = False
+        # The stored memo the typing began from (a reload while typing does not move
+        # it): the engine refuses the save when another desktop changed it since.
+        self._notes_seen = ""
+        self._version = ""
 
         self.title = QLabel("お客様を選んでください")
         font = QFont(self.title.font())
@@ -165,6 +183,8 @@ class CustomerDetail(QWidget):
         self._notes_timer.timeout.connect(self.save_notes_if_edited)
         self.save_notes_button = QPushButton("メモを保存")
         self.save_notes_button.clicked.connect(self.save_notes)
+        self.notes_stamp = QLabel()
+        self.notes_stamp.setStyleSheet("color: #666")
 
         orders_page = QWidget()
         orders_layout = QVBoxLayout(orders_page)
@@ -173,7 +193,10 @@ class CustomerDetail(QWidget):
         notes_page = QWidget()
         notes_layout = QVBoxLayout(notes_page)
         notes_layout.addWidget(self.notes)
-        notes_layout.addWidget(self.save_notes_button)
+        notes_row = QHBoxLayout()
+        notes_row.addWidget(self.notes_stamp, 1)
+        notes_row.addWidget(self.save_notes_button)
+        notes_layout.addLayout(notes_row)
         self.pages = QTabWidget()
         self.pages.addTab(orders_page, "注文履歴")
         self.pages.addTab(table_view(self.products, sortable=False), "商品別購入")
@@ -222,6 +245,7 @@ class CustomerDetail(QWidget):
         for model in (self.orders, self.products, self.touches):
             model.set_frame(model.frame.iloc[0:0])
         self._set_notes_text("")
+        self.notes_stamp.clear()
         self.consent.clear()
         self._update_enabled()
 
@@ -253,16 +277,21 @@ class CustomerDetail(QWidget):
         self.products.set_frame(loaded["products"])
         self.touches.set_frame(loaded["touches"])
         if self._notes_dirty() and self._notes_customer == customer["customer_id"]:
-            # Reloaded while the user types: their text stays, the stored one is noted.
+            # Reloaded while the user types: their text stays, the stored one is noted
+            # (not as the one they started from: a change from another desktop is
+            # then refused on saving, not written over).
             self._saved_notes = customer.get("notes") or ""
         else:
             self._set_notes_text(customer.get("notes") or "")
         self._notes_customer = customer["customer_id"]
+        self.notes_stamp.setText(notes_stamp(customer))
+        self._version = loaded["version"]
         self._update_enabled()
 
     def _set_notes_text(self, text: str) -> None:
         self._notes_timer.stop()
-        self._saved_notes = text
+        self._notes_held = False
+        self._saved_notes = self._notes_seen = text
         self.notes.setPlainText(text)
 
     def _notes_dirty(self) -> bool:
@@ -271,12 +300,13 @@ class CustomerDetail(QWidget):
     def _notes_edited(self) -> None:
         dirty = self._notes_dirty()
         self.save_notes_button.setEnabled(dirty)
-        if dirty:
+        if dirty and not self._notes_held:
             self._notes_timer.start()
 
     def save_notes_if_edited(self) -> None:
-        """Store the memo being typed, if it differs from the stored one."""
-        if self._notes_dirty():
+        """Store the memo being typed, if it differs from the stored one (not while
+        the user has yet to settle a conflict with another desktop's note)."""
+        if self._notes_dirty() and not self._notes_held:
             self.save_notes()
 
     def _update_enabled(self) -> None:
@@ -302,23 +332,45 @@ class CustomerDetail(QWidget):
         self.ctx.run(self, op, done, changes_data=True, **callbacks)
 
     def save_notes(self) -> None:
+        """Store the memo; the engine refuses (ConflictError) when the stored one is no
+        longer the one this editor started from."""
         self._notes_timer.stop()
+        self._notes_held = False
         customer_id, text = self.customer["customer_id"], self.notes.toPlainText()
-        stored = self._saved_notes
-        self._saved_notes = text   # what the engine will store; the button goes grey at once
+        seen, stored = self._notes_seen, self._saved_notes
+        # What the engine will store: the button goes grey at once.
+        self._saved_notes = self._notes_seen = text
         self._notes_edited()
+        self._edit(lambda shop, p, c: shop.customers.set_notes(customer_id, text, seen=seen),
+                   "メモの保存",
+                   failure=lambda exc: self._notes_refused(exc, customer_id, seen, stored, text))
 
-        def failed(exc: BaseException) -> None:
-            # Not stored: the memo counts as edited again, and is saved with the next
-            # reload (after a lost server, once it is back) — not by the typing
-            # pause's timer, which would try again and again meanwhile.
-            if self._notes_customer == customer_id and self._saved_notes == text:
-                self._saved_notes = stored
-                self.save_notes_button.setEnabled(self._notes_dirty())
-            if not isinstance(exc, ServerUnavailableError):
-                show_error(self, exc)
-        self._edit(lambda shop, p, c: shop.customers.set_notes(customer_id, text),
-                   "メモの保存", failure=failed)
+    def _notes_refused(self, exc: BaseException, customer_id: int, seen: str, stored: str,
+                       mine: str) -> None:
+        """Not stored: the user's text stays in the editor. Another desktop's note
+        saved meanwhile (ConflictError): both are shown and nothing is saved by itself
+        until the user chose. Otherwise the memo counts as edited again and is saved
+        with the next reload (after a lost server, once it is back) — not by the
+        typing pause's timer, which would try again and again meanwhile."""
+        if isinstance(exc, ConflictError) and self._notes_customer == customer_id:
+            self._notes_held = True
+            self._saved_notes = self._notes_seen = exc.current or ""
+            self._notes_edited()
+            dialog = NotesConflictDialog(self, str(exc), exc.current or "", mine, seen)
+            dialog.join_chosen.connect(self._join_notes)
+            self.notes_dialog = dialog
+            dialog.open()
+            self.ctx.data_changed.emit()   # the 最終更新 line and the lists show the new state
+            return
+        if self._notes_customer == customer_id and self._saved_notes == mine:
+            self._saved_notes, self._notes_seen = stored, seen
+            self.save_notes_button.setEnabled(self._notes_dirty())
+        if not isinstance(exc, ServerUnavailableError):
+            show_error(self, exc)
+
+    def _join_notes(self, text: str) -> None:
+        self._notes_held = False
+        self.notes.setPlainText(text)
 
     def _set_consent(self, channel: str, value: str) -> None:
         """Record the customer's answer for one channel (DM: also the DM lists' setting)."""
@@ -349,10 +401,22 @@ class CustomerDetail(QWidget):
                 f"いま開いている「{keep.get('name') or '氏名なし'}」（顧客番号 {keep['customer_id']}）"
                 "に統合します。\n\n注文履歴はすべてこのお客様にまとめられます。"
                 "同じ人だと確かな場合だけ統合してください（あとで「元に戻す」で取り消せます）。")
-        if not confirm(self, text, "統合する"):
-            return
         keep_id, other_id = keep["customer_id"], other["customer_id"]
-        self._edit(lambda shop, p, c: shop.customers.merge(keep_id, other_id), "顧客の統合")
+        # Both as the user chose them: one merged away, split or erased meanwhile
+        # (another desktop, an import) is refused rather than merged.
+        seen = {keep_id: self._version}
+
+        def chosen(version: str) -> None:
+            seen[other_id] = version
+            if confirm(self, text, "統合する"):
+                self._edit(lambda shop, p, c: shop.customers.merge(keep_id, other_id, seen=seen),
+                           "顧客の統合", failure=self._merge_refused)
+        self.ctx.run(self, lambda shop, p, c: shop.customers.version(other_id), chosen)
+
+    def _merge_refused(self, exc: BaseException) -> None:
+        show_error(self, exc)
+        if isinstance(exc, ConflictError):
+            self.ctx.data_changed.emit()
 
     def erase(self) -> None:
         """Deletion on request: irreversible, so it asks plainly and clears the undo list."""

@@ -11,7 +11,9 @@ from PySide6.QtWidgets import QAbstractItemView, QCheckBox, QComboBox, QDateEdit
 
 from engine.customers.touches import MEDIA, MEDIUM_LABELS
 from engine.dates import add_months, month_of
+from engine.errors import ConflictError
 from engine.store.journal import Change
+from gui.errors import show_error
 from gui.widgets.confirm import confirm, ok_cancel, tell
 from gui.widgets.table_dialog import TableDialog
 from gui.widgets.table_model import Column, TableModel
@@ -26,6 +28,7 @@ TASK_COLUMNS = [
     Column("action", "内容", "text", 0),
     Column("status", "状態", "task_status", 4),
     Column("done_on", "実施日", "date", 6),
+    Column("done_by", "担当", "text", 6),
     Column("result", "結果", "text", 10),
 ]
 HOLDOUT_COLUMNS = [
@@ -324,11 +327,18 @@ class TasksPage(QWidget):
         done_on, medium, result = values
         task_id = int(task["task_id"])
         self.ctx.run(self, lambda shop, p, c: shop.followups.check_off(
-            task_id, done_on, medium, result), changes_data=True)
+            task_id, done_on, medium, result), changes_data=True, failure=self._refused)
 
     def reopen(self) -> None:
         task = self.current_task()
         if task is None:
             return
         task_id = int(task["task_id"])
-        self.ctx.run(self, lambda shop, p, c: shop.followups.reopen(task_id), changes_data=True)
+        self.ctx.run(self, lambda shop, p, c: shop.followups.reopen(task_id), changes_data=True,
+                     failure=self._refused)
+
+    def _refused(self, exc: BaseException) -> None:
+        """Another desktop got there first: say who, and show the task as it is now."""
+        show_error(self, exc)
+        if isinstance(exc, ConflictError):
+            self.ctx.data_changed.emit()

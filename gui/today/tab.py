@@ -30,6 +30,7 @@ from engine.customers.touches import MEDIUM_LABELS
 from engine.marketing.mail import SendReport
 from engine.marketing.mail_templates import base_action
 from engine.marketing.worklist import MEDIUM_ORDER
+from engine.errors import ConflictError
 from engine.store.journal import Change
 from gui.errors import show_error
 from gui.today import sending
@@ -360,8 +361,16 @@ class TodayTab(RefreshOnShow, QWidget):
                              f"{counts['no_dm']:,}件")
             if notes:
                 tell(self, f"{counts['done']:,}件を完了にしました。\n" + "\n".join(notes))
+        # The rows were shown open: one another desktop checked off meanwhile is
+        # refused (who, when) and the list is read again.
         self.ctx.run(self, lambda shop, p, c: shop.followups.check_off_many(
-            ids, done_on, result=result), done, changes_data=True)
+            ids, done_on, result=result, seen_open=True), done, changes_data=True,
+            failure=self._check_off_refused)
+
+    def _check_off_refused(self, exc: BaseException) -> None:
+        show_error(self, exc)
+        if isinstance(exc, ConflictError):
+            self.ctx.data_changed.emit()
 
     def undo(self) -> None:
         if not self._undo:

@@ -36,7 +36,7 @@ def test_the_postgresql_schema_has_the_tables_and_columns_of_sqlite(postgres_url
     assert pg_columns == sqlite_columns
     assert len(pg_columns) == 37
     assert sqlite_indexes <= pg_indexes
-    assert version == SCHEMA_VERSION == 13
+    assert version == SCHEMA_VERSION == 14
     assert identity == ("YES", "bigint")
     assert tail.endswith('USING btree ("right"(phone_digits, 4))')
 
