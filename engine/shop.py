@@ -71,11 +71,20 @@ class Shop:
             self.db = self._open_file(path, single_instance, check)
         self.path = self.db.path
         self.staff = staff.strip() if staff and staff.strip() else server_lock.staff_name()
-        self.db.staff = self.staff
         self.journal = Journal(self.db)
         self.settings = Settings(self.db)
         if self.path is not None:
             self._complete_erasures()
+
+    @property
+    def staff(self) -> str:
+        """Who works at this desktop: named on touches, check-offs, notes and
+        operations (kept on the database, which names it on each operation)."""
+        return self.db.staff
+
+    @staff.setter
+    def staff(self, name: str) -> None:
+        self.db.staff = name
 
     def _open_file(self, path: Path | str, single_instance: bool, check: str) -> Database:
         memory = str(path) == ":memory:"

@@ -19,8 +19,8 @@ HISTORY_COLUMNS = [Column("started_at", "取込日時", "datetime", 9),
                    Column("orders_updated", "更新", "int", 3),
                    Column("orders_unchanged", "変更なし", "int", 4),
                    Column("customers_added", "新しい顧客", "int", 5),
-                   Column("staff", "担当", "text", 6),
-                   Column("state", "状態", "text", 0)]
+                   Column("state", "状態", "text", 0),
+                   Column("staff", "担当", "text", 8)]
 
 
 class ImportResultsModel(TableModel):
