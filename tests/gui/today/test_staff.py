@@ -2,11 +2,25 @@
 import pytest
 
 from gui.today import tab as today
-from tests.gui.today.test_tab import row_of, select, stored, tab, task_id  # noqa: F401 — tab: the fixture
+from gui.context import AppContext
+from gui.today.tab import TodayTab
+from tests.gui.today.test_tab import AS_OF, make_shop, row_of, select, stored, task_id
 from tests.support.engine_side import on_engine
 from tests.support.sample_shop import settle
 
 pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
+
+
+@pytest.fixture
+def tab(qtbot):
+    ctx = AppContext(on_engine(make_shop))
+    ctx.set_as_of(AS_OF)
+    tab = TodayTab(ctx)
+    qtbot.addWidget(tab)
+    tab.resize(1280, 700)
+    tab.show()
+    settle(qtbot)
+    return tab
 
 
 def test_checking_off_rows_another_desktop_did_first_is_refused_and_the_list_reread(
