@@ -8,8 +8,13 @@ from PySide6.QtWidgets import QDialog, QGridLayout, QHBoxLayout, QLabel, QPlainT
     QPushButton, QVBoxLayout
 
 
-def joined_notes(current: str, mine: str) -> str:
-    """The stored note, then the user's text (once, when the one holds the other)."""
+def joined_notes(current: str, mine: str, seen: str = "") -> str:
+    """The stored note, then the user's text: only what they added to ``seen`` (the
+    note they started from) when they added at its end; once, when one holds the
+    other."""
+    if seen and mine.startswith(seen):
+        added = mine[len(seen):].lstrip("\n")
+        return f"{current}\n{added}" if current and added else current or added
     if not current or mine.startswith(current):
         return mine
     if current.startswith(mine) or not mine:
@@ -23,10 +28,10 @@ class NotesConflictDialog(QDialog):
 
     join_chosen = Signal(str)
 
-    def __init__(self, parent, message: str, current: str, mine: str):
+    def __init__(self, parent, message: str, current: str, mine: str, seen: str = ""):
         super().__init__(parent)
         self.setWindowTitle("メモがほかの方に変更されています")
-        self.current, self.mine = current, mine
+        self.current, self.mine, self.seen = current, mine, seen
         text = QLabel(message)
         text.setWordWrap(True)
         self.current_view = QPlainTextEdit(current)
@@ -59,5 +64,5 @@ class NotesConflictDialog(QDialog):
         self.resize(720, 360)
 
     def _join(self) -> None:
-        self.join_chosen.emit(joined_notes(self.current, self.mine))
+        self.join_chosen.emit(joined_notes(self.current, self.mine, self.seen))
         self.accept()

@@ -84,6 +84,9 @@ def test_joined_notes_keep_each_text_once():
     assert joined_notes("鈴木", "鈴木\n山田") == "鈴木\n山田"
     assert joined_notes("鈴木\n山田", "鈴木") == "鈴木\n山田"
     assert joined_notes("鈴木", "山田") == "鈴木\n山田"
+    # Both added to the note they opened: the opened text once, then each addition.
+    assert joined_notes("元\n鈴木", "元\n山田", seen="元") == "元\n鈴木\n山田"
+    assert joined_notes("元\n鈴木", "元", seen="元") == "元\n鈴木"
 
 
 def test_merging_a_customer_merged_away_meanwhile_is_refused(
