@@ -198,3 +198,22 @@ def test_rows_from_before_names_were_recorded_show_blank(tmp_path):
         customer = shop.customers.get(1)
         assert (customer["notes"], customer["notes_by"], customer["notes_at"]) == (
             "古いメモ", None, None)
+
+
+def test_a_server_shop_of_the_version_before_gets_the_staff_columns(postgres_url):
+    from engine.store import postgres
+    with Shop(postgres_url, staff="山田") as shop:
+        add_customer_and_task(shop)
+    conn = postgres.connect(postgres_url, autocommit=True)
+    for table, column in (("touches", "staff"), ("followup_tasks", "done_by"),
+                          ("followup_tasks", "done_at"), ("customers", "notes_by"),
+                          ("customers", "notes_at"), ("operations", "staff")):
+        conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    conn.execute("UPDATE otokui_schema SET version = 13")
+    conn.close()
+    with Shop(postgres_url, staff="鈴木") as shop:
+        assert shop.db.scalar("SELECT version FROM otokui_schema") == 14
+        task = shop.db.scalar("SELECT id FROM followup_tasks")
+        shop.followups.check_off(task, done_on="2026-12-07")
+        assert shop.db.query("SELECT done_by FROM followup_tasks") == [{"done_by": "鈴木"}]
+        assert shop.db.query("SELECT staff FROM touches") == [{"staff": "鈴木"}]
