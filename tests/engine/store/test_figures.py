@@ -1,6 +1,7 @@
 """The summary tables (customer_figures, month_figures) stay equal to the figures
 recomputed from scratch after every kind of change to the shop."""
 import random
+import re
 import sqlite3
 from datetime import date
 
@@ -342,6 +343,13 @@ def test_a_failed_transaction_leaves_them_as_they_were(shop):
     assert_current(shop.db)
 
 
+def _without_later_columns(conn) -> None:
+    """Drop the columns migrations after 13 added (staff names: 14)."""
+    for script in MIGRATIONS[13:]:
+        for table, column in re.findall(r"ALTER TABLE (\w+) ADD COLUMN (\w+)", script):
+            conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+
+
 def _downgraded_copy(db, target) -> None:
     """``db`` as version 11 wrote it: no summary tables, no triggers."""
     dest = sqlite3.connect(target)
@@ -351,7 +359,8 @@ def _downgraded_copy(db, target) -> None:
     for table in ("customer_figures", "month_figures", "figures_dirty_customers",
                   "figures_dirty_months", "customer_month_figures"):
         dest.execute(f"DROP TABLE {table}")
-    dest.execute(f"PRAGMA user_version = {len(MIGRATIONS) - 2}")
+    _without_later_columns(dest)
+    dest.execute("PRAGMA user_version = 11")
     dest.commit()
     dest.close()
 
@@ -370,7 +379,8 @@ def test_opening_a_version_12_shop_adds_each_customers_months(shop, tmp_path):
     dest = sqlite3.connect(tmp_path / "v12.db")
     shop.db.conn.backup(dest)
     dest.execute("DROP TABLE customer_month_figures")
-    dest.execute(f"PRAGMA user_version = {len(MIGRATIONS) - 1}")
+    _without_later_columns(dest)
+    dest.execute("PRAGMA user_version = 12")
     dest.commit()
     dest.close()
     db = Database(tmp_path / "v12.db")
