@@ -26,17 +26,19 @@ def test_record_many_customers_once_each(shop):
 
 
 def test_history_is_newest_first(shop):
+    shop.staff = "山田"
     shop.touches.record([1], "email", "サンクスメール", on="2025-01-05", source="followup",
                         result="開封")
     shop.touches.record([1], "insert", "2回目特典チラシ", on="2025-02-01", source="inserts")
+    shop.staff = "鈴木"
     shop.touches.record([1], "phone", "お礼の電話", on="2025-02-01")
     shop.touches.record([2], "dm", "別の顧客", on="2025-03-01")
     history = shop.touches.for_customer(1)
-    assert history.columns.tolist() == ["date", "medium", "action", "result", "source"]
+    assert history.columns.tolist() == ["date", "medium", "action", "result", "source", "staff"]
     assert history.values.tolist() == [
-        ["2025-02-01", "phone", "お礼の電話", "", ""],
-        ["2025-02-01", "insert", "2回目特典チラシ", "", "inserts"],
-        ["2025-01-05", "email", "サンクスメール", "開封", "followup"],
+        ["2025-02-01", "phone", "お礼の電話", "", "", "鈴木"],
+        ["2025-02-01", "insert", "2回目特典チラシ", "", "inserts", "山田"],
+        ["2025-01-05", "email", "サンクスメール", "開封", "followup", "山田"],
     ]
     assert shop.touches.for_customer(3).empty
 
