@@ -172,12 +172,13 @@ def test_regeneration_keeps_check_offs_and_never_duplicates(shop):
 def test_check_off_logs_a_touch_and_reopen_removes_it(shop):
     shop.followups.generate(MONTH, AS_OF)
     task = shop.followups.tasks(MONTH).query("customer_id == 2 and step == 2").iloc[0]
+    shop.staff = "山田"
     shop.followups.check_off(int(task.task_id), "2025-03-16", result="同梱済み")
     history = shop.touches.for_customer(2)
     assert history.to_dict("records") == [{"date": "2025-03-16", "medium": "insert",
                                            "action": "同梱チラシ", "result": "同梱済み",
-                                           "source": "followup"}]
-    with pytest.raises(OtokuiError, match="完了済み"):
+                                           "source": "followup", "staff": "山田"}]
+    with pytest.raises(OtokuiError, match="山田さんが.*完了にしています"):
         shop.followups.check_off(int(task.task_id), "2025-03-17")
     shop.followups.reopen(int(task.task_id))
     row = shop.followups.tasks(MONTH).set_index("task_id").loc[int(task.task_id)]
