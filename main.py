@@ -279,7 +279,7 @@ def cmd_backup(args) -> int:
     if isinstance(args.db, str):
         from engine.store.server_backups import ServerBackups
         with _terminal_progress() as progress:
-            made = ServerBackups(args.db).create("手動", progress=progress)
+            made = ServerBackups(args.db, staff=args.staff).create("手動", progress=progress)
     else:
         with _open(args) as shop:
             made = shop.backups.create("手動")
@@ -292,7 +292,7 @@ def cmd_backup(args) -> int:
 def cmd_backups(args) -> int:
     if isinstance(args.db, str):
         from engine.store.server_backups import ServerBackups
-        listed, usable = ServerBackups(args.db).list(), None
+        listed, usable = ServerBackups(args.db, staff=args.staff).list(), None
     else:
         from engine.store.backups import list_backups, usable_backups
         from engine.store.paths import default_db_path
@@ -308,7 +308,7 @@ def cmd_backups(args) -> int:
 def _restore_on_server(args) -> int:
     from engine.store import postgres
     from engine.store.server_backups import ServerBackups
-    backups = ServerBackups(args.db)
+    backups = ServerBackups(args.db, staff=args.staff)
     where = postgres.describe(args.db)
     if args.backup is not None:
         backup = args.backup
