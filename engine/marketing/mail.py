@@ -326,36 +326,38 @@ class MailService:
 
     def settle(self, failed: list[dict] | None = None) -> Change:
         """Check off every open e-mail task whose message the server accepted, and log
-        ``failed`` sends as touches: one undoable operation."""
-        accepted = self.db.frame(
-            "SELECT t.id, t.customer_id, t.action, min(substr(m.attempted_at, 1, 10)) AS day "
-            "FROM followup_tasks t JOIN mail_sends m ON m.month = t.month "
-            "AND m.customer_id = t.customer_id AND m.step = t.step AND m.status = 'sent' "
-            "AND m.settled = 0 WHERE t.status = 'open' AND t.medium = 'email' GROUP BY t.id")
+        ``failed`` sends as touches: one undoable operation, naming this desktop's
+        staff. The sends are read inside the write transaction: two desktops
+        settling at once check each task off once."""
         failed = failed or []
-        if accepted.empty and not failed:
-            return Change()
-        label = f"メール送信の記録（送信 {len(accepted):,}通" + (
-            f"・失敗 {len(failed):,}件）" if failed else "）")
-        with self.shop.journal.operation("mail", label) as op:
-            conn = self.db.conn
-            first = self.db.dialect.last_id(conn, "touches") + 1
-            created = now_text()
-            staff = self.shop.staff
-            conn.executemany(
-                "INSERT INTO touches (customer_id, touched_on, medium, action, result, source,"
-                " created_at, staff) VALUES (?, ?, 'email', ?, ?, ?, ?, ?)",
-                [(int(r.customer_id), r.day, r.action, SENT_RESULT, "followup", created, staff)
-                 for r in accepted.itertuples()]
-                + [(int(r["customer_id"]), date.today().isoformat(), r["action"],
-                    f"送信できませんでした: {r['error']}", "mail_failed", created, staff)
-                   for r in failed])
-            conn.executemany(
-                "UPDATE followup_tasks SET status = 'done', done_on = ?, result = ?,"
-                " touch_id = ?, done_by = ?, done_at = ? WHERE id = ?",
-                [(r.day, SENT_RESULT, first + n, staff, created, int(r.id))
-                 for n, r in enumerate(accepted.itertuples())])
-            conn.execute("UPDATE mail_sends SET settled = 1 WHERE status = 'sent' AND settled = 0")
+        with self.db.transaction() as conn:
+            accepted = self.db.frame(
+                "SELECT t.id, t.customer_id, t.action, min(substr(m.attempted_at, 1, 10)) AS day "
+                "FROM followup_tasks t JOIN mail_sends m ON m.month = t.month "
+                "AND m.customer_id = t.customer_id AND m.step = t.step AND m.status = 'sent' "
+                "AND m.settled = 0 WHERE t.status = 'open' AND t.medium = 'email' GROUP BY t.id")
+            if accepted.empty and not failed:
+                return Change()
+            label = f"メール送信の記録（送信 {len(accepted):,}通" + (
+                f"・失敗 {len(failed):,}件）" if failed else "）")
+            with self.shop.journal.operation("mail", label) as op:
+                first = self.db.dialect.last_id(conn, "touches") + 1
+                created, staff = now_text(), self.shop.staff
+                conn.executemany(
+                    "INSERT INTO touches (customer_id, touched_on, medium, action, result,"
+                    " source, created_at, staff) VALUES (?, ?, 'email', ?, ?, ?, ?, ?)",
+                    [(int(r.customer_id), r.day, r.action, SENT_RESULT, "followup", created,
+                      staff) for r in accepted.itertuples()]
+                    + [(int(r["customer_id"]), date.today().isoformat(), r["action"],
+                        f"送信できませんでした: {r['error']}", "mail_failed", created, staff)
+                       for r in failed])
+                conn.executemany(
+                    "UPDATE followup_tasks SET status = 'done', done_on = ?, result = ?,"
+                    " touch_id = ?, done_by = ?, done_at = ? WHERE id = ?",
+                    [(r.day, SENT_RESULT, first + n, staff, created, int(r.id))
+                     for n, r in enumerate(accepted.itertuples())])
+                conn.execute("UPDATE mail_sends SET settled = 1 WHERE status = 'sent' "
+                             "AND settled = 0")
         return Change(op.id, counts={"sent": len(accepted), "failed": len(failed)})
 
     # --- a list for the shop's mail service ---------------------------------------------

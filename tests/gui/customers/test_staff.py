@@ -79,6 +79,25 @@ def test_a_note_changed_on_another_desktop_keeps_what_was_typed(qtbot, tab, monk
     assert stored_customer(tab, customer_id)["notes_by"] == "山田"
 
 
+def test_a_note_changed_on_another_desktop_while_typing_is_not_written_over(qtbot, tab):
+    """The other desktop's change reloads the detail while 山田 types (a server shop
+    hears of it): the typed text stays, and saving it is refused, not written over."""
+    customer_id = open_customer(qtbot, tab, "渡辺 香織")
+    detail = tab.detail
+    detail.notes.setPlainText("山田のメモ")
+    detail._notes_timer.stop()
+    other_desktop_saves_note(tab, customer_id, "鈴木のメモ")
+    tab.ctx.data_changed.emit()
+    settle(qtbot)
+    assert detail.notes.toPlainText() == "山田のメモ"
+    detail.save_notes_button.click()
+    settle(qtbot)
+    assert stored_customer(tab, customer_id)["notes"] == "鈴木のメモ"
+    assert detail.notes_dialog.isVisible()
+    assert detail.notes_dialog.current_view.toPlainText() == "鈴木のメモ"
+    assert detail.notes.toPlainText() == "山田のメモ"
+
+
 def test_joined_notes_keep_each_text_once():
     assert joined_notes("", "山田") == "山田"
     assert joined_notes("鈴木", "鈴木\n山田") == "鈴木\n山田"
