@@ -80,16 +80,18 @@ def test_a_note_changed_on_another_desktop_keeps_what_was_typed(qtbot, tab, monk
 
 
 def test_a_note_changed_on_another_desktop_while_typing_is_not_written_over(qtbot, tab):
-    """The other desktop's change reloads the detail while 山田 types (a server shop
-    hears of it): the typed text stays, and saving it is refused, not written over."""
+    """The other desktop's change reloads the detail (a server shop hears of it) while
+    山田 begins typing: the typed text stays, and saving it is refused, not written
+    over the note that came in meanwhile."""
     customer_id = open_customer(qtbot, tab, "渡辺 香織")
     detail = tab.detail
-    detail.notes.setPlainText("山田のメモ")
-    detail._notes_timer.stop()
     other_desktop_saves_note(tab, customer_id, "鈴木のメモ")
-    tab.ctx.data_changed.emit()
+    tab.ctx.data_changed.emit()            # the reload is on its way …
+    detail.notes.setPlainText("山田のメモ")  # … as 山田 types
+    detail._notes_timer.stop()
     settle(qtbot)
     assert detail.notes.toPlainText() == "山田のメモ"
+    assert stored_customer(tab, customer_id)["notes"] == "鈴木のメモ"
     detail.save_notes_button.click()
     settle(qtbot)
     assert stored_customer(tab, customer_id)["notes"] == "鈴木のメモ"
