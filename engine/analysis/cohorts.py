@@ -47,13 +47,13 @@ def _from_orders(db: Database, as_of: date) -> tuple[pd.Series, pd.DataFrame]:
     """Cohort sizes (index: first month's number) and the customers buying again
     per cohort and months since, counted from the orders up to ``as_of``."""
     # One row per customer and month with orders: small next to the order table.
-    active = pd.read_sql_query(
+    active = db.frame(
         """
         SELECT o.customer_id, substr(o.order_date, 1, 7) AS month, count(*) AS orders
         FROM orders o JOIN customers c ON c.id = o.customer_id
         WHERE o.status = 'valid' AND o.order_date <= ? AND c.deleted_at IS NULL
         GROUP BY o.customer_id, month
-        """, db.conn, params=(as_of.isoformat(),))
+        """, (as_of.isoformat(),))
     if active.empty:
         return pd.Series(dtype="int64"), pd.DataFrame()
     index = (active["month"].str[:4].astype("int64") * 12

@@ -57,9 +57,8 @@ def entry_products(db: Database, as_of: date) -> pd.DataFrame:
     """Columns ENTRY_COLUMNS (``f2_base`` = customers old enough to count for F2),
     most customers first. Lines without a product code are grouped by name."""
     sql = _FROM_FIGURES if figures_current(db, as_of) else _FROM_ORDERS
-    frame = pd.read_sql_query(sql, db.conn, params={"as_of": as_of.isoformat()})
-    names = pd.read_sql_query(
-        "SELECT code AS product_code, name AS catalogue_name FROM products", db.conn)
+    frame = db.frame(sql, {"as_of": as_of.isoformat()})
+    names = db.frame("SELECT code AS product_code, name AS catalogue_name FROM products")
     if frame.empty:
         return pd.DataFrame(columns=ENTRY_COLUMNS)
     waited = (pd.Timestamp(as_of) - pd.to_datetime(frame["first_purchase"])).dt.days

@@ -48,9 +48,9 @@ def monthly_figures(db: Database, first_month: str, last_month: str,
     customer's first valid order. ``complete`` is False for a month not over by
     ``as_of`` (see ``engine.dates.month_complete``): its figures are still growing."""
     if figures_current(db, as_of):
-        frame = pd.read_sql_query(
+        frame = db.frame(
             "SELECT month, sales, new_sales, orders, buyers FROM month_figures "
-            "WHERE month BETWEEN ? AND ?", db.conn, params=(first_month, last_month))
+            "WHERE month BETWEEN ? AND ?", (first_month, last_month))
     else:
         frame = _scan_months(db, first_month, last_month, as_of)
     frame["repeat_sales"] = frame["sales"] - frame["new_sales"]
@@ -65,7 +65,7 @@ def monthly_figures(db: Database, first_month: str, last_month: str,
 def _scan_months(db: Database, first_month: str, last_month: str,
                  as_of: date) -> pd.DataFrame:
     """The months' figures straight from the orders (an as-of date before the newest order)."""
-    return pd.read_sql_query(
+    return db.frame(
         f"""
         SELECT substr(o.order_date, 1, 7) AS month,
                sum(o.amount) AS sales,
@@ -76,8 +76,8 @@ def _scan_months(db: Database, first_month: str, last_month: str,
         WHERE o.status = 'valid' AND c.deleted_at IS NULL
           AND o.order_date >= :first AND o.order_date < :after AND o.order_date <= :as_of
         GROUP BY month
-        """, db.conn, params={"as_of": as_of.isoformat(), "first": f"{first_month}-01",
-                              "after": f"{last_month}-32"})
+        """, {"as_of": as_of.isoformat(), "first": f"{first_month}-01",
+              "after": f"{last_month}-32"})
 
 
 def newest_order_date(db: Database) -> date | None:

@@ -92,7 +92,7 @@ def shift_to_recent_months(shop: Shop, today: date) -> int:
     Days past a month's end are clipped to its last day (08-31 → 09-30). Returns
     the number of months moved.
     """
-    orders = pd.read_sql_query("SELECT id, ordered_at FROM orders", shop.db.conn)
+    orders = shop.db.frame("SELECT id, ordered_at FROM orders")
     if orders.empty:
         return 0
     stamps = pd.to_datetime(orders["ordered_at"])

@@ -19,7 +19,6 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from openpyxl import Workbook, load_workbook
 
 from engine.dates import add_months, first_day, month_of, month_span
@@ -195,9 +194,9 @@ def write_history(shop, exports: dict[str, list[ExportFile]], folder: Path) -> l
     """Export files, one per source, of the orders before the samples' first month,
     for the customers ``shop`` holds after importing the samples."""
     rng = np.random.default_rng(SEED)
-    orders = pd.read_sql_query(
+    orders = shop.db.frame(
         "SELECT source, order_no, ordered_at, customer_id FROM orders WHERE status = 'valid' "
-        "ORDER BY customer_id, ordered_at, id", shop.db.conn)
+        "ORDER BY customer_id, ordered_at, id")
     first = month_of(date.fromisoformat(orders["ordered_at"].min()[:10]))
     months = month_span(add_months(first, -HISTORY_MONTHS), add_months(first, -1))
     rows_of: dict[str, dict[str, list[list]]] = {}

@@ -8,8 +8,9 @@ from tests.support.cycle_shop import CYCLES, as_of, simulate
 def learned(customers: int, seed: int):
     shop = Shop(":memory:")
     simulate(shop, customers, seed=seed)
-    once = shop.db.scalar("SELECT avg(n = 1) FROM (SELECT count(DISTINCT order_date) AS n"
-                          " FROM orders GROUP BY customer_id)")
+    once = shop.db.scalar("SELECT avg(CASE WHEN n = 1 THEN 1.0 ELSE 0 END) FROM "
+                          "(SELECT count(DISTINCT order_date) AS n FROM orders "
+                          "GROUP BY customer_id) AS visits")
     table = shop.products.suggest_cycles(as_of()).set_index("product_code")
     return once, table
 
