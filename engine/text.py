@@ -6,13 +6,15 @@ from __future__ import annotations
 import re
 
 # A lone half of a UTF-16 surrogate pair (pasted from broken text, some IMEs'
-# failures): Python can hold one, UTF-8 (and so SQLite) cannot.
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# failures): Python can hold one, UTF-8 (and so SQLite) cannot. A NUL character:
+# PostgreSQL's text cannot hold one (a shop must read the same in both stores).
+_UNSTORABLE = re.compile("[\ud800-\udfff\x00]")
 
 
 def user_text(value: object) -> str:
-    """``value`` as text without lone surrogates (each becomes U+FFFD), trimmed."""
-    return _LONE_SURROGATE.sub("\ufffd", "" if value is None else str(value)).strip()
+    """``value`` as text without lone surrogates or NUL characters (each becomes
+    U+FFFD), trimmed."""
+    return _UNSTORABLE.sub("\ufffd", "" if value is None else str(value)).strip()
 
 
 def format_postal(postal: str) -> str:

@@ -20,7 +20,7 @@ from datetime import date
 from engine.dates import parse_day
 from engine.errors import InvalidInputError, NotFoundError, OtokuiError
 from engine.progress import Progress, wrap_callback
-from engine.store.redaction import ERASED_NAME, ErasureLedger, covered_ids, redact
+from engine.store.redaction import ERASED_NAME, covered_ids, record_erasure, redact
 
 RETENTION_SETTING = "retention_years"
 # What the user confirms: "顧客ID 12 の" + this.
@@ -96,17 +96,16 @@ class PrivacyService:
         return len(ids)
 
     def _erase(self, ids: list[int], progress: Progress | None) -> ErasureReport:
-        conn = self.db.conn
+        conn, dialect = self.db.conn, self.db.dialect
         # Freed bytes are overwritten with zeros while the erasure writes.
-        conn.execute("PRAGMA secure_delete = ON")
+        dialect.overwrite_freed(conn, True)
         try:
             with self.db.transaction():
-                erasure = covered_ids(conn, ids)
-                if self.db.path is not None:
-                    ErasureLedger(self.db.path).add(erasure)
-                redact(conn, erasure)
+                erasure = covered_ids(conn, ids, dialect)
+                record_erasure(self.db, erasure)
+                redact(conn, erasure, dialect)
         finally:
-            conn.execute("PRAGMA secure_delete = OFF")
+            dialect.overwrite_freed(conn, False)
         self._clear_temp_tables()
         pending = self._checkpoint()
         redacted, deleted = self.shop.backups.redact(erasure, wrap_callback(progress, 0.1, 1.0))
@@ -130,10 +129,12 @@ class PrivacyService:
 
     def _clear_temp_tables(self) -> None:
         """Import staging tables keep the last file's keys (emails, phones) in memory."""
-        conn = self.db.conn
-        for (name,) in conn.execute(
-                "SELECT name FROM sqlite_temp_master WHERE type = 'table'").fetchall():
-            conn.execute(f"DELETE FROM temp.{name}")
+        conn, dialect = self.db.conn, self.db.dialect
+        tables = dialect.temp_tables(conn)
+        if tables:
+            with self.db.scratch():
+                for name in tables:
+                    conn.execute(f"DELETE FROM {dialect.temp(name)}")
 
 
 def _years_before(day: date, years: int) -> date:

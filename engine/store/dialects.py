@@ -267,6 +267,40 @@ class SqliteDialect:
     # CROSS JOIN's order; PostgreSQL's plans every join itself.
     join_in_order = "CROSS JOIN"
 
+    # -- erasure (engine/store/redaction.py) and other named-parameter lists --------
+
+    def ids_of(self, name: str) -> str:
+        """A subquery of the ids in the named parameter ``:name``, given as
+        :meth:`ids_value` makes it."""
+        return f"(SELECT value FROM json_each(:{name}))"
+
+    def ids_value(self, ids) -> object:
+        return json_list(ids)
+
+    def json_value(self, document: str, key: str) -> str:
+        """The scalar at ``key`` of the JSON text ``document`` (a before-image)."""
+        return f"json_extract({document}, '$.{key}')"
+
+    def json_id(self, document: str, key: str) -> str:
+        """The same as an integer, to compare with ids."""
+        return self.json_value(document, key)
+
+    def json_set(self, document: str, values: Mapping[str, str]) -> str:
+        """The JSON text ``document`` with ``values`` (key → SQL expression: a text
+        literal, a named parameter of text, a coalesce of texts or an integer) set."""
+        return (f"json_set({document}, "
+                + ", ".join(f"'$.{key}', {value}" for key, value in values.items()) + ")")
+
+    def has_table(self, conn, name: str) -> bool:
+        """Whether the database has table ``name`` (an old backup may lack newer ones)."""
+        return conn.execute("SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = ?)",
+                            (name,)).fetchone()[0] == 1
+
+    def overwrite_freed(self, conn, on: bool) -> None:
+        """Whether deleted and overwritten bytes are zeroed in the file (SQLite's
+        secure_delete; a server keeps no file of this program's)."""
+        conn.execute(f"PRAGMA secure_delete = {'ON' if on else 'OFF'}")
+
 
 class PostgresDialect(SqliteDialect):
     name = "postgresql"
@@ -472,6 +506,32 @@ class PostgresDialect(SqliteDialect):
         return False
 
     join_in_order = "JOIN"
+
+    def ids_of(self, name: str) -> str:
+        return f"(SELECT unnest(CAST(:{name} AS bigint[])))"
+
+    def ids_value(self, ids) -> object:
+        return _plain_list(ids)
+
+    def json_value(self, document: str, key: str) -> str:
+        return f"(CAST({document} AS jsonb) ->> '{key}')"
+
+    def json_id(self, document: str, key: str) -> str:
+        return f"CAST({self.json_value(document, key)} AS bigint)"
+
+    def json_set(self, document: str, values: Mapping[str, str]) -> str:
+        # to_jsonb must know each value's type: integers are numbers, the rest text.
+        text = f"CAST({document} AS jsonb)"
+        for key, value in values.items():
+            typed = value if value.lstrip("-").isdigit() else f"CAST({value} AS text)"
+            text = f"jsonb_set({text}, '{{{key}}}', to_jsonb({typed}))"
+        return f"CAST({text} AS text)"
+
+    def has_table(self, conn, name: str) -> bool:
+        return conn.execute("SELECT to_regclass(?) IS NOT NULL", (name,)).fetchone()[0]
+
+    def overwrite_freed(self, conn, on: bool) -> None:
+        pass
 
 
 def _to_integer(value):

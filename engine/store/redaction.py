@@ -16,7 +16,8 @@ import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from engine.store.database import json_list, now_text
+from engine.store.database import now_text
+from engine.store.dialects import SQLITE
 from engine.store.schema import ORDER_PERSONAL_FIELDS, PERSONAL_FIELDS, blank_sql
 
 ERASED_NAME = "（削除済みの顧客）"
@@ -31,37 +32,39 @@ class Erasure:
     erased_at: str = ""
 
 
-def covered_ids(conn: sqlite3.Connection, customer_ids: list[int]) -> Erasure:
+def covered_ids(conn: sqlite3.Connection, customer_ids: list[int],
+                dialect=SQLITE) -> Erasure:
     """The customers to erase (with every customer merged into them, as the merges
     recorded say) and all their orders."""
     customers = [r[0] for r in conn.execute(
-        "WITH RECURSIVE folded(id) AS (SELECT value FROM json_each(?) UNION "
+        f"WITH RECURSIVE folded(id) AS (SELECT * FROM {dialect.ids_of('ids')} AS given UNION "
         "SELECT m.merged_id FROM customer_merges m JOIN folded f ON m.kept_id = f.id) "
-        "SELECT id FROM folded ORDER BY id", (json_list(customer_ids),))]
+        "SELECT id FROM folded ORDER BY id", {"ids": dialect.ids_value(customer_ids)})]
     orders = [r[0] for r in conn.execute(
-        "SELECT id FROM orders WHERE customer_id IN (SELECT value FROM json_each(?)) ORDER BY id",
-        (json_list(customers),))]
+        f"SELECT id FROM orders WHERE customer_id IN {dialect.ids_of('ids')} ORDER BY id",
+        {"ids": dialect.ids_value(customers)})]
     return Erasure(customers, orders, now_text())
 
 
-def _json_blank(fields, extra: str = "") -> str:
-    return "json_set(before, " + ", ".join(f"'$.{f}', ''" for f in fields) + extra + ")"
+def _json_blank(dialect, fields, extra: dict | None = None) -> str:
+    return dialect.json_set("before", {**{f: "''" for f in fields}, **(extra or {})})
 
 
-def redact(conn: sqlite3.Connection, erasure: Erasure) -> None:
+def redact(conn: sqlite3.Connection, erasure: Erasure, dialect=SQLITE) -> None:
     """Blank the erasure's people in the open database (inside the caller's
     transaction): their rows, their orders' copied contact fields, their keys,
     the free text written about them, and the journal's before-images of all of it,
     so an undo brings none of it back and leaves them erased and opted out."""
-    customers, orders = json_list(erasure.customers), json_list(erasure.orders)
-    ids = "(SELECT value FROM json_each(:customers))"
-    order_ids = ("(SELECT value FROM json_each(:orders) UNION "
+    ids = dialect.ids_of("customers")
+    order_ids = (f"(SELECT * FROM {dialect.ids_of('orders')} AS listed UNION "
                  f"SELECT id FROM orders WHERE customer_id IN {ids})")
     responses = f"(SELECT id FROM survey_responses WHERE customer_id IN {ids})"
-    params = {"customers": customers, "orders": orders, "name": ERASED_NAME,
+    params = {"customers": dialect.ids_value(erasure.customers),
+              "orders": dialect.ids_value(erasure.orders), "name": ERASED_NAME,
               "at": erasure.erased_at or now_text()}
-    erased_state = (", '$.name', :name, '$.notes', '', '$.dm_opt_out', 1, '$.dm_manual', 0, "
-                    "'$.erased_at', coalesce(json_extract(before, '$.erased_at'), :at)")
+    erased_state = {"name": ":name", "notes": "''", "dm_opt_out": "1", "dm_manual": "0",
+                    "erased_at": f"coalesce({dialect.json_value('before', 'erased_at')}, :at)"}
+    customer_of = dialect.json_id("before", "customer_id")
     statements = [
         # Labels of survey answers named the customer before labels used ids.
         "UPDATE operations SET label = replace(label, "
@@ -71,9 +74,9 @@ def redact(conn: sqlite3.Connection, erasure: Erasure) -> None:
         "      JOIN op_ranges g ON g.op_id = o.id AND g.tbl = 'survey_responses' "
         "      JOIN survey_responses s ON s.id BETWEEN g.first_id AND g.last_id "
         f"      WHERE o.kind = 'survey_answer' AND s.customer_id IN {ids} "
-        "      UNION SELECT j.op_id, json_extract(j.before, '$.customer_id') FROM journal j "
-        "      WHERE j.tbl = 'survey_responses' "
-        f"      AND json_extract(j.before, '$.customer_id') IN {ids}) r "
+        f"      UNION SELECT j.op_id, {dialect.json_id('j.before', 'customer_id')} "
+        "      FROM journal j WHERE j.tbl = 'survey_responses' "
+        f"      AND {dialect.json_id('j.before', 'customer_id')} IN {ids}) r "
         "WHERE operations.id = r.op_id AND "
         "  (SELECT name FROM customers WHERE id = r.customer_id) NOT IN ('', :name)",
         f"UPDATE customers SET {blank_sql(PERSONAL_FIELDS[1:])}, name = :name, notes = '', "
@@ -85,50 +88,48 @@ def redact(conn: sqlite3.Connection, erasure: Erasure) -> None:
         f"UPDATE survey_answers SET text = '' WHERE response_id IN {responses}",
         # The journal's images: keyed by row id for the customers' and orders' own
         # rows, by the image's customer for rows that belonged to them.
-        f"UPDATE journal SET before = {_json_blank(PERSONAL_FIELDS[1:], erased_state)} "
+        f"UPDATE journal SET before = "
+        f"{_json_blank(dialect, PERSONAL_FIELDS[1:], erased_state)} "
         f"WHERE tbl = 'customers' AND row_id IN {ids}",
-        f"UPDATE journal SET before = {_json_blank(ORDER_PERSONAL_FIELDS)} "
+        f"UPDATE journal SET before = {_json_blank(dialect, ORDER_PERSONAL_FIELDS)} "
         f"WHERE tbl = 'orders' AND row_id IN {order_ids}",
         # An undo must not bring their keys back (blank keys would collide).
-        "DELETE FROM journal WHERE tbl = 'identity_keys' "
-        f"AND json_extract(before, '$.customer_id') IN {ids}",
-        "UPDATE journal SET before = json_set(before, '$.result', '') "
-        "WHERE tbl IN ('touches', 'followup_tasks') "
-        f"AND json_extract(before, '$.customer_id') IN {ids}",
-        "UPDATE journal SET before = json_set(before, '$.text', '') "
-        "WHERE tbl = 'survey_answers' AND json_extract(before, '$.response_id') IN "
+        f"DELETE FROM journal WHERE tbl = 'identity_keys' AND {customer_of} IN {ids}",
+        f"UPDATE journal SET before = {_json_blank(dialect, ['result'])} "
+        f"WHERE tbl IN ('touches', 'followup_tasks') AND {customer_of} IN {ids}",
+        f"UPDATE journal SET before = {_json_blank(dialect, ['text'])} "
+        f"WHERE tbl = 'survey_answers' AND {dialect.json_id('before', 'response_id')} IN "
         f"({responses[1:-1]} UNION SELECT row_id FROM journal WHERE tbl = 'survey_responses' "
-        f"AND json_extract(before, '$.customer_id') IN {ids})",
+        f"AND {customer_of} IN {ids})",
     ]
     # The e-mail log keeps each attempt (so nothing is sent twice), not the address;
     # a backup written before the log existed has none.
-    if conn.execute("SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'mail_sends')"
-                    ).fetchone()[0]:
+    if dialect.has_table(conn, "mail_sends"):
         statements.append("UPDATE mail_sends SET address = '', subject = '' "
                           f"WHERE customer_id IN {ids}")
     for statement in statements:
         conn.execute(statement, {k: v for k, v in params.items() if f":{k}" in statement})
-    if _has_pending_parts(conn):
+    if _has_pending_parts(conn, dialect):
         # A kept half of a two-file download may name them among many others; it
         # goes whole (the shop drops both files again).
         conn.execute("DELETE FROM pending_parts")
 
 
-def _has_pending_parts(conn: sqlite3.Connection) -> bool:
+def _has_pending_parts(conn: sqlite3.Connection, dialect=SQLITE) -> bool:
     """Whether the database keeps a half of a download (a backup written before the
     table existed has none)."""
-    return conn.execute("SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'pending_parts')"
-                        ).fetchone()[0] == 1 and conn.execute(
-        "SELECT EXISTS (SELECT 1 FROM pending_parts)").fetchone()[0] == 1
+    return dialect.has_table(conn, "pending_parts") and bool(conn.execute(
+        "SELECT EXISTS (SELECT 1 FROM pending_parts)").fetchone()[0])
 
 
-def outstanding(conn: sqlite3.Connection, erasure: Erasure) -> bool:
+def outstanding(conn: sqlite3.Connection, erasure: Erasure, dialect=SQLITE) -> bool:
     """Whether the database still holds anything the erasure blanks (cheap: indexes)."""
-    return _has_pending_parts(conn) or conn.execute(
-        "SELECT EXISTS (SELECT 1 FROM customers WHERE id IN (SELECT value FROM json_each(?)) "
+    return _has_pending_parts(conn, dialect) or bool(conn.execute(
+        f"SELECT EXISTS (SELECT 1 FROM customers WHERE id IN {dialect.ids_of('customers')} "
         "AND erased_at IS NULL) OR EXISTS (SELECT 1 FROM orders WHERE id IN "
-        "(SELECT value FROM json_each(?)) AND (name != '' OR email != '' OR phone != ''))",
-        (json_list(erasure.customers), json_list(erasure.orders))).fetchone()[0] == 1
+        f"{dialect.ids_of('orders')} AND (name != '' OR email != '' OR phone != ''))",
+        {"customers": dialect.ids_value(erasure.customers),
+         "orders": dialect.ids_value(erasure.orders)}).fetchone()[0])
 
 
 def redact_file(path: Path, erasure: Erasure) -> None:
@@ -182,4 +183,56 @@ class ErasureLedger:
         pending = [e for e in self.erasures() if outstanding(conn, e)]
         for erasure in pending:
             redact(conn, erasure)
+        return len(pending)
+
+
+def record_erasure(db, erasure: Erasure) -> None:
+    """Note ``erasure`` in the shop's ledger before it commits: the file beside a
+    SQLite shop (none for one in memory), or the server shop's own setting."""
+    if db.dialect.name == "postgresql":
+        ServerErasureLedger(db.dialect).add(db.conn, erasure)
+    elif db.path is not None:
+        ErasureLedger(db.path).add(erasure)
+
+
+class ServerErasureLedger:
+    """The erasures of a shop on a PostgreSQL server, kept in the shop itself (the
+    ``erasures`` setting: ids only), as every desktop reads the same database.
+
+    Written in the erasure's own transaction, so the two commit together. A
+    restore (server_backups.py) replaces every table, this setting's row too: it
+    reads the ledger first and applies and keeps it in the restored state, so a
+    backup taken on any desktop before the erasure never brings the people back.
+    """
+
+    KEY = "erasures"
+
+    def __init__(self, dialect):
+        self.dialect = dialect
+
+    def erasures(self, conn) -> list[Erasure]:
+        row = conn.execute("SELECT value FROM settings WHERE key = ?", (self.KEY,)).fetchone()
+        if row is None:
+            return []
+        return [Erasure([int(i) for i in e["customers"]], [int(i) for i in e["orders"]],
+                        str(e.get("erased_at", ""))) for e in json.loads(row[0])]
+
+    def add(self, conn, erasure: Erasure) -> None:
+        self.keep(conn, self.erasures(conn) + [erasure])
+
+    def keep(self, conn, erasures: list[Erasure]) -> None:
+        """Make ``erasures`` the ledger (with those already in it)."""
+        known = self.erasures(conn)
+        entries = known + [e for e in erasures if e not in known]
+        conn.execute("INSERT INTO settings (key, value) VALUES (?, ?) "
+                     "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                     (self.KEY, json.dumps([e.__dict__ for e in entries])))
+
+    def reapply(self, conn, erasures: list[Erasure] | None = None) -> int:
+        """Redact every erasure of the ledger (or ``erasures``) the database still
+        shows; returns how many."""
+        erasures = self.erasures(conn) if erasures is None else erasures
+        pending = [e for e in erasures if outstanding(conn, e, self.dialect)]
+        for erasure in pending:
+            redact(conn, erasure, self.dialect)
         return len(pending)

@@ -16,7 +16,9 @@ A restore replaces the shop's tables in one transaction, as ``migrate`` writes
 them (other desktops wait for it): made again, filled from the backup, the
 identities set, keys and indexes built, the row counts compared with the
 manifest — a damaged file or any failure leaves the server as it was. The state before is backed up first, so a restore
-is undone by restoring that backup.
+is undone by restoring that backup. People erased (on request) since the backup
+was taken are erased again in the restored state before it commits: the shop's
+ledger of erasures is read first and kept (redaction.py).
 """
 from __future__ import annotations
 
@@ -33,7 +35,10 @@ from engine.errors import InvalidInputError, NotFoundError, OtokuiError
 from engine.progress import Cancel, Progress, check_cancel, reporter
 from engine.store import dialect, pagefile, postgres, server_changes, server_lock
 from engine.store.backups import DEFAULT_KEEP, KEEP_SETTING, BackupInfo, BackupThread
+from engine.store.dialects import POSTGRES
 from engine.store.paths import user_data_dir
+from engine.store.pg_connection import PgConnection
+from engine.store.redaction import ServerErasureLedger
 from engine.store.schema import SCHEMA_VERSION
 from engine.store.transfer import MigrationError, PostgresReader, PostgresWriter
 
@@ -131,6 +136,7 @@ class ServerBackups:
             total = max(1, sum(manifest["rows"].values()))
             done = 0
             try:
+                erasures = _erasures_now(self.url)
                 writer = PostgresWriter(self.url, replace=True)
             except psycopg.OperationalError as exc:
                 raise postgres.connection_error(exc, self.target) from None
@@ -148,6 +154,11 @@ class ServerBackups:
                         raise BackupFileError(
                             f"{path.name} の {name} が{expected:,}行のはずが{found:,}行でした。"
                             "バックアップが壊れています。何も変更していません。")
+                # People erased since the backup was taken (on any desktop) stay erased.
+                restored = PgConnection(writer.conn)
+                ledger = ServerErasureLedger(POSTGRES)
+                ledger.reapply(restored, erasures + ledger.erasures(restored))
+                ledger.keep(restored, erasures)
                 # The other desktops show the restored state once it is committed.
                 server_changes.announce(writer.conn, "restore", self.staff)
                 writer.commit()
@@ -245,6 +256,12 @@ class ServerBackups:
         others = [b for b in backups if b not in spared]
         for old in others[max(0, self.keep() - len(spared)):]:
             old.path.unlink(missing_ok=True)
+
+
+def _erasures_now(url: str) -> list:
+    """The shop's ledger of erasures as the server holds it now (see redaction.py)."""
+    with postgres.connect(url, autocommit=True) as conn:
+        return ServerErasureLedger(POSTGRES).erasures(PgConnection(conn))
 
 
 def _safe(name: str) -> str:

@@ -1,5 +1,7 @@
 """Search as you type: what matches, in which order, and that every keystroke
 is answered from an index (a scan of 350k customers would take ~0.5 s)."""
+import re
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -96,13 +98,28 @@ def test_the_phone_and_email_of_a_merged_customer_find_the_one_it_became(shop):
 def test_every_lookup_uses_an_index(shop, expression, condition, value):
     plans = []
     original = shop.db.conn
+    postgres = shop.db.dialect.name == "postgresql"
 
     class Explaining:
         def execute(self, sql, params=()):
-            plans.extend(row[-1] for row in original.execute("EXPLAIN QUERY PLAN " + sql, params))
+            if postgres:
+                # Three customers: the planner would rightly scan them. Scans and
+                # sorts made dearest, it still takes an index wherever one fits.
+                original.execute("SET enable_seqscan = off")
+                original.execute("SET enable_sort = off")
+                plans.append("\n".join(row[0] for row in original.execute("EXPLAIN " + sql, params)))
+            else:
+                plans.extend(row[-1] for row in original.execute("EXPLAIN QUERY PLAN " + sql, params))
             return original.execute(sql, params)
 
-    assert _lookup(Explaining(), expression, condition, value, 10)
+    assert _lookup(Explaining(), expression, condition, value, 10, shop.db.dialect)
+    if postgres:
+        assert plans and all("Index" in plan for plan in plans), plans
+        assert not any("Seq Scan" in plan for plan in plans), plans
+        # Its indexes hold no id after the expression (SQLite's hold the rowid): the
+        # ties of the LIMIT's last value are sorted, never all the rows found.
+        assert not any(re.search(r"(?<!Incremental )Sort  \(", plan) for plan in plans), plans
+        return
     assert plans and all(any(way in plan for way in ("USING INDEX", "USING COVERING INDEX",
                                                      "USING INTEGER PRIMARY KEY"))
                          for plan in plans), plans

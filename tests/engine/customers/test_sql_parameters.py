@@ -31,6 +31,13 @@ def shop(tmp_path_factory):
 
 
 def tables(shop):
+    """Every table, column and index the shop has."""
+    if shop.db.dialect.name == "postgresql":
+        return shop.db.query(
+            "SELECT table_name, column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = current_schema() ORDER BY 1, 2") + shop.db.query(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+            "ORDER BY 1")
     return shop.db.query("SELECT name, sql FROM sqlite_master ORDER BY name")
 
 
