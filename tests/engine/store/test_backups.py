@@ -26,6 +26,7 @@ def shop(tmp_path):
         yield shop
 
 
+@pytest.mark.sqlite_only("a SQLite shop in memory has no file to back up")
 def test_in_memory_shop_has_no_backups():
     shop = Shop(":memory:")
     assert shop.backups.create("手動") is None
