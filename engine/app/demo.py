@@ -20,8 +20,10 @@ from pathlib import Path
 import pandas as pd
 
 from engine.app.demo_history import HISTORY_MONTHS, read_export, write_history
+from engine.errors import OtokuiError
 from engine.progress import Cancel, Progress, check_cancel, reporter
 from engine.shop import Shop
+from engine.store import postgres
 from engine.store.paths import user_data_dir
 
 DEMO_FILE_NAME = "otokui_demo.db"
@@ -43,40 +45,31 @@ def demo_exports() -> list:
     return sorted(entries, key=lambda e: (e.name.rsplit(".", 1)[0][-6:], e.name))
 
 
-def build_demo(target: Path | None = None, today: date | None = None,
+def build_demo(target: Path | str | None = None, today: date | None = None,
                progress: Progress | None = None,
-               cancel: Cancel | None = None) -> Path:
+               cancel: Cancel | None = None) -> Path | str:
     """Build the demo database at ``target`` (default :func:`demo_db_path`) and return it.
 
     The database is built under a temporary name and moved into place at the end,
-    so an interrupted build never leaves a half-filled demo behind.
+    so an interrupted build never leaves a half-filled demo behind. ``target`` may
+    be the URL of an empty database on a PostgreSQL server (a demo to try the
+    shared store with): the demo is built there directly.
     """
-    target = Path(target or demo_db_path())
     report = reporter(progress)
+    if target is not None and postgres.is_url(str(target)):
+        with Shop(str(target)) as shop:
+            if shop.db.scalar("SELECT count(*) FROM orders"):
+                raise OtokuiError(f"{shop.db.where} にはすでに注文があります。"
+                                  "デモのお店は空のデータベースに作ってください。")
+            _fill(shop, today or date.today(), report, cancel)
+        report(1.0, "デモのお店を開きます")
+        return str(target)
+    target = Path(target or demo_db_path())
     building = target.with_name(target.name + ".building")
     _remove(building)
-    exports = demo_exports()
-    steps = len(exports) + 2
     try:
-        with Shop(building) as shop, tempfile.TemporaryDirectory() as folder:
-            for number, entry in enumerate(exports):
-                check_cancel(cancel)
-                report(number / steps, f"デモのお店を準備しています（{entry.name}）")
-                with as_file(entry) as path:
-                    shop.imports.import_file(path)
-            check_cancel(cancel)
-            report(len(exports) / steps,
-                   f"デモのお店を準備しています（それ以前の{HISTORY_MONTHS}か月）")
-            by_source: dict[str, list] = {}
-            for entry in exports:
-                by_source.setdefault(entry.name.split("_")[0], []).append(
-                    read_export(entry.name, entry.read_bytes()))
-            for path in write_history(shop, by_source, Path(folder)):
-                shop.imports.import_file(path)
-            with as_file(files("resources") / "demo" / PRODUCT_LIST) as path:
-                shop.products.import_cycles(path)
-            shift_to_recent_months(shop, today or date.today())
-            add_examples(shop, today or date.today())
+        with Shop(building) as shop:
+            _fill(shop, today or date.today(), report, cancel)
     except BaseException:
         _remove(building)
         raise
@@ -84,6 +77,32 @@ def build_demo(target: Path | None = None, today: date | None = None,
     os.replace(building, target)
     report(1.0, "デモのお店を開きます")
     return target
+
+
+def _fill(shop: Shop, today: date, report, cancel: Cancel | None) -> None:
+    """The sample exports, the history before them, the product cycles and the
+    examples imported into the empty ``shop``, dates moved up to ``today``."""
+    exports = demo_exports()
+    steps = len(exports) + 2
+    with tempfile.TemporaryDirectory() as folder:
+        for number, entry in enumerate(exports):
+            check_cancel(cancel)
+            report(number / steps, f"デモのお店を準備しています（{entry.name}）")
+            with as_file(entry) as path:
+                shop.imports.import_file(path)
+        check_cancel(cancel)
+        report(len(exports) / steps,
+               f"デモのお店を準備しています（それ以前の{HISTORY_MONTHS}か月）")
+        by_source: dict[str, list] = {}
+        for entry in exports:
+            by_source.setdefault(entry.name.split("_")[0], []).append(
+                read_export(entry.name, entry.read_bytes()))
+        for path in write_history(shop, by_source, Path(folder)):
+            shop.imports.import_file(path)
+    with as_file(files("resources") / "demo" / PRODUCT_LIST) as path:
+        shop.products.import_cycles(path)
+    shift_to_recent_months(shop, today)
+    add_examples(shop, today)
 
 
 def shift_to_recent_months(shop: Shop, today: date) -> int:

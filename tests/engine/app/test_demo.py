@@ -6,7 +6,7 @@ import pytest
 
 from engine import Shop
 from engine.app.demo import build_demo, demo_db_path, demo_exports
-from engine.errors import CancelledError
+from engine.errors import CancelledError, OtokuiError
 from tests.support.snapshot import SAMPLES, meta
 
 
@@ -104,3 +104,19 @@ def test_a_cancelled_build_leaves_nothing_behind(tmp_path):
 def test_demo_lives_in_the_user_data_folder(tmp_path, monkeypatch):
     monkeypatch.setenv("OTOKUI_HOME", str(tmp_path))
     assert demo_db_path() == tmp_path / "otokui_demo.db"
+
+
+def test_a_demo_built_on_a_server_is_the_demo_file(tmp_path, postgres_url):
+    today = date(2026, 3, 10)
+    assert build_demo(postgres_url, today=today) == postgres_url
+    file = build_demo(tmp_path / "demo.db", today=today)
+    tables = ["customers", "orders", "order_lines", "products", "survey_responses",
+              "survey_answers", "journey_cells", "followup_tasks"]
+    with Shop(postgres_url) as server, Shop(file) as local:
+        for table in tables:
+            assert server.db.query(f"SELECT * FROM {table} ORDER BY id") == \
+                local.db.query(f"SELECT * FROM {table} ORDER BY id"), table
+        assert server.customers.table(as_of="2026-03-01").equals(
+            local.customers.table(as_of="2026-03-01"))
+    with pytest.raises(OtokuiError, match="すでに注文があります"):
+        build_demo(postgres_url, today=today)
