@@ -44,7 +44,11 @@ def scratch(tmp_path_factory):
 
 def fresh_shop(template) -> Shop:
     shop = Shop(":memory:")
-    template.db.conn.backup(shop.db.conn)
+    if shop.db.dialect.name == "postgresql":
+        # No page copy between two databases of a server: the same import again.
+        shop.imports.import_file(sample_files()[0])
+    else:
+        template.db.conn.backup(shop.db.conn)
     return shop
 
 
@@ -61,8 +65,10 @@ def import_or_clean_error(template, path: Path):
         assert snapshot(shop) == before
         return shop, None
     event("imported")
-    assert shop.db.scalar("PRAGMA integrity_check") == "ok"
-    assert shop.db.scalar("PRAGMA foreign_key_check") is None
+    if shop.db.dialect.name == "sqlite":
+        # (A server checks every foreign key at each commit and keeps no file of ours.)
+        assert shop.db.scalar("PRAGMA integrity_check") == "ok"
+        assert shop.db.scalar("PRAGMA foreign_key_check") is None
     return shop, result
 
 
