@@ -224,6 +224,8 @@ class ServerErasureLedger:
         """Make ``erasures`` the ledger (with those already in it)."""
         known = self.erasures(conn)
         entries = known + [e for e in erasures if e not in known]
+        if entries == known:
+            return
         conn.execute("INSERT INTO settings (key, value) VALUES (?, ?) "
                      "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                      (self.KEY, json.dumps([e.__dict__ for e in entries])))
