@@ -11,6 +11,11 @@ erasure is recorded (as ids) in a ledger beside the database that is applied aga
 after any restore. secure_delete overwrites the freed bytes, and the WAL is
 checkpointed so none of it stays in the database's files; if another program's
 read prevents that, the report says what remains and when it goes.
+
+In a shop on a PostgreSQL server the same statements blank the same rows and
+journal images for every desktop at once; the ledger is the shop's own
+``erasures`` setting (written in the erasure's transaction, kept through every
+restore), and the backups on this PC, all taken before, are deleted.
 """
 from __future__ import annotations
 
