@@ -37,6 +37,19 @@ def personal_strings(customer: dict) -> list[str]:
     return [customer[k] for k in ("name", "kana", "phone", "phone_digits", "email", "address1")]
 
 
+def write_about(shop, customer: dict) -> int:
+    """Notes, a survey answer and a touch naming ``customer``, and an opt-in; returns
+    the opt-in's operation."""
+    cid = customer["id"]
+    shop.customers.set_notes(cid, f"{customer['name']}様は電話 {customer['phone']} を希望")
+    survey = shop.surveys.create("満足度", questions=[QuestionSpec("text", "ご意見")]).created
+    question = shop.surveys.get(survey).questions[0].id
+    shop.surveys.save_response(survey, cid, {question: f"{customer['email']} に連絡ください"})
+    shop.touches.record([cid], "phone", "お礼の電話", on="2025-10-01",
+                        result=f"{customer['kana']}様 不在")
+    return shop.customers.set_opt_out(cid, False).operation
+
+
 @pytest.fixture(scope="module")
 def erased(tmp_path_factory):
     """A file shop with every sample, one customer with notes, a survey answer, a touch
@@ -47,13 +60,7 @@ def erased(tmp_path_factory):
             shop.imports.import_file(f)
     customer = pick_customer(shop)
     cid = customer["id"]
-    shop.customers.set_notes(cid, f"{customer['name']}様は電話 {customer['phone']} を希望")
-    survey = shop.surveys.create("満足度", questions=[QuestionSpec("text", "ご意見")]).created
-    question = shop.surveys.get(survey).questions[0].id
-    shop.surveys.save_response(survey, cid, {question: f"{customer['email']} に連絡ください"})
-    shop.touches.record([cid], "phone", "お礼の電話", on="2025-10-01",
-                        result=f"{customer['kana']}様 不在")
-    shop.customers.set_opt_out(cid, False)
+    write_about(shop, customer)
     before = {"kpis": shop.analysis.kpis(as_of=AS_OF),
               "orders": shop.db.query(
                   "SELECT id, order_date, amount, status FROM orders WHERE customer_id = ? "

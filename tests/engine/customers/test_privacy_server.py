@@ -5,11 +5,10 @@ import pytest
 
 from engine import Shop
 from engine.customers.privacy import ERASED_NAME
-from engine.research.survey_model import QuestionSpec
 from engine.store import dialect
 from engine.store.redaction import ServerErasureLedger
 from engine.store.server_backups import ServerBackups
-from tests.engine.customers.test_privacy import personal_strings, pick_customer
+from tests.engine.customers.test_privacy import personal_strings, pick_customer, write_about
 from tests.support.snapshot import meta, sample_files
 
 AS_OF = meta()["as_of"]
@@ -34,14 +33,7 @@ def server(postgres_url, tmp_path, monkeypatch):
     for f in sample_files()[:4]:
         shop.imports.import_file(f)
     customer = pick_customer(shop)
-    cid = customer["id"]
-    shop.customers.set_notes(cid, f"{customer['name']}様は電話 {customer['phone']} を希望")
-    survey = shop.surveys.create("満足度", questions=[QuestionSpec("text", "ご意見")]).created
-    question = shop.surveys.get(survey).questions[0].id
-    shop.surveys.save_response(survey, cid, {question: f"{customer['email']} に連絡ください"})
-    shop.touches.record([cid], "phone", "お礼の電話", on="2025-10-01",
-                        result=f"{customer['kana']}様 不在")
-    opt_in = shop.customers.set_opt_out(cid, False).operation
+    opt_in = write_about(shop, customer)
     other_pc = ServerBackups(postgres_url, folder=tmp_path / "other_pc")
     taken = other_pc.create("別のパソコンの取込前")
     yield shop, customer, other_pc, taken.path, opt_in
