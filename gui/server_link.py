@@ -16,11 +16,16 @@ so what the user typed stays in its field; once connected, everything reloads.
 """
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
+from engine.customers.privacy import ERASURE_NOTICE
 from engine.store.server_changes import ChangeListener, ChangeNotice
 from gui.worker import QueryOp
+
+_log = logging.getLogger(__name__)
 
 LOST_TEXT = "サーバーに接続できません。再接続を試みています…"
 BACK_TEXT = "サーバーにつなぎ直しました。最新のデータを読み込みました。"
@@ -116,8 +121,18 @@ class ServerLink(QObject):
             else:
                 self.ctx.data_changed.emit()
             return
+        if notice.what == ERASURE_NOTICE:
+            self._forget_backups_of_erased()
         self._who.append(notice.who)
         self._gather.start()
+
+    def _forget_backups_of_erased(self) -> None:
+        """Another desktop erased someone: the server shop's backups kept on this PC
+        were taken before and still hold them, so they go (as on the erasing PC)."""
+        try:
+            self.shop.backups.redact(None)
+        except OSError as exc:
+            _log.warning("消去の知らせで、このPCのバックアップを削除できませんでした（%s）", exc)
 
     def _reload_for_others(self) -> None:
         self._say(changed_text(self._who))

@@ -27,6 +27,9 @@ from engine.errors import InvalidInputError, NotFoundError, OtokuiError
 from engine.progress import Progress, wrap_callback
 from engine.store.redaction import ERASED_NAME, covered_ids, record_erasure, redact
 
+# What an erasure's change notice says (gui/server_link.py acts on it).
+ERASURE_NOTICE = "erasure"
+
 RETENTION_SETTING = "retention_years"
 # What the user confirms: "顧客ID 12 の" + this.
 ERASURE_NOTICE = ("個人情報を削除します。元に戻せません。保存しているバックアップからも削除され、"
@@ -109,6 +112,8 @@ class PrivacyService:
                 erasure = covered_ids(conn, ids, dialect)
                 record_erasure(self.db, erasure)
                 redact(conn, erasure, dialect)
+                # The other desktops delete their copies of the server shop's backups.
+                self.db.announce(ERASURE_NOTICE)
         finally:
             dialect.overwrite_freed(conn, False)
         self._clear_temp_tables()

@@ -317,6 +317,10 @@ class Database(RememberedResults):
         import pandas as pd
         return pd.read_sql_query(sql, self.conn, params=params)
 
+    def announce(self, what: str) -> None:
+        """Tell the other desktops what this transaction did (a shop on a server,
+        see server_changes): a file has no other desktops."""
+
     def close(self) -> None:
         self.conn.close()
         if self.path is not None and not self._damaged:

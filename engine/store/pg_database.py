@@ -252,6 +252,11 @@ class PostgresDatabase(RememberedResults):
         cur = self.conn.execute(sql, params)
         return pd.DataFrame.from_records(cur.fetchall(), columns=[d[0] for d in cur.description])
 
+    def announce(self, what: str) -> None:
+        """Tell the other desktops, when this transaction commits, what it did (besides
+        the notice every commit sends), e.g. "erasure"."""
+        server_changes.announce(self.conn.raw, what, self.staff)
+
     def close(self) -> None:
         self.conn.close()
 

@@ -322,6 +322,32 @@ def test_a_change_from_another_pc_reloads_the_tab_on_screen_and_names_who(
     close_window(window)
 
 
+ERASE_ELSEWHERE = """
+import sys
+from engine import Shop
+with Shop(sys.argv[1], staff=sys.argv[2]) as shop:
+    shop.privacy.delete_customer(shop.db.scalar("SELECT min(id) FROM customers"))
+"""
+
+
+def test_an_erasure_on_another_pc_deletes_the_backups_this_pc_keeps(qtbot, postgres_url,
+                                                                    credentials):
+    """They hold the erased person (the erasing PC deletes its own the same way)."""
+    with engine.Shop(postgres_url, staff=STAFF) as shop:
+        shop.imports.import_file(SAMPLES / "base" / "base_202507.csv")
+    window = server_window(qtbot, postgres_url, "取込", staff="佐藤（PC-2）")
+    made = on_engine(lambda: window.ctx.shop.backups.create("手動"))
+    # The import's own backup and the one made by hand.
+    assert made.path.exists() and on_engine(lambda: len(window.ctx.shop.backups.list())) == 2
+    subprocess.run([sys.executable, "-c", ERASE_ELSEWHERE, postgres_url, STAFF], cwd=ROOT,
+                   check=True, timeout=120)
+    qtbot.waitUntil(lambda: window.notice_label.text() == "山田（PC-1）がデータを更新しました",
+                    timeout=15000)
+    assert not made.path.exists()
+    assert on_engine(lambda: window.ctx.shop.backups.list()) == []
+    close_window(window)
+
+
 def test_a_lost_server_shows_the_banner_keeps_the_typed_memo_and_saves_it_once_back(
         qtbot, postgres_url, postgres_server, credentials, monkeypatch):
     # The purchase cycles' column reads through pandas, which does not run on the

@@ -118,3 +118,20 @@ def test_a_shops_committed_writes_are_heard_by_the_other_desktops(postgres_url, 
         shop.imports.import_file(SAMPLES / "rakuten" / "rakuten_202507.csv")
         notice = heard(received)
         assert notice == ChangeNotice("", server_lock.staff_name())
+
+
+def test_an_erasure_tells_the_other_desktops(postgres_url, tmp_path, monkeypatch):
+    """(They delete the server shop's backups they keep: gui/server_link.py.)"""
+    from engine import Shop
+    from engine.customers.privacy import ERASURE_NOTICE
+    from tests.support.snapshot import SAMPLES
+
+    monkeypatch.setenv("OTOKUI_HOME", str(tmp_path))
+    received: queue.Queue = queue.Queue()
+    with Shop(postgres_url, staff="山田（PC-1）") as shop:
+        shop.imports.import_file(SAMPLES / "rakuten" / "rakuten_202507.csv")
+        customer = shop.db.scalar("SELECT min(id) FROM customers")
+        with ChangeListener(postgres_url, received.put, sender="another desktop"):
+            shop.privacy.delete_customer(customer)
+            notices = {heard(received), heard(received)}
+    assert notices == {ChangeNotice(ERASURE_NOTICE, "山田（PC-1）"), ChangeNotice("", "山田（PC-1）")}
