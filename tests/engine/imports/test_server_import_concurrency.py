@@ -179,3 +179,45 @@ def test_desktops_searching_during_an_import_see_it_whole_or_not_at_all(postgres
     assert searches > 20
     # Only the shop before the import and after it, never a part of it.
     assert seen == {before, before + 8000}
+
+
+def test_desktops_checking_off_during_an_import_lose_nothing(postgres_url, tmp_path):
+    """Check-offs wait while another desktop's import writes (each write takes the
+    shop's write lock in turn): each one is recorded once, or refused in Japanese
+    and left open — never lost, never half."""
+    from engine.errors import StorageError
+    from tests.support.plans import EVERYONE
+
+    first = export(tmp_path, "orders_a.csv", 1, 3000, seed=1)
+    big = export(tmp_path, "orders_big.csv", 100_001, 8000, seed=3)
+    with Shop(postgres_url, staff="佐藤（PC-2）") as shop:
+        shop.imports.import_file(first)
+        shop.followups.save_rules(EVERYONE)
+        shop.followups.generate("2025-09", as_of="2025-09-01")
+        tasks = [r["id"] for r in shop.db.query(
+            "SELECT id FROM followup_tasks WHERE status = 'open' AND medium = 'phone' "
+            "ORDER BY id LIMIT 60")]
+        assert len(tasks) == 60
+        process = desktop(postgres_url, big, "山田（PC-1）", tmp_path)
+        process.stdin.write("go\n")
+        process.stdin.flush()
+        done, refused, during = [], [], 0
+        for task in tasks:
+            importing = process.poll() is None
+            try:
+                shop.followups.check_off(task, done_on="2025-09-02")
+            except StorageError as exc:
+                assert "書き込み中" in str(exc) and "データは変更されていません" in str(exc)
+                refused.append(task)
+            else:
+                done.append(task)
+            during += importing
+        out, err = process.communicate(timeout=300)
+        assert out.splitlines()[-1] == "ok 8000", err
+        assert during >= 3, "the import ended before the check-offs began"
+        assert sorted(done + refused) == tasks
+        assert shop.db.query("SELECT id FROM followup_tasks WHERE done_by = '佐藤（PC-2）' "
+                             "ORDER BY id") == [{"id": t} for t in done]
+        assert shop.db.scalar("SELECT count(*) FROM touches WHERE staff = '佐藤（PC-2）'") \
+            == len(done)
+        assert figures_by_email(shop) == sqlite_figures(first, big)
