@@ -28,6 +28,7 @@ on in a new connection would commit the rest alone.
 from __future__ import annotations
 
 import time
+import weakref
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -59,8 +60,10 @@ class PostgresDatabase(RememberedResults):
         self.where = postgres.describe(url)
         # Who works here, for the other desktops' notices (see server_changes).
         self.staff = staff or server_lock.staff_name()
+        # Weak: the connection need not keep its database alive.
+        me = weakref.ref(self)
         self.conn = PgConnection(postgres.connect(url, autocommit=True),
-                                 reopen=self._reopen, lost=self._lost)
+                                 reopen=lambda: me()._reopen(), lost=lambda exc: me()._lost(exc))
         self._depth = 0
         self.busy_seconds = BUSY_SECONDS
         self._memos: dict = {}
@@ -259,10 +262,3 @@ class PostgresDatabase(RememberedResults):
 
     def close(self) -> None:
         self.conn.close()
-
-    def __del__(self) -> None:
-        # A shop let go without close() ends its server connection as a SQLite
-        # connection ends with its object (psycopg would warn and keep it until then).
-        conn = getattr(self, "conn", None)
-        if conn is not None and not conn.raw.closed:
-            conn.raw.close()

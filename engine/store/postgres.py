@@ -10,6 +10,7 @@ file of Otokui's or a message.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from engine.errors import OtokuiError
 
@@ -111,9 +112,26 @@ def connect(url: str, *, autocommit: bool = False):
         if password:
             params["password"] = password
     try:
-        return psycopg.connect(**params, autocommit=autocommit)
+        return _connection_class().connect(**params, autocommit=autocommit)
     except psycopg.OperationalError as exc:
         raise connection_error(exc, target) from None
+
+
+@lru_cache(maxsize=1)
+def _connection_class():
+    import psycopg
+
+    class ShopConnection(psycopg.Connection):
+        """Ends its server session when let go without close() — a Shop dropped
+        unclosed, as a sqlite3 connection ends with its object — where psycopg
+        would warn: when the shop and its services are garbage together, the
+        collector may end this connection before anything that would close it."""
+
+        def __del__(self, *args) -> None:
+            if hasattr(self, "pgconn") and not self.closed:
+                self.pgconn.finish()
+
+    return ShopConnection
 
 
 def connection_error(exc: Exception, target: Target) -> ServerUnavailableError:

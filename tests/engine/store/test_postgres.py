@@ -1,7 +1,6 @@
 """Connecting to a PostgreSQL shop (engine/store/postgres.py): what a server that is down,
 a missing database or a missing file is called; TLS preferred and the password from the
 credential store; the test server's skip-or-fail rule."""
-import psycopg
 import pytest
 
 from engine.store import postgres
@@ -45,7 +44,13 @@ def test_the_url_gets_tls_preferred_and_the_password_from_the_credential_store(m
     monkeypatch.setattr(postgres, "_keyring", lambda: FakeKeyring)
     monkeypatch.delenv("PGPASSWORD", raising=False)
     seen = {}
-    monkeypatch.setattr(psycopg, "connect", lambda **params: seen.update(params))
+
+    class Recording:
+        @staticmethod
+        def connect(**params):
+            seen.update(params)
+
+    monkeypatch.setattr(postgres, "_connection_class", lambda: Recording)
     postgres.connect("postgresql://shop@nas.local:5433/otokui")
     assert (seen["sslmode"], seen["password"], seen["host"], seen["port"]) == (
         "prefer", "secret", "nas.local", "5433")
@@ -65,3 +70,23 @@ def test_without_a_server_the_tests_skip_unless_ci_requires_it(monkeypatch):
     with pytest.raises(pytest.fail.Exception,
                        match="PostgreSQL is required \\(OTOKUI_REQUIRE_POSTGRES=1\\) but no server here"):
         support.unavailable("no server here")
+
+
+def test_a_connection_let_go_unclosed_ends_its_session_quietly(postgres_url):
+    """(A shop dropped without close(), its services and connection garbage together.)"""
+    import gc
+    import time
+
+    import psycopg
+    conn = postgres.connect(postgres_url)
+    pid = conn.info.backend_pid
+    cycle = {"conn": conn}
+    cycle["self"] = cycle
+    del conn, cycle
+    gc.collect()
+    with psycopg.connect(postgres_url) as other:
+        deadline = time.monotonic() + 10
+        while other.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s",
+                            (pid,)).fetchone()[0]:
+            assert time.monotonic() < deadline, "the session outlived its connection"
+            time.sleep(0.05)
