@@ -279,15 +279,18 @@ class SurveyEntryPage(QWidget):
         if first is not None:
             first.setFocus()
 
-    def _show_answers(self) -> None:
-        response = self.customer["response"]
-        answers = response.answers if response else {}
+    def _fill(self, answers: dict[int, object]) -> None:
+        """Each question's editor shows ``answers``' value (blank when none)."""
         for question_id, editor in self.editors.items():
             value = answers.get(question_id)
             if isinstance(editor, AnswerBox):
                 editor.set_value(value)
             else:
                 editor.setText(value or "")
+
+    def _show_answers(self) -> None:
+        response = self.customer["response"]
+        self._fill(response.answers if response else {})
         name = f"顧客ID {self.customer['id']}　{self.customer['name'] or '（氏名なし）'} 様"
         if response:
             self.answered_on.setDate(QDate.fromString(response.answered_on, "yyyy-MM-dd"))
@@ -339,12 +342,7 @@ class SurveyEntryPage(QWidget):
 
     def _show_unsaved(self, customer: dict, answers: dict[int, object], answered_on) -> None:
         self.choose_customer(customer)
-        for question_id, editor in self.editors.items():
-            value = answers.get(question_id)
-            if isinstance(editor, AnswerBox):
-                editor.set_value(value)
-            else:
-                editor.setText(value or "")
+        self._fill(answers)
         self.answered_on.setDate(answered_on)
 
     def next_customer(self) -> None:
